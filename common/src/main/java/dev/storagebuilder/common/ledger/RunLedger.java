@@ -1,0 +1,31 @@
+package dev.storagebuilder.common.ledger;
+
+import dev.storagebuilder.common.ids.TargetRef;
+import java.util.List;
+import java.util.Optional;
+
+/** Runs and their targets' progress (DynamoDB). */
+public interface RunLedger {
+  void createRun(RunRecord run);
+
+  Optional<RunRecord> run(String runId);
+
+  /** Newest first. */
+  List<RunRecord> recentRuns(int limit);
+
+  /**
+   * Records that a worker started a target: state RUNNING, attempts + 1. Returns false, changing
+   * nothing, when the target already succeeded in this run (a duplicate delivery).
+   */
+  boolean markRunning(String runId, TargetRef target, String workerId);
+
+  /**
+   * Records a terminal or retry outcome. A SUCCEEDED entry is never overwritten, so a late
+   * duplicate cannot un-finish a target; a DEAD_LETTERED entry may become SUCCEEDED after a redrive.
+   */
+  void markOutcome(String runId, TargetProgress progress);
+
+  List<TargetProgress> targets(String runId);
+
+  Optional<RunStatus> status(String runId);
+}

@@ -1,0 +1,23 @@
+package dev.storagebuilder.common.ledger;
+
+import dev.storagebuilder.common.ids.TargetRef;
+import java.util.List;
+import java.util.Optional;
+
+/** The per-target version records. Commits are single-item compare-and-set, never transactions. */
+public interface VersionLedger {
+  Optional<TargetVersion> current(TargetRef target);
+
+  /**
+   * Publishes {@code next} only if the stored record's sequence still equals {@code
+   * expectedSequence} (0: no record yet). Returns false when another commit won; the caller's
+   * objects then stay unreferenced.
+   */
+  boolean commit(TargetVersion next, long expectedSequence);
+
+  /** The most recent commits of a target, newest first (bounded history kept with the record). */
+  List<TargetVersion> history(TargetRef target);
+
+  /** Every target's current record (operator listings, verify). */
+  List<TargetVersion> all();
+}

@@ -1,0 +1,58 @@
+package dev.storagebuilder.common.target;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Where the rows come from and which targets exist: the one file a user writes to point the fleet at
+ * their own database. Immutable and validated on construction.
+ *
+ * @param jdbcUrl JDBC URL of the source (PostgreSQL, MariaDB/MySQL or H2)
+ * @param username database user, may be null for trust/embedded sources
+ * @param password resolved password (from the environment variable the file names), may be null
+ * @param clientsQuery a query returning one column, the client ids, in a stable order
+ * @param targets the target kinds every client has, in declaration order
+ */
+public record SourceConfig(
+    String jdbcUrl, String username, String password, String clientsQuery, List<TargetDeclaration> targets) {
+
+  public SourceConfig {
+    if (jdbcUrl == null || !jdbcUrl.startsWith("jdbc:")) {
+      throw new IllegalArgumentException("source.jdbcUrl must start with 'jdbc:', got '" + jdbcUrl + "'");
+    }
+    if (clientsQuery == null || clientsQuery.isBlank()) {
+      throw new IllegalArgumentException("source.clientsQuery must be a query returning client ids");
+    }
+    if (targets == null || targets.isEmpty()) {
+      throw new IllegalArgumentException("source.targets must declare at least one target");
+    }
+    Map<String, TargetDeclaration> byName = new LinkedHashMap<>();
+    for (TargetDeclaration target : targets) {
+      if (byName.put(target.name(), target) != null) {
+        throw new IllegalArgumentException("source.targets: '" + target.name() + "' is declared twice");
+      }
+    }
+    targets = List.copyOf(targets);
+  }
+
+  public Optional<TargetDeclaration> target(String name) {
+    return targets.stream().filter(t -> t.name().equals(name)).findFirst();
+  }
+
+  public List<String> targetNames() {
+    return targets.stream().map(TargetDeclaration::name).toList();
+  }
+
+  /** The same source with another JDBC URL and credentials (the demo reuses one catalog on H2/PG/MariaDB). */
+  public SourceConfig withConnection(String url, String user, String pass) {
+    return new SourceConfig(url, user, pass, clientsQuery, targets);
+  }
+
+  @Override
+  public String toString() {
+    return "SourceConfig[jdbcUrl=" + jdbcUrl + ", username=" + username + ", password="
+        + (password == null ? "none" : "***") + ", targets=" + targetNames() + "]";
+  }
+}

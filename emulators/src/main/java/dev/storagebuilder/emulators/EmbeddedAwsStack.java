@@ -1,0 +1,331 @@
+package dev.storagebuilder.emulators;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Comparator;
+import java.util.Deque;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.Stream;
+import org.apache.pekko.http.scaladsl.Http;
+import org.elasticmq.rest.sqs.SQSRestServer;
+import org.elasticmq.rest.sqs.SQSRestServerBuilder;
+import org.gaul.s3proxy.S3Proxy;
+import org.gaul.s3proxy.auth.AuthenticationType;
+import org.gaul.s3proxy.nio2blob.FilesystemNio2BlobStore;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * SQS, S3 and DynamoDB on 127.0.0.1, each on a free port, for the demo, local mode and tests.
+ *
+ * <ul>
+ *   <li><b>SQS</b>: ElasticMQ, in this JVM, JSON protocol. Besides send/receive/delete, visibility
+ *       timeouts, long polling and batches, Storage Builder relies on two ElasticMQ features that
+ *       other SQS emulators lack: a {@code RedrivePolicy} ({@code deadLetterTargetArn}, {@code
+ *       maxReceiveCount}) that moves a message to the dead-letter queue once it was received more
+ *       than {@code maxReceiveCount} times, and DLQ redrive with {@code StartMessageMoveTask} /
+ *       {@code ListMessageMoveTasks} (source = the DLQ's ARN, no destination = back to the queues
+ *       the messages came from). Queues are in memory only, even with a {@linkplain
+ *       Builder#stateDir state directory}.
+ *   <li><b>S3</b>: S3Proxy, in this JVM, filesystem backend, AWS signature V2 or V4 checked against
+ *       {@link #accessKey()} / {@link #secretKey()}. Clients must use path-style addressing ({@code
+ *       forcePathStyle(true)}). Multipart upload and ranged GETs work; the SDK's multipart
+ *       <em>download</em> is answered 501, so read with a plain GetObject.
+ *   <li><b>DynamoDB</b>: dynalite 4.0.0, a Node.js child process (Node.js 20+ must be on the PATH),
+ *       installed on first use with {@code npm ci} into {@code ~/.cache/storage-builder/}. Tables
+ *       are ACTIVE at once. No transactions ({@code TransactWriteItems}) and no {@code
+ *       UpdateTimeToLive}.
+ * </ul>
+ *
+ * <p>Resources (queues, buckets, tables) are not created here; that is the {@code aws} module's
+ * job, against this stack or real AWS alike.
+ *
+ * <p>{@link #close()} stops all three. A JVM shutdown hook closes a stack that was not closed, and
+ * dynalite also exits by itself when this JVM dies (it watches its stdin pipe), so no node process
+ * outlives the JVM even after a SIGKILL.
+ */
+public final class EmbeddedAwsStack implements AutoCloseable {
+
+  private static final Logger log = LoggerFactory.getLogger(EmbeddedAwsStack.class);
+
+  private static final String HOST = "127.0.0.1";
+  private static final String REGION = "us-east-1";
+  private static final String ACCESS_KEY = "storage-builder-local";
+  private static final String SECRET_KEY = "storage-builder-local-secret";
+  private static final Duration DYNALITE_READY_TIMEOUT = Duration.ofSeconds(15);
+  private static final int DYNALITE_LAUNCH_ATTEMPTS = 3;
+
+  private final URI sqsEndpoint;
+  private final URI s3Endpoint;
+  private final URI dynamoEndpoint;
+  private final Deque<AutoCloseable> stopInReverse;
+  private final AtomicBoolean closed = new AtomicBoolean();
+  private final Thread shutdownHook;
+
+  private EmbeddedAwsStack(
+      URI sqsEndpoint, URI s3Endpoint, URI dynamoEndpoint, Deque<AutoCloseable> stopInReverse) {
+    this.sqsEndpoint = sqsEndpoint;
+    this.s3Endpoint = s3Endpoint;
+    this.dynamoEndpoint = dynamoEndpoint;
+    this.stopInReverse = stopInReverse;
+    this.shutdownHook = new Thread(this::stopAll, "embedded-aws-stack-shutdown");
+    Runtime.getRuntime().addShutdownHook(shutdownHook);
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** ElasticMQ, e.g. {@code http://127.0.0.1:41234}; queue URLs it returns use the same port. */
+  public URI sqsEndpoint() {
+    return sqsEndpoint;
+  }
+
+  /** S3Proxy; use path-style addressing. */
+  public URI s3Endpoint() {
+    return s3Endpoint;
+  }
+
+  /** dynalite. */
+  public URI dynamoEndpoint() {
+    return dynamoEndpoint;
+  }
+
+  /** The region every client should be configured with. */
+  public String region() {
+    return REGION;
+  }
+
+  /** Static test credentials; S3Proxy checks them, ElasticMQ and dynalite accept any. */
+  public String accessKey() {
+    return ACCESS_KEY;
+  }
+
+  public String secretKey() {
+    return SECRET_KEY;
+  }
+
+  /**
+   * Stops dynalite, S3Proxy and ElasticMQ, and deletes the temporary state of a stateless stack.
+   */
+  @Override
+  public void close() {
+    stopAll();
+    try {
+      Runtime.getRuntime().removeShutdownHook(shutdownHook);
+    } catch (IllegalStateException shutdownInProgress) {
+      // the hook is running or about to; stopAll() is idempotent
+    }
+  }
+
+  private void stopAll() {
+    if (closed.compareAndSet(false, true)) {
+      stopQuietly(stopInReverse);
+      log.info("Embedded AWS stack stopped");
+    }
+  }
+
+  private static void stopQuietly(Deque<AutoCloseable> stopInReverse) {
+    while (!stopInReverse.isEmpty()) {
+      AutoCloseable part = stopInReverse.pop();
+      long started = System.nanoTime();
+      try {
+        part.close();
+        log.debug(
+            "Stopped {} in {} ms",
+            part,
+            TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
+      } catch (Exception e) {
+        log.warn("Stopping {} failed: {}", part, e.toString());
+      }
+    }
+  }
+
+  /** Options for {@link EmbeddedAwsStack}; nothing is required. */
+  public static final class Builder {
+
+    private @Nullable Path stateDir;
+
+    private Builder() {}
+
+    /**
+     * Keep S3 objects ({@code DIR/s3}) and DynamoDB tables ({@code DIR/dynamodb}) across restarts.
+     * Without it, objects go to a temporary directory deleted on close and dynalite keeps its
+     * tables in memory. SQS queues are never persisted.
+     */
+    public Builder stateDir(Path stateDir) {
+      // absolute: dynalite runs with the install directory as its working directory
+      this.stateDir = Objects.requireNonNull(stateDir, "stateDir").toAbsolutePath();
+      return this;
+    }
+
+    /**
+     * Starts the three emulators, or none: if one fails, those already started are stopped and an
+     * {@link EmulatorStartException} says which one and why.
+     */
+    public EmbeddedAwsStack start() {
+      long started = System.nanoTime();
+      Deque<AutoCloseable> stopInReverse = new ArrayDeque<>();
+      try {
+        Path s3Dir;
+        @Nullable Path dynamoDir;
+        if (stateDir == null) {
+          s3Dir = Files.createTempDirectory("storage-builder-s3-");
+          stopInReverse.push(new DeleteOnClose(s3Dir));
+          dynamoDir = null;
+        } else {
+          s3Dir = Files.createDirectories(stateDir.resolve("s3"));
+          dynamoDir = Files.createDirectories(stateDir.resolve("dynamodb"));
+        }
+
+        // node boots while the JVM-side emulators start
+        DynaliteInstallation dynalite =
+            DynaliteInstallation.ensureInstalled(DynaliteInstallation.defaultCacheRoot());
+        DynaliteProcess dynamo = DynaliteProcess.launch(dynalite, dynamoDir);
+        stopInReverse.push(dynamo);
+
+        URI sqsEndpoint = startElasticMq(stopInReverse);
+        URI s3Endpoint = startS3Proxy(s3Dir, stopInReverse);
+        dynamo = awaitDynalite(dynamo, dynalite, dynamoDir, stopInReverse);
+
+        EmbeddedAwsStack stack =
+            new EmbeddedAwsStack(sqsEndpoint, s3Endpoint, dynamo.endpoint(), stopInReverse);
+        log.info(
+            "Embedded AWS stack up in {} ms: sqs={} s3={} dynamodb={}{}",
+            TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started),
+            sqsEndpoint,
+            s3Endpoint,
+            dynamo.endpoint(),
+            stateDir == null ? "" : " state=" + stateDir);
+        return stack;
+      } catch (IOException e) {
+        stopQuietly(stopInReverse);
+        throw new EmulatorStartException(
+            "could not prepare the emulators' state directory: " + e.getMessage(), e);
+      } catch (RuntimeException | Error e) {
+        stopQuietly(stopInReverse);
+        throw e;
+      }
+    }
+
+    private static URI startElasticMq(Deque<AutoCloseable> stopInReverse) {
+      SQSRestServer server;
+      try {
+        server =
+            SQSRestServerBuilder.withInterface(HOST)
+                .withDynamicPort()
+                .withAWSRegion(REGION)
+                .start();
+      } catch (RuntimeException e) {
+        throw new EmulatorStartException("ElasticMQ (SQS) could not start: " + e, e);
+      }
+      Http.ServerBinding binding;
+      try {
+        binding = server.waitUntilStarted();
+      } catch (RuntimeException e) {
+        server.stopAndWait();
+        throw new EmulatorStartException(
+            "ElasticMQ (SQS) could not listen on " + HOST + ": " + e, e);
+      }
+      stopInReverse.push(new Named("ElasticMQ", server::stopAndWait));
+      return URI.create("http://" + HOST + ":" + binding.localAddress().getPort());
+    }
+
+    private static URI startS3Proxy(Path baseDir, Deque<AutoCloseable> stopInReverse) {
+      S3Proxy s3Proxy =
+          S3Proxy.builder()
+              .blobStore(new FilesystemNio2BlobStore(baseDir.toString()))
+              .endpoint(URI.create("http://" + HOST + ":0"))
+              .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, ACCESS_KEY, SECRET_KEY)
+              // the SDK sends headers S3Proxy does not know (checksum algorithms, SDK metadata)
+              .ignoreUnknownHeaders(true)
+              // no graceful drain: with the default (30 s) Jetty waits on the clients' idle
+              // keep-alive connections and close() took ~2 s
+              .stopTimeout(0)
+              .build();
+      try {
+        s3Proxy.start();
+      } catch (Exception e) {
+        try {
+          s3Proxy.stop();
+        } catch (Exception stopFailure) {
+          e.addSuppressed(stopFailure);
+        }
+        throw new EmulatorStartException("S3Proxy (S3) could not listen on " + HOST + ": " + e, e);
+      }
+      stopInReverse.push(new Named("S3Proxy", s3Proxy::stop));
+      return URI.create("http://" + HOST + ":" + s3Proxy.getPort());
+    }
+
+    private static DynaliteProcess awaitDynalite(
+        DynaliteProcess first,
+        DynaliteInstallation installation,
+        @Nullable Path dataDir,
+        Deque<AutoCloseable> stopInReverse) {
+      DynaliteProcess current = first;
+      for (int attempt = 1; ; attempt++) {
+        try {
+          current.awaitReady(DYNALITE_READY_TIMEOUT);
+          return current;
+        } catch (DynaliteProcess.PortTakenException e) {
+          stopInReverse.remove(current);
+          if (attempt == DYNALITE_LAUNCH_ATTEMPTS) {
+            throw new EmulatorStartException(
+                e.getMessage() + " (" + attempt + " attempts on different free ports)", e);
+          }
+          log.debug("{}; launching dynalite on another port", e.getMessage());
+          current = DynaliteProcess.launch(installation, dataDir);
+          stopInReverse.push(current);
+        }
+      }
+    }
+  }
+
+  /** Gives a lambda a name for the "Stopping X failed" log line. */
+  private record Named(String name, AutoCloseable stop) implements AutoCloseable {
+    @Override
+    public void close() throws Exception {
+      stop.close();
+    }
+
+    @Override
+    public String toString() {
+      return name;
+    }
+  }
+
+  private record DeleteOnClose(Path directory) implements AutoCloseable {
+    @Override
+    public void close() throws IOException {
+      if (!Files.exists(directory)) {
+        return;
+      }
+      try (Stream<Path> paths = Files.walk(directory)) {
+        paths.sorted(Comparator.reverseOrder()).forEach(DeleteOnClose::delete);
+      } catch (UncheckedIOException e) {
+        throw e.getCause();
+      }
+    }
+
+    private static void delete(Path path) {
+      try {
+        Files.delete(path);
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+
+    @Override
+    public String toString() {
+      return "temporary directory " + directory;
+    }
+  }
+}
