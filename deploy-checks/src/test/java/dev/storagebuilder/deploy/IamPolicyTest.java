@@ -1,0 +1,255 @@
+package dev.storagebuilder.deploy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.storagebuilder.deploy.IamStatements.Statement;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Least privilege: named actions on named resources, with exactly the documented exceptions. */
+class IamPolicyTest {
+  /**
+   * The only actions that may be allowed on Resource "*": AWS has no resource-level permission for
+   * them. Each is documented where it is granted (terraform/modules/services/iam.tf).
+   */
+  enum WildcardResourceException {
+    ECR_LOGIN_TOKEN("ecr:GetAuthorizationToken", Optional.empty()),
+    PUT_METRIC_DATA("cloudwatch:PutMetricData", Optional.of("cloudwatch:namespace"));
+
+    final String action;
+    final Optional<String> requiredConditionKey;
+
+    WildcardResourceException(String action, Optional<String> requiredConditionKey) {
+      this.action = action;
+      this.requiredConditionKey = requiredConditionKey;
+    }
+  }
+
+  private final TerraformConfig config = TerraformConfig.repository();
+  private final List<Statement> statements = IamStatements.of(config);
+
+  /** The rules, applicable to any parsed configuration (so their own failure cases can be tested). */
+  static List<String> wildcardViolations(List<Statement> statements) {
+    List<String> violations = new ArrayList<>();
+    for (Statement statement : statements) {
+      if (!statement.allows()) {
+        continue; // Deny "sqs:*" / "s3:*" without TLS is how a resource policy enforces TLS.
+      }
+      if (!statement.hasLiteralActions()) {
+        violations.add(statement.where() + ": actions must be literal so they can be checked");
+      }
+      statement.actions().stream()
+          .filter(action -> action.contains("*"))
+          .forEach(action -> violations.add(statement.where() + ": wildcard action " + action));
+      if (statement.resources().contains("*")) {
+        for (String action : statement.actions()) {
+          Optional<WildcardResourceException> exception = exceptionFor(action);
+          if (exception.isEmpty()) {
+            violations.add(statement.where() + ": " + action + " on Resource \"*\" is not a documented exception");
+          } else if (exception.get().requiredConditionKey.isPresent()
+              && !statement.hasConditionOn(exception.get().requiredConditionKey.get())) {
+            violations.add(statement.where() + ": " + action + " on \"*\" needs a condition on " + exception.get().requiredConditionKey.get());
+          }
+        }
+      }
+    }
+    return violations;
+  }
+
+  private static Optional<WildcardResourceException> exceptionFor(String action) {
+    for (WildcardResourceException exception : WildcardResourceException.values()) {
+      if (exception.action.equals(action)) {
+        return Optional.of(exception);
+      }
+    }
+    return Optional.empty();
+  }
+
+  @Test
+  void policyDocumentsWereFound() {
+    assertThat(statements).as("IAM statements parsed from terraform/").hasSizeGreaterThan(15);
+  }
+
+  @Test
+  void noStatementAllowsWildcardActionsAndStarResourcesAreOnlyTheDocumentedExceptions() {
+    assertThat(wildcardViolations(statements)).isEmpty();
+  }
+
+  @Test
+  void theDocumentedExceptionsAreGrantedAndNothingElseUsesStar() {
+    Set<String> actionsOnStar =
+        statements.stream()
+            .filter(Statement::allows)
+            .filter(s -> s.resources().contains("*"))
+            .flatMap(s -> s.actions().stream())
+            .collect(Collectors.toCollection(TreeSet::new));
+    assertThat(actionsOnStar).containsExactlyInAnyOrder("cloudwatch:PutMetricData", "ecr:GetAuthorizationToken");
+  }
+
+  @Test
+  void theRulesRejectWildcardActionsUndocumentedStarResourcesAndUnconditionedMetrics(@TempDir Path dir) throws IOException {
+    Files.writeString(dir.resolve("bad.tf"), """
+        data "aws_iam_policy_document" "bad" {
+          statement {
+            actions   = ["s3:*"]
+            resources = ["arn:aws:s3:::b/*"]
+          }
+          statement {
+            actions   = ["sqs:SendMessage"]
+            resources = ["*"]
+          }
+          statement {
+            actions   = ["cloudwatch:PutMetricData"]
+            resources = ["*"]
+          }
+          dynamic "statement" {
+            for_each = [1]
+            content {
+              actions   = ["*"]
+              resources = ["arn:aws:sqs:us-east-1:123456789012:q"]
+            }
+          }
+        }
+        """);
+    List<String> violations = wildcardViolations(IamStatements.of(TerraformConfig.parse(dir)));
+    assertThat(violations)
+        .anyMatch(v -> v.contains("wildcard action s3:*"))
+        .anyMatch(v -> v.contains("sqs:SendMessage on Resource \"*\" is not a documented exception"))
+        .anyMatch(v -> v.contains("cloudwatch:PutMetricData on \"*\" needs a condition on cloudwatch:namespace"))
+        .anyMatch(v -> v.contains("wildcard action *"));
+  }
+
+  @Test
+  void everyIamAndResourcePolicyIsAnInspectablePolicyDocument() {
+    Map<String, String> policyAttributes = Map.of(
+        "aws_iam_role", "assume_role_policy",
+        "aws_iam_role_policy", "policy",
+        "aws_sqs_queue_policy", "policy",
+        "aws_s3_bucket_policy", "policy");
+    List<String> problems = new ArrayList<>();
+    config.modules().forEach((path, module) -> {
+      for (String forbidden : List.of("aws_iam_policy", "aws_iam_role_policy_attachment", "aws_iam_policy_attachment")) {
+        module.resources(forbidden).keySet().forEach(name ->
+            problems.add("terraform/" + path + ": " + forbidden + "." + name + " (managed policies cannot be checked here)"));
+      }
+      policyAttributes.forEach((type, attribute) -> module.resources(type).forEach((name, resource) -> {
+        String policy = Hcl.text(resource.path(attribute));
+        if (!policy.matches("\\$\\{data\\.aws_iam_policy_document\\.[a-z0-9_]+(\\[\"[a-z0-9_-]+\"])?\\.json}")) {
+          problems.add("terraform/" + path + ": " + type + "." + name + "." + attribute + " = " + policy);
+        }
+        if (resource.has("managed_policy_arns") || resource.has("inline_policy")) {
+          problems.add("terraform/" + path + ": " + type + "." + name + " attaches policies outside a policy document");
+        }
+      }));
+    });
+    assertThat(problems).isEmpty();
+  }
+
+  @Test
+  void workerTaskRoleHoldsExactlyTheWorkersPermissions() {
+    assertThat(actionsOf("worker_task")).containsExactlyInAnyOrder(
+        "sqs:GetQueueUrl", "sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueAttributes",
+        "sqs:SendMessage",
+        "s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts",
+        "s3:ListBucket", "s3:ListBucketMultipartUploads",
+        "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query", "dynamodb:BatchWriteItem", "dynamodb:DescribeTable",
+        "kms:Decrypt", "kms:GenerateDataKey",
+        "cloudwatch:PutMetricData",
+        "ecs:UpdateTaskProtection", "ecs:GetTaskProtection");
+  }
+
+  @Test
+  void producerTaskRoleHoldsExactlyTheProducersPermissions() {
+    assertThat(actionsOf("producer_task")).containsExactlyInAnyOrder(
+        "sqs:GetQueueUrl", "sqs:SendMessage", "sqs:GetQueueAttributes",
+        "sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility",
+        "sqs:StartMessageMoveTask", "sqs:ListMessageMoveTasks", "sqs:CancelMessageMoveTask",
+        "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query", "dynamodb:BatchGetItem",
+        "dynamodb:BatchWriteItem", "dynamodb:Scan", "dynamodb:DescribeTable",
+        "kms:Decrypt", "kms:GenerateDataKey",
+        "cloudwatch:PutMetricData");
+  }
+
+  @Test
+  void producerWritesRunsButOnlyReadsVersions() {
+    Statement versions = servicesStatement("producer_task", "ReadVersions");
+    assertThat(versions.resources()).containsExactly("${var.versions_table_arn}");
+    assertThat(versions.actions()).allMatch(a -> a.matches("dynamodb:(Get|BatchGet|Query|Scan|Describe).*"));
+    assertThat(servicesStatement("producer_task", "TrackRuns").resources()).containsExactly("${var.runs_table_arn}");
+  }
+
+  @Test
+  void workerReachesSnapshotsOnlyUnderTheSnapshotPrefix() {
+    assertThat(servicesStatement("worker_task", "ReadWriteSnapshots").resources()).containsExactly("${local.snapshot_objects_arn}");
+    assertThat(Hcl.text(config.module("modules/services").local("snapshot_objects_arn")))
+        .isEqualTo("${var.bucket_arn}/${var.snapshot_prefix}*");
+    Statement list = servicesStatement("worker_task", "ListSnapshots");
+    assertThat(list.resources()).containsExactly("${var.bucket_arn}");
+    assertThat(list.hasConditionOn("s3:prefix")).as("ListBucket limited by an s3:prefix condition").isTrue();
+  }
+
+  @Test
+  void queuesAreUsedOnlyByTheirRoles() {
+    assertThat(servicesStatement("worker_task", "ConsumeWorkQueue").resources()).containsExactly("${var.queue_arn}");
+    assertThat(servicesStatement("worker_task", "DeadLetterRejectedMessages").resources()).containsExactly("${var.dlq_arn}");
+    assertThat(servicesStatement("producer_task", "EnqueueTargets").resources()).containsExactly("${var.queue_arn}");
+    assertThat(servicesStatement("producer_task", "InspectAndRedriveDeadLetters").resources()).containsExactly("${var.dlq_arn}");
+  }
+
+  @Test
+  void workerSetsScaleInProtectionOnlyOnTasksOfItsCluster() {
+    Statement protection = servicesStatement("worker_task", "ScaleInProtectionOfOwnTasks");
+    assertThat(protection.actions()).containsExactlyInAnyOrder("ecs:UpdateTaskProtection", "ecs:GetTaskProtection");
+    assertThat(protection.resources()).containsExactly("${local.cluster_tasks_arn}");
+    assertThat(Hcl.text(config.module("modules/services").local("cluster_tasks_arn")))
+        .endsWith(":task/${aws_ecs_cluster.this.name}/*");
+  }
+
+  @Test
+  void executionRolesReadOnlyTheirOwnSecretsAndLogs() {
+    JsonNode roles = config.module("modules/services").local("execution_roles");
+    assertThat(Hcl.text(roles.path("producer").path("secret_arns"))).isEqualTo("${local.producer_secret_arns}");
+    assertThat(Hcl.text(roles.path("worker").path("secret_arns"))).isEqualTo("${local.worker_secret_arns}");
+    Statement secrets = servicesStatement("execution", "ReadOwnSecrets");
+    assertThat(secrets.actions()).containsExactly("secretsmanager:GetSecretValue");
+    assertThat(secrets.resources()).containsExactly("${each.value.secret_arns}");
+    assertThat(servicesStatement("execution", "WriteOwnLogs").resources()).containsExactly("${each.value.log_group_arn}:log-stream:*");
+  }
+
+  @Test
+  void rolesCanOnlyBeAssumedByEcsTasksOfThisAccount() {
+    Statement assume = servicesStatement("ecs_tasks_assume", "EcsTasksAssumeRole");
+    assertThat(assume.actions()).containsExactly("sts:AssumeRole");
+    assertThat(assume.hasConditionOn("aws:SourceAccount")).isTrue();
+    config.module("modules/services").resources("aws_iam_role").forEach((name, role) ->
+        assertThat(Hcl.text(role.path("assume_role_policy")))
+            .as("assume_role_policy of %s", name)
+            .isEqualTo("${data.aws_iam_policy_document.ecs_tasks_assume.json}"));
+  }
+
+  private Set<String> actionsOf(String document) {
+    JsonNode policy = config.module("modules/services").dataSource("aws_iam_policy_document", document);
+    return Hcl.blocksIncludingDynamic(policy, "statement").stream()
+        .flatMap(s -> Hcl.strings(s.path("actions")).stream())
+        .collect(Collectors.toCollection(TreeSet::new));
+  }
+
+  private Statement servicesStatement(String document, String sid) {
+    String prefix = "terraform/modules/services: data.aws_iam_policy_document." + document + " ";
+    return statements.stream()
+        .filter(s -> s.where().startsWith(prefix) && s.sid().equals(sid))
+        .findFirst()
+        .orElseThrow(() -> new AssertionError("no statement " + sid + " in " + document));
+  }
+}

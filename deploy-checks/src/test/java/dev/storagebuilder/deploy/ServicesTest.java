@@ -1,0 +1,232 @@
+package dev.storagebuilder.deploy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** The ECS services: safe deployments, health checks, graceful stops, secrets, sizes from the budget. */
+class ServicesTest {
+  private static final String SECRET_LIKE = "(?i).*(PASSWORD|SECRET|TOKEN|CREDENTIAL|PRIVATE_KEY).*";
+
+  private final TerraformConfig config = TerraformConfig.repository();
+  private final TerraformConfig.Module services = config.module("modules/services");
+
+  @Test
+  void bothServicesRollBackAFailedDeployment() {
+    Map<String, JsonNode> ecsServices = services.resources("aws_ecs_service");
+    assertThat(ecsServices).containsOnlyKeys("producer", "worker");
+    ecsServices.forEach((name, service) -> {
+      JsonNode breaker = Hcl.block(service, "deployment_circuit_breaker");
+      assertThat(breaker.path("enable").asBoolean(false)).as("%s circuit breaker enabled", name).isTrue();
+      assertThat(breaker.path("rollback").asBoolean(false)).as("%s circuit breaker rollback", name).isTrue();
+    });
+  }
+
+  @Test
+  void workerStopTimeoutEqualsTheConfiguredShutdownGrace() {
+    JsonNode worker = services.local("worker_container");
+    assertThat(Hcl.isReference(worker.path("stopTimeout"), "var.worker_shutdown_grace_seconds")).isTrue();
+    assertThat(Hcl.text(services.resource("aws_ecs_task_definition", "worker").path("container_definitions")))
+        .isEqualTo("${jsonencode([local.worker_container])}");
+    assertThat(Hcl.text(services.local("worker_environment")).replaceAll("\\s+", " "))
+        .contains("STORAGE_BUILDER_WORKER_SHUTDOWN_GRACE = \"${var.worker_shutdown_grace_seconds}s\"");
+    assertThat(services.variable("worker_shutdown_grace_seconds").path("default").asInt()).isEqualTo(30);
+    assertThat(Hcl.isReference(config.module(".").moduleCall("services").path("worker_shutdown_grace_seconds"), "var.worker_shutdown_grace_seconds"))
+        .isTrue();
+  }
+
+  @Test
+  void workerIsConfiguredWithTheQueuesLeaseAndReceiveCount() {
+    String environment = Hcl.text(services.local("worker_environment")).replaceAll("\\s+", " ");
+    assertThat(environment)
+        .contains("STORAGE_BUILDER_WORKER_VISIBILITY_TIMEOUT = \"${var.worker_lease_seconds}s\"")
+        .contains("STORAGE_BUILDER_WORKER_MAX_RECEIVE_COUNT = tostring(var.max_receive_count)")
+        .contains("STORAGE_BUILDER_WORKER_CONCURRENCY = tostring(var.worker_concurrency)");
+    JsonNode call = config.module(".").moduleCall("services");
+    assertThat(Hcl.isReference(call.path("worker_lease_seconds"), "module.queue.visibility_timeout_seconds")).isTrue();
+    assertThat(Hcl.isReference(call.path("max_receive_count"), "module.queue.max_receive_count")).isTrue();
+    assertThat(Hcl.isReference(call.path("worker_concurrency"), "var.worker_concurrency")).isTrue();
+  }
+
+  @Test
+  void containersCheckTheirHealthRouteWithToolsTheImageHas() {
+    assertThat(services.local("health_path").asText()).isEqualTo("/health");
+    assertThat(services.local("producer_port").asInt()).isEqualTo(8080);
+    assertThat(services.local("worker_port").asInt()).isEqualTo(8081);
+    for (String container : List.of("producer", "worker")) {
+      JsonNode healthCheck = services.local(container + "_container").path("healthCheck");
+      List<String> command = Hcl.strings(healthCheck.path("command"));
+      assertThat(command).as("%s health check", container).hasSize(2);
+      assertThat(command.get(0)).isEqualTo("CMD-SHELL");
+      assertThat(command.get(1))
+          .startsWith("wget -qO- http://127.0.0.1:${local." + container + "_port}${local.health_path}")
+          .endsWith("|| exit 1");
+      assertThat(healthCheck.path("startPeriod").asInt()).as("%s start period", container).isBetween(10, 300);
+    }
+  }
+
+  @Test
+  void producerIsReachedOnlyThroughAnInternalLoadBalancerThatChecksHealth() {
+    assertThat(services.resource("aws_lb", "api").path("internal").asBoolean(false)).isTrue();
+    JsonNode healthCheck = Hcl.block(services.resource("aws_lb_target_group", "producer"), "health_check");
+    assertThat(Hcl.isReference(healthCheck.path("path"), "local.health_path")).isTrue();
+    assertThat(healthCheck.path("matcher").asText()).isEqualTo("200");
+    JsonNode loadBalancer = Hcl.block(services.resource("aws_ecs_service", "producer"), "load_balancer");
+    assertThat(Hcl.text(loadBalancer.path("target_group_arn"))).isEqualTo("${aws_lb_target_group.producer.arn}");
+    assertThat(Hcl.text(services.resource("aws_vpc_security_group_ingress_rule", "producer_from_alb").path("referenced_security_group_id")))
+        .isEqualTo("${aws_security_group.alb.id}");
+    services.resources("aws_ecs_service").forEach((name, service) ->
+        assertThat(Hcl.block(service, "network_configuration").path("assign_public_ip").asBoolean(true)).as("%s public ip", name).isFalse());
+  }
+
+  @Test
+  void secretsComeFromSecretsManagerAndNeverFromPlainEnvironment() {
+    for (String container : List.of("producer", "worker")) {
+      assertThat(Hcl.text(services.local(container + "_container").path("secrets")))
+          .isEqualTo("${[for k in sort(keys(var." + container + "_secrets)) : { name = k, valueFrom = var." + container + "_secrets[k] }]}");
+      assertThat(Hcl.text(services.variable(container + "_secrets").path("validation"))).contains(":secretsmanager:");
+      assertThat(Hcl.text(services.variable(container + "_environment").path("validation"))).contains("PASSWORD|SECRET|TOKEN");
+    }
+    List<String> plainNames = new ArrayList<>();
+    services.local("common_environment").fieldNames().forEachRemaining(plainNames::add);
+    assertThat(plainNames).isNotEmpty().noneMatch(name -> name.matches(SECRET_LIKE));
+  }
+
+  @Test
+  void logsGoToTheServicesOwnCloudWatchLogGroups() {
+    for (String container : List.of("producer", "worker")) {
+      JsonNode logging = services.local(container + "_container").path("logConfiguration");
+      assertThat(logging.path("logDriver").asText()).isEqualTo("awslogs");
+      assertThat(logging.path("options").path("awslogs-group").asText()).isEqualTo("${aws_cloudwatch_log_group." + container + ".name}");
+      assertThat(Hcl.isReference(services.resource("aws_cloudwatch_log_group", container).path("retention_in_days"), "var.log_retention_days"))
+          .isTrue();
+    }
+  }
+
+  @Test
+  void workerSizeVariablesRefuseUndersizedTasks() {
+    assertThat(Hcl.text(services.variable("worker_cpu").path("validation"))).contains("[512, 1024, 2048, 4096, 8192, 16384]");
+    assertThat(Hcl.text(services.variable("worker_memory").path("validation"))).contains("var.worker_memory >= 1024");
+    assertThat(Hcl.text(config.module(".").variable("worker_cpu").path("validation"))).contains("[512, 1024, 2048, 4096, 8192, 16384]");
+    assertThat(Hcl.text(config.module(".").variable("worker_memory").path("validation"))).contains("var.worker_memory >= 1024");
+    assertThat(Hcl.text(services.resource("terraform_data", "task_sizing").path("lifecycle")))
+        .contains("var.worker_memory >= var.worker_concurrency * local.worker_memory_per_target_mib");
+    assertThat(services.local("worker_memory_per_target_mib").asInt()).isEqualTo(512);
+  }
+
+  // --- behaviour: terraform itself evaluates the validations (offline: no provider is needed) -----
+
+  static Stream<Arguments> taskSizes() {
+    return Stream.of(
+        Arguments.of("the measured size (1 vCPU, 2 GiB, 4 targets)", Map.of(), null),
+        Arguments.of("the smallest worker (0.5 vCPU, 1 GiB, 2 targets)", Map.of("worker_cpu", "512", "worker_memory", "1024", "worker_concurrency", "2"), null),
+        Arguments.of("8 targets in 4 GiB", Map.of("worker_concurrency", "8", "worker_memory", "4096"), null),
+        Arguments.of("the legacy's 0.004 vCPU", Map.of("worker_cpu", "4"), "worker_cpu"),
+        Arguments.of("a quarter vCPU", Map.of("worker_cpu", "256", "worker_memory", "1024"), "worker_cpu"),
+        Arguments.of("512 MiB", Map.of("worker_memory", "512"), "worker_memory"),
+        Arguments.of("1 GiB for 1 vCPU, which Fargate does not offer", Map.of("worker_memory", "1024", "worker_concurrency", "2"), "not a Fargate size"),
+        Arguments.of("8 targets in 2 GiB, over the memory budget", Map.of("worker_concurrency", "8"), "under the budget"),
+        Arguments.of("a stopTimeout Fargate does not allow", Map.of("worker_shutdown_grace_seconds", "300"), "worker_shutdown_grace_seconds"),
+        Arguments.of("a producer without API tokens", Map.of("producer_secrets", "{ DB_PASSWORD = \"" + secret("db") + "\" }"), "STORAGE_BUILDER_API_TOKENS"),
+        Arguments.of("a password in the plain environment", Map.of("worker_environment", "{ DB_PASSWORD = \"hunter2\" }"), "worker_environment"),
+        Arguments.of("an image tagged latest", Map.of("worker_image", "123456789012.dkr.ecr.us-east-1.amazonaws.com/w:latest"), "worker_image"));
+  }
+
+  @ParameterizedTest(name = "services module: {0}")
+  @MethodSource("taskSizes")
+  void planAcceptsOnlyTaskSizesAndSettingsWithinTheBudget(String description, Map<String, String> overrides, String refusalMentions, @TempDir Path dir)
+      throws IOException {
+    assumeTrue(TerraformCli.binary().isPresent(), "terraform is not on PATH");
+    Path module = Repository.terraform().resolve("modules/services");
+    Files.copy(module.resolve("variables.tf"), dir.resolve("variables.tf"));
+    Files.copy(module.resolve("sizing.tf"), dir.resolve("sizing.tf"));
+    Files.writeString(dir.resolve("required.tfvars"), REQUIRED_SERVICES_INPUTS);
+    Processes.Result plan = plan(dir, overrides);
+    if (refusalMentions == null) {
+      assertThat(plan.exitCode()).as(plan.describe()).isZero();
+    } else {
+      assertThat(plan.exitCode()).as(plan.describe()).isNotZero();
+      assertThat(plan.stderr()).as(plan.describe()).contains(refusalMentions);
+    }
+  }
+
+  @Test
+  void rootModuleRefusesAnUndersizedWorkerBeforeAnyModuleRuns(@TempDir Path dir) throws IOException {
+    assumeTrue(TerraformCli.binary().isPresent(), "terraform is not on PATH");
+    Files.copy(Repository.terraform().resolve("variables.tf"), dir.resolve("variables.tf"));
+    Files.writeString(dir.resolve("required.tfvars"), REQUIRED_ROOT_INPUTS);
+    assertThat(plan(dir, Map.of()).exitCode()).isZero();
+    Processes.Result refused = plan(dir, Map.of("worker_cpu", "256", "worker_memory", "512"));
+    assertThat(refused.exitCode()).isNotZero();
+    assertThat(refused.stderr()).contains("worker_cpu").contains("worker_memory");
+  }
+
+  private static Processes.Result plan(Path dir, Map<String, String> overrides) {
+    List<String> arguments = new ArrayList<>(List.of("plan", "-input=false", "-lock=false", "-refresh=false", "-no-color", "-var-file=required.tfvars"));
+    overrides.forEach((name, value) -> arguments.add("-var=" + name + "=" + value));
+    return TerraformCli.run(dir, arguments);
+  }
+
+  private static String secret(String name) {
+    return "arn:aws:secretsmanager:us-east-1:123456789012:secret:storage-builder/" + name + "-AbCdEf";
+  }
+
+  private static final String REQUIRED_SERVICES_INPUTS = """
+      name_prefix             = "sb-test"
+      vpc_id                  = "vpc-0123456789abcdef0"
+      subnet_ids              = ["subnet-0123456789abcdef0", "subnet-0123456789abcdef1"]
+      api_allowed_cidr_blocks = ["10.20.0.0/16"]
+      source_db_cidr_blocks   = ["10.0.32.0/20"]
+      source_jdbc_url         = "jdbc:postgresql://db.internal:5432/app"
+      producer_image          = "123456789012.dkr.ecr.us-east-1.amazonaws.com/storage-builder/producer:0.1.0"
+      worker_image            = "123456789012.dkr.ecr.us-east-1.amazonaws.com/storage-builder/worker:0.1.0"
+      worker_lease_seconds    = 300
+      queue_name              = "sb-test-work"
+      queue_arn               = "arn:aws:sqs:us-east-1:123456789012:sb-test-work"
+      dlq_name                = "sb-test-work-dlq"
+      dlq_arn                 = "arn:aws:sqs:us-east-1:123456789012:sb-test-work-dlq"
+      bucket_name             = "sb-test-snapshots"
+      bucket_arn              = "arn:aws:s3:::sb-test-snapshots"
+      versions_table_name     = "sb-test-versions"
+      versions_table_arn      = "arn:aws:dynamodb:us-east-1:123456789012:table/sb-test-versions"
+      runs_table_name         = "sb-test-runs"
+      runs_table_arn          = "arn:aws:dynamodb:us-east-1:123456789012:table/sb-test-runs"
+      producer_secrets = {
+        STORAGE_BUILDER_API_TOKENS = "arn:aws:secretsmanager:us-east-1:123456789012:secret:storage-builder/api-tokens-AbCdEf"
+      }
+      worker_secrets = {
+        STORAGE_BUILDER_SOURCE_PASSWORD = "arn:aws:secretsmanager:us-east-1:123456789012:secret:storage-builder/db-AbCdEf:password::"
+      }
+      """;
+
+  private static final String REQUIRED_ROOT_INPUTS = """
+      name_prefix             = "sb-test"
+      vpc_id                  = "vpc-0123456789abcdef0"
+      subnet_ids              = ["subnet-0123456789abcdef0", "subnet-0123456789abcdef1"]
+      api_allowed_cidr_blocks = ["10.20.0.0/16"]
+      source_db_cidr_blocks   = ["10.0.32.0/20"]
+      source_jdbc_url         = "jdbc:postgresql://db.internal:5432/app"
+      producer_image          = "123456789012.dkr.ecr.us-east-1.amazonaws.com/storage-builder/producer:0.1.0"
+      worker_image            = "123456789012.dkr.ecr.us-east-1.amazonaws.com/storage-builder/worker:0.1.0"
+      snapshot_bucket_name    = "sb-test-snapshots"
+      producer_secrets = {
+        STORAGE_BUILDER_API_TOKENS = "arn:aws:secretsmanager:us-east-1:123456789012:secret:storage-builder/api-tokens-AbCdEf"
+      }
+      worker_secrets = {
+        STORAGE_BUILDER_SOURCE_PASSWORD = "arn:aws:secretsmanager:us-east-1:123456789012:secret:storage-builder/db-AbCdEf:password::"
+      }
+      """;
+}

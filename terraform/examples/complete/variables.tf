@@ -1,0 +1,123 @@
+variable "region" {
+  type        = string
+  description = "AWS region to deploy into."
+  default     = "us-east-1"
+
+  validation {
+    condition     = can(regex("^[a-z]{2}(-gov)?-[a-z]+-[0-9]$", var.region))
+    error_message = "region must be an AWS region name such as us-east-1."
+  }
+}
+
+variable "name_prefix" {
+  type        = string
+  description = "Prefix of every resource name."
+  default     = "sb-prod"
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{1,22}[a-z0-9]$", var.name_prefix))
+    error_message = "name_prefix must be 3-24 characters of a-z, 0-9 and '-', start with a letter and not end with '-'."
+  }
+}
+
+variable "vpc_id" {
+  type        = string
+  description = "An existing VPC with private subnets that reach the AWS APIs (NAT gateway or VPC endpoints)."
+
+  validation {
+    condition     = can(regex("^vpc-[0-9a-f]{8,17}$", var.vpc_id))
+    error_message = "vpc_id must look like vpc-0123456789abcdef0."
+  }
+}
+
+variable "private_subnet_ids" {
+  type        = list(string)
+  description = "At least two private subnets of that VPC, in different availability zones."
+
+  validation {
+    condition     = length(var.private_subnet_ids) >= 2 && alltrue([for s in var.private_subnet_ids : can(regex("^subnet-[0-9a-f]{8,17}$", s))])
+    error_message = "private_subnet_ids must hold at least two subnet ids."
+  }
+}
+
+variable "operator_cidr_blocks" {
+  type        = list(string)
+  description = "Where operators and the nightly scheduler call the admin API from (VPN, bastion, scheduler subnets)."
+
+  validation {
+    condition     = length(var.operator_cidr_blocks) >= 1 && alltrue([for c in var.operator_cidr_blocks : can(cidrhost(c, 0)) && c != "0.0.0.0/0"])
+    error_message = "operator_cidr_blocks must hold at least one valid IPv4 CIDR block, and not 0.0.0.0/0."
+  }
+}
+
+variable "source_jdbc_url" {
+  type        = string
+  description = "JDBC URL of the source database, without credentials."
+
+  validation {
+    condition     = can(regex("^jdbc:(postgresql|mariadb|mysql)://", var.source_jdbc_url)) && !can(regex("(?i)(password|passwd|pwd)=", var.source_jdbc_url))
+    error_message = "source_jdbc_url must be a jdbc:postgresql://, jdbc:mariadb:// or jdbc:mysql:// URL without a password in it."
+  }
+}
+
+variable "source_db_cidr_blocks" {
+  type        = list(string)
+  description = "CIDR blocks of the source database (its subnets)."
+
+  validation {
+    condition     = length(var.source_db_cidr_blocks) >= 1 && alltrue([for c in var.source_db_cidr_blocks : can(cidrhost(c, 0))])
+    error_message = "source_db_cidr_blocks must hold at least one valid IPv4 CIDR block."
+  }
+}
+
+variable "source_db_port" {
+  type        = number
+  description = "Port of the source database."
+  default     = 5432
+
+  validation {
+    condition     = var.source_db_port >= 1 && var.source_db_port <= 65535
+    error_message = "source_db_port must be in 1..65535."
+  }
+}
+
+variable "source_db_secret_arn" {
+  type        = string
+  description = "Full ARN of the Secrets Manager secret holding the source database credentials as JSON {\"username\": ..., \"password\": ...} (the format RDS-managed secrets use)."
+
+  validation {
+    condition     = can(regex("^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:[A-Za-z0-9/_+=.@-]+-[A-Za-z0-9]{6}$", var.source_db_secret_arn))
+    error_message = "source_db_secret_arn must be the full ARN of a Secrets Manager secret (with its 6-character suffix)."
+  }
+}
+
+variable "api_tokens_secret_arn" {
+  type        = string
+  description = "Full ARN of the Secrets Manager secret holding the admin API's bearer tokens (comma-separated, several for rotation)."
+
+  validation {
+    condition     = can(regex("^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:[A-Za-z0-9/_+=.@-]+-[A-Za-z0-9]{6}$", var.api_tokens_secret_arn))
+    error_message = "api_tokens_secret_arn must be the full ARN of a Secrets Manager secret (with its 6-character suffix)."
+  }
+}
+
+variable "image_tag" {
+  type        = string
+  description = "Tag of the producer and worker images pushed to ECR (the release version or git commit), never latest."
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$", var.image_tag)) && var.image_tag != "latest"
+    error_message = "image_tag must be a valid image tag other than latest."
+  }
+}
+
+variable "alarm_email" {
+  type        = string
+  description = "E-mail address subscribed to the alarm topic (confirm the subscription mail). null: no subscription."
+  default     = null
+
+  validation {
+    condition     = var.alarm_email == null || can(regex("^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$", var.alarm_email))
+    error_message = "alarm_email must be null or an e-mail address."
+  }
+}
