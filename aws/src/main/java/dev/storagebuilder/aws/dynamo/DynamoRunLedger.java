@@ -1,0 +1,365 @@
+package dev.storagebuilder.aws.dynamo;
+
+import static dev.storagebuilder.aws.dynamo.Attributes.instant;
+import static dev.storagebuilder.aws.dynamo.Attributes.integer;
+import static dev.storagebuilder.aws.dynamo.Attributes.longValue;
+import static dev.storagebuilder.aws.dynamo.Attributes.n;
+import static dev.storagebuilder.aws.dynamo.Attributes.s;
+import static dev.storagebuilder.aws.dynamo.Attributes.string;
+
+import dev.storagebuilder.common.ids.TargetRef;
+import dev.storagebuilder.common.ledger.RunLedger;
+import dev.storagebuilder.common.ledger.RunRecord;
+import dev.storagebuilder.common.ledger.RunStatus;
+import dev.storagebuilder.common.ledger.TargetProgress;
+import dev.storagebuilder.common.ledger.TargetState;
+import dev.storagebuilder.common.message.SyncMode;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
+import software.amazon.awssdk.services.dynamodb.model.QueryRequest;
+import software.amazon.awssdk.services.dynamodb.model.QueryResponse;
+
+/**
+ * {@link RunLedger} on one DynamoDB table with a composite key ({@code pk}, {@code sk}):
+ *
+ * <ul>
+ *   <li>a run: {@code pk = "RUNS"}, {@code sk = runId}. Run ids sort by creation time ({@code
+ *       Ids.newRunId}), so "newest first" is a Query in reverse key order, no index needed. One
+ *       partition holds every run: fine at a few runs an hour, the retention bounds it;
+ *   <li>a target's progress in a run: {@code pk = "RUN#" + runId}, {@code sk = clientId + "#" +
+ *       target}. One item per target, so redelivery updates rather than adds, and the counts
+ *       derived from the entries are exact.
+ * </ul>
+ *
+ * Every item carries {@code expiresAt} (epoch seconds) for DynamoDB's TTL; dynalite ignores it.
+ */
+public final class DynamoRunLedger implements RunLedger {
+  public static final Duration DEFAULT_RETENTION = Duration.ofDays(30);
+
+  static final String PK = "pk";
+  static final String SK = "sk";
+  static final String EXPIRES_AT = "expiresAt";
+  static final String RUNS_PARTITION = "RUNS";
+  static final String RUN_PARTITION_PREFIX = "RUN#";
+
+  /** DynamoDB caps an item at 400 KB; an error text longer than this is a stack trace. */
+  static final int MAX_ERROR_LENGTH = 2_000;
+
+  // run item
+  static final String RUN_ID = "runId";
+  static final String SCOPE = "scope";
+  static final String MODE = "mode";
+  static final String REQUESTED_BY = "requestedBy";
+  static final String REQUESTED_AT = "requestedAt";
+  static final String TOTAL_TARGETS = "totalTargets";
+  // target entry
+  static final String CLIENT_ID = "clientId";
+  static final String TARGET = "target";
+  static final String STATE = "state";
+  static final String ATTEMPTS = "attempts";
+  static final String LAST_ERROR = "lastError";
+  static final String WORKER_ID = "workerId";
+  static final String ROWS = "rows";
+  static final String BYTES = "bytes";
+  static final String DURATION_MILLIS = "durationMillis";
+  static final String VERSION_SEQUENCE = "versionSequence";
+  static final String UPDATED_AT = "updatedAt";
+
+  /** Never overwrite a success: a late duplicate must not un-finish a target. */
+  private static final String NOT_SUCCEEDED = "attribute_not_exists(#pk) OR #state <> :succeeded";
+
+  private final DynamoDbClient dynamo;
+  private final String table;
+  private final Clock clock;
+  private final Duration retention;
+
+  public DynamoRunLedger(DynamoDbClient dynamo, String table) {
+    this(dynamo, table, Clock.systemUTC(), DEFAULT_RETENTION);
+  }
+
+  /**
+   * @param clock stamps {@code updatedAt} and {@code expiresAt}
+   * @param retention how long runs and their entries live before DynamoDB's TTL removes them
+   */
+  public DynamoRunLedger(DynamoDbClient dynamo, String table, Clock clock, Duration retention) {
+    this.dynamo = Objects.requireNonNull(dynamo, "dynamo");
+    this.table = Objects.requireNonNull(table, "table");
+    this.clock = Objects.requireNonNull(clock, "clock");
+    if (retention == null || retention.isNegative() || retention.isZero()) {
+      throw new IllegalArgumentException("runs.retention must be positive, got " + retention);
+    }
+    this.retention = retention;
+  }
+
+  /** Writes (or rewrites, idempotently) the run item. */
+  @Override
+  public void createRun(RunRecord run) {
+    Map<String, AttributeValue> item = new HashMap<>();
+    item.put(PK, s(RUNS_PARTITION));
+    item.put(SK, s(run.runId()));
+    item.put(RUN_ID, s(run.runId()));
+    item.put(SCOPE, s(run.scope()));
+    item.put(MODE, s(run.mode().wireName()));
+    if (run.requestedBy() != null) {
+      item.put(REQUESTED_BY, s(run.requestedBy()));
+    }
+    item.put(REQUESTED_AT, s(run.requestedAt().toString()));
+    item.put(TOTAL_TARGETS, n(run.totalTargets()));
+    item.put(EXPIRES_AT, n(expiresAt()));
+    // A plain put: the SDK may retry a put that did land, and a condition would then fail it.
+    dynamo.putItem(b -> b.tableName(table).item(item));
+  }
+
+  @Override
+  public Optional<RunRecord> run(String runId) {
+    Map<String, AttributeValue> item =
+        dynamo.getItem(b -> b.tableName(table).key(runKey(runId)).consistentRead(true)).item();
+    return item == null || item.isEmpty() ? Optional.empty() : Optional.of(runOf(item));
+  }
+
+  @Override
+  public List<RunRecord> recentRuns(int limit) {
+    if (limit < 1) {
+      throw new IllegalArgumentException("limit must be >= 1, got " + limit);
+    }
+    List<RunRecord> runs = new ArrayList<>(Math.min(limit, 100));
+    Map<String, AttributeValue> startKey = null;
+    do {
+      Map<String, AttributeValue> from = startKey;
+      QueryResponse page =
+          dynamo.query(
+              b -> {
+                b.tableName(table)
+                    .keyConditionExpression("#pk = :pk")
+                    .expressionAttributeNames(Map.of("#pk", PK))
+                    .expressionAttributeValues(Map.of(":pk", s(RUNS_PARTITION)))
+                    .scanIndexForward(false)
+                    .consistentRead(true)
+                    .limit(limit - runs.size());
+                if (from != null) {
+                  b.exclusiveStartKey(from);
+                }
+              });
+      for (Map<String, AttributeValue> item : page.items()) {
+        runs.add(runOf(item));
+      }
+      startKey =
+          page.hasLastEvaluatedKey() && !page.lastEvaluatedKey().isEmpty()
+              ? page.lastEvaluatedKey()
+              : null;
+    } while (startKey != null && runs.size() < limit);
+    return List.copyOf(runs);
+  }
+
+  @Override
+  public boolean markRunning(String runId, TargetRef target, String workerId) {
+    Instant now = clock.instant();
+    Map<String, String> names = new HashMap<>();
+    Map<String, AttributeValue> values = new HashMap<>();
+    StringBuilder set = new StringBuilder("SET ");
+    set(set, names, values, STATE, s(TargetState.RUNNING.wireName()));
+    set(set, names, values, UPDATED_AT, s(now.toString()));
+    set(set, names, values, CLIENT_ID, s(target.clientId()));
+    set(set, names, values, TARGET, s(target.target()));
+    set(set, names, values, EXPIRES_AT, n(expiresAt()));
+    if (workerId != null) {
+      set(set, names, values, WORKER_ID, s(workerId));
+    }
+    names.put("#attempts", ATTEMPTS);
+    values.put(":one", n(1));
+    String update = set + " ADD #attempts :one";
+    try {
+      update(runId, target, update, names, values);
+      return true;
+    } catch (ConditionalCheckFailedException e) {
+      return false;
+    }
+  }
+
+  /**
+   * Sets every field of {@code progress}. {@code attempts} is set only when positive: a caller that
+   * does not count deliveries itself keeps the count {@link #markRunning} maintains. A null {@code
+   * lastError} keeps the previous one (the most recent failure stays visible after a success).
+   */
+  @Override
+  public void markOutcome(String runId, TargetProgress progress) {
+    TargetRef target = progress.target();
+    Instant updatedAt = progress.updatedAt() == null ? clock.instant() : progress.updatedAt();
+    Map<String, String> names = new HashMap<>();
+    Map<String, AttributeValue> values = new HashMap<>();
+    StringBuilder set = new StringBuilder("SET ");
+    set(set, names, values, STATE, s(progress.state().wireName()));
+    set(set, names, values, CLIENT_ID, s(target.clientId()));
+    set(set, names, values, TARGET, s(target.target()));
+    set(set, names, values, ROWS, n(progress.rows()));
+    set(set, names, values, BYTES, n(progress.bytes()));
+    set(set, names, values, DURATION_MILLIS, n(progress.durationMillis()));
+    set(set, names, values, VERSION_SEQUENCE, n(progress.versionSequence()));
+    set(set, names, values, UPDATED_AT, s(updatedAt.toString()));
+    set(set, names, values, EXPIRES_AT, n(expiresAt()));
+    if (progress.attempts() > 0) {
+      set(set, names, values, ATTEMPTS, n(progress.attempts()));
+    }
+    if (progress.workerId() != null) {
+      set(set, names, values, WORKER_ID, s(progress.workerId()));
+    }
+    if (progress.lastError() != null) {
+      set(set, names, values, LAST_ERROR, s(truncate(progress.lastError())));
+    }
+    try {
+      update(runId, target, set.toString(), names, values);
+    } catch (ConditionalCheckFailedException e) {
+      // Already SUCCEEDED: this outcome is a late duplicate's and changes nothing.
+    }
+  }
+
+  @Override
+  public List<TargetProgress> targets(String runId) {
+    List<TargetProgress> targets = new ArrayList<>();
+    for (Map<String, AttributeValue> item : entries(runId, null)) {
+      targets.add(progressOf(item));
+    }
+    return List.copyOf(targets);
+  }
+
+  @Override
+  public Optional<RunStatus> status(String runId) {
+    Optional<RunRecord> run = run(runId);
+    if (run.isEmpty()) {
+      return Optional.empty();
+    }
+    Map<TargetState, Integer> counts = new EnumMap<>(TargetState.class);
+    int entries = 0;
+    long rows = 0;
+    long bytes = 0;
+    Instant lastUpdate = null;
+    for (Map<String, AttributeValue> item : entries(runId, "#state, #rows, #bytes, #updatedAt")) {
+      entries++;
+      counts.merge(TargetState.fromWire(string(item, STATE)), 1, Integer::sum);
+      rows += longValue(item, ROWS);
+      bytes += longValue(item, BYTES);
+      Instant updated = instant(item, UPDATED_AT);
+      if (updated != null && (lastUpdate == null || updated.isAfter(lastUpdate))) {
+        lastUpdate = updated;
+      }
+    }
+    // Targets no worker has touched yet have no entry: they are still queued.
+    int untouched = Math.max(0, run.get().totalTargets() - entries);
+    counts.merge(TargetState.QUEUED, untouched, Integer::sum);
+    return Optional.of(new RunStatus(run.get(), counts, rows, bytes, lastUpdate));
+  }
+
+  private Iterable<Map<String, AttributeValue>> entries(String runId, String projection) {
+    QueryRequest.Builder query =
+        QueryRequest.builder()
+            .tableName(table)
+            .keyConditionExpression("#pk = :pk")
+            .expressionAttributeValues(Map.of(":pk", s(RUN_PARTITION_PREFIX + runId)))
+            .consistentRead(true);
+    Map<String, String> names = new HashMap<>();
+    names.put("#pk", PK);
+    if (projection != null) {
+      names.put("#state", STATE);
+      names.put("#rows", ROWS);
+      names.put("#bytes", BYTES);
+      names.put("#updatedAt", UPDATED_AT);
+      query.projectionExpression(projection);
+    }
+    query.expressionAttributeNames(names);
+    return dynamo.queryPaginator(query.build()).items();
+  }
+
+  private void update(
+      String runId,
+      TargetRef target,
+      String updateExpression,
+      Map<String, String> names,
+      Map<String, AttributeValue> values) {
+    names.put("#pk", PK);
+    names.put("#state", STATE);
+    values.put(":succeeded", s(TargetState.SUCCEEDED.wireName()));
+    dynamo.updateItem(
+        b ->
+            b.tableName(table)
+                .key(entryKey(runId, target))
+                .updateExpression(updateExpression)
+                .conditionExpression(NOT_SUCCEEDED)
+                .expressionAttributeNames(names)
+                .expressionAttributeValues(values));
+  }
+
+  /** Appends {@code #name = :name} to a SET clause; every name goes through a placeholder. */
+  private static void set(
+      StringBuilder clause,
+      Map<String, String> names,
+      Map<String, AttributeValue> values,
+      String attribute,
+      AttributeValue value) {
+    if (!names.isEmpty()) {
+      clause.append(", ");
+    }
+    clause.append('#').append(attribute).append(" = :").append(attribute);
+    names.put("#" + attribute, attribute);
+    values.put(":" + attribute, value);
+  }
+
+  private long expiresAt() {
+    return clock.instant().plus(retention).getEpochSecond();
+  }
+
+  private static Map<String, AttributeValue> runKey(String runId) {
+    return Map.of(PK, s(RUNS_PARTITION), SK, s(runId));
+  }
+
+  private static Map<String, AttributeValue> entryKey(String runId, TargetRef target) {
+    return Map.of(
+        PK, s(RUN_PARTITION_PREFIX + runId), SK, s(target.clientId() + "#" + target.target()));
+  }
+
+  private static String truncate(String error) {
+    return error.length() <= MAX_ERROR_LENGTH ? error : error.substring(0, MAX_ERROR_LENGTH) + "…";
+  }
+
+  private static RunRecord runOf(Map<String, AttributeValue> item) {
+    return new RunRecord(
+        string(item, RUN_ID),
+        string(item, SCOPE),
+        SyncMode.fromWire(string(item, MODE)),
+        string(item, REQUESTED_BY),
+        instant(item, REQUESTED_AT),
+        integer(item, TOTAL_TARGETS));
+  }
+
+  private static TargetProgress progressOf(Map<String, AttributeValue> item) {
+    TargetRef target;
+    String clientId = string(item, CLIENT_ID);
+    String name = string(item, TARGET);
+    if (clientId != null && name != null) {
+      target = new TargetRef(clientId, name);
+    } else {
+      target = DynamoVersionLedger.targetOf(string(item, SK));
+    }
+    return new TargetProgress(
+        target,
+        TargetState.fromWire(string(item, STATE)),
+        integer(item, ATTEMPTS),
+        string(item, LAST_ERROR),
+        string(item, WORKER_ID),
+        longValue(item, ROWS),
+        longValue(item, BYTES),
+        longValue(item, DURATION_MILLIS),
+        longValue(item, VERSION_SEQUENCE),
+        instant(item, UPDATED_AT));
+  }
+}

@@ -1,0 +1,407 @@
+package dev.storagebuilder.aws.s3;
+
+import dev.storagebuilder.common.storage.ObjectOutput;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.http.ContentStreamProvider;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.ChecksumAlgorithm;
+import software.amazon.awssdk.services.s3.model.CompletedPart;
+import software.amazon.awssdk.services.s3.model.UploadPartResponse;
+
+/**
+ * A streaming upload from bounded buffers.
+ *
+ * <p>Bytes fill one part buffer; a full buffer is handed to the upload executor once the next byte
+ * arrives (so an object of at most one part is a single PutObject on close, with no multipart
+ * upload at all). At most {@code maxPartsInFlight} parts are being sent: handing off another blocks
+ * {@code write} until one is done. That wait is the backpressure; buffers come back to a pool when
+ * their part is sent, so {@code maxPartsInFlight + 1} buffers (those in flight and the one being
+ * filled) are all an upload ever allocates.
+ *
+ * <p>Any failure (a part, the completion, the writer's own) aborts the multipart upload, so no
+ * invisible parts are left to pay for, and surfaces the original exception: an SDK exception keeps
+ * its {@code retryable()}.
+ *
+ * <p>One thread writes; {@link #abort()} may also be called from another thread.
+ */
+final class MultipartObjectOutput extends ObjectOutput {
+  private static final Logger log = LoggerFactory.getLogger(MultipartObjectOutput.class);
+
+  /** Small objects (manifests) never grow their buffer to a whole part. */
+  private static final int INITIAL_BUFFER = 64 * 1024;
+
+  /** How long {@link #abort()} waits for parts still being sent before aborting the upload. */
+  private static final long ABORT_WAIT_MILLIS = 30_000;
+
+  private enum State {
+    OPEN,
+    CLOSED,
+    ABORTED
+  }
+
+  private final S3Client s3;
+  private final String bucket;
+  private final String key;
+  private final String contentType;
+  private final int partSize;
+  private final int maxBuffers;
+  private final ExecutorService executor;
+
+  private final BlockingQueue<byte[]> freeBuffers;
+  private final Semaphore slots;
+  private final List<Future<CompletedPart>> parts = new ArrayList<>();
+  private final AtomicReference<State> state = new AtomicReference<>(State.OPEN);
+  private final AtomicReference<Throwable> failure = new AtomicReference<>();
+  private final Object inFlightLock = new Object();
+  private final Set<Thread> sending = new HashSet<>();
+  private int inFlight;
+
+  private int buffersAllocated;
+  private byte[] current;
+  private int fill;
+  private long position;
+  private volatile String uploadId;
+  private int nextPartNumber = 1;
+
+  MultipartObjectOutput(
+      S3Client s3,
+      String bucket,
+      String key,
+      String contentType,
+      S3StoreOptions options,
+      ExecutorService executor) {
+    this.s3 = s3;
+    this.bucket = bucket;
+    this.key = key;
+    this.contentType = contentType;
+    this.partSize = options.partSize();
+    this.maxBuffers = options.maxPartsInFlight() + 1;
+    this.executor = executor;
+    this.freeBuffers = new ArrayBlockingQueue<>(maxBuffers);
+    this.slots = new Semaphore(options.maxPartsInFlight());
+    this.current = new byte[Math.min(INITIAL_BUFFER, partSize)];
+    this.buffersAllocated = 1;
+  }
+
+  @Override
+  public long position() {
+    return position;
+  }
+
+  @Override
+  public void write(int b) throws IOException {
+    ensureWritable();
+    if (fill == current.length) {
+      makeRoom();
+    }
+    current[fill++] = (byte) b;
+    position++;
+  }
+
+  @Override
+  public void write(byte[] bytes, int offset, int length) throws IOException {
+    Objects.checkFromIndexSize(offset, length, bytes.length);
+    ensureWritable();
+    while (length > 0) {
+      if (fill == current.length) {
+        makeRoom();
+      }
+      int n = Math.min(length, current.length - fill);
+      System.arraycopy(bytes, offset, current, fill, n);
+      fill += n;
+      position += n;
+      offset += n;
+      length -= n;
+    }
+  }
+
+  /** Parts go out whole; there is nothing smaller to flush. */
+  @Override
+  public void flush() {}
+
+  @Override
+  public void close() throws IOException {
+    State now = state.get();
+    if (now == State.CLOSED) {
+      return;
+    }
+    if (now == State.ABORTED) {
+      throw new IOException("upload of " + location() + " was aborted; nothing was published");
+    }
+    try {
+      rethrowFailure();
+      if (uploadId == null) {
+        s3.putObject(
+            b -> b.bucket(bucket).key(key).contentType(contentType).contentLength((long) fill),
+            RequestBody.fromContentProvider(contentOf(current, fill), fill, contentType));
+      } else {
+        acquireSlot();
+        submitPart(current, fill);
+        current = null;
+        List<CompletedPart> completed = new ArrayList<>(parts.size());
+        for (Future<CompletedPart> part : parts) {
+          completed.add(await(part));
+        }
+        completed.sort(Comparator.comparingInt(CompletedPart::partNumber));
+        s3.completeMultipartUpload(
+            b ->
+                b.bucket(bucket)
+                    .key(key)
+                    .uploadId(uploadId)
+                    .multipartUpload(m -> m.parts(completed)));
+      }
+      state.set(State.CLOSED);
+      current = null;
+    } catch (IOException | RuntimeException | Error e) {
+      abort();
+      throw e;
+    }
+  }
+
+  @Override
+  public void abort() {
+    if (!state.compareAndSet(State.OPEN, State.ABORTED)) {
+      return;
+    }
+    String id = uploadId;
+    if (id == null) {
+      return;
+    }
+    // A part still being sent could land after the abort and be kept by S3: stop the senders
+    // (the HTTP client gives up on interrupt) and wait for them before aborting.
+    synchronized (inFlightLock) {
+      sending.forEach(Thread::interrupt);
+    }
+    awaitNoPartInFlight();
+    try {
+      s3.abortMultipartUpload(b -> b.bucket(bucket).key(key).uploadId(id));
+    } catch (RuntimeException e) {
+      // The bucket's AbortIncompleteMultipartUpload lifecycle rule is the backstop.
+      log.warn("could not abort multipart upload {} of {}: {}", id, location(), e.toString());
+    }
+  }
+
+  /** Buffers this upload allocated so far (never more than maxPartsInFlight + 1). */
+  int buffersAllocated() {
+    return buffersAllocated;
+  }
+
+  private void ensureWritable() throws IOException {
+    State now = state.get();
+    if (now != State.OPEN) {
+      throw new IOException(
+          "upload of " + location() + " is " + now.name().toLowerCase(java.util.Locale.ROOT));
+    }
+    if (failure.get() != null) {
+      abort();
+      rethrowFailure();
+    }
+  }
+
+  /** The current buffer is full: grow it up to a part, or send it and take a free one. */
+  private void makeRoom() throws IOException {
+    if (current.length < partSize) {
+      current = Arrays.copyOf(current, (int) Math.min((long) current.length * 2, partSize));
+      return;
+    }
+    try {
+      if (uploadId == null) {
+        uploadId =
+            s3.createMultipartUpload(
+                    b ->
+                        b.bucket(bucket)
+                            .key(key)
+                            .contentType(contentType)
+                            .checksumAlgorithm(ChecksumAlgorithm.CRC32))
+                .uploadId();
+        if (state.get() == State.ABORTED) {
+          // abort() ran on another thread while the upload was being created: it saw no id.
+          String id = uploadId;
+          s3.abortMultipartUpload(b -> b.bucket(bucket).key(key).uploadId(id));
+          ensureWritable();
+        }
+      }
+      acquireSlot();
+      submitPart(current, fill);
+      current = nextBuffer();
+      fill = 0;
+    } catch (IOException | RuntimeException | Error e) {
+      abort();
+      throw e;
+    }
+  }
+
+  private void submitPart(byte[] buffer, int length) throws IOException {
+    int partNumber = nextPartNumber++;
+    if (partNumber > S3StoreOptions.MAX_PARTS) {
+      throw new IOException(
+          location()
+              + " exceeds S3's "
+              + S3StoreOptions.MAX_PARTS
+              + " parts at "
+              + partSize
+              + " bytes per part; raise s3.partSize");
+    }
+    String id = uploadId;
+    synchronized (inFlightLock) {
+      inFlight++;
+    }
+    try {
+      parts.add(executor.submit(() -> uploadPart(id, partNumber, buffer, length)));
+    } catch (RuntimeException e) {
+      partDone(buffer);
+      throw e;
+    }
+  }
+
+  private CompletedPart uploadPart(String id, int partNumber, byte[] buffer, int length) {
+    synchronized (inFlightLock) {
+      sending.add(Thread.currentThread());
+    }
+    try {
+      if (state.get() == State.ABORTED) {
+        throw new IllegalStateException("upload aborted before part " + partNumber + " was sent");
+      }
+      UploadPartResponse response =
+          s3.uploadPart(
+              b ->
+                  b.bucket(bucket)
+                      .key(key)
+                      .uploadId(id)
+                      .partNumber(partNumber)
+                      .contentLength((long) length)
+                      .checksumAlgorithm(ChecksumAlgorithm.CRC32),
+              RequestBody.fromContentProvider(
+                  contentOf(buffer, length), length, "application/octet-stream"));
+      return CompletedPart.builder()
+          .partNumber(partNumber)
+          .eTag(response.eTag())
+          .checksumCRC32(response.checksumCRC32())
+          .build();
+    } catch (RuntimeException | Error e) {
+      failure.compareAndSet(null, e);
+      throw e;
+    } finally {
+      synchronized (inFlightLock) {
+        // Removed under the lock abort() interrupts under: no interrupt reaches another task.
+        sending.remove(Thread.currentThread());
+      }
+      partDone(buffer);
+    }
+  }
+
+  private void partDone(byte[] buffer) {
+    freeBuffers.offer(buffer);
+    slots.release();
+    synchronized (inFlightLock) {
+      inFlight--;
+      inFlightLock.notifyAll();
+    }
+  }
+
+  /** Waits while {@code maxPartsInFlight} parts are being sent: the upload's backpressure. */
+  private void acquireSlot() throws IOException {
+    try {
+      while (!slots.tryAcquire(50, TimeUnit.MILLISECONDS)) {
+        // A failed part frees its slot too; this notices an abort from another thread.
+        ensureWritable();
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new InterruptedIOException("interrupted while waiting to upload " + location());
+    }
+  }
+
+  /** A buffer for the next part: a returned one, else a new one (at most maxPartsInFlight + 1). */
+  private byte[] nextBuffer() {
+    byte[] buffer = freeBuffers.poll();
+    if (buffer != null) {
+      return buffer;
+    }
+    if (buffersAllocated >= maxBuffers) {
+      // Cannot happen: a part returns its buffer before it frees its slot.
+      throw new IllegalStateException("all " + maxBuffers + " part buffers are in use");
+    }
+    buffersAllocated++;
+    return new byte[partSize];
+  }
+
+  private CompletedPart await(Future<CompletedPart> part) throws IOException {
+    try {
+      return part.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new InterruptedIOException("interrupted while completing " + location());
+    } catch (ExecutionException e) {
+      Throwable cause = e.getCause();
+      failure.compareAndSet(null, cause);
+      rethrowFailure();
+      throw new IOException(cause);
+    }
+  }
+
+  private void rethrowFailure() throws IOException {
+    Throwable cause = failure.get();
+    if (cause == null) {
+      return;
+    }
+    if (cause instanceof RuntimeException runtime) {
+      throw runtime;
+    }
+    if (cause instanceof Error error) {
+      throw error;
+    }
+    if (cause instanceof IOException io) {
+      throw io;
+    }
+    throw new IOException("upload of " + location() + " failed", cause);
+  }
+
+  private void awaitNoPartInFlight() {
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(ABORT_WAIT_MILLIS);
+    synchronized (inFlightLock) {
+      while (inFlight > 0) {
+        long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+        if (left <= 0) {
+          log.warn("{} parts of {} still in flight while aborting", inFlight, location());
+          return;
+        }
+        try {
+          inFlightLock.wait(left);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return;
+        }
+      }
+    }
+  }
+
+  private static ContentStreamProvider contentOf(byte[] bytes, int length) {
+    // A new stream per call: the SDK asks again when it retries the request.
+    return () -> new ByteArrayInputStream(bytes, 0, length);
+  }
+
+  private String location() {
+    return "s3://" + bucket + "/" + key;
+  }
+}

@@ -1,0 +1,234 @@
+package dev.storagebuilder.aws.s3;
+
+import dev.storagebuilder.common.storage.ObjectOutput;
+import dev.storagebuilder.common.storage.ObjectStore;
+import dev.storagebuilder.common.storage.RandomAccessObject;
+import java.io.IOException;
+import java.nio.file.NoSuchFileException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.atomic.AtomicInteger;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.BucketAlreadyOwnedByYouException;
+import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
+import software.amazon.awssdk.services.s3.model.NoSuchBucketException;
+import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
+import software.amazon.awssdk.services.s3.model.S3Exception;
+import software.amazon.awssdk.services.s3.model.S3Object;
+
+/**
+ * {@link ObjectStore} on one S3 bucket, optionally under a key prefix of its own.
+ *
+ * <p>Failed requests surface the SDK's exception unwrapped (after the SDK's own retries), so
+ * callers classify with {@code SdkException.retryable()}; only "absent" is translated, to {@link
+ * NoSuchFileException} as the interface promises.
+ *
+ * <p>Part uploads run on a small executor owned by the store; {@link #close()} stops it (the S3
+ * client belongs to the caller and stays open).
+ */
+public final class S3ObjectStore implements ObjectStore, AutoCloseable {
+  private static final String OCTET_STREAM = "application/octet-stream";
+
+  /** S3's own maximum (and default) page of ListObjectsV2. */
+  private static final int S3_MAX_KEYS_PER_PAGE = 1000;
+
+  private final S3Client s3;
+  private final String bucket;
+  private final String prefix;
+  private final S3StoreOptions options;
+  private final ExecutorService partUploader;
+  private final int listPageSize;
+
+  /**
+   * A store at the bucket's root with the default options. Callers that lay out keys themselves
+   * (the worker's {@code StorageLayout} applies {@code aws.snapshotPrefix}) want no store prefix.
+   */
+  public S3ObjectStore(S3Client s3, String bucket) {
+    this(s3, bucket, "", S3StoreOptions.defaults());
+  }
+
+  /** A store at the bucket's root with this part size and parts in flight per upload. */
+  public S3ObjectStore(S3Client s3, String bucket, int partSize, int maxPartsInFlight) {
+    this(
+        s3,
+        bucket,
+        "",
+        new S3StoreOptions(partSize, maxPartsInFlight, S3StoreOptions.DEFAULT_READ_AHEAD_BYTES));
+  }
+
+  /**
+   * @param prefix prepended to every key ({@code ""} or ending in {@code /}); listings strip it
+   */
+  public S3ObjectStore(S3Client s3, String bucket, String prefix, S3StoreOptions options) {
+    this(s3, bucket, prefix, options, S3_MAX_KEYS_PER_PAGE);
+  }
+
+  /**
+   * @param listPageSize keys per ListObjectsV2 page (tests make pages small to cover paging)
+   */
+  S3ObjectStore(
+      S3Client s3, String bucket, String prefix, S3StoreOptions options, int listPageSize) {
+    this.listPageSize = listPageSize;
+    this.s3 = Objects.requireNonNull(s3, "s3");
+    this.bucket = Objects.requireNonNull(bucket, "bucket");
+    this.prefix = Objects.requireNonNull(prefix, "prefix");
+    if (!prefix.isEmpty() && !prefix.endsWith("/")) {
+      throw new IllegalArgumentException(
+          "prefix must be empty or end in '/', got '" + prefix + "'");
+    }
+    this.options = Objects.requireNonNull(options, "options");
+    this.partUploader = Executors.newCachedThreadPool(daemonThreads("sb-s3-part-"));
+  }
+
+  public String bucket() {
+    return bucket;
+  }
+
+  public String prefix() {
+    return prefix;
+  }
+
+  public S3StoreOptions options() {
+    return options;
+  }
+
+  /** Creates the bucket unless it exists (local stacks; production buckets come from Terraform). */
+  public void ensureBucket() {
+    try {
+      s3.headBucket(b -> b.bucket(bucket));
+      return;
+    } catch (NoSuchBucketException e) {
+      // create it below
+    } catch (S3Exception e) {
+      if (e.statusCode() != 404) {
+        throw e;
+      }
+    }
+    Region region = s3.serviceClientConfiguration().region();
+    try {
+      s3.createBucket(
+          b -> {
+            b.bucket(bucket);
+            if (region != null && !Region.US_EAST_1.equals(region)) {
+              b.createBucketConfiguration(c -> c.locationConstraint(region.id()));
+            }
+          });
+    } catch (BucketAlreadyOwnedByYouException e) {
+      // another process created it first
+    }
+  }
+
+  @Override
+  public ObjectOutput create(String key) {
+    return create(key, OCTET_STREAM);
+  }
+
+  /** A streaming upload with a content type (e.g. {@code application/vnd.apache.parquet}). */
+  public ObjectOutput create(String key, String contentType) {
+    return new MultipartObjectOutput(
+        s3, bucket, fullKey(key), Objects.requireNonNull(contentType), options, partUploader);
+  }
+
+  @Override
+  public void put(String key, byte[] content, String contentType) {
+    String type = contentType == null ? OCTET_STREAM : contentType;
+    s3.putObject(
+        b ->
+            b.bucket(bucket)
+                .key(fullKey(key))
+                .contentType(type)
+                .contentLength((long) content.length),
+        RequestBody.fromBytes(content));
+  }
+
+  @Override
+  public byte[] get(String key) throws IOException {
+    try {
+      return s3.getObjectAsBytes(b -> b.bucket(bucket).key(fullKey(key))).asByteArrayUnsafe();
+    } catch (NoSuchKeyException e) {
+      throw absent(key, e);
+    } catch (S3Exception e) {
+      if (e.statusCode() == 404) {
+        throw absent(key, e);
+      }
+      throw e;
+    }
+  }
+
+  @Override
+  public RandomAccessObject open(String key) throws IOException {
+    String fullKey = fullKey(key);
+    HeadObjectResponse head;
+    try {
+      head = s3.headObject(b -> b.bucket(bucket).key(fullKey));
+    } catch (NoSuchKeyException e) {
+      throw absent(key, e);
+    } catch (S3Exception e) {
+      if (e.statusCode() == 404) {
+        throw absent(key, e);
+      }
+      throw e;
+    }
+    return new RangedS3Object(
+        s3, bucket, fullKey, head.contentLength(), head.eTag(), options.readAheadBytes());
+  }
+
+  @Override
+  public List<String> list(String keyPrefix) {
+    String full = fullKey(keyPrefix == null ? "" : keyPrefix, true);
+    List<String> keys = new ArrayList<>();
+    for (S3Object object :
+        s3.listObjectsV2Paginator(b -> b.bucket(bucket).prefix(full).maxKeys(listPageSize))
+            .contents()) {
+      keys.add(object.key().substring(prefix.length()));
+    }
+    // S3 lists in UTF-8 byte order; emulators' backends need not. The interface promises order.
+    keys.sort(null);
+    return keys;
+  }
+
+  @Override
+  public void delete(String key) {
+    s3.deleteObject(b -> b.bucket(bucket).key(fullKey(key)));
+  }
+
+  @Override
+  public void close() {
+    partUploader.shutdown();
+  }
+
+  private String fullKey(String key) {
+    return fullKey(key, false);
+  }
+
+  private String fullKey(String key, boolean mayBeEmpty) {
+    Objects.requireNonNull(key, "key");
+    if ((!mayBeEmpty && key.isEmpty()) || key.startsWith("/")) {
+      throw new IllegalArgumentException(
+          "object key must be non-empty and relative, got '" + key + "'");
+    }
+    return prefix + key;
+  }
+
+  private NoSuchFileException absent(String key, S3Exception cause) {
+    NoSuchFileException e =
+        new NoSuchFileException("s3://" + bucket + "/" + prefix + key, null, "no such object");
+    e.initCause(cause);
+    return e;
+  }
+
+  private static ThreadFactory daemonThreads(String namePrefix) {
+    AtomicInteger counter = new AtomicInteger();
+    return runnable -> {
+      Thread thread = new Thread(runnable, namePrefix + counter.incrementAndGet());
+      thread.setDaemon(true);
+      return thread;
+    };
+  }
+}

@@ -1,0 +1,296 @@
+package dev.storagebuilder.aws.contract;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.storagebuilder.common.ids.Ids;
+import dev.storagebuilder.common.ids.TargetRef;
+import dev.storagebuilder.common.ledger.RunLedger;
+import dev.storagebuilder.common.ledger.RunRecord;
+import dev.storagebuilder.common.ledger.RunStatus;
+import dev.storagebuilder.common.ledger.TargetProgress;
+import dev.storagebuilder.common.ledger.TargetState;
+import dev.storagebuilder.common.message.SyncMode;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+/**
+ * What every {@link RunLedger} does, whatever stores it. Tests create fresh run ids, so one ledger
+ * may serve them all; only {@link #recentRunsAreNewestFirstAndLimited()} needs that no other run is
+ * dated after the year 2900.
+ *
+ * <p>Randomized specs take their seed from {@code -Dcontract.seed=N} (else a random one) and name
+ * it in every failure message.
+ */
+public abstract class RunLedgerContract {
+  private static final Instant T0 = Instant.parse("2026-03-01T10:00:00Z");
+  private static final SplittableRandom IDS = new SplittableRandom();
+
+  /** The ledger under test. */
+  protected abstract RunLedger ledger();
+
+  @Test
+  void aCreatedRunReadsBackAsWritten() {
+    RunRecord run = newRun(7);
+
+    ledger().createRun(run);
+
+    assertThat(ledger().run(run.runId())).contains(run);
+    assertThat(ledger().run("run-that-does-not-exist")).isEmpty();
+    assertThat(ledger().status("run-that-does-not-exist")).isEmpty();
+  }
+
+  @Test
+  void aRunNobodyTouchedHasEveryTargetQueued() {
+    RunRecord run = newRun(5);
+    ledger().createRun(run);
+
+    RunStatus status = ledger().status(run.runId()).orElseThrow();
+
+    assertThat(status.run()).isEqualTo(run);
+    assertThat(status.count(TargetState.QUEUED)).isEqualTo(5);
+    assertThat(status.state()).isEqualTo(RunStatus.State.RUNNING);
+    assertThat(ledger().targets(run.runId())).isEmpty();
+  }
+
+  @Test
+  void markRunningCountsEveryDeliveryOfATarget() {
+    RunRecord run = newRun(1);
+    ledger().createRun(run);
+    TargetRef target = new TargetRef("acme", "raw_data");
+
+    assertThat(ledger().markRunning(run.runId(), target, "worker-1")).isTrue();
+    assertThat(ledger().markRunning(run.runId(), target, "worker-2")).isTrue();
+
+    assertThat(ledger().targets(run.runId()))
+        .singleElement()
+        .satisfies(
+            p -> {
+              assertThat(p.target()).isEqualTo(target);
+              assertThat(p.state()).isEqualTo(TargetState.RUNNING);
+              assertThat(p.attempts()).isEqualTo(2);
+              assertThat(p.workerId()).isEqualTo("worker-2");
+              assertThat(p.updatedAt()).isNotNull();
+            });
+  }
+
+  @Test
+  void markRunningAfterSuccessReturnsFalseAndChangesNothing() {
+    RunRecord run = newRun(1);
+    ledger().createRun(run);
+    TargetRef target = new TargetRef("acme", "entities");
+    ledger().markRunning(run.runId(), target, "worker-1");
+    ledger().markOutcome(run.runId(), succeeded(target, "worker-1", 1, 1234, 5678, 3));
+    List<TargetProgress> before = ledger().targets(run.runId());
+
+    boolean marked = ledger().markRunning(run.runId(), target, "worker-late");
+
+    assertThat(marked).isFalse();
+    assertThat(ledger().targets(run.runId())).isEqualTo(before);
+    assertThat(before.get(0).state()).isEqualTo(TargetState.SUCCEEDED);
+    assertThat(before.get(0).rows()).isEqualTo(1234);
+  }
+
+  @Test
+  void aLateOutcomeNeverOverwritesASuccess() {
+    RunRecord run = newRun(1);
+    ledger().createRun(run);
+    TargetRef target = new TargetRef("acme", "formulas");
+    ledger().markOutcome(run.runId(), succeeded(target, "worker-1", 1, 10, 20, 4));
+
+    ledger().markOutcome(run.runId(), failed(target, "worker-2", 2, "boom"));
+    ledger().markOutcome(run.runId(), deadLettered(target, "worker-3", 3, "gave up"));
+
+    TargetProgress entry = ledger().targets(run.runId()).get(0);
+    assertThat(entry.state()).isEqualTo(TargetState.SUCCEEDED);
+    assertThat(entry.workerId()).isEqualTo("worker-1");
+    assertThat(entry.versionSequence()).isEqualTo(4);
+    assertThat(entry.lastError()).isNull();
+  }
+
+  @Test
+  void aDeadLetteredTargetMaySucceedAfterARedrive() {
+    RunRecord run = newRun(1);
+    ledger().createRun(run);
+    TargetRef target = new TargetRef("acme", "data_items");
+    ledger().markOutcome(run.runId(), deadLettered(target, "worker-1", 5, "source unreachable"));
+    assertThat(ledger().status(run.runId()).orElseThrow().state())
+        .isEqualTo(RunStatus.State.FAILED);
+
+    assertThat(ledger().markRunning(run.runId(), target, "worker-2")).isTrue();
+    ledger().markOutcome(run.runId(), succeeded(target, "worker-2", 6, 1, 2, 1));
+
+    RunStatus status = ledger().status(run.runId()).orElseThrow();
+    assertThat(status.count(TargetState.SUCCEEDED)).isEqualTo(1);
+    assertThat(status.count(TargetState.DEAD_LETTERED)).isZero();
+    assertThat(status.state()).isEqualTo(RunStatus.State.SUCCEEDED);
+    assertThat(ledger().targets(run.runId()).get(0).lastError()).isEqualTo("source unreachable");
+  }
+
+  @Test
+  void countsAreDerivedExactlyUnderDuplicatesAndRedelivery() {
+    long seed = VersionLedgerContract.seed();
+    SplittableRandom random = new SplittableRandom(seed);
+    int total = 20 + random.nextInt(21);
+    RunRecord run = newRun(total);
+    ledger().createRun(run);
+
+    // A model of the contract: one entry per target; SUCCEEDED is sticky.
+    Map<TargetRef, TargetState> model = new HashMap<>();
+    Map<TargetRef, Long> modelRows = new HashMap<>();
+    int touched = random.nextInt(total + 1);
+    int events = touched * 4;
+    for (int e = 0; e < events; e++) {
+      TargetRef target = new TargetRef("client-" + random.nextInt(touched), "raw_data");
+      TargetState current = model.get(target);
+      switch (random.nextInt(4)) {
+        case 0 -> {
+          boolean marked = ledger().markRunning(run.runId(), target, "w" + random.nextInt(3));
+          assertThat(marked)
+              .as("seed %d: markRunning of %s in %s", seed, target, current)
+              .isEqualTo(current != TargetState.SUCCEEDED);
+          if (marked) {
+            model.put(target, TargetState.RUNNING);
+            modelRows.put(target, modelRows.getOrDefault(target, 0L));
+          }
+        }
+        case 1 -> {
+          long rows = random.nextLong(1_000_000);
+          ledger().markOutcome(run.runId(), succeeded(target, "w", 0, rows, rows * 10, 1));
+          if (current != TargetState.SUCCEEDED) {
+            model.put(target, TargetState.SUCCEEDED);
+            modelRows.put(target, rows);
+          }
+        }
+        case 2 -> {
+          ledger().markOutcome(run.runId(), failed(target, "w", 0, "timeout"));
+          if (current != TargetState.SUCCEEDED) {
+            model.put(target, TargetState.FAILED);
+            modelRows.put(target, 0L);
+          }
+        }
+        default -> {
+          ledger().markOutcome(run.runId(), deadLettered(target, "w", 0, "poison"));
+          if (current != TargetState.SUCCEEDED) {
+            model.put(target, TargetState.DEAD_LETTERED);
+            modelRows.put(target, 0L);
+          }
+        }
+      }
+    }
+
+    RunStatus status = ledger().status(run.runId()).orElseThrow();
+
+    Map<TargetState, Integer> expected = new EnumMap<>(TargetState.class);
+    for (TargetState state : TargetState.values()) {
+      expected.put(state, 0);
+    }
+    model.values().forEach(state -> expected.merge(state, 1, Integer::sum));
+    expected.merge(TargetState.QUEUED, total - model.size(), Integer::sum);
+    assertThat(status.counts()).as("seed %d: counts", seed).isEqualTo(expected);
+    assertThat(status.counts().values().stream().mapToInt(Integer::intValue).sum())
+        .as("seed %d: every target counted once", seed)
+        .isEqualTo(total);
+    assertThat(status.rows())
+        .as("seed %d: rows", seed)
+        .isEqualTo(modelRows.values().stream().mapToLong(Long::longValue).sum());
+    assertThat(ledger().targets(run.runId())).as("seed %d: entries", seed).hasSize(model.size());
+  }
+
+  @Test
+  void aRunIsFinishedWhenEveryTargetIsSucceededOrDeadLettered() {
+    RunRecord run = newRun(3);
+    ledger().createRun(run);
+    ledger().markOutcome(run.runId(), succeeded(new TargetRef("a", "raw_data"), "w", 1, 5, 50, 1));
+    ledger().markOutcome(run.runId(), succeeded(new TargetRef("b", "raw_data"), "w", 1, 7, 70, 1));
+    RunStatus twoOfThree = ledger().status(run.runId()).orElseThrow();
+    assertThat(twoOfThree.isFinished()).isFalse();
+    assertThat(twoOfThree.count(TargetState.QUEUED)).isEqualTo(1);
+
+    ledger()
+        .markOutcome(run.runId(), deadLettered(new TargetRef("c", "raw_data"), "w", 5, "poison"));
+
+    RunStatus done = ledger().status(run.runId()).orElseThrow();
+    assertThat(done.isFinished()).isTrue();
+    assertThat(done.state()).isEqualTo(RunStatus.State.FAILED);
+    assertThat(done.rows()).isEqualTo(12);
+    assertThat(done.bytes()).isEqualTo(120);
+    assertThat(done.lastUpdate()).isNotNull();
+  }
+
+  @Test
+  void targetsListsEveryEntryOfALargeRun() {
+    RunRecord run = newRun(150);
+    ledger().createRun(run);
+    for (int i = 0; i < 150; i++) {
+      ledger().markRunning(run.runId(), new TargetRef("client-" + i, "raw_data"), "w");
+    }
+
+    List<TargetProgress> targets = ledger().targets(run.runId());
+
+    assertThat(targets).hasSize(150);
+    assertThat(targets).extracting(p -> p.target().clientId()).doesNotHaveDuplicates();
+    assertThat(ledger().status(run.runId()).orElseThrow().count(TargetState.RUNNING))
+        .isEqualTo(150);
+  }
+
+  @Test
+  void recentRunsAreNewestFirstAndLimited() {
+    // Dated far ahead so no other test's run is newer.
+    Instant base = Instant.parse("2950-01-01T00:00:00Z").plusSeconds(IDS.nextInt(1_000_000) * 60L);
+    List<RunRecord> created = new ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      Instant at = base.plusSeconds(i);
+      RunRecord run = new RunRecord(Ids.newRunId(at, IDS), "all", SyncMode.FULL, "test", at, i + 1);
+      ledger().createRun(run);
+      created.add(run);
+    }
+
+    List<RunRecord> recent = ledger().recentRuns(3);
+
+    assertThat(recent).containsExactly(created.get(4), created.get(3), created.get(2));
+    assertThat(ledger().recentRuns(1)).containsExactly(created.get(4));
+  }
+
+  protected static RunRecord newRun(int totalTargets) {
+    return new RunRecord(
+        Ids.newRunId(T0.plusSeconds(IDS.nextInt(86_400)), IDS),
+        "all",
+        SyncMode.INCREMENTAL,
+        "contract-test",
+        T0,
+        totalTargets);
+  }
+
+  protected static TargetProgress succeeded(
+      TargetRef target, String worker, int attempts, long rows, long bytes, long sequence) {
+    return new TargetProgress(
+        target,
+        TargetState.SUCCEEDED,
+        attempts,
+        null,
+        worker,
+        rows,
+        bytes,
+        42,
+        sequence,
+        T0.plusSeconds(60));
+  }
+
+  protected static TargetProgress failed(
+      TargetRef target, String worker, int attempts, String error) {
+    return new TargetProgress(
+        target, TargetState.FAILED, attempts, error, worker, 0, 0, 7, 0, T0.plusSeconds(30));
+  }
+
+  protected static TargetProgress deadLettered(
+      TargetRef target, String worker, int attempts, String error) {
+    return new TargetProgress(
+        target, TargetState.DEAD_LETTERED, attempts, error, worker, 0, 0, 7, 0, T0.plusSeconds(90));
+  }
+}

@@ -1,0 +1,70 @@
+package dev.storagebuilder.aws.dynamo;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.storagebuilder.aws.config.AwsSettings;
+import dev.storagebuilder.aws.contract.RunLedgerContract;
+import dev.storagebuilder.aws.support.LocalAws;
+import dev.storagebuilder.common.ids.TargetRef;
+import dev.storagebuilder.common.ledger.RunLedger;
+import dev.storagebuilder.common.ledger.RunRecord;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+
+/** The run ledger contract on DynamoDB (dynalite), plus the key layout and TTL stamps. */
+class DynamoRunLedgerIT extends RunLedgerContract {
+  private static final Instant NOW = Instant.parse("2026-03-01T12:00:00Z");
+
+  private static AwsSettings settings;
+  private static DynamoDbClient dynamo;
+  private static DynamoRunLedger ledger;
+
+  @BeforeAll
+  static void createTables() {
+    settings = LocalAws.settings("runs");
+    dynamo = LocalAws.clients().dynamo();
+    LedgerTables.ensure(dynamo, settings);
+    ledger =
+        new DynamoRunLedger(
+            dynamo, settings.runsTable(), Clock.fixed(NOW, ZoneOffset.UTC), Duration.ofDays(7));
+  }
+
+  @Override
+  protected RunLedger ledger() {
+    return ledger;
+  }
+
+  @Test
+  void runsAndEntriesUseTheDocumentedKeysAndExpireAfterTheRetention() {
+    RunRecord run = newRun(2);
+    ledger.createRun(run);
+    ledger.markRunning(run.runId(), new TargetRef("acme", "raw_data"), "worker-1");
+
+    Map<String, AttributeValue> runItem = item("RUNS", run.runId());
+    Map<String, AttributeValue> entry = item("RUN#" + run.runId(), "acme#raw_data");
+
+    long expected = NOW.plus(Duration.ofDays(7)).getEpochSecond();
+    assertThat(runItem.get("expiresAt").n()).isEqualTo(Long.toString(expected));
+    assertThat(entry.get("expiresAt").n()).isEqualTo(Long.toString(expected));
+    assertThat(entry.get("state").s()).isEqualTo("running");
+    assertThat(entry.get("attempts").n()).isEqualTo("1");
+    assertThat(entry.get("updatedAt").s()).isEqualTo(NOW.toString());
+  }
+
+  private Map<String, AttributeValue> item(String pk, String sk) {
+    return dynamo
+        .getItem(
+            b ->
+                b.tableName(settings.runsTable())
+                    .key(Map.of("pk", AttributeValue.fromS(pk), "sk", AttributeValue.fromS(sk)))
+                    .consistentRead(true))
+        .item();
+  }
+}

@@ -1,0 +1,84 @@
+package dev.storagebuilder.aws.dynamo;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.storagebuilder.aws.config.AwsSettings;
+import dev.storagebuilder.aws.contract.VersionLedgerContract;
+import dev.storagebuilder.aws.support.LocalAws;
+import dev.storagebuilder.common.ids.TargetRef;
+import dev.storagebuilder.common.ledger.VersionLedger;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+
+/** The version ledger contract on DynamoDB (dynalite), plus what the item looks like. */
+class DynamoVersionLedgerIT extends VersionLedgerContract {
+  private static AwsSettings settings;
+  private static DynamoDbClient dynamo;
+  private static DynamoVersionLedger ledger;
+
+  @BeforeAll
+  static void createTables() {
+    settings = LocalAws.settings("versions");
+    dynamo = LocalAws.clients().dynamo();
+    LedgerTables.ensure(dynamo, settings);
+    ledger = new DynamoVersionLedger(dynamo, settings.versionsTable());
+  }
+
+  @Override
+  protected VersionLedger ledger() {
+    return ledger;
+  }
+
+  @Override
+  protected int historyLimit() {
+    return DynamoVersionLedger.HISTORY_LIMIT;
+  }
+
+  @Test
+  void theItemIsKeyedByTargetAndCarriesExactNumbersAndTheHistoryList() {
+    TargetRef target = newTarget();
+    ledger.commit(version(target, 1, 9_007_199_254_740_993L, "run-a"), 0);
+    ledger.commit(version(target, 2, 9_007_199_254_740_995L, "run-b"), 1);
+
+    Map<String, AttributeValue> item =
+        dynamo
+            .getItem(
+                b ->
+                    b.tableName(settings.versionsTable())
+                        .key(Map.of("target", AttributeValue.fromS(target.key())))
+                        .consistentRead(true))
+            .item();
+
+    assertThat(item.get("sequence").n()).isEqualTo("2");
+    assertThat(item.get("watermark").n()).isEqualTo("9007199254740995");
+    assertThat(item.get("runId").s()).isEqualTo("run-b");
+    assertThat(item.get("committedAt").s()).startsWith("2026-01-01T00:02:");
+    assertThat(item.get("history").l())
+        .extracting(entry -> entry.m().get("runId").s())
+        .containsExactly("run-b", "run-a");
+  }
+
+  @Test
+  void aCommitMustAdvanceTheSequenceByExactlyOne() {
+    TargetRef target = newTarget();
+
+    assertThatThrownBy(() -> ledger.commit(version(target, 3, 1, "run-a"), 1))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("sequence must be expectedSequence + 1");
+    assertThat(ledger.current(target)).isEmpty();
+  }
+
+  @Test
+  void ensuringTheTablesAgainChangesNothing() {
+    TargetRef target = newTarget();
+    ledger.commit(version(target, 1, 1, "run-a"), 0);
+
+    LedgerTables.ensure(dynamo, settings);
+
+    assertThat(ledger.current(target)).isPresent();
+  }
+}

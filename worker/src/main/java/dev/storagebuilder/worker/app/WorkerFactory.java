@@ -1,0 +1,107 @@
+package dev.storagebuilder.worker.app;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import dev.storagebuilder.aws.config.AwsClients;
+import dev.storagebuilder.aws.dynamo.DynamoRunLedger;
+import dev.storagebuilder.aws.dynamo.DynamoVersionLedger;
+import dev.storagebuilder.aws.s3.S3ObjectStore;
+import dev.storagebuilder.common.ledger.RunLedger;
+import dev.storagebuilder.common.ledger.VersionLedger;
+import dev.storagebuilder.common.snapshot.SnapshotWriterOptions;
+import dev.storagebuilder.common.snapshot.StorageLayout;
+import dev.storagebuilder.worker.config.WorkerSettings;
+import dev.storagebuilder.worker.config.WorkerSettingsProperties;
+import dev.storagebuilder.worker.jdbc.JdbcRowSource;
+import dev.storagebuilder.worker.jdbc.SourceDialect;
+import dev.storagebuilder.worker.pipeline.MessageLoop;
+import dev.storagebuilder.worker.pipeline.SnapshotBuilder;
+import dev.storagebuilder.worker.pipeline.TargetProcessor;
+import dev.storagebuilder.worker.resilience.DefaultFailureClassifier;
+import dev.storagebuilder.worker.sqs.SqsAcknowledger;
+import dev.storagebuilder.worker.sqs.SqsMessageSource;
+import io.micronaut.context.annotation.Bean;
+import io.micronaut.context.annotation.Factory;
+import io.micronaut.context.env.Environment;
+import jakarta.inject.Singleton;
+import java.lang.management.ManagementFactory;
+import java.time.Clock;
+import java.util.UUID;
+
+/** Wires the plain-Java pipeline to its adapters. The only class that knows every concrete type. */
+@Factory
+final class WorkerFactory {
+
+  @Singleton
+  WorkerSettings settings(Environment environment) {
+    String host = ManagementFactory.getRuntimeMXBean().getName();
+    return WorkerSettingsProperties.from(
+        name -> environment.getProperty(name, String.class),
+        System.getenv(),
+        Runtime.getRuntime().maxMemory(),
+        "worker-" + host);
+  }
+
+  @Singleton
+  @Bean(preDestroy = "close")
+  AwsClients awsClients(WorkerSettings settings) {
+    return new AwsClients(settings.aws(), Math.max(16, settings.loop().concurrency() * (settings.partsInFlight() + 2)));
+  }
+
+  @Singleton
+  @Bean(preDestroy = "close")
+  HikariDataSource sourceDataSource(WorkerSettings settings) {
+    HikariConfig config = new HikariConfig();
+    config.setPoolName("source");
+    config.setJdbcUrl(settings.source().jdbcUrl());
+    config.setUsername(settings.source().username());
+    config.setPassword(settings.source().password());
+    config.setMaximumPoolSize(settings.poolSize());
+    config.setMinimumIdle(1);
+    config.setConnectionTimeout(10_000);
+    config.setInitializationFailTimeout(-1);
+    if (SourceDialect.fromJdbcUrl(settings.source().jdbcUrl()) == SourceDialect.POSTGRESQL) {
+      // A statement run once per target would otherwise stay on the text protocol (slower decode).
+      config.addDataSourceProperty("prepareThreshold", "-1");
+    }
+    return new HikariDataSource(config);
+  }
+
+  @Singleton
+  VersionLedger versionLedger(AwsClients aws, WorkerSettings settings) {
+    return new DynamoVersionLedger(aws.dynamo(), settings.aws().versionsTable());
+  }
+
+  @Singleton
+  RunLedger runLedger(AwsClients aws, WorkerSettings settings) {
+    return new DynamoRunLedger(aws.dynamo(), settings.aws().runsTable());
+  }
+
+  @Singleton
+  MessageLoop messageLoop(
+      WorkerSettings settings, AwsClients aws, HikariDataSource dataSource, VersionLedger versions, RunLedger runs) {
+    Clock clock = Clock.systemUTC();
+    String queueUrl = aws.sqs().getQueueUrl(b -> b.queueName(settings.aws().queueName())).queueUrl();
+    String dlqUrl = aws.sqs().getQueueUrl(b -> b.queueName(settings.aws().dlqName())).queueUrl();
+    S3ObjectStore store =
+        new S3ObjectStore(aws.s3(), settings.aws().bucket(), Math.toIntExact(settings.partBytes()), settings.partsInFlight());
+    SnapshotBuilder builder =
+        new SnapshotBuilder(
+            new JdbcRowSource(dataSource, settings.source().clientsQuery(), settings.fetchSize(), clock),
+            store,
+            new StorageLayout(settings.aws().snapshotPrefix(), UUID::randomUUID),
+            SnapshotWriterOptions.defaults().withRowGroupBytes(settings.rowGroupBytes()),
+            clock);
+    TargetProcessor processor =
+        new TargetProcessor(
+            settings.source(), builder, versions, runs, new DefaultFailureClassifier(), settings.processing(), clock,
+            settings.workerId());
+    return new MessageLoop(
+        new SqsMessageSource(aws.sqs(), queueUrl, settings.visibilityTimeout()),
+        new SqsAcknowledger(aws.sqs(), queueUrl, dlqUrl),
+        processor,
+        settings.loop(),
+        settings.processing(),
+        new MessageLoop.LoopListener() {});
+  }
+}

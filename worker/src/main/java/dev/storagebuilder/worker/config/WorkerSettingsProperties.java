@@ -1,0 +1,99 @@
+package dev.storagebuilder.worker.config;
+
+import dev.storagebuilder.aws.config.AwsSettingsProperties;
+import dev.storagebuilder.common.target.SourceConfigProperties;
+import dev.storagebuilder.worker.pipeline.LoopSettings;
+import dev.storagebuilder.worker.pipeline.ProcessingSettings;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Function;
+
+/**
+ * The one place worker properties ({@code storage-builder.worker.*}, from Micronaut, system
+ * properties or {@code STORAGE_BUILDER_WORKER_*} environment variables) become {@link WorkerSettings}.
+ */
+public final class WorkerSettingsProperties {
+  public static final String PREFIX = "storage-builder.worker.";
+
+  private WorkerSettingsProperties() {}
+
+  public static WorkerSettings from(
+      Function<String, Optional<String>> properties, Map<String, String> environment, long maxHeapBytes, String defaultWorkerId) {
+    Function<String, Optional<String>> worker = name -> properties.apply(PREFIX + name).filter(v -> !v.isBlank());
+    int concurrency = integer(worker, "concurrency", LoopSettings.DEFAULT_CONCURRENCY);
+    LoopSettings loop =
+        new LoopSettings(
+            concurrency,
+            duration(worker, "receive-wait", LoopSettings.DEFAULT_RECEIVE_WAIT),
+            duration(worker, "shutdown-grace", LoopSettings.DEFAULT_SHUTDOWN_GRACE));
+    ProcessingSettings processing =
+        new ProcessingSettings(
+            integer(worker, "max-receive-count", ProcessingSettings.DEFAULT_MAX_RECEIVE_COUNT),
+            duration(worker, "retry-base-delay", ProcessingSettings.DEFAULT_RETRY_BASE_DELAY),
+            duration(worker, "retry-max-delay", ProcessingSettings.DEFAULT_RETRY_MAX_DELAY));
+    return new WorkerSettings(
+        AwsSettingsProperties.from(properties),
+        SourceConfigProperties.from(properties, environment),
+        loop,
+        processing,
+        integer(worker, "pool-size", concurrency + 1),
+        integer(worker, "fetch-size", WorkerSettings.DEFAULT_FETCH_SIZE),
+        duration(worker, "visibility-timeout", WorkerSettings.DEFAULT_VISIBILITY_TIMEOUT),
+        bytes(worker, "row-group-bytes", WorkerSettings.DEFAULT_ROW_GROUP_BYTES),
+        bytes(worker, "part-bytes", WorkerSettings.DEFAULT_PART_BYTES),
+        integer(worker, "parts-in-flight", WorkerSettings.DEFAULT_PARTS_IN_FLIGHT),
+        worker.apply("id").orElse(defaultWorkerId),
+        maxHeapBytes);
+  }
+
+  private static int integer(Function<String, Optional<String>> worker, String name, int fallback) {
+    return worker.apply(name).map(v -> parse(name, v, Integer::parseInt)).orElse(fallback);
+  }
+
+  private static long bytes(Function<String, Optional<String>> worker, String name, long fallback) {
+    return worker.apply(name).map(v -> parse(name, v, WorkerSettingsProperties::parseBytes)).orElse(fallback);
+  }
+
+  private static Duration duration(Function<String, Optional<String>> worker, String name, Duration fallback) {
+    return worker.apply(name).map(v -> parse(name, v, WorkerSettingsProperties::parseDuration)).orElse(fallback);
+  }
+
+  /** Accepts ISO-8601 ({@code PT30S}) or a number with a unit: {@code 500ms}, {@code 30s}, {@code 5m}, {@code 1h}. */
+  static Duration parseDuration(String text) {
+    String value = text.trim().toLowerCase(java.util.Locale.ROOT);
+    if (value.startsWith("pt") || value.startsWith("p")) {
+      return Duration.parse(text.trim().toUpperCase(java.util.Locale.ROOT));
+    }
+    if (value.endsWith("ms")) {
+      return Duration.ofMillis(Long.parseLong(value.substring(0, value.length() - 2)));
+    }
+    long amount = Long.parseLong(value.substring(0, value.length() - 1));
+    return switch (value.charAt(value.length() - 1)) {
+      case 's' -> Duration.ofSeconds(amount);
+      case 'm' -> Duration.ofMinutes(amount);
+      case 'h' -> Duration.ofHours(amount);
+      default -> throw new IllegalArgumentException("unknown unit");
+    };
+  }
+
+  /** Accepts a byte count or a number with KiB/MiB/GiB (or k/m/g). */
+  static long parseBytes(String text) {
+    String value = text.trim().toLowerCase(java.util.Locale.ROOT).replace("ib", "").replace("b", "");
+    long multiplier = 1;
+    char unit = value.isEmpty() ? ' ' : value.charAt(value.length() - 1);
+    if (unit == 'k' || unit == 'm' || unit == 'g') {
+      multiplier = unit == 'k' ? 1L << 10 : unit == 'm' ? 1L << 20 : 1L << 30;
+      value = value.substring(0, value.length() - 1);
+    }
+    return Long.parseLong(value.trim()) * multiplier;
+  }
+
+  private static <T> T parse(String name, String value, Function<String, T> parser) {
+    try {
+      return parser.apply(value);
+    } catch (RuntimeException e) {
+      throw new IllegalArgumentException(PREFIX + name + ": cannot parse '" + value + "'", e);
+    }
+  }
+}

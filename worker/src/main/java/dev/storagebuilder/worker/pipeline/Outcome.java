@@ -1,0 +1,13 @@
+package dev.storagebuilder.worker.pipeline;
+
+/** What the queue adapter does with a message after its target ran. */
+public sealed interface Outcome {
+  /** Finished (committed, or already committed by someone else): delete the message. */
+  record Done(String summary) implements Outcome {}
+
+  /** A transient failure: let the queue deliver it again later. */
+  record RetryLater(String reason) implements Outcome {}
+
+  /** Can never succeed: dead-letter it now with a reason code the DLQ tools group by. */
+  record Reject(String reasonCode, String detail) implements Outcome {}
+}

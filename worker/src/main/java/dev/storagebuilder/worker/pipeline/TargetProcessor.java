@@ -1,0 +1,152 @@
+package dev.storagebuilder.worker.pipeline;
+
+import dev.storagebuilder.common.ids.TargetRef;
+import dev.storagebuilder.common.ledger.RunLedger;
+import dev.storagebuilder.common.ledger.TargetProgress;
+import dev.storagebuilder.common.ledger.TargetState;
+import dev.storagebuilder.common.ledger.TargetVersion;
+import dev.storagebuilder.common.ledger.VersionLedger;
+import dev.storagebuilder.common.message.InvalidMessageException;
+import dev.storagebuilder.common.message.TargetMessage;
+import dev.storagebuilder.common.message.TargetMessageCodec;
+import dev.storagebuilder.common.target.SourceConfig;
+import dev.storagebuilder.common.target.TargetDeclaration;
+import dev.storagebuilder.worker.port.FailureClassifier;
+import dev.storagebuilder.worker.port.FailureClassifier.Failure;
+import dev.storagebuilder.worker.port.ReceivedMessage;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+
+/**
+ * Runs one message: decode, check the target exists, build its snapshot, commit, record progress.
+ * Every failure ends as an {@link Outcome}; nothing escapes to the loop.
+ */
+public final class TargetProcessor {
+  private static final Logger log = LoggerFactory.getLogger(TargetProcessor.class);
+
+  private final SourceConfig catalog;
+  private final SnapshotBuilder builder;
+  private final VersionLedger versions;
+  private final RunLedger runs;
+  private final FailureClassifier classifier;
+  private final ProcessingSettings settings;
+  private final Clock clock;
+  private final String workerId;
+
+  public TargetProcessor(
+      SourceConfig catalog,
+      SnapshotBuilder builder,
+      VersionLedger versions,
+      RunLedger runs,
+      FailureClassifier classifier,
+      ProcessingSettings settings,
+      Clock clock,
+      String workerId) {
+    this.catalog = catalog;
+    this.builder = builder;
+    this.versions = versions;
+    this.runs = runs;
+    this.classifier = classifier;
+    this.settings = settings;
+    this.clock = clock;
+    this.workerId = workerId;
+  }
+
+  public Outcome process(ReceivedMessage received) {
+    TargetMessage message;
+    try {
+      message = TargetMessageCodec.decode(received.body());
+    } catch (InvalidMessageException e) {
+      log.warn("rejecting message {}: {} ({})", received.messageId(), e.reason().code(), e.getMessage());
+      return new Outcome.Reject(e.reason().code(), e.getMessage());
+    }
+    TargetRef ref = message.targetRef();
+    try (MDC.MDCCloseable run = MDC.putCloseable("run", message.runId());
+        MDC.MDCCloseable client = MDC.putCloseable("client", ref.clientId());
+        MDC.MDCCloseable target = MDC.putCloseable("target", ref.target());
+        MDC.MDCCloseable attempt = MDC.putCloseable("attempt", String.valueOf(received.receiveCount()))) {
+      return processTarget(received, message, ref);
+    }
+  }
+
+  private Outcome processTarget(ReceivedMessage received, TargetMessage message, TargetRef ref) {
+    Instant started = clock.instant();
+    Optional<TargetDeclaration> declaration = catalog.target(ref.target());
+    if (declaration.isEmpty()) {
+      String detail = "target kind '" + ref.target() + "' is not declared (known: " + catalog.targetNames() + ")";
+      return reject(message, ref, InvalidMessageException.Reason.UNKNOWN_TARGET.code(), detail, started);
+    }
+    try {
+      if (!runs.markRunning(message.runId(), ref, workerId)) {
+        log.info("target already succeeded in this run; duplicate delivery dropped");
+        return new Outcome.Done("duplicate of a finished target");
+      }
+      if (!builder.clientExists(ref.clientId())) {
+        String detail = "client '" + ref.clientId() + "' does not exist in the source";
+        return reject(message, ref, InvalidMessageException.Reason.UNKNOWN_CLIENT.code(), detail, started);
+      }
+      log.info("target start mode={}", message.mode().wireName());
+      Optional<TargetVersion> current = versions.current(ref);
+      BuiltSnapshot built = builder.build(declaration.get(), message, current);
+      long expected = current.map(TargetVersion::sequence).orElse(0L);
+      boolean committed = versions.commit(built.version(), expected);
+      long sequence = built.version().sequence();
+      if (!committed) {
+        // Another delivery or run committed first: our objects stay unreferenced, and the target is
+        // as fresh as the winner made it, so this message is complete.
+        sequence = versions.current(ref).map(TargetVersion::sequence).orElse(0L);
+        log.info("commit lost to a concurrent commit; now at sequence {}", sequence);
+      }
+      Duration took = Duration.between(started, clock.instant());
+      runs.markOutcome(
+          message.runId(),
+          new TargetProgress(ref, TargetState.SUCCEEDED, 0, null, workerId, built.rowsWritten(),
+              built.bytesWritten(), took.toMillis(), sequence, clock.instant()));
+      log.info(
+          "target done rows={} bytes={} seconds={} sequence={} committed={}",
+          built.rowsWritten(), built.bytesWritten(), took.toMillis() / 1000.0, sequence, committed);
+      return new Outcome.Done(committed ? "committed sequence " + sequence : "superseded");
+    } catch (Exception | LinkageError e) {
+      return failed(received, message, ref, e, started);
+    }
+  }
+
+  private Outcome failed(
+      ReceivedMessage received, TargetMessage message, TargetRef ref, Throwable error, Instant started) {
+    Failure failure = classifier.classify(error);
+    if (!failure.retryable()) {
+      log.warn("permanent failure: {}", failure.detail(), error);
+      return reject(message, ref, failure.reasonCode(), failure.detail(), started);
+    }
+    if (received.receiveCount() >= settings.maxReceiveCount()) {
+      String detail = "gave up after " + received.receiveCount() + " deliveries; last error: " + failure.detail();
+      log.warn("{}", detail, error);
+      return reject(message, ref, "retries-exhausted", detail, started);
+    }
+    log.warn("retryable failure (delivery {}): {}", received.receiveCount(), failure.detail(), error);
+    record(message, ref, TargetState.FAILED, failure.reasonCode() + ": " + failure.detail(), started);
+    return new Outcome.RetryLater(failure.detail());
+  }
+
+  private Outcome reject(TargetMessage message, TargetRef ref, String code, String detail, Instant started) {
+    record(message, ref, TargetState.DEAD_LETTERED, code + ": " + detail, started);
+    return new Outcome.Reject(code, detail);
+  }
+
+  private void record(TargetMessage message, TargetRef ref, TargetState state, String error, Instant started) {
+    try {
+      runs.markOutcome(
+          message.runId(),
+          new TargetProgress(ref, state, 0, error, workerId, 0, 0,
+              Duration.between(started, clock.instant()).toMillis(), 0, clock.instant()));
+    } catch (RuntimeException e) {
+      // The message outcome matters more than the ledger line; the next delivery records again.
+      log.warn("could not record {} in the run ledger: {}", state.wireName(), e.toString());
+    }
+  }
+}

@@ -1,0 +1,15 @@
+package dev.storagebuilder.worker.port;
+
+import java.time.Duration;
+
+/** What happens to a message once its target has an outcome. */
+public interface Acknowledger {
+  /** The target is done (or was already done): the message must not be delivered again. */
+  void delete(ReceivedMessage message);
+
+  /** Deliver again after {@code delay} (0 releases it at once). */
+  void retryAfter(ReceivedMessage message, Duration delay);
+
+  /** The message can never succeed: move it to the dead-letter queue with its reason, then delete it. */
+  void deadLetter(ReceivedMessage message, String reasonCode, String detail);
+}

@@ -1,0 +1,12 @@
+package dev.storagebuilder.worker.port;
+
+import dev.storagebuilder.common.target.TargetDeclaration;
+import java.sql.SQLException;
+
+/** The tenant database the snapshots are built from. */
+public interface RowSource {
+  boolean clientExists(String clientId) throws SQLException;
+
+  /** All of one client's rows of a target, with the watermark they are complete up to. */
+  SourceRead readAll(TargetDeclaration target, String clientId) throws SQLException;
+}

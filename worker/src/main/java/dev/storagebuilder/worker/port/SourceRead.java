@@ -1,0 +1,21 @@
+package dev.storagebuilder.worker.port;
+
+import java.sql.ResultSet;
+import java.sql.SQLException;
+
+/**
+ * A streaming read of one client's rows of one target. {@link #rows()} yields the declared columns
+ * at positions 1..n in declaration order; the cursor streams (fetch size set), never a whole table.
+ */
+public interface SourceRead extends AutoCloseable {
+  ResultSet rows();
+
+  /**
+   * The source version this read is complete up to: every row with a version at or below it is in
+   * {@link #rows()} (or deliberately excluded by the read's filter).
+   */
+  long watermark();
+
+  @Override
+  void close() throws SQLException;
+}

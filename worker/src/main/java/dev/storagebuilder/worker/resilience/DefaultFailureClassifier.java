@@ -1,0 +1,66 @@
+package dev.storagebuilder.worker.resilience;
+
+import dev.storagebuilder.aws.AwsErrors;
+import dev.storagebuilder.common.snapshot.SnapshotDataException;
+import dev.storagebuilder.worker.port.FailureClassifier;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.sql.SQLException;
+import java.sql.SQLTransientException;
+import java.sql.SQLRecoverableException;
+import java.util.concurrent.TimeoutException;
+import software.amazon.awssdk.core.exception.SdkException;
+
+/**
+ * Retryable: AWS errors a later attempt can outlive (5xx, throttling, network), SQLSTATE class 08 (connection), 40001/40P01
+ * (serialization failure, deadlock), 57P0x (server shutting down), timeouts and I/O errors.
+ * Permanent: data that cannot be serialized, SQL syntax/schema errors (class 42: the declaration does
+ * not match the source), and anything else we do not recognise — retrying an unknown bug only
+ * burns receives, and the DLQ keeps the message for a redrive once it is fixed.
+ */
+public final class DefaultFailureClassifier implements FailureClassifier {
+  @Override
+  public Failure classify(Throwable error) {
+    for (Throwable cause = error; cause != null; cause = cause.getCause() == cause ? null : cause.getCause()) {
+      if (cause instanceof SnapshotDataException) {
+        return new Failure(false, "unserializable-data", describe(cause));
+      }
+      if (cause instanceof SQLException sql) {
+        return classifySql(sql);
+      }
+      if (cause instanceof SdkException sdk) {
+        boolean retryable = AwsErrors.isTransient(sdk);
+        return new Failure(retryable, retryable ? "aws-unavailable" : "aws-rejected", describe(sdk));
+      }
+      if (cause instanceof TimeoutException || cause instanceof IOException || cause instanceof UncheckedIOException) {
+        return new Failure(true, "io-error", describe(cause));
+      }
+    }
+    return new Failure(false, "unexpected-error", describe(error));
+  }
+
+  private static Failure classifySql(SQLException sql) {
+    String state = sql.getSQLState() == null ? "" : sql.getSQLState();
+    boolean retryable =
+        sql instanceof SQLTransientException
+            || sql instanceof SQLRecoverableException
+            || state.startsWith("08")
+            || state.equals("40001")
+            || state.equals("40P01")
+            || state.startsWith("57P")
+            || state.equals("HYT00")
+            || sql.getErrorCode() == 1213; // MariaDB deadlock
+    if (retryable) {
+      return new Failure(true, "source-unavailable", describe(sql));
+    }
+    if (state.startsWith("42")) {
+      return new Failure(false, "schema-mismatch", describe(sql));
+    }
+    return new Failure(false, "source-error", describe(sql));
+  }
+
+  private static String describe(Throwable error) {
+    String message = error.getMessage();
+    return error.getClass().getSimpleName() + (message == null ? "" : ": " + message);
+  }
+}

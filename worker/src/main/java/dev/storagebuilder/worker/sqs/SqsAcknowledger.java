@@ -1,0 +1,64 @@
+package dev.storagebuilder.worker.sqs;
+
+import dev.storagebuilder.worker.port.Acknowledger;
+import dev.storagebuilder.worker.port.ReceivedMessage;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import software.amazon.awssdk.services.sqs.SqsClient;
+import software.amazon.awssdk.services.sqs.model.MessageAttributeValue;
+
+/**
+ * Maps outcomes onto SQS calls. Dead-lettering is done by the worker itself (send to the DLQ, then
+ * delete) so the reason travels as message attributes; the queue's redrive policy stays the
+ * backstop for messages whose worker died.
+ */
+public final class SqsAcknowledger implements Acknowledger {
+  /** Message attribute names the DLQ tools read. */
+  public static final String REASON = "sb-reason";
+
+  public static final String DETAIL = "sb-detail";
+  public static final String ORIGINAL_ID = "sb-original-message-id";
+  public static final String RECEIVE_COUNT = "sb-receive-count";
+  private static final int MAX_DETAIL_CHARS = 2000;
+
+  private final SqsClient sqs;
+  private final String queueUrl;
+  private final String deadLetterQueueUrl;
+
+  public SqsAcknowledger(SqsClient sqs, String queueUrl, String deadLetterQueueUrl) {
+    this.sqs = sqs;
+    this.queueUrl = queueUrl;
+    this.deadLetterQueueUrl = deadLetterQueueUrl;
+  }
+
+  @Override
+  public void delete(ReceivedMessage message) {
+    sqs.deleteMessage(b -> b.queueUrl(queueUrl).receiptHandle(message.handle()));
+  }
+
+  @Override
+  public void retryAfter(ReceivedMessage message, Duration delay) {
+    int seconds = (int) Math.min(Math.max(delay.toSeconds(), 0), 43_200);
+    sqs.changeMessageVisibility(b -> b.queueUrl(queueUrl).receiptHandle(message.handle()).visibilityTimeout(seconds));
+  }
+
+  @Override
+  public void deadLetter(ReceivedMessage message, String reasonCode, String detail) {
+    Map<String, MessageAttributeValue> attributes = new HashMap<>();
+    message.attributes().forEach((name, value) -> attributes.put(name, text(value)));
+    attributes.put(REASON, text(reasonCode));
+    String shortDetail = detail == null ? "" : detail;
+    attributes.put(DETAIL, text(shortDetail.length() > MAX_DETAIL_CHARS ? shortDetail.substring(0, MAX_DETAIL_CHARS) : shortDetail));
+    attributes.put(ORIGINAL_ID, text(message.messageId()));
+    attributes.put(RECEIVE_COUNT, text(String.valueOf(message.receiveCount())));
+    // SQS rejects an empty body; a blank poison message still has to be kept for inspection.
+    String body = message.body() == null || message.body().isEmpty() ? "<empty>" : message.body();
+    sqs.sendMessage(b -> b.queueUrl(deadLetterQueueUrl).messageBody(body).messageAttributes(attributes));
+    delete(message);
+  }
+
+  private static MessageAttributeValue text(String value) {
+    return MessageAttributeValue.builder().dataType("String").stringValue(value.isEmpty() ? "-" : value).build();
+  }
+}

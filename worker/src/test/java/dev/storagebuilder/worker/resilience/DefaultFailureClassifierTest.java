@@ -1,0 +1,61 @@
+package dev.storagebuilder.worker.resilience;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.storagebuilder.common.snapshot.SnapshotDataException;
+import dev.storagebuilder.worker.port.FailureClassifier.Failure;
+import java.io.IOException;
+import java.sql.SQLException;
+import java.sql.SQLTransientConnectionException;
+import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.core.exception.SdkClientException;
+import software.amazon.awssdk.services.s3.model.S3Exception;
+
+class DefaultFailureClassifierTest {
+  private final DefaultFailureClassifier classifier = new DefaultFailureClassifier();
+
+  @Test
+  void connectionFailuresAndDeadlocksAreRetryable() {
+    assertThat(classifier.classify(new SQLException("gone", "08006")).retryable()).isTrue();
+    assertThat(classifier.classify(new SQLException("deadlock", "40P01")).retryable()).isTrue();
+    assertThat(classifier.classify(new SQLException("serialization", "40001")).retryable()).isTrue();
+    assertThat(classifier.classify(new SQLTransientConnectionException("pool timeout")).retryable()).isTrue();
+    assertThat(classifier.classify(new RuntimeException(new SQLException("admin shutdown", "57P01"))).reasonCode())
+        .isEqualTo("source-unavailable");
+  }
+
+  @Test
+  void schemaMismatchIsPermanent() {
+    Failure failure = classifier.classify(new SQLException("column \"x\" does not exist", "42703"));
+    assertThat(failure.retryable()).isFalse();
+    assertThat(failure.reasonCode()).isEqualTo("schema-mismatch");
+    assertThat(failure.detail()).contains("column \"x\" does not exist");
+  }
+
+  @Test
+  void unserializableDataIsPermanent() {
+    Failure failure = classifier.classify(new SnapshotDataException("amount: 1e40 does not fit DECIMAL(18,4)"));
+    assertThat(failure.retryable()).isFalse();
+    assertThat(failure.reasonCode()).isEqualTo("unserializable-data");
+  }
+
+  @Test
+  void theSdkDecidesForAwsErrors() {
+    S3Exception throttled = (S3Exception) S3Exception.builder().statusCode(503).message("slow down").build();
+    assertThat(classifier.classify(throttled).retryable()).isTrue();
+    S3Exception denied = (S3Exception) S3Exception.builder().statusCode(403).message("denied").build();
+    assertThat(classifier.classify(denied).retryable()).isFalse();
+    assertThat(classifier.classify(SdkClientException.create("connect timed out", new IOException("timeout"))).retryable())
+        .isTrue();
+    S3Exception throttling = (S3Exception) S3Exception.builder().statusCode(429).message("too many").build();
+    assertThat(classifier.classify(throttling).reasonCode()).isEqualTo("aws-unavailable");
+  }
+
+  @Test
+  void ioErrorsAreRetryableAndUnknownErrorsAreNot() {
+    assertThat(classifier.classify(new IOException("connection reset")).retryable()).isTrue();
+    Failure unknown = classifier.classify(new IllegalStateException("bug"));
+    assertThat(unknown.retryable()).isFalse();
+    assertThat(unknown.reasonCode()).isEqualTo("unexpected-error");
+  }
+}
