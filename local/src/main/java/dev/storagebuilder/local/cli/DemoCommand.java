@@ -1,0 +1,50 @@
+package dev.storagebuilder.local.cli;
+
+import dev.storagebuilder.common.message.SyncMode;
+import dev.storagebuilder.local.demo.DemoOptions;
+import dev.storagebuilder.local.demo.DemoRunner;
+import dev.storagebuilder.local.demo.RunSummary;
+import dev.storagebuilder.local.fleet.FleetJars;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(
+    name = "demo",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Generates a tenant database, starts the embedded AWS stack, the producer and the workers,",
+      "runs an update-all over HTTP with live progress, verifies every snapshot against the source",
+      "and prints a summary. Exits non-zero when anything failed or did not verify."
+    })
+final class DemoCommand implements Callable<Integer> {
+  @Option(names = "--scale", description = "data size; 1 is legacy-sized (~100 clients, ~1M rows in the largest target). Default: ${DEFAULT-VALUE}")
+  double scale = DemoOptions.DEFAULT_SCALE;
+
+  @Option(names = "--workers", description = "worker processes. Default: ${DEFAULT-VALUE}")
+  int workers = 2;
+
+  @Option(names = "--mode", description = "full or incremental. Default: ${DEFAULT-VALUE}")
+  String mode = "full";
+
+  @Option(names = "--seed", description = "seed of the generated data. Default: ${DEFAULT-VALUE}")
+  long seed = DemoOptions.DEFAULT_SEED;
+
+  @Option(names = "--summary", paramLabel = "FILE", description = "also write the summary as JSON to FILE")
+  Path summary;
+
+  @Option(names = "--state-dir", paramLabel = "DIR", description = "keep the stack's state here (default: a fresh temporary directory)")
+  Path stateDir;
+
+  @Option(names = "--keep-running", description = "leave the stack up after the run and print its endpoints")
+  boolean keepRunning;
+
+  @Override
+  public Integer call() throws Exception {
+    DemoOptions options =
+        new DemoOptions(scale, workers, seed, SyncMode.fromWire(mode), keepRunning, stateDir, summary);
+    RunSummary result = new DemoRunner(options, System.out, FleetJars.home()).run();
+    return result.ok() ? 0 : 1;
+  }
+}

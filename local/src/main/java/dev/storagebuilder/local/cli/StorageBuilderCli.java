@@ -1,0 +1,34 @@
+package dev.storagebuilder.local.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** {@code ./sb}: every user-facing command of Storage Builder. */
+@Command(
+    name = "sb",
+    mixinStandardHelpOptions = true,
+    version = "Storage Builder 0.1.0",
+    description = "Rebuilds per-tenant snapshots of a relational database into S3 with a queue-driven worker fleet.",
+    subcommands = {DemoCommand.class, CommandLine.HelpCommand.class},
+    footer = {"", "Also: ./sb test (the whole test suite), ./sb build (rebuild the jars)."})
+public final class StorageBuilderCli {
+  private StorageBuilderCli() {}
+
+  public static void main(String[] args) {
+    System.exit(commandLine().execute(args));
+  }
+
+  public static CommandLine commandLine() {
+    CommandLine commandLine = new CommandLine(new StorageBuilderCli());
+    commandLine.setExecutionExceptionHandler(
+        (error, command, parseResult) -> {
+          // One clear line for a user error; the stack trace only when asked for.
+          command.getErr().println("sb: " + (error.getMessage() == null ? error.toString() : error.getMessage()));
+          if (Boolean.getBoolean("sb.debug")) {
+            error.printStackTrace(command.getErr());
+          }
+          return 2;
+        });
+    return commandLine;
+  }
+}

@@ -1,0 +1,66 @@
+package dev.storagebuilder.local.demo;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.PrintStream;
+import java.util.Locale;
+
+/** Renders a run's status as one progress line: done/total, rows, MB, rate, ETA, failures. */
+public final class Progress {
+  private static final int BAR_WIDTH = 24;
+
+  private final PrintStream out;
+  private final boolean terminal;
+  private String lastLine = "";
+
+  public Progress(PrintStream out, boolean terminal) {
+    this.out = out;
+    this.terminal = terminal;
+  }
+
+  public void show(JsonNode run, double elapsedSeconds) {
+    String line = line(run, elapsedSeconds);
+    if (line.equals(lastLine)) {
+      return;
+    }
+    lastLine = line;
+    if (terminal) {
+      out.print("\r" + line + "\u001b[K");
+    } else {
+      out.println(line);
+    }
+    out.flush();
+  }
+
+  public void end() {
+    if (terminal) {
+      out.println();
+    }
+  }
+
+  static String line(JsonNode run, double elapsedSeconds) {
+    int total = run.path("total").asInt();
+    JsonNode counts = run.path("counts");
+    int succeeded = counts.path("succeeded").asInt();
+    int deadLettered = counts.path("deadLettered").asInt();
+    int failed = counts.path("failed").asInt();
+    int done = succeeded + deadLettered;
+    long rows = run.path("rows").asLong();
+    long bytes = run.path("bytes").asLong();
+    int filled = total == 0 ? BAR_WIDTH : (int) ((long) BAR_WIDTH * done / total);
+    String bar = "#".repeat(filled) + "-".repeat(BAR_WIDTH - filled);
+    double rate = elapsedSeconds > 0 ? rows / elapsedSeconds : 0;
+    String eta = run.hasNonNull("etaSeconds") ? run.get("etaSeconds").asLong() + "s" : "-";
+    StringBuilder line =
+        new StringBuilder(
+            String.format(Locale.ROOT, "[%s] %d/%d targets  %,d rows  %s  %,.0f rows/s  ETA %s", bar, done, total, rows,
+                megabytes(bytes), rate, eta));
+    if (failed > 0 || deadLettered > 0) {
+      line.append(String.format(Locale.ROOT, "  retrying %d, dead-lettered %d", failed, deadLettered));
+    }
+    return line.toString();
+  }
+
+  public static String megabytes(long bytes) {
+    return String.format(Locale.ROOT, "%.1f MB", bytes / 1_000_000.0);
+  }
+}

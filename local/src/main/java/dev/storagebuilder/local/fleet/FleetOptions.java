@@ -1,0 +1,42 @@
+package dev.storagebuilder.local.fleet;
+
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * How to run the fleet on one machine.
+ *
+ * @param stateDir where S3 objects, DynamoDB tables and process logs live; reused across runs
+ * @param workers worker processes to start
+ * @param workerConcurrency targets each worker runs at once
+ * @param workerHeapMb each worker's -Xmx
+ * @param sourceProperties {@code storage-builder.source.*} properties handed to producer and workers
+ * @param extraWorkerProperties any other properties for the workers (tests shorten timeouts here)
+ */
+public record FleetOptions(
+    Path stateDir,
+    int workers,
+    int workerConcurrency,
+    int workerHeapMb,
+    Map<String, String> sourceProperties,
+    Map<String, String> extraWorkerProperties) {
+  public static final int DEFAULT_WORKERS = 2;
+  public static final int DEFAULT_WORKER_CONCURRENCY = 2;
+  public static final int DEFAULT_WORKER_HEAP_MB = 128;
+
+  public FleetOptions {
+    Objects.requireNonNull(stateDir, "stateDir");
+    if (workers < 1 || workers > 32) {
+      throw new IllegalArgumentException("--workers must be 1..32, got " + workers);
+    }
+    if (workerConcurrency < 1 || workerConcurrency > 64) {
+      throw new IllegalArgumentException("--worker-concurrency must be 1..64, got " + workerConcurrency);
+    }
+    if (workerHeapMb < 64) {
+      throw new IllegalArgumentException("--worker-heap-mb must be >= 64, got " + workerHeapMb);
+    }
+    sourceProperties = Map.copyOf(sourceProperties);
+    extraWorkerProperties = Map.copyOf(extraWorkerProperties);
+  }
+}

@@ -1,0 +1,109 @@
+package dev.storagebuilder.local.fleet;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+
+/** A producer or worker JVM started by the local fleet, with its log file and memory high-water mark. */
+public final class FleetProcess {
+  private final String name;
+  private final List<String> command;
+  private final Path log;
+  private Process process;
+  private long peakRssKb;
+
+  FleetProcess(String name, Path jar, int heapMb, Map<String, String> properties, Path logDir) {
+    this.name = name;
+    this.log = logDir.resolve(name + ".log");
+    List<String> cmd = new ArrayList<>();
+    cmd.add(ProcessHandle.current().info().command().orElse("java"));
+    cmd.add("-Xmx" + heapMb + "m");
+    cmd.add("-XX:+UseSerialGC");
+    // Die loudly rather than limp on: the fleet restarts a worker, a half-dead one holds messages.
+    cmd.add("-XX:+ExitOnOutOfMemoryError");
+    properties.forEach((key, value) -> cmd.add("-D" + key + "=" + value));
+    cmd.add("-jar");
+    cmd.add(jar.toString());
+    this.command = List.copyOf(cmd);
+  }
+
+  public String name() {
+    return name;
+  }
+
+  public Path log() {
+    return log;
+  }
+
+  public synchronized void start() throws IOException {
+    Files.createDirectories(log.getParent());
+    process =
+        new ProcessBuilder(command)
+            .redirectErrorStream(true)
+            .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+            .start();
+  }
+
+  public synchronized boolean isAlive() {
+    return process != null && process.isAlive();
+  }
+
+  public synchronized Optional<Long> pid() {
+    return process == null ? Optional.empty() : Optional.of(process.pid());
+  }
+
+  /** The largest resident set seen so far (Linux VmHWM), in KiB; sampled until the process exits. */
+  public synchronized long peakRssKb() {
+    sampleRss();
+    return peakRssKb;
+  }
+
+  synchronized void sampleRss() {
+    if (process == null || !process.isAlive()) {
+      return;
+    }
+    Path status = Path.of("/proc", String.valueOf(process.pid()), "status");
+    try {
+      for (String line : Files.readAllLines(status)) {
+        if (line.startsWith("VmHWM:")) {
+          peakRssKb = Math.max(peakRssKb, Long.parseLong(line.replaceAll("[^0-9]", "")));
+        }
+      }
+    } catch (IOException | NumberFormatException e) {
+      // not Linux, or the process just exited: the last sample stands
+    }
+  }
+
+  /** SIGTERM, then wait for a graceful exit; SIGKILL if it does not come. */
+  public synchronized void stop(long graceSeconds) {
+    if (process == null) {
+      return;
+    }
+    sampleRss();
+    process.destroy();
+    try {
+      if (!process.waitFor(graceSeconds, TimeUnit.SECONDS)) {
+        process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      process.destroyForcibly();
+    }
+  }
+
+  /** SIGKILL at once (chaos and fault tests). */
+  public synchronized void kill() {
+    if (process != null) {
+      process.destroyForcibly();
+    }
+  }
+
+  public synchronized int exitCode() throws InterruptedException {
+    return process.waitFor();
+  }
+}

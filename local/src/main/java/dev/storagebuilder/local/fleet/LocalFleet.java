@@ -1,0 +1,224 @@
+package dev.storagebuilder.local.fleet;
+
+import dev.storagebuilder.aws.config.AwsClients;
+import dev.storagebuilder.aws.config.AwsSettings;
+import dev.storagebuilder.aws.dynamo.LedgerTables;
+import dev.storagebuilder.aws.s3.S3ObjectStore;
+import dev.storagebuilder.aws.sqs.QueueProvisioner;
+import dev.storagebuilder.aws.sqs.QueueProvisioner.QueueUrls;
+import dev.storagebuilder.emulators.EmbeddedAwsStack;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.locks.LockSupport;
+import dev.storagebuilder.local.client.ProducerClient;
+
+/**
+ * The whole fleet on one machine: the embedded AWS stack in this JVM, the producer and the workers
+ * as their own processes (their real jars, their own heaps), wired by properties.
+ */
+public final class LocalFleet implements AutoCloseable {
+  /** Deliveries before the queue's own redrive policy moves a message (the worker gives up first). */
+  public static final int QUEUE_MAX_RECEIVE_COUNT = 6;
+
+  public static final int VISIBILITY_TIMEOUT_SECONDS = 120;
+  private static final Duration PRODUCER_START_TIMEOUT = Duration.ofSeconds(60);
+
+  private final FleetOptions options;
+  private final EmbeddedAwsStack stack;
+  private final AwsSettings aws;
+  private final QueueUrls queues;
+  private final FleetProcess producer;
+  private final List<FleetProcess> workers = new ArrayList<>();
+  private final URI producerUrl;
+  private final Map<String, String> workerProperties;
+  private final Path home;
+  private Thread shutdownHook;
+  private boolean closed;
+
+  private LocalFleet(FleetOptions options, Path home) throws IOException {
+    this.options = options;
+    this.home = home;
+    Path logs = options.stateDir().resolve("logs");
+    Files.createDirectories(logs);
+    this.stack = EmbeddedAwsStack.builder().stateDir(options.stateDir().resolve("aws")).start();
+    try {
+      this.aws = settingsFor(stack);
+      try (AwsClients clients = new AwsClients(aws)) {
+        this.queues =
+            QueueProvisioner.ensureQueues(
+                clients.sqs(), aws.queueName(), aws.dlqName(), QUEUE_MAX_RECEIVE_COUNT, VISIBILITY_TIMEOUT_SECONDS);
+        LedgerTables.ensure(clients.dynamo(), aws);
+        new S3ObjectStore(clients.s3(), aws.bucket()).ensureBucket();
+      }
+      Map<String, String> common = new LinkedHashMap<>(awsProperties(aws));
+      common.putAll(options.sourceProperties());
+      int producerPort = freePort();
+      Map<String, String> producerProperties = new LinkedHashMap<>(common);
+      producerProperties.put("micronaut.server.port", String.valueOf(producerPort));
+      this.producerUrl = URI.create("http://127.0.0.1:" + producerPort);
+      this.producer = new FleetProcess("producer", FleetJars.producer(home), 256, producerProperties, logs);
+      Map<String, String> worker = new LinkedHashMap<>(common);
+      worker.put("storage-builder.worker.concurrency", String.valueOf(options.workerConcurrency()));
+      worker.put("storage-builder.worker.max-receive-count", String.valueOf(QUEUE_MAX_RECEIVE_COUNT - 1));
+      worker.put("storage-builder.worker.visibility-timeout", VISIBILITY_TIMEOUT_SECONDS + "s");
+      worker.putAll(options.extraWorkerProperties());
+      this.workerProperties = Map.copyOf(worker);
+    } catch (RuntimeException e) {
+      stack.close();
+      throw e;
+    }
+  }
+
+  /** Starts the stack, provisions queues, bucket and tables, then the producer and the workers. */
+  public static LocalFleet start(FleetOptions options, Path home) throws IOException {
+    LocalFleet fleet = new LocalFleet(options, home);
+    // Child JVMs outlive us unless stopped: Ctrl-C on the demo must not leave workers behind.
+    Thread stopOnExit = new Thread(fleet::close, "fleet-shutdown");
+    Runtime.getRuntime().addShutdownHook(stopOnExit);
+    fleet.shutdownHook = stopOnExit;
+    try {
+      fleet.producer.start();
+      for (int i = 1; i <= options.workers(); i++) {
+        fleet.addWorker();
+      }
+      fleet.awaitProducer();
+      return fleet;
+    } catch (IOException | RuntimeException e) {
+      fleet.close();
+      throw e;
+    }
+  }
+
+  /** Starts one more worker process; returns it. */
+  public synchronized FleetProcess addWorker() throws IOException {
+    int index = workers.size() + 1;
+    Map<String, String> properties = new LinkedHashMap<>(workerProperties);
+    properties.put("micronaut.server.port", String.valueOf(freePort()));
+    properties.put("storage-builder.worker.id", "worker-" + index);
+    FleetProcess worker =
+        new FleetProcess("worker-" + index, FleetJars.worker(home), options.workerHeapMb(), properties,
+            options.stateDir().resolve("logs"));
+    worker.start();
+    workers.add(worker);
+    return worker;
+  }
+
+  private void awaitProducer() {
+    ProducerClient client = new ProducerClient(producerUrl, null);
+    Instant deadline = Instant.now().plus(PRODUCER_START_TIMEOUT);
+    while (!client.healthy()) {
+      if (!producer.isAlive()) {
+        throw new IllegalStateException("the producer exited during startup; see " + producer.log());
+      }
+      if (Instant.now().isAfter(deadline)) {
+        throw new IllegalStateException("the producer did not become healthy in " + PRODUCER_START_TIMEOUT + "; see " + producer.log());
+      }
+      LockSupport.parkNanos(Duration.ofMillis(100).toNanos());
+    }
+  }
+
+  public URI producerUrl() {
+    return producerUrl;
+  }
+
+  public AwsSettings aws() {
+    return aws;
+  }
+
+  public QueueUrls queues() {
+    return queues;
+  }
+
+  public EmbeddedAwsStack stack() {
+    return stack;
+  }
+
+  public FleetProcess producer() {
+    return producer;
+  }
+
+  public synchronized List<FleetProcess> workers() {
+    return List.copyOf(workers);
+  }
+
+  /** Samples every process's resident memory (call periodically while a run goes on). */
+  public synchronized void sampleMemory() {
+    producer.sampleRss();
+    workers.forEach(FleetProcess::sampleRss);
+  }
+
+  @Override
+  public synchronized void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    if (shutdownHook != null && Thread.currentThread() != shutdownHook) {
+      try {
+        Runtime.getRuntime().removeShutdownHook(shutdownHook);
+      } catch (IllegalStateException alreadyShuttingDown) {
+        // the hook is running or about to; it finds the fleet closed
+      }
+    }
+    for (FleetProcess worker : workers) {
+      worker.stop(40);
+    }
+    producer.stop(10);
+    stack.close();
+  }
+
+  /** Settings that point at the embedded stack. */
+  public static AwsSettings settingsFor(EmbeddedAwsStack stack) {
+    return new AwsSettings(
+        stack.region(),
+        stack.sqsEndpoint(),
+        stack.s3Endpoint(),
+        stack.dynamoEndpoint(),
+        stack.accessKey(),
+        stack.secretKey(),
+        AwsSettings.DEFAULT_BUCKET,
+        AwsSettings.DEFAULT_SNAPSHOT_PREFIX,
+        AwsSettings.DEFAULT_QUEUE,
+        AwsSettings.DEFAULT_DLQ,
+        AwsSettings.DEFAULT_VERSIONS_TABLE,
+        AwsSettings.DEFAULT_RUNS_TABLE);
+  }
+
+  /** The {@code storage-builder.aws.*} properties that reproduce {@code aws} in another process. */
+  public static Map<String, String> awsProperties(AwsSettings aws) {
+    Map<String, String> properties = new LinkedHashMap<>();
+    String prefix = "storage-builder.aws.";
+    properties.put(prefix + "region", aws.region());
+    properties.put(prefix + "sqs-endpoint", aws.sqsEndpoint().toString());
+    properties.put(prefix + "s3-endpoint", aws.s3Endpoint().toString());
+    properties.put(prefix + "dynamodb-endpoint", aws.dynamoEndpoint().toString());
+    properties.put(prefix + "access-key", aws.accessKey());
+    properties.put(prefix + "secret-key", aws.secretKey());
+    properties.put(prefix + "bucket", aws.bucket());
+    properties.put(prefix + "snapshot-prefix", aws.snapshotPrefix());
+    properties.put(prefix + "queue", aws.queueName());
+    properties.put(prefix + "dlq", aws.dlqName());
+    properties.put(prefix + "versions-table", aws.versionsTable());
+    properties.put(prefix + "runs-table", aws.runsTable());
+    return properties;
+  }
+
+  public static int freePort() {
+    try (ServerSocket socket = new ServerSocket(0)) {
+      socket.setReuseAddress(true);
+      return socket.getLocalPort();
+    } catch (IOException e) {
+      throw new UncheckedIOException("no free local port", e);
+    }
+  }
+}

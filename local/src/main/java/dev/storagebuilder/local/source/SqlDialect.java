@@ -1,0 +1,46 @@
+package dev.storagebuilder.local.source;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.Locale;
+
+/**
+ * The databases the demo source can live in. The worker has its own reading-side dialect; this one
+ * knows what the loader needs (bulk path, DDL types, the change-version sequence).
+ */
+public enum SqlDialect {
+  POSTGRESQL,
+  MARIADB,
+  H2;
+
+  /** The dialect of a JDBC URL ({@code jdbc:postgresql:}, {@code jdbc:mariadb:}/{@code jdbc:mysql:}, {@code jdbc:h2:}). */
+  public static SqlDialect fromJdbcUrl(String url) {
+    String lower = url == null ? "" : url.toLowerCase(Locale.ROOT);
+    if (lower.startsWith("jdbc:postgresql:")) {
+      return POSTGRESQL;
+    }
+    if (lower.startsWith("jdbc:mariadb:") || lower.startsWith("jdbc:mysql:")) {
+      return MARIADB;
+    }
+    if (lower.startsWith("jdbc:h2:")) {
+      return H2;
+    }
+    throw new IllegalArgumentException(
+        "jdbc url: unsupported database in '" + url + "' (PostgreSQL, MariaDB/MySQL or H2)");
+  }
+
+  /** The dialect of an open connection, from the driver's product name. */
+  public static SqlDialect of(Connection connection) throws SQLException {
+    String product = connection.getMetaData().getDatabaseProductName().toLowerCase(Locale.ROOT);
+    if (product.contains("postgresql")) {
+      return POSTGRESQL;
+    }
+    if (product.contains("mariadb") || product.contains("mysql")) {
+      return MARIADB;
+    }
+    if (product.equals("h2")) {
+      return H2;
+    }
+    throw new IllegalArgumentException("unsupported database product '" + product + "'");
+  }
+}

@@ -1,0 +1,139 @@
+package dev.storagebuilder.producer.config;
+
+import dev.storagebuilder.aws.config.AwsSettings;
+import dev.storagebuilder.aws.config.AwsSettingsProperties;
+import io.micronaut.context.annotation.Context;
+import io.micronaut.context.annotation.Factory;
+import io.micronaut.context.env.Environment;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Function;
+
+/**
+ * The one place properties become settings. Micronaut supplies each property from {@code
+ * application.yml}, system properties or the environment ({@code
+ * STORAGE_BUILDER_ENQUEUE_CONCURRENCY} is {@code storage-builder.enqueue.concurrency}); this maps
+ * them onto {@link ProducerSettings}, eagerly, so a bad value stops the process at startup with the
+ * property's name.
+ */
+@Factory
+public class ProducerSettingsFactory {
+  public static final String SOURCE_CONFIG_FILE = "storage-builder.source.config-file";
+  public static final String SOURCE_JDBC_URL = "storage-builder.source.jdbc-url";
+  public static final String SOURCE_USERNAME = "storage-builder.source.username";
+  public static final String SOURCE_PASSWORD = "storage-builder.source.password";
+  public static final String SOURCE_POOL_SIZE = "storage-builder.source.pool-size";
+  public static final String SOURCE_CONNECTION_TIMEOUT =
+      "storage-builder.source.connection-timeout";
+  public static final String ENQUEUE_CONCURRENCY = "storage-builder.enqueue.concurrency";
+  public static final String FAIR_QUEUE_GROUP_IDS = "storage-builder.enqueue.fair-queue-group-ids";
+  public static final String MAX_SCOPE_TARGETS = "storage-builder.enqueue.max-scope-targets";
+  public static final String DLQ_SCAN_LIMIT = "storage-builder.dlq.scan-limit";
+  public static final String DLQ_SCAN_WAIT = "storage-builder.dlq.scan-wait";
+
+  @Context
+  ProducerSettings producerSettings(Environment environment) {
+    return fromProperties(name -> environment.getProperty(name, String.class));
+  }
+
+  /**
+   * The environment variables a source config file may name for its password ({@code passwordEnv}):
+   * the only read of the process environment outside Micronaut's property mapping.
+   */
+  @Context
+  SourceEnvironment sourceEnvironment() {
+    return new SourceEnvironment(System.getenv());
+  }
+
+  /** Maps flat properties onto settings; blank values count as unset. */
+  public static ProducerSettings fromProperties(Function<String, Optional<String>> properties) {
+    Function<String, Optional<String>> get =
+        name -> properties.apply(name).map(String::trim).filter(v -> !v.isEmpty());
+    AwsSettings aws;
+    try {
+      aws = AwsSettingsProperties.from(get);
+    } catch (IllegalArgumentException e) {
+      // AwsSettings names its fields (aws.queueName); say which property that is.
+      throw new IllegalArgumentException(
+          e.getMessage() + " (properties " + AwsSettingsProperties.PREFIX + "*)", e);
+    }
+    return new ProducerSettings(
+        aws,
+        source(get),
+        integer(get, ENQUEUE_CONCURRENCY, ProducerSettings.DEFAULT_ENQUEUE_CONCURRENCY),
+        bool(get, FAIR_QUEUE_GROUP_IDS, ProducerSettings.DEFAULT_FAIR_QUEUE_GROUP_IDS),
+        integer(get, MAX_SCOPE_TARGETS, ProducerSettings.DEFAULT_MAX_SCOPE_TARGETS),
+        integer(get, SOURCE_POOL_SIZE, ProducerSettings.DEFAULT_SOURCE_POOL_SIZE),
+        duration(
+            get, SOURCE_CONNECTION_TIMEOUT, ProducerSettings.DEFAULT_SOURCE_CONNECTION_TIMEOUT),
+        integer(get, DLQ_SCAN_LIMIT, ProducerSettings.DEFAULT_DLQ_SCAN_LIMIT),
+        duration(get, DLQ_SCAN_WAIT, ProducerSettings.DEFAULT_DLQ_SCAN_WAIT));
+  }
+
+  private static SourceLocation source(Function<String, Optional<String>> get) {
+    Optional<String> file = get.apply(SOURCE_CONFIG_FILE);
+    Optional<String> jdbcUrl = get.apply(SOURCE_JDBC_URL);
+    if (file.isPresent() && jdbcUrl.isPresent()) {
+      throw new IllegalArgumentException(
+          "set either " + SOURCE_CONFIG_FILE + " or " + SOURCE_JDBC_URL + ", not both");
+    }
+    if (file.isPresent()) {
+      return new SourceLocation.ConfigFile(Path.of(file.get()));
+    }
+    if (jdbcUrl.isPresent()) {
+      return new SourceLocation.DemoDatabase(
+          jdbcUrl.get(),
+          get.apply(SOURCE_USERNAME).orElse(null),
+          get.apply(SOURCE_PASSWORD).orElse(null));
+    }
+    return null; // ProducerSettings says what to set
+  }
+
+  private static int integer(Function<String, Optional<String>> get, String name, int fallback) {
+    Optional<String> value = get.apply(name);
+    if (value.isEmpty()) {
+      return fallback;
+    }
+    try {
+      return Integer.parseInt(value.get());
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(
+          name + " must be a whole number, got '" + value.get() + "'");
+    }
+  }
+
+  private static boolean bool(
+      Function<String, Optional<String>> get, String name, boolean fallback) {
+    Optional<String> value = get.apply(name).map(v -> v.toLowerCase(Locale.ROOT));
+    if (value.isEmpty()) {
+      return fallback;
+    }
+    return switch (value.get()) {
+      case "true" -> true;
+      case "false" -> false;
+      default ->
+          throw new IllegalArgumentException(
+              name + " must be true or false, got '" + value.get() + "'");
+    };
+  }
+
+  private static Duration duration(
+      Function<String, Optional<String>> get, String name, Duration fallback) {
+    return get.apply(name).map(v -> DurationText.parse(name, v)).orElse(fallback);
+  }
+
+  /** The process environment, for a source config's {@code passwordEnv}. */
+  public record SourceEnvironment(Map<String, String> variables) {
+    public SourceEnvironment {
+      variables = Map.copyOf(variables);
+    }
+
+    @Override
+    public String toString() {
+      return "SourceEnvironment[" + variables.size() + " variables]";
+    }
+  }
+}

@@ -1,0 +1,102 @@
+package dev.storagebuilder.producer.dlq;
+
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+
+/** Read-only views of the DLQ: a peek at some messages, and counts by reason and by client. */
+public final class DlqInspector {
+  public static final int MAX_LIST = 100;
+
+  private final DeadLetterQueue dlq;
+  private final DlqScanner scanner;
+  private final int scanLimit;
+
+  /**
+   * @param scanLimit how many messages {@link #stats} reads at most
+   * @param scanWait see {@link DlqScanner}
+   */
+  public DlqInspector(DeadLetterQueue dlq, int scanLimit, Duration scanWait) {
+    this.dlq = dlq;
+    this.scanner = new DlqScanner(dlq, scanWait);
+    this.scanLimit = scanLimit;
+  }
+
+  /**
+   * Up to {@code limit} messages, received with visibility 0 so nothing is hidden from anyone. A
+   * peek is a sample: SQS may answer repeated receives with the same messages, so fewer than {@code
+   * limit} may come back even when the DLQ holds more ({@link #stats} walks the whole queue).
+   */
+  public List<DlqMessage> peek(int limit) {
+    Map<String, DlqMessage> seen = new LinkedHashMap<>();
+    int rounds = 0;
+    while (seen.size() < limit && rounds++ < limit / 10 + 3) {
+      List<DlqMessage> batch =
+          dlq.receive(Math.min(10, limit - seen.size()), Duration.ZERO, Duration.ZERO);
+      int before = seen.size();
+      for (DlqMessage message : batch) {
+        if (seen.size() < limit) {
+          seen.putIfAbsent(message.messageId(), message);
+        }
+      }
+      if (seen.size() == before) {
+        break;
+      }
+    }
+    return List.copyOf(seen.values());
+  }
+
+  /**
+   * Counts by reason and by client over a walk of the DLQ; every message is released afterwards.
+   */
+  public DlqStats stats() {
+    DeadLetterQueue.Depth depth = dlq.depth();
+    List<DlqMessage> held = scanner.holdAll(scanLimit);
+    try {
+      return new DlqStats(
+          depth.visible(),
+          depth.notVisible(),
+          held.size(),
+          held.size() < scanLimit,
+          countBy(held, DlqMessage::reason),
+          countBy(held, m -> m.clientId() == null ? DlqStats.UNKNOWN_CLIENT : m.clientId()));
+    } finally {
+      scanner.release(held);
+    }
+  }
+
+  /** Largest count first, ties by name. */
+  private static Map<String, Integer> countBy(
+      List<DlqMessage> messages, Function<DlqMessage, String> key) {
+    Map<String, Integer> counts =
+        messages.stream()
+            .collect(Collectors.groupingBy(key, TreeMap::new, Collectors.summingInt(m -> 1)));
+    Map<String, Integer> ordered = new LinkedHashMap<>();
+    counts.entrySet().stream()
+        .sorted(
+            Map.Entry.<String, Integer>comparingByValue(Comparator.reverseOrder())
+                .thenComparing(Map.Entry.comparingByKey()))
+        .forEach(e -> ordered.put(e.getKey(), e.getValue()));
+    return ordered;
+  }
+
+  /**
+   * @param approximateNumberOfMessages SQS's approximate count of visible messages, before the walk
+   * @param scanned messages the walk read
+   * @param complete false when the walk stopped at the scan limit
+   */
+  public record DlqStats(
+      long approximateNumberOfMessages,
+      long approximateNumberOfMessagesNotVisible,
+      int scanned,
+      boolean complete,
+      Map<String, Integer> byReason,
+      Map<String, Integer> byClient) {
+    public static final String UNKNOWN_CLIENT = "(unreadable)";
+  }
+}

@@ -1,0 +1,311 @@
+package dev.storagebuilder.producer.dlq;
+
+import dev.storagebuilder.common.ids.Ids;
+import dev.storagebuilder.common.ids.TargetRef;
+import dev.storagebuilder.common.ledger.RunLedger;
+import dev.storagebuilder.common.ledger.RunRecord;
+import dev.storagebuilder.common.ledger.TargetProgress;
+import dev.storagebuilder.common.ledger.TargetState;
+import dev.storagebuilder.common.message.InvalidMessageException;
+import dev.storagebuilder.common.message.SyncMode;
+import dev.storagebuilder.common.message.TargetMessage;
+import dev.storagebuilder.common.message.TargetMessageCodec;
+import dev.storagebuilder.producer.ConflictException;
+import dev.storagebuilder.producer.dlq.RedriveRequest.RunChoice;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.random.RandomGenerator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Moves messages from the DLQ back to the work queue.
+ *
+ * <p>Everything, into the original runs: the queue service's own move task (fast, server-side, one
+ * per queue at a time). Anything else (a filter, a dry run, a new run) walks the DLQ holding every
+ * message, re-sends the matching ones, deletes each from the DLQ only after its send succeeded, and
+ * releases the rest. A message is therefore never lost; at worst (a delete failing after the send)
+ * it exists in both queues, which the workers' idempotent commit tolerates.
+ */
+public final class DlqRedriver {
+  private static final Logger log = LoggerFactory.getLogger(DlqRedriver.class);
+  static final String REQUESTED_BY = "dlq-redrive";
+
+  private final DeadLetterQueue dlq;
+  private final WorkQueue work;
+  private final RunLedger ledger;
+  private final Clock clock;
+  private final RandomGenerator random;
+  private final DlqScanner scanner;
+  private final int scanLimit;
+
+  public DlqRedriver(
+      DeadLetterQueue dlq,
+      WorkQueue work,
+      RunLedger ledger,
+      Clock clock,
+      RandomGenerator random,
+      int scanLimit,
+      Duration scanWait) {
+    this.dlq = dlq;
+    this.work = work;
+    this.ledger = ledger;
+    this.clock = clock;
+    this.random = random;
+    this.scanner = new DlqScanner(dlq, scanWait);
+    this.scanLimit = scanLimit;
+  }
+
+  public RedriveResult redrive(RedriveRequest request) {
+    if (request.isMoveAll()) {
+      // SQS runs one move task per queue; say so plainly instead of relaying its error.
+      for (DeadLetterQueue.MoveTask task : dlq.moveTasks()) {
+        if ("RUNNING".equals(task.status())) {
+          throw new ConflictException(
+              "a redrive of the whole DLQ is already running (task " + task.taskHandle() + ")");
+        }
+      }
+      long depth = dlq.depth().visible();
+      DeadLetterQueue.MoveTask task = dlq.startMoveToWorkQueue();
+      log.info("DLQ redrive of all ~{} messages started as move task {}", depth, task.taskHandle());
+      return new RedriveResult.MoveTaskStarted(task.taskHandle(), depth);
+    }
+    RedriveFilter filter = request.filter().orElse(RedriveFilter.ALL);
+    List<DlqMessage> held = scanner.holdAll(scanLimit);
+    Set<String> deleted = new HashSet<>();
+    try {
+      return redriveHeld(request, filter, held, deleted);
+    } finally {
+      scanner.release(held.stream().filter(m -> !deleted.contains(m.messageId())).toList());
+    }
+  }
+
+  public List<DeadLetterQueue.MoveTask> moveTasks() {
+    return dlq.moveTasks();
+  }
+
+  private RedriveResult redriveHeld(
+      RedriveRequest request, RedriveFilter filter, List<DlqMessage> held, Set<String> deleted) {
+    Instant now = clock.instant();
+    List<DlqMessage> matching = held.stream().filter(m -> filter.matches(m, now)).toList();
+
+    // For a new run, only bodies that decode can be re-addressed; the rest stay where they are.
+    Map<String, TargetMessage> decoded = new LinkedHashMap<>();
+    Map<String, String> undecodable = new LinkedHashMap<>();
+    for (DlqMessage message : matching) {
+      try {
+        decoded.put(message.messageId(), TargetMessageCodec.decode(message.body()));
+      } catch (InvalidMessageException e) {
+        undecodable.put(message.messageId(), e.reason().code() + ": " + e.getMessage());
+      }
+    }
+    boolean newRun = request.run() == RunChoice.NEW;
+    List<DlqMessage> movable =
+        newRun
+            ? matching.stream().filter(m -> decoded.containsKey(m.messageId())).toList()
+            : matching;
+    int skipped = matching.size() - movable.size();
+
+    if (request.dryRun()) {
+      List<RedriveResult.Entry> entries = new ArrayList<>();
+      for (DlqMessage message : matching) {
+        boolean moves = !newRun || decoded.containsKey(message.messageId());
+        entries.add(
+            RedriveResult.Entry.of(
+                message,
+                moves ? "would-move" : "skipped",
+                moves ? null : "cannot join a new run: " + undecodable.get(message.messageId())));
+      }
+      return new RedriveResult.Filtered(
+          "filtered",
+          true,
+          request.run().wireName(),
+          filter.describe(),
+          null,
+          held.size(),
+          held.size() < scanLimit,
+          matching.size(),
+          0,
+          0,
+          skipped,
+          entries);
+    }
+
+    String newRunId = null;
+    List<WorkQueue.Outbound> outbound = new ArrayList<>(movable.size());
+    if (newRun && !movable.isEmpty()) {
+      newRunId = Ids.newRunId(now, random);
+      SyncMode mode =
+          movable.stream().anyMatch(m -> decoded.get(m.messageId()).mode() == SyncMode.FULL)
+              ? SyncMode.FULL
+              : SyncMode.INCREMENTAL;
+      // Recorded before anything is sent, like every run.
+      ledger.createRun(
+          new RunRecord(
+              newRunId, "redrive:" + filter.describe(), mode, REQUESTED_BY, now, movable.size()));
+      for (DlqMessage message : movable) {
+        TargetMessage original = decoded.get(message.messageId());
+        TargetMessage readdressed =
+            TargetMessage.of(newRunId, original.targetRef(), original.mode(), now);
+        outbound.add(
+            new WorkQueue.Outbound(
+                message.messageId(), TargetMessageCodec.encode(readdressed), original.clientId()));
+      }
+    } else {
+      for (DlqMessage message : movable) {
+        outbound.add(
+            new WorkQueue.Outbound(message.messageId(), message.body(), message.clientId()));
+      }
+    }
+
+    Map<String, String> sendFailures = outbound.isEmpty() ? Map.of() : work.resend(outbound);
+    List<DlqMessage> sent =
+        movable.stream().filter(m -> !sendFailures.containsKey(m.messageId())).toList();
+    Map<String, String> handleToId = new LinkedHashMap<>();
+    sent.forEach(m -> handleToId.put(m.receiptHandle(), m.messageId()));
+    List<String> notDeleted = sent.isEmpty() ? List.of() : dlq.delete(handleToId.keySet());
+    for (DlqMessage message : sent) {
+      if (!notDeleted.contains(message.receiptHandle())) {
+        deleted.add(message.messageId());
+      }
+    }
+    if (!notDeleted.isEmpty()) {
+      log.warn(
+          "redrive: {} messages were re-sent but could not be deleted from the DLQ; they may run"
+              + " twice",
+          notDeleted.size());
+    }
+
+    if (newRun) {
+      recordUnsentInNewRun(newRunId, movable, decoded, sendFailures, now);
+    } else {
+      requeueInOriginalRuns(sent, decoded, now);
+    }
+
+    List<RedriveResult.Entry> entries = new ArrayList<>();
+    for (DlqMessage message : matching) {
+      String id = message.messageId();
+      if (newRun && !decoded.containsKey(id)) {
+        entries.add(
+            RedriveResult.Entry.of(
+                message, "skipped", "cannot join a new run: " + undecodable.get(id)));
+      } else if (sendFailures.containsKey(id)) {
+        entries.add(RedriveResult.Entry.of(message, "send-failed", sendFailures.get(id)));
+      } else {
+        entries.add(RedriveResult.Entry.of(message, "moved", null));
+      }
+    }
+    log.info(
+        "DLQ redrive ({}, run {}): scanned {}, matched {}, moved {}, failed {}, skipped {}{}",
+        filter.describe(),
+        request.run().wireName(),
+        held.size(),
+        matching.size(),
+        sent.size(),
+        sendFailures.size(),
+        skipped,
+        newRunId == null ? "" : ", new run " + newRunId);
+    return new RedriveResult.Filtered(
+        "filtered",
+        false,
+        request.run().wireName(),
+        filter.describe(),
+        newRunId,
+        held.size(),
+        held.size() < scanLimit,
+        matching.size(),
+        sent.size(),
+        sendFailures.size(),
+        skipped,
+        entries);
+  }
+
+  /**
+   * Moved targets count as queued again in their run, which then reports running until they finish.
+   */
+  private void requeueInOriginalRuns(
+      List<DlqMessage> sent, Map<String, TargetMessage> decoded, Instant now) {
+    Map<String, List<TargetMessage>> byRun = new LinkedHashMap<>();
+    for (DlqMessage message : sent) {
+      TargetMessage target = decoded.get(message.messageId());
+      if (target != null) {
+        byRun.computeIfAbsent(target.runId(), r -> new ArrayList<>()).add(target);
+      }
+    }
+    for (Map.Entry<String, List<TargetMessage>> run : byRun.entrySet()) {
+      try {
+        if (ledger.run(run.getKey()).isEmpty()) {
+          continue;
+        }
+        Map<TargetRef, TargetProgress> entries = new LinkedHashMap<>();
+        ledger.targets(run.getKey()).forEach(p -> entries.put(p.target(), p));
+        for (TargetMessage message : run.getValue()) {
+          TargetProgress entry = entries.get(message.targetRef());
+          if (entry != null && entry.state() == TargetState.DEAD_LETTERED) {
+            ledger.markOutcome(
+                run.getKey(),
+                new TargetProgress(
+                    entry.target(),
+                    TargetState.QUEUED,
+                    entry.attempts(),
+                    entry.lastError(),
+                    entry.workerId(),
+                    0,
+                    0,
+                    0,
+                    0,
+                    now));
+          }
+        }
+      } catch (RuntimeException e) {
+        // The messages are already on their way; the run's counts catch up as workers report.
+        log.warn(
+            "redrive: cannot mark targets of run {} queued again: {}", run.getKey(), e.toString());
+      }
+    }
+  }
+
+  /**
+   * A message that stayed in the DLQ is dead-lettered in the new run too, so the run can finish.
+   */
+  private void recordUnsentInNewRun(
+      String newRunId,
+      List<DlqMessage> movable,
+      Map<String, TargetMessage> decoded,
+      Map<String, String> sendFailures,
+      Instant now) {
+    for (DlqMessage message : movable) {
+      String error = sendFailures.get(message.messageId());
+      if (error != null) {
+        try {
+          ledger.markOutcome(
+              newRunId,
+              new TargetProgress(
+                  decoded.get(message.messageId()).targetRef(),
+                  TargetState.DEAD_LETTERED,
+                  0,
+                  "not redriven: " + error,
+                  null,
+                  0,
+                  0,
+                  0,
+                  0,
+                  now));
+        } catch (RuntimeException e) {
+          log.warn(
+              "redrive: cannot record in run {} that {} was not sent: {}",
+              newRunId,
+              message.messageId(),
+              e.toString());
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,116 @@
+package dev.storagebuilder.producer.runs;
+
+import dev.storagebuilder.common.ids.Ids;
+import dev.storagebuilder.common.ledger.RunLedger;
+import dev.storagebuilder.common.ledger.RunRecord;
+import dev.storagebuilder.common.ledger.RunStatus;
+import dev.storagebuilder.common.ledger.TargetState;
+import dev.storagebuilder.producer.InvalidRequestException;
+import dev.storagebuilder.producer.ServiceUnavailableException;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Supplier;
+
+/**
+ * Reads of the run ledger for the API: validated ids and limits, views instead of ledger records.
+ */
+public final class RunQueries {
+  public static final int DEFAULT_LIMIT = 20;
+  public static final int MAX_LIMIT = 200;
+
+  private final RunLedger ledger;
+  private final Clock clock;
+
+  public RunQueries(RunLedger ledger, Clock clock) {
+    this.ledger = ledger;
+    this.clock = clock;
+  }
+
+  /**
+   * @throws InvalidRequestException for a malformed id
+   * @throws UnknownRunException when the ledger has no such run
+   */
+  public RunView run(String runId) {
+    requireRunId(runId);
+    RunStatus status =
+        read(() -> ledger.status(runId)).orElseThrow(() -> new UnknownRunException(runId));
+    return RunView.of(status, clock.instant());
+  }
+
+  /** Newest first, each with its current counts. */
+  public List<RunView> recent(int limit) {
+    if (limit < 1 || limit > MAX_LIMIT) {
+      throw new InvalidRequestException("limit must be 1.." + MAX_LIMIT + ", got " + limit);
+    }
+    List<RunRecord> runs = read(() -> ledger.recentRuns(limit));
+    List<RunView> views = new ArrayList<>(runs.size());
+    for (RunRecord run : runs) {
+      read(() -> ledger.status(run.runId()))
+          .ifPresent(status -> views.add(RunView.of(status, clock.instant())));
+    }
+    return views;
+  }
+
+  /**
+   * The run's target entries, optionally only those in {@code state}. Targets no worker has touched
+   * yet have no entry: they are counted as queued in {@link #run} but not listed here.
+   */
+  public List<TargetView> targets(String runId, Optional<TargetState> state) {
+    requireRunId(runId);
+    if (read(() -> ledger.run(runId)).isEmpty()) {
+      throw new UnknownRunException(runId);
+    }
+    return read(() -> ledger.targets(runId)).stream()
+        .filter(t -> state.isEmpty() || t.state() == state.get())
+        .map(TargetView::of)
+        .toList();
+  }
+
+  /**
+   * Parses a {@code limit} query parameter: absent means the default, anything else must be 1..max.
+   */
+  public static int parseLimit(String raw, int defaultLimit, int max) {
+    if (raw == null || raw.isBlank()) {
+      return defaultLimit;
+    }
+    try {
+      int limit = Integer.parseInt(raw.trim());
+      if (limit >= 1 && limit <= max) {
+        return limit;
+      }
+    } catch (NumberFormatException e) {
+      // reported below
+    }
+    throw new InvalidRequestException("limit must be an integer 1.." + max + ", got '" + raw + "'");
+  }
+
+  /** Parses a {@code state} query parameter; absent means every state. */
+  public static Optional<TargetState> parseState(String raw) {
+    if (raw == null || raw.isBlank()) {
+      return Optional.empty();
+    }
+    try {
+      return Optional.of(TargetState.fromWire(raw.trim()));
+    } catch (IllegalArgumentException e) {
+      throw new InvalidRequestException(e.getMessage());
+    }
+  }
+
+  static void requireRunId(String runId) {
+    try {
+      Ids.requireRunId(runId);
+    } catch (IllegalArgumentException e) {
+      throw new InvalidRequestException(e.getMessage());
+    }
+  }
+
+  private static <T> T read(Supplier<T> call) {
+    try {
+      return call.get();
+    } catch (RuntimeException e) {
+      throw new ServiceUnavailableException("cannot read the run ledger: " + e.getMessage(), e);
+    }
+  }
+}

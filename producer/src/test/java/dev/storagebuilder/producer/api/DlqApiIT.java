@@ -1,0 +1,290 @@
+package dev.storagebuilder.producer.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.storagebuilder.common.ids.TargetRef;
+import dev.storagebuilder.common.ledger.RunRecord;
+import dev.storagebuilder.common.ledger.TargetProgress;
+import dev.storagebuilder.common.ledger.TargetState;
+import dev.storagebuilder.common.message.SyncMode;
+import dev.storagebuilder.common.message.TargetMessage;
+import dev.storagebuilder.common.message.TargetMessageCodec;
+import dev.storagebuilder.producer.testing.ProducerFixture;
+import dev.storagebuilder.producer.testing.ProducerFixture.Response;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.StreamSupport;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import software.amazon.awssdk.services.sqs.model.Message;
+import software.amazon.awssdk.services.sqs.model.MessageAttributeValue;
+
+/**
+ * The DLQ tools on the real embedded stack: messages are put into the DLQ directly, with the reason
+ * attributes a worker sets when it dead-letters one.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class DlqApiIT {
+  private ProducerFixture producer;
+  private String run;
+
+  @BeforeAll
+  void start() {
+    producer = new ProducerFixture("dlq-api", 3).start();
+  }
+
+  @AfterAll
+  void stop() {
+    producer.close();
+  }
+
+  /** Four dead letters of one run: three readable (two of c0001), one malformed. */
+  @BeforeEach
+  void fillTheDlq() {
+    producer.drain(producer.queues.dlqUrl());
+    producer.drainWorkQueue();
+    run = "run-20260101T000000Z-" + Long.toString(System.nanoTime() % 1_000_000, 36);
+    producer.ledger.createRun(
+        new RunRecord(run, "all", SyncMode.FULL, "test", Instant.now().minusSeconds(600), 3));
+    deadLetter(new TargetRef("c0001", "raw_data"), "source-unavailable", "connection refused");
+    deadLetter(new TargetRef("c0001", "entities"), null, null);
+    deadLetter(
+        new TargetRef("c0002", "raw_data"), "unknown-target", "no target raw_data for c0002");
+    putInDlq("{\"runId\": \"" + run + "\", oops", "malformed-json", "message body is not JSON");
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .until(() -> producer.visibleMessages(producer.queues.dlqUrl()) == 4);
+  }
+
+  private void deadLetter(TargetRef target, String reason, String detail) {
+    producer.ledger.markOutcome(
+        run,
+        new TargetProgress(
+            target, TargetState.DEAD_LETTERED, 3, detail, "w1", 0, 0, 0, 0, Instant.now()));
+    putInDlq(
+        TargetMessageCodec.encode(
+            TargetMessage.of(run, target, SyncMode.FULL, Instant.now().minusSeconds(600))),
+        reason,
+        detail);
+  }
+
+  private void putInDlq(String body, String reason, String detail) {
+    Map<String, MessageAttributeValue> attributes = new HashMap<>();
+    if (reason != null) {
+      attributes.put(
+          "sb-reason",
+          MessageAttributeValue.builder().dataType("String").stringValue(reason).build());
+      attributes.put(
+          "sb-detail",
+          MessageAttributeValue.builder().dataType("String").stringValue(detail).build());
+    }
+    producer
+        .clients
+        .sqs()
+        .sendMessage(
+            b ->
+                b.queueUrl(producer.queues.dlqUrl())
+                    .messageBody(body)
+                    .messageAttributes(attributes));
+  }
+
+  @Test
+  void listShowsReasonsAndParsedFieldsAndHidesNothing() {
+    Response response = producer.get("/api/dlq?limit=10");
+
+    assertThat(response.status()).as(response.body()).isEqualTo(200);
+    List<JsonNode> messages = list(response.json().get("messages"));
+    assertThat(messages).hasSize(4);
+    JsonNode first = byTarget(messages, "c0001", "raw_data");
+    assertThat(first.get("reason").asText()).isEqualTo("source-unavailable");
+    assertThat(first.get("detail").asText()).isEqualTo("connection refused");
+    assertThat(first.get("runId").asText()).isEqualTo(run);
+    assertThat(first.get("sentAt").isTextual()).isTrue();
+    assertThat(first.get("receiveCount").asInt()).isGreaterThanOrEqualTo(1);
+    assertThat(byTarget(messages, "c0001", "entities").get("reason").asText())
+        .isEqualTo("max-receive-count");
+    JsonNode malformed =
+        messages.stream()
+            .filter(m -> m.get("reason").asText().equals("malformed-json"))
+            .findFirst()
+            .orElseThrow();
+    assertThat(malformed.get("clientId").isNull()).isTrue();
+    assertThat(malformed.get("body").asText()).contains("oops");
+    assertThat(producer.visibleMessages(producer.queues.dlqUrl())).isEqualTo(4);
+
+    assertThat(producer.get("/api/dlq?limit=0").status()).isEqualTo(400);
+    assertThat(producer.get("/api/dlq?limit=101").error())
+        .contains("limit must be an integer 1..100");
+  }
+
+  @Test
+  void statsCountByReasonAndByClient() {
+    JsonNode stats = producer.get("/api/dlq/stats").json();
+
+    assertThat(stats.get("approximateNumberOfMessages").asLong()).isEqualTo(4);
+    assertThat(stats.get("scanned").asInt()).isEqualTo(4);
+    assertThat(stats.get("complete").asBoolean()).isTrue();
+    assertThat(stats.get("byReason").get("source-unavailable").asInt()).isEqualTo(1);
+    assertThat(stats.get("byReason").get("unknown-target").asInt()).isEqualTo(1);
+    assertThat(stats.get("byReason").get("malformed-json").asInt()).isEqualTo(1);
+    assertThat(stats.get("byReason").get("max-receive-count").asInt()).isEqualTo(1);
+    assertThat(stats.get("byClient").get("c0001").asInt()).isEqualTo(2);
+    assertThat(stats.get("byClient").get("c0002").asInt()).isEqualTo(1);
+    assertThat(stats.get("byClient").get("(unreadable)").asInt()).isEqualTo(1);
+    assertThat(producer.visibleMessages(producer.queues.dlqUrl()))
+        .as("the walk released everything")
+        .isEqualTo(4);
+  }
+
+  @Test
+  void aDryRunReportsWhatWouldMoveAndMovesNothing() {
+    Response response =
+        producer.post(
+            "/api/dlq/redrive", "{\"dryRun\": true, \"filter\": {\"clientId\": \"c0001\"}}");
+
+    assertThat(response.status()).as(response.body()).isEqualTo(200);
+    JsonNode result = response.json();
+    assertThat(result.get("dryRun").asBoolean()).isTrue();
+    assertThat(result.get("scanned").asInt()).isEqualTo(4);
+    assertThat(result.get("matched").asInt()).isEqualTo(2);
+    assertThat(result.get("moved").asInt()).isZero();
+    assertThat(list(result.get("messages")))
+        .extracting(m -> m.get("target").asText() + ":" + m.get("outcome").asText())
+        .containsExactlyInAnyOrder("raw_data:would-move", "entities:would-move");
+    assertThat(producer.visibleMessages(producer.queues.dlqUrl())).isEqualTo(4);
+    assertThat(producer.visibleMessages(producer.queues.queueUrl())).isZero();
+  }
+
+  @Test
+  void aFilteredRedriveMovesExactlyTheMatchesBackIntoTheirRun() {
+    Response response =
+        producer.post(
+            "/api/dlq/redrive",
+            "{\"filter\": {\"reason\": \"source-unavailable\"}, \"run\": \"original\"}");
+
+    assertThat(response.status()).as(response.body()).isEqualTo(200);
+    assertThat(response.json().get("moved").asInt()).isEqualTo(1);
+    List<TargetMessage> moved = producer.drainWorkQueue();
+    assertThat(moved)
+        .singleElement()
+        .satisfies(
+            m -> {
+              assertThat(m.runId()).isEqualTo(run);
+              assertThat(m.targetRef()).isEqualTo(new TargetRef("c0001", "raw_data"));
+            });
+    List<Message> left = producer.drain(producer.queues.dlqUrl());
+    assertThat(left).hasSize(3);
+    assertThat(left)
+        .extracting(Message::body)
+        .noneMatch(b -> b.contains("\"raw_data\"") && b.contains("c0001"));
+    // The original run counts the target as queued again.
+    JsonNode status = producer.get("/api/runs/" + run).json();
+    assertThat(status.get("counts").get("queued").asInt()).isEqualTo(1);
+    assertThat(status.get("counts").get("deadLettered").asInt()).isEqualTo(2);
+    assertThat(status.get("state").asText()).isEqualTo("running");
+  }
+
+  @Test
+  void aRedriveIntoANewRunRecordsItAndReaddressesTheMessages() {
+    Response response =
+        producer.post(
+            "/api/dlq/redrive", "{\"filter\": {\"clientId\": \"c0001\"}, \"run\": \"new\"}");
+
+    assertThat(response.status()).as(response.body()).isEqualTo(200);
+    String newRun = response.json().get("newRunId").asText();
+    assertThat(newRun).isNotEqualTo(run);
+    assertThat(response.json().get("moved").asInt()).isEqualTo(2);
+    assertThat(producer.drainWorkQueue())
+        .extracting(TargetMessage::runId)
+        .containsExactly(newRun, newRun);
+    RunRecord record = producer.ledger.run(newRun).orElseThrow();
+    assertThat(record.totalTargets()).isEqualTo(2);
+    assertThat(record.scope()).isEqualTo("redrive:client=c0001");
+    assertThat(producer.get("/api/runs/" + newRun).json().get("counts").get("queued").asInt())
+        .isEqualTo(2);
+    assertThat(producer.visibleMessages(producer.queues.dlqUrl())).isEqualTo(2);
+  }
+
+  @Test
+  void redriveOfEverythingUsesTheMoveTaskAndReportsItsStatus() {
+    Response response = producer.post("/api/dlq/redrive", "{}");
+
+    assertThat(response.status()).as(response.body()).isEqualTo(202);
+    assertThat(response.json().get("mode").asText()).isEqualTo("move-task");
+    String handle = response.json().get("taskHandle").asText();
+    assertThat(handle).isNotBlank();
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .untilAsserted(
+            () -> {
+              assertThat(producer.visibleMessages(producer.queues.dlqUrl())).isZero();
+              assertThat(producer.visibleMessages(producer.queues.queueUrl())).isEqualTo(4);
+            });
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(
+            () -> {
+              List<JsonNode> tasks = list(producer.get("/api/dlq/redrive").json().get("tasks"));
+              assertThat(tasks)
+                  .anySatisfy(
+                      t -> {
+                        assertThat(t.get("taskHandle").asText()).isEqualTo(handle);
+                        assertThat(t.get("status").asText()).isEqualTo("COMPLETED");
+                      });
+            });
+    List<String> bodies =
+        producer.drain(producer.queues.queueUrl()).stream().map(Message::body).toList();
+    assertThat(bodies).hasSize(4).anyMatch(b -> b.contains("oops"));
+  }
+
+  @Test
+  void badRedriveRequestsAre400WithAMessage() {
+    Map<String, String> cases = new java.util.LinkedHashMap<>();
+    // Micronaut's own JSON parser answers these two, in our error shape
+    cases.put("{\"dryRun\": tru", "Invalid JSON: Unrecognized token 'tru'");
+    cases.put("", "Required Body [body] not specified");
+    cases.put("[1]", "request body must be a JSON object");
+    cases.put("{\"dryRun\": \"yes\"}", "dryRun must be true or false");
+    cases.put("{\"run\": \"latest\"}", "run must be \"original\" or \"new\"");
+    cases.put("{\"filter\": {}}", "filter must name at least one of");
+    cases.put(
+        "{\"filter\": {\"olderThanSeconds\": -5}}",
+        "filter.olderThanSeconds must be a whole number >= 0");
+    cases.put("{\"filters\": {}}", "unknown field 'filters'");
+    List<String> failures = new ArrayList<>();
+    cases.forEach(
+        (body, message) -> {
+          Response response = producer.post("/api/dlq/redrive", body);
+          if (response.status() != 400
+              || response.error().isBlank()
+              || !response.error().contains(message)) {
+            failures.add(body + " -> " + response.status() + " " + response.body());
+          }
+        });
+    assertThat(failures).isEmpty();
+    assertThat(producer.visibleMessages(producer.queues.dlqUrl())).isEqualTo(4);
+  }
+
+  private static List<JsonNode> list(JsonNode array) {
+    return StreamSupport.stream(array.spliterator(), false).toList();
+  }
+
+  private static JsonNode byTarget(List<JsonNode> messages, String clientId, String target) {
+    return messages.stream()
+        .filter(
+            m ->
+                clientId.equals(m.get("clientId").asText(null))
+                    && target.equals(m.get("target").asText(null)))
+        .findFirst()
+        .orElseThrow();
+  }
+}

@@ -1,0 +1,144 @@
+package dev.storagebuilder.producer.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.storagebuilder.aws.config.AwsSettings;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class ProducerSettingsTest {
+  private final Map<String, String> properties =
+      new HashMap<>(Map.of("storage-builder.source.jdbc-url", "jdbc:h2:mem:x"));
+
+  private ProducerSettings settings() {
+    return ProducerSettingsFactory.fromProperties(
+        name -> Optional.ofNullable(properties.get(name)));
+  }
+
+  @Test
+  void defaultsApplyWhenOnlyTheSourceIsSet() {
+    ProducerSettings settings = settings();
+
+    assertThat(settings.source())
+        .isEqualTo(new SourceLocation.DemoDatabase("jdbc:h2:mem:x", null, null));
+    assertThat(settings.enqueueConcurrency())
+        .isEqualTo(ProducerSettings.DEFAULT_ENQUEUE_CONCURRENCY)
+        .isEqualTo(8);
+    assertThat(settings.fairQueueGroupIds()).isFalse();
+    assertThat(settings.maxScopeTargets()).isEqualTo(100_000);
+    assertThat(settings.sourcePoolSize()).isEqualTo(2);
+    assertThat(settings.sourceConnectionTimeout()).isEqualTo(Duration.ofSeconds(5));
+    assertThat(settings.dlqScanLimit()).isEqualTo(10_000);
+    assertThat(settings.dlqScanWait()).isEqualTo(Duration.ofSeconds(1));
+    assertThat(settings.aws().queueName()).isEqualTo(AwsSettings.DEFAULT_QUEUE);
+    assertThat(settings.aws().runsTable()).isEqualTo(AwsSettings.DEFAULT_RUNS_TABLE);
+  }
+
+  @Test
+  void everyPropertyIsMapped() {
+    properties.clear();
+    properties.putAll(
+        Map.ofEntries(
+            Map.entry("storage-builder.source.config-file", "/etc/sb/source.json"),
+            Map.entry("storage-builder.enqueue.concurrency", "16"),
+            Map.entry("storage-builder.enqueue.fair-queue-group-ids", "TRUE"),
+            Map.entry("storage-builder.enqueue.max-scope-targets", "500"),
+            Map.entry("storage-builder.source.pool-size", "3"),
+            Map.entry("storage-builder.source.connection-timeout", "750ms"),
+            Map.entry("storage-builder.dlq.scan-limit", "200"),
+            Map.entry("storage-builder.dlq.scan-wait", "PT0S"),
+            Map.entry("storage-builder.aws.region", "eu-west-1"),
+            Map.entry("storage-builder.aws.sqs-endpoint", "http://127.0.0.1:9324"),
+            Map.entry("storage-builder.aws.access-key", "k"),
+            Map.entry("storage-builder.aws.secret-key", "s"),
+            Map.entry("storage-builder.aws.queue", "work"),
+            Map.entry("storage-builder.aws.dlq", "work-dlq"),
+            Map.entry("storage-builder.aws.runs-table", "my-runs")));
+
+    ProducerSettings settings = settings();
+
+    assertThat(settings.source())
+        .isEqualTo(new SourceLocation.ConfigFile(Path.of("/etc/sb/source.json")));
+    assertThat(settings.enqueueConcurrency()).isEqualTo(16);
+    assertThat(settings.fairQueueGroupIds()).isTrue();
+    assertThat(settings.maxScopeTargets()).isEqualTo(500);
+    assertThat(settings.sourcePoolSize()).isEqualTo(3);
+    assertThat(settings.sourceConnectionTimeout()).isEqualTo(Duration.ofMillis(750));
+    assertThat(settings.dlqScanLimit()).isEqualTo(200);
+    assertThat(settings.dlqScanWait()).isZero();
+    assertThat(settings.aws().region()).isEqualTo("eu-west-1");
+    assertThat(settings.aws().queueName()).isEqualTo("work");
+    assertThat(settings.aws().dlqName()).isEqualTo("work-dlq");
+    assertThat(settings.aws().runsTable()).isEqualTo("my-runs");
+  }
+
+  @Test
+  void blankValuesCountAsUnset() {
+    properties.put("storage-builder.enqueue.concurrency", "  ");
+    assertThat(settings().enqueueConcurrency()).isEqualTo(8);
+  }
+
+  @Test
+  void theDemoPasswordIsNeverPrinted() {
+    properties.put("storage-builder.source.password", "hunter2");
+    assertThat(settings().source().toString()).doesNotContain("hunter2").contains("***");
+  }
+
+  @ParameterizedTest(name = "{0}={1}")
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "storage-builder.enqueue.concurrency | 0 | storage-builder.enqueue.concurrency must be"
+            + " 1..64, got 0",
+        "storage-builder.enqueue.concurrency | 65 | storage-builder.enqueue.concurrency must be"
+            + " 1..64, got 65",
+        "storage-builder.enqueue.concurrency | eight | storage-builder.enqueue.concurrency must be"
+            + " a whole number, got 'eight'",
+        "storage-builder.enqueue.fair-queue-group-ids | yes |"
+            + " storage-builder.enqueue.fair-queue-group-ids must be true or false, got 'yes'",
+        "storage-builder.enqueue.max-scope-targets | 0 | storage-builder.enqueue.max-scope-targets"
+            + " must be 1..1000000, got 0",
+        "storage-builder.source.pool-size | 17 | storage-builder.source.pool-size must be 1..16,"
+            + " got 17",
+        "storage-builder.source.connection-timeout | 100ms |"
+            + " storage-builder.source.connection-timeout must be between 250ms and 60s, got 100ms",
+        "storage-builder.source.connection-timeout | soon |"
+            + " storage-builder.source.connection-timeout must be a duration such as 500ms, 5s, 2m"
+            + " or PT5S, got 'soon'",
+        "storage-builder.dlq.scan-limit | 5 | storage-builder.dlq.scan-limit must be 10..100000,"
+            + " got 5",
+        "storage-builder.dlq.scan-wait | 21s | storage-builder.dlq.scan-wait must be between 0s and"
+            + " 20s, got 21s",
+        "storage-builder.dlq.scan-wait | 1500ms | storage-builder.dlq.scan-wait must be whole"
+            + " seconds",
+        "storage-builder.source.jdbc-url | postgres://db | storage-builder.source.jdbc-url must"
+            + " start with 'jdbc:', got 'postgres://db'",
+        "storage-builder.source.config-file | /tmp/x.json | set either"
+            + " storage-builder.source.config-file or storage-builder.source.jdbc-url, not both",
+        "storage-builder.aws.queue | bad queue | aws.queueName must be 1-80",
+        "storage-builder.aws.sqs-endpoint | http://127.0.0.1:9324 | aws.accessKey and aws.secretKey"
+            + " are required when an endpoint override is set",
+      })
+  void badValuesAreRejectedNamingTheSetting(String property, String value, String message) {
+    properties.put(property.strip(), value.strip());
+    assertThatThrownBy(this::settings)
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining(message.strip());
+  }
+
+  @Test
+  void aSourceIsRequired() {
+    properties.clear();
+    assertThatThrownBy(this::settings)
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("set storage-builder.source.config-file")
+        .hasMessageContaining("or storage-builder.source.jdbc-url");
+  }
+}

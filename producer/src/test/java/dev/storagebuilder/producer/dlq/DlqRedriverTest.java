@@ -1,0 +1,271 @@
+package dev.storagebuilder.producer.dlq;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.storagebuilder.common.ids.TargetRef;
+import dev.storagebuilder.common.ledger.RunRecord;
+import dev.storagebuilder.common.ledger.TargetProgress;
+import dev.storagebuilder.common.ledger.TargetState;
+import dev.storagebuilder.common.message.InvalidMessageException;
+import dev.storagebuilder.common.message.SyncMode;
+import dev.storagebuilder.common.message.TargetMessage;
+import dev.storagebuilder.common.message.TargetMessageCodec;
+import dev.storagebuilder.producer.ConflictException;
+import dev.storagebuilder.producer.dlq.RedriveRequest.RunChoice;
+import dev.storagebuilder.producer.testing.FakeDeadLetterQueue;
+import dev.storagebuilder.producer.testing.InMemoryRunLedger;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Random;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class DlqRedriverTest {
+  private static final Instant NOW = Instant.parse("2026-03-01T12:00:00Z");
+  private static final String RUN = "run-20260301T110000Z-abcdef";
+
+  private final FakeDeadLetterQueue dlq = new FakeDeadLetterQueue();
+  private final InMemoryRunLedger ledger = new InMemoryRunLedger();
+  private final List<WorkQueue.Outbound> resent = new ArrayList<>();
+  private final Map<String, String> sendFailures = new HashMap<>();
+  private final WorkQueue work =
+      messages -> {
+        Map<String, String> failed = new HashMap<>();
+        for (WorkQueue.Outbound message : messages) {
+          if (sendFailures.containsKey(message.id())) {
+            failed.put(message.id(), sendFailures.get(message.id()));
+          } else {
+            resent.add(message);
+          }
+        }
+        return failed;
+      };
+  private final DlqRedriver redriver =
+      new DlqRedriver(
+          dlq, work, ledger, Clock.fixed(NOW, ZoneOffset.UTC), new Random(3), 1_000, Duration.ZERO);
+
+  @BeforeEach
+  void fillTheDlq() {
+    ledger.createRun(new RunRecord(RUN, "all", SyncMode.FULL, "test", NOW.minusSeconds(3600), 4));
+    put("m1", "a", "raw_data", "source-unavailable", 600);
+    put("m2", "a", "entities", null, 60);
+    put("m3", "b", "raw_data", "source-unavailable", 600);
+    dlq.put("m4", "{not json", "malformed-json", NOW.minusSeconds(900));
+    for (TargetRef ref :
+        List.of(
+            new TargetRef("a", "raw_data"),
+            new TargetRef("a", "entities"),
+            new TargetRef("b", "raw_data"))) {
+      ledger.markOutcome(
+          RUN,
+          new TargetProgress(
+              ref, TargetState.DEAD_LETTERED, 5, "boom", "w1", 0, 0, 0, 0, NOW.minusSeconds(60)));
+    }
+  }
+
+  private void put(String id, String client, String target, String reason, long ageSeconds) {
+    String body =
+        TargetMessageCodec.encode(
+            TargetMessage.of(
+                RUN, new TargetRef(client, target), SyncMode.FULL, NOW.minusSeconds(3600)));
+    dlq.put(id, body, reason, NOW.minusSeconds(ageSeconds));
+  }
+
+  private RedriveResult.Filtered filtered(boolean dryRun, RedriveFilter filter, RunChoice run) {
+    return (RedriveResult.Filtered)
+        redriver.redrive(new RedriveRequest(dryRun, Optional.ofNullable(filter), run));
+  }
+
+  @Test
+  void dryRunReportsExactlyWhatWouldMoveAndMovesNothing() {
+    RedriveResult.Filtered result =
+        filtered(true, new RedriveFilter("a", null, null, null), RunChoice.ORIGINAL);
+
+    assertThat(result.dryRun()).isTrue();
+    assertThat(result.scanned()).isEqualTo(4);
+    assertThat(result.complete()).isTrue();
+    assertThat(result.matched()).isEqualTo(2);
+    assertThat(result.moved()).isZero();
+    assertThat(result.messages())
+        .extracting(RedriveResult.Entry::messageId, RedriveResult.Entry::outcome)
+        .containsExactly(
+            org.assertj.core.groups.Tuple.tuple("m1", "would-move"),
+            org.assertj.core.groups.Tuple.tuple("m2", "would-move"));
+    assertThat(resent).isEmpty();
+    assertThat(dlq.ids()).containsExactly("m1", "m2", "m3", "m4");
+    assertThat(dlq.visibleCount()).as("everything released").isEqualTo(4);
+  }
+
+  @Test
+  void filteredRedriveMovesOnlyMatchesAndReleasesTheRest() {
+    RedriveResult.Filtered result =
+        filtered(
+            false,
+            new RedriveFilter(null, "raw_data", "source-unavailable", null),
+            RunChoice.ORIGINAL);
+
+    assertThat(result.matched()).isEqualTo(2);
+    assertThat(result.moved()).isEqualTo(2);
+    assertThat(result.newRunId()).isNull();
+    assertThat(resent).extracting(WorkQueue.Outbound::clientId).containsExactly("a", "b");
+    assertThat(dlq.ids()).containsExactly("m2", "m4");
+    assertThat(dlq.visibleCount()).isEqualTo(2);
+    // Same body: same run.
+    assertThat(resent.get(0).body()).contains(RUN);
+    // The original run counts them as queued again.
+    assertThat(ledger.entries.get(RUN).get(new TargetRef("a", "raw_data")).state())
+        .isEqualTo(TargetState.QUEUED);
+    assertThat(ledger.entries.get(RUN).get(new TargetRef("a", "raw_data")).attempts()).isEqualTo(5);
+    assertThat(ledger.entries.get(RUN).get(new TargetRef("b", "raw_data")).state())
+        .isEqualTo(TargetState.QUEUED);
+    assertThat(ledger.entries.get(RUN).get(new TargetRef("a", "entities")).state())
+        .isEqualTo(TargetState.DEAD_LETTERED);
+    assertThat(ledger.status(RUN).orElseThrow().state())
+        .isEqualTo(dev.storagebuilder.common.ledger.RunStatus.State.RUNNING);
+  }
+
+  @Test
+  void ageFilterUsesTheFirstSendTime() {
+    RedriveResult.Filtered result =
+        filtered(true, new RedriveFilter(null, null, null, 300L), RunChoice.ORIGINAL);
+    assertThat(result.messages())
+        .extracting(RedriveResult.Entry::messageId)
+        .containsExactly("m1", "m3", "m4");
+  }
+
+  @Test
+  void messagesWithoutAReasonAttributeCountAsExhaustedRetries() {
+    RedriveResult.Filtered result =
+        filtered(
+            true,
+            new RedriveFilter(null, null, DlqMessage.REASON_MAX_RECEIVES, null),
+            RunChoice.ORIGINAL);
+    assertThat(result.messages()).extracting(RedriveResult.Entry::messageId).containsExactly("m2");
+  }
+
+  @Test
+  void aFailedSendLeavesTheMessageInTheDlq() {
+    sendFailures.put("m3", "InternalError: try later");
+
+    RedriveResult.Filtered result =
+        filtered(false, new RedriveFilter(null, "raw_data", null, null), RunChoice.ORIGINAL);
+
+    assertThat(result.moved()).isEqualTo(1);
+    assertThat(result.failed()).isEqualTo(1);
+    assertThat(result.messages())
+        .filteredOn(e -> e.messageId().equals("m3"))
+        .singleElement()
+        .satisfies(
+            e -> {
+              assertThat(e.outcome()).isEqualTo("send-failed");
+              assertThat(e.error()).isEqualTo("InternalError: try later");
+            });
+    assertThat(dlq.ids()).containsExactly("m2", "m3", "m4");
+    assertThat(dlq.visibleCount()).isEqualTo(3);
+    assertThat(ledger.entries.get(RUN).get(new TargetRef("b", "raw_data")).state())
+        .isEqualTo(TargetState.DEAD_LETTERED);
+  }
+
+  @Test
+  void intoANewRunRecordsTheRunFirstAndReaddressesTheMessages() throws InvalidMessageException {
+    RedriveResult.Filtered result = filtered(false, null, RunChoice.NEW);
+
+    assertThat(result.newRunId()).startsWith("run-20260301T120000Z-");
+    assertThat(result.matched()).isEqualTo(4);
+    assertThat(result.moved()).isEqualTo(3);
+    assertThat(result.skipped()).as("the malformed body cannot join a run").isEqualTo(1);
+    RunRecord run = ledger.runs.get(result.newRunId());
+    assertThat(run.totalTargets()).isEqualTo(3);
+    assertThat(run.scope()).isEqualTo("redrive:all");
+    assertThat(run.requestedBy()).isEqualTo("dlq-redrive");
+    assertThat(ledger.calls.indexOf("createRun " + result.newRunId())).isGreaterThanOrEqualTo(0);
+    List<TargetMessage> bodies = new ArrayList<>();
+    for (WorkQueue.Outbound message : resent) {
+      bodies.add(TargetMessageCodec.decode(message.body()));
+    }
+    assertThat(bodies).extracting(TargetMessage::runId).containsOnly(result.newRunId());
+    assertThat(bodies)
+        .extracting(m -> m.targetRef().toString())
+        .containsExactly("a/raw_data", "a/entities", "b/raw_data");
+    assertThat(bodies).extracting(TargetMessage::requestedAt).containsOnly(NOW);
+    assertThat(dlq.ids()).containsExactly("m4");
+    // The original run is untouched: its targets stay dead-lettered there.
+    assertThat(ledger.entries.get(RUN).values())
+        .extracting(TargetProgress::state)
+        .containsOnly(TargetState.DEAD_LETTERED);
+  }
+
+  @Test
+  void everythingIntoTheOriginalRunsUsesTheQueuesMoveTask() {
+    RedriveResult result =
+        redriver.redrive(new RedriveRequest(false, Optional.empty(), RunChoice.ORIGINAL));
+
+    assertThat(result).isEqualTo(new RedriveResult.MoveTaskStarted("task-1", 4));
+    assertThat(resent).isEmpty();
+    assertThat(dlq.receives).isZero();
+  }
+
+  @Test
+  void aSecondMoveTaskWhileOneRunsIsAConflict() {
+    redriver.redrive(new RedriveRequest(false, Optional.empty(), RunChoice.ORIGINAL));
+
+    assertThatThrownBy(
+            () -> redriver.redrive(new RedriveRequest(false, Optional.empty(), RunChoice.ORIGINAL)))
+        .isInstanceOf(ConflictException.class)
+        .hasMessageContaining("task-1");
+  }
+
+  @Test
+  void theWalkStopsAtTheScanLimitAndSaysSo() {
+    DlqRedriver limited =
+        new DlqRedriver(
+            dlq, work, ledger, Clock.fixed(NOW, ZoneOffset.UTC), new Random(3), 2, Duration.ZERO);
+
+    RedriveResult.Filtered result =
+        (RedriveResult.Filtered)
+            limited.redrive(new RedriveRequest(true, Optional.empty(), RunChoice.ORIGINAL));
+
+    assertThat(result.scanned()).isEqualTo(2);
+    assertThat(result.complete()).isFalse();
+    assertThat(dlq.visibleCount()).isEqualTo(4);
+  }
+
+  @Test
+  void statsCountByReasonAndClientAndReleaseEverything() {
+    DlqInspector inspector = new DlqInspector(dlq, 1_000, Duration.ZERO);
+
+    DlqInspector.DlqStats stats = inspector.stats();
+
+    assertThat(stats.scanned()).isEqualTo(4);
+    assertThat(stats.complete()).isTrue();
+    assertThat(stats.approximateNumberOfMessages()).isEqualTo(4);
+    assertThat(stats.byReason())
+        .containsExactly(
+            Map.entry("source-unavailable", 2),
+            Map.entry("malformed-json", 1),
+            Map.entry("max-receive-count", 1));
+    assertThat(stats.byClient())
+        .containsExactly(Map.entry("a", 2), Map.entry("(unreadable)", 1), Map.entry("b", 1));
+    assertThat(dlq.visibleCount()).isEqualTo(4);
+  }
+
+  @Test
+  void peekParsesWhatItCanAndHidesNothing() {
+    List<DlqMessage> peeked = new DlqInspector(dlq, 1_000, Duration.ZERO).peek(3);
+
+    assertThat(peeked).extracting(DlqMessage::messageId).containsExactly("m1", "m2", "m3");
+    assertThat(peeked.get(0).runId()).isEqualTo(RUN);
+    assertThat(peeked.get(0).clientId()).isEqualTo("a");
+    assertThat(peeked.get(0).target()).isEqualTo("raw_data");
+    assertThat(peeked.get(0).reason()).isEqualTo("source-unavailable");
+    assertThat(dlq.visibleCount()).isEqualTo(4);
+  }
+}

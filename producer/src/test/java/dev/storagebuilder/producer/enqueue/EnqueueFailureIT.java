@@ -1,0 +1,47 @@
+package dev.storagebuilder.producer.enqueue;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.storagebuilder.common.ledger.TargetProgress;
+import dev.storagebuilder.common.ledger.TargetState;
+import dev.storagebuilder.producer.testing.ProducerFixture;
+import dev.storagebuilder.producer.testing.ProducerFixture.Response;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * When the queue refuses the messages, the caller gets a 503 and the run says what never went out.
+ */
+class EnqueueFailureIT {
+  @Test
+  void messagesThatCannotBeSentAreA503AndDeadLetteredInTheRun() {
+    try (ProducerFixture producer = new ProducerFixture("enqueue-failure", 2).start()) {
+      assertThat(producer.post("/api/runs", "{\"scope\": \"all\"}").status()).isEqualTo(202);
+      // The producer knows the queue's URL now; take the queue away under it.
+      producer.clients.sqs().deleteQueue(b -> b.queueUrl(producer.queues.queueUrl()));
+
+      Response response = producer.post("/api/runs", "{\"scope\": \"all\"}");
+
+      assertThat(response.status()).as(response.body()).isEqualTo(503);
+      JsonNode body = response.json();
+      assertThat(body.get("enqueued").asInt()).isZero();
+      assertThat(body.get("total").asInt()).isEqualTo(12);
+      assertThat(body.get("error").asText())
+          .contains("only 0 of 12 messages")
+          .contains("could be enqueued");
+      String runId = body.get("runId").asText();
+      List<TargetProgress> targets = producer.ledger.targets(runId);
+      assertThat(targets)
+          .hasSize(12)
+          .allSatisfy(
+              t -> {
+                assertThat(t.state()).isEqualTo(TargetState.DEAD_LETTERED);
+                assertThat(t.lastError()).startsWith("not enqueued: ");
+              });
+      JsonNode run = producer.get("/api/runs/" + runId).json();
+      assertThat(run.get("state").asText()).isEqualTo("failed");
+      assertThat(run.get("counts").get("deadLettered").asInt()).isEqualTo(12);
+    }
+  }
+}
