@@ -1,0 +1,174 @@
+package dev.storagebuilder.common.snapshot;
+
+import dev.storagebuilder.common.ids.Ids;
+import dev.storagebuilder.common.ids.TargetRef;
+import dev.storagebuilder.common.target.ColumnDeclaration;
+import dev.storagebuilder.common.target.TargetDeclaration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * What one committed version of a target consists of: a base and the deltas on top of it, in order,
+ * with the column declarations they were written with. Stored as JSON ({@link ManifestCodec}) under
+ * a new key per commit; the version record in the ledger points at it.
+ *
+ * @param schemaVersion {@link #CURRENT_SCHEMA_VERSION}; readers reject versions they do not know
+ * @param sequence the version record's sequence this manifest was committed as
+ * @param watermark every source change at or below it is reflected
+ * @param columns the declarations every listed file was written with
+ * @param keyColumns the key the deltas upsert and delete by
+ * @param versionColumn the column holding a row's change version (decides base vs delta rows)
+ * @param deltas applied in order on top of {@code base}
+ * @param rowCount rows of the target's current state
+ * @param contentChecksum {@link RowChecksum#toHex()} of the current state
+ */
+public record Manifest(
+    int schemaVersion,
+    String clientId,
+    String target,
+    long sequence,
+    long watermark,
+    List<ColumnDeclaration> columns,
+    List<String> keyColumns,
+    String versionColumn,
+    SnapshotObject base,
+    List<SnapshotObject> deltas,
+    long rowCount,
+    String contentChecksum,
+    String runId,
+    Instant createdAt) {
+
+  public static final int CURRENT_SCHEMA_VERSION = 1;
+
+  public Manifest {
+    if (schemaVersion != CURRENT_SCHEMA_VERSION) {
+      throw new SnapshotFormatException(
+          "manifest schemaVersion "
+              + schemaVersion
+              + " is not supported (this build reads "
+              + CURRENT_SCHEMA_VERSION
+              + ")");
+    }
+    Ids.requireClientId(clientId);
+    Ids.requireTargetName(target);
+    Objects.requireNonNull(columns, "columns");
+    Objects.requireNonNull(keyColumns, "keyColumns");
+    Objects.requireNonNull(versionColumn, "versionColumn");
+    Objects.requireNonNull(base, "base");
+    Objects.requireNonNull(runId, "runId");
+    Objects.requireNonNull(createdAt, "createdAt");
+    columns = List.copyOf(columns);
+    keyColumns = List.copyOf(keyColumns);
+    deltas = deltas == null ? List.of() : List.copyOf(deltas);
+    if (sequence < 1) {
+      throw new IllegalArgumentException("manifest sequence must be >= 1, got " + sequence);
+    }
+    if (rowCount < 0) {
+      throw new IllegalArgumentException("manifest rowCount must be >= 0, got " + rowCount);
+    }
+    RowChecksum.parseHex(contentChecksum);
+    if (base.kind() != SnapshotKind.BASE) {
+      throw new IllegalArgumentException("manifest base " + base.key() + " is a " + base.kind());
+    }
+    for (SnapshotObject delta : deltas) {
+      if (delta.kind() != SnapshotKind.DELTA) {
+        throw new IllegalArgumentException(
+            "manifest delta " + delta.key() + " is a " + delta.kind());
+      }
+    }
+    // The declaration's own checks: keys and version column among the columns.
+    declaration(target, columns, keyColumns, versionColumn);
+  }
+
+  /** A manifest of the current schema version. */
+  public static Manifest of(
+      TargetRef ref,
+      TargetDeclaration declaration,
+      long sequence,
+      long watermark,
+      SnapshotObject base,
+      List<SnapshotObject> deltas,
+      long rowCount,
+      String contentChecksum,
+      String runId,
+      Instant createdAt) {
+    return new Manifest(
+        CURRENT_SCHEMA_VERSION,
+        ref.clientId(),
+        ref.target(),
+        sequence,
+        watermark,
+        declaration.columns(),
+        declaration.keyColumns(),
+        declaration.versionColumn(),
+        base,
+        deltas,
+        rowCount,
+        contentChecksum,
+        runId,
+        createdAt);
+  }
+
+  public TargetRef targetRef() {
+    return new TargetRef(clientId, target);
+  }
+
+  /** Deltas on top of the base. */
+  public int chainLength() {
+    return deltas.size();
+  }
+
+  /** The base, then the deltas, in the order a reader applies them. */
+  public List<SnapshotObject> objects() {
+    List<SnapshotObject> objects = new ArrayList<>(deltas.size() + 1);
+    objects.add(base);
+    objects.addAll(deltas);
+    return objects;
+  }
+
+  /**
+   * The next manifest with {@code delta} appended (the checksum and count of the new state given).
+   */
+  public Manifest withDelta(
+      SnapshotObject delta,
+      long sequence,
+      long rowCount,
+      String contentChecksum,
+      String runId,
+      Instant createdAt) {
+    List<SnapshotObject> chain = new ArrayList<>(deltas);
+    chain.add(delta);
+    return new Manifest(
+        schemaVersion,
+        clientId,
+        target,
+        sequence,
+        delta.toWatermark(),
+        columns,
+        keyColumns,
+        versionColumn,
+        base,
+        chain,
+        rowCount,
+        contentChecksum,
+        runId,
+        createdAt);
+  }
+
+  static TargetDeclaration declaration(
+      String target,
+      List<ColumnDeclaration> columns,
+      List<String> keyColumns,
+      String versionColumn) {
+    // The table and client column are not part of a snapshot; placeholders satisfy the validation.
+    return new TargetDeclaration(
+        target, "snapshot", "client_id", keyColumns, versionColumn, columns, null, 0);
+  }
+
+  /** The declaration the files were written with (table and client column are placeholders). */
+  TargetDeclaration declaration() {
+    return declaration(target, columns, keyColumns, versionColumn);
+  }
+}

@@ -1,0 +1,290 @@
+package dev.storagebuilder.common.snapshot;
+
+import dev.storagebuilder.common.storage.ObjectOutput;
+import dev.storagebuilder.common.target.TargetDeclaration;
+import java.io.IOException;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.Objects;
+import org.apache.parquet.conf.ParquetConfiguration;
+import org.apache.parquet.conf.PlainParquetConfiguration;
+import org.apache.parquet.hadoop.ParquetFileWriter;
+import org.apache.parquet.hadoop.ParquetWriter;
+import org.apache.parquet.hadoop.api.WriteSupport;
+import org.apache.parquet.hadoop.metadata.CompressionCodecName;
+import org.apache.parquet.io.OutputFile;
+import org.apache.parquet.io.api.Binary;
+import org.apache.parquet.schema.MessageType;
+
+/**
+ * Streams one snapshot file (Parquet, ZSTD) into an {@link ObjectOutput}: rows go from the JDBC
+ * result set straight into Parquet's column writers, full row groups go out as they fill, and the
+ * object becomes visible only on {@link #finish()}. Needs no Hadoop classes at run time.
+ *
+ * <pre>{@code
+ * try (SnapshotWriter writer = SnapshotWriter.open(target, SnapshotKind.BASE, store.create(key), options)) {
+ *   while (rs.next()) writer.writeRow(rs);
+ *   SnapshotFileStats stats = writer.finish();
+ * } // closing an unfinished writer aborts the upload
+ * }</pre>
+ *
+ * <p>A {@link SnapshotDataException} rejects one row before any of it is written: the file stays
+ * consistent, and the caller decides whether to {@link #abort()} (the pipeline does: such data is a
+ * permanent failure of the target). Not thread-safe.
+ */
+public final class SnapshotWriter implements AutoCloseable {
+  private static final Binary UPSERT = Binary.fromString("U");
+  private static final Binary DELETE = Binary.fromString("D");
+
+  private enum State {
+    OPEN,
+    FINISHED,
+    ABORTED,
+    FAILED
+  }
+
+  private final TargetDeclaration target;
+  private final SnapshotKind kind;
+  private final ObjectOutput out;
+  private final ParquetWriter<RowBuffer> parquet;
+  private final SnapshotWriteSupport support;
+  private final ZstdCodecFactory codecs;
+  private final RowBuffer row;
+  private final RowHasher hasher = new RowHasher();
+  private final RowChecksum checksum;
+  private final int versionIndex;
+  private final int[] keyIndexes;
+  private long rows;
+  private long deletes;
+  private State state = State.OPEN;
+
+  private SnapshotWriter(
+      TargetDeclaration target,
+      SnapshotKind kind,
+      ObjectOutput out,
+      ParquetWriter<RowBuffer> parquet,
+      SnapshotWriteSupport support,
+      ZstdCodecFactory codecs,
+      RowBuffer row) {
+    this.target = target;
+    this.kind = kind;
+    this.out = out;
+    this.parquet = parquet;
+    this.support = support;
+    this.codecs = codecs;
+    this.row = row;
+    this.checksum = new RowChecksum(target.columns());
+    this.versionIndex = target.indexOf(target.versionColumn());
+    this.keyIndexes = target.keyColumns().stream().mapToInt(target::indexOf).toArray();
+  }
+
+  /**
+   * Starts a file. On failure the output is aborted. {@code out} belongs to the writer from here
+   * on: {@link #finish()} publishes it, {@link #abort()} or {@link #close()} discards it.
+   */
+  public static SnapshotWriter open(
+      TargetDeclaration target, SnapshotKind kind, ObjectOutput out, SnapshotWriterOptions options)
+      throws IOException {
+    Objects.requireNonNull(target, "target");
+    Objects.requireNonNull(kind, "kind");
+    Objects.requireNonNull(out, "out");
+    Objects.requireNonNull(options, "options");
+    try {
+      MessageType schema = SnapshotSchema.of(target, kind);
+      SnapshotWriteSupport support =
+          new SnapshotWriteSupport(schema, SnapshotSchema.metadata(target, kind));
+      ZstdCodecFactory codecs = new ZstdCodecFactory(options.zstdLevel());
+      Builder builder =
+          new Builder(new ObjectOutputFile(out), support)
+              .withConf(new PlainParquetConfiguration())
+              .withCodecFactory(codecs)
+              .withCompressionCodec(CompressionCodecName.ZSTD)
+              .withWriteMode(ParquetFileWriter.Mode.OVERWRITE)
+              .withRowGroupSize(options.rowGroupBytes())
+              .withPageSize(options.pageBytes())
+              .withDictionaryPageSize(options.pageBytes())
+              .withValidation(false)
+              // Parquet measures its buffers first after 100 rows and then up to 10,000 rows apart:
+              // with wide rows a row group would outgrow its budget many times over. Measuring from
+              // the first row and at least every 1,000 keeps memory near rowGroupBytes; the checks
+              // adapt to the row size, so narrow rows are still measured rarely.
+              .withMinRowCountForPageSizeCheck(1)
+              .withMaxRowCountForPageSizeCheck(1_000);
+      // Unique columns never gain from a dictionary; skipping it saves a hash lookup per value.
+      if (target.keyColumns().size() == 1) {
+        builder.withDictionaryEncoding(target.column(target.keyColumns().get(0)).name(), false);
+      }
+      builder.withDictionaryEncoding(target.column(target.versionColumn()).name(), false);
+      ParquetWriter<RowBuffer> parquet = builder.build();
+      RowBuffer row = new RowBuffer(target.name(), target.columns(), target.keyColumns());
+      return new SnapshotWriter(target, kind, out, parquet, support, codecs, row);
+    } catch (IOException | RuntimeException | Error e) {
+      out.abort();
+      throw e;
+    }
+  }
+
+  /**
+   * Writes the current row of {@code rs}: columns 1..n in {@link TargetDeclaration#columns()}
+   * order. In a delta this is an upsert.
+   */
+  public void writeRow(ResultSet rs) throws SQLException, IOException {
+    ensureOpen();
+    row.loadFromResultSet(rs);
+    writeLoadedRow();
+  }
+
+  /** Writes one row from Java values in declaration order; in a delta this is an upsert. */
+  public void writeValues(Object[] values) throws IOException {
+    ensureOpen();
+    row.loadFromValues(values);
+    writeLoadedRow();
+  }
+
+  /** Delta files: the row as it is now (same as {@link #writeRow}). */
+  public void writeUpsert(ResultSet rs) throws SQLException, IOException {
+    ensureDelta("writeUpsert");
+    writeRow(rs);
+  }
+
+  /**
+   * Delta files: the row with this key was deleted at {@code version}. {@code keyValues} are in
+   * {@link TargetDeclaration#keyColumns()} order.
+   */
+  public void writeDelete(Object[] keyValues, long version) throws IOException {
+    ensureDelta("writeDelete");
+    ensureOpen();
+    row.loadKey(keyValues, keyIndexes);
+    support.nextRecord(DELETE, version);
+    write();
+    deletes++;
+  }
+
+  private void writeLoadedRow() throws IOException {
+    if (kind == SnapshotKind.DELTA) {
+      if (row.nulls[versionIndex]) {
+        throw new SnapshotDataException(
+            "target '"
+                + target.name()
+                + "': version column '"
+                + target.versionColumn()
+                + "' is null in an upserted row");
+      }
+      support.nextRecord(UPSERT, row.longAt(versionIndex));
+    }
+    write();
+    checksum.addHash(row.hash(hasher));
+    rows++;
+  }
+
+  private void write() throws IOException {
+    try {
+      parquet.write(row);
+    } catch (IOException | RuntimeException | Error e) {
+      state = State.FAILED;
+      throw e;
+    }
+  }
+
+  /** Rows written so far (upserts in a delta). */
+  public long rows() {
+    return rows;
+  }
+
+  /** Deletes written so far. */
+  public long deletes() {
+    return deletes;
+  }
+
+  /** Bytes handed to the output so far; grows a row group at a time. */
+  public long bytesWritten() {
+    return out.position();
+  }
+
+  /**
+   * Writes the footer, then publishes the object ({@link ObjectOutput#close()}). On failure the
+   * upload is aborted and nothing becomes visible.
+   */
+  public SnapshotFileStats finish() throws IOException {
+    ensureOpen();
+    state = State.FAILED;
+    try {
+      parquet.close();
+    } catch (IOException | RuntimeException | Error e) {
+      out.abort();
+      throw e;
+    }
+    long bytes = out.position();
+    try {
+      out.close();
+    } catch (IOException | RuntimeException | Error e) {
+      out.abort();
+      throw e;
+    }
+    state = State.FINISHED;
+    return new SnapshotFileStats(kind, rows, deletes, bytes, checksum.copy());
+  }
+
+  /** Discards the upload; nothing becomes visible. Safe after any failure, and more than once. */
+  public void abort() {
+    if (state == State.FINISHED || state == State.ABORTED) {
+      return;
+    }
+    state = State.ABORTED;
+    try {
+      out.abort();
+    } finally {
+      // Not parquet.close(): that would flush the buffered row group and a footer into an upload
+      // that is being thrown away. The buffers are heap; only the codec's native context needs
+      // freeing.
+      codecs.release();
+    }
+  }
+
+  /** Aborts unless {@link #finish()} succeeded. */
+  @Override
+  public void close() {
+    abort();
+  }
+
+  private void ensureOpen() {
+    if (state != State.OPEN) {
+      throw new IllegalStateException(
+          "snapshot writer for '"
+              + target.name()
+              + "' is "
+              + state.name().toLowerCase(java.util.Locale.ROOT));
+    }
+  }
+
+  private void ensureDelta(String operation) {
+    if (kind != SnapshotKind.DELTA) {
+      throw new IllegalStateException(operation + " applies to DELTA files, this is a " + kind);
+    }
+  }
+
+  private static final class Builder extends ParquetWriter.Builder<RowBuffer, Builder> {
+    private final SnapshotWriteSupport support;
+
+    Builder(OutputFile file, SnapshotWriteSupport support) {
+      super(file);
+      this.support = support;
+    }
+
+    @Override
+    protected Builder self() {
+      return this;
+    }
+
+    @Override
+    @SuppressWarnings("deprecation")
+    protected WriteSupport<RowBuffer> getWriteSupport(org.apache.hadoop.conf.Configuration conf) {
+      throw new UnsupportedOperationException("snapshot files are written without Hadoop");
+    }
+
+    @Override
+    protected WriteSupport<RowBuffer> getWriteSupport(ParquetConfiguration conf) {
+      return support;
+    }
+  }
+}

@@ -1,0 +1,122 @@
+package dev.storagebuilder.common.snapshot;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.storagebuilder.common.ids.TargetRef;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+
+class ManifestCodecTest {
+  private static final TargetRef REF = new TargetRef("client-7", "all_types");
+
+  @Test
+  void roundTripsThroughJson() {
+    Manifest manifest = manifest();
+
+    byte[] json = ManifestCodec.encode(manifest);
+    Manifest decoded = ManifestCodec.decode(json);
+
+    assertThat(decoded).isEqualTo(manifest);
+    assertThat(decoded.chainLength()).isEqualTo(2);
+    assertThat(decoded.objects())
+        .extracting(SnapshotObject::kind)
+        .containsExactly(SnapshotKind.BASE, SnapshotKind.DELTA, SnapshotKind.DELTA);
+    assertThat(new String(json, StandardCharsets.UTF_8))
+        .contains("\"schemaVersion\" : 1")
+        .contains("\"createdAt\" : \"2026-01-02T03:04:05Z\"")
+        .contains("\"precision\" : 38");
+  }
+
+  @Test
+  void unknownSchemaVersionIsRejectedClearly() {
+    String json =
+        new String(ManifestCodec.encode(manifest()), StandardCharsets.UTF_8)
+            .replace("\"schemaVersion\" : 1", "\"schemaVersion\" : 2");
+
+    assertThatThrownBy(() -> ManifestCodec.decode(json.getBytes(StandardCharsets.UTF_8)))
+        .isInstanceOf(SnapshotFormatException.class)
+        .hasMessage(
+            "manifest schemaVersion 2 is not supported (this build reads 1); upgrade the reader");
+  }
+
+  @Test
+  void malformedManifestsAreRejectedWithTheReason() {
+    assertThatThrownBy(() -> ManifestCodec.decode("nope".getBytes(StandardCharsets.UTF_8)))
+        .isInstanceOf(SnapshotFormatException.class)
+        .hasMessageStartingWith("manifest is not JSON");
+    assertThatThrownBy(() -> ManifestCodec.decode("{}".getBytes(StandardCharsets.UTF_8)))
+        .isInstanceOf(SnapshotFormatException.class)
+        .hasMessage("manifest has no integer schemaVersion");
+    String unknownField =
+        new String(ManifestCodec.encode(manifest()), StandardCharsets.UTF_8)
+            .replace("\"runId\"", "\"surprise\" : 1, \"runId\"");
+    assertThatThrownBy(() -> ManifestCodec.decode(unknownField.getBytes(StandardCharsets.UTF_8)))
+        .isInstanceOf(SnapshotFormatException.class)
+        .hasMessageContaining("surprise");
+    String badChecksum =
+        new String(ManifestCodec.encode(manifest()), StandardCharsets.UTF_8)
+            .replace("\"contentChecksum\" : \"00000000000000ff\"", "\"contentChecksum\" : \"zz\"");
+    assertThatThrownBy(() -> ManifestCodec.decode(badChecksum.getBytes(StandardCharsets.UTF_8)))
+        .isInstanceOf(SnapshotFormatException.class)
+        .hasMessageContaining("16 hex digits");
+  }
+
+  @Test
+  void storageLayoutBuildsSortableKeysWithInjectedUuids() {
+    StorageLayout layout = new StorageLayout("snapshots/", new SequentialUuids());
+
+    assertThat(layout.baseKey(REF, 7))
+        .isEqualTo(
+            "snapshots/client-7/all_types/base-000000000007-00000000-0000-0000-0000-000000000001.parquet");
+    assertThat(layout.deltaKey(REF, 12))
+        .isEqualTo(
+            "snapshots/client-7/all_types/delta-000000000012-00000000-0000-0000-0000-000000000002.parquet");
+    assertThat(layout.manifestKey(REF, 123456789012L))
+        .isEqualTo(
+            "snapshots/client-7/all_types/manifest-123456789012-00000000-0000-0000-0000-000000000003.json");
+    assertThat(new StorageLayout("", new SequentialUuids()).targetPrefix(REF))
+        .isEqualTo("client-7/all_types/");
+    assertThat(StorageLayout.withRandom("p/", new SplittableRandom(1)).baseKey(REF, 1))
+        .isEqualTo(StorageLayout.withRandom("p/", new SplittableRandom(1)).baseKey(REF, 1))
+        .matches(
+            "p/client-7/all_types/base-000000000001-[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}\\.parquet");
+    assertThatThrownBy(() -> new StorageLayout("/abs/", UUID::randomUUID))
+        .hasMessageContaining("prefix");
+    assertThatThrownBy(() -> new StorageLayout("noslash", UUID::randomUUID))
+        .hasMessageContaining("prefix");
+  }
+
+  private static Manifest manifest() {
+    SnapshotObject base =
+        new SnapshotObject("k/base", SnapshotKind.BASE, 10, 1000, 0, 50, "0123456789abcdef", 0);
+    SnapshotObject first =
+        new SnapshotObject("k/d1", SnapshotKind.DELTA, 2, 100, 50, 60, "00000000000000aa", 1);
+    SnapshotObject second =
+        new SnapshotObject("k/d2", SnapshotKind.DELTA, 0, 90, 60, 70, "0000000000000000", 3);
+    return Manifest.of(
+        REF,
+        SnapshotFixtures.TARGET,
+        3,
+        70,
+        base,
+        List.of(first, second),
+        8,
+        "00000000000000ff",
+        "run-20260102T030405Z-abcdef",
+        Instant.parse("2026-01-02T03:04:05Z"));
+  }
+
+  private static final class SequentialUuids implements java.util.function.Supplier<UUID> {
+    private long next;
+
+    @Override
+    public UUID get() {
+      return new UUID(0, ++next);
+    }
+  }
+}

@@ -1,0 +1,209 @@
+package dev.storagebuilder.common.snapshot;
+
+import static dev.storagebuilder.common.snapshot.SnapshotFixtures.ALL_TYPES;
+import static dev.storagebuilder.common.snapshot.SnapshotFixtures.TARGET;
+import static dev.storagebuilder.common.snapshot.SnapshotFixtures.checksum;
+import static dev.storagebuilder.common.snapshot.SnapshotFixtures.readAll;
+import static dev.storagebuilder.common.snapshot.SnapshotFixtures.text;
+import static dev.storagebuilder.common.snapshot.SnapshotFixtures.write;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.storagebuilder.common.testing.InMemoryObjectStore;
+import java.io.IOException;
+import java.math.BigDecimal;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class SnapshotRoundTripTest {
+  private final InMemoryObjectStore store = new InMemoryObjectStore();
+
+  @Test
+  void everyColumnTypeAndEdgeValueReadsBackExactly() throws IOException {
+    List<Object[]> rows = SnapshotFixtures.edgeRows();
+
+    SnapshotFileStats stats = write(store, "t/base.parquet", TARGET, SnapshotKind.BASE, rows);
+    List<Object[]> back = readAll(readBase("t/base.parquet", stats));
+
+    assertThat(text(back)).containsExactlyElementsOf(text(rows));
+    assertThat(back.get(0)[5]).isEqualTo(new BigDecimal("12345.6789"));
+    assertThat(back.get(3)[10]).isEqualTo(Instant.parse("1969-12-31T23:59:59.999999Z"));
+    assertThat(back.get(3)[8]).isEqualTo(SnapshotFixtures.EMOJI_TEXT);
+    assertThat(java.util.Arrays.copyOfRange(back.get(1), 1, 12)).hasSize(11).containsOnlyNulls();
+  }
+
+  @Test
+  void writerChecksumEqualsChecksumOfRowsReadBack() throws IOException {
+    List<Object[]> rows = SnapshotFixtures.edgeRows();
+
+    SnapshotFileStats stats = write(store, "t/base.parquet", TARGET, SnapshotKind.BASE, rows);
+    List<Object[]> back = readAll(readBase("t/base.parquet", stats));
+
+    assertThat(stats.rows()).isEqualTo(rows.size());
+    assertThat(stats.deletes()).isZero();
+    assertThat(stats.bytes()).isEqualTo(store.bytes("t/base.parquet").length);
+    assertThat(stats.checksum())
+        .isEqualTo(checksum(ALL_TYPES, rows))
+        .isEqualTo(checksum(ALL_TYPES, back));
+    assertThat(stats.checksum().count()).isEqualTo(rows.size());
+  }
+
+  @Test
+  void emptyTargetIsAValidFileWithNoRows() throws IOException {
+    SnapshotFileStats stats = write(store, "t/empty.parquet", TARGET, SnapshotKind.BASE, List.of());
+
+    assertThat(stats.rows()).isZero();
+    assertThat(stats.checksum().value()).isZero();
+    assertThat(store.bytes("t/empty.parquet"))
+        .startsWith('P', 'A', 'R', '1')
+        .hasSizeGreaterThan(12);
+    assertThat(readAll(readBase("t/empty.parquet", stats))).isEmpty();
+  }
+
+  @Test
+  void largeStringsAndBytesRoundTrip() throws IOException {
+    List<Object[]> rows = List.of(SnapshotFixtures.largeRow(1), SnapshotFixtures.largeRow(2));
+
+    SnapshotFileStats stats = write(store, "t/large.parquet", TARGET, SnapshotKind.BASE, rows);
+    List<Object[]> back = readAll(readBase("t/large.parquet", stats));
+
+    assertThat(back).hasSize(2);
+    assertThat((String) back.get(1)[8])
+        .hasSizeGreaterThanOrEqualTo(1024 * 1024)
+        .isEqualTo(rows.get(1)[8]);
+    assertThat((byte[]) back.get(0)[11]).isEqualTo((byte[]) rows.get(0)[11]);
+    assertThat(checksum(ALL_TYPES, back)).isEqualTo(stats.checksum());
+  }
+
+  @Test
+  void manyRowGroupsStreamInOrder() throws IOException {
+    List<Object[]> rows = new ArrayList<>();
+    for (long id = 0; id < 50_000; id++) {
+      rows.add(
+          SnapshotFixtures.row(
+              id,
+              id % 2 == 0,
+              (int) id,
+              id * 3,
+              id / 7.0,
+              id + ".5000",
+              null,
+              null,
+              "name-" + (id % 100),
+              LocalDate.ofEpochDay(id % 20_000),
+              Instant.ofEpochSecond(id, 1000),
+              null,
+              id));
+    }
+    SnapshotWriterOptions small = new SnapshotWriterOptions(64 * 1024, 8 * 1024, 3);
+    SnapshotFileStats stats;
+    try (SnapshotWriter writer =
+        SnapshotWriter.open(TARGET, SnapshotKind.BASE, store.create("t/groups.parquet"), small)) {
+      for (Object[] row : rows) {
+        writer.writeValues(row);
+      }
+      assertThat(writer.bytesWritten()).as("row groups go out before finish").isPositive();
+      stats = writer.finish();
+    }
+
+    List<Object[]> back = readAll(readBase("t/groups.parquet", stats));
+
+    assertThat(text(back)).containsExactlyElementsOf(text(rows));
+    assertThat(checksum(ALL_TYPES, back)).isEqualTo(stats.checksum());
+  }
+
+  @Test
+  void rowGroupsStayWithinTheirBudgetEvenWhenRowsAreLarge() throws IOException {
+    SnapshotWriterOptions oneMiB = new SnapshotWriterOptions(1024 * 1024, 256 * 1024, 3);
+    List<Object[]> rows = new ArrayList<>();
+    SnapshotFileStats stats;
+    try (SnapshotWriter writer =
+        SnapshotWriter.open(TARGET, SnapshotKind.BASE, store.create("t/big.parquet"), oneMiB)) {
+      for (long id = 0; id < 12; id++) {
+        Object[] row = SnapshotFixtures.largeRow(id);
+        rows.add(row);
+        writer.writeValues(row);
+      }
+      stats = writer.finish();
+    }
+
+    try (SnapshotFileReader file =
+        SnapshotFileReader.open(
+            "t/big.parquet", store.open("t/big.parquet"), ALL_TYPES, SnapshotKind.BASE)) {
+      // Each row is ~1.7 MiB compressed: a row group may hold at most about one (Parquet's default
+      // would buffer 100 rows before it first measures).
+      assertThat(file.rowGroupBytes())
+          .hasSizeGreaterThanOrEqualTo(6)
+          .allSatisfy(bytes -> assertThat(bytes).isLessThan(5L * 1024 * 1024));
+    }
+    assertThat(checksum(ALL_TYPES, readAll(readBase("t/big.parquet", stats))))
+        .isEqualTo(checksum(ALL_TYPES, rows));
+  }
+
+  @Test
+  void nothingIsVisibleUntilFinishAndAbortLeavesNothing() throws IOException {
+    SnapshotWriter aborted =
+        SnapshotWriter.open(
+            TARGET,
+            SnapshotKind.BASE,
+            store.create("t/a.parquet"),
+            SnapshotWriterOptions.defaults());
+    aborted.writeValues(SnapshotFixtures.edgeRows().get(0));
+    assertThat(store.keys()).isEmpty();
+    aborted.abort();
+    aborted.abort();
+
+    try (SnapshotWriter closedUnfinished =
+        SnapshotWriter.open(
+            TARGET,
+            SnapshotKind.BASE,
+            store.create("t/b.parquet"),
+            SnapshotWriterOptions.defaults())) {
+      closedUnfinished.writeValues(SnapshotFixtures.edgeRows().get(0));
+    }
+
+    assertThat(store.keys()).isEmpty();
+    assertThat(store.abortedUploads()).isEqualTo(2);
+    assertThat(store.openUploads()).isZero();
+    assertThatThrownBy(() -> aborted.writeValues(SnapshotFixtures.edgeRows().get(0)))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("aborted");
+  }
+
+  @Test
+  void fileRecordsTheColumnDeclarationsInItsMetadata() throws IOException {
+    write(store, "t/meta.parquet", TARGET, SnapshotKind.BASE, List.of());
+    String file =
+        new String(store.bytes("t/meta.parquet"), java.nio.charset.StandardCharsets.ISO_8859_1);
+
+    assertThat(file)
+        .contains("storage-builder.columns")
+        .contains(
+            "{\"name\":\"huge\",\"type\":\"DECIMAL\",\"nullable\":true,\"precision\":38,\"scale\":10}")
+        .contains("storage-builder.kind");
+  }
+
+  @Test
+  void readerRejectsAFileWhoseColumnsDoNotMatchTheManifest() throws IOException {
+    SnapshotFileStats stats = write(store, "t/base.parquet", TARGET, SnapshotKind.BASE, List.of());
+    var other = new ArrayList<>(ALL_TYPES);
+    other.set(
+        2,
+        dev.storagebuilder.common.target.ColumnDeclaration.of(
+            "small", dev.storagebuilder.common.target.ColumnType.INT64, true));
+
+    assertThatThrownBy(
+            () -> SnapshotReader.readFile(store, stats.toObject("t/base.parquet", 0, 0), other))
+        .isInstanceOf(SnapshotFormatException.class)
+        .hasMessageContaining("t/base.parquet")
+        .hasMessageContaining("'small'");
+  }
+
+  private CloseableIterator<Object[]> readBase(String key, SnapshotFileStats stats)
+      throws IOException {
+    return SnapshotReader.readFile(store, stats.toObject(key, 0, 0), ALL_TYPES);
+  }
+}

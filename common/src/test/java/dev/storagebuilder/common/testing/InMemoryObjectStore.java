@@ -1,0 +1,161 @@
+package dev.storagebuilder.common.testing;
+
+import dev.storagebuilder.common.storage.ObjectOutput;
+import dev.storagebuilder.common.storage.ObjectStore;
+import dev.storagebuilder.common.storage.RandomAccessObject;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.file.NoSuchFileException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * An {@link ObjectStore} in memory with S3's visibility rules: an upload becomes visible only when
+ * closed, an aborted one never. Thread-safe. Counts what tests like to assert on: uploads in
+ * flight, aborts, ranged reads.
+ */
+public final class InMemoryObjectStore implements ObjectStore {
+  private final Map<String, byte[]> objects = new ConcurrentSkipListMap<>();
+  private final AtomicInteger openUploads = new AtomicInteger();
+  private final AtomicInteger abortedUploads = new AtomicInteger();
+  private final AtomicLong rangedReads = new AtomicLong();
+
+  @Override
+  public ObjectOutput create(String key) {
+    openUploads.incrementAndGet();
+    return new Upload(key);
+  }
+
+  @Override
+  public void put(String key, byte[] content, String contentType) {
+    objects.put(key, content.clone());
+  }
+
+  @Override
+  public byte[] get(String key) throws IOException {
+    byte[] content = objects.get(key);
+    if (content == null) {
+      throw new NoSuchFileException(key);
+    }
+    return content.clone();
+  }
+
+  @Override
+  public RandomAccessObject open(String key) throws IOException {
+    byte[] content = objects.get(key);
+    if (content == null) {
+      throw new NoSuchFileException(key);
+    }
+    return new RandomAccessObject() {
+      @Override
+      public long length() {
+        return content.length;
+      }
+
+      @Override
+      public int read(long position, byte[] buffer, int offset, int length) {
+        rangedReads.incrementAndGet();
+        if (position >= content.length) {
+          return -1;
+        }
+        int n = (int) Math.min(length, content.length - position);
+        System.arraycopy(content, (int) position, buffer, offset, n);
+        return n;
+      }
+    };
+  }
+
+  @Override
+  public List<String> list(String prefix) {
+    List<String> keys = new ArrayList<>();
+    for (String key : objects.keySet()) {
+      if (key.startsWith(prefix)) {
+        keys.add(key);
+      }
+    }
+    return keys;
+  }
+
+  @Override
+  public void delete(String key) {
+    objects.remove(key);
+  }
+
+  /** The stored bytes of a visible object, or null. */
+  public byte[] bytes(String key) {
+    byte[] content = objects.get(key);
+    return content == null ? null : content.clone();
+  }
+
+  public List<String> keys() {
+    return List.copyOf(objects.keySet());
+  }
+
+  /** Uploads created and neither closed nor aborted yet. */
+  public int openUploads() {
+    return openUploads.get();
+  }
+
+  public int abortedUploads() {
+    return abortedUploads.get();
+  }
+
+  public long rangedReads() {
+    return rangedReads.get();
+  }
+
+  private final class Upload extends ObjectOutput {
+    private final String key;
+    private final ByteArrayOutputStream buffer = new ByteArrayOutputStream();
+    private boolean done;
+
+    Upload(String key) {
+      this.key = key;
+    }
+
+    @Override
+    public void write(int b) throws IOException {
+      ensureOpen();
+      buffer.write(b);
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) throws IOException {
+      ensureOpen();
+      buffer.write(b, off, len);
+    }
+
+    @Override
+    public long position() {
+      return buffer.size();
+    }
+
+    @Override
+    public void abort() {
+      if (!done) {
+        done = true;
+        openUploads.decrementAndGet();
+        abortedUploads.incrementAndGet();
+      }
+    }
+
+    @Override
+    public void close() throws IOException {
+      if (!done) {
+        done = true;
+        openUploads.decrementAndGet();
+        objects.put(key, buffer.toByteArray());
+      }
+    }
+
+    private void ensureOpen() throws IOException {
+      if (done) {
+        throw new IOException("upload of " + key + " is already closed or aborted");
+      }
+    }
+  }
+}
