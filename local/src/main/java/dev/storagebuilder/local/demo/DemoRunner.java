@@ -51,7 +51,7 @@ public final class DemoRunner {
   public RunSummary run() throws IOException, SQLException, InterruptedException {
     Path stateDir = options.stateDir() != null ? options.stateDir() : Files.createTempDirectory("sb-demo-");
     long started = System.nanoTime();
-    try (DemoSource source = DemoSource.start("sbdemo")) {
+    try (DemoSource source = DemoSource.start(stateDir.resolve("source"))) {
       JdbcDataSource local = new JdbcDataSource();
       local.setURL(source.localJdbcUrl());
       out.printf("Generating the demo source (scale %s, seed %d)...%n", options.scale(), options.seed());

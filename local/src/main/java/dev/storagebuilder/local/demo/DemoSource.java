@@ -1,5 +1,8 @@
 package dev.storagebuilder.local.demo;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
@@ -7,8 +10,9 @@ import dev.storagebuilder.local.fleet.LocalFleet;
 import org.h2.tools.Server;
 
 /**
- * The demo's source database: an in-memory H2 in this JVM, served over TCP so the worker processes
- * read it exactly as they would read a remote database.
+ * The demo's source database: an H2 database in this JVM, served over TCP so the worker processes
+ * read it exactly as they would read a remote database. It lives in files under the state
+ * directory: in memory, H2 needs ~2 GB of heap per million rows, which a legacy-sized demo exceeds.
  */
 public final class DemoSource implements AutoCloseable {
   private final Server server;
@@ -21,21 +25,28 @@ public final class DemoSource implements AutoCloseable {
     this.name = name;
   }
 
-  public static DemoSource start(String name) throws SQLException {
-    // The in-process connection creates the database and keeps it alive for the server's clients.
-    Connection keepAlive = DriverManager.getConnection("jdbc:h2:mem:" + name + ";DB_CLOSE_DELAY=-1");
-    Server server = Server.createTcpServer("-tcpPort", String.valueOf(LocalFleet.freePort())).start();
+  /** A fresh database in {@code directory} (any previous one there is replaced). */
+  public static DemoSource start(Path directory) throws SQLException, IOException {
+    Files.createDirectories(directory);
+    for (String leftover : new String[] {"demo.mv.db", "demo.trace.db"}) {
+      Files.deleteIfExists(directory.resolve(leftover));
+    }
+    String name = directory.toAbsolutePath().resolve("demo").toString();
+    // The in-process connection keeps the database open for the server's clients.
+    Connection keepAlive = DriverManager.getConnection("jdbc:h2:file:" + name);
+    Server server =
+        Server.createTcpServer("-tcpPort", String.valueOf(LocalFleet.freePort())).start();
     return new DemoSource(server, keepAlive, name);
   }
 
   /** The URL other processes use. */
   public String jdbcUrl() {
-    return "jdbc:h2:tcp://127.0.0.1:" + server.getPort() + "/mem:" + name;
+    return "jdbc:h2:tcp://127.0.0.1:" + server.getPort() + "/" + name;
   }
 
   /** The URL this process uses (no TCP hop). */
   public String localJdbcUrl() {
-    return "jdbc:h2:mem:" + name;
+    return "jdbc:h2:file:" + name;
   }
 
   @Override

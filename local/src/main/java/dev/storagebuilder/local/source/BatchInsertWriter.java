@@ -15,7 +15,8 @@ final class BatchInsertWriter implements RowWriter {
   private int pending;
   private long written;
 
-  BatchInsertWriter(Connection connection, String table, List<String> columns, List<ColumnType> types)
+  BatchInsertWriter(
+      Connection connection, String table, List<String> columns, List<ColumnType> types)
       throws SQLException {
     this.types = types.toArray(ColumnType[]::new);
     this.statement =

@@ -23,22 +23,27 @@ import javax.sql.DataSource;
  * A deterministic burst of changes to a loaded demo source: what the incremental scenario applies
  * between two syncs, and what concurrency tests use to produce awkward histories.
  *
- * <p>For {@code n} changes: one key is deleted and later re-inserted (two changes, when n &ge; 2); of
- * the rest, a fifth are deletes, three tenths inserts of new keys, the remainder updates. Each change
- * hits a (client, target) drawn uniformly from the scope. Changes are grouped into transactions of 1-4;
- * <b>a transaction takes one version from the change-version sequence and gives it to every row it
- * writes</b> (so rows share versions, as they do under a commit-version scheme). An update rewrites
- * every non-key column and the version; a delete removes the row and inserts {@code (client, key,
- * version)} into the target's tombstone table; the re-insert of a deleted key comes in a later
- * transaction with a higher version, so the key has both a tombstone and a newer live row.
+ * <p>For {@code n} changes: one key is deleted and later re-inserted (two changes, when n &ge; 2);
+ * of the rest, a fifth are deletes, three tenths inserts of new keys, the remainder updates. Each
+ * change hits a (client, target) drawn uniformly from the scope. Changes are grouped into
+ * transactions of 1-4; <b>a transaction takes one version from the change-version sequence and
+ * gives it to every row it writes</b> (so rows share versions, as they do under a commit-version
+ * scheme). An update rewrites every non-key column and the version; a delete removes the row and
+ * inserts {@code (client, key, version)} into the target's tombstone table; the re-insert of a
+ * deleted key comes in a later transaction with a higher version, so the key has both a tombstone
+ * and a newer live row.
  *
  * <p>With {@code outOfOrder}, the first transaction takes its version (the lowest of the burst),
- * writes, and stays open on a second connection while all the others take later versions and commit;
- * then the {@link HeldOpenWindow} runs (a sync there sees later versions but not the held one), and
- * only then does the first transaction commit. The held transaction's keys are kept apart from every
- * other transaction's, so nothing blocks.
+ * writes, and stays open on a second connection while all the others take later versions and
+ * commit; then the {@link HeldOpenWindow} runs (a sync there sees later versions but not the held
+ * one), and only then does the first transaction commit. The held transaction's keys are kept apart
+ * from every other transaction's, so nothing blocks.
  *
- * <p>Given the same database state, seed and arguments, a burst makes the same changes. Immutable.
+ * <p>Given the same database state, seed and arguments, a burst makes the same changes (on every
+ * dialect). New keys are allocated above the largest key (live or tombstoned) seen when the burst
+ * first touches a (client, target), so bursts running at the same time must work on disjoint scopes
+ * ({@link #within}). Immutable; {@code apply} takes its own connections and leaves them in
+ * auto-commit.
  */
 public final class ChangeBurst {
   static final int MAX_TRANSACTION_SIZE = 4;
@@ -52,7 +57,8 @@ public final class ChangeBurst {
   }
 
   /** One row change as committed. */
-  public record Change(String clientId, String target, long id, Operation operation, long version) {}
+  public record Change(
+      String clientId, String target, long id, Operation operation, long version) {}
 
   /**
    * What a burst did. {@code inserted + updated + deleted} equals the changes asked for.
@@ -143,8 +149,7 @@ public final class ChangeBurst {
     return apply(dataSource, changes, outOfOrder, (held, committed) -> {});
   }
 
-  public Result apply(
-      DataSource dataSource, int changes, boolean outOfOrder, HeldOpenWindow window)
+  public Result apply(DataSource dataSource, int changes, boolean outOfOrder, HeldOpenWindow window)
       throws SQLException {
     if (changes < 1) {
       throw new IllegalArgumentException("changes must be >= 1, got " + changes);
@@ -296,7 +301,8 @@ public final class ChangeBurst {
       TargetDeclaration target = generator.demoRows(change.target()).target();
       KeyRange range = range(connection, target, change.clientId());
       switch (change.step()) {
-        case INSERT -> insert(connection, target, change.clientId(), range.nextId++, version, holding, range);
+        case INSERT ->
+            insert(connection, target, change.clientId(), range.nextId++, version, holding, range);
         case UPDATE -> {
           long id = pickExisting(connection, target, change.clientId(), range);
           if (id < 0) {
@@ -357,7 +363,8 @@ public final class ChangeBurst {
         }
         statement.executeUpdate();
       }
-      record(range, holding, id, new Change(clientId, target.name(), id, Operation.INSERT, version));
+      record(
+          range, holding, id, new Change(clientId, target.name(), id, Operation.INSERT, version));
       inserted++;
     }
 
@@ -404,7 +411,8 @@ public final class ChangeBurst {
         statement.setLong(index, id);
         requireOneRow(statement.executeUpdate(), "update", target, clientId, id);
       }
-      record(range, holding, id, new Change(clientId, target.name(), id, Operation.UPDATE, version));
+      record(
+          range, holding, id, new Change(clientId, target.name(), id, Operation.UPDATE, version));
       updated++;
     }
 
@@ -449,7 +457,8 @@ public final class ChangeBurst {
       }
       // A deleted key is never picked again (the re-insert uses it explicitly).
       range.excluded.add(id);
-      record(range, holding, id, new Change(clientId, target.name(), id, Operation.DELETE, version));
+      record(
+          range, holding, id, new Change(clientId, target.name(), id, Operation.DELETE, version));
       deleted++;
     }
 
@@ -527,8 +536,15 @@ public final class ChangeBurst {
         long maxDeleted = 0;
         try (PreparedStatement statement =
             connection.prepareStatement(
-                "SELECT MIN(" + key + "), MAX(" + key + ") FROM " + target.table()
-                    + " WHERE " + target.clientColumn() + " = ?")) {
+                "SELECT MIN("
+                    + key
+                    + "), MAX("
+                    + key
+                    + ") FROM "
+                    + target.table()
+                    + " WHERE "
+                    + target.clientColumn()
+                    + " = ?")) {
           statement.setString(1, clientId);
           try (ResultSet result = statement.executeQuery()) {
             result.next();
@@ -540,8 +556,13 @@ public final class ChangeBurst {
         }
         try (PreparedStatement statement =
             connection.prepareStatement(
-                "SELECT MAX(" + key + ") FROM " + target.deletes().table()
-                    + " WHERE " + target.clientColumn() + " = ?")) {
+                "SELECT MAX("
+                    + key
+                    + ") FROM "
+                    + target.deletes().table()
+                    + " WHERE "
+                    + target.clientColumn()
+                    + " = ?")) {
           statement.setString(1, clientId);
           try (ResultSet result = statement.executeQuery()) {
             result.next();
@@ -555,16 +576,22 @@ public final class ChangeBurst {
       return range;
     }
 
+    /**
+     * A bounded lock wait, so a burst that would block on its own held transaction fails instead of
+     * hanging (PostgreSQL waits forever by default, MariaDB 50 s; H2's default is already 1 s).
+     */
     void prepare(Connection connection) throws SQLException {
       connection.setAutoCommit(false);
       String sql =
           switch (dialect) {
             case POSTGRESQL -> "SET lock_timeout = '" + LOCK_TIMEOUT_SECONDS + "s'";
             case MARIADB -> "SET SESSION innodb_lock_wait_timeout = " + LOCK_TIMEOUT_SECONDS;
-            case H2 -> "SET LOCK_TIMEOUT " + LOCK_TIMEOUT_SECONDS * 1000;
+            case H2 -> null;
           };
-      try (Statement statement = connection.createStatement()) {
-        statement.execute(sql);
+      if (sql != null) {
+        try (Statement statement = connection.createStatement()) {
+          statement.execute(sql);
+        }
       }
     }
 
@@ -588,7 +615,16 @@ public final class ChangeBurst {
       int count, String what, TargetDeclaration target, String clientId, long id) {
     if (count != 1) {
       throw new IllegalStateException(
-          what + " of " + target.name() + " " + clientId + "/" + id + " touched " + count + " rows");
+          what
+              + " of "
+              + target.name()
+              + " "
+              + clientId
+              + "/"
+              + id
+              + " touched "
+              + count
+              + " rows");
     }
   }
 

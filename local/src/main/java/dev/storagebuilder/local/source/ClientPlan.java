@@ -1,6 +1,8 @@
 package dev.storagebuilder.local.source;
 
 import java.time.LocalDateTime;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -20,7 +22,7 @@ public record ClientPlan(
     Map<String, Long> rowsPerTarget) {
 
   public ClientPlan {
-    rowsPerTarget = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(rowsPerTarget));
+    rowsPerTarget = Collections.unmodifiableMap(new LinkedHashMap<>(rowsPerTarget));
   }
 
   public long rows(String target) {

@@ -17,9 +17,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.SplittableRandom;
 import java.util.Spliterator;
 import java.util.Spliterators;
+import java.util.SplittableRandom;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
 import java.util.stream.StreamSupport;
@@ -35,36 +35,38 @@ import org.slf4j.LoggerFactory;
  * For a {@code scale} s (0 &lt; s &le; {@value #MAX_SCALE}):
  *
  * <ul>
- *   <li>clients: {@code n = max(3, round(100 * s^0.3))} (s=1: 100; s=0.1: 50; s=0.02: 31; s=0.001: 13)
- *   <li>the client of size rank r (0 = largest) gets, for each target t, {@code max(3, round(1,000,000
- *       * s * ratio(t) / (r+1)^1.1))} rows: a Zipf-like skew, so the median client is ~75x smaller
- *       than the largest at s=1 and ~20x at s=0.02
- *   <li>ratio: raw_data 1, entities 0.3, data_items 0.03, formula_associations 0.006, formulas 0.003,
- *       dimensions 0.001 (a target unknown to the demo: its {@code estimatedRowsPerClient} / 100,000)
+ *   <li>clients: {@code n = max(3, round(100 * s^0.3))} (s=1: 100; s=0.1: 50; s=0.02: 31; s=0.001:
+ *       13)
+ *   <li>the client of size rank r (0 = largest) gets, for each target t, {@code max(3,
+ *       round(1,000,000 * s * ratio(t) / (r+1)^1.1))} rows: a Zipf-like skew, so the median client
+ *       is ~75x smaller than the largest at s=1 and ~20x at s=0.02
+ *   <li>ratio: raw_data 1, entities 0.3, data_items 0.03, formula_associations 0.006, formulas
+ *       0.003, dimensions 0.001 (a target unknown to the demo: its {@code estimatedRowsPerClient} /
+ *       100,000)
  * </ul>
  *
- * So at s=1 the largest client has 1,000,000 raw_data rows, 300,000 entities, 30,000 data items, 6,000
- * formula associations, 3,000 formulas and 1,000 dimensions, and the whole source ~5.7 million rows;
- * at s=0.02 (the default demo) ~95,000 rows over 31 clients. Which client id gets which size rank is a
- * seeded permutation, so id order is not size order.
+ * So at s=1 the largest client has 1,000,000 raw_data rows, 300,000 entities, 30,000 data items,
+ * 6,000 formula associations, 3,000 formulas and 1,000 dimensions, and the whole source ~5.7
+ * million rows; at s=0.02 (the default demo) ~95,000 rows over 31 clients. Which client id gets
+ * which size rank is a seeded permutation, so id order is not size order.
  *
  * <h2>Content and versions</h2>
  *
  * Each (client, target) has its own random stream seeded from (seed, client id, target), so a
- * client's rows do not depend on the load order or on which other clients are loaded. Keys are 1..rows
- * per client. Versions follow the load order (targets in declaration order, then clients in id order,
- * then keys), starting at the change-version sequence's next value (1 on a fresh schema), and the
- * sequence is moved past the last one, so later changes get higher versions. See {@link DemoRows} for
- * the values.
+ * client's rows do not depend on the load order or on which other clients are loaded. Keys are
+ * 1..rows per client. Versions follow the load order (targets in declaration order, then clients in
+ * id order, then keys), starting at the change-version sequence's next value (1 on a fresh schema),
+ * and the sequence is moved past the last one, so later changes get higher versions. See {@link
+ * DemoRows} for the values.
  *
  * <h2>Loading</h2>
  *
  * PostgreSQL through {@code COPY FROM STDIN} (text format; the empty table is truncated in the same
  * transaction so the COPY can {@code FREEZE} its rows, then analyzed), MariaDB through multi-row
- * INSERTs, H2 through JDBC batches; one transaction per table, with the {@code (client, version)} index
- * built after the rows are in. Rows are generated as they are written: memory does not grow with the
- * size of a table. The connection must be in the default READ COMMITTED isolation (COPY FREEZE
- * refuses a transaction that holds an older snapshot).
+ * INSERTs, H2 through JDBC batches; one transaction per table, with the {@code (client, version)}
+ * index built after the rows are in. Rows are generated as they are written: memory does not grow
+ * with the size of a table. The connection must be in the default READ COMMITTED isolation (COPY
+ * FREEZE refuses a transaction that holds an older snapshot).
  */
 public final class DemoDataGenerator {
   public static final long DEFAULT_SEED = 42L;
@@ -93,8 +95,10 @@ public final class DemoDataGenerator {
   private final Map<String, DemoRows> rowsByTarget = new LinkedHashMap<>();
   private final List<ClientPlan> clients;
   private final Map<String, ClientPlan> clientsById = new HashMap<>();
+
   /** Version offset of the first row of (target, client) in the load order. */
   private final Map<String, Map<String, Long>> offsets = new HashMap<>();
+
   private final long totalRows;
 
   /** The built-in demo declarations, sized by {@code scale}. */
@@ -104,8 +108,7 @@ public final class DemoDataGenerator {
 
   DemoDataGenerator(long seed, double scale, List<TargetDeclaration> targets) {
     if (!(scale > 0 && scale <= MAX_SCALE)) {
-      throw new IllegalArgumentException(
-          "scale must be in (0, " + MAX_SCALE + "], got " + scale);
+      throw new IllegalArgumentException("scale must be in (0, " + MAX_SCALE + "], got " + scale);
     }
     this.seed = seed;
     this.scale = scale;
@@ -133,8 +136,7 @@ public final class DemoDataGenerator {
   /** {@code max(3, round(100 * scale^0.3))}. */
   public static int clientCount(double scale) {
     return Math.max(
-        MIN_CLIENTS,
-        (int) Math.round(FULL_SCALE_CLIENTS * Math.pow(scale, CLIENT_COUNT_EXPONENT)));
+        MIN_CLIENTS, (int) Math.round(FULL_SCALE_CLIENTS * Math.pow(scale, CLIENT_COUNT_EXPONENT)));
   }
 
   public long seed() {
@@ -194,8 +196,8 @@ public final class DemoDataGenerator {
   }
 
   /**
-   * The rows of one client's target as {@link #load} writes them (client id first, then the declared
-   * columns; see {@link DemoRows}), given the load's first version. Lazily generated.
+   * The rows of one client's target as {@link #load} writes them (client id first, then the
+   * declared columns; see {@link DemoRows}), given the load's first version. Lazily generated.
    */
   public Stream<Object[]> rows(String clientId, String target, long firstVersion) {
     ClientPlan client = client(clientId);
@@ -231,8 +233,8 @@ public final class DemoDataGenerator {
    * Loads a subset: only these clients (into {@code clients} and every chosen target) and targets.
    * Their rows and versions are exactly those of a full load, so a subset is a slice of the whole.
    */
-  public GenerationReport load(Connection connection, Set<String> clientIds, Set<String> targetNames)
-      throws SQLException {
+  public GenerationReport load(
+      Connection connection, Set<String> clientIds, Set<String> targetNames) throws SQLException {
     for (String clientId : clientIds) {
       client(clientId);
     }
@@ -243,7 +245,8 @@ public final class DemoDataGenerator {
     long start = System.nanoTime();
     schema.create(connection);
     requireEmpty(connection);
-    List<ClientPlan> chosen = clients.stream().filter(c -> clientIds.contains(c.clientId())).toList();
+    List<ClientPlan> chosen =
+        clients.stream().filter(c -> clientIds.contains(c.clientId())).toList();
     Map<String, Long> rowsPerTarget = new LinkedHashMap<>();
     Map<String, Duration> elapsedPerTarget = new LinkedHashMap<>();
     boolean autoCommit = connection.getAutoCommit();
@@ -360,7 +363,8 @@ public final class DemoDataGenerator {
     tables.add(DemoSchema.CLIENTS_TABLE);
     for (TargetDeclaration target : targets) {
       tables.add(target.table());
-      if (target.deletes() != null && target.deletes().kind() == DeleteTracking.Kind.TOMBSTONE_TABLE) {
+      if (target.deletes() != null
+          && target.deletes().kind() == DeleteTracking.Kind.TOMBSTONE_TABLE) {
         tables.add(target.deletes().table());
       }
     }
@@ -369,7 +373,9 @@ public final class DemoDataGenerator {
         try (ResultSet result = statement.executeQuery("SELECT 1 FROM " + table + " LIMIT 1")) {
           if (result.next()) {
             throw new IllegalStateException(
-                "demo table '" + table + "' already holds rows; reset the demo schema first"
+                "demo table '"
+                    + table
+                    + "' already holds rows; reset the demo schema first"
                     + " (DemoSchema.reset, or DemoDataGeneratorMain without --no-reset)");
           }
         }

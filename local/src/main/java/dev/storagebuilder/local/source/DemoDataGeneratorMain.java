@@ -1,7 +1,9 @@
 package dev.storagebuilder.local.source;
 
+import dev.storagebuilder.common.target.TargetDeclaration;
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.sql.SQLException;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
@@ -28,7 +30,10 @@ import picocli.CommandLine.Option;
     description = "Generate the demo source (deterministic for a seed) and bulk-load it.")
 public final class DemoDataGeneratorMain implements Callable<Integer> {
 
-  @Option(names = "--jdbc-url", required = true, description = "PostgreSQL, MariaDB or H2 JDBC URL.")
+  @Option(
+      names = "--jdbc-url",
+      required = true,
+      description = "PostgreSQL, MariaDB or H2 JDBC URL.")
   String jdbcUrl;
 
   @Option(names = "--user", description = "Database user (or put it in the URL).")
@@ -39,19 +44,32 @@ public final class DemoDataGeneratorMain implements Callable<Integer> {
       description = "Name of an environment variable holding the password.")
   String passwordEnv;
 
-  @Option(names = "--scale", defaultValue = "" + DemoDataGenerator.DEFAULT_SCALE, description = "Size: 1 is legacy-sized (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--scale",
+      defaultValue = "" + DemoDataGenerator.DEFAULT_SCALE,
+      description = "Size: 1 is legacy-sized (default ${DEFAULT-VALUE}).")
   double scale;
 
-  @Option(names = "--seed", defaultValue = "" + DemoDataGenerator.DEFAULT_SEED, description = "Seed (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--seed",
+      defaultValue = "" + DemoDataGenerator.DEFAULT_SEED,
+      description = "Seed (default ${DEFAULT-VALUE}).")
   long seed;
 
-  @Option(names = "--no-reset", negatable = false, description = "Keep existing demo tables (they must be empty) instead of dropping and re-creating them.")
+  @Option(
+      names = "--no-reset",
+      negatable = false,
+      description =
+          "Keep existing demo tables (they must be empty) instead of dropping and re-creating"
+              + " them.")
   boolean noReset;
 
   @Option(names = "--targets", split = ",", description = "Load only these targets (default: all).")
   List<String> targets;
 
-  @Option(names = "--largest-clients", description = "Load only the N largest clients (default: all).")
+  @Option(
+      names = "--largest-clients",
+      description = "Load only the N largest clients (default: all).")
   Integer largestClients;
 
   public static void main(String[] args) {
@@ -60,9 +78,27 @@ public final class DemoDataGeneratorMain implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    String password = passwordEnv == null ? null : System.getenv(passwordEnv);
+    if (passwordEnv != null && password == null) {
+      System.err.println("--password-env names " + passwordEnv + ", which is not set");
+      return 2;
+    }
+    try {
+      return load(password);
+    } catch (IllegalArgumentException | IllegalStateException e) {
+      // A bad option (scale, target name) or demo tables that already hold rows: say which.
+      System.err.println(e.getMessage());
+      return 2;
+    }
+  }
+
+  private int load(String password) throws SQLException {
     DemoDataGenerator generator = new DemoDataGenerator(seed, scale);
     Set<String> clientIds = new HashSet<>(generator.clientIds());
     if (largestClients != null) {
+      if (largestClients < 1) {
+        throw new IllegalArgumentException("--largest-clients must be >= 1, got " + largestClients);
+      }
       clientIds.clear();
       generator.clients().stream()
           .sorted(Comparator.comparingInt(ClientPlan::sizeRank))
@@ -71,13 +107,9 @@ public final class DemoDataGeneratorMain implements Callable<Integer> {
     }
     Set<String> targetNames =
         targets == null
-            ? new HashSet<>(generator.targets().stream().map(t -> t.name()).toList())
+            ? new HashSet<>(generator.targets().stream().map(TargetDeclaration::name).toList())
             : new HashSet<>(targets);
-    String password = passwordEnv == null ? null : System.getenv(passwordEnv);
-    if (passwordEnv != null && password == null) {
-      System.err.println("--password-env names " + passwordEnv + ", which is not set");
-      return 2;
-    }
+    targetNames.forEach(generator::demoRows); // unknown names fail here, before anything is dropped
     try (Connection connection = DriverManager.getConnection(jdbcUrl, user, password)) {
       if (!noReset) {
         generator.schema().reset(connection);

@@ -18,12 +18,12 @@ import java.util.random.RandomGenerator;
  * declared columns in order, as the Java types of {@link ColumnType} except TIMESTAMP, which is a
  * UTC {@link LocalDateTime} (the demo stores timestamps without time zone).
  *
- * <p>Values are a pure function of the random generator's state, so a seeded generator gives the same
- * rows on every database. They exercise every type: non-ASCII text (Latin accents, Cyrillic, Greek,
- * CJK, right-to-left scripts, an occasional emoji), the characters bulk formats must escape (tab,
- * newline, carriage return, backslash, quotes, {@code \N}, the word NULL), empty strings, ~10 % NULLs in
- * nullable columns, decimals carrying their full declared scale, timestamps with microseconds in
- * 2000-2030, dates, booleans and bytes (including empty arrays).
+ * <p>Values are a pure function of the random generator's state, so a seeded generator gives the
+ * same rows on every database. They exercise every type: non-ASCII text (Latin accents, Cyrillic,
+ * Greek, CJK, right-to-left scripts, an occasional emoji), the characters bulk formats must escape
+ * (tab, newline, carriage return, backslash, quotes, {@code \N}, the word NULL), empty strings,
+ * NULL in about one nullable value in ten, decimals carrying their full declared scale, timestamps
+ * with microseconds in 2000-2030, dates, booleans and bytes (including empty arrays).
  */
 final class DemoRows {
   static final double NULL_RATE = 0.10;
@@ -35,18 +35,86 @@ final class DemoRows {
   private static final int UNBOUNDED_TEXT = 300;
 
   private static final String[] WORDS = {
-    "alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel", "india", "juliet",
-    "kilo", "lima", "mike", "november", "oscar", "papa", "quebec", "romeo", "sierra", "tango",
-    "uniform", "victor", "whiskey", "x-ray", "yankee", "zulu", "meter", "site", "north", "south",
-    "naïve", "café", "Straße", "Ωmega", "данные", "数据", "データ", "résumé", "niño", "fjörd",
-    "Zürich", "Kraków", "São Paulo", "Ελλάδα", "مرحبا", "שלום", "हिन्दी", "İstanbul", "Łódź", "œuvre",
-    "quote\"d", "it's", "back\\slash", "tab\there", "line\nbreak", "carriage\rreturn",
-    "comma,separated", "semi;colon", "100%", "under_score", "NULL", "\\N", "null", "a|b", "{brace}"
+    "alpha",
+    "bravo",
+    "charlie",
+    "delta",
+    "echo",
+    "foxtrot",
+    "golf",
+    "hotel",
+    "india",
+    "juliet",
+    "kilo",
+    "lima",
+    "mike",
+    "november",
+    "oscar",
+    "papa",
+    "quebec",
+    "romeo",
+    "sierra",
+    "tango",
+    "uniform",
+    "victor",
+    "whiskey",
+    "x-ray",
+    "yankee",
+    "zulu",
+    "meter",
+    "site",
+    "north",
+    "south",
+    "naïve",
+    "café",
+    "Straße",
+    "Ωmega",
+    "данные",
+    "数据",
+    "データ",
+    "résumé",
+    "niño",
+    "fjörd",
+    "Zürich",
+    "Kraków",
+    "São Paulo",
+    "Ελλάδα",
+    "مرحبا",
+    "שלום",
+    "हिन्दी",
+    "İstanbul",
+    "Łódź",
+    "œuvre",
+    "quote\"d",
+    "it's",
+    "back\\slash",
+    "tab\there",
+    "line\nbreak",
+    "carriage\rreturn",
+    "comma,separated",
+    "semi;colon",
+    "100%",
+    "under_score",
+    "NULL",
+    "\\N",
+    "null",
+    "a|b",
+    "{brace}"
   };
   private static final String[] EMOJI = {"😀", "🚀", "👍🏽", "🇫🇷", "❤️", "🧪"};
   private static final String[] METRICS = {
-    "temperature", "humidity", "pressure", "débit", "consommation", "température", "Druck",
-    "流量", "напряжение", "co2_ppm", "power_kw", "voltage"
+    "temperature",
+    "humidity",
+    "pressure",
+    "débit",
+    "consommation",
+    "température",
+    "Druck",
+    "流量",
+    "напряжение",
+    "co2_ppm",
+    "power_kw",
+    "voltage"
   };
   private static final String[] KINDS = {
     "site", "building", "meter", "sensor", "gateway", "zone", "bâtiment", "Zähler"
@@ -93,7 +161,9 @@ final class DemoRows {
     if (target.keyColumns().size() != 1
         || target.column(target.keyColumns().getFirst()).type() != ColumnType.INT64) {
       throw new IllegalArgumentException(
-          "target '" + target.name() + "': the demo generator needs one INT64 key column, got "
+          "target '"
+              + target.name()
+              + "': the demo generator needs one INT64 key column, got "
               + target.keyColumns());
     }
     this.target = target;
@@ -172,7 +242,8 @@ final class DemoRows {
       case METRIC -> METRICS[random.nextInt(METRICS.length)];
       case KIND -> KINDS[random.nextInt(KINDS.length)];
       case LEVEL -> random.nextInt(6);
-      case QUANTITY -> random.nextDouble() < 0.02 ? -random.nextInt(1, 100) : random.nextInt(10_001);
+      case QUANTITY ->
+          random.nextDouble() < 0.02 ? -random.nextInt(1, 100) : random.nextInt(10_001);
       case PRECISION_DIGITS -> random.nextInt(13);
       case UNIT_DOUBLE -> random.nextDouble();
       case ACTIVE -> random.nextDouble() < 0.8;

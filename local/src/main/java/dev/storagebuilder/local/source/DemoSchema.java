@@ -18,21 +18,21 @@ import java.util.OptionalInt;
  *
  * <p>Per target: the table ({@code client_id VARCHAR(64)} then the declared columns, primary key
  * {@code (client_id, keys...)}), an index on {@code (client_id, version)} because incremental reads
- * filter by it, and, for {@code TOMBSTONE_TABLE} delete tracking, the tombstone table {@code (client_id,
- * keys..., version)} keyed by all three (a key may be deleted, re-inserted and deleted again) with the
- * same index. Plus the {@code clients} table and one change-version sequence for the whole database,
- * {@value #CHANGE_VERSION_SEQUENCE}, so versions are comparable across tables.
+ * filter by it, and, for {@code TOMBSTONE_TABLE} delete tracking, the tombstone table {@code
+ * (client_id, keys..., version)} keyed by all three (a key may be deleted, re-inserted and deleted
+ * again) with the same index. Plus the {@code clients} table and one change-version sequence for
+ * the whole database, {@value #CHANGE_VERSION_SEQUENCE}, so versions are comparable across tables.
  *
  * <p>Everything lives in the connection's default schema (PostgreSQL: {@code currentSchema=} in the
  * URL; MariaDB: the URL's database). Creation is idempotent ({@code IF NOT EXISTS}).
  *
  * <p>Types: BOOLEAN→BOOLEAN (TINYINT(1) on MariaDB); INT32→INTEGER; INT64→BIGINT; DOUBLE→DOUBLE
  * PRECISION (DOUBLE on MariaDB); DECIMAL→DECIMAL(p,s); STRING→VARCHAR(n) when the demo knows the
- * longest value it generates, else TEXT (H2: VARCHAR without length, which is not a LOB); DATE→DATE;
- * TIMESTAMP→TIMESTAMP(6) without time zone, values are UTC wall-clock (MariaDB: DATETIME(6), because
- * its TIMESTAMP ends in 2038 and converts through the session time zone); BYTES→BYTEA on PostgreSQL,
- * VARBINARY(n) or BLOB elsewhere. MariaDB tables are utf8mb4 with binary collation, so strings keep
- * every code point (emoji) and compare exactly as on the other two.
+ * longest value it generates, else TEXT (H2: VARCHAR without length, which is not a LOB);
+ * DATE→DATE; TIMESTAMP→TIMESTAMP(6) without time zone, values are UTC wall-clock (MariaDB:
+ * DATETIME(6), because its TIMESTAMP ends in 2038 and converts through the session time zone);
+ * BYTES→BYTEA on PostgreSQL, VARBINARY(n) or BLOB elsewhere. MariaDB tables are utf8mb4 with binary
+ * collation, so strings keep every code point (emoji) and compare exactly as on the other two.
  */
 public final class DemoSchema {
   public static final String CHANGE_VERSION_SEQUENCE = "sb_change_version";
@@ -41,8 +41,8 @@ public final class DemoSchema {
   static final int CLIENT_NAME_LENGTH = 200;
 
   /**
-   * Longest value (in UTF-16 chars, which bounds code points) the generator writes per string column
-   * name; columns not listed are unbounded (TEXT). Binary columns likewise, in bytes.
+   * Longest value (in UTF-16 chars, which bounds code points) the generator writes per string
+   * column name; columns not listed are unbounded (TEXT). Binary columns likewise, in bytes.
    */
   private static final Map<String, Integer> MAX_LENGTHS =
       Map.of(
@@ -109,18 +109,21 @@ public final class DemoSchema {
       columns.add(target.clientColumn() + " " + varchar(CLIENT_ID_LENGTH) + " NOT NULL");
       for (ColumnDeclaration column : target.columns()) {
         columns.add(
-            column.name() + " " + sqlType(dialect, column) + (column.nullable() ? "" : " NOT NULL"));
+            column.name()
+                + " "
+                + sqlType(dialect, column)
+                + (column.nullable() ? "" : " NOT NULL"));
       }
       List<String> primaryKey = new ArrayList<>();
       primaryKey.add(target.clientColumn());
       primaryKey.addAll(target.keyColumns());
       statements.add(createTable(dialect, target.table(), columns, primaryKey));
-      statements.add(createVersionIndex(target.table(), target.clientColumn(), target.versionColumn()));
+      statements.add(
+          createVersionIndex(target.table(), target.clientColumn(), target.versionColumn()));
       DeleteTracking deletes = target.deletes();
       if (deletes != null && deletes.kind() == DeleteTracking.Kind.TOMBSTONE_TABLE) {
         List<String> tombstoneColumns = new ArrayList<>();
-        tombstoneColumns.add(
-            target.clientColumn() + " " + varchar(CLIENT_ID_LENGTH) + " NOT NULL");
+        tombstoneColumns.add(target.clientColumn() + " " + varchar(CLIENT_ID_LENGTH) + " NOT NULL");
         for (String key : target.keyColumns()) {
           tombstoneColumns.add(key + " " + sqlType(dialect, target.column(key)) + " NOT NULL");
         }
@@ -176,8 +179,7 @@ public final class DemoSchema {
   }
 
   /** Makes {@code next} the value the next {@link #nextVersion} returns. */
-  static void restartVersionsAt(Connection connection, long next)
-      throws SQLException {
+  static void restartVersionsAt(Connection connection, long next) throws SQLException {
     try (Statement statement = connection.createStatement()) {
       statement.execute("ALTER SEQUENCE " + CHANGE_VERSION_SEQUENCE + " RESTART WITH " + next);
     }
@@ -260,7 +262,8 @@ public final class DemoSchema {
         + tableOptions(dialect);
   }
 
-  private static String createVersionIndex(String table, String clientColumn, String versionColumn) {
+  private static String createVersionIndex(
+      String table, String clientColumn, String versionColumn) {
     return "CREATE INDEX IF NOT EXISTS "
         + versionIndexName(table)
         + " ON "

@@ -21,11 +21,12 @@ import java.util.List;
  *
  * <p>The format is MariaDB's default for LOAD DATA: tab-separated, newline-terminated, backslash
  * escapes ({@code \\ \t \n \r \0}, NULL as {@code \N}). Binary columns travel as hex into a user
- * variable and are stored with {@code UNHEX}, so no byte needs escaping or charset conversion; text is
- * declared utf8mb4. Booleans are 1/0, timestamps {@code yyyy-MM-dd HH:mm:ss.ffffff}.
+ * variable and are stored with {@code UNHEX}, so no byte needs escaping or charset conversion; text
+ * is declared utf8mb4. Booleans are 1/0, timestamps {@code yyyy-MM-dd HH:mm:ss.ffffff}.
  *
- * <p>Needs the server's {@code local_infile} and the driver's {@code allowLocalInfile} (both default
- * on); {@link #isAvailable} checks the first, and the load falls back to multi-row INSERTs otherwise.
+ * <p>Needs the server's {@code local_infile} and the driver's {@code allowLocalInfile} (both
+ * default on); {@link #isAvailable} checks both, and the load falls back to multi-row INSERTs
+ * otherwise.
  */
 final class LoadDataWriter implements RowWriter {
   static final int CHUNK_BYTES = 8 << 20;
@@ -41,7 +42,8 @@ final class LoadDataWriter implements RowWriter {
   private long pendingRows;
   private long written;
 
-  LoadDataWriter(Connection connection, String table, List<String> columns, List<ColumnType> types) {
+  LoadDataWriter(
+      Connection connection, String table, List<String> columns, List<ColumnType> types) {
     this.connection = connection;
     this.types = types.toArray(ColumnType[]::new);
     List<String> targets = new ArrayList<>();
@@ -64,8 +66,16 @@ final class LoadDataWriter implements RowWriter {
             + (assignments.isEmpty() ? "" : " SET " + String.join(", ", assignments));
   }
 
-  /** Whether the server accepts LOAD DATA LOCAL. */
+  /** Whether both the driver (MariaDB Connector/J) and the server accept LOAD DATA LOCAL. */
   static boolean isAvailable(Connection connection) throws SQLException {
+    if (!connection.isWrapperFor(org.mariadb.jdbc.Connection.class)
+        || !connection
+            .unwrap(org.mariadb.jdbc.Connection.class)
+            .getContext()
+            .getConf()
+            .allowLocalInfile()) {
+      return false;
+    }
     try (Statement statement = connection.createStatement();
         ResultSet result = statement.executeQuery("SELECT @@GLOBAL.local_infile")) {
       return result.next() && result.getInt(1) == 1;
@@ -124,8 +134,13 @@ final class LoadDataWriter implements RowWriter {
       long loaded = statement.executeLargeUpdate(sql);
       if (loaded != pendingRows) {
         throw new SQLException(
-            "LOAD DATA stored " + loaded + " of " + pendingRows + " rows (warnings: "
-                + statement.getWarnings() + ")");
+            "LOAD DATA stored "
+                + loaded
+                + " of "
+                + pendingRows
+                + " rows (warnings: "
+                + statement.getWarnings()
+                + ")");
       }
     }
     written += pendingRows;

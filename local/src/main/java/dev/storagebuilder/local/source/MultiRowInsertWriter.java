@@ -9,8 +9,9 @@ import java.util.List;
 /**
  * MariaDB: {@code INSERT ... VALUES (...),(...),...} of {@value #ROWS_PER_STATEMENT} rows per
  * statement. The driver substitutes the parameters client-side (it escapes for the session's
- * sql_mode), so each statement is one round trip. The longest demo row is under 10 KB even in 4-byte
- * UTF-8, so a statement stays well under MariaDB's default 16 MiB {@code max_allowed_packet}.
+ * sql_mode), so each statement is one round trip. The longest demo row is under 10 KB even in
+ * 4-byte UTF-8, so a statement stays well under MariaDB's default 16 MiB {@code
+ * max_allowed_packet}.
  */
 final class MultiRowInsertWriter implements RowWriter {
   static final int ROWS_PER_STATEMENT = 1000;

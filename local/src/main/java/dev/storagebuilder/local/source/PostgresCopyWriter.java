@@ -12,8 +12,8 @@ import org.postgresql.PGConnection;
 import org.postgresql.copy.CopyIn;
 
 /**
- * PostgreSQL: one {@code COPY table (columns) FROM STDIN} in the text format, encoded straight into a
- * UTF-8 byte buffer that is handed to the driver every {@value #FLUSH_BYTES} bytes.
+ * PostgreSQL: one {@code COPY table (columns) FROM STDIN} in the text format, encoded straight into
+ * a UTF-8 byte buffer that is handed to the driver every {@value #FLUSH_BYTES} bytes.
  *
  * <p>Text format rules: columns separated by tab, rows by newline, NULL is {@code \N}; in a value,
  * backslash, newline, carriage return and tab are written as {@code \\ \n \r \t} (so a string that
@@ -23,7 +23,8 @@ import org.postgresql.copy.CopyIn;
  */
 final class PostgresCopyWriter implements RowWriter {
   static final int FLUSH_BYTES = 1 << 16;
-  private static final byte[] HEX = "0123456789abcdef".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+  private static final byte[] HEX =
+      "0123456789abcdef".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
 
   private final CopyIn copy;
   private final ColumnType[] types;
@@ -34,8 +35,9 @@ final class PostgresCopyWriter implements RowWriter {
 
   /**
    * With {@code freshTable}, the table is truncated in the caller's transaction and the COPY uses
-   * {@code FREEZE}: rows arrive already frozen, so the first full read does not rewrite every page to
-   * set hint bits (which would distort the first sync's timing). Only for tables known to be empty.
+   * {@code FREEZE}: rows arrive already frozen, so the first full read does not rewrite every page
+   * to set hint bits (which would distort the first sync's timing). Only for tables known to be
+   * empty.
    */
   PostgresCopyWriter(
       Connection connection,

@@ -10,9 +10,9 @@ import java.time.LocalDateTime;
 import java.util.List;
 
 /**
- * Appends rows to one table through the fastest path of a dialect. Rows arrive as {@code Object[]} in
- * the column order given at open; the writer may buffer them, so only {@link #finish()} guarantees that
- * they reached the database (in the caller's transaction). Not thread-safe.
+ * Appends rows to one table through the fastest path of a dialect. Rows arrive as {@code Object[]}
+ * in the column order given at open; the writer may buffer them, so only {@link #finish()}
+ * guarantees that they reached the database (in the caller's transaction). Not thread-safe.
  */
 interface RowWriter extends AutoCloseable {
 
@@ -27,8 +27,9 @@ interface RowWriter extends AutoCloseable {
   void close() throws SQLException;
 
   /**
-   * A writer for the dialect's bulk path. {@code freshTable} promises the table is empty and nothing
-   * else writes it, which lets PostgreSQL truncate it in the same transaction and COPY with FREEZE.
+   * A writer for the dialect's bulk path. {@code freshTable} promises the table is empty and
+   * nothing else writes it, which lets PostgreSQL truncate it in the same transaction and COPY with
+   * FREEZE.
    */
   static RowWriter open(
       SqlDialect dialect,

@@ -13,7 +13,10 @@ public enum SqlDialect {
   MARIADB,
   H2;
 
-  /** The dialect of a JDBC URL ({@code jdbc:postgresql:}, {@code jdbc:mariadb:}/{@code jdbc:mysql:}, {@code jdbc:h2:}). */
+  /**
+   * The dialect of a JDBC URL ({@code jdbc:postgresql:}, {@code jdbc:mariadb:}/{@code jdbc:mysql:},
+   * {@code jdbc:h2:}).
+   */
   public static SqlDialect fromJdbcUrl(String url) {
     String lower = url == null ? "" : url.toLowerCase(Locale.ROOT);
     if (lower.startsWith("jdbc:postgresql:")) {

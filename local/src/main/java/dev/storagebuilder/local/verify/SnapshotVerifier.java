@@ -81,6 +81,7 @@ public final class SnapshotVerifier {
   private RowChecksum sourceChecksum(TargetDeclaration target, String clientId) throws SQLException {
     String sql = TargetSql.selectAll(target);
     RowChecksum checksum = new RowChecksum(target.columns());
+    JdbcValues values = JdbcValues.of(target);
     try (Connection connection = source.getConnection()) {
       connection.setAutoCommit(false);
       try (PreparedStatement statement = connection.prepareStatement(sql)) {
@@ -88,7 +89,7 @@ public final class SnapshotVerifier {
         statement.setString(1, clientId);
         try (ResultSet rows = statement.executeQuery()) {
           while (rows.next()) {
-            checksum.add(JdbcValues.read(rows, target));
+            checksum.add(values.read(rows));
           }
         }
       } finally {

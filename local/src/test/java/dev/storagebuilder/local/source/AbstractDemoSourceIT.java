@@ -27,8 +27,8 @@ import org.junit.jupiter.api.TestMethodOrder;
 
 /**
  * The demo source's contract, run against every dialect: a load holds exactly the generator's rows,
- * versions follow the load order, and change bursts do what they report. Tests numbered below 100 read
- * the shared load; the others reload before they change anything.
+ * versions follow the load order, and change bursts do what they report. Tests numbered below 100
+ * read the shared load; the others reload before they change anything.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -77,12 +77,15 @@ abstract class AbstractDemoSourceIT {
           .isEqualTo(generator.clientIds());
       for (TargetDeclaration target : generator.targets()) {
         Map<String, Long> expected = new LinkedHashMap<>();
-        generator.clientIds().forEach(id -> expected.put(id, generator.expectedRows(id, target.name())));
+        generator
+            .clientIds()
+            .forEach(id -> expected.put(id, generator.expectedRows(id, target.name())));
         Map<String, Long> actual = new LinkedHashMap<>();
         try (Statement statement = connection.createStatement();
             ResultSet result =
                 statement.executeQuery(
-                    "SELECT client_id, COUNT(*) FROM " + target.table()
+                    "SELECT client_id, COUNT(*) FROM "
+                        + target.table()
                         + " GROUP BY client_id ORDER BY client_id")) {
           while (result.next()) {
             actual.put(result.getString(1), result.getLong(2));
@@ -103,8 +106,7 @@ abstract class AbstractDemoSourceIT {
         List<String> expected = SourceDump.expected(generator, target, report.firstVersion());
         List<String> actual = SourceDump.table(connection, target);
         assertThat(SourceDump.firstDifference(expected, actual)).as(target.name()).isNull();
-        System.out.printf(
-            "%s %s sha256 %s%n", dialect(), target.name(), SourceDump.digest(actual));
+        System.out.printf("%s %s sha256 %s%n", dialect(), target.name(), SourceDump.digest(actual));
       }
     }
   }
@@ -118,9 +120,7 @@ abstract class AbstractDemoSourceIT {
       List<Long> versions = new ArrayList<>();
       for (TargetDeclaration target : generator.targets()) {
         versions.addAll(
-            longs(
-                connection,
-                "SELECT version FROM " + target.table() + " ORDER BY client_id, id"));
+            longs(connection, "SELECT version FROM " + target.table() + " ORDER BY client_id, id"));
       }
       assertThat(versions).hasSize((int) generator.expectedTotalRows());
       for (int i = 0; i < versions.size(); i++) {
@@ -166,9 +166,11 @@ abstract class AbstractDemoSourceIT {
   void aBurstMakesTheChangesItReportsWithTombstonesForDeletes() throws SQLException {
     report = freshLoad();
     Map<String, Long> before = rowCounts();
-    ChangeBurst.Result result = new ChangeBurst(generator, 7).apply(database.dataSource(), 40, false);
+    ChangeBurst.Result result =
+        new ChangeBurst(generator, 7).apply(database.dataSource(), 40, false);
 
-    // 40 = a delete and re-insert of one key, then of the other 38: 7 deletes, 11 inserts, 20 updates.
+    // 40 = a delete and re-insert of one key, then of the other 38: 7 deletes, 11 inserts, 20
+    // updates.
     assertThat(result.total()).isEqualTo(40);
     assertThat(result.deleted()).isEqualTo(8);
     assertThat(result.inserted()).isEqualTo(12);
@@ -212,7 +214,9 @@ abstract class AbstractDemoSourceIT {
     assertThat(result.commitOrder().subList(0, result.commitOrder().size() - 1))
         .isEqualTo(committedMeanwhile)
         .isSorted();
-    assertThat(heldRowsVisible.get()).as("rows of the held version visible while it was open").isZero();
+    assertThat(heldRowsVisible.get())
+        .as("rows of the held version visible while it was open")
+        .isZero();
     assertThat(maxVisible.get()).isEqualTo(committedMeanwhile.getLast());
     long heldChanges = result.changes().stream().filter(c -> c.version() == held).count();
     assertThat(heldChanges).isPositive();
@@ -222,7 +226,9 @@ abstract class AbstractDemoSourceIT {
     assertBurstIsInTheDatabase(before, result);
   }
 
-  /** Row counts move by the burst's inserts and deletes; each key's last change is what is stored. */
+  /**
+   * Row counts move by the burst's inserts and deletes; each key's last change is what is stored.
+   */
   private void assertBurstIsInTheDatabase(Map<String, Long> before, ChangeBurst.Result result)
       throws SQLException {
     Map<String, Long> expected = new HashMap<>(before);
@@ -264,7 +270,9 @@ abstract class AbstractDemoSourceIT {
           assertThat(
                   longs(
                       connection,
-                      "SELECT version FROM " + tombstoneTable(change) + " WHERE client_id = ? AND id = ?",
+                      "SELECT version FROM "
+                          + tombstoneTable(change)
+                          + " WHERE client_id = ? AND id = ?",
                       change.clientId(),
                       change.id()))
               .as("tombstone of %s", change)
@@ -303,7 +311,8 @@ abstract class AbstractDemoSourceIT {
     Map<String, Long> counts = new HashMap<>();
     try (Connection connection = database.connect()) {
       for (TargetDeclaration target : generator.targets()) {
-        counts.put(target.table(), longs(connection, "SELECT COUNT(*) FROM " + target.table()).getFirst());
+        counts.put(
+            target.table(), longs(connection, "SELECT COUNT(*) FROM " + target.table()).getFirst());
         counts.put(
             target.deletes().table(),
             longs(connection, "SELECT COUNT(*) FROM " + target.deletes().table()).getFirst());
@@ -316,7 +325,9 @@ abstract class AbstractDemoSourceIT {
     long count = 0;
     for (TargetDeclaration target : generator.targets()) {
       for (String table : List.of(target.table(), target.deletes().table())) {
-        count += longs(connection, "SELECT COUNT(*) FROM " + table + " WHERE version = ?", version).getFirst();
+        count +=
+            longs(connection, "SELECT COUNT(*) FROM " + table + " WHERE version = ?", version)
+                .getFirst();
       }
     }
     return count;
@@ -326,7 +337,10 @@ abstract class AbstractDemoSourceIT {
     long max = 0;
     for (TargetDeclaration target : generator.targets()) {
       for (String table : List.of(target.table(), target.deletes().table())) {
-        max = Math.max(max, longs(connection, "SELECT COALESCE(MAX(version), 0) FROM " + table).getFirst());
+        max =
+            Math.max(
+                max,
+                longs(connection, "SELECT COALESCE(MAX(version), 0) FROM " + table).getFirst());
       }
     }
     return max;

@@ -48,7 +48,15 @@ class DemoDataGeneratorTest {
     for (double scale : new double[] {0.02, 0.1, 1.0}) {
       DemoDataGenerator sized = new DemoDataGenerator(SEED, scale);
       StringBuilder perTarget = new StringBuilder();
-      sized.targets().forEach(t -> perTarget.append(' ').append(t.name()).append('=').append(sized.expectedRows(t.name())));
+      sized
+          .targets()
+          .forEach(
+              t ->
+                  perTarget
+                      .append(' ')
+                      .append(t.name())
+                      .append('=')
+                      .append(sized.expectedRows(t.name())));
       System.out.printf(
           "scale %-5s %3d clients %,10d rows:%s%n",
           scale, sized.clientIds().size(), sized.expectedTotalRows(), perTarget);
@@ -59,8 +67,7 @@ class DemoDataGeneratorTest {
   @ValueSource(doubles = {0.005, 0.02, 0.1, 1.0})
   void theLargestClientHasAtLeastTenTimesTheRawDataOfTheMedianClient(double scale) {
     DemoDataGenerator generator = new DemoDataGenerator(SEED, scale);
-    List<Long> sizes =
-        generator.clients().stream().map(c -> c.rows("raw_data")).sorted().toList();
+    List<Long> sizes = generator.clients().stream().map(c -> c.rows("raw_data")).sorted().toList();
     double median =
         sizes.size() % 2 == 1
             ? sizes.get(sizes.size() / 2)
@@ -125,55 +132,66 @@ class DemoDataGeneratorTest {
       List<ColumnDeclaration> columns = target.columns();
       for (String client : generator.clientIds()) {
         ClientPlan plan = generator.client(client);
-        generator.rows(client, target.name(), 1).forEach(row -> {
-          for (int c = 0; c < columns.size(); c++) {
-            ColumnDeclaration column = columns.get(c);
-            Object value = row[c + 1];
-            long[] counts = nulls.computeIfAbsent(target.name() + "." + column.name(), k -> new long[2]);
-            counts[1]++;
-            if (value == null) {
-              assertThat(column.nullable()).as("%s.%s", target.name(), column.name()).isTrue();
-              counts[0]++;
-              continue;
-            }
-            switch (column.type()) {
-              case STRING -> {
-                String text = (String) value;
-                if (strings.size() < 200_000) {
-                  strings.add(text);
-                }
-                DemoSchema.maxLength(column.name())
-                    .ifPresent(max -> assertThat(text.length()).isLessThanOrEqualTo(max));
-              }
-              case DECIMAL -> assertThat(((BigDecimal) value).scale()).isEqualTo(column.scale());
-              case TIMESTAMP -> {
-                LocalDateTime time = (LocalDateTime) value;
-                assertThat(time.getYear()).isBetween(2000, 2030);
-                assertThat(time.getNano() % 1000).isZero();
-                if (time.getNano() % 1_000_000 != 0) {
-                  stats[0]++;
-                }
-              }
-              case DATE -> assertThat(((LocalDate) value).getYear()).isBetween(2000, 2030);
-              case BOOLEAN -> stats[(Boolean) value ? 1 : 2]++;
-              case BYTES -> stats[((byte[]) value).length == 0 ? 3 : 4]++;
-              case INT64 -> {
-                if (column.name().equals("entity_id")) {
-                  assertThat((Long) value).isBetween(1L, plan.rows("entities"));
-                }
-              }
-              default -> {}
-            }
-          }
-        });
+        generator
+            .rows(client, target.name(), 1)
+            .forEach(
+                row -> {
+                  for (int c = 0; c < columns.size(); c++) {
+                    ColumnDeclaration column = columns.get(c);
+                    Object value = row[c + 1];
+                    long[] counts =
+                        nulls.computeIfAbsent(
+                            target.name() + "." + column.name(), k -> new long[2]);
+                    counts[1]++;
+                    if (value == null) {
+                      assertThat(column.nullable())
+                          .as("%s.%s", target.name(), column.name())
+                          .isTrue();
+                      counts[0]++;
+                      continue;
+                    }
+                    switch (column.type()) {
+                      case STRING -> {
+                        String text = (String) value;
+                        if (strings.size() < 200_000) {
+                          strings.add(text);
+                        }
+                        DemoSchema.maxLength(column.name())
+                            .ifPresent(max -> assertThat(text.length()).isLessThanOrEqualTo(max));
+                      }
+                      case DECIMAL ->
+                          assertThat(((BigDecimal) value).scale()).isEqualTo(column.scale());
+                      case TIMESTAMP -> {
+                        LocalDateTime time = (LocalDateTime) value;
+                        assertThat(time.getYear()).isBetween(2000, 2030);
+                        assertThat(time.getNano() % 1000).isZero();
+                        if (time.getNano() % 1_000_000 != 0) {
+                          stats[0]++;
+                        }
+                      }
+                      case DATE -> assertThat(((LocalDate) value).getYear()).isBetween(2000, 2030);
+                      case BOOLEAN -> stats[(Boolean) value ? 1 : 2]++;
+                      case BYTES -> stats[((byte[]) value).length == 0 ? 3 : 4]++;
+                      case INT64 -> {
+                        if (column.name().equals("entity_id")) {
+                          assertThat((Long) value).isBetween(1L, plan.rows("entities"));
+                        }
+                      }
+                      default -> {}
+                    }
+                  }
+                });
       }
     }
     nulls.forEach(
         (column, counts) -> {
           double rate = counts[0] / (double) counts[1];
-          boolean nullable = column.endsWith("amount") || column.endsWith("note")
-              || column.endsWith("attributes") || column.endsWith("weight")
-              || column.endsWith("checksum");
+          boolean nullable =
+              column.endsWith("amount")
+                  || column.endsWith("note")
+                  || column.endsWith("attributes")
+                  || column.endsWith("weight")
+                  || column.endsWith("checksum");
           if (column.endsWith("parent_id")) {
             // Roots: the first dimension of every client, and about one in ten of the others.
             assertThat(rate).as("null rate of %s", column).isBetween(0.05, 0.5);
@@ -192,10 +210,14 @@ class DemoDataGeneratorTest {
     assertThat(strings).anyMatch(s -> s.codePoints().anyMatch(Character::isSupplementaryCodePoint));
     assertThat(strings).anyMatch(String::isEmpty);
     for (String special : List.of("\t", "\n", "\r", "\\", "\"", "'", "\\N", "NULL", ",")) {
-      assertThat(strings).as("a string containing [%s]", visible(special)).anyMatch(s -> s.contains(special));
+      assertThat(strings)
+          .as("a string containing [%s]", visible(special))
+          .anyMatch(s -> s.contains(special));
     }
     double emojiShare =
-        strings.stream().filter(s -> s.codePoints().anyMatch(Character::isSupplementaryCodePoint)).count()
+        strings.stream()
+                .filter(s -> s.codePoints().anyMatch(Character::isSupplementaryCodePoint))
+                .count()
             / (double) strings.size();
     assertThat(emojiShare).as("an occasional emoji").isLessThan(0.05);
   }
@@ -217,12 +239,17 @@ class DemoDataGeneratorTest {
   }
 
   private static String visible(String text) {
-    return text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r");
+    return text.replace("\\", "\\\\")
+        .replace("\t", "\\t")
+        .replace("\n", "\\n")
+        .replace("\r", "\\r");
   }
 
   private static ClientPlan largest(DemoDataGenerator generator) {
     ClientPlan largest =
-        generator.clients().stream().min(Comparator.comparingInt(ClientPlan::sizeRank)).orElseThrow();
+        generator.clients().stream()
+            .min(Comparator.comparingInt(ClientPlan::sizeRank))
+            .orElseThrow();
     assertThat(generator.largestClientId()).isEqualTo(largest.clientId());
     return largest;
   }

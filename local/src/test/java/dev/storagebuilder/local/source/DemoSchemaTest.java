@@ -11,8 +11,7 @@ class DemoSchemaTest {
   @Test
   void everyStatementIsIdempotent() {
     for (SqlDialect dialect : SqlDialect.values()) {
-      assertThat(schema.createStatements(dialect))
-          .allMatch(sql -> sql.contains(" IF NOT EXISTS "));
+      assertThat(schema.createStatements(dialect)).allMatch(sql -> sql.contains(" IF NOT EXISTS "));
       assertThat(schema.dropStatements(dialect)).allMatch(sql -> sql.contains(" IF EXISTS "));
     }
   }
@@ -20,21 +19,28 @@ class DemoSchemaTest {
   @Test
   void declaredTypesMapToEachDialectsFaithfulType() {
     assertThat(table(SqlDialect.POSTGRESQL, "raw_data"))
-        .contains("client_id VARCHAR(64) NOT NULL", "reading DOUBLE PRECISION NOT NULL",
-            "amount DECIMAL(18,4),", "recorded_at TIMESTAMP(6) NOT NULL", "note VARCHAR(500),",
+        .contains(
+            "client_id VARCHAR(64) NOT NULL",
+            "reading DOUBLE PRECISION NOT NULL",
+            "amount DECIMAL(18,4),",
+            "recorded_at TIMESTAMP(6) NOT NULL",
+            "note VARCHAR(500),",
             "PRIMARY KEY (client_id, id)");
     assertThat(table(SqlDialect.POSTGRESQL, "dimensions")).contains("checksum BYTEA,");
     assertThat(table(SqlDialect.POSTGRESQL, "entities"))
         .contains("active BOOLEAN NOT NULL", "created_on DATE NOT NULL", "attributes TEXT,");
 
     assertThat(table(SqlDialect.MARIADB, "raw_data"))
-        .contains("reading DOUBLE NOT NULL", "recorded_at DATETIME(6) NOT NULL",
+        .contains(
+            "reading DOUBLE NOT NULL",
+            "recorded_at DATETIME(6) NOT NULL",
             "DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin");
     assertThat(table(SqlDialect.MARIADB, "dimensions")).contains("checksum VARBINARY(64),");
 
     assertThat(table(SqlDialect.H2, "entities")).contains("attributes VARCHAR,");
     assertThat(table(SqlDialect.H2, "data_items"))
-        .contains("quantity INTEGER NOT NULL", "price DECIMAL(12,2) NOT NULL", "updated_at TIMESTAMP(6)");
+        .contains(
+            "quantity INTEGER NOT NULL", "price DECIMAL(12,2) NOT NULL", "updated_at TIMESTAMP(6)");
   }
 
   @Test
@@ -48,8 +54,12 @@ class DemoSchemaTest {
             .doesNotContain("name ");
         for (String table : List.of(target.table(), tombstones)) {
           assertThat(statements)
-              .contains("CREATE INDEX IF NOT EXISTS " + table + "_client_version_idx ON " + table
-                  + " (client_id, version)");
+              .contains(
+                  "CREATE INDEX IF NOT EXISTS "
+                      + table
+                      + "_client_version_idx ON "
+                      + table
+                      + " (client_id, version)");
         }
       }
       assertThat(statements.getFirst())

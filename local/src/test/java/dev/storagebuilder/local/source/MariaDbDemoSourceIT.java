@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.storagebuilder.common.target.ColumnType;
 import dev.storagebuilder.common.target.TargetDeclaration;
 import java.sql.Connection;
+import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
@@ -20,9 +21,13 @@ class MariaDbDemoSourceIT extends AbstractDemoSourceIT {
 
   @Test
   @Order(10)
-  void theLoadUsesLoadDataLocalWhenTheServerAllowsIt() throws SQLException {
+  void theLoadUsesLoadDataLocalUnlessTheDriverOrServerDisallowsIt() throws SQLException {
     try (Connection connection = database.connect()) {
       assertThat(LoadDataWriter.isAvailable(connection)).isTrue();
+    }
+    try (Connection connection =
+        DriverManager.getConnection(database.jdbcUrl() + "&allowLocalInfile=false")) {
+      assertThat(LoadDataWriter.isAvailable(connection)).isFalse();
     }
   }
 
@@ -36,14 +41,18 @@ class MariaDbDemoSourceIT extends AbstractDemoSourceIT {
       for (TargetDeclaration target : generator.targets()) {
         List<String> columns = new ArrayList<>(List.of(target.clientColumn()));
         List<ColumnType> types = new ArrayList<>(List.of(ColumnType.STRING));
-        target.columns().forEach(c -> {
-          columns.add(c.name());
-          types.add(c.type());
-        });
+        target
+            .columns()
+            .forEach(
+                c -> {
+                  columns.add(c.name());
+                  types.add(c.type());
+                });
         try (RowWriter writer =
             new MultiRowInsertWriter(connection, target.table(), columns, types)) {
           for (String client : generator.clientIds()) {
-            for (Object[] row : (Iterable<Object[]>) generator.rows(client, target.name(), 1)::iterator) {
+            for (Object[] row :
+                (Iterable<Object[]>) generator.rows(client, target.name(), 1)::iterator) {
               writer.write(row);
             }
           }
@@ -52,7 +61,8 @@ class MariaDbDemoSourceIT extends AbstractDemoSourceIT {
         connection.commit();
         assertThat(
                 SourceDump.firstDifference(
-                    SourceDump.expected(generator, target, 1), SourceDump.table(connection, target)))
+                    SourceDump.expected(generator, target, 1),
+                    SourceDump.table(connection, target)))
             .as(target.name())
             .isNull();
       }

@@ -28,8 +28,7 @@ class PostgresDemoSourceIT extends AbstractDemoSourceIT {
       assertThat(longs(connection, "SELECT COUNT(*) FROM raw_data")).containsExactly(1_000_000L);
       System.out.printf(
           "PostgreSQL COPY: 1,000,000 raw_data rows in %.2f s = %,.0f rows/s%n",
-          load.elapsedPerTarget().get("raw_data").toNanos() / 1e9,
-          load.rowsPerSecond("raw_data"));
+          load.elapsedPerTarget().get("raw_data").toNanos() / 1e9, load.rowsPerSecond("raw_data"));
     }
   }
 }

@@ -12,8 +12,8 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
- * What lets the demo run on any database: one seed gives the same clients, rows, versions, and after
- * the same bursts the same changes and tombstones, on H2, PostgreSQL and MariaDB.
+ * What lets the demo run on any database: one seed gives the same clients, rows, versions, and
+ * after the same bursts the same changes and tombstones, on H2, PostgreSQL and MariaDB.
  */
 class SameContentOnEveryDialectIT {
   private static final long SEED = 99L;
@@ -30,7 +30,8 @@ class SameContentOnEveryDialectIT {
           generator.schema().reset(connection);
           generator.load(connection);
         }
-        ChangeBurst.Result inOrder = new ChangeBurst(generator, 5).apply(database.dataSource(), 25, false);
+        ChangeBurst.Result inOrder =
+            new ChangeBurst(generator, 5).apply(database.dataSource(), 25, false);
         ChangeBurst.Result outOfOrder =
             new ChangeBurst(generator, 6).apply(database.dataSource(), 12, true);
         bursts.put(dialect, List.of(inOrder, outOfOrder));
@@ -41,7 +42,8 @@ class SameContentOnEveryDialectIT {
     }
     digests.forEach(
         (dialect, byTable) ->
-            byTable.forEach((table, digest) -> System.out.printf("%-10s %-30s %s%n", dialect, table, digest)));
+            byTable.forEach(
+                (table, digest) -> System.out.printf("%-10s %-30s %s%n", dialect, table, digest)));
     assertThat(digests.get(SqlDialect.POSTGRESQL)).isEqualTo(digests.get(SqlDialect.H2));
     assertThat(digests.get(SqlDialect.MARIADB)).isEqualTo(digests.get(SqlDialect.H2));
     assertThat(bursts.get(SqlDialect.POSTGRESQL)).isEqualTo(bursts.get(SqlDialect.H2));

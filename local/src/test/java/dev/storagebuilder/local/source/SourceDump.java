@@ -19,8 +19,8 @@ import java.util.List;
 
 /**
  * A deterministic text dump of demo tables (one line per row, ordered by client and key), built the
- * same way from JDBC reads and from the generator's rows, so the two, or two databases, compare line by
- * line and by digest.
+ * same way from JDBC reads and from the generator's rows, so the two, or two databases, compare
+ * line by line and by digest.
  */
 final class SourceDump {
   private SourceDump() {}
@@ -36,8 +36,14 @@ final class SourceDump {
       types.add(column.type());
     }
     String sql =
-        "SELECT " + String.join(", ", columns) + " FROM " + target.table() + " ORDER BY "
-            + target.clientColumn() + ", " + String.join(", ", target.keyColumns());
+        "SELECT "
+            + String.join(", ", columns)
+            + " FROM "
+            + target.table()
+            + " ORDER BY "
+            + target.clientColumn()
+            + ", "
+            + String.join(", ", target.keyColumns());
     return query(connection, sql, types);
   }
 
@@ -54,14 +60,29 @@ final class SourceDump {
       throws SQLException {
     String key = target.keyColumns().getFirst();
     String sql =
-        "SELECT " + target.clientColumn() + ", " + key + ", " + target.versionColumn() + " FROM "
-            + target.deletes().table() + " ORDER BY " + target.clientColumn() + ", " + key + ", "
+        "SELECT "
+            + target.clientColumn()
+            + ", "
+            + key
+            + ", "
+            + target.versionColumn()
+            + " FROM "
+            + target.deletes().table()
+            + " ORDER BY "
+            + target.clientColumn()
+            + ", "
+            + key
+            + ", "
             + target.versionColumn();
     return query(connection, sql, List.of(ColumnType.STRING, ColumnType.INT64, ColumnType.INT64));
   }
 
-  /** The generator's rows of a target for every client, in the same order and form as {@link #table}. */
-  static List<String> expected(DemoDataGenerator generator, TargetDeclaration target, long firstVersion) {
+  /**
+   * The generator's rows of a target for every client, in the same order and form as {@link
+   * #table}.
+   */
+  static List<String> expected(
+      DemoDataGenerator generator, TargetDeclaration target, long firstVersion) {
     List<ColumnType> types = new ArrayList<>();
     types.add(ColumnType.STRING);
     target.columns().forEach(column -> types.add(column.type()));
@@ -146,7 +167,8 @@ final class SourceDump {
       }
       switch (types.get(i)) {
         case STRING -> line.append('"').append(escape((String) value)).append('"');
-        case DOUBLE -> line.append(Double.doubleToRawLongBits((Double) value)).append('~').append(value);
+        case DOUBLE ->
+            line.append(Double.doubleToRawLongBits((Double) value)).append('~').append(value);
         case DECIMAL -> line.append(((BigDecimal) value).toPlainString());
         case BYTES -> line.append("0x").append(HexFormat.of().formatHex((byte[]) value));
         case TIMESTAMP -> line.append(((LocalDateTime) value).toString());

@@ -14,8 +14,8 @@ import org.mariadb.jdbc.MariaDbDataSource;
 import org.postgresql.ds.PGSimpleDataSource;
 
 /**
- * A fresh, uniquely named database for one test class: an H2 in-memory database, a PostgreSQL schema
- * {@code sbtest_<random>} (selected with {@code currentSchema=}) or a MariaDB database
+ * A fresh, uniquely named database for one test class: an H2 in-memory database, a PostgreSQL
+ * schema {@code sbtest_<random>} (selected with {@code currentSchema=}) or a MariaDB database
  * {@code sbtest_<random>}. Closing drops it. PostgreSQL and MariaDB must be running: a test fails
  * (never skips) with the command that starts them.
  */
@@ -87,7 +87,12 @@ record TestDatabase(SqlDialect dialect, String jdbcUrl, DataSource dataSource, S
     } catch (SQLException e) {
       String start = dialect == SqlDialect.POSTGRESQL ? POSTGRES_START : MARIADB_START;
       fail(
-          dialect + " is not reachable at " + url + " (" + e.getMessage() + "). Start it with: "
+          dialect
+              + " is not reachable at "
+              + url
+              + " ("
+              + e.getMessage()
+              + "). Start it with: "
               + start);
       throw new AssertionError(e);
     }
