@@ -24,6 +24,8 @@ public final class FleetProcess {
     cmd.add(ProcessHandle.current().info().command().orElse("java"));
     cmd.add("-Xmx" + heapMb + "m");
     cmd.add("-XX:+UseSerialGC");
+    // zstd-jni and Netty load native code; without this JDK 24+ warns on every start.
+    cmd.add("--enable-native-access=ALL-UNNAMED");
     // Die loudly rather than limp on: the fleet restarts a worker, a half-dead one holds messages.
     cmd.add("-XX:+ExitOnOutOfMemoryError");
     properties.forEach((key, value) -> cmd.add("-D" + key + "=" + value));
