@@ -155,14 +155,6 @@ public final class SnapshotBuilder {
     try (ChangeRead read = source.readChanges(declaration, ref.clientId(), current.watermark())) {
       SnapshotWriter writer = null;
       try {
-        ResultSet upserts = read.upserts();
-        while (upserts.next()) {
-          if (writer == null) {
-            writer = SnapshotWriter.open(declaration, SnapshotKind.DELTA, store.create(deltaKey), writerOptions);
-          }
-          writer.writeUpsert(upserts);
-          rowsRead++;
-        }
         ResultSet deletes = read.deletes();
         JdbcValues keyValues = JdbcValues.of(keyColumns(declaration));
         int keys = declaration.keyColumns().size();
@@ -172,6 +164,14 @@ public final class SnapshotBuilder {
           }
           Object[] key = keyValues.read(deletes);
           writer.writeDelete(key, deletes.getLong(keys + 1));
+          rowsRead++;
+        }
+        ResultSet upserts = read.upserts();
+        while (upserts.next()) {
+          if (writer == null) {
+            writer = SnapshotWriter.open(declaration, SnapshotKind.DELTA, store.create(deltaKey), writerOptions);
+          }
+          writer.writeUpsert(upserts);
           rowsRead++;
         }
         if (writer != null) {

@@ -9,12 +9,16 @@ import java.sql.SQLException;
  * snapshot reader de-duplicates by key and version); missing one never is.
  */
 public interface ChangeRead extends AutoCloseable {
-  /** Live rows whose version is above {@link #fromVersion()}: declared columns 1..n in order. */
+  /**
+   * Live rows whose version is above {@link #fromVersion()}: declared columns 1..n in order. Call
+   * after {@link #deletes()} is consumed (one cursor at a time).
+   */
   ResultSet upserts() throws SQLException;
 
   /**
    * Keys deleted above {@link #fromVersion()}: the key columns 1..k in declaration order, then the
-   * delete's version at k+1. Call after {@link #upserts()} is consumed (one cursor at a time).
+   * delete's version at k+1. Read first: a key deleted and re-inserted in one transaction has a
+   * tombstone and a live row of the same version, and the delta lists the live row last.
    */
   ResultSet deletes() throws SQLException;
 

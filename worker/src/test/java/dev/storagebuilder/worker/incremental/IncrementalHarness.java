@@ -57,11 +57,12 @@ final class IncrementalHarness {
   final InMemoryVersionLedger versions = new InMemoryVersionLedger();
   final DataSource dataSource;
   final SnapshotBuilder builder;
+  private final Clock clock;
   private int runs;
 
   IncrementalHarness(DataSource dataSource, CompactionPolicy compaction, ChangeReadSettings changeRead, long seed) {
     this.dataSource = dataSource;
-    Clock clock = Clock.systemUTC();
+    this.clock = Clock.systemUTC();
     this.builder =
         new SnapshotBuilder(
             new JdbcRowSource(dataSource, "SELECT 'acme'", 100, clock, changeRead),

@@ -71,12 +71,7 @@ record SourceSchema(Dialect dialect) {
         return false;
       }
     }
-    try (PreparedStatement tombstone = connection.prepareStatement("INSERT INTO items_deleted VALUES (?, ?, ?)")) {
-      tombstone.setString(1, client);
-      tombstone.setLong(2, id);
-      tombstone.setLong(3, version);
-      tombstone.executeUpdate();
-    }
+    tombstone(connection, client, id, version);
     return true;
   }
 
@@ -92,12 +87,28 @@ record SourceSchema(Dialect dialect) {
         return false;
       }
     }
+    tombstone(connection, client, id, version);
+    return true;
+  }
+
+  /** Records a delete; a key deleted twice in one transaction (re-inserted between) has one tombstone. */
+  private static void tombstone(Connection connection, String client, long id, long version) throws SQLException {
+    try (PreparedStatement exists =
+        connection.prepareStatement("SELECT 1 FROM items_deleted WHERE client_id = ? AND id = ? AND version = ?")) {
+      exists.setString(1, client);
+      exists.setLong(2, id);
+      exists.setLong(3, version);
+      try (ResultSet rs = exists.executeQuery()) {
+        if (rs.next()) {
+          return;
+        }
+      }
+    }
     try (PreparedStatement tombstone = connection.prepareStatement("INSERT INTO items_deleted VALUES (?, ?, ?)")) {
       tombstone.setString(1, client);
       tombstone.setLong(2, id);
       tombstone.setLong(3, version);
       tombstone.executeUpdate();
     }
-    return true;
   }
 }
