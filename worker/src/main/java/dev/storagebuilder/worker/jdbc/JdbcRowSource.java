@@ -184,6 +184,9 @@ public final class JdbcRowSource implements RowSource {
         try (ResultSet result = still.executeQuery()) {
           result.next();
           if (result.getLong(1) == 0) {
+            long waited = changeSettings.settleTimeout().toNanos() - (deadline - System.nanoTime());
+            log.info("watermark {} settled after {} ms ({} transactions in flight)", candidate, waited / 1_000_000,
+                running.size());
             return OptionalLong.of(candidate);
           }
         }
