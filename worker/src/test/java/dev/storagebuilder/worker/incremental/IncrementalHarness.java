@@ -74,7 +74,7 @@ final class IncrementalHarness {
   }
 
   static ChangeReadSettings fastSettle() {
-    return new ChangeReadSettings(ChangeReadSettings.DIALECT_DEFAULT_OVERLAP, Duration.ofMillis(100));
+    return new ChangeReadSettings(ChangeReadSettings.DIALECT_DEFAULT_OVERLAP, Duration.ofMillis(50));
   }
 
   /** Builds and commits one sync of {@link #ACME}; returns what was built and whether it committed. */
