@@ -62,8 +62,12 @@ public final class SnapshotReader {
           long version = (Long) record[width + 1];
           Key key = key(record);
           Change known = changes.get(key);
-          // Ties go to the later record: files and records are applied in order.
-          if (known == null || version >= known.version) {
+          // Ties go to the later record (files and records are applied in order), except that a
+          // delete never beats a live row of the same version: one transaction deleted and
+          // re-inserted the key, and the live row is what it left.
+          if (known == null
+              || version > known.version
+              || (version == known.version && (!delete || known.delete))) {
             changes.put(
                 key, new Change(delete, version, delete ? null : Arrays.copyOf(record, width)));
           }
@@ -149,7 +153,8 @@ public final class SnapshotReader {
           if (change == null) {
             return row;
           }
-          if (change.version < version(row)) {
+          long baseVersion = version(row);
+          if (change.version < baseVersion || (change.delete && change.version == baseVersion)) {
             // The base already holds a newer version than the delta recorded (an overlap re-read).
             change.supersededByBase = true;
             return row;

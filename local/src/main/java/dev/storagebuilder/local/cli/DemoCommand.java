@@ -37,6 +37,12 @@ final class DemoCommand implements Callable<Integer> {
   @Option(names = "--state-dir", paramLabel = "DIR", description = "keep the stack's state here (default: a fresh temporary directory)")
   Path stateDir;
 
+  @Option(names = "--scenario", description = "update-all, or incremental (full run, change burst, incremental run). Default: ${DEFAULT-VALUE}")
+  String scenario = "update-all";
+
+  @Option(names = "--changes", description = "changes the incremental scenario applies. Default: ${DEFAULT-VALUE}")
+  int changes = 100;
+
   @Option(names = "--keep-running", description = "leave the stack up after the run and print its endpoints")
   boolean keepRunning;
 
@@ -44,7 +50,12 @@ final class DemoCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     DemoOptions options =
         new DemoOptions(scale, workers, seed, SyncMode.fromWire(mode), keepRunning, stateDir, summary);
-    RunSummary result = new DemoRunner(options, System.out, FleetJars.home()).run();
+    int burst = switch (scenario) {
+      case "update-all" -> 0;
+      case "incremental" -> Math.max(3, changes);
+      default -> throw new IllegalArgumentException("--scenario must be update-all or incremental, got '" + scenario + "'");
+    };
+    RunSummary result = new DemoRunner(options, System.out, FleetJars.home(), burst).run();
     return result.ok() ? 0 : 1;
   }
 }

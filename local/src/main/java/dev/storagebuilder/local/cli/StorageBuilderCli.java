@@ -9,7 +9,9 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     version = "Storage Builder 0.1.0",
     description = "Rebuilds per-tenant snapshots of a relational database into S3 with a queue-driven worker fleet.",
-    subcommands = {DemoCommand.class, CommandLine.HelpCommand.class},
+    subcommands = {
+      DemoCommand.class, SyncCommand.class, SnapshotCommand.class, VerifyCommand.class, CommandLine.HelpCommand.class
+    },
     footer = {"", "Also: ./sb test (the whole test suite), ./sb build (rebuild the jars)."})
 public final class StorageBuilderCli {
   private StorageBuilderCli() {}

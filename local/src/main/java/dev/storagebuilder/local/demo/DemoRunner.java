@@ -1,17 +1,20 @@
 package dev.storagebuilder.local.demo;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 import dev.storagebuilder.aws.config.AwsClients;
 import dev.storagebuilder.aws.dynamo.DynamoVersionLedger;
 import dev.storagebuilder.aws.s3.S3ObjectStore;
 import dev.storagebuilder.common.json.Json;
+import dev.storagebuilder.common.message.SyncMode;
 import dev.storagebuilder.common.target.SourceConfig;
 import dev.storagebuilder.common.target.SourceConfigLoader;
 import dev.storagebuilder.local.client.ProducerClient;
 import dev.storagebuilder.local.fleet.FleetOptions;
 import dev.storagebuilder.local.fleet.FleetProcess;
 import dev.storagebuilder.local.fleet.LocalFleet;
+import dev.storagebuilder.local.source.ChangeBurst;
 import dev.storagebuilder.local.source.DemoDataGenerator;
 import dev.storagebuilder.local.source.GenerationReport;
 import dev.storagebuilder.local.verify.SnapshotVerifier;
@@ -41,10 +44,22 @@ public final class DemoRunner {
   private final PrintStream out;
   private final Path home;
 
+  /** Changes the incremental scenario applies between its two runs; 0 = the plain update-all demo. */
+  private final int incrementalChanges;
+
   public DemoRunner(DemoOptions options, PrintStream out, Path home) {
+    this(options, out, home, 0);
+  }
+
+  /**
+   * {@code incrementalChanges > 0}: the incremental scenario (a full run, a change burst with an
+   * out-of-order transaction, an incremental update-all, verification).
+   */
+  public DemoRunner(DemoOptions options, PrintStream out, Path home, int incrementalChanges) {
     this.options = options;
     this.out = out;
     this.home = home;
+    this.incrementalChanges = incrementalChanges;
   }
 
   /** Runs the demo; returns the summary (its {@link RunSummary#ok()} decides the exit code). */
@@ -56,8 +71,9 @@ public final class DemoRunner {
       local.setURL(source.localJdbcUrl());
       out.printf("Generating the demo source (scale %s, seed %d)...%n", options.scale(), options.seed());
       GenerationReport generated;
+      DemoDataGenerator generator = new DemoDataGenerator(options.seed(), options.scale());
       try (Connection connection = local.getConnection()) {
-        generated = new DemoDataGenerator(options.seed(), options.scale()).load(connection);
+        generated = generator.load(connection);
       }
       out.printf("  %d clients, %,d rows in %.1f s%n", generated.clientIds().size(), generated.totalRows(),
           seconds(started));
@@ -68,7 +84,13 @@ public final class DemoRunner {
       try (LocalFleet fleet = LocalFleet.start(fleetOptions, home)) {
         out.printf("  up in %.1f s; producer at %s, logs in %s%n", seconds(started), fleet.producerUrl(),
             stateDir.resolve("logs"));
-        RunSummary summary = runAndVerify(fleet, local, generated);
+        RunSummary summary;
+        if (incrementalChanges > 0) {
+          summary = incrementalScenario(fleet, local, generated, generator);
+        } else {
+          summary = runAndVerify(fleet, local, generated, options.mode());
+          writeSummary(summary.toJson());
+        }
         if (options.keepRunning()) {
           keepRunning(fleet, source);
         }
@@ -77,13 +99,48 @@ public final class DemoRunner {
     }
   }
 
-  private RunSummary runAndVerify(LocalFleet fleet, JdbcDataSource local, GenerationReport generated)
+  private RunSummary incrementalScenario(
+      LocalFleet fleet, JdbcDataSource local, GenerationReport generated, DemoDataGenerator generator)
+      throws IOException, SQLException {
+    RunSummary full = runAndVerify(fleet, local, generated, SyncMode.FULL);
+    out.printf("Applying %d changes (inserts, updates, deletes; the first transaction commits out of version order)...%n",
+        incrementalChanges);
+    ChangeBurst.Result burst =
+        new ChangeBurst(generator, options.seed() + 1).apply(local, Math.max(3, incrementalChanges), true);
+    out.printf("  %d inserted, %d updated, %d deleted (held version %s)%n", burst.inserted(), burst.updated(),
+        burst.deleted(), burst.heldVersion().isPresent() ? burst.heldVersion().getAsLong() : "-");
+    RunSummary incremental = runAndVerify(fleet, local, generated, SyncMode.INCREMENTAL);
+    ObjectNode json = full.toJson();
+    json.put("scenario", "incremental");
+    json.put("changedRows", burst.total());
+    json.put("incrementalSeconds", Math.round(incremental.seconds() * 1000) / 1000.0);
+    json.put("incrementalBytes", incremental.bytes());
+    json.put("incrementalRowsRead", incremental.rows());
+    json.put("verified", full.verified() && incremental.verified());
+    writeSummary(json);
+    out.printf("  full run %.1f s, %s; incremental run %.1f s, %s, %d rows read for %d changes%n", full.seconds(),
+        Progress.megabytes(full.bytes()), incremental.seconds(), Progress.megabytes(incremental.bytes()),
+        incremental.rows(), burst.total());
+    return new RunSummary(incremental.runId(), "incremental", incremental.total(), incremental.succeeded(),
+        incremental.failed() + full.failed(), incremental.deadLettered() + full.deadLettered(), incremental.rows(),
+        incremental.bytes(), incremental.seconds(), incremental.workers(), full.verified() && incremental.verified(),
+        incremental.verifiedTargets(), Math.max(full.workerPeakRssMb(), incremental.workerPeakRssMb()));
+  }
+
+  private void writeSummary(ObjectNode json) throws IOException {
+    if (options.summaryFile() != null) {
+      Files.writeString(options.summaryFile(), Json.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(json));
+      out.println("  summary       " + options.summaryFile());
+    }
+  }
+
+  private RunSummary runAndVerify(LocalFleet fleet, JdbcDataSource local, GenerationReport generated, SyncMode mode)
       throws IOException, SQLException {
     ProducerClient producer = new ProducerClient(fleet.producerUrl(), null);
     long runStart = System.nanoTime();
-    JsonNode started = producer.startRun(TextNode.valueOf("all"), options.mode().wireName());
+    JsonNode started = producer.startRun(TextNode.valueOf("all"), mode.wireName());
     String runId = started.path("runId").asText();
-    out.printf("Run %s: %d targets enqueued (%s)%n", runId, started.path("enqueued").asInt(), options.mode().wireName());
+    out.printf("Run %s: %d targets enqueued (%s)%n", runId, started.path("enqueued").asInt(), mode.wireName());
     Progress progress = new Progress(out, System.console() != null);
     JsonNode run = producer.run(runId);
     long deadline = System.nanoTime() + RUN_TIMEOUT.toNanos();
@@ -116,7 +173,7 @@ public final class DemoRunner {
     RunSummary summary =
         new RunSummary(
             runId,
-            options.mode().wireName(),
+            mode.wireName(),
             run.path("total").asInt(),
             counts.path("succeeded").asInt(),
             counts.path("failed").asInt(),
@@ -129,10 +186,6 @@ public final class DemoRunner {
             (int) matching,
             peakRssMb);
     summary.print(out);
-    if (options.summaryFile() != null) {
-      Files.writeString(options.summaryFile(), Json.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(summary.toJson()));
-      out.println("  summary       " + options.summaryFile());
-    }
     return summary;
   }
 

@@ -87,10 +87,12 @@ final class WorkerFactory {
         new S3ObjectStore(aws.s3(), settings.aws().bucket(), Math.toIntExact(settings.partBytes()), settings.partsInFlight());
     SnapshotBuilder builder =
         new SnapshotBuilder(
-            new JdbcRowSource(dataSource, settings.source().clientsQuery(), settings.fetchSize(), clock),
+            new JdbcRowSource(
+                dataSource, settings.source().clientsQuery(), settings.fetchSize(), clock, settings.changeRead()),
             store,
             new StorageLayout(settings.aws().snapshotPrefix(), UUID::randomUUID),
             SnapshotWriterOptions.defaults().withRowGroupBytes(settings.rowGroupBytes()),
+            settings.compaction(),
             clock);
     TargetProcessor processor =
         new TargetProcessor(

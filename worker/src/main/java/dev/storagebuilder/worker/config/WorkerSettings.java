@@ -2,6 +2,8 @@ package dev.storagebuilder.worker.config;
 
 import dev.storagebuilder.aws.config.AwsSettings;
 import dev.storagebuilder.common.target.SourceConfig;
+import dev.storagebuilder.worker.jdbc.ChangeReadSettings;
+import dev.storagebuilder.worker.pipeline.CompactionPolicy;
 import dev.storagebuilder.worker.pipeline.LoopSettings;
 import dev.storagebuilder.worker.pipeline.ProcessingSettings;
 import java.time.Duration;
@@ -19,6 +21,8 @@ import java.util.Objects;
  * @param partBytes S3 multipart part size (>= 5 MiB, the S3 minimum)
  * @param partsInFlight parts uploading concurrently per target
  * @param maxHeapBytes the heap the budget must fit in (the JVM's -Xmx)
+ * @param compaction when an incremental sync writes a new base instead of a delta
+ * @param changeRead how incremental reads find a safe watermark (overlap, settle timeout)
  */
 public record WorkerSettings(
     AwsSettings aws,
@@ -32,7 +36,9 @@ public record WorkerSettings(
     long partBytes,
     int partsInFlight,
     String workerId,
-    long maxHeapBytes) {
+    long maxHeapBytes,
+    CompactionPolicy compaction,
+    ChangeReadSettings changeRead) {
 
   public static final int DEFAULT_FETCH_SIZE = 5_000;
   public static final Duration DEFAULT_VISIBILITY_TIMEOUT = Duration.ofMinutes(5);
@@ -49,6 +55,8 @@ public record WorkerSettings(
     Objects.requireNonNull(source, "source");
     Objects.requireNonNull(loop, "loop");
     Objects.requireNonNull(processing, "processing");
+    Objects.requireNonNull(compaction, "compaction");
+    Objects.requireNonNull(changeRead, "changeRead");
     if (poolSize < loop.concurrency()) {
       throw new IllegalArgumentException(
           "worker.pool-size must be >= worker.concurrency (" + loop.concurrency() + "), got " + poolSize);

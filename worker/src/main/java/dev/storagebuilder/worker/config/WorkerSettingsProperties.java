@@ -2,6 +2,8 @@ package dev.storagebuilder.worker.config;
 
 import dev.storagebuilder.aws.config.AwsSettingsProperties;
 import dev.storagebuilder.common.target.SourceConfigProperties;
+import dev.storagebuilder.worker.jdbc.ChangeReadSettings;
+import dev.storagebuilder.worker.pipeline.CompactionPolicy;
 import dev.storagebuilder.worker.pipeline.LoopSettings;
 import dev.storagebuilder.worker.pipeline.ProcessingSettings;
 import java.time.Duration;
@@ -44,7 +46,17 @@ public final class WorkerSettingsProperties {
         bytes(worker, "part-bytes", WorkerSettings.DEFAULT_PART_BYTES),
         integer(worker, "parts-in-flight", WorkerSettings.DEFAULT_PARTS_IN_FLIGHT),
         worker.apply("id").orElse(defaultWorkerId),
-        maxHeapBytes);
+        maxHeapBytes,
+        new CompactionPolicy(
+            integer(worker, "max-chain-length", CompactionPolicy.DEFAULT_MAX_CHAIN_LENGTH),
+            worker.apply("max-delta-fraction")
+                .map(v -> parse("max-delta-fraction", v, Double::parseDouble))
+                .orElse(CompactionPolicy.DEFAULT_MAX_DELTA_FRACTION)),
+        new ChangeReadSettings(
+            worker.apply("overlap-versions")
+                .map(v -> parse("overlap-versions", v, Long::parseLong))
+                .orElse(ChangeReadSettings.DIALECT_DEFAULT_OVERLAP),
+            duration(worker, "settle-timeout", ChangeReadSettings.DEFAULT_SETTLE_TIMEOUT)));
   }
 
   private static int integer(Function<String, Optional<String>> worker, String name, int fallback) {

@@ -1,6 +1,7 @@
 package dev.storagebuilder.worker.jdbc;
 
 import dev.storagebuilder.common.target.TargetDeclaration;
+import dev.storagebuilder.worker.port.ChangeRead;
 import dev.storagebuilder.worker.port.RowSource;
 import dev.storagebuilder.worker.port.SourceRead;
 import dev.storagebuilder.common.target.TargetSql;
@@ -8,6 +9,12 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.OptionalLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -25,14 +32,25 @@ public final class JdbcRowSource implements RowSource {
 
   private static final Duration CLIENTS_MIN_REFRESH = Duration.ofSeconds(2);
 
+  /** The application name of the worker's read sessions: they hold no versions, so settling ignores them. */
+  static final String READER_APPLICATION = "storage-builder-read";
+
+  private static final Logger log = LoggerFactory.getLogger(JdbcRowSource.class);
+
   private final DataSource dataSource;
   private final String clientsQuery;
   private final int fetchSize;
   private final Clock clock;
+  private final ChangeReadSettings changeSettings;
   private Set<String> clients = Set.of();
   private Instant clientsReadAt = Instant.EPOCH;
 
   public JdbcRowSource(DataSource dataSource, String clientsQuery, int fetchSize, Clock clock) {
+    this(dataSource, clientsQuery, fetchSize, clock, ChangeReadSettings.defaults());
+  }
+
+  public JdbcRowSource(
+      DataSource dataSource, String clientsQuery, int fetchSize, Clock clock, ChangeReadSettings changeSettings) {
     if (fetchSize < 1) {
       throw new IllegalArgumentException("worker.fetch-size must be >= 1, got " + fetchSize);
     }
@@ -40,6 +58,7 @@ public final class JdbcRowSource implements RowSource {
     this.clientsQuery = clientsQuery;
     this.fetchSize = fetchSize;
     this.clock = clock;
+    this.changeSettings = changeSettings;
   }
 
   @Override
@@ -69,18 +88,11 @@ public final class JdbcRowSource implements RowSource {
   public SourceRead readAll(TargetDeclaration target, String clientId) throws SQLException {
     Connection connection = dataSource.getConnection();
     try {
-      connection.setReadOnly(true);
-      connection.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
-      // PostgreSQL streams with a cursor only outside autocommit; elsewhere it does no harm.
-      connection.setAutoCommit(false);
-      long watermark;
-      try (PreparedStatement max = connection.prepareStatement(TargetSql.maxVersion(target))) {
-        max.setString(1, clientId);
-        try (ResultSet result = max.executeQuery()) {
-          result.next();
-          watermark = result.getLong(1);
-        }
-      }
+      SourceDialect dialect = SourceDialect.fromJdbcUrl(connection.getMetaData().getURL());
+      OptionalLong settled = dialect == SourceDialect.POSTGRESQL ? settle(connection, target, clientId) : OptionalLong.empty();
+      begin(connection);
+      long visible = visibleMax(connection, target, clientId);
+      long watermark = dialect == SourceDialect.POSTGRESQL ? settled.orElse(0L) : visible;
       PreparedStatement select =
           connection.prepareStatement(TargetSql.selectAll(target), ResultSet.TYPE_FORWARD_ONLY, ResultSet.CONCUR_READ_ONLY);
       select.setFetchSize(fetchSize);
@@ -93,6 +105,101 @@ public final class JdbcRowSource implements RowSource {
     }
   }
 
+  @Override
+  public ChangeRead readChanges(TargetDeclaration target, String clientId, long watermark) throws SQLException {
+    Connection connection = dataSource.getConnection();
+    try {
+      SourceDialect dialect = SourceDialect.fromJdbcUrl(connection.getMetaData().getURL());
+      OptionalLong settled = dialect == SourceDialect.POSTGRESQL ? settle(connection, target, clientId) : OptionalLong.empty();
+      begin(connection);
+      long visible = visibleMax(connection, target, clientId);
+      long safe = dialect == SourceDialect.POSTGRESQL ? settled.orElse(watermark) : visible;
+      long from = Math.max(0, watermark - changeSettings.overlapFor(dialect));
+      return new JdbcChangeRead(connection, target, clientId, from, Math.max(safe, watermark));
+    } catch (SQLException | RuntimeException e) {
+      closeQuietly(connection);
+      throw e;
+    }
+  }
+
+  private static void begin(Connection connection) throws SQLException {
+    connection.setReadOnly(true);
+    connection.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
+    // PostgreSQL streams with a cursor only outside autocommit; elsewhere it does no harm.
+    connection.setAutoCommit(false);
+  }
+
+  /** The highest version among a client's rows and tombstones, as this connection sees them. */
+  private static long visibleMax(Connection connection, TargetDeclaration target, String clientId) throws SQLException {
+    long max = singleLong(connection, TargetSql.maxVersion(target), clientId);
+    String deletes = TargetSql.maxDeleteVersion(target);
+    return deletes == null ? max : Math.max(max, singleLong(connection, deletes, clientId));
+  }
+
+  private static long singleLong(Connection connection, String sql, String clientId) throws SQLException {
+    try (PreparedStatement statement = connection.prepareStatement(sql)) {
+      statement.setString(1, clientId);
+      try (ResultSet result = statement.executeQuery()) {
+        result.next();
+        return result.getLong(1);
+      }
+    }
+  }
+
+  /**
+   * PostgreSQL: a version V is safe once every transaction that was running when V was the highest
+   * visible version has ended. A transaction that holds a lower version (taken from the sequence,
+   * committed or not yet written) was running then, so it is among the virtual transaction ids
+   * captured after reading V; once they are all gone, a snapshot taken afterwards sees every
+   * version at or below V that will ever commit. Transactions that start later take versions above
+   * V (a sequence hands out increasing values; CACHE 1). Returns V, or empty when those
+   * transactions did not end within the settle timeout (the caller then does not advance).
+   */
+  private OptionalLong settle(Connection connection, TargetDeclaration target, String clientId) throws SQLException {
+    connection.setAutoCommit(true);
+    try (Statement sql = connection.createStatement()) {
+      sql.execute("SELECT set_config('application_name', '" + READER_APPLICATION + "', false)");
+    }
+    long candidate = visibleMax(connection, target, clientId);
+    List<String> running = new ArrayList<>();
+    try (PreparedStatement locks = connection.prepareStatement(
+            "SELECT l.virtualxid FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid"
+                + " WHERE l.locktype = 'virtualxid' AND l.granted AND l.pid <> pg_backend_pid()"
+                + " AND a.datname = current_database() AND a.backend_type = 'client backend'"
+                + " AND a.application_name <> ?");
+) {
+      locks.setString(1, READER_APPLICATION);
+      try (ResultSet rows = locks.executeQuery()) {
+        while (rows.next()) {
+          running.add(rows.getString(1));
+        }
+      }
+    }
+    long deadline = System.nanoTime() + changeSettings.settleTimeout().toNanos();
+    try (PreparedStatement still = connection.prepareStatement(
+        "SELECT count(*) FROM pg_locks WHERE locktype = 'virtualxid' AND granted AND virtualxid = ANY (?)");
+        PreparedStatement pause = connection.prepareStatement("SELECT pg_sleep(0.01)")) {
+      while (!running.isEmpty()) {
+        still.setArray(1, connection.createArrayOf("text", running.toArray()));
+        try (ResultSet result = still.executeQuery()) {
+          result.next();
+          if (result.getLong(1) == 0) {
+            long waited = changeSettings.settleTimeout().toNanos() - (deadline - System.nanoTime());
+            log.info("watermark {} settled after {} ms ({} transactions in flight)", candidate, waited / 1_000_000,
+                running.size());
+            return OptionalLong.of(candidate);
+          }
+        }
+        if (System.nanoTime() - deadline > 0) {
+          log.warn("transactions in flight did not end within {}; watermark not advanced", changeSettings.settleTimeout());
+          return OptionalLong.empty();
+        }
+        pause.execute();
+      }
+    }
+    return OptionalLong.of(candidate);
+  }
+
   private static void closeQuietly(Connection connection) {
     try {
       connection.rollback();
@@ -103,6 +210,72 @@ public final class JdbcRowSource implements RowSource {
       connection.close();
     } catch (SQLException ignored) {
       // same
+    }
+  }
+
+  private final class JdbcChangeRead implements ChangeRead {
+    private final Connection connection;
+    private final TargetDeclaration target;
+    private final String clientId;
+    private final long from;
+    private final long watermark;
+    private PreparedStatement statement;
+    private ResultSet rows;
+
+    JdbcChangeRead(Connection connection, TargetDeclaration target, String clientId, long from, long watermark) {
+      this.connection = connection;
+      this.target = target;
+      this.clientId = clientId;
+      this.from = from;
+      this.watermark = watermark;
+    }
+
+    @Override
+    public ResultSet upserts() throws SQLException {
+      return open(TargetSql.selectChangedRows(target));
+    }
+
+    @Override
+    public ResultSet deletes() throws SQLException {
+      String sql = TargetSql.selectDeletedKeys(target);
+      // No delete tracking: an empty result of the same shape.
+      return open(sql != null ? sql : TargetSql.selectChangedRows(target) + " AND 1 = 0");
+    }
+
+    private ResultSet open(String sql) throws SQLException {
+      closeCursor();
+      statement = connection.prepareStatement(sql, ResultSet.TYPE_FORWARD_ONLY, ResultSet.CONCUR_READ_ONLY);
+      statement.setFetchSize(fetchSize);
+      statement.setString(1, clientId);
+      statement.setLong(2, from);
+      rows = statement.executeQuery();
+      return rows;
+    }
+
+    private void closeCursor() throws SQLException {
+      try (PreparedStatement s = statement;
+          ResultSet r = rows) {
+        statement = null;
+        rows = null;
+      }
+    }
+
+    @Override
+    public long fromVersion() {
+      return from;
+    }
+
+    @Override
+    public long watermark() {
+      return watermark;
+    }
+
+    @Override
+    public void close() throws SQLException {
+      try (connection) {
+        closeCursor();
+        connection.commit();
+      }
     }
   }
 

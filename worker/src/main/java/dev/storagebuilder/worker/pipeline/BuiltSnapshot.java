@@ -1,6 +1,30 @@
 package dev.storagebuilder.worker.pipeline;
 
 import dev.storagebuilder.common.ledger.TargetVersion;
+import java.util.List;
 
-/** A snapshot whose objects and manifest are written but not yet committed. */
-public record BuiltSnapshot(TargetVersion version, long rowsWritten, long bytesWritten) {}
+/**
+ * A snapshot whose objects and manifest are written but not yet committed.
+ *
+ * @param rowsWritten rows (upserts) written to the new file
+ * @param bytesWritten bytes of the new file and manifest (0 when nothing changed)
+ * @param rowsRead source records read: rows plus deleted keys
+ * @param kind what was written
+ * @param newObjects keys of every object this attempt wrote; unreferenced if the commit loses
+ */
+public record BuiltSnapshot(
+    TargetVersion version, long rowsWritten, long bytesWritten, long rowsRead, Kind kind, List<String> newObjects) {
+
+  public enum Kind {
+    /** A new base: full mode, no version record yet, a schema change, or compaction. */
+    BASE,
+    /** A delta on top of the current manifest. */
+    DELTA,
+    /** Nothing changed: no new object; the version record alone records the sync. */
+    UNCHANGED
+  }
+
+  public BuiltSnapshot {
+    newObjects = List.copyOf(newObjects);
+  }
+}

@@ -2,18 +2,25 @@ package dev.storagebuilder.worker.pipeline;
 
 import dev.storagebuilder.common.ids.TargetRef;
 import dev.storagebuilder.common.ledger.TargetVersion;
+import dev.storagebuilder.common.message.SyncMode;
 import dev.storagebuilder.common.message.TargetMessage;
+import dev.storagebuilder.common.snapshot.CloseableIterator;
+import dev.storagebuilder.common.snapshot.JdbcValues;
 import dev.storagebuilder.common.snapshot.Manifest;
 import dev.storagebuilder.common.snapshot.ManifestCodec;
+import dev.storagebuilder.common.snapshot.RowChecksum;
 import dev.storagebuilder.common.snapshot.SnapshotFileStats;
 import dev.storagebuilder.common.snapshot.SnapshotKind;
 import dev.storagebuilder.common.snapshot.SnapshotObject;
+import dev.storagebuilder.common.snapshot.SnapshotReader;
 import dev.storagebuilder.common.snapshot.SnapshotWriter;
 import dev.storagebuilder.common.snapshot.SnapshotWriterOptions;
 import dev.storagebuilder.common.snapshot.StorageLayout;
 import dev.storagebuilder.common.storage.ObjectOutput;
 import dev.storagebuilder.common.storage.ObjectStore;
+import dev.storagebuilder.common.target.ColumnDeclaration;
 import dev.storagebuilder.common.target.TargetDeclaration;
+import dev.storagebuilder.worker.port.ChangeRead;
 import dev.storagebuilder.worker.port.RowSource;
 import dev.storagebuilder.worker.port.SourceRead;
 import java.io.IOException;
@@ -21,26 +28,46 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
 /**
- * Streams a target's rows from the source into new snapshot objects and a new manifest. Nothing it
- * writes is visible to readers until the caller commits the returned version.
+ * Streams a target's rows (or its changes since the committed watermark) from the source into new
+ * snapshot objects and a new manifest. Nothing it writes is visible to readers until the caller
+ * commits the returned version.
+ *
+ * <p>An incremental build writes a delta of the changed rows and deleted keys, then computes the
+ * new state's row count and checksum exactly by streaming the new state once through {@link
+ * SnapshotReader} (base + deltas: one sequential read of the target's objects, no source reads; see
+ * docs/incremental.md for the cost). When the state did not change, the delta is deleted again and
+ * the version records only the sync (same manifest, new sequence and watermark).
  */
 public final class SnapshotBuilder {
   private final RowSource source;
   private final ObjectStore store;
   private final StorageLayout layout;
   private final SnapshotWriterOptions writerOptions;
+  private final CompactionPolicy compaction;
   private final Clock clock;
 
   public SnapshotBuilder(
       RowSource source, ObjectStore store, StorageLayout layout, SnapshotWriterOptions writerOptions, Clock clock) {
+    this(source, store, layout, writerOptions, CompactionPolicy.defaults(), clock);
+  }
+
+  public SnapshotBuilder(
+      RowSource source,
+      ObjectStore store,
+      StorageLayout layout,
+      SnapshotWriterOptions writerOptions,
+      CompactionPolicy compaction,
+      Clock clock) {
     this.source = source;
     this.store = store;
     this.layout = layout;
     this.writerOptions = writerOptions;
+    this.compaction = compaction;
     this.clock = clock;
   }
 
@@ -49,6 +76,34 @@ public final class SnapshotBuilder {
   }
 
   public BuiltSnapshot build(TargetDeclaration declaration, TargetMessage message, Optional<TargetVersion> current)
+      throws SQLException, IOException {
+    if (message.mode() == SyncMode.INCREMENTAL && current.isPresent()) {
+      Manifest manifest = ManifestCodec.decode(store.get(current.get().manifestKey()));
+      if (sameShape(manifest, declaration) && !compaction.compactBefore(manifest)) {
+        return buildDelta(declaration, message, current.get(), manifest);
+      }
+    }
+    return buildBase(declaration, message, current);
+  }
+
+  /** Deletes what a losing or failed attempt wrote; the keys are unique to it, so no one else refers to them. */
+  public void discard(BuiltSnapshot built) {
+    for (String key : built.newObjects()) {
+      try {
+        store.delete(key);
+      } catch (IOException | RuntimeException ignored) {
+        // an unreferenced object is garbage, not an error; a lifecycle rule can sweep it
+      }
+    }
+  }
+
+  private static boolean sameShape(Manifest manifest, TargetDeclaration declaration) {
+    return manifest.columns().equals(declaration.columns())
+        && manifest.keyColumns().equals(declaration.keyColumns())
+        && manifest.versionColumn().equals(declaration.versionColumn());
+  }
+
+  private BuiltSnapshot buildBase(TargetDeclaration declaration, TargetMessage message, Optional<TargetVersion> current)
       throws SQLException, IOException {
     TargetRef ref = message.targetRef();
     long sequence = current.map(TargetVersion::sequence).orElse(0L) + 1;
@@ -68,7 +123,9 @@ public final class SnapshotBuilder {
         writer.abort();
         throw e;
       }
-      watermark = read.watermark();
+      // A full read must not move the watermark backwards either (a PostgreSQL read that could not
+      // settle reports 0): the rows it read are complete up to what the previous version held.
+      watermark = Math.max(read.watermark(), current.map(TargetVersion::watermark).orElse(0L));
     }
     Instant now = clock.instant();
     SnapshotObject base = stats.toObject(baseKey, 0, watermark);
@@ -80,6 +137,105 @@ public final class SnapshotBuilder {
     store.put(manifestKey, manifestBytes, "application/json");
     TargetVersion version =
         new TargetVersion(ref, sequence, watermark, manifestKey, stats.rows(), checksum, 0, message.runId(), now);
-    return new BuiltSnapshot(version, stats.rows(), stats.bytes() + manifestBytes.length);
+    return new BuiltSnapshot(
+        version, stats.rows(), stats.bytes() + manifestBytes.length, stats.rows(), BuiltSnapshot.Kind.BASE,
+        List.of(baseKey, manifestKey));
+  }
+
+  private BuiltSnapshot buildDelta(
+      TargetDeclaration declaration, TargetMessage message, TargetVersion current, Manifest manifest)
+      throws SQLException, IOException {
+    TargetRef ref = message.targetRef();
+    long sequence = current.sequence() + 1;
+    String deltaKey = layout.deltaKey(ref, sequence);
+    SnapshotFileStats stats = null;
+    long rowsRead = 0;
+    long from;
+    long watermark;
+    try (ChangeRead read = source.readChanges(declaration, ref.clientId(), current.watermark())) {
+      SnapshotWriter writer = null;
+      try {
+        ResultSet deletes = read.deletes();
+        JdbcValues keyValues = JdbcValues.of(keyColumns(declaration));
+        int keys = declaration.keyColumns().size();
+        while (deletes.next()) {
+          if (writer == null) {
+            writer = SnapshotWriter.open(declaration, SnapshotKind.DELTA, store.create(deltaKey), writerOptions);
+          }
+          Object[] key = keyValues.read(deletes);
+          writer.writeDelete(key, deletes.getLong(keys + 1));
+          rowsRead++;
+        }
+        ResultSet upserts = read.upserts();
+        while (upserts.next()) {
+          if (writer == null) {
+            writer = SnapshotWriter.open(declaration, SnapshotKind.DELTA, store.create(deltaKey), writerOptions);
+          }
+          writer.writeUpsert(upserts);
+          rowsRead++;
+        }
+        if (writer != null) {
+          stats = writer.finish();
+        }
+      } catch (SQLException | IOException | RuntimeException e) {
+        if (writer != null) {
+          writer.abort();
+        }
+        throw e;
+      }
+      from = read.fromVersion();
+      watermark = Math.max(read.watermark(), current.watermark());
+    }
+    Instant now = clock.instant();
+    if (stats == null) {
+      return unchanged(current, sequence, watermark, rowsRead, message, now);
+    }
+    SnapshotObject delta = stats.toObject(deltaKey, Math.min(from, watermark), watermark);
+    Manifest provisional =
+        manifest.withDelta(delta, sequence, current.rowCount(), current.contentChecksum(), message.runId(), now);
+    RowChecksum state = stateChecksum(provisional);
+    if (state.count() == current.rowCount() && state.toHex().equals(current.contentChecksum())) {
+      // Only re-read changes the state already held (an overlap window): keep no new object.
+      store.delete(deltaKey);
+      return unchanged(current, sequence, watermark, rowsRead, message, now);
+    }
+    Manifest next = manifest.withDelta(delta, sequence, state.count(), state.toHex(), message.runId(), now);
+    String manifestKey = layout.manifestKey(ref, sequence);
+    byte[] manifestBytes = ManifestCodec.encode(next);
+    store.put(manifestKey, manifestBytes, "application/json");
+    TargetVersion version =
+        new TargetVersion(
+            ref, sequence, watermark, manifestKey, state.count(), state.toHex(), next.chainLength(), message.runId(), now);
+    return new BuiltSnapshot(
+        version, stats.rows(), stats.bytes() + manifestBytes.length, rowsRead, BuiltSnapshot.Kind.DELTA,
+        List.of(deltaKey, manifestKey));
+  }
+
+  private static BuiltSnapshot unchanged(
+      TargetVersion current, long sequence, long watermark, long rowsRead, TargetMessage message, Instant now) {
+    TargetVersion version =
+        new TargetVersion(
+            current.target(), sequence, watermark, current.manifestKey(), current.rowCount(), current.contentChecksum(),
+            current.chainLength(), message.runId(), now);
+    return new BuiltSnapshot(version, 0, 0, rowsRead, BuiltSnapshot.Kind.UNCHANGED, List.of());
+  }
+
+  /** Count and checksum of the state a manifest describes, streamed once with bounded memory. */
+  private RowChecksum stateChecksum(Manifest manifest) throws IOException {
+    RowChecksum checksum = new RowChecksum(manifest.columns());
+    try (CloseableIterator<Object[]> rows = SnapshotReader.open(store, manifest).rows()) {
+      while (rows.hasNext()) {
+        checksum.add(rows.next());
+      }
+    }
+    return checksum;
+  }
+
+  private static List<ColumnDeclaration> keyColumns(TargetDeclaration declaration) {
+    List<ColumnDeclaration> keys = new ArrayList<>();
+    for (String key : declaration.keyColumns()) {
+      keys.add(declaration.column(key));
+    }
+    return keys;
   }
 }

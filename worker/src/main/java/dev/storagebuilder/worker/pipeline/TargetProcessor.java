@@ -37,6 +37,7 @@ public final class TargetProcessor {
   private final ProcessingSettings settings;
   private final Clock clock;
   private final String workerId;
+  private volatile BuiltSnapshot lastBuilt;
 
   public TargetProcessor(
       SourceConfig catalog,
@@ -55,6 +56,11 @@ public final class TargetProcessor {
     this.settings = settings;
     this.clock = clock;
     this.workerId = workerId;
+  }
+
+  /** What the last successful {@link #process} built (rows read, kind): for tests and the local tools. */
+  public Optional<BuiltSnapshot> lastBuilt() {
+    return Optional.ofNullable(lastBuilt);
   }
 
   public Outcome process(ReceivedMessage received) {
@@ -100,16 +106,19 @@ public final class TargetProcessor {
         // Another delivery or run committed first: our objects stay unreferenced, and the target is
         // as fresh as the winner made it, so this message is complete.
         sequence = versions.current(ref).map(TargetVersion::sequence).orElse(0L);
+        builder.discard(built);
         log.info("commit lost to a concurrent commit; now at sequence {}", sequence);
       }
       Duration took = Duration.between(started, clock.instant());
       runs.markOutcome(
           message.runId(),
-          new TargetProgress(ref, TargetState.SUCCEEDED, 0, null, workerId, built.rowsWritten(),
+          new TargetProgress(ref, TargetState.SUCCEEDED, 0, null, workerId, built.rowsRead(),
               built.bytesWritten(), took.toMillis(), sequence, clock.instant()));
       log.info(
-          "target done rows={} bytes={} seconds={} sequence={} committed={}",
-          built.rowsWritten(), built.bytesWritten(), took.toMillis() / 1000.0, sequence, committed);
+          "target done kind={} rowsRead={} rows={} bytes={} seconds={} sequence={} watermark={} committed={}",
+          built.kind(), built.rowsRead(), built.rowsWritten(), built.bytesWritten(), took.toMillis() / 1000.0, sequence,
+          built.version().watermark(), committed);
+      lastBuilt = built;
       return new Outcome.Done(committed ? "committed sequence " + sequence : "superseded");
     } catch (Exception | LinkageError e) {
       return failed(received, message, ref, e, started);

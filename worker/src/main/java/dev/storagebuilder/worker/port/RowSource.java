@@ -9,4 +9,13 @@ public interface RowSource {
 
   /** All of one client's rows of a target, with the watermark they are complete up to. */
   SourceRead readAll(TargetDeclaration target, String clientId) throws SQLException;
+
+  /**
+   * What changed in one client's rows of a target since {@code watermark} (see {@link ChangeRead}).
+   * Sources that cannot read changes leave this unsupported; the pipeline then reads everything.
+   */
+  default ChangeRead readChanges(TargetDeclaration target, String clientId, long watermark)
+      throws SQLException {
+    throw new UnsupportedOperationException("this source reads full snapshots only");
+  }
 }

@@ -1,0 +1,52 @@
+package dev.storagebuilder.local.cli;
+
+import dev.storagebuilder.common.ids.TargetRef;
+import dev.storagebuilder.local.sync.LocalState;
+import dev.storagebuilder.local.sync.SnapshotPrinter;
+import java.io.BufferedOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(
+    name = "snapshot",
+    mixinStandardHelpOptions = true,
+    description = "Reads snapshots a sync left under --state-dir.",
+    subcommands = {SnapshotCommand.Cat.class})
+final class SnapshotCommand {
+  @Command(
+      name = "cat",
+      mixinStandardHelpOptions = true,
+      description = {
+        "Prints a target's current state (base + deltas applied), columns in declaration order;",
+        "CSV as PostgreSQL's COPY ... (FORMAT csv) writes the same values, so you can diff it with psql \\copy."
+      })
+  static final class Cat implements Callable<Integer> {
+    @Option(names = "--state-dir", required = true, paramLabel = "DIR")
+    Path stateDir;
+
+    @Option(names = "--client", required = true)
+    String client;
+
+    @Option(names = "--target", required = true)
+    String target;
+
+    @Option(names = "--format", description = "csv or jsonl. Default: ${DEFAULT-VALUE}")
+    String format = "csv";
+
+    @Override
+    public Integer call() throws Exception {
+      SnapshotPrinter.Format chosen = SnapshotPrinter.Format.valueOf(format.toUpperCase(Locale.ROOT));
+      PrintStream out = new PrintStream(new BufferedOutputStream(System.out, 1 << 16), false, StandardCharsets.UTF_8);
+      try (LocalState state = LocalState.open(stateDir)) {
+        SnapshotPrinter.print(state.versions(), state.store(), new TargetRef(client, target), chosen, out);
+      }
+      out.flush();
+      return 0;
+    }
+  }
+}

@@ -1,0 +1,123 @@
+package dev.storagebuilder.worker.incremental;
+
+import dev.storagebuilder.common.ids.TargetRef;
+import dev.storagebuilder.common.ledger.TargetVersion;
+import dev.storagebuilder.common.message.SyncMode;
+import dev.storagebuilder.common.message.TargetMessage;
+import dev.storagebuilder.common.snapshot.CloseableIterator;
+import dev.storagebuilder.common.snapshot.JdbcValues;
+import dev.storagebuilder.common.snapshot.ManifestCodec;
+import dev.storagebuilder.common.snapshot.SnapshotReader;
+import dev.storagebuilder.common.snapshot.SnapshotWriterOptions;
+import dev.storagebuilder.common.snapshot.StorageLayout;
+import dev.storagebuilder.common.target.ColumnDeclaration;
+import dev.storagebuilder.common.target.ColumnType;
+import dev.storagebuilder.common.target.DeleteTracking;
+import dev.storagebuilder.common.target.TargetDeclaration;
+import dev.storagebuilder.common.target.TargetSql;
+import dev.storagebuilder.common.testing.InMemoryObjectStore;
+import dev.storagebuilder.worker.jdbc.ChangeReadSettings;
+import dev.storagebuilder.worker.jdbc.JdbcRowSource;
+import dev.storagebuilder.worker.pipeline.BuiltSnapshot;
+import dev.storagebuilder.worker.pipeline.CompactionPolicy;
+import dev.storagebuilder.worker.pipeline.SnapshotBuilder;
+import dev.storagebuilder.worker.testing.InMemoryVersionLedger;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import java.util.Random;
+import javax.sql.DataSource;
+
+/**
+ * The incremental pipeline in process: a JDBC source, the snapshot builder, an in-memory object
+ * store and version ledger. {@link #sync} builds and commits like the worker does.
+ */
+final class IncrementalHarness {
+  static final TargetDeclaration ITEMS =
+      new TargetDeclaration(
+          "items", "items", "client_id", List.of("id"), "version",
+          List.of(
+              ColumnDeclaration.of("id", ColumnType.INT64, false),
+              ColumnDeclaration.of("label", ColumnType.STRING, true),
+              ColumnDeclaration.of("amount", ColumnType.INT64, false),
+              ColumnDeclaration.of("version", ColumnType.INT64, false)),
+          new DeleteTracking(DeleteTracking.Kind.TOMBSTONE_TABLE, "items_deleted", null),
+          0);
+  static final TargetRef ACME = new TargetRef("acme", "items");
+
+  final InMemoryObjectStore store = new InMemoryObjectStore();
+  final InMemoryVersionLedger versions = new InMemoryVersionLedger();
+  final DataSource dataSource;
+  final SnapshotBuilder builder;
+  private final Clock clock;
+  private int runs;
+
+  IncrementalHarness(DataSource dataSource, CompactionPolicy compaction, ChangeReadSettings changeRead, long seed) {
+    this.dataSource = dataSource;
+    this.clock = Clock.systemUTC();
+    this.builder =
+        new SnapshotBuilder(
+            new JdbcRowSource(dataSource, "SELECT 'acme'", 100, clock, changeRead),
+            store,
+            StorageLayout.withRandom("snapshots/", new Random(seed)),
+            SnapshotWriterOptions.defaults(),
+            compaction,
+            clock);
+  }
+
+  static ChangeReadSettings fastSettle() {
+    return new ChangeReadSettings(ChangeReadSettings.DIALECT_DEFAULT_OVERLAP, Duration.ofMillis(50));
+  }
+
+  /** Builds and commits one sync of {@link #ACME}; returns what was built and whether it committed. */
+  synchronized Result sync(SyncMode mode) throws Exception {
+    Optional<TargetVersion> current = versions.current(ACME);
+    BuiltSnapshot built = build(mode, current);
+    boolean committed = versions.commit(built.version(), current.map(TargetVersion::sequence).orElse(0L));
+    return new Result(built, committed);
+  }
+
+  BuiltSnapshot build(SyncMode mode, Optional<TargetVersion> current) throws Exception {
+    TargetMessage message = TargetMessage.of("run-" + (++runs), ACME, mode, Instant.now());
+    return builder.build(ITEMS, message, current);
+  }
+
+  record Result(BuiltSnapshot built, boolean committed) {}
+
+  /** The committed state, one string per row, sorted. */
+  List<String> state() throws Exception {
+    TargetVersion version = versions.current(ACME).orElseThrow();
+    List<String> rows = new ArrayList<>();
+    try (CloseableIterator<Object[]> it =
+        SnapshotReader.open(store, ManifestCodec.decode(store.get(version.manifestKey()))).rows()) {
+      it.forEachRemaining(row -> rows.add(Arrays.deepToString(row)));
+    }
+    rows.sort(null);
+    return rows;
+  }
+
+  /** The source's rows of the client, as the snapshot holds them, sorted. */
+  List<String> source() throws SQLException {
+    List<String> rows = new ArrayList<>();
+    try (Connection connection = dataSource.getConnection();
+        PreparedStatement select = connection.prepareStatement(TargetSql.selectAll(ITEMS))) {
+      select.setString(1, ACME.clientId());
+      try (ResultSet rs = select.executeQuery()) {
+        JdbcValues values = JdbcValues.of(ITEMS);
+        while (rs.next()) {
+          rows.add(Arrays.deepToString(values.read(rs)));
+        }
+      }
+    }
+    rows.sort(null);
+    return rows;
+  }
+}

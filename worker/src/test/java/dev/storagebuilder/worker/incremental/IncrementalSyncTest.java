@@ -1,0 +1,208 @@
+package dev.storagebuilder.worker.incremental;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.storagebuilder.common.ledger.TargetVersion;
+import dev.storagebuilder.common.message.SyncMode;
+import dev.storagebuilder.common.snapshot.ManifestCodec;
+import dev.storagebuilder.worker.incremental.IncrementalHarness.Result;
+import dev.storagebuilder.worker.jdbc.ChangeReadSettings;
+import dev.storagebuilder.worker.pipeline.BuiltSnapshot;
+import dev.storagebuilder.worker.pipeline.BuiltSnapshot.Kind;
+import dev.storagebuilder.worker.pipeline.CompactionPolicy;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import org.h2.jdbcx.JdbcDataSource;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class IncrementalSyncTest {
+  private static final ChangeReadSettings NO_OVERLAP = new ChangeReadSettings(0, Duration.ZERO);
+  private final SourceSchema schema = new SourceSchema(SourceSchema.Dialect.H2);
+  private JdbcDataSource dataSource;
+  private Connection keepAlive;
+
+  @BeforeEach
+  void createSource() throws SQLException {
+    dataSource = new JdbcDataSource();
+    dataSource.setURL("jdbc:h2:mem:incremental" + System.nanoTime() + ";DB_CLOSE_DELAY=-1");
+    keepAlive = dataSource.getConnection();
+    schema.create(keepAlive);
+    for (long id = 1; id <= 20; id++) {
+      write(c -> SourceSchema.upsert(c, "acme", id(c), "row", 1, schema.nextVersion(c)));
+    }
+  }
+
+  private long nextId = 1;
+
+  private long id(Connection connection) {
+    return nextId++;
+  }
+
+  @AfterEach
+  void dropSource() throws SQLException {
+    keepAlive.close();
+  }
+
+  interface Write {
+    void run(Connection connection) throws SQLException;
+  }
+
+  private void write(Write write) throws SQLException {
+    try (Connection connection = dataSource.getConnection()) {
+      connection.setAutoCommit(false);
+      write.run(connection);
+      connection.commit();
+    }
+  }
+
+  private IncrementalHarness harness(CompactionPolicy compaction, ChangeReadSettings settings) {
+    return new IncrementalHarness(dataSource, compaction, settings, 42);
+  }
+
+  @Test
+  void anIncrementalSyncWithoutAVersionRecordWritesABase() throws Exception {
+    IncrementalHarness h = harness(CompactionPolicy.defaults(), NO_OVERLAP);
+    Result first = h.sync(SyncMode.INCREMENTAL);
+    assertThat(first.built().kind()).isEqualTo(Kind.BASE);
+    assertThat(first.built().rowsRead()).isEqualTo(20);
+    assertThat(h.state()).isEqualTo(h.source()).hasSize(20);
+  }
+
+  @Test
+  void anIncrementalSyncReadsOnlyTheChangedRowsAndKeepsCountAndChecksumExact() throws Exception {
+    IncrementalHarness h = harness(CompactionPolicy.defaults(), NO_OVERLAP);
+    h.sync(SyncMode.FULL);
+    write(c -> {
+      long v = schema.nextVersion(c);
+      SourceSchema.upsert(c, "acme", 3, "updated", 30, v);
+      SourceSchema.upsert(c, "acme", 4, null, 40, v);
+      SourceSchema.delete(c, "acme", 5, v);
+      SourceSchema.upsert(c, "acme", 100, "new", 100, v);
+    });
+
+    Result delta = h.sync(SyncMode.INCREMENTAL);
+
+    assertThat(delta.committed()).isTrue();
+    assertThat(delta.built().kind()).isEqualTo(Kind.DELTA);
+    assertThat(delta.built().rowsRead()).isEqualTo(4); // 2 updates, 1 insert, 1 tombstone
+    assertThat(h.state()).isEqualTo(h.source()).hasSize(20);
+    TargetVersion incremental = h.versions.current(IncrementalHarness.ACME).orElseThrow();
+    assertThat(incremental.chainLength()).isEqualTo(1);
+    Result full = h.sync(SyncMode.FULL);
+    assertThat(full.built().kind()).isEqualTo(Kind.BASE);
+    assertThat(full.built().version().chainLength()).isZero();
+    assertThat(full.built().version().rowCount()).isEqualTo(incremental.rowCount());
+    assertThat(full.built().version().contentChecksum()).isEqualTo(incremental.contentChecksum());
+  }
+
+  @Test
+  void deletesReinsertsOfTheSameKeyAndKeyUpdatesReachTheSnapshot() throws Exception {
+    IncrementalHarness h = harness(CompactionPolicy.defaults(), NO_OVERLAP);
+    h.sync(SyncMode.FULL);
+    write(c -> SourceSchema.delete(c, "acme", 7, schema.nextVersion(c)));
+    write(c -> SourceSchema.upsert(c, "acme", 7, "back again", 77, schema.nextVersion(c)));
+    write(c -> SourceSchema.changeKey(c, "acme", 8, 800, schema.nextVersion(c)));
+    write(c -> SourceSchema.delete(c, "acme", 9, schema.nextVersion(c)));
+    h.sync(SyncMode.INCREMENTAL);
+    assertThat(h.state()).isEqualTo(h.source()).anyMatch(r -> r.contains("back again")).anyMatch(r -> r.startsWith("[800,"));
+
+    // Deleted, re-inserted and deleted again across syncs.
+    write(c -> SourceSchema.upsert(c, "acme", 9, "reborn", 9, schema.nextVersion(c)));
+    h.sync(SyncMode.INCREMENTAL);
+    write(c -> SourceSchema.delete(c, "acme", 9, schema.nextVersion(c)));
+    write(c -> SourceSchema.changeKey(c, "acme", 800, 8, schema.nextVersion(c)));
+    h.sync(SyncMode.INCREMENTAL);
+    assertThat(h.state()).isEqualTo(h.source()).hasSize(19);
+  }
+
+  @Test
+  void anEmptyDeltaWritesNoObjectButTheVersionRecordRecordsTheSync() throws Exception {
+    // The default overlap re-reads recent versions on H2 (here: every row, so the byte-ratio
+    // compaction is set out of the way): still nothing new to store.
+    IncrementalHarness h = harness(new CompactionPolicy(8, 100), ChangeReadSettings.defaults());
+    h.sync(SyncMode.FULL);
+    write(c -> SourceSchema.upsert(c, "acme", 1, "changed", 1, schema.nextVersion(c)));
+    h.sync(SyncMode.INCREMENTAL);
+    TargetVersion before = h.versions.current(IncrementalHarness.ACME).orElseThrow();
+    List<String> objects = h.store.keys();
+
+    Result again = h.sync(SyncMode.INCREMENTAL);
+
+    assertThat(again.committed()).isTrue();
+    assertThat(again.built().kind()).isEqualTo(Kind.UNCHANGED);
+    assertThat(again.built().rowsRead()).isPositive(); // the overlap window was re-read
+    assertThat(h.store.keys()).isEqualTo(objects);
+    TargetVersion after = h.versions.current(IncrementalHarness.ACME).orElseThrow();
+    assertThat(after.sequence()).isEqualTo(before.sequence() + 1);
+    assertThat(after.manifestKey()).isEqualTo(before.manifestKey());
+    assertThat(after.watermark()).isEqualTo(before.watermark());
+    assertThat(after.rowCount()).isEqualTo(before.rowCount());
+    assertThat(after.contentChecksum()).isEqualTo(before.contentChecksum());
+    assertThat(after.runId()).isNotEqualTo(before.runId());
+    assertThat(h.state()).isEqualTo(h.source());
+
+    // Without an overlap nothing is read at all.
+    IncrementalHarness exact = harness(CompactionPolicy.defaults(), NO_OVERLAP);
+    exact.sync(SyncMode.FULL);
+    Result none = exact.sync(SyncMode.INCREMENTAL);
+    assertThat(none.built().kind()).isEqualTo(Kind.UNCHANGED);
+    assertThat(none.built().rowsRead()).isZero();
+    assertThat(none.built().newObjects()).isEmpty();
+  }
+
+  @Test
+  void compactionKeepsChainsBoundedAndTheStateExact() throws Exception {
+    IncrementalHarness h = harness(new CompactionPolicy(3, 100), NO_OVERLAP);
+    h.sync(SyncMode.FULL);
+    int bases = 0;
+    for (int round = 0; round < 10; round++) {
+      int r = round;
+      write(c -> {
+        long v = schema.nextVersion(c);
+        SourceSchema.upsert(c, "acme", 1 + r, "round " + r, r, v);
+        SourceSchema.delete(c, "acme", 11 + r, v);
+      });
+      Result result = h.sync(SyncMode.INCREMENTAL);
+      assertThat(result.built().version().chainLength()).isLessThanOrEqualTo(3);
+      assertThat(ManifestCodec.decode(h.store.get(result.built().version().manifestKey())).deltas()).hasSizeLessThanOrEqualTo(3);
+      bases += result.built().kind() == Kind.BASE ? 1 : 0;
+      assertThat(h.state()).isEqualTo(h.source());
+    }
+    assertThat(bases).isEqualTo(2); // after 3 deltas, the 4th sync compacts: rounds 4 and 8
+    // A large delta relative to its base compacts too.
+    IncrementalHarness bytes = harness(new CompactionPolicy(100, 0.01), NO_OVERLAP);
+    bytes.sync(SyncMode.FULL);
+    write(c -> SourceSchema.upsert(c, "acme", 1, "x".repeat(100), 1, schema.nextVersion(c)));
+    assertThat(bytes.sync(SyncMode.INCREMENTAL).built().kind()).isEqualTo(Kind.DELTA);
+    assertThat(bytes.sync(SyncMode.INCREMENTAL).built().kind()).isEqualTo(Kind.BASE);
+    assertThat(bytes.state()).isEqualTo(bytes.source());
+  }
+
+  @Test
+  void twoWorkersCommittingTheSameTargetFromTheSameVersionYieldExactlyOneCommit() throws Exception {
+    IncrementalHarness h = harness(CompactionPolicy.defaults(), NO_OVERLAP);
+    h.sync(SyncMode.FULL);
+    write(c -> SourceSchema.upsert(c, "acme", 2, "raced", 2, schema.nextVersion(c)));
+    Optional<TargetVersion> read = h.versions.current(IncrementalHarness.ACME);
+    BuiltSnapshot first = h.build(SyncMode.INCREMENTAL, read);
+    BuiltSnapshot stale = h.build(SyncMode.INCREMENTAL, read);
+    long expected = read.orElseThrow().sequence();
+
+    assertThat(h.versions.commit(first.version(), expected)).isTrue();
+    assertThat(h.versions.commit(stale.version(), expected)).isFalse();
+    h.builder.discard(stale);
+
+    assertThat(h.versions.history(IncrementalHarness.ACME)).extracting(TargetVersion::sequence).containsExactly(2L, 1L);
+    assertThat(h.versions.current(IncrementalHarness.ACME).orElseThrow().manifestKey()).isEqualTo(first.version().manifestKey());
+    assertThat(stale.newObjects()).isNotEmpty().allSatisfy(key -> assertThat(h.store.keys()).doesNotContain(key));
+    assertThat(first.newObjects()).allSatisfy(key -> assertThat(h.store.keys()).contains(key));
+    // A stale replay of the first sync's version cannot roll the target back either.
+    assertThat(h.versions.commit(first.version(), expected)).isFalse();
+    assertThat(h.state()).isEqualTo(h.source());
+  }
+}
