@@ -31,6 +31,8 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Streams a target's rows (or its changes since the committed watermark) from the source into new
@@ -44,6 +46,7 @@ import java.util.Optional;
  * the version records only the sync (same manifest, new sequence and watermark).
  */
 public final class SnapshotBuilder {
+  private static final Logger log = LoggerFactory.getLogger(SnapshotBuilder.class);
   private final RowSource source;
   private final ObjectStore store;
   private final StorageLayout layout;
@@ -193,7 +196,10 @@ public final class SnapshotBuilder {
     SnapshotObject delta = stats.toObject(deltaKey, Math.min(from, watermark), watermark);
     Manifest provisional =
         manifest.withDelta(delta, sequence, current.rowCount(), current.contentChecksum(), message.runId(), now);
+    long checksumStart = System.nanoTime();
     RowChecksum state = stateChecksum(provisional);
+    log.info("delta of {} records; new state {} rows, counted in {} ms over {} objects", rowsRead, state.count(),
+        (System.nanoTime() - checksumStart) / 1_000_000, provisional.objects().size());
     if (state.count() == current.rowCount() && state.toHex().equals(current.contentChecksum())) {
       // Only re-read changes the state already held (an overlap window): keep no new object.
       store.delete(deltaKey);
