@@ -40,11 +40,17 @@ final class DemoCommand implements Callable<Integer> {
   @Option(names = "--keep-running", description = "leave the stack up after the run and print its endpoints")
   boolean keepRunning;
 
+  @Option(
+      names = "--token",
+      defaultValue = "${env:STORAGE_BUILDER_TOKEN}",
+      description = "the producer's API token (default: STORAGE_BUILDER_TOKEN, else a generated one, printed)")
+  String token;
+
   @Override
   public Integer call() throws Exception {
     DemoOptions options =
         new DemoOptions(scale, workers, seed, SyncMode.fromWire(mode), keepRunning, stateDir, summary);
-    RunSummary result = new DemoRunner(options, System.out, FleetJars.home()).run();
+    RunSummary result = new DemoRunner(options, System.out, FleetJars.home()).withApiToken(token).run();
     return result.ok() ? 0 : 1;
   }
 }

@@ -40,11 +40,18 @@ public final class DemoRunner {
   private final DemoOptions options;
   private final PrintStream out;
   private final Path home;
+  private String apiToken;
 
   public DemoRunner(DemoOptions options, PrintStream out, Path home) {
     this.options = options;
     this.out = out;
     this.home = home;
+  }
+
+  /** The producer's API token; unset (or blank), the fleet generates one and the demo prints it. */
+  public DemoRunner withApiToken(String token) {
+    this.apiToken = token;
+    return this;
   }
 
   /** Runs the demo; returns the summary (its {@link RunSummary#ok()} decides the exit code). */
@@ -65,7 +72,7 @@ public final class DemoRunner {
       FleetOptions fleetOptions =
           new FleetOptions(stateDir, options.workers(), FleetOptions.DEFAULT_WORKER_CONCURRENCY,
               FleetOptions.DEFAULT_WORKER_HEAP_MB, Map.of("storage-builder.source.jdbc-url", source.jdbcUrl()), Map.of());
-      try (LocalFleet fleet = LocalFleet.start(fleetOptions, home)) {
+      try (LocalFleet fleet = LocalFleet.start(fleetOptions, home, apiToken)) {
         out.printf("  up in %.1f s; producer at %s, logs in %s%n", seconds(started), fleet.producerUrl(),
             stateDir.resolve("logs"));
         RunSummary summary = runAndVerify(fleet, local, generated);
@@ -79,7 +86,7 @@ public final class DemoRunner {
 
   private RunSummary runAndVerify(LocalFleet fleet, JdbcDataSource local, GenerationReport generated)
       throws IOException, SQLException {
-    ProducerClient producer = new ProducerClient(fleet.producerUrl(), null);
+    ProducerClient producer = new ProducerClient(fleet.producerUrl(), fleet.apiToken());
     long runStart = System.nanoTime();
     JsonNode started = producer.startRun(TextNode.valueOf("all"), options.mode().wireName());
     String runId = started.path("runId").asText();
@@ -140,11 +147,14 @@ public final class DemoRunner {
     out.println();
     out.println("The stack stays up; Ctrl-C stops it.");
     out.println("producer: " + fleet.producerUrl());
+    out.println("dashboard: " + fleet.producerUrl() + "/dashboard/?token=" + fleet.apiToken());
+    out.println("token:    " + fleet.apiToken());
+    out.println("cli:      export STORAGE_BUILDER_TOKEN=" + fleet.apiToken() + "; ./sb runs --url " + fleet.producerUrl());
     out.println("sqs:      " + fleet.stack().sqsEndpoint());
     out.println("s3:       " + fleet.stack().s3Endpoint() + " (bucket " + fleet.aws().bucket() + ")");
     out.println("dynamodb: " + fleet.stack().dynamoEndpoint());
     out.println("source:   " + source.jdbcUrl());
-    out.println("try:      curl -s " + fleet.producerUrl() + "/api/runs");
+    out.println("try:      curl -s -H 'Authorization: Bearer " + fleet.apiToken() + "' " + fleet.producerUrl() + "/api/runs");
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(stopped::countDown));
     stopped.await();
