@@ -12,8 +12,10 @@ import dev.storagebuilder.producer.dlq.DlqInspector;
 import dev.storagebuilder.producer.dlq.DlqRedriver;
 import dev.storagebuilder.producer.enqueue.RunEnqueuer;
 import dev.storagebuilder.producer.jdbc.JdbcClientDirectory;
+import dev.storagebuilder.producer.runs.ActiveWorkers;
 import dev.storagebuilder.producer.runs.RunQueries;
 import dev.storagebuilder.producer.runs.TargetQueries;
+import dev.storagebuilder.producer.sqs.QueueGauges;
 import dev.storagebuilder.producer.sqs.QueueLocator;
 import dev.storagebuilder.producer.sqs.SqsDeadLetterQueue;
 import dev.storagebuilder.producer.sqs.SqsWorkQueue;
@@ -120,6 +122,12 @@ public class ProducerBeans {
   @Singleton
   RunQueries runQueries(RunLedger ledger, Clock clock) {
     return new RunQueries(ledger, clock);
+  }
+
+  @Singleton
+  QueueGauges queueGauges(
+      AwsClients aws, QueueLocator queues, RunLedger ledger, Clock clock, MeterRegistry meters) {
+    return new QueueGauges(aws.sqs(), queues, new ActiveWorkers(ledger, clock), meters);
   }
 
   @Singleton
