@@ -22,7 +22,7 @@ const browser = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir()
 try {
   const page = await browser.newPage();
   page.setDefaultTimeout(60_000);
-  await page.goto(`${DASHBOARD_URL}/dashboard/index.html?token=${encodeURIComponent(SB_TOKEN)}`);
+  await page.goto(`${DASHBOARD_URL}/dashboard/?token=${encodeURIComponent(SB_TOKEN)}`);
 
   const runRow = page.locator(`#runs tbody tr[data-run-id="${RUN_ID}"]`);
   await runRow.waitFor();
