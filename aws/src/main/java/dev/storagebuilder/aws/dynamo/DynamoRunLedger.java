@@ -130,6 +130,17 @@ public final class DynamoRunLedger implements RunLedger {
 
   @Override
   public List<RunRecord> recentRuns(int limit) {
+    return runsPage(null, limit);
+  }
+
+  /** A Query with {@code sk < before}: one page costs one read, however deep the listing. */
+  @Override
+  public List<RunRecord> runsBefore(String beforeRunId, int limit) {
+    Objects.requireNonNull(beforeRunId, "beforeRunId");
+    return runsPage(beforeRunId, limit);
+  }
+
+  private List<RunRecord> runsPage(String before, int limit) {
     if (limit < 1) {
       throw new IllegalArgumentException("limit must be >= 1, got " + limit);
     }
@@ -140,10 +151,17 @@ public final class DynamoRunLedger implements RunLedger {
       QueryResponse page =
           dynamo.query(
               b -> {
+                if (before == null) {
+                  b.keyConditionExpression("#pk = :pk")
+                      .expressionAttributeNames(Map.of("#pk", PK))
+                      .expressionAttributeValues(Map.of(":pk", s(RUNS_PARTITION)));
+                } else {
+                  b.keyConditionExpression("#pk = :pk AND #sk < :before")
+                      .expressionAttributeNames(Map.of("#pk", PK, "#sk", SK))
+                      .expressionAttributeValues(
+                          Map.of(":pk", s(RUNS_PARTITION), ":before", s(before)));
+                }
                 b.tableName(table)
-                    .keyConditionExpression("#pk = :pk")
-                    .expressionAttributeNames(Map.of("#pk", PK))
-                    .expressionAttributeValues(Map.of(":pk", s(RUNS_PARTITION)))
                     .scanIndexForward(false)
                     .consistentRead(true)
                     .limit(limit - runs.size());

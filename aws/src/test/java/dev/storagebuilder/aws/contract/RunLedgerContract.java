@@ -255,6 +255,10 @@ public abstract class RunLedgerContract {
 
     assertThat(recent).containsExactly(created.get(4), created.get(3), created.get(2));
     assertThat(ledger().recentRuns(1)).containsExactly(created.get(4));
+    assertThat(ledger().runsBefore(created.get(2).runId(), 10))
+        .startsWith(created.get(1), created.get(0));
+    assertThat(ledger().runsBefore(created.get(4).runId(), 2))
+        .containsExactly(created.get(3), created.get(2));
   }
 
   protected static RunRecord newRun(int totalTargets) {

@@ -14,6 +14,18 @@ public interface RunLedger {
   List<RunRecord> recentRuns(int limit);
 
   /**
+   * The page of runs older than {@code beforeRunId} (exclusive; run ids sort by creation time),
+   * newest first: the next page after a listing that ended at {@code beforeRunId}. This default
+   * reads from the newest run; stores that can seek override it.
+   */
+  default List<RunRecord> runsBefore(String beforeRunId, int limit) {
+    return recentRuns(10_000).stream()
+        .filter(r -> r.runId().compareTo(beforeRunId) < 0)
+        .limit(limit)
+        .toList();
+  }
+
+  /**
    * Records that a worker started a target: state RUNNING, attempts + 1. Returns false, changing
    * nothing, when the target already succeeded in this run (a duplicate delivery).
    */

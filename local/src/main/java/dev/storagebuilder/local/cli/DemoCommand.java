@@ -46,6 +46,12 @@ final class DemoCommand implements Callable<Integer> {
   @Option(names = "--keep-running", description = "leave the stack up after the run and print its endpoints")
   boolean keepRunning;
 
+  @Option(
+      names = "--token",
+      defaultValue = "${env:STORAGE_BUILDER_TOKEN}",
+      description = "the producer's API token (default: STORAGE_BUILDER_TOKEN, else a generated one, printed)")
+  String token;
+
   @Override
   public Integer call() throws Exception {
     DemoOptions options =
@@ -55,7 +61,7 @@ final class DemoCommand implements Callable<Integer> {
       case "incremental" -> Math.max(3, changes);
       default -> throw new IllegalArgumentException("--scenario must be update-all or incremental, got '" + scenario + "'");
     };
-    RunSummary result = new DemoRunner(options, System.out, FleetJars.home(), burst).run();
+    RunSummary result = new DemoRunner(options, System.out, FleetJars.home(), burst).withApiToken(token).run();
     return result.ok() ? 0 : 1;
   }
 }

@@ -10,7 +10,9 @@ import picocli.CommandLine.Command;
     version = "Storage Builder 0.1.0",
     description = "Rebuilds per-tenant snapshots of a relational database into S3 with a queue-driven worker fleet.",
     subcommands = {
-      DemoCommand.class, SyncCommand.class, SnapshotCommand.class, VerifyCommand.class, CommandLine.HelpCommand.class
+      DemoCommand.class, SyncCommand.class, SnapshotCommand.class, VerifyCommand.class, UpdateAllCommand.class,
+      UpdateCommand.class, RunsCommand.class, RunCommand.class, DlqCommand.class, TargetsCommand.class,
+      CommandLine.HelpCommand.class
     },
     footer = {"", "Also: ./sb test (the whole test suite), ./sb build (rebuild the jars)."})
 public final class StorageBuilderCli {

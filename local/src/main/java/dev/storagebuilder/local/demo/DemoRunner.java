@@ -44,6 +44,7 @@ public final class DemoRunner {
   private final DemoOptions options;
   private final PrintStream out;
   private final Path home;
+  private String apiToken;
 
   /** Changes the incremental scenario applies between its two runs; 0 = the plain update-all demo. */
   private final int incrementalChanges;
@@ -61,6 +62,12 @@ public final class DemoRunner {
     this.out = out;
     this.home = home;
     this.incrementalChanges = incrementalChanges;
+  }
+
+  /** The producer's API token; unset (or blank), the fleet generates one and the demo prints it. */
+  public DemoRunner withApiToken(String token) {
+    this.apiToken = token;
+    return this;
   }
 
   /** Runs the demo; returns the summary (its {@link RunSummary#ok()} decides the exit code). */
@@ -86,7 +93,7 @@ public final class DemoRunner {
               // The demo's one sequence spans every table, so the default (10,000) would re-read most
               // small targets; a burst holds at most DEMO_OVERLAP_VERSIONS versions out of order.
               Map.of("storage-builder.worker.overlap-versions", String.valueOf(DEMO_OVERLAP_VERSIONS)));
-      try (LocalFleet fleet = LocalFleet.start(fleetOptions, home)) {
+      try (LocalFleet fleet = LocalFleet.start(fleetOptions, home, apiToken)) {
         out.printf("  up in %.1f s; producer at %s, logs in %s%n", seconds(started), fleet.producerUrl(),
             stateDir.resolve("logs"));
         RunSummary summary;
@@ -141,7 +148,7 @@ public final class DemoRunner {
 
   private RunSummary runAndVerify(LocalFleet fleet, JdbcDataSource local, GenerationReport generated, SyncMode mode)
       throws IOException, SQLException {
-    ProducerClient producer = new ProducerClient(fleet.producerUrl(), null);
+    ProducerClient producer = new ProducerClient(fleet.producerUrl(), fleet.apiToken());
     long runStart = System.nanoTime();
     JsonNode started = producer.startRun(TextNode.valueOf("all"), mode.wireName());
     String runId = started.path("runId").asText();
@@ -198,11 +205,14 @@ public final class DemoRunner {
     out.println();
     out.println("The stack stays up; Ctrl-C stops it.");
     out.println("producer: " + fleet.producerUrl());
+    out.println("dashboard: " + fleet.producerUrl() + "/dashboard/?token=" + fleet.apiToken());
+    out.println("token:    " + fleet.apiToken());
+    out.println("cli:      export STORAGE_BUILDER_TOKEN=" + fleet.apiToken() + "; ./sb runs --url " + fleet.producerUrl());
     out.println("sqs:      " + fleet.stack().sqsEndpoint());
     out.println("s3:       " + fleet.stack().s3Endpoint() + " (bucket " + fleet.aws().bucket() + ")");
     out.println("dynamodb: " + fleet.stack().dynamoEndpoint());
     out.println("source:   " + source.jdbcUrl());
-    out.println("try:      curl -s " + fleet.producerUrl() + "/api/runs");
+    out.println("try:      curl -s -H 'Authorization: Bearer " + fleet.apiToken() + "' " + fleet.producerUrl() + "/api/runs");
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(stopped::countDown));
     stopped.await();

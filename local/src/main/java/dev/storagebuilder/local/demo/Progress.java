@@ -37,7 +37,7 @@ public final class Progress {
     }
   }
 
-  static String line(JsonNode run, double elapsedSeconds) {
+  public static String line(JsonNode run, double elapsedSeconds) {
     int total = run.path("total").asInt();
     JsonNode counts = run.path("counts");
     int succeeded = counts.path("succeeded").asInt();

@@ -13,9 +13,11 @@ import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -42,12 +44,14 @@ public final class LocalFleet implements AutoCloseable {
   private final URI producerUrl;
   private final Map<String, String> workerProperties;
   private final Path home;
+  private final String apiToken;
   private Thread shutdownHook;
   private boolean closed;
 
-  private LocalFleet(FleetOptions options, Path home) throws IOException {
+  private LocalFleet(FleetOptions options, Path home, String apiToken) throws IOException {
     this.options = options;
     this.home = home;
+    this.apiToken = apiToken == null || apiToken.isBlank() ? generateToken() : apiToken;
     Path logs = options.stateDir().resolve("logs");
     Files.createDirectories(logs);
     this.stack = EmbeddedAwsStack.builder().stateDir(options.stateDir().resolve("aws")).start();
@@ -65,6 +69,9 @@ public final class LocalFleet implements AutoCloseable {
       int producerPort = freePort();
       Map<String, String> producerProperties = new LinkedHashMap<>(common);
       producerProperties.put("micronaut.server.port", String.valueOf(producerPort));
+      // A local fleet only: on a shared host a -D flag is visible in ps; deployments set the
+      // STORAGE_BUILDER_API_TOKENS environment variable from a secret instead.
+      producerProperties.put("storage-builder.api-tokens", this.apiToken);
       this.producerUrl = URI.create("http://127.0.0.1:" + producerPort);
       this.producer = new FleetProcess("producer", FleetJars.producer(home), 256, producerProperties, logs);
       Map<String, String> worker = new LinkedHashMap<>(common);
@@ -81,7 +88,16 @@ public final class LocalFleet implements AutoCloseable {
 
   /** Starts the stack, provisions queues, bucket and tables, then the producer and the workers. */
   public static LocalFleet start(FleetOptions options, Path home) throws IOException {
-    LocalFleet fleet = new LocalFleet(options, home);
+    return start(options, home, null);
+  }
+
+  /**
+   * As {@link #start(FleetOptions, Path)}, with the producer's API token ({@link #apiToken()});
+   * null or blank generates a random one.
+   */
+  public static LocalFleet start(FleetOptions options, Path home, String apiToken)
+      throws IOException {
+    LocalFleet fleet = new LocalFleet(options, home, apiToken);
     // Child JVMs outlive us unless stopped: Ctrl-C on the demo must not leave workers behind.
     Thread stopOnExit = new Thread(fleet::close, "fleet-shutdown");
     Runtime.getRuntime().addShutdownHook(stopOnExit);
@@ -125,6 +141,18 @@ public final class LocalFleet implements AutoCloseable {
       }
       LockSupport.parkNanos(Duration.ofMillis(100).toNanos());
     }
+  }
+
+  /** The read-write bearer token the producer accepts. */
+  public String apiToken() {
+    return apiToken;
+  }
+
+  /** 32 random bytes, URL-safe Base64: 43 characters. */
+  public static String generateToken() {
+    byte[] bytes = new byte[32];
+    new SecureRandom().nextBytes(bytes);
+    return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
   }
 
   public URI producerUrl() {

@@ -73,7 +73,7 @@ public final class SyncRunner {
     out.println("Starting the embedded AWS stack (state in " + options.stateDir() + "), the producer and "
         + options.workers() + " worker(s)...");
     try (LocalFleet fleet = LocalFleet.start(fleetOptions, home)) {
-      ProducerClient producer = new ProducerClient(fleet.producerUrl(), null);
+      ProducerClient producer = new ProducerClient(fleet.producerUrl(), fleet.apiToken());
       JsonNode scope;
       if (options.clients().isEmpty()) {
         scope = TextNode.valueOf("all");

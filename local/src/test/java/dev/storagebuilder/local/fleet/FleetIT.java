@@ -108,7 +108,7 @@ class FleetIT {
       if (poison) {
         sendPoison(aws, fleet);
       }
-      ProducerClient producer = new ProducerClient(fleet.producerUrl(), null);
+      ProducerClient producer = new ProducerClient(fleet.producerUrl(), fleet.apiToken());
       JsonNode started = producer.startRun(TextNode.valueOf("all"), "full");
       String runId = started.path("runId").asText();
       int expectedTargets = generated.clientIds().size() * 6;

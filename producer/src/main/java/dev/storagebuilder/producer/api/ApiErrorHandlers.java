@@ -4,6 +4,7 @@ import dev.storagebuilder.producer.ConflictException;
 import dev.storagebuilder.producer.InvalidRequestException;
 import dev.storagebuilder.producer.ServiceUnavailableException;
 import dev.storagebuilder.producer.runs.UnknownRunException;
+import dev.storagebuilder.producer.runs.UnknownTargetException;
 import io.micronaut.context.annotation.Requires;
 import io.micronaut.http.HttpRequest;
 import io.micronaut.http.HttpResponse;
@@ -45,6 +46,17 @@ final class ApiErrorHandlers {
       implements ExceptionHandler<UnknownRunException, HttpResponse<ApiError>> {
     @Override
     public HttpResponse<ApiError> handle(HttpRequest request, UnknownRunException e) {
+      return error(HttpStatus.NOT_FOUND, e.getMessage());
+    }
+  }
+
+  @Produces
+  @Singleton
+  @Requires(classes = {UnknownTargetException.class, ExceptionHandler.class})
+  static final class UnknownTarget
+      implements ExceptionHandler<UnknownTargetException, HttpResponse<ApiError>> {
+    @Override
+    public HttpResponse<ApiError> handle(HttpRequest request, UnknownTargetException e) {
       return error(HttpStatus.NOT_FOUND, e.getMessage());
     }
   }

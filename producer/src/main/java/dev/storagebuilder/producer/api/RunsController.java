@@ -44,11 +44,17 @@ public class RunsController {
     return EnqueueResponse.of(enqueuer.start(RunRequestParser.parse(body, REQUESTED_BY)));
   }
 
-  @Get("{?limit}")
-  RunList recent(@QueryValue @Nullable String limit) {
-    return new RunList(
-        queries.recent(
-            RunQueries.parseLimit(limit, RunQueries.DEFAULT_LIMIT, RunQueries.MAX_LIMIT)));
+  /**
+   * Newest first, {@code limit} (1..200, default 20) per page; pass the answer's {@code
+   * nextCursor} as {@code cursor} for the next, older page.
+   */
+  @Get("{?limit,cursor}")
+  RunList recent(@QueryValue @Nullable String limit, @QueryValue @Nullable String cursor) {
+    RunQueries.RunPage page =
+        queries.page(
+            RunQueries.parseLimit(limit, RunQueries.DEFAULT_LIMIT, RunQueries.MAX_LIMIT),
+            cursor == null || cursor.isBlank() ? null : cursor.trim());
+    return new RunList(page.runs(), page.nextCursor());
   }
 
   @Get("/{runId}")
@@ -61,8 +67,12 @@ public class RunsController {
     return new TargetList(runId, state, queries.targets(runId, RunQueries.parseState(state)));
   }
 
-  /** Newest first. */
-  public record RunList(List<RunView> runs) {}
+  /**
+   * Newest first.
+   *
+   * @param nextCursor the {@code cursor} of the next page; null on the last one
+   */
+  public record RunList(List<RunView> runs, @Nullable String nextCursor) {}
 
   /**
    * @param state the filter, or null for every state

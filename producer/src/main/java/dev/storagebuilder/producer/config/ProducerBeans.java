@@ -2,7 +2,9 @@ package dev.storagebuilder.producer.config;
 
 import dev.storagebuilder.aws.config.AwsClients;
 import dev.storagebuilder.aws.dynamo.DynamoRunLedger;
+import dev.storagebuilder.aws.dynamo.DynamoVersionLedger;
 import dev.storagebuilder.common.ledger.RunLedger;
+import dev.storagebuilder.common.ledger.VersionLedger;
 import dev.storagebuilder.common.target.SourceConfig;
 import dev.storagebuilder.common.target.SourceConfigLoader;
 import dev.storagebuilder.common.target.TargetDeclaration;
@@ -10,7 +12,10 @@ import dev.storagebuilder.producer.dlq.DlqInspector;
 import dev.storagebuilder.producer.dlq.DlqRedriver;
 import dev.storagebuilder.producer.enqueue.RunEnqueuer;
 import dev.storagebuilder.producer.jdbc.JdbcClientDirectory;
+import dev.storagebuilder.producer.runs.ActiveWorkers;
 import dev.storagebuilder.producer.runs.RunQueries;
+import dev.storagebuilder.producer.runs.TargetQueries;
+import dev.storagebuilder.producer.sqs.QueueGauges;
 import dev.storagebuilder.producer.sqs.QueueLocator;
 import dev.storagebuilder.producer.sqs.SqsDeadLetterQueue;
 import dev.storagebuilder.producer.sqs.SqsWorkQueue;
@@ -117,6 +122,22 @@ public class ProducerBeans {
   @Singleton
   RunQueries runQueries(RunLedger ledger, Clock clock) {
     return new RunQueries(ledger, clock);
+  }
+
+  @Singleton
+  QueueGauges queueGauges(
+      AwsClients aws, QueueLocator queues, RunLedger ledger, Clock clock, MeterRegistry meters) {
+    return new QueueGauges(aws.sqs(), queues, new ActiveWorkers(ledger, clock), meters);
+  }
+
+  @Singleton
+  VersionLedger versionLedger(AwsClients aws, ProducerSettings settings) {
+    return new DynamoVersionLedger(aws.dynamo(), settings.aws().versionsTable());
+  }
+
+  @Singleton
+  TargetQueries targetQueries(VersionLedger versions) {
+    return new TargetQueries(versions);
   }
 
   @Singleton

@@ -7,6 +7,8 @@ import io.micronaut.context.annotation.Factory;
 import io.micronaut.context.env.Environment;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
@@ -34,9 +36,35 @@ public class ProducerSettingsFactory {
   public static final String DLQ_SCAN_LIMIT = "storage-builder.dlq.scan-limit";
   public static final String DLQ_SCAN_WAIT = "storage-builder.dlq.scan-wait";
 
+  /** {@code STORAGE_BUILDER_API_TOKENS}: comma-separated read-write bearer tokens. */
+  public static final String API_TOKENS = "storage-builder.api-tokens";
+
+  /** {@code STORAGE_BUILDER_READONLY_TOKENS}: comma-separated read-only bearer tokens. */
+  public static final String READONLY_TOKENS = "storage-builder.readonly-tokens";
+
   @Context
   ProducerSettings producerSettings(Environment environment) {
     return fromProperties(name -> environment.getProperty(name, String.class));
+  }
+
+  @Context
+  ApiAccessSettings apiAccessSettings(Environment environment) {
+    return apiAccessFromProperties(name -> environment.getProperty(name, String.class));
+  }
+
+  /** Maps the token properties; entries are trimmed, empty ones ignored. */
+  public static ApiAccessSettings apiAccessFromProperties(
+      Function<String, Optional<String>> properties) {
+    return new ApiAccessSettings(
+        tokenList(properties.apply(API_TOKENS)), tokenList(properties.apply(READONLY_TOKENS)));
+  }
+
+  private static List<String> tokenList(Optional<String> raw) {
+    return raw.stream()
+        .flatMap(v -> Arrays.stream(v.split(",")))
+        .map(String::trim)
+        .filter(t -> !t.isEmpty())
+        .toList();
   }
 
   /**

@@ -41,17 +41,43 @@ public final class RunQueries {
 
   /** Newest first, each with its current counts. */
   public List<RunView> recent(int limit) {
+    return page(limit, null).runs();
+  }
+
+  /**
+   * One page of runs, newest first: the newest {@code limit} when {@code before} is null, else the
+   * {@code limit} runs created before the run {@code before} (the previous page's {@code
+   * nextCursor}).
+   */
+  public RunPage page(int limit, String before) {
     if (limit < 1 || limit > MAX_LIMIT) {
       throw new InvalidRequestException("limit must be 1.." + MAX_LIMIT + ", got " + limit);
     }
-    List<RunRecord> runs = read(() -> ledger.recentRuns(limit));
+    if (before != null) {
+      try {
+        Ids.requireRunId(before);
+      } catch (IllegalArgumentException e) {
+        throw new InvalidRequestException("cursor: " + e.getMessage());
+      }
+    }
+    List<RunRecord> runs =
+        read(() -> before == null ? ledger.recentRuns(limit) : ledger.runsBefore(before, limit));
     List<RunView> views = new ArrayList<>(runs.size());
     for (RunRecord run : runs) {
       read(() -> ledger.status(run.runId()))
           .ifPresent(status -> views.add(RunView.of(status, clock.instant())));
     }
-    return views;
+    // A full page may have more behind it; the client asks again with the last id as cursor.
+    String next = runs.size() == limit ? runs.get(runs.size() - 1).runId() : null;
+    return new RunPage(views, next);
   }
+
+  /**
+   * A page of runs.
+   *
+   * @param nextCursor pass as {@code cursor} for the next (older) page; null on the last page
+   */
+  public record RunPage(List<RunView> runs, String nextCursor) {}
 
   /**
    * The run's target entries, optionally only those in {@code state}. Targets no worker has touched

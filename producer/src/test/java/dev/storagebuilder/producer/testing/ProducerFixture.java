@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.storagebuilder.aws.config.AwsClients;
 import dev.storagebuilder.aws.config.AwsSettings;
 import dev.storagebuilder.aws.dynamo.DynamoRunLedger;
+import dev.storagebuilder.aws.dynamo.DynamoVersionLedger;
 import dev.storagebuilder.aws.dynamo.LedgerTables;
 import dev.storagebuilder.aws.sqs.QueueProvisioner;
 import dev.storagebuilder.common.json.Json;
@@ -42,6 +43,14 @@ import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
  * see each other's messages.
  */
 public final class ProducerFixture implements AutoCloseable {
+  /** The read-write token every fixture's producer accepts; {@link #get}/{@link #post} send it. */
+  public static final String ADMIN_TOKEN = "test-admin-token-0123456789";
+
+  /** A second read-write token: rotation means both are valid at once. */
+  public static final String ROTATED_ADMIN_TOKEN = "test-admin-token-rotated-98765";
+
+  public static final String READ_ONLY_TOKEN = "test-read-only-token-0123456789";
+
   private static final AtomicInteger SEQUENCE = new AtomicInteger();
   private static EmbeddedAwsStack stack;
 
@@ -49,6 +58,7 @@ public final class ProducerFixture implements AutoCloseable {
   public final AwsClients clients;
   public final QueueProvisioner.QueueUrls queues;
   public final DynamoRunLedger ledger;
+  public final DynamoVersionLedger versions;
   public final String jdbcUrl;
   private final Connection keepAlive;
   private final Map<String, Object> properties = new HashMap<>();
@@ -76,6 +86,7 @@ public final class ProducerFixture implements AutoCloseable {
     queues = QueueProvisioner.ensureQueues(clients.sqs(), aws.queueName(), aws.dlqName(), 3, 30);
     LedgerTables.ensure(clients.dynamo(), aws);
     ledger = new DynamoRunLedger(clients.dynamo(), aws.runsTable());
+    versions = new DynamoVersionLedger(clients.dynamo(), aws.versionsTable());
 
     jdbcUrl = "jdbc:h2:mem:" + unique.replace('-', '_') + ";DB_CLOSE_DELAY=-1";
     try {
@@ -98,6 +109,8 @@ public final class ProducerFixture implements AutoCloseable {
     }
 
     properties.put("micronaut.server.port", -1);
+    properties.put("storage-builder.api-tokens", ADMIN_TOKEN + "," + ROTATED_ADMIN_TOKEN);
+    properties.put("storage-builder.readonly-tokens", READ_ONLY_TOKEN);
     properties.put("storage-builder.source.jdbc-url", jdbcUrl);
     properties.put("storage-builder.source.username", "sa");
     properties.put("storage-builder.source.password", "");
@@ -137,17 +150,31 @@ public final class ProducerFixture implements AutoCloseable {
   }
 
   public Response get(String path) {
-    return send(HttpRequest.newBuilder(uri(path)).GET());
+    return get(path, ADMIN_TOKEN);
+  }
+
+  /** A GET with {@code token} as bearer token, or none when null. */
+  public Response get(String path, String token) {
+    return send(authorized(HttpRequest.newBuilder(uri(path)).GET(), token));
   }
 
   public Response post(String path, String json) {
+    return post(path, json, ADMIN_TOKEN);
+  }
+
+  /** A POST with {@code token} as bearer token, or none when null. */
+  public Response post(String path, String json, String token) {
     return send(
-        HttpRequest.newBuilder(uri(path))
+        authorized(HttpRequest.newBuilder(uri(path)), token)
             .header("Content-Type", "application/json")
             .POST(
                 json == null
                     ? HttpRequest.BodyPublishers.noBody()
                     : HttpRequest.BodyPublishers.ofString(json)));
+  }
+
+  private static HttpRequest.Builder authorized(HttpRequest.Builder request, String token) {
+    return token == null ? request : request.header("Authorization", "Bearer " + token);
   }
 
   private Response send(HttpRequest.Builder request) {

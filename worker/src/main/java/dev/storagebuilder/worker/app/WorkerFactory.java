@@ -20,6 +20,7 @@ import dev.storagebuilder.worker.pipeline.TargetProcessor;
 import dev.storagebuilder.worker.resilience.DefaultFailureClassifier;
 import dev.storagebuilder.worker.sqs.SqsAcknowledger;
 import dev.storagebuilder.worker.sqs.SqsMessageSource;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.micronaut.context.annotation.Bean;
 import io.micronaut.context.annotation.Factory;
 import io.micronaut.context.env.Environment;
@@ -73,13 +74,14 @@ final class WorkerFactory {
   }
 
   @Singleton
-  RunLedger runLedger(AwsClients aws, WorkerSettings settings) {
-    return new DynamoRunLedger(aws.dynamo(), settings.aws().runsTable());
+  RunLedger runLedger(AwsClients aws, WorkerSettings settings, MeterRegistry meters) {
+    return new MeteredRunLedger(new DynamoRunLedger(aws.dynamo(), settings.aws().runsTable()), meters);
   }
 
   @Singleton
   MessageLoop messageLoop(
-      WorkerSettings settings, AwsClients aws, HikariDataSource dataSource, VersionLedger versions, RunLedger runs) {
+      WorkerSettings settings, AwsClients aws, HikariDataSource dataSource, VersionLedger versions, RunLedger runs,
+      MeterRegistry meters) {
     Clock clock = Clock.systemUTC();
     String queueUrl = aws.sqs().getQueueUrl(b -> b.queueName(settings.aws().queueName())).queueUrl();
     String dlqUrl = aws.sqs().getQueueUrl(b -> b.queueName(settings.aws().dlqName())).queueUrl();
@@ -104,6 +106,6 @@ final class WorkerFactory {
         processor,
         settings.loop(),
         settings.processing(),
-        new MessageLoop.LoopListener() {});
+        new WorkerMetrics(meters));
   }
 }

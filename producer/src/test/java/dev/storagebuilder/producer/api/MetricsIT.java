@@ -1,0 +1,45 @@
+package dev.storagebuilder.producer.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.storagebuilder.common.ids.TargetRef;
+import dev.storagebuilder.producer.testing.ProducerFixture;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+/** The producer's fleet-load gauges on /prometheus, from real queue attributes and the ledger. */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class MetricsIT {
+  private ProducerFixture producer;
+
+  @BeforeAll
+  void start() {
+    producer = new ProducerFixture("metrics", 2).start();
+  }
+
+  @AfterAll
+  void stop() {
+    producer.close();
+  }
+
+  @Test
+  void queueDepthDlqDepthActiveWorkersAndBacklogPerWorkerAreExported() {
+    String runId =
+        producer.post("/api/runs", "{\"scope\": \"all\"}").json().get("runId").asText();
+    // Two workers touched targets just now: the backlog is shared between them.
+    producer.ledger.markRunning(runId, new TargetRef("c0001", "entities"), "worker-a");
+    producer.ledger.markRunning(runId, new TargetRef("c0002", "entities"), "worker-b");
+    producer.context().getBean(dev.storagebuilder.producer.sqs.QueueGauges.class).refresh();
+
+    String metrics = producer.get("/prometheus", null).body();
+
+    assertThat(metrics).contains("storage_builder_queue_visible 12.0");
+    assertThat(metrics).contains("storage_builder_workers_active 2.0");
+    assertThat(metrics).contains("storage_builder_queue_backlog_per_worker 6.0");
+    assertThat(metrics).contains("storage_builder_dlq_visible 0.0");
+    assertThat(metrics).contains("storage_builder_queue_inflight 0.0");
+    assertThat(metrics).contains("storage_builder_runs_started_total");
+  }
+}

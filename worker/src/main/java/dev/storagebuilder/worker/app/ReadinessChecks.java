@@ -1,0 +1,122 @@
+package dev.storagebuilder.worker.app;
+
+import com.zaxxer.hikari.HikariDataSource;
+import dev.storagebuilder.aws.config.AwsClients;
+import dev.storagebuilder.worker.config.WorkerSettings;
+import io.micronaut.core.async.publisher.Publishers;
+import io.micronaut.health.HealthStatus;
+import io.micronaut.management.health.indicator.HealthIndicator;
+import io.micronaut.management.health.indicator.HealthResult;
+import io.micronaut.management.health.indicator.annotation.Readiness;
+import jakarta.inject.Singleton;
+import java.sql.Connection;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.reactivestreams.Publisher;
+
+/**
+ * Readiness: the worker can reach SQS (its queue), S3 (its bucket), DynamoDB (both ledger tables)
+ * and its source database. Checks run in parallel, each bounded by {@link #CHECK_TIMEOUT}, and the
+ * result is cached for {@link #CACHE_FOR}, so an ECS health check every 15 s costs at most four
+ * cheap calls and answers in under {@link #CHECK_TIMEOUT}. {@code /health} and {@code
+ * /health/readiness} include it; {@code /health/liveness} does not (a slow dependency must not get
+ * a healthy process restarted).
+ */
+@Singleton
+@Readiness
+final class ReadinessChecks implements HealthIndicator {
+  static final Duration CHECK_TIMEOUT = Duration.ofSeconds(2);
+  static final Duration CACHE_FOR = Duration.ofSeconds(5);
+
+  private final AwsClients aws;
+  private final HikariDataSource source;
+  private final WorkerSettings settings;
+  private final Clock clock = Clock.systemUTC();
+  private final ExecutorService checks =
+      Executors.newFixedThreadPool(4, Thread.ofPlatform().name("readiness-", 0).daemon(true).factory());
+  private volatile HealthResult cached;
+  private volatile Instant cachedAt = Instant.MIN;
+
+  ReadinessChecks(AwsClients aws, HikariDataSource source, WorkerSettings settings) {
+    this.aws = aws;
+    this.source = source;
+    this.settings = settings;
+  }
+
+  @Override
+  public Publisher<HealthResult> getResult() {
+    return Publishers.just(result());
+  }
+
+  synchronized HealthResult result() {
+    Instant now = clock.instant();
+    if (cached != null && now.isBefore(cachedAt.plus(CACHE_FOR))) {
+      return cached;
+    }
+    Map<String, CompletableFuture<String>> running = new LinkedHashMap<>();
+    running.put("sqs", check(() -> {
+      aws.sqs().getQueueUrl(b -> b.queueName(settings.aws().queueName()));
+      return "queue " + settings.aws().queueName();
+    }));
+    running.put("s3", check(() -> {
+      aws.s3().headBucket(b -> b.bucket(settings.aws().bucket()));
+      return "bucket " + settings.aws().bucket();
+    }));
+    running.put("dynamodb", check(() -> {
+      aws.dynamo().describeTable(b -> b.tableName(settings.aws().versionsTable()));
+      aws.dynamo().describeTable(b -> b.tableName(settings.aws().runsTable()));
+      return "tables " + settings.aws().versionsTable() + ", " + settings.aws().runsTable();
+    }));
+    running.put("source", check(() -> {
+      try (Connection connection = source.getConnection()) {
+        if (!connection.isValid((int) CHECK_TIMEOUT.toSeconds())) {
+          throw new IllegalStateException("connection not valid");
+        }
+      }
+      return "database reachable";
+    }));
+    Map<String, String> details = new LinkedHashMap<>();
+    boolean up = true;
+    for (Map.Entry<String, CompletableFuture<String>> entry : running.entrySet()) {
+      String outcome;
+      try {
+        outcome = "UP: " + entry.getValue().get(CHECK_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+      } catch (TimeoutException e) {
+        entry.getValue().cancel(true);
+        outcome = "DOWN: no answer within " + CHECK_TIMEOUT.toSeconds() + " s";
+        up = false;
+      } catch (Exception e) {
+        Throwable cause = e.getCause() == null ? e : e.getCause();
+        outcome = "DOWN: " + cause.getClass().getSimpleName() + ": " + cause.getMessage();
+        up = false;
+      }
+      details.put(entry.getKey(), outcome);
+    }
+    cached =
+        HealthResult.builder("dependencies", up ? HealthStatus.UP : HealthStatus.DOWN)
+            .details(details)
+            .build();
+    cachedAt = clock.instant();
+    return cached;
+  }
+
+  private CompletableFuture<String> check(java.util.concurrent.Callable<String> call) {
+    return CompletableFuture.supplyAsync(
+        () -> {
+          try {
+            return call.call();
+          } catch (Exception e) {
+            throw new java.util.concurrent.CompletionException(e);
+          }
+        },
+        checks);
+  }
+}
