@@ -288,10 +288,13 @@ final class BenchRun {
    * Measure start-up as it is from then on: once per build, start and stop a worker to write it.
    */
   private void primeSharedArchive(LocalFleet fleet) throws IOException {
-    Path archive = FleetProcess.sharedArchive(FleetJars.worker(home));
-    if (Files.exists(archive)) {
+    Path jar = FleetJars.worker(home);
+    Path archive = FleetProcess.sharedArchive(jar);
+    if (Files.exists(archive)
+        && Files.getLastModifiedTime(archive).compareTo(Files.getLastModifiedTime(jar)) > 0) {
       return;
     }
+    Files.deleteIfExists(archive); // the JVM rejects an archive of an older jar
     FleetProcess probe = fleet.addWorker();
     out.printf("   %s writing the worker's class-data archive (once per build)...%n", java.time.LocalTime.now().withNano(0));
     awaitFirstReceive(probe, System.nanoTime());
