@@ -16,7 +16,7 @@ import picocli.CommandLine.Option;
       "baseline measured in the same run (the machine is shared and noisy). Never fails on timing."
     })
 public final class BenchMain implements Callable<Integer> {
-  @Option(names = "--quick", description = "Smaller versions of every scenario (under two minutes).")
+  @Option(names = "--quick", description = "Smaller versions of every scenario, for development.")
   boolean quick;
 
   @Option(names = "--json", description = "Also write the figures as JSON to this file.")
