@@ -29,7 +29,7 @@ public final class FleetJars {
     return jar(home, "producer");
   }
 
-  static Path worker(Path home) {
+  public static Path worker(Path home) {
     return jar(home, "worker");
   }
 

@@ -27,8 +27,8 @@ public record FleetOptions(
 
   public FleetOptions {
     Objects.requireNonNull(stateDir, "stateDir");
-    if (workers < 1 || workers > 32) {
-      throw new IllegalArgumentException("--workers must be 1..32, got " + workers);
+    if (workers < 0 || workers > 32) {
+      throw new IllegalArgumentException("--workers must be 0..32, got " + workers);
     }
     if (workerConcurrency < 1 || workerConcurrency > 64) {
       throw new IllegalArgumentException("--worker-concurrency must be 1..64, got " + workerConcurrency);

@@ -49,6 +49,8 @@ public record WorkerSettings(
   static final long BASELINE_HEAP_BYTES = 48L << 20;
   /** A generous upper bound of one fetched row's heap, for the fetch buffer's share of the budget. */
   static final long ROW_BYTES_ESTIMATE = 512;
+  /** Decoded rows waiting between the reader thread and the writer (jdbc.PrefetchingResultSet). */
+  public static final int PREFETCH_ROWS = 3_000;
 
   public WorkerSettings {
     Objects.requireNonNull(aws, "aws");
@@ -86,7 +88,7 @@ public record WorkerSettings(
       throw new IllegalArgumentException(
           "worker memory budget does not fit: worker.concurrency " + loop.concurrency() + " x (row group "
               + mib(rowGroupBytes) + " + " + (partsInFlight + 1) + " parts x " + mib(partBytes) + " + fetch "
-              + fetchSize + " rows) + " + mib(BASELINE_HEAP_BYTES) + " baseline = " + mib(needed)
+              + fetchSize + " + prefetch " + PREFETCH_ROWS + " rows) + " + mib(BASELINE_HEAP_BYTES) + " baseline = " + mib(needed)
               + ", but the heap is " + mib(maxHeapBytes)
               + "; lower worker.concurrency or the buffers, or give the JVM more memory");
     }
@@ -94,7 +96,8 @@ public record WorkerSettings(
 
   /** Heap needed at full concurrency: each running target buffers a row group, its parts and a fetch. */
   public static long memoryBudget(int concurrency, int fetchSize, long rowGroupBytes, long partBytes, int partsInFlight) {
-    long perTarget = rowGroupBytes + (partsInFlight + 1) * partBytes + fetchSize * ROW_BYTES_ESTIMATE;
+    long perTarget =
+        rowGroupBytes + (partsInFlight + 1) * partBytes + (fetchSize + PREFETCH_ROWS) * ROW_BYTES_ESTIMATE;
     return BASELINE_HEAP_BYTES + concurrency * perTarget;
   }
 

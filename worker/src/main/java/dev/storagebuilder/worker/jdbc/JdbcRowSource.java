@@ -97,7 +97,8 @@ public final class JdbcRowSource implements RowSource {
           connection.prepareStatement(TargetSql.selectAll(target), ResultSet.TYPE_FORWARD_ONLY, ResultSet.CONCUR_READ_ONLY);
       select.setFetchSize(fetchSize);
       select.setString(1, clientId);
-      ResultSet rows = select.executeQuery();
+      // Fetch and decode on a second thread while the caller encodes: the two overlap.
+      ResultSet rows = new PrefetchingResultSet(select.executeQuery(), target);
       return new JdbcSourceRead(connection, select, rows, watermark);
     } catch (SQLException | RuntimeException e) {
       closeQuietly(connection);
@@ -284,8 +285,8 @@ public final class JdbcRowSource implements RowSource {
     @Override
     public void close() throws SQLException {
       try (connection;
-          statement;
-          rows) {
+          statement) {
+        rows.close(); // first: its reader thread must be off the connection before the commit
         connection.commit();
       }
     }

@@ -1,0 +1,56 @@
+package dev.storagebuilder.bench;
+
+import dev.storagebuilder.local.fleet.FleetJars;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code ./sb bench [--quick] [--json FILE]}: prints every figure with its baseline and ratio. */
+@Command(
+    name = "bench",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Benchmarks against real PostgreSQL and the embedded AWS stack. Every figure is a ratio against a",
+      "baseline measured in the same run (the machine is shared and noisy). Never fails on timing."
+    })
+public final class BenchMain implements Callable<Integer> {
+  @Option(names = "--quick", description = "Smaller versions of every scenario, for development.")
+  boolean quick;
+
+  @Option(names = "--json", description = "Also write the figures as JSON to this file.")
+  Path json;
+
+  @Option(
+      names = "--jdbc-url",
+      defaultValue = "jdbc:postgresql://127.0.0.1:5432/test?user=postgres",
+      description = "PostgreSQL to benchmark against (a private schema is created and dropped). Default: ${DEFAULT-VALUE}")
+  String jdbcUrl;
+
+  @Option(
+      names = "--only",
+      split = ",",
+      description = "Run only these scenarios: export, update-all, enqueue (default: all).")
+  java.util.List<String> only;
+
+  public static void main(String[] args) {
+    System.exit(new CommandLine(new BenchMain()).execute(args));
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    BenchReport report = new BenchReport(Machine.current(), quick);
+    BenchRun run = new BenchRun(BenchSizes.of(quick), jdbcUrl, FleetJars.home(), report, System.out);
+    try {
+      run.runAll(only == null ? BenchRun.SCENARIOS : only);
+    } finally {
+      report.printTable(System.out);
+      if (json != null) {
+        report.writeJson(json);
+        System.out.println("figures written to " + json);
+      }
+    }
+    return 0;
+  }
+}

@@ -1,0 +1,555 @@
+package dev.storagebuilder.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.TextNode;
+import dev.storagebuilder.aws.config.AwsClients;
+import dev.storagebuilder.common.json.Json;
+import dev.storagebuilder.common.snapshot.SnapshotWriterOptions;
+import dev.storagebuilder.common.target.SourceConfigLoader;
+import dev.storagebuilder.common.target.TargetDeclaration;
+import dev.storagebuilder.common.target.TargetSql;
+import dev.storagebuilder.local.client.ProducerClient;
+import dev.storagebuilder.local.fleet.FleetJars;
+import dev.storagebuilder.local.fleet.FleetOptions;
+import dev.storagebuilder.local.fleet.FleetProcess;
+import dev.storagebuilder.local.fleet.LocalFleet;
+import dev.storagebuilder.local.source.ChangeBurst;
+import dev.storagebuilder.local.source.DemoDataGenerator;
+import dev.storagebuilder.local.source.GenerationReport;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
+import java.util.stream.Stream;
+import org.postgresql.ds.PGSimpleDataSource;
+import software.amazon.awssdk.services.sqs.SqsClient;
+import software.amazon.awssdk.services.sqs.model.SendMessageBatchRequestEntry;
+import software.amazon.awssdk.services.sqs.model.SendMessageBatchResponse;
+
+/** The scenarios, in an order where every baseline is measured before the figures that use it. */
+final class BenchRun {
+  static final List<String> SCENARIOS = List.of("enqueue", "export", "update-all");
+  /** The worker logs this once, at its first receive call (SqsMessageSource). */
+  static final String FIRST_RECEIVE_MARKER = "first receive call";
+
+  private static final String RAW_DATA = "raw_data";
+  private static final String CLIENT_EXPORT = "bench-export";
+  private static final String CLIENT_LARGE = "bench-large";
+  private static final String CLIENT_TINY = "bench-tiny";
+  private static final Duration RUN_TIMEOUT = Duration.ofMinutes(30);
+  /** The worker's receive wait (LoopSettings' default). */
+  private static final int LONG_POLL_SECONDS = 20;
+
+  private final BenchSizes sizes;
+  private final String jdbcUrl;
+  private final Path home;
+  private final BenchReport report;
+  private final PrintStream out;
+  private final Path scratch;
+  /** Rows/s of the limit pipeline; the update-all comparison needs it. */
+  private Double limitRowsPerSecond;
+  /** Whether this branch's worker does incremental syncs (learned from the single-target figure). */
+  private Boolean incrementalWorks;
+  private String incrementalReason = "the single-target incremental scenario did not run";
+
+  BenchRun(BenchSizes sizes, String jdbcUrl, Path home, BenchReport report, PrintStream out) throws IOException {
+    this.sizes = sizes;
+    this.jdbcUrl = jdbcUrl;
+    this.home = home;
+    this.report = report;
+    this.out = out;
+    this.scratch = Files.createTempDirectory("sb-bench-");
+  }
+
+  void runAll(List<String> scenarios) throws Exception {
+    try {
+      for (String scenario : SCENARIOS) {
+        if (!scenarios.contains(scenario)) {
+          continue;
+        }
+        long start = System.nanoTime();
+        out.printf("== %s%n", scenario);
+        try {
+          switch (scenario) {
+            case "enqueue" -> enqueue();
+            case "export" -> export();
+            case "update-all" -> updateAll();
+            default -> throw new IllegalArgumentException("unknown scenario " + scenario);
+          }
+        } catch (Exception e) {
+          out.printf("   %s failed: %s%n", scenario, e);
+          report.add(Figure.missing(scenario + "_failed", "", "", "scenario failed: " + e));
+        }
+        out.printf("   (%.1f s)%n", seconds(start));
+      }
+    } finally {
+      if (Boolean.getBoolean("bench.keepLogs")) {
+        out.println("logs kept under " + scratch);
+      } else {
+        deleteTree(scratch);
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- export: figures 1, 2, 3, 6
+
+  private void export() throws Exception {
+    BenchDatabase db = new BenchDatabase(jdbcUrl, "sb_bench_export");
+    try {
+      db.recreate();
+      db.createDemoTables();
+      for (String client : List.of(CLIENT_EXPORT, CLIENT_LARGE, CLIENT_TINY)) {
+        db.insertClient(client);
+      }
+      long load = System.nanoTime();
+      db.insertRawData(CLIENT_EXPORT, sizes.exportRows());
+      db.insertRawData(CLIENT_LARGE, sizes.largeRows());
+      db.insertRawData(CLIENT_TINY, 1);
+      out.printf("   loaded %,d + %,d rows in %.1f s%n", sizes.exportRows(), sizes.largeRows(), seconds(load));
+      TargetDeclaration rawData = SourceConfigLoader.demo(db.jdbcUrl(), null, null).target(RAW_DATA).orElseThrow();
+      String select = TargetSql.selectAll(rawData).replace("?", "'" + CLIENT_EXPORT + "'").replace(" FROM ", " FROM " + db.schema() + ".");
+      double jvmFloor = jvmStartSeconds();
+
+      limit(select);
+      SplitProbe.Split split = split(db, rawData);
+
+      try (LocalFleet fleet = startFleet(db, 0, scratch.resolve("export"))) {
+        ProducerClient producer = new ProducerClient(fleet.producerUrl(), null);
+        producerStart(fleet, producer, jvmFloor);
+        FleetProcess worker = startWorker(fleet, jvmFloor, true);
+        long idleRssKb = worker.peakRssKb();
+
+        TargetRun warm = runTarget(producer, CLIENT_EXPORT, "full");
+        TargetRun full = runTarget(producer, CLIENT_EXPORT, "full");
+        TargetRun best = warm.seconds() < full.seconds() ? warm : full;
+        out.printf("   worker full export: %.2f s and %.2f s for %,d rows%n", warm.seconds(), full.seconds(), best.rows());
+        double workerRate = best.rows() / best.seconds();
+        report.add(Figure.measured("full_export_rows_per_s", workerRate, "rows/s",
+                "limit pipeline rows/s (psql \\copy | zstd -1), same rows, same run", limitRowsPerSecond,
+                ">= 0.8x the limit")
+            .withNote(best.rows() + " rows, receive-to-commit (best of 2)"));
+        if (limitRowsPerSecond != null) {
+          report.add(Figure.measured("full_export_ratio", workerRate / limitRowsPerSecond, "x",
+              "1.0 = the limit pipeline", 1.0, ">= 0.8"));
+        }
+        TargetRun tiny = runTarget(producer, CLIENT_TINY, "full");
+        splitFigures(split, best, tiny);
+        report.add(Figure.measured("worker_peak_rss_mb_1m", worker.peakRssKb() / 1024.0, "MB",
+                "the same worker idle after startup", idleRssKb / 1024.0, "<= 256 MB")
+            .withNote(sizes.exportRows() + " rows, -Xmx" + FleetOptions.DEFAULT_WORKER_HEAP_MB + "m"));
+
+        incremental(db, producer, best);
+
+        // A fresh process, so its high-water mark is this target's alone.
+        double smallPeakMb = worker.peakRssKb() / 1024.0;
+        worker.kill();
+        // The killed worker's long poll stays open in the queue until its wait ends, and would be
+        // handed (and hide for the visibility timeout) the next message: let it expire first.
+        LockSupport.parkNanos(Duration.ofSeconds(LONG_POLL_SECONDS + 1).toNanos());
+        FleetProcess large = startWorker(fleet, jvmFloor, false);
+        TargetRun big = runTarget(producer, CLIENT_LARGE, "full");
+        report.add(Figure.measured("worker_peak_rss_mb_10m", large.peakRssKb() / 1024.0, "MB",
+                "peak RSS exporting " + sizes.exportRows() + " rows (flat = 1.0x)", smallPeakMb,
+                "<= 256 MB, flat in rows")
+            .withNote(big.rows() + " rows, -Xmx" + FleetOptions.DEFAULT_WORKER_HEAP_MB + "m"));
+        report.add(Figure.measured("large_export_rows_per_s", big.rows() / big.seconds(), "rows/s",
+            "limit pipeline rows/s", limitRowsPerSecond, "").withNote(big.rows() + " rows"));
+        stopWorkers(fleet);
+        out.printf("   %s stopping the fleet...%n", java.time.LocalTime.now().withNano(0));
+      }
+    } finally {
+      out.printf("   %s dropping the schema...%n", java.time.LocalTime.now().withNano(0));
+      db.drop();
+    }
+  }
+
+  private void limit(String select) throws Exception {
+    var missing = LimitPipeline.missingTool();
+    if (missing.isPresent()) {
+      report.add(Figure.missing("limit_rows_per_s", "rows/s", "", missing.get()));
+      return;
+    }
+    URI uri = URI.create(jdbcUrl.substring("jdbc:".length()));
+    String user = queryParameter(uri, "user", "postgres");
+    String database = uri.getPath().substring(1);
+    int port = uri.getPort() < 0 ? 5432 : uri.getPort();
+    double best = Double.MAX_VALUE;
+    for (int i = 0; i < 2; i++) { // the first run warms the cache
+      double s = LimitPipeline.run(uri.getHost(), port, user, database, select, scratch);
+      out.printf("   limit pipeline: %.2f s%n", s);
+      best = Math.min(best, s);
+    }
+    limitRowsPerSecond = sizes.exportRows() / best;
+    report.add(Figure.measured("limit_rows_per_s", limitRowsPerSecond, "rows/s", "", null, "")
+        .withNote("psql \\copy (select ...) to stdout | zstd -1 > file, " + sizes.exportRows() + " rows, best of 2"));
+  }
+
+  private SplitProbe.Split split(BenchDatabase db, TargetDeclaration rawData) throws Exception {
+    SnapshotWriterOptions options = SnapshotWriterOptions.defaults().withRowGroupBytes(16L << 20);
+    SplitProbe.measure(db.jdbcUrl(), rawData, CLIENT_EXPORT, options); // JIT warm-up
+    SplitProbe.Split split = SplitProbe.measure(db.jdbcUrl(), rawData, CLIENT_EXPORT, options);
+    out.printf("   in-process: database %.2f s, database+serialize+compress %.2f s%n", split.databaseSeconds(),
+        split.writeSeconds());
+    return split;
+  }
+
+  private void splitFigures(SplitProbe.Split split, TargetRun full, TargetRun tiny) {
+    double total = full.seconds();
+    double database = split.databaseSeconds();
+    double serialize = Math.max(0, split.writeSeconds() - split.databaseSeconds());
+    double commit = tiny.seconds();
+    double upload = Math.max(0, total - split.writeSeconds() - commit);
+    String how = "share of the worker's receive-to-commit " + String.format("%.2f s", total);
+    report.add(Figure.measured("split_database_s", database, "s", how, total, "")
+        .withNote("in-process JDBC read, every column decoded, worker settings"));
+    report.add(Figure.measured("split_serialize_compress_s", serialize, "s", how, total, "")
+        .withNote("in-process writer to a discarding output, minus the database read"));
+    report.add(Figure.measured("split_upload_s", upload, "s", how, total, "")
+        .withNote("the rest: worker time minus in-process write minus the commit"));
+    report.add(Figure.measured("split_commit_s", commit, "s", how, total, "")
+        .withNote("receive-to-commit of a 1-row target: manifest, version record, run progress"));
+  }
+
+  private void incremental(BenchDatabase db, ProducerClient producer, TargetRun full) throws Exception {
+    db.touchRawData(CLIENT_EXPORT, sizes.incrementalChanges(), sizes.exportRows() / sizes.incrementalChanges());
+    TargetRun run;
+    try {
+      run = runTarget(producer, CLIENT_EXPORT, "incremental");
+    } catch (RuntimeException e) {
+      incrementalWorks = false;
+      incrementalReason = "incremental run failed: " + e.getMessage();
+      report.add(Figure.missing("incremental_seconds", "s", "<= 0.25 s", incrementalReason));
+      report.add(Figure.missing("incremental_speedup", "x", ">= 20x", incrementalReason));
+      return;
+    }
+    if (run.rows() >= full.rows()) {
+      incrementalWorks = false;
+      incrementalReason = "mode=incremental wrote all " + run.rows() + " rows in " + String.format("%.2f s", run.seconds())
+          + ": this worker has no incremental sync yet (it lights up when the incremental branch is merged)";
+      report.add(Figure.missing("incremental_seconds", "s", "<= 0.25 s", incrementalReason));
+      report.add(Figure.missing("incremental_speedup", "x", ">= 20x", incrementalReason));
+      return;
+    }
+    incrementalWorks = true;
+    report.add(Figure.measured("incremental_seconds", run.seconds(), "s", "full export of the same target",
+            full.seconds(), "<= 0.25 s")
+        .withNote(sizes.incrementalChanges() + " changed rows of " + full.rows() + "; wrote " + run.rows()));
+    report.add(Figure.measured("incremental_speedup", full.seconds() / run.seconds(), "x", "1.0 = as slow as full",
+        1.0, ">= 20x"));
+  }
+
+  private void producerStart(LocalFleet fleet, ProducerClient producer, double jvmFloor) {
+    fleet.producer().stop(10);
+    long start = System.nanoTime();
+    try {
+      fleet.producer().start();
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+    while (!producer.healthy()) {
+      requireAlive(fleet.producer(), start);
+      LockSupport.parkNanos(Duration.ofMillis(10).toNanos());
+    }
+    report.add(Figure.measured("producer_start_seconds", seconds(start), "s",
+        "JVM start floor (java -version)", jvmFloor, "").withNote("process start to the first 200 on /health"));
+  }
+
+  private FleetProcess startWorker(LocalFleet fleet, double jvmFloor, boolean record) throws IOException {
+    if (record) {
+      primeSharedArchive(fleet);
+    }
+    out.printf("   %s starting a worker...%n", java.time.LocalTime.now().withNano(0));
+    long start = System.nanoTime();
+    FleetProcess worker = fleet.addWorker();
+    awaitFirstReceive(worker, start);
+    if (record) {
+      report.add(Figure.measured("worker_start_seconds", seconds(start), "s", "JVM start floor (java -version)",
+          jvmFloor, "<= 2 s").withNote("process start to its first SQS receive call"));
+    }
+    return worker;
+  }
+
+  /**
+   * A worker writes its class-data archive at its first clean exit; a deployed image bakes one in.
+   * Measure start-up as it is from then on: once per build, start and stop a worker to write it.
+   */
+  private void primeSharedArchive(LocalFleet fleet) throws IOException {
+    Path jar = FleetJars.worker(home);
+    Path archive = FleetProcess.sharedArchive(jar);
+    if (Files.exists(archive)
+        && Files.getLastModifiedTime(archive).compareTo(Files.getLastModifiedTime(jar)) > 0) {
+      return;
+    }
+    Files.deleteIfExists(archive); // the JVM rejects an archive of an older jar
+    FleetProcess probe = fleet.addWorker();
+    out.printf("   %s writing the worker's class-data archive (once per build)...%n", java.time.LocalTime.now().withNano(0));
+    awaitFirstReceive(probe, System.nanoTime());
+    probe.stop(60);
+    LockSupport.parkNanos(Duration.ofSeconds(LONG_POLL_SECONDS + 1).toNanos()); // its long poll expires
+  }
+
+  private static void awaitFirstReceive(FleetProcess worker, long start) throws IOException {
+    while (true) {
+      if (Files.exists(worker.log()) && Files.readString(worker.log()).contains(FIRST_RECEIVE_MARKER)) {
+        return;
+      }
+      requireAlive(worker, start);
+      LockSupport.parkNanos(Duration.ofMillis(10).toNanos());
+    }
+  }
+
+  private static void requireAlive(FleetProcess process, long start) {
+    if (!process.isAlive()) {
+      throw new IllegalStateException(process.name() + " exited during startup; see " + process.log());
+    }
+    if (seconds(start) > 120) {
+      throw new IllegalStateException(process.name() + " did not start in 120 s; see " + process.log());
+    }
+  }
+
+  // ---------------------------------------------------------------- update-all: figure 4
+
+  private void updateAll() throws Exception {
+    BenchDatabase db = new BenchDatabase(jdbcUrl, "sb_bench_demo");
+    try {
+      db.recreate();
+      DemoDataGenerator generator = new DemoDataGenerator(DemoDataGenerator.DEFAULT_SEED, sizes.demoScale());
+      long load = System.nanoTime();
+      GenerationReport generated;
+      try (Connection c = db.connect()) {
+        generated = generator.load(c);
+      }
+      try (Connection c = db.connect(); var s = c.createStatement()) {
+        s.execute("ANALYZE");
+      }
+      out.printf("   demo source at scale %s: %,d rows in %.1f s%n", sizes.demoScale(), generated.totalRows(), seconds(load));
+      LocalFleet fleet = startFleet(db, 2, scratch.resolve("update-all"));
+      try (fleet) {
+        long start = System.nanoTime();
+        for (FleetProcess worker : fleet.workers()) {
+          awaitFirstReceive(worker, start);
+        }
+        ProducerClient producer = new ProducerClient(fleet.producerUrl(), null);
+        RunResult full = runAll(producer, "full");
+        String scaleNote = "scale " + sizes.demoScale() + ": " + full.targets() + " targets, " + full.rows() + " rows, 2 workers";
+        Double limitSeconds = limitRowsPerSecond == null ? null : full.rows() / limitRowsPerSecond;
+        report.add(Figure.measured("update_all_full_seconds", full.seconds(), "s",
+            "all rows / the limit pipeline's rows/s", limitSeconds, "<= 120 s and <= 2x the baseline").withNote(scaleNote));
+        report.add(Figure.measured("update_all_full_targets_per_s", full.targets() / full.seconds(), "targets/s",
+            "", null, ""));
+        report.add(Figure.measured("update_all_full_rows_per_s", full.rows() / full.seconds(), "rows/s",
+            "limit pipeline rows/s", limitRowsPerSecond, ""));
+        long peak = fleet.workers().stream().mapToLong(FleetProcess::peakRssKb).max().orElse(0);
+        report.add(Figure.measured("update_all_worker_peak_rss_mb", peak / 1024.0, "MB", "", null, "<= 256 MB"));
+
+        if (Boolean.FALSE.equals(incrementalWorks)) {
+          report.add(Figure.missing("update_all_incremental_seconds", "s", "<= 5 s", incrementalReason));
+          return;
+        }
+        PGSimpleDataSource dataSource = new PGSimpleDataSource();
+        dataSource.setURL(db.jdbcUrl());
+        ChangeBurst.Result burst = new ChangeBurst(generator, 7L).apply(dataSource, 100, false);
+        RunResult incremental = runAll(producer, "incremental");
+        if (incremental.rows() >= full.rows()) {
+          report.add(Figure.missing("update_all_incremental_seconds", "s", "<= 5 s",
+              "mode=incremental rewrote every row: no incremental sync on this branch"));
+          return;
+        }
+        report.add(Figure.measured("update_all_incremental_seconds", incremental.seconds(), "s",
+            "the full update-all", full.seconds(), "<= 5 s").withNote(burst.total() + " changes; " + scaleNote));
+      } finally {
+        stopWorkers(fleet);
+      }
+    } finally {
+      db.drop();
+    }
+  }
+
+  // ---------------------------------------------------------------- enqueue: figure 5
+
+  private void enqueue() throws Exception {
+    BenchDatabase db = new BenchDatabase(jdbcUrl, "sb_bench_enqueue");
+    try {
+      db.recreate();
+      db.createDemoTables();
+      int kinds = SourceConfigLoader.demo(db.jdbcUrl(), null, null).targets().size();
+      int clients = (sizes.enqueueTargets() + kinds - 1) / kinds;
+      db.insertClients("c", clients);
+      try (LocalFleet fleet = startFleet(db, 0, scratch.resolve("enqueue"));
+          AwsClients aws = new AwsClients(fleet.aws())) {
+        ProducerClient producer = new ProducerClient(fleet.producerUrl(), null);
+        String queueUrl = fleet.queues().queueUrl();
+        producer.startRun(TextNode.valueOf("all"), "full"); // warms the producer's JIT and connections
+        double sdk = Double.MAX_VALUE;
+        double ours = Double.MAX_VALUE;
+        int enqueued = 0;
+        for (int i = 0; i < 2; i++) {
+          long start = System.nanoTime();
+          JsonNode answer = producer.startRun(TextNode.valueOf("all"), "full");
+          ours = Math.min(ours, seconds(start));
+          enqueued = answer.path("enqueued").asInt();
+          sdk = Math.min(sdk, plainSdkLoop(aws.sqs(), queueUrl, enqueued));
+        }
+        out.printf("   producer %.2f s, plain SDK loop %.2f s for %,d messages%n", ours, sdk, enqueued);
+        report.add(Figure.measured("enqueue_10k_seconds", ours, "s",
+                "plain SDK SendMessageBatch loop, 8 threads, same queue", sdk, "<= 2 s")
+            .withNote(enqueued + " targets; request to the 202 after the last message was accepted"));
+      }
+    } finally {
+      db.drop();
+    }
+  }
+
+  /** The queue's own ceiling: batches of 10 from 8 threads, nothing else. */
+  private static double plainSdkLoop(SqsClient sqs, String queueUrl, int messages) throws Exception {
+    String body = Json.mapper().writeValueAsString(Map.of(
+        "schemaVersion", 1, "runId", "bench-baseline", "clientId", "c000001", "target", RAW_DATA, "mode", "full",
+        "requestedAt", "2026-01-01T00:00:00Z"));
+    AtomicInteger next = new AtomicInteger();
+    int batches = (messages + 9) / 10;
+    ExecutorService pool = Executors.newFixedThreadPool(8);
+    long start = System.nanoTime();
+    try {
+      List<Future<?>> futures = new ArrayList<>();
+      for (int t = 0; t < 8; t++) {
+        futures.add(pool.submit(() -> {
+          int batch;
+          while ((batch = next.getAndIncrement()) < batches) {
+            List<SendMessageBatchRequestEntry> entries = new ArrayList<>();
+            for (int i = 0; i < 10 && batch * 10 + i < messages; i++) {
+              entries.add(SendMessageBatchRequestEntry.builder().id("m" + i).messageBody(body).build());
+            }
+            SendMessageBatchResponse response = sqs.sendMessageBatch(b -> b.queueUrl(queueUrl).entries(entries));
+            if (!response.failed().isEmpty()) {
+              throw new IllegalStateException("baseline batch failed: " + response.failed());
+            }
+          }
+          return null;
+        }));
+      }
+      for (Future<?> f : futures) {
+        f.get();
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    return seconds(start);
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  /**
+   * SIGKILL: idle workers in a 20 s long poll would take that long to drain, and nothing is in
+   * flight when a scenario ends.
+   */
+  private static void stopWorkers(LocalFleet fleet) {
+    fleet.workers().forEach(FleetProcess::kill);
+  }
+
+  private LocalFleet startFleet(BenchDatabase db, int workers, Path stateDir) throws IOException {
+    out.printf("   %s starting the fleet...%n", java.time.LocalTime.now().withNano(0));
+    FleetOptions options =
+        new FleetOptions(stateDir, workers, FleetOptions.DEFAULT_WORKER_CONCURRENCY, FleetOptions.DEFAULT_WORKER_HEAP_MB,
+            Map.of("storage-builder.source.jdbc-url", db.jdbcUrl()), Map.of());
+    return LocalFleet.start(options, home);
+  }
+
+  record TargetRun(double seconds, long rows, double wallSeconds) {}
+
+  record RunResult(double seconds, int targets, long rows) {}
+
+  /** One target through the whole fleet; seconds are the worker's receive-to-commit. */
+  private TargetRun runTarget(ProducerClient producer, String clientId, String mode) {
+    out.printf("   %s %s of %s...%n", java.time.LocalTime.now().withNano(0), mode, clientId);
+    ObjectNode scope = Json.mapper().createObjectNode();
+    ArrayNode targets = scope.putArray("targets");
+    targets.addObject().put("clientId", clientId).put("target", RAW_DATA);
+    long start = System.nanoTime();
+    String runId = producer.startRun(scope, mode).path("runId").asText();
+    JsonNode run = awaitRun(producer, runId, Duration.ofMillis(20));
+    double wall = seconds(start);
+    JsonNode target = producer.get("/api/runs/" + runId + "/targets").path("targets").path(0);
+    return new TargetRun(target.path("durationMillis").asLong() / 1000.0, target.path("rows").asLong(), wall);
+  }
+
+  private RunResult runAll(ProducerClient producer, String mode) {
+    long start = System.nanoTime();
+    String runId = producer.startRun(TextNode.valueOf("all"), mode).path("runId").asText();
+    JsonNode run = awaitRun(producer, runId, Duration.ofMillis(100));
+    double seconds = seconds(start);
+    out.printf("   update-all %s: %d targets, %,d rows in %.1f s%n", mode, run.path("total").asInt(),
+        run.path("rows").asLong(), seconds);
+    return new RunResult(seconds, run.path("total").asInt(), run.path("rows").asLong());
+  }
+
+  private static JsonNode awaitRun(ProducerClient producer, String runId, Duration poll) {
+    long deadline = System.nanoTime() + RUN_TIMEOUT.toNanos();
+    while (true) {
+      JsonNode run = producer.run(runId);
+      String state = run.path("state").asText();
+      if (state.equals("succeeded")) {
+        return run;
+      }
+      if (state.equals("failed")) {
+        throw new IllegalStateException("run " + runId + " failed: " + run);
+      }
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException("run " + runId + " did not finish in " + RUN_TIMEOUT);
+      }
+      LockSupport.parkNanos(poll.toNanos());
+    }
+  }
+
+  /** Wall time of {@code java -version} with the fleet's flags: what any JVM process costs to start. */
+  private static double jvmStartSeconds() throws IOException, InterruptedException {
+    String java = ProcessHandle.current().info().command().orElse("java");
+    double best = Double.MAX_VALUE;
+    for (int i = 0; i < 3; i++) {
+      long start = System.nanoTime();
+      Process p = new ProcessBuilder(java, "-Xmx128m", "-XX:+UseSerialGC", "-version")
+          .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+      p.waitFor();
+      best = Math.min(best, seconds(start));
+    }
+    return best;
+  }
+
+  private static String queryParameter(URI uri, String name, String fallback) {
+    if (uri.getQuery() == null) {
+      return fallback;
+    }
+    for (String pair : uri.getQuery().split("&")) {
+      String[] kv = pair.split("=", 2);
+      if (kv[0].equals(name) && kv.length == 2) {
+        return kv[1];
+      }
+    }
+    return fallback;
+  }
+
+  static double seconds(long startNanos) {
+    return (System.nanoTime() - startNanos) / 1e9;
+  }
+
+  private static void deleteTree(Path dir) {
+    try (Stream<Path> paths = Files.walk(dir)) {
+      paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (IOException e) {
+      // a temp directory; the OS cleans it eventually
+    }
+  }
+}

@@ -1,0 +1,223 @@
+package dev.storagebuilder.worker.jdbc;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.storagebuilder.common.snapshot.JdbcValues;
+import dev.storagebuilder.common.target.ColumnDeclaration;
+import dev.storagebuilder.common.target.SourceConfigLoader;
+import dev.storagebuilder.common.target.TargetDeclaration;
+import dev.storagebuilder.common.target.TargetSql;
+import dev.storagebuilder.worker.config.WorkerSettings;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+
+class PrefetchingResultSetTest {
+  /** Crosses several batch boundaries and ends mid-batch. */
+  private static final int ROWS = 2 * PrefetchingResultSet.BATCH_ROWS * PrefetchingResultSet.BATCHES + 17;
+
+  @Test
+  void yieldsExactlyTheRowsAndNullsOfTheSourceForEveryColumnType() throws Exception {
+    for (String name : List.of("raw_data", "entities", "dimensions", "data_items")) {
+      TargetDeclaration target = SourceConfigLoader.demo("jdbc:h2:mem:x", null, null).target(name).orElseThrow();
+      try (Connection c = DriverManager.getConnection("jdbc:h2:mem:prefetch-" + name)) {
+        load(c, target);
+        List<Object[]> direct = read(c, target, false);
+        List<Object[]> prefetched = read(c, target, true);
+        assertThat(prefetched).hasSize(ROWS);
+        for (int i = 0; i < ROWS; i++) {
+          assertThat(Arrays.deepEquals(prefetched.get(i), direct.get(i)))
+              .as("%s row %d: %s vs %s", name, i, Arrays.deepToString(prefetched.get(i)), Arrays.deepToString(direct.get(i)))
+              .isTrue();
+        }
+      }
+    }
+  }
+
+  @Test
+  void anEmptyResultEndsAtOnce() throws Exception {
+    TargetDeclaration target = SourceConfigLoader.demo("jdbc:h2:mem:x", null, null).target("raw_data").orElseThrow();
+    try (Connection c = DriverManager.getConnection("jdbc:h2:mem:prefetch-empty")) {
+      create(c, target);
+      try (PreparedStatement s = c.prepareStatement(TargetSql.selectAll(target))) {
+        s.setString(1, "nobody");
+        try (ResultSet rows = new PrefetchingResultSet(s.executeQuery(), target)) {
+          assertThat(rows.next()).isFalse();
+          assertThat(rows.next()).isFalse();
+        }
+      }
+    }
+  }
+
+  @Test
+  void aFailingSourceFailsTheConsumerWithTheSourceErrorAfterTheRowsBeforeIt() throws Exception {
+    TargetDeclaration target = SourceConfigLoader.demo("jdbc:h2:mem:x", null, null).target("raw_data").orElseThrow();
+    try (Connection c = DriverManager.getConnection("jdbc:h2:mem:prefetch-fail")) {
+      load(c, target);
+      try (PreparedStatement s = c.prepareStatement(TargetSql.selectAll(target))) {
+        s.setString(1, "client");
+        int failAt = PrefetchingResultSet.BATCH_ROWS + 5;
+        try (ResultSet rows = new PrefetchingResultSet(new FailingAfter(s.executeQuery(), failAt), target)) {
+          int seen = 0;
+          SQLException error = null;
+          try {
+            while (rows.next()) {
+              seen++;
+            }
+          } catch (SQLException e) {
+            error = e;
+          }
+          assertThat((Throwable) error).hasMessage("source broke");
+          assertThat(seen).isEqualTo(PrefetchingResultSet.BATCH_ROWS);
+        }
+      }
+    }
+  }
+
+  /** Delegates the getters the reader uses, and fails {@code next()} at a given row. */
+  private static final class FailingAfter extends UnsupportedResultSet {
+    private final ResultSet delegate;
+    private final int failAt;
+    private int row;
+
+    FailingAfter(ResultSet delegate, int failAt) {
+      this.delegate = delegate;
+      this.failAt = failAt;
+    }
+
+    @Override
+    public boolean next() throws SQLException {
+      if (++row == failAt) {
+        throw new SQLException("source broke");
+      }
+      return delegate.next();
+    }
+
+    @Override
+    public java.sql.ResultSetMetaData getMetaData() throws SQLException {
+      return delegate.getMetaData();
+    }
+
+    @Override
+    public long getLong(int i) throws SQLException {
+      return delegate.getLong(i);
+    }
+
+    @Override
+    public double getDouble(int i) throws SQLException {
+      return delegate.getDouble(i);
+    }
+
+    @Override
+    public String getString(int i) throws SQLException {
+      return delegate.getString(i);
+    }
+
+    @Override
+    public java.math.BigDecimal getBigDecimal(int i) throws SQLException {
+      return delegate.getBigDecimal(i);
+    }
+
+    @Override
+    public <T> T getObject(int i, Class<T> type) throws SQLException {
+      return delegate.getObject(i, type);
+    }
+
+    @Override
+    public boolean wasNull() throws SQLException {
+      return delegate.wasNull();
+    }
+
+    @Override
+    public void close() throws SQLException {
+      delegate.close();
+    }
+  }
+
+  @Test
+  void theMemoryBudgetCountsTheHandOff() {
+    assertThat(PrefetchingResultSet.bufferedRows()).isEqualTo(WorkerSettings.PREFETCH_ROWS);
+  }
+
+  private static List<Object[]> read(Connection c, TargetDeclaration target, boolean prefetch) throws SQLException {
+    List<Object[]> rows = new ArrayList<>();
+    try (PreparedStatement s = c.prepareStatement(TargetSql.selectAll(target) + " ORDER BY id")) {
+      s.setString(1, "client");
+      ResultSet source = s.executeQuery();
+      try (ResultSet rs = prefetch ? new PrefetchingResultSet(source, target) : source) {
+        JdbcValues values = JdbcValues.of(target);
+        while (rs.next()) {
+          rows.add(values.read(rs));
+        }
+      }
+    }
+    return rows;
+  }
+
+  private static void create(Connection c, TargetDeclaration target) throws SQLException {
+    String columns =
+        target.columns().stream()
+            .map(col -> col.name() + " " + sqlType(col) + (col.nullable() ? "" : " NOT NULL"))
+            .collect(Collectors.joining(", "));
+    try (Statement s = c.createStatement()) {
+      s.execute("CREATE TABLE " + target.table() + " (" + target.clientColumn() + " VARCHAR(64) NOT NULL, " + columns + ")");
+    }
+  }
+
+  private static void load(Connection c, TargetDeclaration target) throws SQLException {
+    create(c, target);
+    String marks = target.columns().stream().map(col -> "?").collect(Collectors.joining(", "));
+    try (PreparedStatement insert = c.prepareStatement("INSERT INTO " + target.table() + " (" + target.clientColumn()
+        + ", " + TargetSql.columnList(target) + ") VALUES (?, " + marks + ")")) {
+      for (int r = 0; r < ROWS; r++) {
+        insert.setString(1, "client");
+        for (int i = 0; i < target.columns().size(); i++) {
+          ColumnDeclaration col = target.columns().get(i);
+          boolean isNull = col.nullable() && (r + i) % 7 == 0;
+          insert.setObject(i + 2, isNull ? null : value(col, r));
+        }
+        insert.addBatch();
+      }
+      insert.executeBatch();
+    }
+  }
+
+  private static Object value(ColumnDeclaration col, int r) {
+    if (col.name().equals("id")) {
+      return (long) r;
+    }
+    return switch (col.type()) {
+      case BOOLEAN -> r % 2 == 0;
+      case INT32 -> r * 3;
+      case INT64 -> r * 1_000_003L;
+      case DOUBLE -> r / 7.0;
+      case DECIMAL -> java.math.BigDecimal.valueOf(r * 101L, col.scale() == null ? 0 : col.scale());
+      case STRING -> "v" + r + (r % 11 == 0 ? " ünïcödé ✓" : "");
+      case DATE -> java.time.LocalDate.of(2024, 1, 1).plusDays(r);
+      case TIMESTAMP -> java.time.LocalDateTime.of(2024, 1, 1, 0, 0).plusSeconds(r * 61L).plusNanos(r * 1000L);
+      case BYTES -> new byte[] {(byte) r, (byte) (r >> 8), 7};
+    };
+  }
+
+  private static String sqlType(ColumnDeclaration col) {
+    return switch (col.type()) {
+      case BOOLEAN -> "BOOLEAN";
+      case INT32 -> "INTEGER";
+      case INT64 -> "BIGINT";
+      case DOUBLE -> "DOUBLE PRECISION";
+      case DECIMAL -> "DECIMAL(" + col.precision() + "," + col.scale() + ")";
+      case STRING -> "VARCHAR";
+      case DATE -> "DATE";
+      case TIMESTAMP -> "TIMESTAMP(6)";
+      case BYTES -> "VARBINARY";
+    };
+  }
+}
