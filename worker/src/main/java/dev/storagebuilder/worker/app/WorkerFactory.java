@@ -14,7 +14,9 @@ import dev.storagebuilder.worker.config.WorkerSettings;
 import dev.storagebuilder.worker.config.WorkerSettingsProperties;
 import dev.storagebuilder.worker.jdbc.JdbcRowSource;
 import dev.storagebuilder.worker.jdbc.SourceDialect;
+import dev.storagebuilder.worker.pipeline.LeaseKeeper;
 import dev.storagebuilder.worker.pipeline.MessageLoop;
+import dev.storagebuilder.worker.pipeline.Scheduler;
 import dev.storagebuilder.worker.pipeline.SnapshotBuilder;
 import dev.storagebuilder.worker.pipeline.TargetProcessor;
 import dev.storagebuilder.worker.resilience.DefaultFailureClassifier;
@@ -27,6 +29,8 @@ import jakarta.inject.Singleton;
 import java.lang.management.ManagementFactory;
 import java.time.Clock;
 import java.util.UUID;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 
 /** Wires the plain-Java pipeline to its adapters. The only class that knows every concrete type. */
 @Factory
@@ -96,10 +100,14 @@ final class WorkerFactory {
         new TargetProcessor(
             settings.source(), builder, versions, runs, new DefaultFailureClassifier(), settings.processing(), clock,
             settings.workerId());
+    SqsAcknowledger acknowledger = new SqsAcknowledger(aws.sqs(), queueUrl, dlqUrl);
+    ScheduledExecutorService heartbeat =
+        Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("lease-heartbeat").daemon(true).factory());
     return new MessageLoop(
         new SqsMessageSource(aws.sqs(), queueUrl, settings.visibilityTimeout()),
-        new SqsAcknowledger(aws.sqs(), queueUrl, dlqUrl),
+        acknowledger,
         processor,
+        new LeaseKeeper(acknowledger, Scheduler.of(heartbeat), settings.visibilityTimeout()),
         settings.loop(),
         settings.processing(),
         new MessageLoop.LoopListener() {});

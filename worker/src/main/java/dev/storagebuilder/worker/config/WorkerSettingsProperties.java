@@ -22,11 +22,13 @@ public final class WorkerSettingsProperties {
       Function<String, Optional<String>> properties, Map<String, String> environment, long maxHeapBytes, String defaultWorkerId) {
     Function<String, Optional<String>> worker = name -> properties.apply(PREFIX + name).filter(v -> !v.isBlank());
     int concurrency = integer(worker, "concurrency", LoopSettings.DEFAULT_CONCURRENCY);
+    Duration grace = duration(worker, "shutdown-grace", LoopSettings.DEFAULT_SHUTDOWN_GRACE);
     LoopSettings loop =
         new LoopSettings(
             concurrency,
             duration(worker, "receive-wait", LoopSettings.DEFAULT_RECEIVE_WAIT),
-            duration(worker, "shutdown-grace", LoopSettings.DEFAULT_SHUTDOWN_GRACE));
+            grace,
+            duration(worker, "shutdown-release-margin", LoopSettings.defaultReleaseMargin(grace)));
     ProcessingSettings processing =
         new ProcessingSettings(
             integer(worker, "max-receive-count", ProcessingSettings.DEFAULT_MAX_RECEIVE_COUNT),

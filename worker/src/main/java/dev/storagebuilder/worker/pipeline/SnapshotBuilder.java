@@ -17,6 +17,7 @@ import dev.storagebuilder.common.target.TargetDeclaration;
 import dev.storagebuilder.worker.port.RowSource;
 import dev.storagebuilder.worker.port.SourceRead;
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Clock;
@@ -29,6 +30,7 @@ import java.util.Optional;
  * writes is visible to readers until the caller commits the returned version.
  */
 public final class SnapshotBuilder {
+  private static final int CANCEL_CHECK_MASK = 1023;
   private final RowSource source;
   private final ObjectStore store;
   private final StorageLayout layout;
@@ -60,8 +62,13 @@ public final class SnapshotBuilder {
       SnapshotWriter writer = SnapshotWriter.open(declaration, SnapshotKind.BASE, out, writerOptions);
       try {
         ResultSet rows = read.rows();
+        long count = 0;
         while (rows.next()) {
           writer.writeRow(rows);
+          // An abandoned target (lease lost, shutdown release) is interrupted; stop reading soon.
+          if ((++count & CANCEL_CHECK_MASK) == 0 && Thread.currentThread().isInterrupted()) {
+            throw new InterruptedIOException("target abandoned after " + count + " rows");
+          }
         }
         stats = writer.finish();
       } catch (SQLException | IOException | RuntimeException e) {

@@ -58,6 +58,11 @@ public final class TargetProcessor {
   }
 
   public Outcome process(ReceivedMessage received) {
+    return process(received, Lease.unbounded(received));
+  }
+
+  /** Runs the message's target while {@code lease} holds; never commits once the lease is lost. */
+  public Outcome process(ReceivedMessage received, Lease lease) {
     TargetMessage message;
     try {
       message = TargetMessageCodec.decode(received.body());
@@ -70,11 +75,11 @@ public final class TargetProcessor {
         MDC.MDCCloseable client = MDC.putCloseable("client", ref.clientId());
         MDC.MDCCloseable target = MDC.putCloseable("target", ref.target());
         MDC.MDCCloseable attempt = MDC.putCloseable("attempt", String.valueOf(received.receiveCount()))) {
-      return processTarget(received, message, ref);
+      return processTarget(received, lease, message, ref);
     }
   }
 
-  private Outcome processTarget(ReceivedMessage received, TargetMessage message, TargetRef ref) {
+  private Outcome processTarget(ReceivedMessage received, Lease lease, TargetMessage message, TargetRef ref) {
     Instant started = clock.instant();
     Optional<TargetDeclaration> declaration = catalog.target(ref.target());
     if (declaration.isEmpty()) {
@@ -94,6 +99,9 @@ public final class TargetProcessor {
       Optional<TargetVersion> current = versions.current(ref);
       BuiltSnapshot built = builder.build(declaration.get(), message, current);
       long expected = current.map(TargetVersion::sequence).orElse(0L);
+      if (lease.isLost()) {
+        return abandoned(lease);
+      }
       boolean committed = versions.commit(built.version(), expected);
       long sequence = built.version().sequence();
       if (!committed) {
@@ -112,8 +120,17 @@ public final class TargetProcessor {
           built.rowsWritten(), built.bytesWritten(), took.toMillis() / 1000.0, sequence, committed);
       return new Outcome.Done(committed ? "committed sequence " + sequence : "superseded");
     } catch (Exception | LinkageError e) {
+      if (lease.isLost()) {
+        return abandoned(lease);
+      }
       return failed(received, message, ref, e, started);
     }
+  }
+
+  private static Outcome abandoned(Lease lease) {
+    String reason = lease.lostReason().orElse("lease lost");
+    log.warn("target abandoned without commit: {}", reason);
+    return new Outcome.Abandoned(reason);
   }
 
   private Outcome failed(

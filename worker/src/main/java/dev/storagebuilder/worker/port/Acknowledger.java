@@ -10,6 +10,12 @@ public interface Acknowledger {
   /** Deliver again after {@code delay} (0 releases it at once). */
   void retryAfter(ReceivedMessage message, Duration delay);
 
+  /**
+   * Keeps the message invisible for {@code visibility} more from now (the lease heartbeat). Throws
+   * when the message is no longer ours (deleted, or its receipt handle expired and it was redelivered).
+   */
+  void extend(ReceivedMessage message, Duration visibility);
+
   /** The message can never succeed: move it to the dead-letter queue with its reason, then delete it. */
   void deadLetter(ReceivedMessage message, String reasonCode, String detail);
 }

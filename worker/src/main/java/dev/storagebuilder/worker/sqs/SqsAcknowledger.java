@@ -44,6 +44,12 @@ public final class SqsAcknowledger implements Acknowledger {
   }
 
   @Override
+  public void extend(ReceivedMessage message, Duration visibility) {
+    int seconds = (int) Math.min(Math.max(visibility.toSeconds(), 1), 43_200);
+    sqs.changeMessageVisibility(b -> b.queueUrl(queueUrl).receiptHandle(message.handle()).visibilityTimeout(seconds));
+  }
+
+  @Override
   public void deadLetter(ReceivedMessage message, String reasonCode, String detail) {
     Map<String, MessageAttributeValue> attributes = new HashMap<>();
     message.attributes().forEach((name, value) -> attributes.put(name, text(value)));
