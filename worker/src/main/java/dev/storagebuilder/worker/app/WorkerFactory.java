@@ -20,6 +20,11 @@ import dev.storagebuilder.worker.pipeline.Scheduler;
 import dev.storagebuilder.worker.pipeline.SnapshotBuilder;
 import dev.storagebuilder.worker.pipeline.TargetProcessor;
 import dev.storagebuilder.worker.resilience.DefaultFailureClassifier;
+import dev.storagebuilder.worker.resilience.ResilientRowSource;
+import dev.storagebuilder.worker.resilience.SourceResilienceSettings;
+import io.github.resilience4j.micrometer.tagged.TaggedCircuitBreakerMetrics;
+import io.github.resilience4j.micrometer.tagged.TaggedRetryMetrics;
+import io.micrometer.core.instrument.MeterRegistry;
 import dev.storagebuilder.worker.sqs.SqsAcknowledger;
 import dev.storagebuilder.worker.sqs.SqsMessageSource;
 import io.micronaut.context.annotation.Bean;
@@ -28,6 +33,7 @@ import io.micronaut.context.env.Environment;
 import jakarta.inject.Singleton;
 import java.lang.management.ManagementFactory;
 import java.time.Clock;
+import java.util.SplittableRandom;
 import java.util.UUID;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -53,8 +59,28 @@ final class WorkerFactory {
   }
 
   @Singleton
+  SourceResilienceSettings sourceResilienceSettings(Environment environment) {
+    return WorkerSettingsProperties.sourceResilience(name -> environment.getProperty(name, String.class));
+  }
+
+  @Singleton
+  ResilientRowSource rowSource(
+      WorkerSettings settings, SourceResilienceSettings resilience, HikariDataSource dataSource,
+      MeterRegistry meters) {
+    ResilientRowSource source =
+        new ResilientRowSource(
+            new JdbcRowSource(dataSource, settings.source().clientsQuery(), settings.fetchSize(), Clock.systemUTC()),
+            resilience, new DefaultFailureClassifier(), new SplittableRandom());
+    // resilience4j_circuitbreaker_state{name="source",state=...} and retry counts on /prometheus
+    TaggedCircuitBreakerMetrics.ofCircuitBreakerRegistry(source.circuitBreakers())
+        .bindTo(meters);
+    TaggedRetryMetrics.ofRetryRegistry(source.retries()).bindTo(meters);
+    return source;
+  }
+
+  @Singleton
   @Bean(preDestroy = "close")
-  HikariDataSource sourceDataSource(WorkerSettings settings) {
+  HikariDataSource sourceDataSource(WorkerSettings settings, SourceResilienceSettings resilience) {
     HikariConfig config = new HikariConfig();
     config.setPoolName("source");
     config.setJdbcUrl(settings.source().jdbcUrl());
@@ -62,7 +88,7 @@ final class WorkerFactory {
     config.setPassword(settings.source().password());
     config.setMaximumPoolSize(settings.poolSize());
     config.setMinimumIdle(1);
-    config.setConnectionTimeout(10_000);
+    config.setConnectionTimeout(resilience.connectionTimeout().toMillis());
     config.setInitializationFailTimeout(-1);
     if (SourceDialect.fromJdbcUrl(settings.source().jdbcUrl()) == SourceDialect.POSTGRESQL) {
       // A statement run once per target would otherwise stay on the text protocol (slower decode).
@@ -83,7 +109,7 @@ final class WorkerFactory {
 
   @Singleton
   MessageLoop messageLoop(
-      WorkerSettings settings, AwsClients aws, HikariDataSource dataSource, VersionLedger versions, RunLedger runs) {
+      WorkerSettings settings, AwsClients aws, ResilientRowSource source, VersionLedger versions, RunLedger runs) {
     Clock clock = Clock.systemUTC();
     String queueUrl = aws.sqs().getQueueUrl(b -> b.queueName(settings.aws().queueName())).queueUrl();
     String dlqUrl = aws.sqs().getQueueUrl(b -> b.queueName(settings.aws().dlqName())).queueUrl();
@@ -91,7 +117,7 @@ final class WorkerFactory {
         new S3ObjectStore(aws.s3(), settings.aws().bucket(), Math.toIntExact(settings.partBytes()), settings.partsInFlight());
     SnapshotBuilder builder =
         new SnapshotBuilder(
-            new JdbcRowSource(dataSource, settings.source().clientsQuery(), settings.fetchSize(), clock),
+            source,
             store,
             new StorageLayout(settings.aws().snapshotPrefix(), UUID::randomUUID),
             SnapshotWriterOptions.defaults().withRowGroupBytes(settings.rowGroupBytes()),
@@ -99,7 +125,7 @@ final class WorkerFactory {
     TargetProcessor processor =
         new TargetProcessor(
             settings.source(), builder, versions, runs, new DefaultFailureClassifier(), settings.processing(), clock,
-            settings.workerId());
+            settings.workerId(), source);
     SqsAcknowledger acknowledger = new SqsAcknowledger(aws.sqs(), queueUrl, dlqUrl);
     ScheduledExecutorService heartbeat =
         Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("lease-heartbeat").daemon(true).factory());
@@ -110,6 +136,7 @@ final class WorkerFactory {
         new LeaseKeeper(acknowledger, Scheduler.of(heartbeat), settings.visibilityTimeout()),
         settings.loop(),
         settings.processing(),
-        new MessageLoop.LoopListener() {});
+        new MessageLoop.LoopListener() {},
+        source);
   }
 }

@@ -4,6 +4,7 @@ import dev.storagebuilder.aws.config.AwsSettingsProperties;
 import dev.storagebuilder.common.target.SourceConfigProperties;
 import dev.storagebuilder.worker.pipeline.LoopSettings;
 import dev.storagebuilder.worker.pipeline.ProcessingSettings;
+import dev.storagebuilder.worker.resilience.SourceResilienceSettings;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
@@ -47,6 +48,25 @@ public final class WorkerSettingsProperties {
         integer(worker, "parts-in-flight", WorkerSettings.DEFAULT_PARTS_IN_FLIGHT),
         worker.apply("id").orElse(defaultWorkerId),
         maxHeapBytes);
+  }
+
+  /** Retry and circuit breaker around source reads ({@code storage-builder.worker.source-*}). */
+  public static SourceResilienceSettings sourceResilience(Function<String, Optional<String>> properties) {
+    Function<String, Optional<String>> worker = name -> properties.apply(PREFIX + name).filter(v -> !v.isBlank());
+    return new SourceResilienceSettings(
+        integer(worker, "source-retry-attempts", SourceResilienceSettings.DEFAULT_RETRY_ATTEMPTS),
+        duration(worker, "source-retry-backoff", SourceResilienceSettings.DEFAULT_RETRY_INITIAL_BACKOFF),
+        decimal(worker, "source-retry-multiplier", SourceResilienceSettings.DEFAULT_RETRY_MULTIPLIER),
+        decimal(worker, "source-retry-jitter", SourceResilienceSettings.DEFAULT_RETRY_JITTER),
+        integer(worker, "source-breaker-failure-rate", SourceResilienceSettings.DEFAULT_BREAKER_FAILURE_RATE),
+        integer(worker, "source-breaker-window", SourceResilienceSettings.DEFAULT_BREAKER_WINDOW),
+        integer(worker, "source-breaker-minimum-calls", SourceResilienceSettings.DEFAULT_BREAKER_MINIMUM_CALLS),
+        duration(worker, "source-breaker-open-wait", SourceResilienceSettings.DEFAULT_BREAKER_OPEN_WAIT),
+        duration(worker, "source-connection-timeout", SourceResilienceSettings.DEFAULT_CONNECTION_TIMEOUT));
+  }
+
+  private static double decimal(Function<String, Optional<String>> worker, String name, double fallback) {
+    return worker.apply(name).map(v -> parse(name, v, Double::parseDouble)).orElse(fallback);
   }
 
   private static int integer(Function<String, Optional<String>> worker, String name, int fallback) {

@@ -8,6 +8,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.SQLTransientConnectionException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -51,6 +52,15 @@ public final class JdbcRowSource implements RowSource {
       clientsReadAt = now;
     }
     return clients.contains(clientId);
+  }
+
+  @Override
+  public void checkAvailable() throws SQLException {
+    try (Connection connection = dataSource.getConnection()) {
+      if (!connection.isValid(5)) {
+        throw new SQLTransientConnectionException("source connection is not valid", "08006");
+      }
+    }
   }
 
   private Set<String> readClients() throws SQLException {

@@ -1,6 +1,7 @@
 package dev.storagebuilder.worker.pipeline;
 
 import dev.storagebuilder.worker.port.Acknowledger;
+import dev.storagebuilder.worker.port.Backpressure;
 import dev.storagebuilder.worker.port.MessageSource;
 import dev.storagebuilder.worker.port.ReceivedMessage;
 import java.time.Duration;
@@ -23,6 +24,7 @@ import org.slf4j.LoggerFactory;
 public final class MessageLoop {
   private static final Logger log = LoggerFactory.getLogger(MessageLoop.class);
   private static final int SQS_MAX_BATCH = 10;
+  private static final Duration PAUSE_POLL = Duration.ofMillis(250);
 
   private final MessageSource source;
   private final Acknowledger acknowledger;
@@ -35,7 +37,9 @@ public final class MessageLoop {
   private final AtomicBoolean running = new AtomicBoolean();
   private final AtomicInteger inFlight = new AtomicInteger();
   private final LoopListener listener;
+  private final Backpressure backpressure;
   private volatile boolean polling;
+  private boolean paused;
   private Thread receiver;
 
   /** Hooks for metrics and tests; every method has a no-op default. */
@@ -48,6 +52,9 @@ public final class MessageLoop {
 
     /** A message handed back to the queue at once (shutdown): it is redelivered without delay. */
     default void released(ReceivedMessage message, String why) {}
+
+    /** Receiving paused (true) or resumed (false) because of {@link Backpressure}. */
+    default void pausedChanged(boolean paused, String reason) {}
   }
 
   public MessageLoop(
@@ -58,6 +65,19 @@ public final class MessageLoop {
       LoopSettings settings,
       ProcessingSettings processing,
       LoopListener listener) {
+    this(source, acknowledger, processor, leases, settings, processing, listener, Backpressure.NONE);
+  }
+
+  public MessageLoop(
+      MessageSource source,
+      Acknowledger acknowledger,
+      TargetProcessor processor,
+      LeaseKeeper leases,
+      LoopSettings settings,
+      ProcessingSettings processing,
+      LoopListener listener,
+      Backpressure backpressure) {
+    this.backpressure = backpressure;
     this.source = source;
     this.acknowledger = acknowledger;
     this.processor = processor;
@@ -88,11 +108,18 @@ public final class MessageLoop {
 
   private void receiveLoop() {
     while (running.get()) {
+      if (pausedForBackpressure()) {
+        continue;
+      }
       try {
         slots.acquire();
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         return;
+      }
+      if (pausedForBackpressure()) {
+        slots.release(); // the dependency went down while we waited for a slot
+        continue;
       }
       int free = 1 + slots.drainPermits();
       List<ReceivedMessage> messages;
@@ -134,10 +161,32 @@ public final class MessageLoop {
     release(message, "received while stopping");
   }
 
+  /** While a dependency is down take no work (its receives would count toward the DLQ). */
+  private boolean pausedForBackpressure() {
+    boolean now = backpressure.paused();
+    if (now != paused) {
+      paused = now;
+      if (now) {
+        log.warn("pausing receive: {}", backpressure.reason());
+      } else {
+        log.info("resuming receive: {}", backpressure.reason());
+      }
+      listener.pausedChanged(now, backpressure.reason());
+    }
+    if (now) {
+      pauseBriefly(PAUSE_POLL);
+    }
+    return now;
+  }
+
   private void pauseAfterReceiveFailure() {
     // A queue outage must not turn into a hot loop; the SDK has already retried this call.
+    pauseBriefly(Duration.ofSeconds(1));
+  }
+
+  private static void pauseBriefly(Duration duration) {
     try {
-      TimeUnit.SECONDS.sleep(1);
+      TimeUnit.MILLISECONDS.sleep(duration.toMillis());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
@@ -172,6 +221,7 @@ public final class MessageLoop {
           acknowledger.retryAfter(message, processing.retryDelay(message.receiveCount()));
       case Outcome.Reject reject -> acknowledger.deadLetter(message, reject.reasonCode(), reject.detail());
       case Outcome.Abandoned abandoned -> {}
+      case Outcome.Postpone postpone -> acknowledger.postpone(message, postpone.delay());
     }
   }
 

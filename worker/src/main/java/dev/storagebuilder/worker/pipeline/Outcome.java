@@ -14,6 +14,9 @@ public sealed interface Outcome {
    */
   record Abandoned(String reason) implements Outcome {}
 
+  /** A dependency is down (breaker open): try again after {@code delay}, not counted as a delivery. */
+  record Postpone(String reason, java.time.Duration delay) implements Outcome {}
+
   /** Can never succeed: dead-letter it now with a reason code the DLQ tools group by. */
   record Reject(String reasonCode, String detail) implements Outcome {}
 }

@@ -11,6 +11,7 @@ import dev.storagebuilder.common.message.TargetMessage;
 import dev.storagebuilder.common.message.TargetMessageCodec;
 import dev.storagebuilder.common.target.SourceConfig;
 import dev.storagebuilder.common.target.TargetDeclaration;
+import dev.storagebuilder.worker.port.Backpressure;
 import dev.storagebuilder.worker.port.FailureClassifier;
 import dev.storagebuilder.worker.port.FailureClassifier.Failure;
 import dev.storagebuilder.worker.port.ReceivedMessage;
@@ -37,6 +38,7 @@ public final class TargetProcessor {
   private final ProcessingSettings settings;
   private final Clock clock;
   private final String workerId;
+  private final Backpressure backpressure;
 
   public TargetProcessor(
       SourceConfig catalog,
@@ -47,6 +49,20 @@ public final class TargetProcessor {
       ProcessingSettings settings,
       Clock clock,
       String workerId) {
+    this(catalog, builder, versions, runs, classifier, settings, clock, workerId, Backpressure.NONE);
+  }
+
+  public TargetProcessor(
+      SourceConfig catalog,
+      SnapshotBuilder builder,
+      VersionLedger versions,
+      RunLedger runs,
+      FailureClassifier classifier,
+      ProcessingSettings settings,
+      Clock clock,
+      String workerId,
+      Backpressure backpressure) {
+    this.backpressure = backpressure;
     this.catalog = catalog;
     this.builder = builder;
     this.versions = versions;
@@ -139,6 +155,10 @@ public final class TargetProcessor {
     if (!failure.retryable()) {
       log.warn("permanent failure: {}", failure.detail(), error);
       return reject(message, ref, failure.reasonCode(), failure.detail(), started);
+    }
+    if (backpressure.paused()) {
+      log.warn("postponing without spending a delivery, {}: {}", backpressure.reason(), failure.detail());
+      return new Outcome.Postpone(failure.detail(), backpressure.retryAfter());
     }
     if (received.receiveCount() >= settings.maxReceiveCount()) {
       String detail = "gave up after " + received.receiveCount() + " deliveries; last error: " + failure.detail();

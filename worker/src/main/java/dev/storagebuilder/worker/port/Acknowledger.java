@@ -16,6 +16,13 @@ public interface Acknowledger {
    */
   void extend(ReceivedMessage message, Duration visibility);
 
+  /**
+   * Hands the message back to be delivered after {@code delay} without spending one of its
+   * deliveries (the queue counts receives toward its redrive policy): a dependency outage must not
+   * push healthy targets into the DLQ.
+   */
+  void postpone(ReceivedMessage message, Duration delay);
+
   /** The message can never succeed: move it to the dead-letter queue with its reason, then delete it. */
   void deadLetter(ReceivedMessage message, String reasonCode, String detail);
 }

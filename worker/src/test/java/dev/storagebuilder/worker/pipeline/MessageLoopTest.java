@@ -16,6 +16,7 @@ import dev.storagebuilder.common.target.SourceConfig;
 import dev.storagebuilder.common.target.TargetDeclaration;
 import dev.storagebuilder.common.testing.InMemoryObjectStore;
 import dev.storagebuilder.worker.jdbc.JdbcRowSource;
+import dev.storagebuilder.worker.port.Backpressure;
 import dev.storagebuilder.worker.port.MessageSource;
 import dev.storagebuilder.worker.port.ReceivedMessage;
 import dev.storagebuilder.worker.port.RowSource;
@@ -112,12 +113,16 @@ class MessageLoopTest {
   }
 
   private MessageLoop loop(LoopSettings settings) {
+    return loop(settings, Backpressure.NONE);
+  }
+
+  private MessageLoop loop(LoopSettings settings, Backpressure backpressure) {
     SnapshotBuilder builder =
         new SnapshotBuilder(gatedSource, store, StorageLayout.withRandom("snapshots/", new Random(7)),
             SnapshotWriterOptions.defaults(), clock);
     TargetProcessor processor =
         new TargetProcessor(config, builder, versions, runs, new DefaultFailureClassifier(),
-            ProcessingSettings.defaults(), clock, "w-test");
+            ProcessingSettings.defaults(), clock, "w-test", backpressure);
     MessageSource source =
         (max, wait) -> {
           try {
@@ -129,7 +134,7 @@ class MessageLoopTest {
           }
         };
     loop = new MessageLoop(source, acknowledger, processor, new LeaseKeeper(acknowledger, scheduler, VISIBILITY),
-        settings, ProcessingSettings.defaults(), new MessageLoop.LoopListener() {});
+        settings, ProcessingSettings.defaults(), new MessageLoop.LoopListener() {}, backpressure);
     return loop;
   }
 
@@ -200,5 +205,52 @@ class MessageLoopTest {
     assertThat(acknowledger.calls()).containsExactly("retry m1 PT0S");
     assertThat(versions.all()).as("a released target never commits").isEmpty();
     assertThat(loop.inFlight()).isZero();
+  }
+
+  /** A switch a test flips to simulate an open source breaker. */
+  private static final class Switch implements Backpressure {
+    volatile boolean paused;
+
+    @Override
+    public boolean paused() {
+      return paused;
+    }
+
+    @Override
+    public String reason() {
+      return "test switch";
+    }
+
+    @Override
+    public Duration retryAfter() {
+      return Duration.ofSeconds(7);
+    }
+  }
+
+  @Test
+  void whileADependencyIsDownNothingIsReceivedAndFailingTargetsArePostponedUncounted() throws Exception {
+    Switch breaker = new Switch();
+    loop(new LoopSettings(1, Duration.ofMillis(50), Duration.ofSeconds(5)), breaker).start();
+    queue.add(delivery("m1"));
+    assertThat(readStarted.await(5, TimeUnit.SECONDS)).isTrue();
+
+    breaker.paused = true;
+    queue.add(delivery("m2"));
+    interruptTargetThreads(); // the running target's read fails as the breaker opens
+
+    await().atMost(Duration.ofSeconds(5)).until(() -> acknowledger.calls().contains("postpone m1 PT7S"));
+    await().pollDelay(Duration.ofMillis(300)).atMost(Duration.ofSeconds(2)).until(() -> true);
+    assertThat(queue).as("not received while paused").extracting(ReceivedMessage::messageId).containsExactly("m2");
+
+    breaker.paused = false;
+    sourceGate.countDown();
+    await().atMost(Duration.ofSeconds(5)).until(() -> acknowledger.calls().contains("delete m2"));
+    assertThat(acknowledger.calls()).containsExactly("postpone m1 PT7S", "delete m2");
+  }
+
+  private static void interruptTargetThreads() {
+    Thread.getAllStackTraces().keySet().stream()
+        .filter(t -> t.getName().startsWith("target-"))
+        .forEach(Thread::interrupt);
   }
 }

@@ -40,6 +40,11 @@ public final class RecordingAcknowledger implements Acknowledger {
   }
 
   @Override
+  public void postpone(ReceivedMessage message, Duration delay) {
+    calls.add("postpone " + message.messageId() + " " + delay);
+  }
+
+  @Override
   public void deadLetter(ReceivedMessage message, String reasonCode, String detail) {
     calls.add("dead-letter " + message.messageId() + " " + reasonCode);
   }
