@@ -12,6 +12,7 @@ import dev.storagebuilder.common.snapshot.SnapshotWriterOptions;
 import dev.storagebuilder.common.snapshot.StorageLayout;
 import dev.storagebuilder.worker.config.WorkerSettings;
 import dev.storagebuilder.worker.config.WorkerSettingsProperties;
+import dev.storagebuilder.worker.jdbc.EvictOnConnectionLoss;
 import dev.storagebuilder.worker.jdbc.JdbcRowSource;
 import dev.storagebuilder.worker.jdbc.SourceDialect;
 import dev.storagebuilder.worker.pipeline.LeaseKeeper;
@@ -90,6 +91,7 @@ final class WorkerFactory {
     config.setMinimumIdle(1);
     config.setConnectionTimeout(resilience.connectionTimeout().toMillis());
     config.setInitializationFailTimeout(-1);
+    config.setExceptionOverrideClassName(EvictOnConnectionLoss.class.getName());
     if (SourceDialect.fromJdbcUrl(settings.source().jdbcUrl()) == SourceDialect.POSTGRESQL) {
       // A statement run once per target would otherwise stay on the text protocol (slower decode).
       config.addDataSourceProperty("prepareThreshold", "-1");

@@ -58,4 +58,18 @@ class DefaultFailureClassifierTest {
     assertThat(unknown.retryable()).isFalse();
     assertThat(unknown.reasonCode()).isEqualTo("unexpected-error");
   }
+
+  @Test
+  void aLostConnectionIsRetryableEvenWhenTheDriverCallsItNonTransient() {
+    DefaultFailureClassifier classifier = new DefaultFailureClassifier();
+    java.sql.SQLException h2Closed = new java.sql.SQLNonTransientConnectionException("Database is already closed", "90121", 90121);
+    java.sql.SQLException reset =
+        new java.sql.SQLException("IO Exception", "90028", 90028, new java.net.SocketException("Connection reset"));
+
+    org.assertj.core.api.Assertions.assertThat(classifier.classify(h2Closed).retryable()).isTrue();
+    org.assertj.core.api.Assertions.assertThat(classifier.classify(reset).retryable()).isTrue();
+    org.assertj.core.api.Assertions.assertThat(classifier.classify(h2Closed).reasonCode()).isEqualTo("source-unavailable");
+    org.assertj.core.api.Assertions.assertThat(
+        classifier.classify(new java.sql.SQLSyntaxErrorException("bad column", "42S22", 42122)).retryable()).isFalse();
+  }
 }
