@@ -29,18 +29,26 @@ public final class TcpProxy implements AutoCloseable {
   private volatile boolean cutOff;
   private volatile int bytesPerSecond;
   private volatile boolean closed;
+  private volatile int httpFailureStatus;
+  private final AtomicLong httpFailures = new AtomicLong();
 
-  private TcpProxy(String targetHost, int targetPort) throws IOException {
+  private TcpProxy(String targetHost, int targetPort, int listenPort) throws IOException {
     this.targetHost = targetHost;
     this.targetPort = targetPort;
     this.listener = new ServerSocket();
-    listener.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+    listener.setReuseAddress(true);
+    listener.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), listenPort));
     Thread.ofVirtual().name("tcp-proxy-accept").start(this::acceptLoop);
   }
 
   public static TcpProxy start(String targetHost, int targetPort) {
+    return start(targetHost, targetPort, 0);
+  }
+
+  /** Listens on {@code listenPort} (0: any free port). */
+  public static TcpProxy start(String targetHost, int targetPort, int listenPort) {
     try {
-      return new TcpProxy(targetHost, targetPort);
+      return new TcpProxy(targetHost, targetPort, listenPort);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -60,10 +68,28 @@ public final class TcpProxy implements AutoCloseable {
 
   public void restore() {
     cutOff = false;
+    httpFailureStatus = 0;
   }
 
   public boolean isCutOff() {
     return cutOff;
+  }
+
+  /**
+   * For an HTTP server behind the proxy (S3): drops open connections and answers every new
+   * connection's first request with {@code status} (500, 503) until {@link #restore()}; the client
+   * sees the server's error, not a network failure.
+   */
+  public void failHttp(int status) {
+    httpFailureStatus = status;
+    for (Socket socket : open) {
+      reset(socket);
+    }
+  }
+
+  /** HTTP error answers given while {@link #failHttp(int)} was on. */
+  public long httpFailuresInjected() {
+    return httpFailures.get();
   }
 
   /** Limits each direction of each connection to about this rate; 0 lifts the limit. */
@@ -89,7 +115,35 @@ public final class TcpProxy implements AutoCloseable {
         reset(client);
         continue;
       }
+      int status = httpFailureStatus;
+      if (status > 0) {
+        Thread.ofVirtual().start(() -> answerHttp(client, status));
+        continue;
+      }
       Thread.ofVirtual().start(() -> connect(client));
+    }
+  }
+
+  private void answerHttp(Socket client, int status) {
+    try (client) {
+      client.setSoTimeout(5000);
+      InputStream in = client.getInputStream();
+      int matched = 0;
+      byte[] end = {'\r', '\n', '\r', '\n'};
+      int b;
+      while (matched < 4 && (b = in.read()) >= 0) {
+        matched = b == end[matched] ? matched + 1 : (b == '\r' ? 1 : 0);
+      }
+      String code = status == 503 ? "SlowDown" : "InternalError";
+      String body = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>" + code
+          + "</Code><Message>injected by the fault proxy</Message></Error>";
+      String response = "HTTP/1.1 " + status + " " + (status == 503 ? "Slow Down" : "Internal Server Error") + "\r\n"
+          + "Content-Type: application/xml\r\nContent-Length: " + body.length() + "\r\nConnection: close\r\n\r\n" + body;
+      client.getOutputStream().write(response.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+      client.getOutputStream().flush();
+      httpFailures.incrementAndGet();
+    } catch (IOException e) {
+      // the client gave up first
     }
   }
 
