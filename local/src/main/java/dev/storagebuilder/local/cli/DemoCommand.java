@@ -40,10 +40,13 @@ final class DemoCommand implements Callable<Integer> {
   @Option(names = "--keep-running", description = "leave the stack up after the run and print its endpoints")
   boolean keepRunning;
 
+  @Option(names = "--chaos", description = "during the run: SIGKILL and restart workers, cut the source off for 20 s, S3 503s, duplicate messages")
+  boolean chaos;
+
   @Override
   public Integer call() throws Exception {
     DemoOptions options =
-        new DemoOptions(scale, workers, seed, SyncMode.fromWire(mode), keepRunning, stateDir, summary);
+        new DemoOptions(scale, workers, seed, SyncMode.fromWire(mode), keepRunning, stateDir, summary, chaos);
     RunSummary result = new DemoRunner(options, System.out, FleetJars.home()).run();
     return result.ok() ? 0 : 1;
   }

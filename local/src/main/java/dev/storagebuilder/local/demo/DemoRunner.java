@@ -8,6 +8,9 @@ import dev.storagebuilder.aws.s3.S3ObjectStore;
 import dev.storagebuilder.common.json.Json;
 import dev.storagebuilder.common.target.SourceConfig;
 import dev.storagebuilder.common.target.SourceConfigLoader;
+import dev.storagebuilder.common.ids.TargetRef;
+import dev.storagebuilder.local.chaos.ChaosMonkey;
+import dev.storagebuilder.local.chaos.TcpProxy;
 import dev.storagebuilder.local.client.ProducerClient;
 import dev.storagebuilder.local.fleet.FleetOptions;
 import dev.storagebuilder.local.fleet.FleetProcess;
@@ -62,13 +65,34 @@ public final class DemoRunner {
       out.printf("  %d clients, %,d rows in %.1f s%n", generated.clientIds().size(), generated.totalRows(),
           seconds(started));
       out.println("Starting the embedded AWS stack, the producer and " + options.workers() + " workers...");
+      // Chaos: workers reach the source and S3 through fault-injecting proxies, with short
+      // timeouts so a killed worker's messages and an outage's pauses resolve in seconds.
+      TcpProxy dbProxy = options.chaos() ? TcpProxy.start("127.0.0.1", source.port()) : null;
+      int s3ProxyPort = LocalFleet.freePort();
+      Map<String, String> workerExtras = new java.util.LinkedHashMap<>();
+      if (options.chaos()) {
+        workerExtras.put("storage-builder.aws.s3-endpoint", "http://127.0.0.1:" + s3ProxyPort);
+        workerExtras.put("storage-builder.worker.visibility-timeout", "10s");
+        workerExtras.put("storage-builder.worker.receive-wait", "1s");
+        workerExtras.put("storage-builder.worker.retry-base-delay", "1s");
+        workerExtras.put("storage-builder.worker.source-connection-timeout", "1s");
+        workerExtras.put("storage-builder.worker.source-breaker-open-wait", "3s");
+        workerExtras.put("storage-builder.worker.source-breaker-minimum-calls", "2");
+      }
+      String workerJdbcUrl = dbProxy != null ? source.jdbcUrlVia(dbProxy.port()) : source.jdbcUrl();
       FleetOptions fleetOptions =
           new FleetOptions(stateDir, options.workers(), FleetOptions.DEFAULT_WORKER_CONCURRENCY,
-              FleetOptions.DEFAULT_WORKER_HEAP_MB, Map.of("storage-builder.source.jdbc-url", source.jdbcUrl()), Map.of());
-      try (LocalFleet fleet = LocalFleet.start(fleetOptions, home)) {
+              FleetOptions.DEFAULT_WORKER_HEAP_MB, Map.of("storage-builder.source.jdbc-url", workerJdbcUrl), workerExtras);
+      try (LocalFleet fleet = LocalFleet.start(fleetOptions, home);
+          TcpProxy s3Proxy = options.chaos()
+              ? TcpProxy.start(fleet.aws().s3Endpoint().getHost(), fleet.aws().s3Endpoint().getPort(), s3ProxyPort)
+              : null;
+          TcpProxy dbProxyScope = dbProxy) {
         out.printf("  up in %.1f s; producer at %s, logs in %s%n", seconds(started), fleet.producerUrl(),
             stateDir.resolve("logs"));
-        RunSummary summary = runAndVerify(fleet, local, generated);
+        ChaosMonkey chaos =
+            options.chaos() ? new ChaosMonkey(fleet, dbProxy, s3Proxy, new java.util.SplittableRandom(options.seed()), out) : null;
+        RunSummary summary = runAndVerify(fleet, local, generated, chaos);
         if (options.keepRunning()) {
           keepRunning(fleet, source);
         }
@@ -77,13 +101,20 @@ public final class DemoRunner {
     }
   }
 
-  private RunSummary runAndVerify(LocalFleet fleet, JdbcDataSource local, GenerationReport generated)
-      throws IOException, SQLException {
+  private RunSummary runAndVerify(LocalFleet fleet, JdbcDataSource local, GenerationReport generated, ChaosMonkey chaos)
+      throws IOException, SQLException, InterruptedException {
     ProducerClient producer = new ProducerClient(fleet.producerUrl(), null);
     long runStart = System.nanoTime();
     JsonNode started = producer.startRun(TextNode.valueOf("all"), options.mode().wireName());
     String runId = started.path("runId").asText();
     out.printf("Run %s: %d targets enqueued (%s)%n", runId, started.path("enqueued").asInt(), options.mode().wireName());
+    if (chaos != null) {
+      List<TargetRef> refs = new java.util.ArrayList<>();
+      for (String client : generated.clientIds()) {
+        SourceConfigLoader.demo(local.getURL(), null, null).targets().forEach(t -> refs.add(new TargetRef(client, t.name())));
+      }
+      chaos.start(runId, refs);
+    }
     Progress progress = new Progress(out, System.console() != null);
     JsonNode run = producer.run(runId);
     long deadline = System.nanoTime() + RUN_TIMEOUT.toNanos();
@@ -98,6 +129,9 @@ public final class DemoRunner {
     }
     progress.show(run, seconds(runStart));
     progress.end();
+    if (chaos != null) {
+      chaos.close();
+    }
     double runSeconds = seconds(runStart);
     long peakRssMb = fleet.workers().stream().mapToLong(FleetProcess::peakRssKb).max().orElse(0) / 1024;
 
@@ -127,7 +161,8 @@ public final class DemoRunner {
             options.workers(),
             matching == results.size() && !results.isEmpty(),
             (int) matching,
-            peakRssMb);
+            peakRssMb,
+            chaos == null ? null : chaos.summary());
     summary.print(out);
     if (options.summaryFile() != null) {
       Files.writeString(options.summaryFile(), Json.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(summary.toJson()));
