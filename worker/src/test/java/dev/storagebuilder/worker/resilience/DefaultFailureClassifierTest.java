@@ -72,4 +72,24 @@ class DefaultFailureClassifierTest {
     org.assertj.core.api.Assertions.assertThat(
         classifier.classify(new java.sql.SQLSyntaxErrorException("bad column", "42S22", 42122)).retryable()).isFalse();
   }
+
+  @Test
+  void dynamoDbThrottlingIsRetryable() {
+    Throwable throughput =
+        software.amazon.awssdk.services.dynamodb.model.ProvisionedThroughputExceededException.builder()
+            .statusCode(400)
+            .awsErrorDetails(software.amazon.awssdk.awscore.exception.AwsErrorDetails.builder()
+                .errorCode("ProvisionedThroughputExceededException").build())
+            .message("slow down").build();
+    Throwable throttled =
+        software.amazon.awssdk.services.dynamodb.model.DynamoDbException.builder()
+            .statusCode(400)
+            .awsErrorDetails(software.amazon.awssdk.awscore.exception.AwsErrorDetails.builder()
+                .errorCode("ThrottlingException").build())
+            .message("rate exceeded").build();
+
+    assertThat(classifier.classify(throughput).retryable()).isTrue();
+    assertThat(classifier.classify(throughput).reasonCode()).isEqualTo("aws-unavailable");
+    assertThat(classifier.classify(throttled).retryable()).isTrue();
+  }
 }
