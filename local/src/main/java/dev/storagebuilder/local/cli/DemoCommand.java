@@ -52,10 +52,13 @@ final class DemoCommand implements Callable<Integer> {
       description = "the producer's API token (default: STORAGE_BUILDER_TOKEN, else a generated one, printed)")
   String token;
 
+  @Option(names = "--chaos", description = "during the run: SIGKILL and restart workers, cut the source off for 20 s, S3 503s, duplicate messages")
+  boolean chaos;
+
   @Override
   public Integer call() throws Exception {
     DemoOptions options =
-        new DemoOptions(scale, workers, seed, SyncMode.fromWire(mode), keepRunning, stateDir, summary);
+        new DemoOptions(scale, workers, seed, SyncMode.fromWire(mode), keepRunning, stateDir, summary, chaos);
     int burst = switch (scenario) {
       case "update-all" -> 0;
       case "incremental" -> Math.max(3, changes);

@@ -9,9 +9,11 @@ import java.nio.file.Path;
  * @param scale data size: 1 is legacy-sized (~100 clients, the largest with ~1M raw-data rows)
  * @param stateDir where the embedded stack keeps its state; null for a fresh temporary one
  * @param summaryFile where to write the summary JSON, or null
+ * @param chaos kill workers, cut the source off, fail S3 and duplicate messages during the run
  */
 public record DemoOptions(
-    double scale, int workers, long seed, SyncMode mode, boolean keepRunning, Path stateDir, Path summaryFile) {
+    double scale, int workers, long seed, SyncMode mode, boolean keepRunning, Path stateDir, Path summaryFile,
+    boolean chaos) {
   /** Sized so the whole demo, JVM starts included, finishes in about a minute on two cores. */
   public static final double DEFAULT_SCALE = 0.02;
 

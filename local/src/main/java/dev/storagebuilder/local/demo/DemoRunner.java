@@ -6,10 +6,13 @@ import com.fasterxml.jackson.databind.node.TextNode;
 import dev.storagebuilder.aws.config.AwsClients;
 import dev.storagebuilder.aws.dynamo.DynamoVersionLedger;
 import dev.storagebuilder.aws.s3.S3ObjectStore;
+import dev.storagebuilder.common.ids.TargetRef;
 import dev.storagebuilder.common.json.Json;
 import dev.storagebuilder.common.message.SyncMode;
 import dev.storagebuilder.common.target.SourceConfig;
 import dev.storagebuilder.common.target.SourceConfigLoader;
+import dev.storagebuilder.local.chaos.ChaosMonkey;
+import dev.storagebuilder.local.chaos.TcpProxy;
 import dev.storagebuilder.local.client.ProducerClient;
 import dev.storagebuilder.local.fleet.FleetOptions;
 import dev.storagebuilder.local.fleet.FleetProcess;
@@ -86,21 +89,42 @@ public final class DemoRunner {
       out.printf("  %d clients, %,d rows in %.1f s%n", generated.clientIds().size(), generated.totalRows(),
           seconds(started));
       out.println("Starting the embedded AWS stack, the producer and " + options.workers() + " workers...");
+      // H2 has no exact watermark: incremental reads re-read an overlap window of versions.
+      // The demo's one sequence spans every table, so the default (10,000) would re-read most
+      // small targets; a burst holds at most DEMO_OVERLAP_VERSIONS versions out of order.
+      Map<String, String> workerExtras = new java.util.LinkedHashMap<>();
+      workerExtras.put("storage-builder.worker.overlap-versions", String.valueOf(DEMO_OVERLAP_VERSIONS));
+      // Chaos: workers reach the source and S3 through fault-injecting proxies, with short
+      // timeouts so a killed worker's messages and an outage's pauses resolve in seconds.
+      TcpProxy dbProxy = options.chaos() ? TcpProxy.start("127.0.0.1", source.port()) : null;
+      int s3ProxyPort = LocalFleet.freePort();
+      if (options.chaos()) {
+        workerExtras.put("storage-builder.aws.s3-endpoint", "http://127.0.0.1:" + s3ProxyPort);
+        workerExtras.put("storage-builder.worker.visibility-timeout", "10s");
+        workerExtras.put("storage-builder.worker.receive-wait", "1s");
+        workerExtras.put("storage-builder.worker.retry-base-delay", "1s");
+        workerExtras.put("storage-builder.worker.source-connection-timeout", "1s");
+        workerExtras.put("storage-builder.worker.source-breaker-open-wait", "3s");
+        workerExtras.put("storage-builder.worker.source-breaker-minimum-calls", "2");
+      }
+      String workerJdbcUrl = dbProxy != null ? source.jdbcUrlVia(dbProxy.port()) : source.jdbcUrl();
       FleetOptions fleetOptions =
           new FleetOptions(stateDir, options.workers(), FleetOptions.DEFAULT_WORKER_CONCURRENCY,
-              FleetOptions.DEFAULT_WORKER_HEAP_MB, Map.of("storage-builder.source.jdbc-url", source.jdbcUrl()),
-              // H2 has no exact watermark: incremental reads re-read an overlap window of versions.
-              // The demo's one sequence spans every table, so the default (10,000) would re-read most
-              // small targets; a burst holds at most DEMO_OVERLAP_VERSIONS versions out of order.
-              Map.of("storage-builder.worker.overlap-versions", String.valueOf(DEMO_OVERLAP_VERSIONS)));
-      try (LocalFleet fleet = LocalFleet.start(fleetOptions, home, apiToken)) {
+              FleetOptions.DEFAULT_WORKER_HEAP_MB, Map.of("storage-builder.source.jdbc-url", workerJdbcUrl), workerExtras);
+      try (LocalFleet fleet = LocalFleet.start(fleetOptions, home, apiToken);
+          TcpProxy s3Proxy = options.chaos()
+              ? TcpProxy.start(fleet.aws().s3Endpoint().getHost(), fleet.aws().s3Endpoint().getPort(), s3ProxyPort)
+              : null;
+          TcpProxy dbProxyScope = dbProxy) {
         out.printf("  up in %.1f s; producer at %s, logs in %s%n", seconds(started), fleet.producerUrl(),
             stateDir.resolve("logs"));
+        ChaosMonkey chaos =
+            options.chaos() ? new ChaosMonkey(fleet, dbProxy, s3Proxy, new java.util.SplittableRandom(options.seed()), out) : null;
         RunSummary summary;
         if (incrementalChanges > 0) {
           summary = incrementalScenario(fleet, local, generated, generator);
         } else {
-          summary = runAndVerify(fleet, local, generated, options.mode());
+          summary = runAndVerify(fleet, local, generated, options.mode(), chaos);
           writeSummary(summary.toJson());
         }
         if (options.keepRunning()) {
@@ -113,15 +137,15 @@ public final class DemoRunner {
 
   private RunSummary incrementalScenario(
       LocalFleet fleet, JdbcDataSource local, GenerationReport generated, DemoDataGenerator generator)
-      throws IOException, SQLException {
-    RunSummary full = runAndVerify(fleet, local, generated, SyncMode.FULL);
+      throws IOException, SQLException, InterruptedException {
+    RunSummary full = runAndVerify(fleet, local, generated, SyncMode.FULL, null);
     out.printf("Applying %d changes (inserts, updates, deletes; the first transaction commits out of version order)...%n",
         incrementalChanges);
     ChangeBurst.Result burst =
         new ChangeBurst(generator, options.seed() + 1).apply(local, Math.max(3, incrementalChanges), true);
     out.printf("  %d inserted, %d updated, %d deleted (held version %s)%n", burst.inserted(), burst.updated(),
         burst.deleted(), burst.heldVersion().isPresent() ? burst.heldVersion().getAsLong() : "-");
-    RunSummary incremental = runAndVerify(fleet, local, generated, SyncMode.INCREMENTAL);
+    RunSummary incremental = runAndVerify(fleet, local, generated, SyncMode.INCREMENTAL, null);
     ObjectNode json = full.toJson();
     json.put("scenario", "incremental");
     json.put("changedRows", burst.total());
@@ -146,13 +170,21 @@ public final class DemoRunner {
     }
   }
 
-  private RunSummary runAndVerify(LocalFleet fleet, JdbcDataSource local, GenerationReport generated, SyncMode mode)
-      throws IOException, SQLException {
+  private RunSummary runAndVerify(
+      LocalFleet fleet, JdbcDataSource local, GenerationReport generated, SyncMode mode, ChaosMonkey chaos)
+      throws IOException, SQLException, InterruptedException {
     ProducerClient producer = new ProducerClient(fleet.producerUrl(), fleet.apiToken());
     long runStart = System.nanoTime();
     JsonNode started = producer.startRun(TextNode.valueOf("all"), mode.wireName());
     String runId = started.path("runId").asText();
     out.printf("Run %s: %d targets enqueued (%s)%n", runId, started.path("enqueued").asInt(), mode.wireName());
+    if (chaos != null) {
+      List<TargetRef> refs = new java.util.ArrayList<>();
+      for (String client : generated.clientIds()) {
+        SourceConfigLoader.demo(local.getURL(), null, null).targets().forEach(t -> refs.add(new TargetRef(client, t.name())));
+      }
+      chaos.start(runId, refs);
+    }
     Progress progress = new Progress(out, System.console() != null);
     JsonNode run = producer.run(runId);
     long deadline = System.nanoTime() + RUN_TIMEOUT.toNanos();
@@ -167,6 +199,9 @@ public final class DemoRunner {
     }
     progress.show(run, seconds(runStart));
     progress.end();
+    if (chaos != null) {
+      chaos.close();
+    }
     double runSeconds = seconds(runStart);
     long peakRssMb = fleet.workers().stream().mapToLong(FleetProcess::peakRssKb).max().orElse(0) / 1024;
 
@@ -196,7 +231,8 @@ public final class DemoRunner {
             options.workers(),
             matching == results.size() && !results.isEmpty(),
             (int) matching,
-            peakRssMb);
+            peakRssMb,
+            chaos == null ? null : chaos.summary());
     summary.print(out);
     return summary;
   }

@@ -44,6 +44,16 @@ public final class DemoSource implements AutoCloseable {
     return "jdbc:h2:tcp://127.0.0.1:" + server.getPort() + "/" + name;
   }
 
+  /** The TCP port of the H2 server (for a fault-injecting proxy in front of it). */
+  public int port() {
+    return server.getPort();
+  }
+
+  /** The URL for clients that reach the server through a proxy listening on {@code proxyPort}. */
+  public String jdbcUrlVia(int proxyPort) {
+    return "jdbc:h2:tcp://127.0.0.1:" + proxyPort + "/" + name;
+  }
+
   /** The URL this process uses (no TCP hop). */
   public String localJdbcUrl() {
     return "jdbc:h2:file:" + name;

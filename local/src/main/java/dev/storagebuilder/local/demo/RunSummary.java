@@ -23,7 +23,14 @@ public record RunSummary(
     int workers,
     boolean verified,
     int verifiedTargets,
-    long workerPeakRssMb) {
+    long workerPeakRssMb,
+    ObjectNode chaos) {
+
+  public RunSummary(String runId, String mode, int total, int succeeded, int failed, int deadLettered, long rows,
+      long bytes, double seconds, int workers, boolean verified, int verifiedTargets, long workerPeakRssMb) {
+    this(runId, mode, total, succeeded, failed, deadLettered, rows, bytes, seconds, workers, verified, verifiedTargets,
+        workerPeakRssMb, null);
+  }
 
   public boolean ok() {
     return verified && failed == 0 && deadLettered == 0 && succeeded == total;
@@ -45,6 +52,9 @@ public record RunSummary(
     json.put("workers", workers);
     json.put("verified", verified);
     json.put("workerPeakRssMb", workerPeakRssMb);
+    if (chaos != null) {
+      json.set("chaos", chaos);
+    }
     return json;
   }
 
@@ -59,5 +69,8 @@ public record RunSummary(
     out.printf(Locale.ROOT, "  workers       %d (peak RSS %d MB)%n", workers, workerPeakRssMb);
     out.printf(Locale.ROOT, "  verified      %s (%d/%d targets match their source)%n", verified ? "yes" : "NO", verifiedTargets,
         total);
+    if (chaos != null) {
+      out.println("  chaos         " + chaos);
+    }
   }
 }

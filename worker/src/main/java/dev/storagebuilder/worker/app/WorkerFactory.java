@@ -12,12 +12,19 @@ import dev.storagebuilder.common.snapshot.SnapshotWriterOptions;
 import dev.storagebuilder.common.snapshot.StorageLayout;
 import dev.storagebuilder.worker.config.WorkerSettings;
 import dev.storagebuilder.worker.config.WorkerSettingsProperties;
+import dev.storagebuilder.worker.jdbc.EvictOnConnectionLoss;
 import dev.storagebuilder.worker.jdbc.JdbcRowSource;
 import dev.storagebuilder.worker.jdbc.SourceDialect;
+import dev.storagebuilder.worker.pipeline.LeaseKeeper;
 import dev.storagebuilder.worker.pipeline.MessageLoop;
+import dev.storagebuilder.worker.pipeline.Scheduler;
 import dev.storagebuilder.worker.pipeline.SnapshotBuilder;
 import dev.storagebuilder.worker.pipeline.TargetProcessor;
 import dev.storagebuilder.worker.resilience.DefaultFailureClassifier;
+import dev.storagebuilder.worker.resilience.ResilientRowSource;
+import dev.storagebuilder.worker.resilience.SourceResilienceSettings;
+import io.github.resilience4j.micrometer.tagged.TaggedCircuitBreakerMetrics;
+import io.github.resilience4j.micrometer.tagged.TaggedRetryMetrics;
 import dev.storagebuilder.worker.sqs.SqsAcknowledger;
 import dev.storagebuilder.worker.sqs.SqsMessageSource;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -27,7 +34,10 @@ import io.micronaut.context.env.Environment;
 import jakarta.inject.Singleton;
 import java.lang.management.ManagementFactory;
 import java.time.Clock;
+import java.util.SplittableRandom;
 import java.util.UUID;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 
 /** Wires the plain-Java pipeline to its adapters. The only class that knows every concrete type. */
 @Factory
@@ -50,8 +60,30 @@ final class WorkerFactory {
   }
 
   @Singleton
+  SourceResilienceSettings sourceResilienceSettings(Environment environment) {
+    return WorkerSettingsProperties.sourceResilience(name -> environment.getProperty(name, String.class));
+  }
+
+  @Singleton
+  ResilientRowSource rowSource(
+      WorkerSettings settings, SourceResilienceSettings resilience, HikariDataSource dataSource,
+      MeterRegistry meters) {
+    ResilientRowSource source =
+        new ResilientRowSource(
+            new JdbcRowSource(
+                dataSource, settings.source().clientsQuery(), settings.fetchSize(), Clock.systemUTC(),
+                settings.changeRead()),
+            resilience, new DefaultFailureClassifier(), new SplittableRandom());
+    // resilience4j_circuitbreaker_state{name="source",state=...} and retry counts on /prometheus
+    TaggedCircuitBreakerMetrics.ofCircuitBreakerRegistry(source.circuitBreakers())
+        .bindTo(meters);
+    TaggedRetryMetrics.ofRetryRegistry(source.retries()).bindTo(meters);
+    return source;
+  }
+
+  @Singleton
   @Bean(preDestroy = "close")
-  HikariDataSource sourceDataSource(WorkerSettings settings) {
+  HikariDataSource sourceDataSource(WorkerSettings settings, SourceResilienceSettings resilience) {
     HikariConfig config = new HikariConfig();
     config.setPoolName("source");
     config.setJdbcUrl(settings.source().jdbcUrl());
@@ -59,8 +91,9 @@ final class WorkerFactory {
     config.setPassword(settings.source().password());
     config.setMaximumPoolSize(settings.poolSize());
     config.setMinimumIdle(1);
-    config.setConnectionTimeout(10_000);
+    config.setConnectionTimeout(resilience.connectionTimeout().toMillis());
     config.setInitializationFailTimeout(-1);
+    config.setExceptionOverrideClassName(EvictOnConnectionLoss.class.getName());
     if (SourceDialect.fromJdbcUrl(settings.source().jdbcUrl()) == SourceDialect.POSTGRESQL) {
       // A statement run once per target would otherwise stay on the text protocol (slower decode).
       config.addDataSourceProperty("prepareThreshold", "-1");
@@ -80,7 +113,7 @@ final class WorkerFactory {
 
   @Singleton
   MessageLoop messageLoop(
-      WorkerSettings settings, AwsClients aws, HikariDataSource dataSource, VersionLedger versions, RunLedger runs,
+      WorkerSettings settings, AwsClients aws, ResilientRowSource source, VersionLedger versions, RunLedger runs,
       MeterRegistry meters) {
     Clock clock = Clock.systemUTC();
     String queueUrl = aws.sqs().getQueueUrl(b -> b.queueName(settings.aws().queueName())).queueUrl();
@@ -89,8 +122,7 @@ final class WorkerFactory {
         new S3ObjectStore(aws.s3(), settings.aws().bucket(), Math.toIntExact(settings.partBytes()), settings.partsInFlight());
     SnapshotBuilder builder =
         new SnapshotBuilder(
-            new JdbcRowSource(
-                dataSource, settings.source().clientsQuery(), settings.fetchSize(), clock, settings.changeRead()),
+            source,
             store,
             new StorageLayout(settings.aws().snapshotPrefix(), UUID::randomUUID),
             SnapshotWriterOptions.defaults().withRowGroupBytes(settings.rowGroupBytes()),
@@ -99,13 +131,18 @@ final class WorkerFactory {
     TargetProcessor processor =
         new TargetProcessor(
             settings.source(), builder, versions, runs, new DefaultFailureClassifier(), settings.processing(), clock,
-            settings.workerId());
+            settings.workerId(), source);
+    SqsAcknowledger acknowledger = new SqsAcknowledger(aws.sqs(), queueUrl, dlqUrl);
+    ScheduledExecutorService heartbeat =
+        Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("lease-heartbeat").daemon(true).factory());
     return new MessageLoop(
         new SqsMessageSource(aws.sqs(), queueUrl, settings.visibilityTimeout()),
-        new SqsAcknowledger(aws.sqs(), queueUrl, dlqUrl),
+        acknowledger,
         processor,
+        new LeaseKeeper(acknowledger, Scheduler.of(heartbeat), settings.visibilityTimeout()),
         settings.loop(),
         settings.processing(),
-        new WorkerMetrics(meters));
+        new WorkerMetrics(meters),
+        source);
   }
 }

@@ -63,11 +63,13 @@ final class WorkerMetrics implements MessageLoop.LoopListener {
         switch (outcome) {
           case Outcome.Done done -> "done";
           case Outcome.RetryLater retry -> "retry";
+          case Outcome.Postpone postpone -> "postponed";
+          case Outcome.Abandoned abandoned -> "abandoned";
           case Outcome.Reject reject -> "rejected";
         };
     processed(name).increment();
     if (!(outcome instanceof Outcome.Done)) {
-      String reason = outcome instanceof Outcome.Reject reject ? reject.reasonCode() : "retry";
+      String reason = outcome instanceof Outcome.Reject reject ? reject.reasonCode() : name;
       Counter.builder("storage_builder.worker.messages.failed")
           .description("Messages that did not finish: retried later or dead-lettered")
           .tag("outcome", name)

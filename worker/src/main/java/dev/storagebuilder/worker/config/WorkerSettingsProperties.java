@@ -6,6 +6,7 @@ import dev.storagebuilder.worker.jdbc.ChangeReadSettings;
 import dev.storagebuilder.worker.pipeline.CompactionPolicy;
 import dev.storagebuilder.worker.pipeline.LoopSettings;
 import dev.storagebuilder.worker.pipeline.ProcessingSettings;
+import dev.storagebuilder.worker.resilience.SourceResilienceSettings;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
@@ -24,11 +25,13 @@ public final class WorkerSettingsProperties {
       Function<String, Optional<String>> properties, Map<String, String> environment, long maxHeapBytes, String defaultWorkerId) {
     Function<String, Optional<String>> worker = name -> properties.apply(PREFIX + name).filter(v -> !v.isBlank());
     int concurrency = integer(worker, "concurrency", LoopSettings.DEFAULT_CONCURRENCY);
+    Duration grace = duration(worker, "shutdown-grace", LoopSettings.DEFAULT_SHUTDOWN_GRACE);
     LoopSettings loop =
         new LoopSettings(
             concurrency,
             duration(worker, "receive-wait", LoopSettings.DEFAULT_RECEIVE_WAIT),
-            duration(worker, "shutdown-grace", LoopSettings.DEFAULT_SHUTDOWN_GRACE));
+            grace,
+            duration(worker, "shutdown-release-margin", LoopSettings.defaultReleaseMargin(grace)));
     ProcessingSettings processing =
         new ProcessingSettings(
             integer(worker, "max-receive-count", ProcessingSettings.DEFAULT_MAX_RECEIVE_COUNT),
@@ -57,6 +60,25 @@ public final class WorkerSettingsProperties {
                 .map(v -> parse("overlap-versions", v, Long::parseLong))
                 .orElse(ChangeReadSettings.DIALECT_DEFAULT_OVERLAP),
             duration(worker, "settle-timeout", ChangeReadSettings.DEFAULT_SETTLE_TIMEOUT)));
+  }
+
+  /** Retry and circuit breaker around source reads ({@code storage-builder.worker.source-*}). */
+  public static SourceResilienceSettings sourceResilience(Function<String, Optional<String>> properties) {
+    Function<String, Optional<String>> worker = name -> properties.apply(PREFIX + name).filter(v -> !v.isBlank());
+    return new SourceResilienceSettings(
+        integer(worker, "source-retry-attempts", SourceResilienceSettings.DEFAULT_RETRY_ATTEMPTS),
+        duration(worker, "source-retry-backoff", SourceResilienceSettings.DEFAULT_RETRY_INITIAL_BACKOFF),
+        decimal(worker, "source-retry-multiplier", SourceResilienceSettings.DEFAULT_RETRY_MULTIPLIER),
+        decimal(worker, "source-retry-jitter", SourceResilienceSettings.DEFAULT_RETRY_JITTER),
+        integer(worker, "source-breaker-failure-rate", SourceResilienceSettings.DEFAULT_BREAKER_FAILURE_RATE),
+        integer(worker, "source-breaker-window", SourceResilienceSettings.DEFAULT_BREAKER_WINDOW),
+        integer(worker, "source-breaker-minimum-calls", SourceResilienceSettings.DEFAULT_BREAKER_MINIMUM_CALLS),
+        duration(worker, "source-breaker-open-wait", SourceResilienceSettings.DEFAULT_BREAKER_OPEN_WAIT),
+        duration(worker, "source-connection-timeout", SourceResilienceSettings.DEFAULT_CONNECTION_TIMEOUT));
+  }
+
+  private static double decimal(Function<String, Optional<String>> worker, String name, double fallback) {
+    return worker.apply(name).map(v -> parse(name, v, Double::parseDouble)).orElse(fallback);
   }
 
   private static int integer(Function<String, Optional<String>> worker, String name, int fallback) {

@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.OptionalLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import java.sql.SQLTransientConnectionException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -70,6 +71,15 @@ public final class JdbcRowSource implements RowSource {
       clientsReadAt = now;
     }
     return clients.contains(clientId);
+  }
+
+  @Override
+  public void checkAvailable() throws SQLException {
+    try (Connection connection = dataSource.getConnection()) {
+      if (!connection.isValid(5)) {
+        throw new SQLTransientConnectionException("source connection is not valid", "08006");
+      }
+    }
   }
 
   private Set<String> readClients() throws SQLException {

@@ -8,12 +8,16 @@ import java.time.Duration;
  * @param concurrency targets processed at once by this worker (each holds one source connection and
  *     its writer's buffers, so it is also the memory multiplier)
  * @param receiveWait long-poll wait per receive call (SQS allows up to 20 s)
- * @param shutdownGrace how long in-flight targets may run on after a stop request
+ * @param shutdownGrace how long in-flight targets may run on after a stop request (ECS
+ *     {@code stopTimeout} should equal it)
+ * @param releaseMargin how long before the grace ends the targets still running are released
+ *     (visibility 0) so another worker takes them at once instead of after a visibility timeout
  */
-public record LoopSettings(int concurrency, Duration receiveWait, Duration shutdownGrace) {
+public record LoopSettings(int concurrency, Duration receiveWait, Duration shutdownGrace, Duration releaseMargin) {
   public static final int DEFAULT_CONCURRENCY = 2;
   public static final Duration DEFAULT_RECEIVE_WAIT = Duration.ofSeconds(20);
   public static final Duration DEFAULT_SHUTDOWN_GRACE = Duration.ofSeconds(30);
+  public static final Duration DEFAULT_RELEASE_MARGIN = Duration.ofSeconds(5);
 
   public LoopSettings {
     if (concurrency < 1 || concurrency > 64) {
@@ -25,5 +29,19 @@ public record LoopSettings(int concurrency, Duration receiveWait, Duration shutd
     if (shutdownGrace.isNegative()) {
       throw new IllegalArgumentException("worker.shutdown-grace must be >= 0, got " + shutdownGrace);
     }
+    if (releaseMargin.isNegative() || releaseMargin.compareTo(shutdownGrace) > 0) {
+      throw new IllegalArgumentException(
+          "worker.shutdown-release-margin must be 0..worker.shutdown-grace (" + shutdownGrace + "), got " + releaseMargin);
+    }
+  }
+
+  public LoopSettings(int concurrency, Duration receiveWait, Duration shutdownGrace) {
+    this(concurrency, receiveWait, shutdownGrace, defaultReleaseMargin(shutdownGrace));
+  }
+
+  /** The default margin, or half the grace when the grace is shorter than twice the default. */
+  public static Duration defaultReleaseMargin(Duration shutdownGrace) {
+    Duration half = shutdownGrace.dividedBy(2);
+    return half.compareTo(DEFAULT_RELEASE_MARGIN) < 0 ? half : DEFAULT_RELEASE_MARGIN;
   }
 }

@@ -1,12 +1,14 @@
 package dev.storagebuilder.worker.pipeline;
 
 import dev.storagebuilder.worker.port.Acknowledger;
+import dev.storagebuilder.worker.port.Backpressure;
 import dev.storagebuilder.worker.port.MessageSource;
 import dev.storagebuilder.worker.port.ReceivedMessage;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -16,15 +18,18 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Receive → dispatch → process → acknowledge. Receives only as many messages as it has free slots,
- * so a message never waits in this process while its visibility timeout runs down.
+ * so a message never waits in this process while its visibility timeout runs down, and keeps every
+ * running target's message with a {@link LeaseKeeper} heartbeat.
  */
 public final class MessageLoop {
   private static final Logger log = LoggerFactory.getLogger(MessageLoop.class);
   private static final int SQS_MAX_BATCH = 10;
+  private static final Duration PAUSE_POLL = Duration.ofMillis(250);
 
   private final MessageSource source;
   private final Acknowledger acknowledger;
   private final TargetProcessor processor;
+  private final LeaseKeeper leases;
   private final LoopSettings settings;
   private final ProcessingSettings processing;
   private final Semaphore slots;
@@ -32,6 +37,9 @@ public final class MessageLoop {
   private final AtomicBoolean running = new AtomicBoolean();
   private final AtomicInteger inFlight = new AtomicInteger();
   private final LoopListener listener;
+  private final Backpressure backpressure;
+  private volatile boolean polling;
+  private boolean paused;
   private Thread receiver;
 
   /** Hooks for metrics and tests; every method has a no-op default. */
@@ -41,18 +49,39 @@ public final class MessageLoop {
     default void finished(ReceivedMessage message, Outcome outcome, Duration took) {}
 
     default void receiveFailed(RuntimeException error) {}
+
+    /** A message handed back to the queue at once (shutdown): it is redelivered without delay. */
+    default void released(ReceivedMessage message, String why) {}
+
+    /** Receiving paused (true) or resumed (false) because of {@link Backpressure}. */
+    default void pausedChanged(boolean paused, String reason) {}
   }
 
   public MessageLoop(
       MessageSource source,
       Acknowledger acknowledger,
       TargetProcessor processor,
+      LeaseKeeper leases,
       LoopSettings settings,
       ProcessingSettings processing,
       LoopListener listener) {
+    this(source, acknowledger, processor, leases, settings, processing, listener, Backpressure.NONE);
+  }
+
+  public MessageLoop(
+      MessageSource source,
+      Acknowledger acknowledger,
+      TargetProcessor processor,
+      LeaseKeeper leases,
+      LoopSettings settings,
+      ProcessingSettings processing,
+      LoopListener listener,
+      Backpressure backpressure) {
+    this.backpressure = backpressure;
     this.source = source;
     this.acknowledger = acknowledger;
     this.processor = processor;
+    this.leases = leases;
     this.settings = settings;
     this.processing = processing;
     this.listener = listener;
@@ -79,36 +108,85 @@ public final class MessageLoop {
 
   private void receiveLoop() {
     while (running.get()) {
+      if (pausedForBackpressure()) {
+        continue;
+      }
       try {
         slots.acquire();
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         return;
       }
+      if (pausedForBackpressure()) {
+        slots.release(); // the dependency went down while we waited for a slot
+        continue;
+      }
       int free = 1 + slots.drainPermits();
       List<ReceivedMessage> messages;
+      polling = true;
       try {
         messages = running.get() ? source.receive(Math.min(free, SQS_MAX_BATCH), settings.receiveWait()) : List.of();
       } catch (RuntimeException e) {
         slots.release(free);
+        if (!running.get()) {
+          return;
+        }
         listener.receiveFailed(e);
         log.warn("receive failed: {}", e.toString());
         pauseAfterReceiveFailure();
         continue;
+      } finally {
+        polling = false;
       }
       listener.received(messages.size());
       slots.release(free - messages.size());
       for (ReceivedMessage message : messages) {
-        inFlight.incrementAndGet();
-        workers.execute(() -> handle(message));
+        dispatch(message);
       }
     }
   }
 
+  private void dispatch(ReceivedMessage message) {
+    if (running.get()) {
+      inFlight.incrementAndGet();
+      try {
+        workers.execute(() -> handle(message));
+        return;
+      } catch (RejectedExecutionException e) {
+        inFlight.decrementAndGet();
+      }
+    }
+    // Received while stopping: hand it straight back rather than let it wait out its visibility.
+    slots.release();
+    release(message, "received while stopping");
+  }
+
+  /** While a dependency is down take no work (its receives would count toward the DLQ). */
+  private boolean pausedForBackpressure() {
+    boolean now = backpressure.paused();
+    if (now != paused) {
+      paused = now;
+      if (now) {
+        log.warn("pausing receive: {}", backpressure.reason());
+      } else {
+        log.info("resuming receive: {}", backpressure.reason());
+      }
+      listener.pausedChanged(now, backpressure.reason());
+    }
+    if (now) {
+      pauseBriefly(PAUSE_POLL);
+    }
+    return now;
+  }
+
   private void pauseAfterReceiveFailure() {
     // A queue outage must not turn into a hot loop; the SDK has already retried this call.
+    pauseBriefly(Duration.ofSeconds(1));
+  }
+
+  private static void pauseBriefly(Duration duration) {
     try {
-      TimeUnit.SECONDS.sleep(1);
+      TimeUnit.MILLISECONDS.sleep(duration.toMillis());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
@@ -117,8 +195,12 @@ public final class MessageLoop {
   private void handle(ReceivedMessage message) {
     long start = System.nanoTime();
     Outcome outcome;
-    try {
-      outcome = processor.process(message);
+    try (LeaseKeeper.HeldLease lease = leases.hold(message)) {
+      outcome = processor.process(message, lease);
+      if (lease.isLost() && !(outcome instanceof Outcome.Done)) {
+        // Someone else owns the message now; a retry or dead-letter from here would race them.
+        outcome = new Outcome.Abandoned(lease.lostReason().orElse("lease lost"));
+      }
       acknowledge(message, outcome);
     } catch (RuntimeException e) {
       // The processor maps every failure to an outcome; reaching here means the acknowledgement
@@ -138,32 +220,84 @@ public final class MessageLoop {
       case Outcome.RetryLater retry ->
           acknowledger.retryAfter(message, processing.retryDelay(message.receiveCount()));
       case Outcome.Reject reject -> acknowledger.deadLetter(message, reject.reasonCode(), reject.detail());
+      case Outcome.Abandoned abandoned -> {}
+      case Outcome.Postpone postpone -> acknowledger.postpone(message, postpone.delay());
+    }
+  }
+
+  private boolean release(ReceivedMessage message, String why) {
+    try {
+      acknowledger.retryAfter(message, Duration.ZERO);
+      listener.released(message, why);
+      return true;
+    } catch (RuntimeException e) {
+      log.warn("could not release message {} ({}); it returns after its visibility timeout: {}",
+          message.messageId(), why, e.toString());
+      return false;
     }
   }
 
   /**
-   * Stops receiving, lets in-flight targets finish within the grace period, then returns. Returns
-   * true when nothing was left running.
+   * Graceful stop (SIGTERM): stops receiving, lets in-flight targets finish until
+   * {@code shutdownGrace - releaseMargin}, then revokes the leases of those still running and
+   * releases their messages (visibility 0) so another worker starts them at once, and waits out the
+   * margin for them to unwind. Returns true when every target finished or was released.
    */
   public boolean stop() {
     if (!running.compareAndSet(true, false)) {
       return true;
     }
-    if (receiver != null) {
-      receiver.interrupt();
-    }
-    workers.shutdown();
+    long now = System.nanoTime();
+    long deadline = now + settings.shutdownGrace().toNanos();
+    long releaseAt = deadline - settings.releaseMargin().toNanos();
+    log.info("stopping: {} targets in flight, grace {}", inFlight.get(), settings.shutdownGrace());
     try {
-      boolean drained = workers.awaitTermination(settings.shutdownGrace().toMillis(), TimeUnit.MILLISECONDS);
-      if (!drained) {
-        log.warn("{} targets still running after the shutdown grace; their messages will be redelivered", inFlight.get());
+      stopReceiver(releaseAt);
+      workers.shutdown();
+      if (workers.awaitTermination(Math.max(0, releaseAt - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+        log.info("stopped: every in-flight target finished");
+        return true;
+      }
+      int released = 0;
+      int unreleased = 0;
+      for (LeaseKeeper.HeldLease lease : leases.held()) {
+        if (lease.revoke("worker shutting down")) {
+          if (release(lease.message(), "shutdown grace running out")) {
+            released++;
+          } else {
+            unreleased++;
+          }
+        }
+      }
+      log.info("shutdown grace running out: released {} running targets to other workers", released);
+      boolean unwound = workers.awaitTermination(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+      if (!unwound) {
+        log.warn("{} targets still unwinding at the end of the grace period", inFlight.get());
         workers.shutdownNow();
       }
-      return drained;
+      return unreleased == 0;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       workers.shutdownNow();
       return false;
+    }
+  }
+
+  private void stopReceiver(long releaseAtNanos) throws InterruptedException {
+    Thread thread = receiver;
+    if (thread == null) {
+      return;
+    }
+    if (!polling) {
+      thread.interrupt(); // waiting for a free slot: nothing in hand
+    }
+    // A long poll in progress is let run out (<= receive-wait): interrupting it could lose the
+    // messages SQS is already returning to a full visibility timeout. What it returns is released.
+    long waitMillis = Math.max(0, (releaseAtNanos - System.nanoTime()) / 1_000_000);
+    thread.join(Math.max(1, waitMillis));
+    if (thread.isAlive()) {
+      thread.interrupt();
+      thread.join(1000);
     }
   }
 }

@@ -8,6 +8,15 @@ public sealed interface Outcome {
   /** A transient failure: let the queue deliver it again later. */
   record RetryLater(String reason) implements Outcome {}
 
+  /**
+   * This worker lost the message (heartbeat failed, or released on shutdown) before committing:
+   * touch neither the message nor the commit; whoever holds it now finishes it.
+   */
+  record Abandoned(String reason) implements Outcome {}
+
+  /** A dependency is down (breaker open): try again after {@code delay}, not counted as a delivery. */
+  record Postpone(String reason, java.time.Duration delay) implements Outcome {}
+
   /** Can never succeed: dead-letter it now with a reason code the DLQ tools group by. */
   record Reject(String reasonCode, String detail) implements Outcome {}
 }

@@ -24,6 +24,7 @@ import dev.storagebuilder.worker.port.ChangeRead;
 import dev.storagebuilder.worker.port.RowSource;
 import dev.storagebuilder.worker.port.SourceRead;
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Clock;
@@ -47,6 +48,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class SnapshotBuilder {
   private static final Logger log = LoggerFactory.getLogger(SnapshotBuilder.class);
+  private static final int CANCEL_CHECK_MASK = 1023;
   private final RowSource source;
   private final ObjectStore store;
   private final StorageLayout layout;
@@ -118,8 +120,13 @@ public final class SnapshotBuilder {
       SnapshotWriter writer = SnapshotWriter.open(declaration, SnapshotKind.BASE, out, writerOptions);
       try {
         ResultSet rows = read.rows();
+        long count = 0;
         while (rows.next()) {
           writer.writeRow(rows);
+          // An abandoned target (lease lost, shutdown release) is interrupted; stop reading soon.
+          if ((++count & CANCEL_CHECK_MASK) == 0 && Thread.currentThread().isInterrupted()) {
+            throw new InterruptedIOException("target abandoned after " + count + " rows");
+          }
         }
         stats = writer.finish();
       } catch (SQLException | IOException | RuntimeException e) {

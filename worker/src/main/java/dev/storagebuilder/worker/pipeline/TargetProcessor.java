@@ -11,6 +11,7 @@ import dev.storagebuilder.common.message.TargetMessage;
 import dev.storagebuilder.common.message.TargetMessageCodec;
 import dev.storagebuilder.common.target.SourceConfig;
 import dev.storagebuilder.common.target.TargetDeclaration;
+import dev.storagebuilder.worker.port.Backpressure;
 import dev.storagebuilder.worker.port.FailureClassifier;
 import dev.storagebuilder.worker.port.FailureClassifier.Failure;
 import dev.storagebuilder.worker.port.ReceivedMessage;
@@ -38,6 +39,7 @@ public final class TargetProcessor {
   private final Clock clock;
   private final String workerId;
   private volatile BuiltSnapshot lastBuilt;
+  private final Backpressure backpressure;
 
   public TargetProcessor(
       SourceConfig catalog,
@@ -48,6 +50,20 @@ public final class TargetProcessor {
       ProcessingSettings settings,
       Clock clock,
       String workerId) {
+    this(catalog, builder, versions, runs, classifier, settings, clock, workerId, Backpressure.NONE);
+  }
+
+  public TargetProcessor(
+      SourceConfig catalog,
+      SnapshotBuilder builder,
+      VersionLedger versions,
+      RunLedger runs,
+      FailureClassifier classifier,
+      ProcessingSettings settings,
+      Clock clock,
+      String workerId,
+      Backpressure backpressure) {
+    this.backpressure = backpressure;
     this.catalog = catalog;
     this.builder = builder;
     this.versions = versions;
@@ -64,6 +80,11 @@ public final class TargetProcessor {
   }
 
   public Outcome process(ReceivedMessage received) {
+    return process(received, Lease.unbounded(received));
+  }
+
+  /** Runs the message's target while {@code lease} holds; never commits once the lease is lost. */
+  public Outcome process(ReceivedMessage received, Lease lease) {
     TargetMessage message;
     try {
       message = TargetMessageCodec.decode(received.body());
@@ -76,11 +97,11 @@ public final class TargetProcessor {
         MDC.MDCCloseable client = MDC.putCloseable("client", ref.clientId());
         MDC.MDCCloseable target = MDC.putCloseable("target", ref.target());
         MDC.MDCCloseable attempt = MDC.putCloseable("attempt", String.valueOf(received.receiveCount()))) {
-      return processTarget(received, message, ref);
+      return processTarget(received, lease, message, ref);
     }
   }
 
-  private Outcome processTarget(ReceivedMessage received, TargetMessage message, TargetRef ref) {
+  private Outcome processTarget(ReceivedMessage received, Lease lease, TargetMessage message, TargetRef ref) {
     Instant started = clock.instant();
     Optional<TargetDeclaration> declaration = catalog.target(ref.target());
     if (declaration.isEmpty()) {
@@ -100,6 +121,9 @@ public final class TargetProcessor {
       Optional<TargetVersion> current = versions.current(ref);
       BuiltSnapshot built = builder.build(declaration.get(), message, current);
       long expected = current.map(TargetVersion::sequence).orElse(0L);
+      if (lease.isLost()) {
+        return abandoned(lease);
+      }
       boolean committed = versions.commit(built.version(), expected);
       long sequence = built.version().sequence();
       if (!committed) {
@@ -121,8 +145,17 @@ public final class TargetProcessor {
       lastBuilt = built;
       return new Outcome.Done(committed ? "committed sequence " + sequence : "superseded");
     } catch (Exception | LinkageError e) {
+      if (lease.isLost()) {
+        return abandoned(lease);
+      }
       return failed(received, message, ref, e, started);
     }
+  }
+
+  private static Outcome abandoned(Lease lease) {
+    String reason = lease.lostReason().orElse("lease lost");
+    log.warn("target abandoned without commit: {}", reason);
+    return new Outcome.Abandoned(reason);
   }
 
   private Outcome failed(
@@ -131,6 +164,10 @@ public final class TargetProcessor {
     if (!failure.retryable()) {
       log.warn("permanent failure: {}", failure.detail(), error);
       return reject(message, ref, failure.reasonCode(), failure.detail(), started);
+    }
+    if (backpressure.paused()) {
+      log.warn("postponing without spending a delivery, {}: {}", backpressure.reason(), failure.detail());
+      return new Outcome.Postpone(failure.detail(), backpressure.retryAfter());
     }
     if (received.receiveCount() >= settings.maxReceiveCount()) {
       String detail = "gave up after " + received.receiveCount() + " deliveries; last error: " + failure.detail();

@@ -7,6 +7,11 @@ import java.sql.SQLException;
 public interface RowSource {
   boolean clientExists(String clientId) throws SQLException;
 
+  /** Throws unless the source answers now (a cheap round trip; the breaker's probe). */
+  default void checkAvailable() throws SQLException {
+    clientExists("");
+  }
+
   /** All of one client's rows of a target, with the watermark they are complete up to. */
   SourceRead readAll(TargetDeclaration target, String clientId) throws SQLException;
 

@@ -6,6 +6,7 @@ import dev.storagebuilder.worker.port.FailureClassifier;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.sql.SQLException;
+import java.sql.SQLNonTransientConnectionException;
 import java.sql.SQLTransientException;
 import java.sql.SQLRecoverableException;
 import java.util.concurrent.TimeoutException;
@@ -44,6 +45,7 @@ public final class DefaultFailureClassifier implements FailureClassifier {
     boolean retryable =
         sql instanceof SQLTransientException
             || sql instanceof SQLRecoverableException
+            || isConnectionLoss(sql)
             || state.startsWith("08")
             || state.equals("40001")
             || state.equals("40P01")
@@ -57,6 +59,28 @@ public final class DefaultFailureClassifier implements FailureClassifier {
       return new Failure(false, "schema-mismatch", describe(sql));
     }
     return new Failure(false, "source-error", describe(sql));
+  }
+
+  /**
+   * The connection (not the statement) failed: the database is down or unreachable, which a later
+   * attempt outlives. JDBC calls this "non-transient" (it will not heal without the cause fixed),
+   * and H2 reports it with its own codes (90028 I/O, 90067 connection broken, 90121 closed) rather
+   * than SQLSTATE 08.
+   */
+  public static boolean isConnectionLoss(SQLException sql) {
+    if (sql instanceof SQLNonTransientConnectionException) {
+      return true;
+    }
+    int code = sql.getErrorCode();
+    if (code == 90028 || code == 90067 || code == 90121) {
+      return true;
+    }
+    for (Throwable cause = sql.getCause(); cause != null; cause = cause.getCause() == cause ? null : cause.getCause()) {
+      if (cause instanceof java.net.SocketException || cause instanceof java.io.EOFException) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static String describe(Throwable error) {

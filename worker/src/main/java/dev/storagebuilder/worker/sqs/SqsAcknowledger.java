@@ -20,6 +20,9 @@ public final class SqsAcknowledger implements Acknowledger {
   public static final String DETAIL = "sb-detail";
   public static final String ORIGINAL_ID = "sb-original-message-id";
   public static final String RECEIVE_COUNT = "sb-receive-count";
+  /** How many times a message was postponed (re-sent) because a dependency was down. */
+  public static final String POSTPONED = "sb-postponed";
+  private static final int SQS_MAX_DELAY_SECONDS = 900;
   private static final int MAX_DETAIL_CHARS = 2000;
 
   private final SqsClient sqs;
@@ -41,6 +44,29 @@ public final class SqsAcknowledger implements Acknowledger {
   public void retryAfter(ReceivedMessage message, Duration delay) {
     int seconds = (int) Math.min(Math.max(delay.toSeconds(), 0), 43_200);
     sqs.changeMessageVisibility(b -> b.queueUrl(queueUrl).receiptHandle(message.handle()).visibilityTimeout(seconds));
+  }
+
+  @Override
+  public void extend(ReceivedMessage message, Duration visibility) {
+    int seconds = (int) Math.min(Math.max(visibility.toSeconds(), 1), 43_200);
+    sqs.changeMessageVisibility(b -> b.queueUrl(queueUrl).receiptHandle(message.handle()).visibilityTimeout(seconds));
+  }
+
+  /**
+   * SQS counts every receive toward the redrive policy, and a visibility change cannot undo that;
+   * so a postponed message is sent again as a fresh copy (receive count 1) with a delay, then the
+   * original is deleted. If the delete fails the copy is a duplicate, which the run ledger and the
+   * fenced commit already absorb.
+   */
+  @Override
+  public void postpone(ReceivedMessage message, Duration delay) {
+    Map<String, MessageAttributeValue> attributes = new HashMap<>();
+    message.attributes().forEach((name, value) -> attributes.put(name, text(value)));
+    int postponed = 1 + Integer.parseInt(message.attributes().getOrDefault(POSTPONED, "0"));
+    attributes.put(POSTPONED, text(String.valueOf(postponed)));
+    int seconds = (int) Math.min(Math.max(delay.toSeconds(), 0), SQS_MAX_DELAY_SECONDS);
+    sqs.sendMessage(b -> b.queueUrl(queueUrl).messageBody(message.body()).delaySeconds(seconds).messageAttributes(attributes));
+    delete(message);
   }
 
   @Override

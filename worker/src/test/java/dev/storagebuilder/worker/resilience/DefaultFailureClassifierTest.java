@@ -58,4 +58,38 @@ class DefaultFailureClassifierTest {
     assertThat(unknown.retryable()).isFalse();
     assertThat(unknown.reasonCode()).isEqualTo("unexpected-error");
   }
+
+  @Test
+  void aLostConnectionIsRetryableEvenWhenTheDriverCallsItNonTransient() {
+    DefaultFailureClassifier classifier = new DefaultFailureClassifier();
+    java.sql.SQLException h2Closed = new java.sql.SQLNonTransientConnectionException("Database is already closed", "90121", 90121);
+    java.sql.SQLException reset =
+        new java.sql.SQLException("IO Exception", "90028", 90028, new java.net.SocketException("Connection reset"));
+
+    org.assertj.core.api.Assertions.assertThat(classifier.classify(h2Closed).retryable()).isTrue();
+    org.assertj.core.api.Assertions.assertThat(classifier.classify(reset).retryable()).isTrue();
+    org.assertj.core.api.Assertions.assertThat(classifier.classify(h2Closed).reasonCode()).isEqualTo("source-unavailable");
+    org.assertj.core.api.Assertions.assertThat(
+        classifier.classify(new java.sql.SQLSyntaxErrorException("bad column", "42S22", 42122)).retryable()).isFalse();
+  }
+
+  @Test
+  void dynamoDbThrottlingIsRetryable() {
+    Throwable throughput =
+        software.amazon.awssdk.services.dynamodb.model.ProvisionedThroughputExceededException.builder()
+            .statusCode(400)
+            .awsErrorDetails(software.amazon.awssdk.awscore.exception.AwsErrorDetails.builder()
+                .errorCode("ProvisionedThroughputExceededException").build())
+            .message("slow down").build();
+    Throwable throttled =
+        software.amazon.awssdk.services.dynamodb.model.DynamoDbException.builder()
+            .statusCode(400)
+            .awsErrorDetails(software.amazon.awssdk.awscore.exception.AwsErrorDetails.builder()
+                .errorCode("ThrottlingException").build())
+            .message("rate exceeded").build();
+
+    assertThat(classifier.classify(throughput).retryable()).isTrue();
+    assertThat(classifier.classify(throughput).reasonCode()).isEqualTo("aws-unavailable");
+    assertThat(classifier.classify(throttled).retryable()).isTrue();
+  }
 }

@@ -1,0 +1,213 @@
+package dev.storagebuilder.local.chaos;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.SocketException;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * A TCP forwarder from 127.0.0.1:{@link #port()} to a database (or any server) that can simulate an
+ * outage without stopping the server others use: {@link #cutOff()} resets every open connection and
+ * every new one until {@link #restore()}; {@link #throttle(int)} slows the bytes down so targets run
+ * long enough to be caught mid-flight.
+ */
+public final class TcpProxy implements AutoCloseable {
+  private final ServerSocket listener;
+  private final String targetHost;
+  private final int targetPort;
+  private final Set<Socket> open = ConcurrentHashMap.newKeySet();
+  private final AtomicLong refused = new AtomicLong();
+  private volatile boolean cutOff;
+  private volatile int bytesPerSecond;
+  private volatile boolean closed;
+  private volatile int httpFailureStatus;
+  private final AtomicLong httpFailures = new AtomicLong();
+
+  private TcpProxy(String targetHost, int targetPort, int listenPort) throws IOException {
+    this.targetHost = targetHost;
+    this.targetPort = targetPort;
+    this.listener = new ServerSocket();
+    listener.setReuseAddress(true);
+    listener.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), listenPort));
+    Thread.ofVirtual().name("tcp-proxy-accept").start(this::acceptLoop);
+  }
+
+  public static TcpProxy start(String targetHost, int targetPort) {
+    return start(targetHost, targetPort, 0);
+  }
+
+  /** Listens on {@code listenPort} (0: any free port). */
+  public static TcpProxy start(String targetHost, int targetPort, int listenPort) {
+    try {
+      return new TcpProxy(targetHost, targetPort, listenPort);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  public int port() {
+    return listener.getLocalPort();
+  }
+
+  /** Resets every open connection and every new one until {@link #restore()}. */
+  public void cutOff() {
+    cutOff = true;
+    for (Socket socket : open) {
+      reset(socket);
+    }
+  }
+
+  public void restore() {
+    cutOff = false;
+    httpFailureStatus = 0;
+  }
+
+  public boolean isCutOff() {
+    return cutOff;
+  }
+
+  /**
+   * For an HTTP server behind the proxy (S3): drops open connections and answers every new
+   * connection's first request with {@code status} (500, 503) until {@link #restore()}; the client
+   * sees the server's error, not a network failure.
+   */
+  public void failHttp(int status) {
+    httpFailureStatus = status;
+    for (Socket socket : open) {
+      reset(socket);
+    }
+  }
+
+  /** HTTP error answers given while {@link #failHttp(int)} was on. */
+  public long httpFailuresInjected() {
+    return httpFailures.get();
+  }
+
+  /** Limits each direction of each connection to about this rate; 0 lifts the limit. */
+  public void throttle(int bytesPerSecond) {
+    this.bytesPerSecond = Math.max(0, bytesPerSecond);
+  }
+
+  /** Connections reset because the proxy was cut off. */
+  public long refusedConnections() {
+    return refused.get();
+  }
+
+  private void acceptLoop() {
+    while (!closed) {
+      Socket client;
+      try {
+        client = listener.accept();
+      } catch (IOException e) {
+        return;
+      }
+      if (cutOff) {
+        refused.incrementAndGet();
+        reset(client);
+        continue;
+      }
+      int status = httpFailureStatus;
+      if (status > 0) {
+        Thread.ofVirtual().start(() -> answerHttp(client, status));
+        continue;
+      }
+      Thread.ofVirtual().start(() -> connect(client));
+    }
+  }
+
+  private void answerHttp(Socket client, int status) {
+    try (client) {
+      client.setSoTimeout(5000);
+      InputStream in = client.getInputStream();
+      int matched = 0;
+      byte[] end = {'\r', '\n', '\r', '\n'};
+      int b;
+      while (matched < 4 && (b = in.read()) >= 0) {
+        matched = b == end[matched] ? matched + 1 : (b == '\r' ? 1 : 0);
+      }
+      String code = status == 503 ? "SlowDown" : "InternalError";
+      String body = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>" + code
+          + "</Code><Message>injected by the fault proxy</Message></Error>";
+      String response = "HTTP/1.1 " + status + " " + (status == 503 ? "Slow Down" : "Internal Server Error") + "\r\n"
+          + "Content-Type: application/xml\r\nContent-Length: " + body.length() + "\r\nConnection: close\r\n\r\n" + body;
+      client.getOutputStream().write(response.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+      client.getOutputStream().flush();
+      httpFailures.incrementAndGet();
+    } catch (IOException e) {
+      // the client gave up first
+    }
+  }
+
+  private void connect(Socket client) {
+    Socket server;
+    try {
+      server = new Socket(targetHost, targetPort);
+    } catch (IOException e) {
+      reset(client);
+      return;
+    }
+    open.add(client);
+    open.add(server);
+    Thread.ofVirtual().start(() -> pump(client, server));
+    Thread.ofVirtual().start(() -> pump(server, client));
+  }
+
+  private void pump(Socket from, Socket to) {
+    byte[] buffer = new byte[8192];
+    try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
+      int n;
+      while ((n = in.read(buffer)) >= 0) {
+        if (cutOff) {
+          break;
+        }
+        int rate = bytesPerSecond;
+        if (rate > 0) {
+          LockSupport.parkNanos(n * 1_000_000_000L / rate);
+        }
+        out.write(buffer, 0, n);
+        out.flush();
+      }
+    } catch (IOException e) {
+      // one side went away: close both below
+    } finally {
+      reset(from);
+      reset(to);
+    }
+  }
+
+  private void reset(Socket socket) {
+    open.remove(socket);
+    try {
+      socket.setSoLinger(true, 0); // RST, as a dead host or a dropped route looks to the client
+    } catch (SocketException e) {
+      // already closed
+    }
+    try {
+      socket.close();
+    } catch (IOException e) {
+      // already closed
+    }
+  }
+
+  @Override
+  public void close() {
+    closed = true;
+    try {
+      listener.close();
+    } catch (IOException e) {
+      // closing anyway
+    }
+    for (Socket socket : open) {
+      reset(socket);
+    }
+  }
+}

@@ -1,0 +1,133 @@
+package dev.storagebuilder.worker.pipeline;
+
+import dev.storagebuilder.worker.port.Acknowledger;
+import dev.storagebuilder.worker.port.ReceivedMessage;
+import java.time.Duration;
+import java.util.Collection;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Keeps the messages of running targets invisible with a heartbeat: every half visibility timeout
+ * it extends the visibility by a whole timeout, so a target that runs longer than the timeout is
+ * never delivered twice. When an extension fails (receipt handle expired, message deleted or
+ * redelivered) the lease is lost and the holding thread is interrupted: the target is abandoned
+ * without a commit, and the fenced commit makes even a late one harmless.
+ */
+public final class LeaseKeeper {
+  private static final Logger log = LoggerFactory.getLogger(LeaseKeeper.class);
+
+  private final Acknowledger acknowledger;
+  private final Scheduler scheduler;
+  private final Duration visibilityTimeout;
+  private final Duration renewEvery;
+  private final ConcurrentHashMap<HeldLease, Boolean> held = new ConcurrentHashMap<>();
+
+  public LeaseKeeper(Acknowledger acknowledger, Scheduler scheduler, Duration visibilityTimeout) {
+    if (visibilityTimeout.toSeconds() < 2) {
+      throw new IllegalArgumentException("visibility timeout must be >= 2s for a heartbeat, got " + visibilityTimeout);
+    }
+    this.acknowledger = acknowledger;
+    this.scheduler = scheduler;
+    this.visibilityTimeout = visibilityTimeout;
+    this.renewEvery = visibilityTimeout.dividedBy(2);
+  }
+
+  /** Starts the heartbeat for a message the calling thread is about to process. */
+  public HeldLease hold(ReceivedMessage message) {
+    HeldLease lease = new HeldLease(message, Thread.currentThread());
+    held.put(lease, Boolean.TRUE);
+    lease.scheduleRenewal();
+    return lease;
+  }
+
+  /** The leases of targets still running. */
+  public Collection<HeldLease> held() {
+    return List.copyOf(held.keySet());
+  }
+
+  /** A lease on one message, held by the thread that runs its target. */
+  public final class HeldLease implements Lease, AutoCloseable {
+    private final ReceivedMessage message;
+    private final Thread holder;
+    private Scheduler.Cancellable renewal;
+    private String lostReason;
+    private boolean closed;
+
+    private HeldLease(ReceivedMessage message, Thread holder) {
+      this.message = message;
+      this.holder = holder;
+    }
+
+    @Override
+    public ReceivedMessage message() {
+      return message;
+    }
+
+    @Override
+    public synchronized Optional<String> lostReason() {
+      return Optional.ofNullable(lostReason);
+    }
+
+    private synchronized void scheduleRenewal() {
+      if (!closed && lostReason == null) {
+        renewal = scheduler.schedule(this::renew, renewEvery);
+      }
+    }
+
+    private void renew() {
+      synchronized (this) {
+        if (closed || lostReason != null) {
+          return;
+        }
+      }
+      try {
+        acknowledger.extend(message, visibilityTimeout);
+        log.debug("extended visibility of message {} by {}", message.messageId(), visibilityTimeout);
+      } catch (RuntimeException e) {
+        log.warn("heartbeat for message {} failed, abandoning its target: {}", message.messageId(), e.toString());
+        revoke("heartbeat failed: " + e);
+        return;
+      }
+      scheduleRenewal();
+    }
+
+    /**
+     * Gives the message up: no commit, no acknowledgement from this worker. Interrupts the holder
+     * so a long read or upload stops early; returns false if the target had already finished.
+     */
+    public boolean revoke(String reason) {
+      synchronized (this) {
+        if (closed || lostReason != null) {
+          return false;
+        }
+        lostReason = reason;
+        if (renewal != null) {
+          renewal.cancel();
+        }
+        // Interrupt under the lock: close() takes it too, so the holder cannot have moved on to
+        // another message in between.
+        holder.interrupt();
+      }
+      return true;
+    }
+
+    /** The target finished: stop the heartbeat. Clears an interrupt a revoke may have left. */
+    @Override
+    public void close() {
+      synchronized (this) {
+        closed = true;
+        if (renewal != null) {
+          renewal.cancel();
+        }
+      }
+      held.remove(this);
+      if (Thread.currentThread() == holder) {
+        Thread.interrupted();
+      }
+    }
+  }
+}

@@ -1,0 +1,81 @@
+package dev.storagebuilder.worker.resilience;
+
+import java.time.Duration;
+
+/**
+ * Retry and circuit breaker around source reads, as data.
+ *
+ * @param retryAttempts attempts per read, the first included (1 = no retry)
+ * @param retryInitialBackoff wait before the second attempt; grows by {@code retryMultiplier}
+ * @param retryMultiplier growth of the backoff per attempt
+ * @param retryJitter randomization factor of each backoff (0..1): 0.5 waits 50 %..150 %
+ * @param breakerFailureRate percentage of failed reads in the window that opens the breaker
+ * @param breakerWindow reads the failure rate is computed over
+ * @param breakerMinimumCalls reads needed before the rate counts
+ * @param breakerOpenWait how long the breaker stays open before a probe read is allowed
+ * @param connectionTimeout how long a read waits for a pooled connection before failing (a dead
+ *     database must fail fast enough for the breaker to see it)
+ */
+public record SourceResilienceSettings(
+    int retryAttempts,
+    Duration retryInitialBackoff,
+    double retryMultiplier,
+    double retryJitter,
+    int breakerFailureRate,
+    int breakerWindow,
+    int breakerMinimumCalls,
+    Duration breakerOpenWait,
+    Duration connectionTimeout) {
+  public static final int DEFAULT_RETRY_ATTEMPTS = 3;
+  public static final Duration DEFAULT_RETRY_INITIAL_BACKOFF = Duration.ofMillis(500);
+  public static final double DEFAULT_RETRY_MULTIPLIER = 2.0;
+  public static final double DEFAULT_RETRY_JITTER = 0.5;
+  public static final int DEFAULT_BREAKER_FAILURE_RATE = 50;
+  public static final int DEFAULT_BREAKER_WINDOW = 10;
+  public static final int DEFAULT_BREAKER_MINIMUM_CALLS = 4;
+  public static final Duration DEFAULT_BREAKER_OPEN_WAIT = Duration.ofSeconds(15);
+  public static final Duration DEFAULT_CONNECTION_TIMEOUT = Duration.ofSeconds(10);
+
+  public SourceResilienceSettings {
+    if (retryAttempts < 1 || retryAttempts > 10) {
+      throw new IllegalArgumentException("worker.source-retry-attempts must be 1..10, got " + retryAttempts);
+    }
+    if (retryInitialBackoff.isNegative() || retryInitialBackoff.compareTo(Duration.ofMinutes(1)) > 0) {
+      throw new IllegalArgumentException("worker.source-retry-backoff must be 0..1m, got " + retryInitialBackoff);
+    }
+    if (retryMultiplier < 1 || retryMultiplier > 10) {
+      throw new IllegalArgumentException("worker.source-retry-multiplier must be 1..10, got " + retryMultiplier);
+    }
+    if (retryJitter < 0 || retryJitter >= 1) {
+      throw new IllegalArgumentException("worker.source-retry-jitter must be 0..<1, got " + retryJitter);
+    }
+    if (breakerFailureRate < 1 || breakerFailureRate > 100) {
+      throw new IllegalArgumentException("worker.source-breaker-failure-rate must be 1..100, got " + breakerFailureRate);
+    }
+    if (breakerWindow < 1 || breakerMinimumCalls < 1 || breakerMinimumCalls > breakerWindow) {
+      throw new IllegalArgumentException(
+          "worker.source-breaker-minimum-calls must be 1..worker.source-breaker-window, got "
+              + breakerMinimumCalls + " / " + breakerWindow);
+    }
+    if (breakerOpenWait.toMillis() < 100 || breakerOpenWait.compareTo(Duration.ofMinutes(10)) > 0) {
+      throw new IllegalArgumentException("worker.source-breaker-open-wait must be 100ms..10m, got " + breakerOpenWait);
+    }
+    if (connectionTimeout.toMillis() < 250 || connectionTimeout.compareTo(Duration.ofMinutes(5)) > 0) {
+      throw new IllegalArgumentException("worker.source-connection-timeout must be 250ms..5m, got " + connectionTimeout);
+    }
+  }
+
+  public static SourceResilienceSettings defaults() {
+    return new SourceResilienceSettings(
+        DEFAULT_RETRY_ATTEMPTS, DEFAULT_RETRY_INITIAL_BACKOFF, DEFAULT_RETRY_MULTIPLIER, DEFAULT_RETRY_JITTER,
+        DEFAULT_BREAKER_FAILURE_RATE, DEFAULT_BREAKER_WINDOW, DEFAULT_BREAKER_MINIMUM_CALLS, DEFAULT_BREAKER_OPEN_WAIT,
+        DEFAULT_CONNECTION_TIMEOUT);
+  }
+
+  /** The wait before attempt {@code attempt + 1}, jittered by {@code random01} in [0, 1). */
+  public Duration backoff(int attempt, double random01) {
+    double base = retryInitialBackoff.toMillis() * Math.pow(retryMultiplier, Math.max(0, attempt - 1));
+    double jittered = base * (1 - retryJitter + 2 * retryJitter * random01);
+    return Duration.ofMillis(Math.round(jittered));
+  }
+}

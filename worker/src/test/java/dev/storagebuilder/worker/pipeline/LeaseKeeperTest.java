@@ -1,0 +1,88 @@
+package dev.storagebuilder.worker.pipeline;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.storagebuilder.worker.port.ReceivedMessage;
+import dev.storagebuilder.worker.testing.ManualScheduler;
+import dev.storagebuilder.worker.testing.RecordingAcknowledger;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class LeaseKeeperTest {
+  private static final Duration VISIBILITY = Duration.ofSeconds(60);
+  private final ManualScheduler scheduler = new ManualScheduler();
+  private final RecordingAcknowledger acknowledger = new RecordingAcknowledger();
+  private final LeaseKeeper keeper = new LeaseKeeper(acknowledger, scheduler, VISIBILITY);
+
+  private static ReceivedMessage message(String id) {
+    return new ReceivedMessage(id, "{}", "handle-" + id, 1, Map.of(), Instant.EPOCH);
+  }
+
+  @Test
+  void extendsVisibilityByTheTimeoutAtEveryHalfTimeoutWhileTheTargetRuns() {
+    try (LeaseKeeper.HeldLease lease = keeper.hold(message("m1"))) {
+      scheduler.advance(Duration.ofSeconds(29));
+      assertThat(acknowledger.calls()).isEmpty();
+
+      scheduler.advance(Duration.ofSeconds(1));
+      assertThat(acknowledger.calls()).containsExactly("extend m1 PT1M");
+
+      scheduler.advance(Duration.ofSeconds(90));
+      assertThat(acknowledger.calls()).containsExactly("extend m1 PT1M", "extend m1 PT1M", "extend m1 PT1M", "extend m1 PT1M");
+      assertThat(lease.isLost()).isFalse();
+    }
+  }
+
+  @Test
+  void closingTheLeaseStopsTheHeartbeat() {
+    keeper.hold(message("m1")).close();
+
+    scheduler.advance(Duration.ofMinutes(10));
+
+    assertThat(acknowledger.calls()).isEmpty();
+    assertThat(keeper.held()).isEmpty();
+    assertThat(scheduler.pending()).isZero();
+  }
+
+  @Test
+  void aFailedHeartbeatLosesTheLeaseInterruptsTheHolderAndStopsRenewing() {
+    acknowledger.failExtendWhen(m -> true);
+    try (LeaseKeeper.HeldLease lease = keeper.hold(message("m1"))) {
+      scheduler.advance(Duration.ofSeconds(30));
+
+      assertThat(lease.isLost()).isTrue();
+      assertThat(lease.lostReason().orElseThrow()).contains("heartbeat failed").contains("receipt handle is invalid");
+      assertThat(Thread.currentThread().isInterrupted()).isTrue();
+
+      scheduler.advance(Duration.ofMinutes(5));
+      assertThat(acknowledger.calls()).containsExactly("extend-failed m1");
+    }
+    assertThat(Thread.interrupted()).as("close clears the interrupt for the pooled thread").isFalse();
+  }
+
+  @Test
+  void onlyTheFailingMessageLosesItsLease() {
+    acknowledger.failExtendWhen(m -> m.messageId().equals("bad"));
+    try (LeaseKeeper.HeldLease good = keeper.hold(message("good"));
+        LeaseKeeper.HeldLease bad = keeper.hold(message("bad"))) {
+      scheduler.advance(Duration.ofSeconds(60));
+
+      assertThat(good.isLost()).isFalse();
+      assertThat(bad.isLost()).isTrue();
+      assertThat(acknowledger.calls()).containsExactlyInAnyOrder("extend good PT1M", "extend-failed bad", "extend good PT1M");
+    }
+    Thread.interrupted();
+  }
+
+  @Test
+  void revokingAFinishedLeaseDoesNothing() {
+    LeaseKeeper.HeldLease lease = keeper.hold(message("m1"));
+    lease.close();
+
+    assertThat(lease.revoke("shutdown")).isFalse();
+    assertThat(lease.isLost()).isFalse();
+    assertThat(Thread.currentThread().isInterrupted()).isFalse();
+  }
+}

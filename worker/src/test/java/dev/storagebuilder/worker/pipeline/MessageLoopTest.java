@@ -1,0 +1,256 @@
+package dev.storagebuilder.worker.pipeline;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.storagebuilder.common.ids.TargetRef;
+import dev.storagebuilder.common.ledger.RunRecord;
+import dev.storagebuilder.common.message.SyncMode;
+import dev.storagebuilder.common.message.TargetMessage;
+import dev.storagebuilder.common.message.TargetMessageCodec;
+import dev.storagebuilder.common.snapshot.SnapshotWriterOptions;
+import dev.storagebuilder.common.snapshot.StorageLayout;
+import dev.storagebuilder.common.target.ColumnDeclaration;
+import dev.storagebuilder.common.target.ColumnType;
+import dev.storagebuilder.common.target.SourceConfig;
+import dev.storagebuilder.common.target.TargetDeclaration;
+import dev.storagebuilder.common.testing.InMemoryObjectStore;
+import dev.storagebuilder.worker.jdbc.JdbcRowSource;
+import dev.storagebuilder.worker.port.Backpressure;
+import dev.storagebuilder.worker.port.MessageSource;
+import dev.storagebuilder.worker.port.ReceivedMessage;
+import dev.storagebuilder.worker.port.RowSource;
+import dev.storagebuilder.worker.port.SourceRead;
+import dev.storagebuilder.worker.resilience.DefaultFailureClassifier;
+import dev.storagebuilder.worker.testing.InMemoryRunLedger;
+import dev.storagebuilder.worker.testing.InMemoryVersionLedger;
+import dev.storagebuilder.worker.testing.ManualScheduler;
+import dev.storagebuilder.worker.testing.RecordingAcknowledger;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.SQLTransientConnectionException;
+import java.sql.Statement;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.h2.jdbcx.JdbcDataSource;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class MessageLoopTest {
+  private static final Instant NOW = Instant.parse("2026-11-26T10:00:00Z");
+  private static final Duration VISIBILITY = Duration.ofSeconds(60);
+  private static final TargetDeclaration ITEMS =
+      new TargetDeclaration(
+          "items", "items", "client_id", List.of("id"), "version",
+          List.of(ColumnDeclaration.of("id", ColumnType.INT64, false), ColumnDeclaration.of("version", ColumnType.INT64, false)),
+          null, 0);
+
+  private final InMemoryObjectStore store = new InMemoryObjectStore();
+  private final InMemoryVersionLedger versions = new InMemoryVersionLedger();
+  private final InMemoryRunLedger runs = new InMemoryRunLedger();
+  private final Clock clock = Clock.fixed(NOW, ZoneOffset.UTC);
+  private final RecordingAcknowledger acknowledger = new RecordingAcknowledger();
+  private final ManualScheduler scheduler = new ManualScheduler();
+  private final LinkedBlockingQueue<ReceivedMessage> queue = new LinkedBlockingQueue<>();
+  /** Reads wait here until a test opens it; an interrupt ends the wait with a connection error. */
+  private final CountDownLatch sourceGate = new CountDownLatch(1);
+  private final CountDownLatch readStarted = new CountDownLatch(1);
+  private Connection keepAlive;
+  private SourceConfig config;
+  private RowSource gatedSource;
+  private MessageLoop loop;
+
+  @BeforeEach
+  void createSource() throws SQLException {
+    JdbcDataSource dataSource = new JdbcDataSource();
+    dataSource.setURL("jdbc:h2:mem:loop" + System.nanoTime() + ";DB_CLOSE_DELAY=-1");
+    keepAlive = dataSource.getConnection();
+    try (Statement sql = keepAlive.createStatement()) {
+      sql.execute("CREATE TABLE clients (client_id VARCHAR(64) PRIMARY KEY)");
+      sql.execute("INSERT INTO clients VALUES ('acme')");
+      sql.execute("CREATE TABLE items (client_id VARCHAR(64), id BIGINT, version BIGINT NOT NULL, PRIMARY KEY (client_id, id))");
+      sql.execute("INSERT INTO items VALUES ('acme', 1, 1), ('acme', 2, 2)");
+    }
+    config = new SourceConfig(dataSource.getURL(), null, null, "SELECT client_id FROM clients", List.of(ITEMS));
+    runs.createRun(new RunRecord("run-1", "all", SyncMode.FULL, "test", NOW, 1));
+    JdbcRowSource jdbc = new JdbcRowSource(dataSource, config.clientsQuery(), 100, clock);
+    gatedSource =
+        new RowSource() {
+          @Override
+          public boolean clientExists(String clientId) throws SQLException {
+            return jdbc.clientExists(clientId);
+          }
+
+          @Override
+          public SourceRead readAll(TargetDeclaration target, String clientId) throws SQLException {
+            readStarted.countDown();
+            try {
+              sourceGate.await();
+            } catch (InterruptedException e) {
+              throw new SQLTransientConnectionException("read interrupted", "08006");
+            }
+            return jdbc.readAll(target, clientId);
+          }
+        };
+  }
+
+  @AfterEach
+  void tearDown() throws SQLException {
+    sourceGate.countDown();
+    if (loop != null) {
+      loop.stop();
+    }
+    keepAlive.close();
+  }
+
+  private MessageLoop loop(LoopSettings settings) {
+    return loop(settings, Backpressure.NONE);
+  }
+
+  private MessageLoop loop(LoopSettings settings, Backpressure backpressure) {
+    SnapshotBuilder builder =
+        new SnapshotBuilder(gatedSource, store, StorageLayout.withRandom("snapshots/", new Random(7)),
+            SnapshotWriterOptions.defaults(), clock);
+    TargetProcessor processor =
+        new TargetProcessor(config, builder, versions, runs, new DefaultFailureClassifier(),
+            ProcessingSettings.defaults(), clock, "w-test", backpressure);
+    MessageSource source =
+        (max, wait) -> {
+          try {
+            ReceivedMessage next = queue.poll(wait.toMillis(), TimeUnit.MILLISECONDS);
+            return next == null ? List.of() : List.of(next);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return List.of();
+          }
+        };
+    loop = new MessageLoop(source, acknowledger, processor, new LeaseKeeper(acknowledger, scheduler, VISIBILITY),
+        settings, ProcessingSettings.defaults(), new MessageLoop.LoopListener() {}, backpressure);
+    return loop;
+  }
+
+  private static ReceivedMessage delivery(String id) {
+    String body = TargetMessageCodec.encode(TargetMessage.of("run-1", new TargetRef("acme", "items"), SyncMode.FULL, NOW));
+    return new ReceivedMessage(id, body, "handle-" + id, 1, Map.of(), NOW);
+  }
+
+  private void startWithOneRunningTarget(LoopSettings settings) throws InterruptedException {
+    loop(settings).start();
+    queue.add(delivery("m1"));
+    assertThat(readStarted.await(5, TimeUnit.SECONDS)).isTrue();
+  }
+
+  @Test
+  void aTargetOutlivingTheVisibilityTimeoutKeepsItsMessageAndCommitsOnce() throws Exception {
+    startWithOneRunningTarget(new LoopSettings(1, Duration.ofMillis(50), Duration.ofSeconds(5)));
+
+    scheduler.advance(VISIBILITY.multipliedBy(3));
+    sourceGate.countDown();
+
+    await().atMost(Duration.ofSeconds(5)).until(() -> acknowledger.calls().contains("delete m1"));
+    assertThat(acknowledger.calls()).containsExactly(
+        "extend m1 PT1M", "extend m1 PT1M", "extend m1 PT1M", "extend m1 PT1M", "extend m1 PT1M", "extend m1 PT1M",
+        "delete m1");
+    assertThat(versions.history(new TargetRef("acme", "items"))).hasSize(1);
+  }
+
+  @Test
+  void aFailedHeartbeatAbandonsTheTargetWithoutCommitOrAcknowledgement() throws Exception {
+    startWithOneRunningTarget(new LoopSettings(1, Duration.ofMillis(50), Duration.ofSeconds(5)));
+    acknowledger.failExtendWhen(m -> true);
+
+    scheduler.advance(VISIBILITY.dividedBy(2));
+
+    await().atMost(Duration.ofSeconds(5)).until(() -> loop.inFlight() == 0);
+    assertThat(acknowledger.calls()).containsExactly("extend-failed m1");
+    assertThat(versions.all()).isEmpty();
+  }
+
+  @Test
+  void stopLetsAnInFlightTargetFinishWithinTheGrace() throws Exception {
+    startWithOneRunningTarget(new LoopSettings(1, Duration.ofMillis(50), Duration.ofSeconds(10), Duration.ofSeconds(2)));
+
+    Thread stopper = Thread.ofPlatform().start(() -> assertThat(loop.stop()).isTrue());
+    await().atMost(Duration.ofSeconds(5)).until(() -> !loop.isRunning());
+    queue.add(delivery("m2")); // arrives after the stop: must not be received
+    sourceGate.countDown();
+    stopper.join(10_000);
+
+    assertThat(stopper.isAlive()).isFalse();
+    assertThat(acknowledger.calls()).containsExactly("delete m1");
+    assertThat(versions.history(new TargetRef("acme", "items"))).hasSize(1);
+    assertThat(queue).extracting(ReceivedMessage::messageId).containsExactly("m2");
+  }
+
+  @Test
+  void stopReleasesATargetThatWouldOutrunTheGraceBeforeTheGraceEnds() throws Exception {
+    Duration grace = Duration.ofMillis(1500);
+    startWithOneRunningTarget(new LoopSettings(1, Duration.ofMillis(50), grace, Duration.ofMillis(1000)));
+
+    long started = System.nanoTime();
+    boolean stopped = loop.stop();
+    Duration took = Duration.ofNanos(System.nanoTime() - started);
+
+    assertThat(stopped).isTrue();
+    assertThat(took).isLessThan(grace.plusMillis(500));
+    assertThat(acknowledger.calls()).containsExactly("retry m1 PT0S");
+    assertThat(versions.all()).as("a released target never commits").isEmpty();
+    assertThat(loop.inFlight()).isZero();
+  }
+
+  /** A switch a test flips to simulate an open source breaker. */
+  private static final class Switch implements Backpressure {
+    volatile boolean paused;
+
+    @Override
+    public boolean paused() {
+      return paused;
+    }
+
+    @Override
+    public String reason() {
+      return "test switch";
+    }
+
+    @Override
+    public Duration retryAfter() {
+      return Duration.ofSeconds(7);
+    }
+  }
+
+  @Test
+  void whileADependencyIsDownNothingIsReceivedAndFailingTargetsArePostponedUncounted() throws Exception {
+    Switch breaker = new Switch();
+    loop(new LoopSettings(1, Duration.ofMillis(50), Duration.ofSeconds(5)), breaker).start();
+    queue.add(delivery("m1"));
+    assertThat(readStarted.await(5, TimeUnit.SECONDS)).isTrue();
+
+    breaker.paused = true;
+    queue.add(delivery("m2"));
+    interruptTargetThreads(); // the running target's read fails as the breaker opens
+
+    await().atMost(Duration.ofSeconds(5)).until(() -> acknowledger.calls().contains("postpone m1 PT7S"));
+    await().pollDelay(Duration.ofMillis(300)).atMost(Duration.ofSeconds(2)).until(() -> true);
+    assertThat(queue).as("not received while paused").extracting(ReceivedMessage::messageId).containsExactly("m2");
+
+    breaker.paused = false;
+    sourceGate.countDown();
+    await().atMost(Duration.ofSeconds(5)).until(() -> acknowledger.calls().contains("delete m2"));
+    assertThat(acknowledger.calls()).containsExactly("postpone m1 PT7S", "delete m2");
+  }
+
+  private static void interruptTargetThreads() {
+    Thread.getAllStackTraces().keySet().stream()
+        .filter(t -> t.getName().startsWith("target-"))
+        .forEach(Thread::interrupt);
+  }
+}

@@ -1,0 +1,51 @@
+package dev.storagebuilder.worker.testing;
+
+import dev.storagebuilder.worker.port.Acknowledger;
+import dev.storagebuilder.worker.port.ReceivedMessage;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Predicate;
+
+/** Records every acknowledgement as a line ({@code delete m1}, {@code extend m1 PT30S}, ...). */
+public final class RecordingAcknowledger implements Acknowledger {
+  private final List<String> calls = new CopyOnWriteArrayList<>();
+  private volatile Predicate<ReceivedMessage> extendFails = m -> false;
+
+  public List<String> calls() {
+    return List.copyOf(calls);
+  }
+
+  public void failExtendWhen(Predicate<ReceivedMessage> condition) {
+    extendFails = condition;
+  }
+
+  @Override
+  public void delete(ReceivedMessage message) {
+    calls.add("delete " + message.messageId());
+  }
+
+  @Override
+  public void retryAfter(ReceivedMessage message, Duration delay) {
+    calls.add("retry " + message.messageId() + " " + delay);
+  }
+
+  @Override
+  public void extend(ReceivedMessage message, Duration visibility) {
+    if (extendFails.test(message)) {
+      calls.add("extend-failed " + message.messageId());
+      throw new IllegalStateException("receipt handle is invalid");
+    }
+    calls.add("extend " + message.messageId() + " " + visibility);
+  }
+
+  @Override
+  public void postpone(ReceivedMessage message, Duration delay) {
+    calls.add("postpone " + message.messageId() + " " + delay);
+  }
+
+  @Override
+  public void deadLetter(ReceivedMessage message, String reasonCode, String detail) {
+    calls.add("dead-letter " + message.messageId() + " " + reasonCode);
+  }
+}
