@@ -128,7 +128,7 @@ final class BenchRun {
       SplitProbe.Split split = split(db, rawData);
 
       try (LocalFleet fleet = startFleet(db, 0, scratch.resolve("export"))) {
-        ProducerClient producer = new ProducerClient(fleet.producerUrl(), null);
+        ProducerClient producer = new ProducerClient(fleet.producerUrl(), fleet.apiToken());
         producerStart(fleet, producer, jvmFloor);
         FleetProcess worker = startWorker(fleet, jvmFloor, true);
         long idleRssKb = worker.peakRssKb();
@@ -343,7 +343,7 @@ final class BenchRun {
         for (FleetProcess worker : fleet.workers()) {
           awaitFirstReceive(worker, start);
         }
-        ProducerClient producer = new ProducerClient(fleet.producerUrl(), null);
+        ProducerClient producer = new ProducerClient(fleet.producerUrl(), fleet.apiToken());
         RunResult full = runAll(producer, "full");
         String scaleNote = "scale " + sizes.demoScale() + ": " + full.targets() + " targets, " + full.rows() + " rows, 2 workers";
         Double limitSeconds = limitRowsPerSecond == null ? null : full.rows() / limitRowsPerSecond;
@@ -391,7 +391,7 @@ final class BenchRun {
       db.insertClients("c", clients);
       try (LocalFleet fleet = startFleet(db, 0, scratch.resolve("enqueue"));
           AwsClients aws = new AwsClients(fleet.aws())) {
-        ProducerClient producer = new ProducerClient(fleet.producerUrl(), null);
+        ProducerClient producer = new ProducerClient(fleet.producerUrl(), fleet.apiToken());
         String queueUrl = fleet.queues().queueUrl();
         producer.startRun(TextNode.valueOf("all"), "full"); // warms the producer's JIT and connections
         double sdk = Double.MAX_VALUE;

@@ -54,7 +54,7 @@ class DuplicateDeliveryIT {
               Map.of("storage-builder.worker.receive-wait", "1s"));
       try (LocalFleet fleet = LocalFleet.start(options, FleetJars.home());
           AwsClients aws = new AwsClients(fleet.aws())) {
-        ProducerClient producer = new ProducerClient(fleet.producerUrl(), null);
+        ProducerClient producer = new ProducerClient(fleet.producerUrl(), fleet.apiToken());
         String runId = producer.startRun(TextNode.valueOf("all"), "full").path("runId").asText();
         List<TargetDeclaration> targets = SourceConfigLoader.demo(source.jdbcUrl(), null, null).targets();
         List<SendMessageBatchRequestEntry> copies = new ArrayList<>();

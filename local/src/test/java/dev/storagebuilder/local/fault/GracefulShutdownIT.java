@@ -58,7 +58,7 @@ class GracefulShutdownIT {
                   "storage-builder.worker.shutdown-release-margin", "3s"));
       try (LocalFleet fleet = LocalFleet.start(options, FleetJars.home());
           AwsClients aws = new AwsClients(fleet.aws())) {
-        ProducerClient producer = new ProducerClient(fleet.producerUrl(), null);
+        ProducerClient producer = new ProducerClient(fleet.producerUrl(), fleet.apiToken());
         String runId = producer.startRun(TextNode.valueOf("all"), "full").path("runId").asText();
         int expectedTargets = generated.clientIds().size() * 6;
         FleetProcess first = fleet.workers().get(0);

@@ -62,7 +62,7 @@ class KillWorkersIT {
                   "storage-builder.worker.retry-base-delay", "1s"));
       try (LocalFleet fleet = LocalFleet.start(options, FleetJars.home());
           AwsClients aws = new AwsClients(fleet.aws())) {
-        ProducerClient producer = new ProducerClient(fleet.producerUrl(), null);
+        ProducerClient producer = new ProducerClient(fleet.producerUrl(), fleet.apiToken());
         String runId = producer.startRun(TextNode.valueOf("all"), "full").path("runId").asText();
         int expectedTargets = generated.clientIds().size() * 6;
 

@@ -58,7 +58,7 @@ class PoisonMessagesIT {
         Map<String, String> poison = poisonBodies(client);
         poison.forEach((reason, body) ->
             aws.sqs().sendMessage(b -> b.queueUrl(fleet.queues().queueUrl()).messageBody(body)));
-        ProducerClient producer = new ProducerClient(fleet.producerUrl(), null);
+        ProducerClient producer = new ProducerClient(fleet.producerUrl(), fleet.apiToken());
         String runId = producer.startRun(TextNode.valueOf("all"), "full").path("runId").asText();
 
         JsonNode finished =

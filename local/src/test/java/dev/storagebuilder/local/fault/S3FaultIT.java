@@ -62,7 +62,7 @@ class S3FaultIT {
             AwsClients aws = new AwsClients(fleet.aws())) {
           URI real = fleet.aws().s3Endpoint();
           s3.bindTo(real.getHost(), real.getPort());
-          ProducerClient producer = new ProducerClient(fleet.producerUrl(), null);
+          ProducerClient producer = new ProducerClient(fleet.producerUrl(), fleet.apiToken());
           String runId = producer.startRun(TextNode.valueOf("all"), "full").path("runId").asText();
           int expectedTargets = generated.clientIds().size() * 6;
           await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200))

@@ -65,7 +65,7 @@ class SourceOutageIT {
                   "storage-builder.worker.source-breaker-open-wait", "3s"));
       try (LocalFleet fleet = LocalFleet.start(options, FleetJars.home());
           AwsClients aws = new AwsClients(fleet.aws())) {
-        ProducerClient producer = new ProducerClient(fleet.producerUrl(), null);
+        ProducerClient producer = new ProducerClient(fleet.producerUrl(), fleet.apiToken());
         String runId = producer.startRun(TextNode.valueOf("all"), "full").path("runId").asText();
         int expectedTargets = generated.clientIds().size() * 6;
         await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200))
