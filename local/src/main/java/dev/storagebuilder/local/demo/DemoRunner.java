@@ -32,7 +32,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.locks.LockSupport;
 import org.h2.jdbcx.JdbcDataSource;
 
 /**
@@ -186,19 +185,7 @@ public final class DemoRunner {
       chaos.start(runId, refs);
     }
     Progress progress = new Progress(out, System.console() != null);
-    JsonNode run = producer.run(runId);
-    long deadline = System.nanoTime() + RUN_TIMEOUT.toNanos();
-    while (!run.path("state").asText().equals("succeeded") && !run.path("state").asText().equals("failed")) {
-      if (System.nanoTime() > deadline) {
-        throw new IllegalStateException("run " + runId + " did not finish within " + RUN_TIMEOUT);
-      }
-      progress.show(run, seconds(runStart));
-      fleet.sampleMemory();
-      LockSupport.parkNanos(POLL.toNanos());
-      run = producer.run(runId);
-    }
-    progress.show(run, seconds(runStart));
-    progress.end();
+    JsonNode run = progress.follow(producer, runId, runStart, POLL, RUN_TIMEOUT, fleet::sampleMemory);
     if (chaos != null) {
       chaos.close();
     }

@@ -1,7 +1,10 @@
 package dev.storagebuilder.local.demo;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.storagebuilder.local.client.ProducerClient;
 import java.io.PrintStream;
+import java.time.Duration;
+import java.util.concurrent.locks.LockSupport;
 import java.util.Locale;
 
 /** Renders a run's status as one progress line: done/total, rows, MB, rate, ETA, failures. */
@@ -29,6 +32,28 @@ public final class Progress {
       out.println(line);
     }
     out.flush();
+  }
+
+  /**
+   * Polls a run until it succeeds or fails, showing its progress line; {@code betweenPolls} runs on
+   * every poll (the fleet samples its processes' memory there). Returns the run's final status.
+   */
+  public JsonNode follow(
+      ProducerClient producer, String runId, long startNanos, Duration poll, Duration timeout, Runnable betweenPolls) {
+    JsonNode run = producer.run(runId);
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (!run.path("state").asText().equals("succeeded") && !run.path("state").asText().equals("failed")) {
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException("run " + runId + " did not finish within " + timeout);
+      }
+      show(run, (System.nanoTime() - startNanos) / 1e9);
+      betweenPolls.run();
+      LockSupport.parkNanos(poll.toNanos());
+      run = producer.run(runId);
+    }
+    show(run, (System.nanoTime() - startNanos) / 1e9);
+    end();
+    return run;
   }
 
   public void end() {

@@ -30,7 +30,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.locks.LockSupport;
 
 /**
  * {@code ./sb sync}: the fleet on the embedded stack with its state under a directory, against the
@@ -87,19 +86,7 @@ public final class SyncRunner {
       String runId = started.path("runId").asText();
       out.printf("Run %s: %d targets enqueued (%s)%n", runId, started.path("enqueued").asInt(), options.mode().wireName());
       Progress progress = new Progress(out, System.console() != null);
-      JsonNode run = producer.run(runId);
-      long deadline = System.nanoTime() + RUN_TIMEOUT.toNanos();
-      while (!run.path("state").asText().equals("succeeded") && !run.path("state").asText().equals("failed")) {
-        if (System.nanoTime() > deadline) {
-          throw new IllegalStateException("run " + runId + " did not finish within " + RUN_TIMEOUT);
-        }
-        progress.show(run, seconds(runStart));
-        fleet.sampleMemory();
-        LockSupport.parkNanos(POLL.toNanos());
-        run = producer.run(runId);
-      }
-      progress.show(run, seconds(runStart));
-      progress.end();
+      JsonNode run = progress.follow(producer, runId, runStart, POLL, RUN_TIMEOUT, fleet::sampleMemory);
       double runSeconds = seconds(runStart);
       JsonNode targets = producer.get("/api/runs/" + runId + "/targets").path("targets");
       long slowest = 0;
