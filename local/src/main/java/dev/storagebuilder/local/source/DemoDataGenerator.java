@@ -1,5 +1,7 @@
 package dev.storagebuilder.local.source;
 
+import dev.storagebuilder.common.target.SqlDialect;
+
 import dev.storagebuilder.common.target.ColumnDeclaration;
 import dev.storagebuilder.common.target.ColumnType;
 import dev.storagebuilder.common.target.DeleteTracking;

@@ -1,5 +1,7 @@
 package dev.storagebuilder.local.source;
 
+import dev.storagebuilder.common.target.SqlDialect;
+
 import java.time.Duration;
 import java.util.Collections;
 import java.util.LinkedHashMap;

@@ -1,5 +1,7 @@
 package dev.storagebuilder.local.source;
 
+import dev.storagebuilder.common.target.SqlDialect;
+
 import dev.storagebuilder.common.target.ColumnType;
 import java.sql.Connection;
 import java.sql.PreparedStatement;

@@ -1,5 +1,7 @@
 package dev.storagebuilder.local.source;
 
+import dev.storagebuilder.common.target.SqlDialect;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.sql.Connection;

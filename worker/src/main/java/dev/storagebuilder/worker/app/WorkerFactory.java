@@ -14,7 +14,7 @@ import dev.storagebuilder.worker.config.WorkerSettings;
 import dev.storagebuilder.worker.config.WorkerSettingsProperties;
 import dev.storagebuilder.worker.jdbc.EvictOnConnectionLoss;
 import dev.storagebuilder.worker.jdbc.JdbcRowSource;
-import dev.storagebuilder.worker.jdbc.SourceDialect;
+import dev.storagebuilder.common.target.SqlDialect;
 import dev.storagebuilder.worker.pipeline.LeaseKeeper;
 import dev.storagebuilder.worker.pipeline.MessageLoop;
 import dev.storagebuilder.worker.pipeline.Scheduler;
@@ -94,7 +94,7 @@ final class WorkerFactory {
     config.setConnectionTimeout(resilience.connectionTimeout().toMillis());
     config.setInitializationFailTimeout(-1);
     config.setExceptionOverrideClassName(EvictOnConnectionLoss.class.getName());
-    if (SourceDialect.fromJdbcUrl(settings.source().jdbcUrl()) == SourceDialect.POSTGRESQL) {
+    if (SqlDialect.fromJdbcUrl(settings.source().jdbcUrl()) == SqlDialect.POSTGRESQL) {
       // A statement run once per target would otherwise stay on the text protocol (slower decode).
       config.addDataSourceProperty("prepareThreshold", "-1");
     }

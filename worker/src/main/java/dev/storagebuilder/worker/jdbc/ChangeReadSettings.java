@@ -1,5 +1,7 @@
 package dev.storagebuilder.worker.jdbc;
 
+import dev.storagebuilder.common.target.SqlDialect;
+
 import java.time.Duration;
 
 /**
@@ -29,10 +31,10 @@ public record ChangeReadSettings(long overlapVersions, Duration settleTimeout) {
     return new ChangeReadSettings(DIALECT_DEFAULT_OVERLAP, DEFAULT_SETTLE_TIMEOUT);
   }
 
-  long overlapFor(SourceDialect dialect) {
+  long overlapFor(SqlDialect dialect) {
     if (overlapVersions >= 0) {
       return overlapVersions;
     }
-    return dialect == SourceDialect.POSTGRESQL ? 0 : DEFAULT_NON_POSTGRES_OVERLAP;
+    return dialect == SqlDialect.POSTGRESQL ? 0 : DEFAULT_NON_POSTGRES_OVERLAP;
   }
 }

@@ -1,5 +1,7 @@
 package dev.storagebuilder.worker.jdbc;
 
+import dev.storagebuilder.common.target.SqlDialect;
+
 import dev.storagebuilder.common.target.TargetDeclaration;
 import dev.storagebuilder.worker.port.ChangeRead;
 import dev.storagebuilder.worker.port.RowSource;
@@ -98,11 +100,11 @@ public final class JdbcRowSource implements RowSource {
   public SourceRead readAll(TargetDeclaration target, String clientId) throws SQLException {
     Connection connection = dataSource.getConnection();
     try {
-      SourceDialect dialect = SourceDialect.fromJdbcUrl(connection.getMetaData().getURL());
-      OptionalLong settled = dialect == SourceDialect.POSTGRESQL ? settle(connection, target, clientId) : OptionalLong.empty();
+      SqlDialect dialect = SqlDialect.fromJdbcUrl(connection.getMetaData().getURL());
+      OptionalLong settled = dialect == SqlDialect.POSTGRESQL ? settle(connection, target, clientId) : OptionalLong.empty();
       begin(connection);
       long visible = visibleMax(connection, target, clientId);
-      long watermark = dialect == SourceDialect.POSTGRESQL ? settled.orElse(0L) : visible;
+      long watermark = dialect == SqlDialect.POSTGRESQL ? settled.orElse(0L) : visible;
       PreparedStatement select =
           connection.prepareStatement(TargetSql.selectAll(target), ResultSet.TYPE_FORWARD_ONLY, ResultSet.CONCUR_READ_ONLY);
       select.setFetchSize(fetchSize);
@@ -120,11 +122,11 @@ public final class JdbcRowSource implements RowSource {
   public ChangeRead readChanges(TargetDeclaration target, String clientId, long watermark) throws SQLException {
     Connection connection = dataSource.getConnection();
     try {
-      SourceDialect dialect = SourceDialect.fromJdbcUrl(connection.getMetaData().getURL());
-      OptionalLong settled = dialect == SourceDialect.POSTGRESQL ? settle(connection, target, clientId) : OptionalLong.empty();
+      SqlDialect dialect = SqlDialect.fromJdbcUrl(connection.getMetaData().getURL());
+      OptionalLong settled = dialect == SqlDialect.POSTGRESQL ? settle(connection, target, clientId) : OptionalLong.empty();
       begin(connection);
       long visible = visibleMax(connection, target, clientId);
-      long safe = dialect == SourceDialect.POSTGRESQL ? settled.orElse(watermark) : visible;
+      long safe = dialect == SqlDialect.POSTGRESQL ? settled.orElse(watermark) : visible;
       long from = Math.max(0, watermark - changeSettings.overlapFor(dialect));
       return new JdbcChangeRead(connection, target, clientId, from, Math.max(safe, watermark));
     } catch (SQLException | RuntimeException e) {

@@ -1,13 +1,10 @@
-package dev.storagebuilder.local.source;
+package dev.storagebuilder.common.target;
 
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.Locale;
 
-/**
- * The databases the demo source can live in. The worker has its own reading-side dialect; this one
- * knows what the loader needs (bulk path, DDL types, the change-version sequence).
- */
+/** The source databases Storage Builder reads (the worker) and loads (the demo generator). */
 public enum SqlDialect {
   POSTGRESQL,
   MARIADB,
