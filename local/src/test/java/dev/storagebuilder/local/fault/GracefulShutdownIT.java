@@ -48,8 +48,10 @@ class GracefulShutdownIT {
       try (Connection connection = local.getConnection()) {
         generated = new DemoDataGenerator(7, 0.004).load(connection);
       }
-      // Slow reads: the largest targets (enqueued first) take longer than the release deadline.
-      proxy.throttle(4_000);
+      // Slow reads: even the smallest target (a few KB over the wire, with the queries) takes longer
+      // than the release deadline, whichever targets the queue hands out first (a standard queue
+      // does not keep the producer's order).
+      proxy.throttle(1_000);
       FleetOptions options =
           new FleetOptions(stateDir, 1, 2, FleetOptions.DEFAULT_WORKER_HEAP_MB,
               Map.of("storage-builder.source.jdbc-url", source.jdbcUrlVia(proxy.port())),
