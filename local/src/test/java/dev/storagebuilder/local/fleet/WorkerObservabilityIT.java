@@ -87,9 +87,12 @@ class WorkerObservabilityIT {
             .pollInterval(Duration.ofMillis(250))
             .ignoreExceptions()
             .until(
-                () ->
-                    get(base + "/prometheus").body()
-                        .contains("storage_builder_worker_messages_processed_total{outcome=\"done\"} 2.0"));
+                () -> {
+                  // All three messages finished: two targets done and the poison one rejected.
+                  String scraped = get(base + "/prometheus").body();
+                  return scraped.contains("storage_builder_worker_messages_processed_total{outcome=\"done\"} 2.0")
+                      && scraped.contains("storage_builder_worker_messages_processed_total{outcome=\"rejected\"} 1.0");
+                });
 
         String metrics = get(base + "/prometheus").body();
         assertThat(metrics)
