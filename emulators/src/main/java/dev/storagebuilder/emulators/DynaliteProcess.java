@@ -60,7 +60,8 @@ final class DynaliteProcess implements AutoCloseable {
     command.add(installation.watchdogScript().toString());
     command.add(installation.cliScript().toString());
     command.addAll(List.of("--host", HOST, "--port", Integer.toString(port)));
-    // tables are ACTIVE at once: the SDK's waiter would otherwise poll DescribeTable every 20 s
+    // tables turn ACTIVE within milliseconds (not at once: callers still wait for ACTIVE); the
+    // default delays would make every test and demo start wait for them
     command.addAll(List.of("--createTableMs", "0", "--deleteTableMs", "0", "--updateTableMs", "0"));
     if (dataDir != null) {
       command.addAll(List.of("--path", dataDir.toString()));

@@ -357,6 +357,13 @@ class EmbeddedAwsStackIT {
                 .keySchema(
                     KeySchemaElement.builder().attributeName("pk").keyType(KeyType.HASH).build(),
                     KeySchemaElement.builder().attributeName("sk").keyType(KeyType.RANGE).build()));
+    // dynalite answers CreateTable with CREATING and flips to ACTIVE asynchronously; with an
+    // on-disk state dir that flip can lag the next request, which then sees no table at all.
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(
+            () -> client.describeTable(b -> b.tableName(table)).table().tableStatus(),
+            status -> status == TableStatus.ACTIVE);
   }
 
   private static boolean isListening(URI endpoint) {
