@@ -108,7 +108,7 @@ final class BenchRun {
   // ---------------------------------------------------------------- export: figures 1, 2, 3, 6
 
   private void export() throws Exception {
-    BenchDatabase db = new BenchDatabase(jdbcUrl, "sb_bench_export");
+    BenchDatabase db = new BenchDatabase(jdbcUrl, "sb_bench_export_" + ProcessHandle.current().pid());
     try {
       db.recreate();
       db.createDemoTables();
@@ -324,7 +324,7 @@ final class BenchRun {
   // ---------------------------------------------------------------- update-all: figure 4
 
   private void updateAll() throws Exception {
-    BenchDatabase db = new BenchDatabase(jdbcUrl, "sb_bench_demo");
+    BenchDatabase db = new BenchDatabase(jdbcUrl, "sb_bench_demo_" + ProcessHandle.current().pid());
     try {
       db.recreate();
       DemoDataGenerator generator = new DemoDataGenerator(DemoDataGenerator.DEFAULT_SEED, sizes.demoScale());
@@ -382,7 +382,7 @@ final class BenchRun {
   // ---------------------------------------------------------------- enqueue: figure 5
 
   private void enqueue() throws Exception {
-    BenchDatabase db = new BenchDatabase(jdbcUrl, "sb_bench_enqueue");
+    BenchDatabase db = new BenchDatabase(jdbcUrl, "sb_bench_enqueue_" + ProcessHandle.current().pid());
     try {
       db.recreate();
       db.createDemoTables();
