@@ -33,7 +33,7 @@ EXPOSE 8081
 
 # wget ships with the eclipse-temurin image; ECS runs the same command as its container health check.
 HEALTHCHECK --interval=15s --timeout=5s --start-period=60s --retries=3 \
-    CMD wget -qO- http://127.0.0.1:8081/health > /dev/null || exit 1
+    CMD wget -qO- http://127.0.0.1:8081/health/liveness > /dev/null || exit 1
 
 # Container-aware memory from the measured budget: the heap takes 60 % of the container's memory,
 # leaving the rest to direct buffers (multipart upload parts), metaspace and threads. An

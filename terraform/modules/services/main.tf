@@ -7,10 +7,13 @@ locals {
   region     = data.aws_region.current.name
   account_id = data.aws_caller_identity.current.account_id
 
-  # The applications' fixed ports and health route (see the Dockerfiles' EXPOSE and HEALTHCHECK).
-  producer_port = 8080
-  worker_port   = 8081
-  health_path   = "/health"
+  # The applications' fixed ports and health routes (see the Dockerfiles' EXPOSE and HEALTHCHECK).
+  # The worker's container check is liveness (its receive loop runs), not readiness: an outage of
+  # the source, S3 or DynamoDB must pause the fleet, not get every task killed and restarted.
+  producer_port        = 8080
+  worker_port          = 8081
+  producer_health_path = "/health"
+  worker_health_path   = "/health/liveness"
 
   # Configuration through the applications' own property names (storage-builder.aws.*,
   # storage-builder.source.*, storage-builder.worker.*), which Micronaut also reads from the
@@ -57,7 +60,7 @@ locals {
     environment = [for k in sort(keys(local.producer_environment)) : { name = k, value = local.producer_environment[k] }]
     secrets     = [for k in sort(keys(var.producer_secrets)) : { name = k, valueFrom = var.producer_secrets[k] }]
     healthCheck = {
-      command     = ["CMD-SHELL", "wget -qO- http://127.0.0.1:${local.producer_port}${local.health_path} > /dev/null || exit 1"]
+      command     = ["CMD-SHELL", "wget -qO- http://127.0.0.1:${local.producer_port}${local.producer_health_path} > /dev/null || exit 1"]
       interval    = 15
       timeout     = 5
       retries     = 3
@@ -90,7 +93,7 @@ locals {
     environment = [for k in sort(keys(local.worker_environment)) : { name = k, value = local.worker_environment[k] }]
     secrets     = [for k in sort(keys(var.worker_secrets)) : { name = k, valueFrom = var.worker_secrets[k] }]
     healthCheck = {
-      command     = ["CMD-SHELL", "wget -qO- http://127.0.0.1:${local.worker_port}${local.health_path} > /dev/null || exit 1"]
+      command     = ["CMD-SHELL", "wget -qO- http://127.0.0.1:${local.worker_port}${local.worker_health_path} > /dev/null || exit 1"]
       interval    = 15
       timeout     = 5
       retries     = 3

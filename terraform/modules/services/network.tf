@@ -103,7 +103,7 @@ resource "aws_lb_target_group" "producer" {
   deregistration_delay = 30
 
   health_check {
-    path                = local.health_path
+    path                = local.producer_health_path
     port                = "traffic-port"
     protocol            = "HTTP"
     matcher             = "200"

@@ -52,8 +52,8 @@ class DockerfileLintTest {
   @Test
   void imagesAndTaskDefinitionsAgreeOnPortsAndTheHealthRoute() throws IOException {
     TerraformConfig.Module services = TerraformConfig.repository().module("modules/services");
-    String health = services.local("health_path").asText();
     for (String service : List.of("producer", "worker")) {
+      String health = services.local(service + "_health_path").asText();
       int port = services.local(service + "_port").asInt();
       String text = dockerfile(service);
       assertThat(DockerfileLint.instructionArguments(text, "EXPOSE")).as("%s EXPOSE", service).isEqualTo(String.valueOf(port));

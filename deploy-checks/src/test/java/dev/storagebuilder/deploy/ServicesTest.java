@@ -63,7 +63,10 @@ class ServicesTest {
 
   @Test
   void containersCheckTheirHealthRouteWithToolsTheImageHas() {
-    assertThat(services.local("health_path").asText()).isEqualTo("/health");
+    assertThat(services.local("producer_health_path").asText()).isEqualTo("/health");
+    assertThat(services.local("worker_health_path").asText())
+        .as("a dependency outage must not get workers restarted")
+        .isEqualTo("/health/liveness");
     assertThat(services.local("producer_port").asInt()).isEqualTo(8080);
     assertThat(services.local("worker_port").asInt()).isEqualTo(8081);
     for (String container : List.of("producer", "worker")) {
@@ -72,7 +75,7 @@ class ServicesTest {
       assertThat(command).as("%s health check", container).hasSize(2);
       assertThat(command.get(0)).isEqualTo("CMD-SHELL");
       assertThat(command.get(1))
-          .startsWith("wget -qO- http://127.0.0.1:${local." + container + "_port}${local.health_path}")
+          .startsWith("wget -qO- http://127.0.0.1:${local." + container + "_port}${local." + container + "_health_path}")
           .endsWith("|| exit 1");
       assertThat(healthCheck.path("startPeriod").asInt()).as("%s start period", container).isBetween(10, 300);
     }
@@ -82,7 +85,7 @@ class ServicesTest {
   void producerIsReachedOnlyThroughAnInternalLoadBalancerThatChecksHealth() {
     assertThat(services.resource("aws_lb", "api").path("internal").asBoolean(false)).isTrue();
     JsonNode healthCheck = Hcl.block(services.resource("aws_lb_target_group", "producer"), "health_check");
-    assertThat(Hcl.isReference(healthCheck.path("path"), "local.health_path")).isTrue();
+    assertThat(Hcl.isReference(healthCheck.path("path"), "local.producer_health_path")).isTrue();
     assertThat(healthCheck.path("matcher").asText()).isEqualTo("200");
     JsonNode loadBalancer = Hcl.block(services.resource("aws_ecs_service", "producer"), "load_balancer");
     assertThat(Hcl.text(loadBalancer.path("target_group_arn"))).isEqualTo("${aws_lb_target_group.producer.arn}");

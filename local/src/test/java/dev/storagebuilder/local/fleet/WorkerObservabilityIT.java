@@ -111,7 +111,9 @@ class WorkerObservabilityIT {
         HttpResponse<String> ready = get(base + "/health/readiness");
         assertThat(ready.statusCode()).as(ready.body()).isEqualTo(200);
         assertThat(ready.body()).contains("\"sqs\"").contains("\"source\"").contains("UP");
-        assertThat(get(base + "/health/liveness").statusCode()).isEqualTo(200);
+        HttpResponse<String> live = get(base + "/health/liveness");
+        assertThat(live.statusCode()).as(live.body()).isEqualTo(200);
+        assertThat(live.body()).contains("receive-loop");
 
         stack.close(); // every AWS dependency goes away
         await()

@@ -40,7 +40,7 @@ public final class MessageLoop {
   private final Backpressure backpressure;
   private volatile boolean polling;
   private boolean paused;
-  private Thread receiver;
+  private volatile Thread receiver;
 
   /** Hooks for metrics and tests; every method has a no-op default. */
   public interface LoopListener {
@@ -104,6 +104,12 @@ public final class MessageLoop {
 
   public boolean isRunning() {
     return running.get();
+  }
+
+  /** Started, not stopping, and the receive thread is alive (it dies only on a bug): liveness. */
+  public boolean isReceiving() {
+    Thread thread = receiver;
+    return running.get() && thread != null && thread.isAlive();
   }
 
   private void receiveLoop() {

@@ -68,6 +68,8 @@ class MessageLoopTest {
   private SourceConfig config;
   private RowSource gatedSource;
   private MessageLoop loop;
+  /** When set, the next receive call throws it: a bug that kills the receive thread. */
+  private volatile Error receiveBug;
 
   @BeforeEach
   void createSource() throws SQLException {
@@ -125,6 +127,9 @@ class MessageLoopTest {
             ProcessingSettings.defaults(), clock, "w-test", backpressure);
     MessageSource source =
         (max, wait) -> {
+          if (receiveBug != null) {
+            throw receiveBug;
+          }
           try {
             ReceivedMessage next = queue.poll(wait.toMillis(), TimeUnit.MILLISECONDS);
             return next == null ? List.of() : List.of(next);
@@ -173,6 +178,29 @@ class MessageLoopTest {
     await().atMost(Duration.ofSeconds(5)).until(() -> loop.inFlight() == 0);
     assertThat(acknowledger.calls()).containsExactly("extend-failed m1");
     assertThat(versions.all()).isEmpty();
+  }
+
+  @Test
+  void livenessHoldsWhileReceivingAndEndsWithStop() throws Exception {
+    startWithOneRunningTarget(new LoopSettings(1, Duration.ofMillis(50), Duration.ofSeconds(10), Duration.ofSeconds(2)));
+    assertThat(loop.isReceiving()).isTrue();
+
+    sourceGate.countDown();
+    assertThat(loop.stop()).isTrue();
+
+    assertThat(loop.isReceiving()).isFalse();
+  }
+
+  @Test
+  void livenessFailsWhenTheReceiveThreadDies() {
+    loop(new LoopSettings(1, Duration.ofMillis(20), Duration.ofSeconds(5))).start();
+    assertThat(loop.isReceiving()).isTrue();
+
+    receiveBug = new AssertionError("a bug in the receive path");
+
+    // the dying thread's error is the point here, not a failure of the test
+    await().dontCatchUncaughtExceptions().atMost(Duration.ofSeconds(5)).until(() -> !loop.isReceiving());
+    assertThat(loop.isRunning()).as("nobody stopped it").isTrue();
   }
 
   @Test
