@@ -41,10 +41,13 @@ import java.util.SplittableRandom;
 import java.util.UUID;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** Wires the plain-Java pipeline to its adapters. The only class that knows every concrete type. */
 @Factory
 final class WorkerFactory {
+  private static final Logger log = LoggerFactory.getLogger(WorkerFactory.class);
 
   @Singleton
   WorkerSettings settings(Environment environment) {
@@ -123,8 +126,11 @@ final class WorkerFactory {
   SourceAdmission sourceAdmission(AwsClients aws, WorkerSettings settings, MeterRegistry meters) {
     var slots = settings.sourceSlots();
     if (!slots.capped()) {
+      log.info("no source concurrency cap: up to worker.concurrency targets of every worker read the source");
       return SourceAdmission.UNLIMITED;
     }
+    log.info("source {} capped at {} concurrent targets across the fleet (slot lease {}, postpone ~{})",
+        slots.sourceId(), slots.cap(), settings.visibilityTimeout(), slots.postponeDelay());
     SourceSlots shared =
         new DynamoSourceSlots(
             aws.dynamo(), settings.aws().runsTable(), slots.sourceId(), slots.cap(), settings.visibilityTimeout());
