@@ -20,6 +20,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -133,6 +134,8 @@ public final class TargetProcessor {
     // Unique per acquisition, even for two copies of one message on one worker.
     String holder = workerId + "/" + received.messageId() + "/" + admissions.incrementAndGet();
     SourceSlots.Slot slot = null;
+    // The heartbeat may fire between the release below and the lease's close: nothing to renew then.
+    AtomicBoolean released = new AtomicBoolean();
     try {
       // Before markRunning: a postponed target stays queued in the run and spends no attempt.
       Optional<SourceSlots.Slot> admitted = admission.tryEnter(holder);
@@ -144,7 +147,7 @@ public final class TargetProcessor {
       slot = admitted.get();
       SourceSlots.Slot held = slot;
       lease.renewAlongside(() -> {
-        if (!held.renew()) {
+        if (!released.get() && !held.renew() && !released.get()) {
           log.warn("source slot {} was reclaimed while the target ran and no slot is free: the cap is exceeded by"
               + " one until it finishes", holder);
         }
@@ -190,6 +193,7 @@ public final class TargetProcessor {
       }
       return failed(received, message, ref, e, started);
     } finally {
+      released.set(true);
       release(slot);
     }
   }
