@@ -60,6 +60,7 @@ module "services" {
   worker_cpu                    = var.worker_cpu
   worker_memory                 = var.worker_memory
   worker_concurrency            = var.worker_concurrency
+  source_concurrency_cap        = var.source_concurrency_cap
   worker_lease_seconds          = module.queue.visibility_timeout_seconds
   worker_shutdown_grace_seconds = var.worker_shutdown_grace_seconds
 

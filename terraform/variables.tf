@@ -198,6 +198,17 @@ variable "worker_concurrency" {
   }
 }
 
+variable "source_concurrency_cap" {
+  type        = number
+  description = "Targets of the whole worker fleet reading the source database at once, however many tasks run (a lease-based counting semaphore in the runs table; a target finding every slot taken is postponed, spending no delivery). 0 turns the cap off. Each task's connection pool is min(worker_concurrency, cap) + 1."
+  default     = 8
+
+  validation {
+    condition     = var.source_concurrency_cap >= 0 && var.source_concurrency_cap <= 1000 && floor(var.source_concurrency_cap) == var.source_concurrency_cap
+    error_message = "source_concurrency_cap must be a whole number in 0..1000 (0: no cap)."
+  }
+}
+
 variable "worker_lease_seconds" {
   type        = number
   description = "The worker's lease on a message, which is the work queue's visibility timeout; the worker's heartbeat extends it while a target runs."

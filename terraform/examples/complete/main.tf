@@ -65,6 +65,9 @@ module "storage_builder" {
   worker_max_count        = 4
   backlog_per_task_target = 300
 
+  # 4 tasks x 4 targets could read at once; the source database serves at most 8 of them.
+  source_concurrency_cap = 8
+
   worker_lease_seconds          = 300
   worker_shutdown_grace_seconds = 30
   max_receive_count             = 5

@@ -37,6 +37,8 @@ locals {
     STORAGE_BUILDER_WORKER_CONCURRENCY        = tostring(var.worker_concurrency)
     STORAGE_BUILDER_WORKER_VISIBILITY_TIMEOUT = "${var.worker_lease_seconds}s"
     STORAGE_BUILDER_WORKER_MAX_RECEIVE_COUNT  = tostring(var.max_receive_count)
+    # Fleet-wide: every task must carry the same cap (see docs/resilience.md).
+    STORAGE_BUILDER_WORKER_SOURCE_CONCURRENCY_CAP = tostring(var.source_concurrency_cap)
     # The whole budget from SIGTERM to SIGKILL, equal to the container's stopTimeout: the worker must
     # stop waiting for in-flight targets early enough to release the rest within it.
     STORAGE_BUILDER_WORKER_SHUTDOWN_GRACE = "${var.worker_shutdown_grace_seconds}s"

@@ -182,6 +182,14 @@ class IamPolicyTest {
   }
 
   @Test
+  void workerMayTakeAndReturnSourceSlotsInTheRunsTable() {
+    // DynamoSourceSlots: GetItem to read the leases, PutItem fenced on the version, UpdateItem to renew and release.
+    Statement ledgers = servicesStatement("worker_task", "CommitVersionsAndProgress");
+    assertThat(ledgers.resources()).contains("${var.runs_table_arn}");
+    assertThat(ledgers.actions()).contains("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem");
+  }
+
+  @Test
   void producerWritesRunsButOnlyReadsVersions() {
     Statement versions = servicesStatement("producer_task", "ReadVersions");
     assertThat(versions.resources()).containsExactly("${var.versions_table_arn}");

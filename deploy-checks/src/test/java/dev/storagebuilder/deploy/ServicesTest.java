@@ -54,8 +54,12 @@ class ServicesTest {
     assertThat(environment)
         .contains("STORAGE_BUILDER_WORKER_VISIBILITY_TIMEOUT = \"${var.worker_lease_seconds}s\"")
         .contains("STORAGE_BUILDER_WORKER_MAX_RECEIVE_COUNT = tostring(var.max_receive_count)")
-        .contains("STORAGE_BUILDER_WORKER_CONCURRENCY = tostring(var.worker_concurrency)");
+        .contains("STORAGE_BUILDER_WORKER_CONCURRENCY = tostring(var.worker_concurrency)")
+        .contains("STORAGE_BUILDER_WORKER_SOURCE_CONCURRENCY_CAP = tostring(var.source_concurrency_cap)");
     JsonNode call = config.module(".").moduleCall("services");
+    assertThat(Hcl.isReference(call.path("source_concurrency_cap"), "var.source_concurrency_cap")).isTrue();
+    assertThat(services.variable("source_concurrency_cap").path("default").asInt()).isEqualTo(8);
+    assertThat(config.module(".").variable("source_concurrency_cap").path("default").asInt()).isEqualTo(8);
     assertThat(Hcl.isReference(call.path("worker_lease_seconds"), "module.queue.visibility_timeout_seconds")).isTrue();
     assertThat(Hcl.isReference(call.path("max_receive_count"), "module.queue.max_receive_count")).isTrue();
     assertThat(Hcl.isReference(call.path("worker_concurrency"), "var.worker_concurrency")).isTrue();
@@ -145,6 +149,9 @@ class ServicesTest {
         Arguments.of("a stopTimeout Fargate does not allow", Map.of("worker_shutdown_grace_seconds", "300"), "worker_shutdown_grace_seconds"),
         Arguments.of("a producer without API tokens", Map.of("producer_secrets", "{ DB_PASSWORD = \"" + secret("db") + "\" }"), "STORAGE_BUILDER_API_TOKENS"),
         Arguments.of("a password in the plain environment", Map.of("worker_environment", "{ DB_PASSWORD = \"hunter2\" }"), "worker_environment"),
+        Arguments.of("no source cap", Map.of("source_concurrency_cap", "0"), null),
+        Arguments.of("a negative source cap", Map.of("source_concurrency_cap", "-1"), "source_concurrency_cap"),
+        Arguments.of("a fractional source cap", Map.of("source_concurrency_cap", "2.5"), "source_concurrency_cap"),
         Arguments.of("an image tagged latest", Map.of("worker_image", "123456789012.dkr.ecr.us-east-1.amazonaws.com/w:latest"), "worker_image"));
   }
 

@@ -4,10 +4,12 @@ import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.storagebuilder.aws.config.AwsClients;
 import dev.storagebuilder.aws.dynamo.DynamoRunLedger;
+import dev.storagebuilder.aws.dynamo.DynamoSourceSlots;
 import dev.storagebuilder.aws.dynamo.DynamoVersionLedger;
 import dev.storagebuilder.aws.s3.S3ObjectStore;
 import dev.storagebuilder.common.ledger.RunLedger;
 import dev.storagebuilder.common.ledger.VersionLedger;
+import dev.storagebuilder.common.slots.SourceSlots;
 import dev.storagebuilder.common.snapshot.SnapshotWriterOptions;
 import dev.storagebuilder.common.snapshot.StorageLayout;
 import dev.storagebuilder.worker.config.WorkerSettings;
@@ -19,6 +21,7 @@ import dev.storagebuilder.worker.pipeline.LeaseKeeper;
 import dev.storagebuilder.worker.pipeline.MessageLoop;
 import dev.storagebuilder.worker.pipeline.Scheduler;
 import dev.storagebuilder.worker.pipeline.SnapshotBuilder;
+import dev.storagebuilder.worker.pipeline.SourceAdmission;
 import dev.storagebuilder.worker.pipeline.TargetProcessor;
 import dev.storagebuilder.worker.resilience.DefaultFailureClassifier;
 import dev.storagebuilder.worker.resilience.ResilientRowSource;
@@ -38,10 +41,13 @@ import java.util.SplittableRandom;
 import java.util.UUID;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** Wires the plain-Java pipeline to its adapters. The only class that knows every concrete type. */
 @Factory
 final class WorkerFactory {
+  private static final Logger log = LoggerFactory.getLogger(WorkerFactory.class);
 
   @Singleton
   WorkerSettings settings(Environment environment) {
@@ -111,10 +117,30 @@ final class WorkerFactory {
     return new MeteredRunLedger(new DynamoRunLedger(aws.dynamo(), settings.aws().runsTable()), meters);
   }
 
+  /**
+   * The fleet-wide cap on source readers, or none. A lease lasts one visibility timeout and is
+   * renewed with the message's heartbeat (every half timeout): a SIGKILLed worker's slots come free
+   * when its messages become visible again.
+   */
+  @Singleton
+  SourceAdmission sourceAdmission(AwsClients aws, WorkerSettings settings, MeterRegistry meters) {
+    var slots = settings.sourceSlots();
+    if (!slots.capped()) {
+      log.info("no source concurrency cap: up to worker.concurrency targets of every worker read the source");
+      return SourceAdmission.UNLIMITED;
+    }
+    log.info("source {} capped at {} concurrent targets across the fleet (slot lease {}, postpone ~{})",
+        slots.sourceId(), slots.cap(), settings.visibilityTimeout(), slots.postponeDelay());
+    SourceSlots shared =
+        new DynamoSourceSlots(
+            aws.dynamo(), settings.aws().runsTable(), slots.sourceId(), slots.cap(), settings.visibilityTimeout());
+    return new SourceAdmission(new MeteredSourceSlots(shared, meters), slots.postponeDelay(), new SplittableRandom());
+  }
+
   @Singleton
   MessageLoop messageLoop(
       WorkerSettings settings, AwsClients aws, ResilientRowSource source, VersionLedger versions, RunLedger runs,
-      MeterRegistry meters) {
+      SourceAdmission admission, MeterRegistry meters) {
     Clock clock = Clock.systemUTC();
     String queueUrl = aws.sqs().getQueueUrl(b -> b.queueName(settings.aws().queueName())).queueUrl();
     String dlqUrl = aws.sqs().getQueueUrl(b -> b.queueName(settings.aws().dlqName())).queueUrl();
@@ -131,7 +157,7 @@ final class WorkerFactory {
     TargetProcessor processor =
         new TargetProcessor(
             settings.source(), builder, versions, runs, new DefaultFailureClassifier(), settings.processing(), clock,
-            settings.workerId(), source);
+            settings.workerId(), source, admission);
     SqsAcknowledger acknowledger = new SqsAcknowledger(aws.sqs(), queueUrl, dlqUrl);
     ScheduledExecutorService heartbeat =
         Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("lease-heartbeat").daemon(true).factory());

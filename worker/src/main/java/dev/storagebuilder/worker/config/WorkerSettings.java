@@ -14,7 +14,8 @@ import java.util.Objects;
  * legacy lesson: a configuration that cannot fit its heap is refused before it takes any work, not
  * discovered by the OOM killer mid-run.
  *
- * @param poolSize JDBC connections; at least {@code loop.concurrency()} so no target waits for one
+ * @param poolSize JDBC connections; at least the targets that may read at once ({@code
+ *     loop.concurrency()}, or the source cap when lower) so no target waits for one
  * @param fetchSize rows per JDBC round trip
  * @param visibilityTimeout how long a received message stays hidden while its target runs
  * @param rowGroupBytes Parquet row group size: one is buffered in memory per running target
@@ -23,6 +24,7 @@ import java.util.Objects;
  * @param maxHeapBytes the heap the budget must fit in (the JVM's -Xmx)
  * @param compaction when an incremental sync writes a new base instead of a delta
  * @param changeRead how incremental reads find a safe watermark (overlap, settle timeout)
+ * @param sourceSlots the fleet-wide cap on targets reading the source at once
  */
 public record WorkerSettings(
     AwsSettings aws,
@@ -38,7 +40,8 @@ public record WorkerSettings(
     String workerId,
     long maxHeapBytes,
     CompactionPolicy compaction,
-    ChangeReadSettings changeRead) {
+    ChangeReadSettings changeRead,
+    SourceSlotSettings sourceSlots) {
 
   public static final int DEFAULT_FETCH_SIZE = 5_000;
   public static final Duration DEFAULT_VISIBILITY_TIMEOUT = Duration.ofMinutes(5);
@@ -59,9 +62,12 @@ public record WorkerSettings(
     Objects.requireNonNull(processing, "processing");
     Objects.requireNonNull(compaction, "compaction");
     Objects.requireNonNull(changeRead, "changeRead");
-    if (poolSize < loop.concurrency()) {
+    Objects.requireNonNull(sourceSlots, "sourceSlots");
+    if (poolSize < sourceSlots.readersPerWorker(loop.concurrency())) {
       throw new IllegalArgumentException(
-          "worker.pool-size must be >= worker.concurrency (" + loop.concurrency() + "), got " + poolSize);
+          sourceSlots.capped() && sourceSlots.cap() < loop.concurrency()
+              ? "worker.pool-size must be >= worker.source-concurrency-cap (" + sourceSlots.cap() + "), got " + poolSize
+              : "worker.pool-size must be >= worker.concurrency (" + loop.concurrency() + "), got " + poolSize);
     }
     if (fetchSize < 100 || fetchSize > 100_000) {
       throw new IllegalArgumentException("worker.fetch-size must be 100..100000, got " + fetchSize);
@@ -92,6 +98,14 @@ public record WorkerSettings(
               + ", but the heap is " + mib(maxHeapBytes)
               + "; lower worker.concurrency or the buffers, or give the JVM more memory");
     }
+  }
+
+  /**
+   * The default pool: one connection per target that may read at once, plus one for the breaker's
+   * probe and the clients query.
+   */
+  public static int defaultPoolSize(int concurrency, SourceSlotSettings sourceSlots) {
+    return sourceSlots.readersPerWorker(concurrency) + 1;
   }
 
   /** Heap needed at full concurrency: each running target buffers a row group, its parts and a fetch. */

@@ -1,6 +1,7 @@
 package dev.storagebuilder.worker.config;
 
 import dev.storagebuilder.aws.config.AwsSettingsProperties;
+import dev.storagebuilder.common.target.SourceConfig;
 import dev.storagebuilder.common.target.SourceConfigProperties;
 import dev.storagebuilder.worker.jdbc.ChangeReadSettings;
 import dev.storagebuilder.worker.pipeline.CompactionPolicy;
@@ -37,12 +38,20 @@ public final class WorkerSettingsProperties {
             integer(worker, "max-receive-count", ProcessingSettings.DEFAULT_MAX_RECEIVE_COUNT),
             duration(worker, "retry-base-delay", ProcessingSettings.DEFAULT_RETRY_BASE_DELAY),
             duration(worker, "retry-max-delay", ProcessingSettings.DEFAULT_RETRY_MAX_DELAY));
+    SourceConfig source = SourceConfigProperties.from(properties, environment);
+    SourceSlotSettings sourceSlots =
+        new SourceSlotSettings(
+            integer(worker, "source-concurrency-cap", SourceSlotSettings.NO_CAP),
+            properties.apply(SourceConfigProperties.PREFIX + "id")
+                .filter(v -> !v.isBlank())
+                .orElseGet(() -> SourceSlotSettings.sourceIdOf(source.jdbcUrl())),
+            duration(worker, "source-slot-wait", SourceSlotSettings.DEFAULT_WAIT));
     return new WorkerSettings(
         AwsSettingsProperties.from(properties),
-        SourceConfigProperties.from(properties, environment),
+        source,
         loop,
         processing,
-        integer(worker, "pool-size", concurrency + 1),
+        integer(worker, "pool-size", WorkerSettings.defaultPoolSize(concurrency, sourceSlots)),
         integer(worker, "fetch-size", WorkerSettings.DEFAULT_FETCH_SIZE),
         duration(worker, "visibility-timeout", WorkerSettings.DEFAULT_VISIBILITY_TIMEOUT),
         bytes(worker, "row-group-bytes", WorkerSettings.DEFAULT_ROW_GROUP_BYTES),
@@ -59,7 +68,8 @@ public final class WorkerSettingsProperties {
             worker.apply("overlap-versions")
                 .map(v -> parse("overlap-versions", v, Long::parseLong))
                 .orElse(ChangeReadSettings.DIALECT_DEFAULT_OVERLAP),
-            duration(worker, "settle-timeout", ChangeReadSettings.DEFAULT_SETTLE_TIMEOUT)));
+            duration(worker, "settle-timeout", ChangeReadSettings.DEFAULT_SETTLE_TIMEOUT)),
+        sourceSlots);
   }
 
   /** Retry and circuit breaker around source reads ({@code storage-builder.worker.source-*}). */

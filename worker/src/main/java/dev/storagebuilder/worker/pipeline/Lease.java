@@ -18,6 +18,14 @@ public interface Lease {
     return lostReason().isPresent();
   }
 
+  /**
+   * Runs {@code renewal} at every heartbeat while the lease is held, after the message's own
+   * extension: something leased for as long as the target runs (its source slot) lives exactly as
+   * long as the message does. Failures of {@code renewal} are logged and do not lose the lease.
+   * A lease without a heartbeat ignores it.
+   */
+  default void renewAlongside(Runnable renewal) {}
+
   /** A lease that is never lost: for callers without a queue (tests, one-off runs). */
   static Lease unbounded(ReceivedMessage message) {
     return new Lease() {

@@ -7,6 +7,7 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -53,6 +54,7 @@ public final class LeaseKeeper {
   public final class HeldLease implements Lease, AutoCloseable {
     private final ReceivedMessage message;
     private final Thread holder;
+    private final List<Runnable> alongside = new CopyOnWriteArrayList<>();
     private Scheduler.Cancellable renewal;
     private String lostReason;
     private boolean closed;
@@ -70,6 +72,11 @@ public final class LeaseKeeper {
     @Override
     public synchronized Optional<String> lostReason() {
       return Optional.ofNullable(lostReason);
+    }
+
+    @Override
+    public void renewAlongside(Runnable renewal) {
+      alongside.add(renewal);
     }
 
     private synchronized void scheduleRenewal() {
@@ -91,6 +98,14 @@ public final class LeaseKeeper {
         log.warn("heartbeat for message {} failed, abandoning its target: {}", message.messageId(), e.toString());
         revoke("heartbeat failed: " + e);
         return;
+      }
+      for (Runnable renewal : alongside) {
+        try {
+          renewal.run();
+        } catch (RuntimeException e) {
+          // What it renews has a lease of the same length: the next heartbeat tries again in time.
+          log.warn("renewal alongside message {} failed: {}", message.messageId(), e.toString());
+        }
       }
       scheduleRenewal();
     }

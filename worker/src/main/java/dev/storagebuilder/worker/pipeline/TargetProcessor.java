@@ -9,6 +9,7 @@ import dev.storagebuilder.common.ledger.VersionLedger;
 import dev.storagebuilder.common.message.InvalidMessageException;
 import dev.storagebuilder.common.message.TargetMessage;
 import dev.storagebuilder.common.message.TargetMessageCodec;
+import dev.storagebuilder.common.slots.SourceSlots;
 import dev.storagebuilder.common.target.SourceConfig;
 import dev.storagebuilder.common.target.TargetDeclaration;
 import dev.storagebuilder.worker.port.Backpressure;
@@ -19,13 +20,16 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
 
 /**
- * Runs one message: decode, check the target exists, build its snapshot, commit, record progress.
- * Every failure ends as an {@link Outcome}; nothing escapes to the loop.
+ * Runs one message: decode, check the target exists, take a slot of the source, build its
+ * snapshot, commit, record progress. Every failure ends as an {@link Outcome}; nothing escapes to
+ * the loop.
  */
 public final class TargetProcessor {
   private static final Logger log = LoggerFactory.getLogger(TargetProcessor.class);
@@ -40,6 +44,8 @@ public final class TargetProcessor {
   private final String workerId;
   private volatile BuiltSnapshot lastBuilt;
   private final Backpressure backpressure;
+  private final SourceAdmission admission;
+  private final AtomicLong admissions = new AtomicLong();
 
   public TargetProcessor(
       SourceConfig catalog,
@@ -63,6 +69,23 @@ public final class TargetProcessor {
       Clock clock,
       String workerId,
       Backpressure backpressure) {
+    this(catalog, builder, versions, runs, classifier, settings, clock, workerId, backpressure,
+        SourceAdmission.UNLIMITED);
+  }
+
+  /** @param admission the fleet-wide cap on targets reading the source at once */
+  public TargetProcessor(
+      SourceConfig catalog,
+      SnapshotBuilder builder,
+      VersionLedger versions,
+      RunLedger runs,
+      FailureClassifier classifier,
+      ProcessingSettings settings,
+      Clock clock,
+      String workerId,
+      Backpressure backpressure,
+      SourceAdmission admission) {
+    this.admission = admission;
     this.backpressure = backpressure;
     this.catalog = catalog;
     this.builder = builder;
@@ -108,7 +131,27 @@ public final class TargetProcessor {
       String detail = "target kind '" + ref.target() + "' is not declared (known: " + catalog.targetNames() + ")";
       return reject(message, ref, InvalidMessageException.Reason.UNKNOWN_TARGET.code(), detail, started);
     }
+    // Unique per acquisition, even for two copies of one message on one worker.
+    String holder = workerId + "/" + received.messageId() + "/" + admissions.incrementAndGet();
+    SourceSlots.Slot slot = null;
+    // The heartbeat may fire between the release below and the lease's close: nothing to renew then.
+    AtomicBoolean released = new AtomicBoolean();
     try {
+      // Before markRunning: a postponed target stays queued in the run and spends no attempt.
+      Optional<SourceSlots.Slot> admitted = admission.tryEnter(holder);
+      if (admitted.isEmpty()) {
+        Duration wait = admission.nextWait();
+        log.info("every slot of the source is taken; postponing by {} without spending a delivery", wait);
+        return new Outcome.Postpone("no free source slot", wait);
+      }
+      slot = admitted.get();
+      SourceSlots.Slot held = slot;
+      lease.renewAlongside(() -> {
+        if (!released.get() && !held.renew() && !released.get()) {
+          log.warn("source slot {} was reclaimed while the target ran and no slot is free: the cap is exceeded by"
+              + " one until it finishes", holder);
+        }
+      });
       if (!runs.markRunning(message.runId(), ref, workerId)) {
         log.info("target already succeeded in this run; duplicate delivery dropped");
         return new Outcome.Done("duplicate of a finished target");
@@ -149,6 +192,21 @@ public final class TargetProcessor {
         return abandoned(lease);
       }
       return failed(received, message, ref, e, started);
+    } finally {
+      released.set(true);
+      release(slot);
+    }
+  }
+
+  private static void release(SourceSlots.Slot slot) {
+    if (slot == null) {
+      return;
+    }
+    try {
+      slot.close();
+    } catch (RuntimeException e) {
+      // The outcome stands; an unreleased slot frees itself when its lease runs out.
+      log.warn("could not release the source slot: {}", e.toString());
     }
   }
 

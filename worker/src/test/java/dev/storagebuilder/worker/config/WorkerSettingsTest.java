@@ -73,4 +73,52 @@ class WorkerSettingsTest {
     assertThat(WorkerSettingsProperties.parseBytes("8MiB")).isEqualTo(8L << 20);
     assertThat(WorkerSettingsProperties.parseBytes("1024")).isEqualTo(1024);
   }
+
+  @Test
+  void noSourceCapByDefaultAndThePoolCoversConcurrencyPlusTheProbe() {
+    WorkerSettings settings = load(HEAP_128M);
+
+    assertThat(settings.sourceSlots().capped()).isFalse();
+    assertThat(settings.poolSize()).isEqualTo(settings.loop().concurrency() + 1);
+    assertThat(settings.sourceSlots().sourceId()).isEqualTo("h2:mem:settings");
+    assertThat(settings.sourceSlots().postponeDelay()).isEqualTo(SourceSlotSettings.DEFAULT_WAIT);
+  }
+
+  @Test
+  void aSourceCapBelowTheConcurrencySizesThePoolToTheCapPlusTheProbe() {
+    properties.put("storage-builder.worker.concurrency", "4");
+    properties.put("storage-builder.worker.source-concurrency-cap", "2");
+    properties.put("storage-builder.worker.source-slot-wait", "3s");
+    properties.put("storage-builder.source.id", "orders-primary");
+
+    WorkerSettings settings = load(1L << 30);
+
+    assertThat(settings.poolSize()).isEqualTo(3);
+    assertThat(settings.sourceSlots()).isEqualTo(new SourceSlotSettings(2, "orders-primary", Duration.ofSeconds(3)));
+    properties.put("storage-builder.worker.source-concurrency-cap", "16");
+    assertThat(load(1L << 30).poolSize()).as("a cap above the concurrency changes nothing here").isEqualTo(5);
+    properties.put("storage-builder.worker.source-concurrency-cap", "2");
+    properties.put("storage-builder.worker.pool-size", "1");
+    assertThatThrownBy(() -> load(1L << 30))
+        .hasMessage("worker.pool-size must be >= worker.source-concurrency-cap (2), got 1");
+  }
+
+  @Test
+  void aSourceCapOutOfRangeOrANonPositiveWaitIsRefused() {
+    properties.put("storage-builder.worker.source-concurrency-cap", "-1");
+    assertThatThrownBy(() -> load(HEAP_128M)).hasMessage("worker.source-concurrency-cap must be 0 (no cap)..1000, got -1");
+    properties.put("storage-builder.worker.source-concurrency-cap", "4");
+    properties.put("storage-builder.worker.source-slot-wait", "500ms");
+    assertThatThrownBy(() -> load(HEAP_128M)).hasMessageContaining("worker.source-slot-wait must be 1s..15m");
+  }
+
+  @Test
+  void theDefaultSourceIdIsTheJdbcUrlWithoutCredentialsOrParameters() {
+    assertThat(SourceSlotSettings.sourceIdOf("jdbc:postgresql://u:secret@DB.internal:5432/app?ssl=true&password=x"))
+        .isEqualTo("postgresql://db.internal:5432/app");
+    assertThat(SourceSlotSettings.sourceIdOf("jdbc:mariadb://db:3306/test?user=root&password=pw"))
+        .isEqualTo("mariadb://db:3306/test");
+    assertThat(SourceSlotSettings.sourceIdOf("jdbc:h2:tcp://127.0.0.1:9092/./demo;DB_CLOSE_DELAY=-1"))
+        .isEqualTo("h2:tcp://127.0.0.1:9092/./demo");
+  }
 }

@@ -25,7 +25,11 @@ import dev.storagebuilder.worker.port.FailureClassifier;
 import dev.storagebuilder.worker.port.ReceivedMessage;
 import dev.storagebuilder.worker.port.RowSource;
 import dev.storagebuilder.worker.port.SourceRead;
+import dev.storagebuilder.worker.port.Backpressure;
 import dev.storagebuilder.worker.resilience.DefaultFailureClassifier;
+import dev.storagebuilder.worker.testing.FakeSourceSlots;
+import dev.storagebuilder.worker.testing.ManualScheduler;
+import dev.storagebuilder.worker.testing.RecordingAcknowledger;
 import dev.storagebuilder.worker.testing.InMemoryRunLedger;
 import dev.storagebuilder.worker.testing.InMemoryVersionLedger;
 import java.math.BigDecimal;
@@ -41,6 +45,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
+import java.util.SplittableRandom;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import org.h2.jdbcx.JdbcDataSource;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -93,6 +100,37 @@ class TargetProcessorTest {
         new SnapshotBuilder(source, store, StorageLayout.withRandom("snapshots/", new Random(7)),
             SnapshotWriterOptions.defaults(), clock);
     return new TargetProcessor(config, builder, versions, runs, new DefaultFailureClassifier(), settings, clock, "w-test");
+  }
+
+  private TargetProcessor processor(RowSource source, SourceAdmission admission) {
+    SnapshotBuilder builder =
+        new SnapshotBuilder(source, store, StorageLayout.withRandom("snapshots/", new Random(7)),
+            SnapshotWriterOptions.defaults(), clock);
+    return new TargetProcessor(config, builder, versions, runs, new DefaultFailureClassifier(),
+        ProcessingSettings.defaults(), clock, "w-test", Backpressure.NONE, admission);
+  }
+
+  private static SourceAdmission admission(FakeSourceSlots slots) {
+    return new SourceAdmission(slots, Duration.ofSeconds(5), new SplittableRandom(11));
+  }
+
+  /** The demo source, counting reads and running {@code during} inside each. */
+  private RowSource countingSource(AtomicInteger reads, Runnable during) {
+    JdbcRowSource delegate = new JdbcRowSource(dataSource, config.clientsQuery(), 100, clock);
+    return new RowSource() {
+      @Override
+      public boolean clientExists(String clientId) throws SQLException {
+        reads.incrementAndGet();
+        return delegate.clientExists(clientId);
+      }
+
+      @Override
+      public SourceRead readAll(TargetDeclaration target, String clientId) throws SQLException {
+        reads.incrementAndGet();
+        during.run();
+        return delegate.readAll(target, clientId);
+      }
+    };
   }
 
   private TargetProcessor processor() {
@@ -244,5 +282,140 @@ class TargetProcessorTest {
     assertThat(outcome)
         .isInstanceOfSatisfying(Outcome.Reject.class, r -> assertThat(r.reasonCode()).isEqualTo("schema-mismatch"));
     assertThat(Optional.ofNullable(versions.current(new TargetRef("acme", "items")).orElse(null))).isEmpty();
+  }
+
+  @Test
+  void withEverySlotTakenTheTargetIsPostponedWithoutTouchingTheSourceOrTheRun() {
+    FakeSourceSlots slots = new FakeSourceSlots(0);
+    AtomicInteger reads = new AtomicInteger();
+
+    Outcome outcome = processor(countingSource(reads, () -> {}), admission(slots))
+        .process(delivery(message("acme", "items"), 1));
+
+    assertThat(outcome).isInstanceOfSatisfying(Outcome.Postpone.class, p -> {
+      assertThat(p.reason()).contains("no free source slot");
+      assertThat(p.delay()).isBetween(Duration.ofMillis(2_500), Duration.ofMillis(7_500));
+    });
+    assertThat(slots.calls()).containsExactly("busy w-test/m-1/1");
+    assertThat(reads).hasValue(0);
+    assertThat(runs.targets("run-1")).as("still queued: no attempt spent").isEmpty();
+    assertThat(versions.all()).isEmpty();
+  }
+
+  @Test
+  void theSlotIsReleasedOnceTheTargetCommitted() {
+    FakeSourceSlots slots = new FakeSourceSlots(1);
+    AtomicInteger reads = new AtomicInteger();
+
+    Outcome outcome = processor(countingSource(reads, () -> {}), admission(slots))
+        .process(delivery(message("acme", "items"), 1));
+
+    assertThat(outcome).isInstanceOf(Outcome.Done.class);
+    assertThat(reads).hasValue(2);
+    assertThat(slots.calls()).containsExactly("acquire w-test/m-1/1", "release w-test/m-1/1");
+    assertThat(slots.holders()).isEmpty();
+  }
+
+  @Test
+  void theSlotIsReleasedAfterARetryableOrAPermanentFailure() {
+    FakeSourceSlots slots = new FakeSourceSlots(1);
+    TargetProcessor processor =
+        processor(countingSource(new AtomicInteger(), () -> {
+          throw new IllegalStateException("unexpected");
+        }), admission(slots));
+    TargetProcessor down =
+        processor(new RowSource() {
+          @Override
+          public boolean clientExists(String clientId) {
+            return true;
+          }
+
+          @Override
+          public SourceRead readAll(TargetDeclaration target, String clientId) throws SQLException {
+            throw new SQLException("connection refused", "08001");
+          }
+        }, admission(slots));
+
+    assertThat(down.process(delivery(message("acme", "items"), 1))).isInstanceOf(Outcome.RetryLater.class);
+    assertThat(processor.process(delivery(message("initech", "items"), 2))).isInstanceOf(Outcome.Reject.class);
+    assertThat(processor.process(delivery(message("acme", "items"), 3))).isInstanceOf(Outcome.Reject.class);
+
+    assertThat(slots.calls()).containsExactly(
+        "acquire w-test/m-1/1", "release w-test/m-1/1",
+        "acquire w-test/m-2/1", "release w-test/m-2/1",
+        "acquire w-test/m-3/2", "release w-test/m-3/2");
+    assertThat(slots.holders()).isEmpty();
+  }
+
+  @Test
+  void theSlotIsReleasedWhenTheTargetIsAbandonedAfterLosingItsLease() {
+    FakeSourceSlots slots = new FakeSourceSlots(1);
+    AtomicReference<String> lost = new AtomicReference<>();
+    ReceivedMessage received = delivery(message("acme", "items"), 1);
+    Lease lease = new Lease() {
+      @Override
+      public ReceivedMessage message() {
+        return received;
+      }
+
+      @Override
+      public Optional<String> lostReason() {
+        return Optional.ofNullable(lost.get());
+      }
+    };
+
+    Outcome outcome = processor(countingSource(new AtomicInteger(), () -> lost.set("heartbeat failed")),
+        admission(slots)).process(received, lease);
+
+    assertThat(outcome).isEqualTo(new Outcome.Abandoned("heartbeat failed"));
+    assertThat(slots.calls()).containsExactly("acquire w-test/m-1/1", "release w-test/m-1/1");
+    assertThat(versions.all()).isEmpty();
+  }
+
+  @Test
+  void messagesRejectedBeforeReadingNeverAskForASlot() {
+    FakeSourceSlots slots = new FakeSourceSlots(1);
+    TargetProcessor processor = processor(countingSource(new AtomicInteger(), () -> {}), admission(slots));
+
+    assertThat(processor.process(delivery("{not json", 1))).isInstanceOf(Outcome.Reject.class);
+    assertThat(processor.process(delivery(message("acme", "nope"), 1))).isInstanceOf(Outcome.Reject.class);
+
+    assertThat(slots.calls()).isEmpty();
+  }
+
+  @Test
+  void theSlotIsRenewedWithTheMessagesHeartbeat() {
+    FakeSourceSlots slots = new FakeSourceSlots(1);
+    ManualScheduler scheduler = new ManualScheduler();
+    RecordingAcknowledger acknowledger = new RecordingAcknowledger();
+    LeaseKeeper keeper = new LeaseKeeper(acknowledger, scheduler, Duration.ofSeconds(60));
+    ReceivedMessage received = delivery(message("acme", "items"), 1);
+    TargetProcessor processor =
+        processor(countingSource(new AtomicInteger(), () -> scheduler.advance(Duration.ofSeconds(61))),
+            admission(slots));
+
+    Outcome outcome;
+    try (LeaseKeeper.HeldLease lease = keeper.hold(received)) {
+      outcome = processor.process(received, lease);
+    }
+
+    assertThat(outcome).isInstanceOf(Outcome.Done.class);
+    assertThat(acknowledger.calls()).containsExactly("extend m-1 PT1M", "extend m-1 PT1M");
+    assertThat(slots.calls()).containsExactly(
+        "acquire w-test/m-1/1", "renew w-test/m-1/1", "renew w-test/m-1/1", "release w-test/m-1/1");
+  }
+
+  @Test
+  void postponementsAreJitteredAroundTheWait() {
+    SourceAdmission admission = new SourceAdmission(new FakeSourceSlots(0), Duration.ofSeconds(10), new SplittableRandom(3));
+    List<Duration> waits = new ArrayList<>();
+    for (int i = 0; i < 50; i++) {
+      waits.add(admission.nextWait());
+    }
+
+    assertThat(waits).allSatisfy(w -> assertThat(w).isBetween(Duration.ofSeconds(5), Duration.ofSeconds(15)));
+    assertThat(waits.stream().distinct().count()).isGreaterThan(40);
+    assertThat(new SourceAdmission(new FakeSourceSlots(0), Duration.ofSeconds(1), new SplittableRandom(3)).nextWait())
+        .isEqualTo(Duration.ofSeconds(1));
   }
 }
