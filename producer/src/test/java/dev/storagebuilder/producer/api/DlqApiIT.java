@@ -349,32 +349,13 @@ class DlqApiIT {
 
   @Test
   void aFilteredRedriveKeepsTheMessageGroupOfTheDeadLetter() {
-    producer
-        .clients
-        .sqs()
-        .sendMessage(
-            b ->
-                b.queueUrl(producer.queues.dlqUrl())
-                    .messageBody(
-                        TargetMessageCodec.encode(
-                            TargetMessage.of(
-                                run, new TargetRef("c0003", "raw_data"), SyncMode.FULL, Instant.now())))
-                    .messageGroupId("c0003"));
+    putGroupedInDlq(new TargetRef("c0003", "raw_data"), "c0003");
 
     Response response =
         producer.post("/api/dlq/redrive", "{\"filter\": {\"clientId\": \"c0003\"}}");
 
     assertThat(response.json().get("moved").asInt()).as(response.body()).isEqualTo(1);
-    List<Message> moved =
-        producer
-            .clients
-            .sqs()
-            .receiveMessage(
-                b ->
-                    b.queueUrl(producer.queues.queueUrl())
-                        .waitTimeSeconds(1)
-                        .messageSystemAttributeNames(MessageSystemAttributeName.MESSAGE_GROUP_ID))
-            .messages();
+    List<Message> moved = receiveAllWithGroups(producer.queues.queueUrl());
     assertThat(moved)
         .singleElement()
         .satisfies(
@@ -385,6 +366,10 @@ class DlqApiIT {
 
   @Test
   void redriveOfEverythingUsesTheMoveTaskAndReportsItsStatus() {
+    putGroupedInDlq(new TargetRef("c0003", "raw_data"), "c0003");
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .until(() -> producer.visibleMessages(producer.queues.dlqUrl()) == 5);
     Response response = producer.post("/api/dlq/redrive", "{}");
 
     assertThat(response.status()).as(response.body()).isEqualTo(202);
@@ -396,7 +381,7 @@ class DlqApiIT {
         .untilAsserted(
             () -> {
               assertThat(producer.visibleMessages(producer.queues.dlqUrl())).isZero();
-              assertThat(producer.visibleMessages(producer.queues.queueUrl())).isEqualTo(4);
+              assertThat(producer.visibleMessages(producer.queues.queueUrl())).isEqualTo(5);
             });
     await()
         .atMost(Duration.ofSeconds(10))
@@ -410,9 +395,51 @@ class DlqApiIT {
                         assertThat(t.get("status").asText()).isEqualTo("COMPLETED");
                       });
             });
-    List<String> bodies =
-        producer.drain(producer.queues.queueUrl()).stream().map(Message::body).toList();
-    assertThat(bodies).hasSize(4).anyMatch(b -> b.contains("oops"));
+    List<Message> moved = receiveAllWithGroups(producer.queues.queueUrl());
+    assertThat(moved).extracting(Message::body).hasSize(5).anyMatch(b -> b.contains("oops"));
+    assertThat(moved)
+        .filteredOn(m -> m.body().contains("c0003"))
+        .singleElement()
+        .satisfies(
+            m ->
+                assertThat(m.attributes().get(MessageSystemAttributeName.MESSAGE_GROUP_ID))
+                    .as("the move task keeps the message group")
+                    .isEqualTo("c0003"));
+  }
+
+  private void putGroupedInDlq(TargetRef target, String groupId) {
+    producer
+        .clients
+        .sqs()
+        .sendMessage(
+            b ->
+                b.queueUrl(producer.queues.dlqUrl())
+                    .messageBody(
+                        TargetMessageCodec.encode(
+                            TargetMessage.of(run, target, SyncMode.FULL, Instant.now())))
+                    .messageGroupId(groupId));
+  }
+
+  private List<Message> receiveAllWithGroups(String queueUrl) {
+    List<Message> all = new ArrayList<>();
+    while (true) {
+      List<Message> batch =
+          producer
+              .clients
+              .sqs()
+              .receiveMessage(
+                  b ->
+                      b.queueUrl(queueUrl)
+                          .maxNumberOfMessages(10)
+                          .waitTimeSeconds(1)
+                          .visibilityTimeout(60)
+                          .messageSystemAttributeNames(MessageSystemAttributeName.MESSAGE_GROUP_ID))
+              .messages();
+      if (batch.isEmpty()) {
+        return all;
+      }
+      all.addAll(batch);
+    }
   }
 
   @Test
