@@ -16,20 +16,23 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
 import java.util.random.RandomGenerator;
 
 /**
- * {@code ./sb demo --chaos}: while a run goes on, SIGKILLs and restarts workers at random, cuts the
- * source database off for {@link #DB_OUTAGE}, makes S3 answer 503 for a few seconds and sends
- * duplicate copies of target messages. Reports what it did for the summary.
+ * {@code ./sb demo --chaos}: while a run goes on, sends duplicate target messages, SIGKILLs and
+ * restarts workers, makes S3 answer 503 for a few seconds and then cuts the source database off
+ * for {@link ChaosSettings#dbOutage()}. Reports what it did for the summary.
+ *
+ * <p>The schedule is tied to the run, not to the clock, so every fault fires however small the
+ * run: S3 fails from the moment the workers first reach it, and no target can finish while S3
+ * fails, so the run is still going when the database outage starts right after.
  */
 public final class ChaosMonkey implements AutoCloseable {
-  public static final Duration DB_OUTAGE = Duration.ofSeconds(20);
-  private static final Duration S3_FAULT = Duration.ofSeconds(4);
-
   private final LocalFleet fleet;
   private final TcpProxy database;
   private final TcpProxy s3;
+  private final ChaosSettings settings;
   private final RandomGenerator random;
   private final PrintStream out;
   private final AtomicBoolean stop = new AtomicBoolean();
@@ -38,10 +41,12 @@ public final class ChaosMonkey implements AutoCloseable {
   private volatile long dbOutageMillis;
   private Thread thread;
 
-  public ChaosMonkey(LocalFleet fleet, TcpProxy database, TcpProxy s3, RandomGenerator random, PrintStream out) {
+  public ChaosMonkey(
+      LocalFleet fleet, TcpProxy database, TcpProxy s3, ChaosSettings settings, RandomGenerator random, PrintStream out) {
     this.fleet = fleet;
     this.database = database;
     this.s3 = s3;
+    this.settings = settings;
     this.random = random;
     this.out = out;
   }
@@ -53,30 +58,35 @@ public final class ChaosMonkey implements AutoCloseable {
 
   private void play(String runId, List<TargetRef> targets) {
     try (AwsClients aws = new AwsClients(fleet.aws())) {
-      pause(Duration.ofMillis(500));
-      for (int i = 0; i < Math.min(10, targets.size()) && !stop.get(); i++) {
+      for (int i = 0; i < settings.duplicates() && !targets.isEmpty() && !stop.get(); i++) {
         TargetRef ref = targets.get(random.nextInt(targets.size()));
         String body = TargetMessageCodec.encode(TargetMessage.of(runId, ref, SyncMode.FULL, Instant.now()));
         aws.sqs().sendMessage(b -> b.queueUrl(fleet.queues().queueUrl()).messageBody(body));
         duplicates.incrementAndGet();
       }
       say("sent " + duplicates.get() + " duplicate messages");
-      killOne();
-      // S3 first, while the workers are busy writing; the database outage pauses them afterwards.
+      // Workers start alongside the run; faults before their first write would hit nobody.
+      pauseUntil(() -> s3.connectionsForwarded() > 0, Duration.ofMinutes(5));
+      if (stop.get()) {
+        return;
+      }
       s3.failHttp(503);
-      say("S3 answering 503 for " + S3_FAULT.toSeconds() + " s");
-      pause(S3_FAULT);
+      say("S3 answering 503 for " + settings.s3Fault().toSeconds() + " s");
+      killOne();
+      pause(settings.s3Fault());
+      // On a loaded machine the writes may lag; hold the fault until one met it, at most as long again.
+      pauseUntil(() -> s3.httpFailuresInjected() > 0, settings.s3Fault());
       s3.restore();
       say("S3 back (" + s3.httpFailuresInjected() + " errors answered)");
       if (stop.get()) {
         return;
       }
       database.cutOff();
-      say("source database unreachable for " + DB_OUTAGE.toSeconds() + " s");
+      say("source database unreachable for " + settings.dbOutage().toSeconds() + " s");
       long outageStart = System.nanoTime();
-      pause(DB_OUTAGE.dividedBy(2));
+      pause(settings.dbOutage().dividedBy(2));
       killOne();
-      pause(DB_OUTAGE.dividedBy(2));
+      pause(settings.dbOutage().dividedBy(2));
       database.restore();
       dbOutageMillis = (System.nanoTime() - outageStart) / 1_000_000;
       say("source database back");
@@ -109,8 +119,13 @@ public final class ChaosMonkey implements AutoCloseable {
   }
 
   private void pause(Duration duration) {
-    long until = System.nanoTime() + duration.toNanos();
-    while (!stop.get() && System.nanoTime() < until) {
+    pauseUntil(() -> false, duration);
+  }
+
+  /** Waits until {@code done}, the run ends or {@code atMost} passed. */
+  private void pauseUntil(BooleanSupplier done, Duration atMost) {
+    long until = System.nanoTime() + atMost.toNanos();
+    while (!stop.get() && !done.getAsBoolean() && System.nanoTime() < until) {
       LockSupport.parkNanos(Math.min(until - System.nanoTime(), 100_000_000L));
     }
   }

@@ -26,6 +26,7 @@ public final class TcpProxy implements AutoCloseable {
   private final int targetPort;
   private final Set<Socket> open = ConcurrentHashMap.newKeySet();
   private final AtomicLong refused = new AtomicLong();
+  private final AtomicLong forwarded = new AtomicLong();
   private volatile boolean cutOff;
   private volatile int bytesPerSecond;
   private volatile boolean closed;
@@ -97,6 +98,11 @@ public final class TcpProxy implements AutoCloseable {
     this.bytesPerSecond = Math.max(0, bytesPerSecond);
   }
 
+  /** Connections passed through to the server so far. */
+  public long connectionsForwarded() {
+    return forwarded.get();
+  }
+
   /** Connections reset because the proxy was cut off. */
   public long refusedConnections() {
     return refused.get();
@@ -157,6 +163,7 @@ public final class TcpProxy implements AutoCloseable {
     }
     open.add(client);
     open.add(server);
+    forwarded.incrementAndGet();
     Thread.ofVirtual().start(() -> pump(client, server));
     Thread.ofVirtual().start(() -> pump(server, client));
   }

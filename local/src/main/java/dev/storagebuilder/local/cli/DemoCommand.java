@@ -1,11 +1,13 @@
 package dev.storagebuilder.local.cli;
 
 import dev.storagebuilder.common.message.SyncMode;
+import dev.storagebuilder.local.chaos.ChaosSettings;
 import dev.storagebuilder.local.demo.DemoOptions;
 import dev.storagebuilder.local.demo.DemoRunner;
 import dev.storagebuilder.local.demo.RunSummary;
 import dev.storagebuilder.local.fleet.FleetJars;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -52,13 +54,24 @@ final class DemoCommand implements Callable<Integer> {
       description = "the producer's API token (default: STORAGE_BUILDER_TOKEN, else a generated one, printed)")
   String token;
 
-  @Option(names = "--chaos", description = "during the run: SIGKILL and restart workers, cut the source off for 20 s, S3 503s, duplicate messages")
+  @Option(names = "--chaos", description = "during the run: SIGKILL and restart workers, S3 503s, cut the source off, duplicate messages")
   boolean chaos;
+
+  @Option(names = "--chaos-db-outage", paramLabel = "SECONDS", description = "with --chaos: how long the source is unreachable. Default: ${DEFAULT-VALUE}")
+  int chaosDbOutageSeconds = (int) ChaosSettings.DEFAULT_DB_OUTAGE.toSeconds();
+
+  @Option(names = "--chaos-s3-fault", paramLabel = "SECONDS", description = "with --chaos: how long S3 answers 503 (1..10). Default: ${DEFAULT-VALUE}")
+  int chaosS3FaultSeconds = (int) ChaosSettings.DEFAULT_S3_FAULT.toSeconds();
+
+  @Option(names = "--chaos-duplicates", description = "with --chaos: duplicate messages sent. Default: ${DEFAULT-VALUE}")
+  int chaosDuplicates = ChaosSettings.DEFAULT_DUPLICATES;
 
   @Override
   public Integer call() throws Exception {
+    ChaosSettings chaosSettings =
+        new ChaosSettings(Duration.ofSeconds(chaosDbOutageSeconds), Duration.ofSeconds(chaosS3FaultSeconds), chaosDuplicates);
     DemoOptions options =
-        new DemoOptions(scale, workers, seed, SyncMode.fromWire(mode), keepRunning, stateDir, summary, chaos);
+        new DemoOptions(scale, workers, seed, SyncMode.fromWire(mode), keepRunning, stateDir, summary, chaos, chaosSettings);
     int burst = switch (scenario) {
       case "update-all" -> 0;
       case "incremental" -> Math.max(3, changes);

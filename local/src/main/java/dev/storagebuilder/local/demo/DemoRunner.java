@@ -118,7 +118,8 @@ public final class DemoRunner {
         out.printf("  up in %.1f s; producer at %s, logs in %s%n", seconds(started), fleet.producerUrl(),
             stateDir.resolve("logs"));
         ChaosMonkey chaos =
-            options.chaos() ? new ChaosMonkey(fleet, dbProxy, s3Proxy, new java.util.SplittableRandom(options.seed()), out) : null;
+            options.chaos() ? new ChaosMonkey(fleet, dbProxy, s3Proxy, options.chaosSettings(),
+                new java.util.SplittableRandom(options.seed()), out) : null;
         RunSummary summary;
         if (incrementalChanges > 0) {
           summary = incrementalScenario(fleet, local, generated, generator);

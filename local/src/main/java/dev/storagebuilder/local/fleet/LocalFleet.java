@@ -33,7 +33,9 @@ public final class LocalFleet implements AutoCloseable {
   public static final int QUEUE_MAX_RECEIVE_COUNT = 6;
 
   public static final int VISIBILITY_TIMEOUT_SECONDS = 120;
-  private static final Duration PRODUCER_START_TIMEOUT = Duration.ofSeconds(60);
+  // Generous: a Micronaut start without its class-data archive (the first after a build) took over
+  // 60 s at load average 20 on two cores. A producer that dies is noticed at once regardless.
+  private static final Duration PRODUCER_START_TIMEOUT = Duration.ofSeconds(180);
 
   private final FleetOptions options;
   private final EmbeddedAwsStack stack;

@@ -16,6 +16,8 @@ import java.time.Instant;
  * @param runId the body's runId when the body is a JSON object with a string runId, else null (same
  *     for clientId and target)
  * @param sentAt when the message was first sent (SQS SentTimestamp), or null if unknown
+ * @param messageGroupId the message's group (the client id on a fair queue), or null; a redrive
+ *     keeps it
  */
 public record DlqMessage(
     String messageId,
@@ -27,11 +29,24 @@ public record DlqMessage(
     String clientId,
     String target,
     Instant sentAt,
-    int receiveCount) {
+    int receiveCount,
+    String messageGroupId) {
 
   public static final String REASON_ATTRIBUTE = "sb-reason";
   public static final String DETAIL_ATTRIBUTE = "sb-detail";
   public static final String REASON_MAX_RECEIVES = "max-receive-count";
+
+  /** Builds a message without a message group; never fails on a malformed body. */
+  public static DlqMessage of(
+      String messageId,
+      String receiptHandle,
+      String body,
+      String reasonAttribute,
+      String detailAttribute,
+      Instant sentAt,
+      int receiveCount) {
+    return of(messageId, receiptHandle, body, reasonAttribute, detailAttribute, sentAt, receiveCount, null);
+  }
 
   /** Builds a message from what SQS returned; never fails on a malformed body. */
   public static DlqMessage of(
@@ -41,7 +56,8 @@ public record DlqMessage(
       String reasonAttribute,
       String detailAttribute,
       Instant sentAt,
-      int receiveCount) {
+      int receiveCount,
+      String messageGroupId) {
     JsonNode node = null;
     try {
       node = body == null ? null : Json.mapper().readTree(body);
@@ -60,12 +76,14 @@ public record DlqMessage(
         text(node, "clientId"),
         text(node, "target"),
         sentAt,
-        receiveCount);
+        receiveCount,
+        messageGroupId);
   }
 
   public DlqMessage withReceiptHandle(String handle) {
     return new DlqMessage(
-        messageId, handle, body, reason, detail, runId, clientId, target, sentAt, receiveCount);
+        messageId, handle, body, reason, detail, runId, clientId, target, sentAt, receiveCount,
+        messageGroupId);
   }
 
   private static String text(JsonNode node, String field) {

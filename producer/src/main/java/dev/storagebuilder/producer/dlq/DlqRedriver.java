@@ -156,12 +156,16 @@ public final class DlqRedriver {
             TargetMessage.of(newRunId, original.targetRef(), original.mode(), now);
         outbound.add(
             new WorkQueue.Outbound(
-                message.messageId(), TargetMessageCodec.encode(readdressed), original.clientId()));
+                message.messageId(),
+                TargetMessageCodec.encode(readdressed),
+                original.clientId(),
+                message.messageGroupId()));
       }
     } else {
       for (DlqMessage message : movable) {
         outbound.add(
-            new WorkQueue.Outbound(message.messageId(), message.body(), message.clientId()));
+            new WorkQueue.Outbound(
+                message.messageId(), message.body(), message.clientId(), message.messageGroupId()));
       }
     }
 

@@ -16,6 +16,11 @@ public interface WorkQueue {
    * @param id unique within one call
    * @param clientId the client the message is for, when known (used as the message group when the
    *     queue is configured for fair groups)
+   * @param groupId the MessageGroupId the message had, or null; kept whatever the configuration
    */
-  record Outbound(String id, String body, String clientId) {}
+  record Outbound(String id, String body, String clientId, String groupId) {
+    public Outbound(String id, String body, String clientId) {
+      this(id, body, clientId, null);
+    }
+  }
 }

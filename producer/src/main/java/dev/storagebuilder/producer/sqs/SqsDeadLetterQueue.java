@@ -59,7 +59,8 @@ public final class SqsDeadLetterQueue implements DeadLetterQueue {
               stringAttribute(message, DlqMessage.REASON_ATTRIBUTE),
               stringAttribute(message, DlqMessage.DETAIL_ATTRIBUTE),
               epochMillis(system.get(MessageSystemAttributeName.SENT_TIMESTAMP)),
-              integer(system.get(MessageSystemAttributeName.APPROXIMATE_RECEIVE_COUNT))));
+              integer(system.get(MessageSystemAttributeName.APPROXIMATE_RECEIVE_COUNT)),
+              system.get(MessageSystemAttributeName.MESSAGE_GROUP_ID)));
     }
     return received;
   }

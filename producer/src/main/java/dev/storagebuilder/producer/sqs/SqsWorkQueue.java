@@ -67,7 +67,10 @@ public final class SqsWorkQueue implements TargetMessageSender, WorkQueue, AutoC
     for (Outbound message : messages) {
       entries.add(
           new SqsBatchSender.Entry(
-              message.id(), message.body(), Map.of(), groupId(message.clientId())));
+              message.id(),
+              message.body(),
+              Map.of(),
+              message.groupId() != null ? message.groupId() : groupId(message.clientId())));
     }
     Map<String, String> failed = new LinkedHashMap<>();
     for (SqsBatchSender.Failure failure : sender().send(entries).failed()) {

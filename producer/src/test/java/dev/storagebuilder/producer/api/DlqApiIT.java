@@ -27,6 +27,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import software.amazon.awssdk.services.sqs.model.Message;
 import software.amazon.awssdk.services.sqs.model.MessageAttributeValue;
+import software.amazon.awssdk.services.sqs.model.MessageSystemAttributeName;
 
 /**
  * The DLQ tools on the real embedded stack: messages are put into the DLQ directly, with the reason
@@ -34,6 +35,7 @@ import software.amazon.awssdk.services.sqs.model.MessageAttributeValue;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class DlqApiIT {
+  private static final int AGE_SECONDS = 4;
   private ProducerFixture producer;
   private String run;
 
@@ -147,6 +149,7 @@ class DlqApiIT {
 
   @Test
   void aDryRunReportsWhatWouldMoveAndMovesNothing() {
+    Map<String, String> before = dlqContents();
     Response response =
         producer.post(
             "/api/dlq/redrive", "{\"dryRun\": true, \"filter\": {\"clientId\": \"c0001\"}}");
@@ -160,8 +163,107 @@ class DlqApiIT {
     assertThat(list(result.get("messages")))
         .extracting(m -> m.get("target").asText() + ":" + m.get("outcome").asText())
         .containsExactlyInAnyOrder("raw_data:would-move", "entities:would-move");
+    assertThat(list(result.get("messages")))
+        .extracting(m -> m.get("messageId").asText())
+        .containsExactlyInAnyOrderElementsOf(idsOf(before, "\"clientId\":\"c0001\""));
+    assertThat(dlqContents()).as("the DLQ is untouched").isEqualTo(before);
     assertThat(producer.visibleMessages(producer.queues.dlqUrl())).isEqualTo(4);
     assertThat(producer.visibleMessages(producer.queues.queueUrl())).isZero();
+  }
+
+  @Test
+  void aTargetFilterMovesExactlyThatTargetsMessagesOfEveryClient() {
+    Map<String, String> before = dlqContents();
+    List<String> selected = idsOf(before, "\"target\":\"raw_data\"");
+    assertThat(selected).hasSize(2);
+
+    Response response =
+        producer.post("/api/dlq/redrive", "{\"filter\": {\"target\": \"raw_data\"}}");
+
+    assertThat(response.status()).as(response.body()).isEqualTo(200);
+    assertMovedExactly(response.json(), before, selected);
+  }
+
+  @Test
+  void aClientAndTargetFilterMovesTheOneMessageMatchingBoth() {
+    Map<String, String> before = dlqContents();
+    List<String> selected =
+        idsOf(before, "\"clientId\":\"c0001\"").stream()
+            .filter(id -> before.get(id).contains("\"target\":\"entities\""))
+            .toList();
+    assertThat(selected).hasSize(1);
+
+    Response response =
+        producer.post(
+            "/api/dlq/redrive",
+            "{\"filter\": {\"clientId\": \"c0001\", \"target\": \"entities\"}}");
+
+    assertThat(response.status()).as(response.body()).isEqualTo(200);
+    assertMovedExactly(response.json(), before, selected);
+  }
+
+  @Test
+  void anAgeFilterMovesOnlyMessagesThatWaitedLongEnough() {
+    Map<String, String> old = dlqContents();
+    Instant oldSent = Instant.now();
+    // SQS stamps SentTimestamp itself: the only way to have older and newer messages is to wait.
+    await()
+        .pollInterval(Duration.ofMillis(100))
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> Instant.now().isAfter(oldSent.plusSeconds(AGE_SECONDS)));
+    putInDlq(
+        TargetMessageCodec.encode(
+            TargetMessage.of(run, new TargetRef("c0003", "raw_data"), SyncMode.FULL, Instant.now())),
+        "source-unavailable",
+        "fresh");
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .until(() -> producer.visibleMessages(producer.queues.dlqUrl()) == 5);
+    Map<String, String> before = dlqContents();
+
+    Response response =
+        producer.post(
+            "/api/dlq/redrive",
+            "{\"filter\": {\"olderThanSeconds\": " + AGE_SECONDS + "}}");
+
+    assertThat(response.status()).as(response.body()).isEqualTo(200);
+    assertMovedExactly(response.json(), before, List.copyOf(old.keySet()));
+  }
+
+  /**
+   * The result names exactly {@code selected}, the work queue holds exactly their bodies, and the
+   * DLQ exactly the others.
+   */
+  private void assertMovedExactly(JsonNode result, Map<String, String> before, List<String> selected) {
+    assertThat(result.get("dryRun").asBoolean()).isFalse();
+    assertThat(result.get("matched").asInt()).isEqualTo(selected.size());
+    assertThat(result.get("moved").asInt()).isEqualTo(selected.size());
+    assertThat(list(result.get("messages")))
+        .allSatisfy(m -> assertThat(m.get("outcome").asText()).isEqualTo("moved"))
+        .extracting(m -> m.get("messageId").asText())
+        .containsExactlyInAnyOrderElementsOf(selected);
+    assertThat(producer.drain(producer.queues.queueUrl()))
+        .extracting(Message::body)
+        .containsExactlyInAnyOrderElementsOf(selected.stream().map(before::get).toList());
+    Map<String, String> left = new HashMap<>(before);
+    selected.forEach(left::remove);
+    assertThat(dlqContents()).isEqualTo(left);
+  }
+
+  /** Every DLQ message, id to body, as the list endpoint shows it (a peek: nothing is hidden). */
+  private Map<String, String> dlqContents() {
+    Map<String, String> contents = new HashMap<>();
+    for (JsonNode message : list(producer.get("/api/dlq?limit=100").json().get("messages"))) {
+      contents.put(message.get("messageId").asText(), message.get("body").asText());
+    }
+    return contents;
+  }
+
+  private static List<String> idsOf(Map<String, String> contents, String bodyPart) {
+    return contents.entrySet().stream()
+        .filter(e -> e.getValue().replace(" ", "").contains(bodyPart))
+        .map(Map.Entry::getKey)
+        .toList();
   }
 
   @Test
@@ -191,6 +293,23 @@ class DlqApiIT {
     assertThat(status.get("counts").get("queued").asInt()).isEqualTo(1);
     assertThat(status.get("counts").get("deadLettered").asInt()).isEqualTo(2);
     assertThat(status.get("state").asText()).isEqualTo("running");
+    assertThat(status.get("total").asInt()).isEqualTo(3);
+
+    // A worker finishes the redriven target: the run counts it once, as succeeded, and ends.
+    succeed(run, new TargetRef("c0001", "raw_data"));
+    JsonNode done = producer.get("/api/runs/" + run).json();
+    assertThat(done.get("total").asInt()).isEqualTo(3);
+    assertThat(done.get("counts").get("succeeded").asInt()).isEqualTo(1);
+    assertThat(done.get("counts").get("deadLettered").asInt()).isEqualTo(2);
+    assertThat(done.get("counts").get("queued").asInt()).isZero();
+    assertThat(done.get("state").asText()).isEqualTo("failed");
+  }
+
+  private void succeed(String runId, TargetRef target) {
+    producer.ledger.markOutcome(
+        runId,
+        new TargetProgress(
+            target, TargetState.SUCCEEDED, 1, null, "w1", 10, 100, 5, 1, Instant.now()));
   }
 
   @Test
@@ -203,19 +322,54 @@ class DlqApiIT {
     String newRun = response.json().get("newRunId").asText();
     assertThat(newRun).isNotEqualTo(run);
     assertThat(response.json().get("moved").asInt()).isEqualTo(2);
-    assertThat(producer.drainWorkQueue())
-        .extracting(TargetMessage::runId)
-        .containsExactly(newRun, newRun);
+    List<TargetMessage> moved = producer.drainWorkQueue();
+    assertThat(moved).extracting(TargetMessage::runId).containsExactly(newRun, newRun);
+    assertThat(moved)
+        .extracting(TargetMessage::targetRef)
+        .containsExactlyInAnyOrder(
+            new TargetRef("c0001", "raw_data"), new TargetRef("c0001", "entities"));
     RunRecord record = producer.ledger.run(newRun).orElseThrow();
     assertThat(record.totalTargets()).isEqualTo(2);
     assertThat(record.scope()).isEqualTo("redrive:client=c0001");
     assertThat(producer.get("/api/runs/" + newRun).json().get("counts").get("queued").asInt())
         .isEqualTo(2);
     assertThat(producer.visibleMessages(producer.queues.dlqUrl())).isEqualTo(2);
+
+    // The new run finishes on its own; the original keeps its record of what was dead-lettered.
+    moved.forEach(m -> succeed(newRun, m.targetRef()));
+    JsonNode done = producer.get("/api/runs/" + newRun).json();
+    assertThat(done.get("counts").get("succeeded").asInt()).isEqualTo(2);
+    assertThat(done.get("counts").get("queued").asInt()).isZero();
+    assertThat(done.get("state").asText()).isEqualTo("succeeded");
+    JsonNode original = producer.get("/api/runs/" + run).json();
+    assertThat(original.get("total").asInt()).isEqualTo(3);
+    assertThat(original.get("counts").get("deadLettered").asInt()).isEqualTo(3);
+    assertThat(original.get("counts").get("queued").asInt()).isZero();
+  }
+
+  @Test
+  void aFilteredRedriveKeepsTheMessageGroupOfTheDeadLetter() {
+    putGroupedInDlq(new TargetRef("c0003", "raw_data"), "c0003");
+
+    Response response =
+        producer.post("/api/dlq/redrive", "{\"filter\": {\"clientId\": \"c0003\"}}");
+
+    assertThat(response.json().get("moved").asInt()).as(response.body()).isEqualTo(1);
+    List<Message> moved = receiveAllWithGroups(producer.queues.queueUrl());
+    assertThat(moved)
+        .singleElement()
+        .satisfies(
+            m ->
+                assertThat(m.attributes().get(MessageSystemAttributeName.MESSAGE_GROUP_ID))
+                    .isEqualTo("c0003"));
   }
 
   @Test
   void redriveOfEverythingUsesTheMoveTaskAndReportsItsStatus() {
+    putGroupedInDlq(new TargetRef("c0003", "raw_data"), "c0003");
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .until(() -> producer.visibleMessages(producer.queues.dlqUrl()) == 5);
     Response response = producer.post("/api/dlq/redrive", "{}");
 
     assertThat(response.status()).as(response.body()).isEqualTo(202);
@@ -227,7 +381,7 @@ class DlqApiIT {
         .untilAsserted(
             () -> {
               assertThat(producer.visibleMessages(producer.queues.dlqUrl())).isZero();
-              assertThat(producer.visibleMessages(producer.queues.queueUrl())).isEqualTo(4);
+              assertThat(producer.visibleMessages(producer.queues.queueUrl())).isEqualTo(5);
             });
     await()
         .atMost(Duration.ofSeconds(10))
@@ -241,9 +395,51 @@ class DlqApiIT {
                         assertThat(t.get("status").asText()).isEqualTo("COMPLETED");
                       });
             });
-    List<String> bodies =
-        producer.drain(producer.queues.queueUrl()).stream().map(Message::body).toList();
-    assertThat(bodies).hasSize(4).anyMatch(b -> b.contains("oops"));
+    List<Message> moved = receiveAllWithGroups(producer.queues.queueUrl());
+    assertThat(moved).extracting(Message::body).hasSize(5).anyMatch(b -> b.contains("oops"));
+    assertThat(moved)
+        .filteredOn(m -> m.body().contains("c0003"))
+        .singleElement()
+        .satisfies(
+            m ->
+                assertThat(m.attributes().get(MessageSystemAttributeName.MESSAGE_GROUP_ID))
+                    .as("the move task keeps the message group")
+                    .isEqualTo("c0003"));
+  }
+
+  private void putGroupedInDlq(TargetRef target, String groupId) {
+    producer
+        .clients
+        .sqs()
+        .sendMessage(
+            b ->
+                b.queueUrl(producer.queues.dlqUrl())
+                    .messageBody(
+                        TargetMessageCodec.encode(
+                            TargetMessage.of(run, target, SyncMode.FULL, Instant.now())))
+                    .messageGroupId(groupId));
+  }
+
+  private List<Message> receiveAllWithGroups(String queueUrl) {
+    List<Message> all = new ArrayList<>();
+    while (true) {
+      List<Message> batch =
+          producer
+              .clients
+              .sqs()
+              .receiveMessage(
+                  b ->
+                      b.queueUrl(queueUrl)
+                          .maxNumberOfMessages(10)
+                          .waitTimeSeconds(1)
+                          .visibilityTimeout(60)
+                          .messageSystemAttributeNames(MessageSystemAttributeName.MESSAGE_GROUP_ID))
+              .messages();
+      if (batch.isEmpty()) {
+        return all;
+      }
+      all.addAll(batch);
+    }
   }
 
   @Test

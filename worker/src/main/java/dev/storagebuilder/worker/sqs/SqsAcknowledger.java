@@ -56,7 +56,8 @@ public final class SqsAcknowledger implements Acknowledger {
    * SQS counts every receive toward the redrive policy, and a visibility change cannot undo that;
    * so a postponed message is sent again as a fresh copy (receive count 1) with a delay, then the
    * original is deleted. If the delete fails the copy is a duplicate, which the run ledger and the
-   * fenced commit already absorb.
+   * fenced commit already absorb. The copy keeps the message attributes and the MessageGroupId, so
+   * on a fair queue a postponed target stays in its client's group.
    */
   @Override
   public void postpone(ReceivedMessage message, Duration delay) {
@@ -65,7 +66,12 @@ public final class SqsAcknowledger implements Acknowledger {
     int postponed = 1 + Integer.parseInt(message.attributes().getOrDefault(POSTPONED, "0"));
     attributes.put(POSTPONED, text(String.valueOf(postponed)));
     int seconds = (int) Math.min(Math.max(delay.toSeconds(), 0), SQS_MAX_DELAY_SECONDS);
-    sqs.sendMessage(b -> b.queueUrl(queueUrl).messageBody(message.body()).delaySeconds(seconds).messageAttributes(attributes));
+    sqs.sendMessage(
+        b -> b.queueUrl(queueUrl)
+            .messageBody(message.body())
+            .delaySeconds(seconds)
+            .messageAttributes(attributes)
+            .messageGroupId(message.messageGroupId()));
     delete(message);
   }
 
@@ -80,7 +86,13 @@ public final class SqsAcknowledger implements Acknowledger {
     attributes.put(RECEIVE_COUNT, text(String.valueOf(message.receiveCount())));
     // SQS rejects an empty body; a blank poison message still has to be kept for inspection.
     String body = message.body() == null || message.body().isEmpty() ? "<empty>" : message.body();
-    sqs.sendMessage(b -> b.queueUrl(deadLetterQueueUrl).messageBody(body).messageAttributes(attributes));
+    // The group travels along so a redrive (a move task, or the producer's filtered one) puts the
+    // message back into its client's group.
+    sqs.sendMessage(
+        b -> b.queueUrl(deadLetterQueueUrl)
+            .messageBody(body)
+            .messageAttributes(attributes)
+            .messageGroupId(message.messageGroupId()));
     delete(message);
   }
 

@@ -39,7 +39,9 @@ public final class SqsMessageSource implements MessageSource {
             .waitTimeSeconds((int) wait.toSeconds())
             .visibilityTimeout((int) visibilityTimeout.toSeconds())
             .messageSystemAttributeNames(
-                MessageSystemAttributeName.APPROXIMATE_RECEIVE_COUNT, MessageSystemAttributeName.SENT_TIMESTAMP)
+                MessageSystemAttributeName.APPROXIMATE_RECEIVE_COUNT,
+                MessageSystemAttributeName.SENT_TIMESTAMP,
+                MessageSystemAttributeName.MESSAGE_GROUP_ID)
             .messageAttributeNames("All")
             .build();
     if (received.compareAndSet(false, true)) {
@@ -61,6 +63,7 @@ public final class SqsMessageSource implements MessageSource {
       }
     }
     return new ReceivedMessage(
-        message.messageId(), message.body(), message.receiptHandle(), receiveCount, attributes, sentAt);
+        message.messageId(), message.body(), message.receiptHandle(), receiveCount, attributes, sentAt,
+        system.get(MessageSystemAttributeName.MESSAGE_GROUP_ID));
   }
 }

@@ -1,0 +1,29 @@
+package dev.storagebuilder.local.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+/** What {@code ./sb demo} rejects before it starts anything. */
+class DemoCommandTest {
+  private static String rejected(String... args) {
+    CommandLine cli = StorageBuilderCli.commandLine();
+    StringWriter err = new StringWriter();
+    cli.setErr(new PrintWriter(err));
+    assertThat(cli.execute(args)).isEqualTo(2);
+    return err.toString();
+  }
+
+  @Test
+  void chaosOutagesOutsideTheirBoundsAreRejectedWithTheOptionName() {
+    assertThat(rejected("demo", "--chaos", "--chaos-s3-fault", "30"))
+        .contains("--chaos-s3-fault must be 1..10 seconds, got 30");
+    assertThat(rejected("demo", "--chaos", "--chaos-db-outage", "0"))
+        .contains("--chaos-db-outage must be 1..300 seconds, got 0");
+    assertThat(rejected("demo", "--chaos", "--chaos-duplicates", "-1"))
+        .contains("--chaos-duplicates must be 0..1000, got -1");
+  }
+}

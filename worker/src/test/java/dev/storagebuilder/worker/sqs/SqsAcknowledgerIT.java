@@ -1,0 +1,125 @@
+package dev.storagebuilder.worker.sqs;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.storagebuilder.aws.config.AwsClients;
+import dev.storagebuilder.aws.config.AwsSettings;
+import dev.storagebuilder.aws.sqs.QueueProvisioner;
+import dev.storagebuilder.emulators.EmbeddedAwsStack;
+import dev.storagebuilder.worker.port.ReceivedMessage;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import software.amazon.awssdk.services.sqs.model.MessageAttributeValue;
+
+/**
+ * The copies the worker sends itself (a postponed message, a dead letter) keep what the original
+ * carried: its MessageGroupId (the client id on a fair queue) and its message attributes. Against
+ * ElasticMQ, which accepts and returns a MessageGroupId on a standard queue as SQS does.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class SqsAcknowledgerIT {
+  private EmbeddedAwsStack stack;
+  private AwsClients aws;
+  private QueueProvisioner.QueueUrls queues;
+  private SqsMessageSource work;
+  private SqsMessageSource dlq;
+  private SqsAcknowledger acknowledger;
+
+  @BeforeAll
+  void start() {
+    stack = EmbeddedAwsStack.builder().start();
+    AwsSettings settings =
+        AwsSettings.builder()
+            .region(stack.region())
+            .endpoints(stack.sqsEndpoint(), stack.s3Endpoint(), stack.dynamoEndpoint())
+            .credentials(stack.accessKey(), stack.secretKey())
+            .queueName("sb-ack")
+            .dlqName("sb-ack-dlq")
+            .build();
+    aws = new AwsClients(settings, 4);
+    queues = QueueProvisioner.ensureQueues(aws.sqs(), "sb-ack", "sb-ack-dlq", 5, 30);
+    work = new SqsMessageSource(aws.sqs(), queues.queueUrl(), Duration.ofSeconds(30));
+    dlq = new SqsMessageSource(aws.sqs(), queues.dlqUrl(), Duration.ofSeconds(30));
+    acknowledger = new SqsAcknowledger(aws.sqs(), queues.queueUrl(), queues.dlqUrl());
+  }
+
+  @AfterAll
+  void stop() {
+    aws.close();
+    stack.close();
+  }
+
+  private void send(String body, String groupId) {
+    aws.sqs()
+        .sendMessage(
+            b -> b.queueUrl(queues.queueUrl())
+                .messageBody(body)
+                .messageGroupId(groupId)
+                .messageAttributes(
+                    Map.of("trace", MessageAttributeValue.builder().dataType("String").stringValue("t-1").build())));
+  }
+
+  private ReceivedMessage receiveOne(SqsMessageSource source, String body) {
+    return await()
+        .atMost(Duration.ofSeconds(10))
+        .until(
+            () -> source.receive(10, Duration.ofSeconds(1)).stream().filter(m -> m.body().equals(body)).findFirst(),
+            java.util.Optional::isPresent)
+        .orElseThrow();
+  }
+
+  @Test
+  void aPostponedCopyKeepsItsGroupAndAttributesAndStartsItsReceiveCountAgain() {
+    send("{\"postpone\": 1}", "client-a");
+    ReceivedMessage first = receiveOne(work, "{\"postpone\": 1}");
+    assertThat(first.messageGroupId()).isEqualTo("client-a");
+
+    acknowledger.postpone(first, Duration.ZERO);
+
+    ReceivedMessage copy = receiveOne(work, "{\"postpone\": 1}");
+    assertThat(copy.messageId()).isNotEqualTo(first.messageId());
+    assertThat(copy.messageGroupId()).isEqualTo("client-a");
+    assertThat(copy.attributes())
+        .containsEntry("trace", "t-1")
+        .containsEntry(SqsAcknowledger.POSTPONED, "1");
+    assertThat(copy.receiveCount()).isEqualTo(1);
+    acknowledger.delete(copy);
+  }
+
+  @Test
+  void aDeadLetterKeepsItsGroupAndAttributesNextToTheReason() {
+    send("{\"dead\": 1}", "client-b");
+    ReceivedMessage original = receiveOne(work, "{\"dead\": 1}");
+
+    acknowledger.deadLetter(original, "unknown-target", "no such target");
+
+    ReceivedMessage dead = receiveOne(dlq, "{\"dead\": 1}");
+    assertThat(dead.messageGroupId()).isEqualTo("client-b");
+    assertThat(dead.attributes())
+        .containsEntry("trace", "t-1")
+        .containsEntry(SqsAcknowledger.REASON, "unknown-target")
+        .containsEntry(SqsAcknowledger.ORIGINAL_ID, original.messageId());
+    List<ReceivedMessage> left = work.receive(10, Duration.ZERO);
+    assertThat(left).extracting(ReceivedMessage::body).doesNotContain("{\"dead\": 1}");
+  }
+
+  @Test
+  void aMessageWithoutAGroupStaysWithoutOne() {
+    send("{\"plain\": 1}", null);
+    ReceivedMessage first = receiveOne(work, "{\"plain\": 1}");
+    assertThat(first.messageGroupId()).isNull();
+
+    acknowledger.postpone(first, Duration.ZERO);
+
+    ReceivedMessage copy = receiveOne(work, "{\"plain\": 1}");
+    assertThat(copy.messageGroupId()).isNull();
+    assertThat(copy.attributes()).containsEntry(SqsAcknowledger.POSTPONED, "1");
+    acknowledger.delete(copy);
+  }
+}
