@@ -51,7 +51,7 @@ class SourceCapFleetIT {
       local.setURL(source.localJdbcUrl());
       GenerationReport generated;
       try (Connection connection = local.getConnection()) {
-        generated = new DemoDataGenerator(3, 0.002).load(connection);
+        generated = new DemoDataGenerator(3, 0.00001).load(connection); // 3 clients, 18 targets
       }
       FleetOptions options =
           new FleetOptions(stateDir, 2, 2, FleetOptions.DEFAULT_WORKER_HEAP_MB,
