@@ -9,18 +9,25 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketException;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * A TCP forwarder from 127.0.0.1:{@link #port()} to a database (or any server) that can simulate an
  * outage without stopping the server others use: {@link #cutOff()} resets every open connection and
  * every new one until {@link #restore()}; {@link #throttle(int)} slows the bytes down so targets run
- * long enough to be caught mid-flight.
+ * long enough to be caught mid-flight; {@link #failHttp(HttpFault...)} makes an HTTP server (S3,
+ * DynamoDB) answer with errors of its own protocol.
  */
 public final class TcpProxy implements AutoCloseable {
+  private static final Pattern CONTENT_LENGTH = Pattern.compile("\r\ncontent-length: *(\\d+)");
   private final ServerSocket listener;
   private final String targetHost;
   private final int targetPort;
@@ -30,8 +37,29 @@ public final class TcpProxy implements AutoCloseable {
   private volatile boolean cutOff;
   private volatile int bytesPerSecond;
   private volatile boolean closed;
-  private volatile int httpFailureStatus;
+  private volatile List<HttpFault> httpFaults = List.of();
   private final AtomicLong httpFailures = new AtomicLong();
+  private final AtomicLong faultedConnections = new AtomicLong();
+
+  /** An HTTP error answer given instead of forwarding a request. */
+  public record HttpFault(int status, String reasonPhrase, String contentType, String body) {
+    /** S3's XML error: 503 {@code SlowDown}, anything else {@code InternalError}. */
+    public static HttpFault s3(int status) {
+      String code = status == 503 ? "SlowDown" : "InternalError";
+      return new HttpFault(status, status == 503 ? "Slow Down" : "Internal Server Error", "application/xml",
+          "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>" + code
+              + "</Code><Message>injected by the fault proxy</Message></Error>");
+    }
+
+    /**
+     * DynamoDB's JSON error: HTTP 400 with the error's {@code __type}, e.g. {@code
+     * ThrottlingException} or {@code ProvisionedThroughputExceededException}.
+     */
+    public static HttpFault dynamoDb(String errorType, String message) {
+      return new HttpFault(400, "Bad Request", "application/x-amz-json-1.0",
+          "{\"__type\":\"com.amazonaws.dynamodb.v20120810#" + errorType + "\",\"message\":\"" + message + "\"}");
+    }
+  }
 
   private TcpProxy(String targetHost, int targetPort, int listenPort) throws IOException {
     this.targetHost = targetHost;
@@ -69,20 +97,26 @@ public final class TcpProxy implements AutoCloseable {
 
   public void restore() {
     cutOff = false;
-    httpFailureStatus = 0;
+    httpFaults = List.of();
   }
 
   public boolean isCutOff() {
     return cutOff;
   }
 
-  /**
-   * For an HTTP server behind the proxy (S3): drops open connections and answers every new
-   * connection's first request with {@code status} (500, 503) until {@link #restore()}; the client
-   * sees the server's error, not a network failure.
-   */
+  /** {@link #failHttp(HttpFault...)} with S3's error for {@code status} (500, 503). */
   public void failHttp(int status) {
-    httpFailureStatus = status;
+    failHttp(HttpFault.s3(status));
+  }
+
+  /**
+   * For an HTTP server behind the proxy: drops open connections and answers every new
+   * connection's first request with one of {@code faults} (in turn) and {@code Connection: close}
+   * until {@link #restore()}, so every request, the client's retries included, gets an error. The
+   * client sees the server's error, not a network failure.
+   */
+  public void failHttp(HttpFault... faults) {
+    httpFaults = List.of(faults);
     for (Socket socket : open) {
       reset(socket);
     }
@@ -121,32 +155,43 @@ public final class TcpProxy implements AutoCloseable {
         reset(client);
         continue;
       }
-      int status = httpFailureStatus;
-      if (status > 0) {
-        Thread.ofVirtual().start(() -> answerHttp(client, status));
+      List<HttpFault> faults = httpFaults;
+      if (!faults.isEmpty()) {
+        HttpFault fault = faults.get((int) (faultedConnections.getAndIncrement() % faults.size()));
+        Thread.ofVirtual().start(() -> answerHttp(client, fault));
         continue;
       }
       Thread.ofVirtual().start(() -> connect(client));
     }
   }
 
-  private void answerHttp(Socket client, int status) {
+  private void answerHttp(Socket client, HttpFault fault) {
     try (client) {
       client.setSoTimeout(5000);
       InputStream in = client.getInputStream();
+      StringBuilder headers = new StringBuilder();
       int matched = 0;
       byte[] end = {'\r', '\n', '\r', '\n'};
       int b;
       while (matched < 4 && (b = in.read()) >= 0) {
+        headers.append((char) b);
         matched = b == end[matched] ? matched + 1 : (b == '\r' ? 1 : 0);
       }
-      String code = status == 503 ? "SlowDown" : "InternalError";
-      String body = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>" + code
-          + "</Code><Message>injected by the fault proxy</Message></Error>";
-      String response = "HTTP/1.1 " + status + " " + (status == 503 ? "Slow Down" : "Internal Server Error") + "\r\n"
-          + "Content-Type: application/xml\r\nContent-Length: " + body.length() + "\r\nConnection: close\r\n\r\n" + body;
-      client.getOutputStream().write(response.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
-      client.getOutputStream().flush();
+      // Read the body the client sends right away: closing with unread bytes would send a reset,
+      // which the client may see instead of the answer. A client expecting 100-continue sends none.
+      String lower = headers.toString().toLowerCase(Locale.ROOT);
+      Matcher length = CONTENT_LENGTH.matcher(lower);
+      if (length.find() && !lower.contains("\r\nexpect: 100-continue")) {
+        in.skipNBytes(Long.parseLong(length.group(1)));
+      }
+      byte[] body = fault.body().getBytes(StandardCharsets.UTF_8);
+      String head = "HTTP/1.1 " + fault.status() + " " + fault.reasonPhrase() + "\r\n"
+          + "Content-Type: " + fault.contentType() + "\r\nContent-Length: " + body.length
+          + "\r\nConnection: close\r\n\r\n";
+      OutputStream out = client.getOutputStream();
+      out.write(head.getBytes(StandardCharsets.US_ASCII));
+      out.write(body);
+      out.flush();
       httpFailures.incrementAndGet();
     } catch (IOException e) {
       // the client gave up first

@@ -105,6 +105,8 @@ class WorkerObservabilityIT {
             .contains("storage_builder_worker_bytes_uploaded_bytes_total")
             .contains("storage_builder_worker_targets_inflight 0.0")
             .contains("hikaricp_connections_active{pool=\"source\"}")
+            .containsPattern("resilience4j_circuitbreaker_state\\{.*name=\"s3\",state=\"closed\".*} 1.0")
+            .containsPattern("resilience4j_circuitbreaker_state\\{.*name=\"dynamodb\",state=\"closed\".*} 1.0")
             .contains("jvm_memory_used_bytes");
         assertThat(metrics).doesNotContain("storage_builder_worker_bytes_uploaded_bytes_total 0.0");
 

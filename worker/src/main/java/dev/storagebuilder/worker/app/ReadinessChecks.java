@@ -3,6 +3,9 @@ package dev.storagebuilder.worker.app;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.storagebuilder.aws.config.AwsClients;
 import dev.storagebuilder.worker.config.WorkerSettings;
+import dev.storagebuilder.worker.resilience.DependencyBreaker;
+import dev.storagebuilder.worker.resilience.ResilientRowSource;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.micronaut.core.async.publisher.Publishers;
 import io.micronaut.health.HealthStatus;
 import io.micronaut.management.health.indicator.HealthIndicator;
@@ -29,6 +32,10 @@ import org.reactivestreams.Publisher;
  * cheap calls and answers in under {@link #CHECK_TIMEOUT}. {@code /health} and {@code
  * /health/readiness} include it; {@code /health/liveness} does not (a slow dependency must not get
  * a healthy process restarted).
+ *
+ * <p>A dependency whose circuit breaker is not closed is reported DOWN even if this check's call
+ * got through (throttling comes and goes): the worker takes no work until the breaker's probe
+ * closes it, and the breaker's state is what explains that.
  */
 @Singleton
 @Readiness
@@ -39,16 +46,23 @@ final class ReadinessChecks implements HealthIndicator {
   private final AwsClients aws;
   private final HikariDataSource source;
   private final WorkerSettings settings;
+  private final Map<String, CircuitBreaker> breakers = new LinkedHashMap<>();
   private final Clock clock = Clock.systemUTC();
   private final ExecutorService checks =
       Executors.newFixedThreadPool(4, Thread.ofPlatform().name("readiness-", 0).daemon(true).factory());
   private volatile HealthResult cached;
   private volatile Instant cachedAt = Instant.MIN;
 
-  ReadinessChecks(AwsClients aws, HikariDataSource source, WorkerSettings settings) {
+  ReadinessChecks(
+      AwsClients aws, HikariDataSource source, WorkerSettings settings, ResilientRowSource rowSource,
+      DependencyBreakers dependencies) {
     this.aws = aws;
     this.source = source;
     this.settings = settings;
+    for (DependencyBreaker breaker : dependencies.all()) {
+      breakers.put(breaker.dependency(), breaker.circuitBreaker());
+    }
+    breakers.put("source", rowSource.circuitBreaker());
   }
 
   @Override
@@ -67,7 +81,9 @@ final class ReadinessChecks implements HealthIndicator {
       return "queue " + settings.aws().queueName();
     }));
     running.put("s3", check(() -> {
-      aws.s3().headBucket(b -> b.bucket(settings.aws().bucket()));
+      // A LIST under the snapshot prefix, not HeadBucket: the task role may list only that prefix.
+      String prefix = settings.aws().snapshotPrefix() + WorkerFactory.PROBE_PREFIX;
+      aws.s3().listObjectsV2(b -> b.bucket(settings.aws().bucket()).prefix(prefix).maxKeys(1));
       return "bucket " + settings.aws().bucket();
     }));
     running.put("dynamodb", check(() -> {
@@ -96,6 +112,11 @@ final class ReadinessChecks implements HealthIndicator {
       } catch (Exception e) {
         Throwable cause = e.getCause() == null ? e : e.getCause();
         outcome = "DOWN: " + cause.getClass().getSimpleName() + ": " + cause.getMessage();
+        up = false;
+      }
+      CircuitBreaker breaker = breakers.get(entry.getKey());
+      if (breaker != null && breaker.getState() != CircuitBreaker.State.CLOSED) {
+        outcome = "DOWN: circuit breaker " + breaker.getState() + " (" + outcome + ")";
         up = false;
       }
       details.put(entry.getKey(), outcome);

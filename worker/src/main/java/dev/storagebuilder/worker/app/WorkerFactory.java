@@ -2,11 +2,13 @@ package dev.storagebuilder.worker.app;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import dev.storagebuilder.aws.AwsErrors;
 import dev.storagebuilder.aws.config.AwsClients;
 import dev.storagebuilder.aws.dynamo.DynamoRunLedger;
 import dev.storagebuilder.aws.dynamo.DynamoSourceSlots;
 import dev.storagebuilder.aws.dynamo.DynamoVersionLedger;
 import dev.storagebuilder.aws.s3.S3ObjectStore;
+import dev.storagebuilder.common.ids.TargetRef;
 import dev.storagebuilder.common.ledger.RunLedger;
 import dev.storagebuilder.common.ledger.VersionLedger;
 import dev.storagebuilder.common.slots.SourceSlots;
@@ -23,8 +25,13 @@ import dev.storagebuilder.worker.pipeline.Scheduler;
 import dev.storagebuilder.worker.pipeline.SnapshotBuilder;
 import dev.storagebuilder.worker.pipeline.SourceAdmission;
 import dev.storagebuilder.worker.pipeline.TargetProcessor;
+import dev.storagebuilder.worker.resilience.CompositeBackpressure;
 import dev.storagebuilder.worker.resilience.DefaultFailureClassifier;
+import dev.storagebuilder.worker.resilience.DependencyBreaker;
+import dev.storagebuilder.worker.resilience.ResilientObjectStore;
 import dev.storagebuilder.worker.resilience.ResilientRowSource;
+import dev.storagebuilder.worker.resilience.ResilientRunLedger;
+import dev.storagebuilder.worker.resilience.ResilientVersionLedger;
 import dev.storagebuilder.worker.resilience.SourceResilienceSettings;
 import io.github.resilience4j.micrometer.tagged.TaggedCircuitBreakerMetrics;
 import io.github.resilience4j.micrometer.tagged.TaggedRetryMetrics;
@@ -37,6 +44,7 @@ import io.micronaut.context.env.Environment;
 import jakarta.inject.Singleton;
 import java.lang.management.ManagementFactory;
 import java.time.Clock;
+import java.util.List;
 import java.util.SplittableRandom;
 import java.util.UUID;
 import java.util.concurrent.Executors;
@@ -48,6 +56,9 @@ import org.slf4j.LoggerFactory;
 @Factory
 final class WorkerFactory {
   private static final Logger log = LoggerFactory.getLogger(WorkerFactory.class);
+  /** What the breakers' probes read: nothing is stored there, an empty answer is a healthy one. */
+  static final String PROBE_PREFIX = "breaker-probe/";
+  static final TargetRef PROBE_TARGET = new TargetRef("storage-builder-probe", "breaker-probe");
 
   @Singleton
   WorkerSettings settings(Environment environment) {
@@ -107,14 +118,44 @@ final class WorkerFactory {
     return new HikariDataSource(config);
   }
 
+  /**
+   * Breakers "s3" and "dynamodb": one per service, shared by every port on it. Probes read where
+   * the worker's IAM policy allows (LIST under the snapshot prefix, GetItem on the versions table).
+   */
   @Singleton
-  VersionLedger versionLedger(AwsClients aws, WorkerSettings settings) {
-    return new DynamoVersionLedger(aws.dynamo(), settings.aws().versionsTable());
+  DependencyBreakers dependencyBreakers(
+      Environment environment, AwsClients aws, WorkerSettings settings, MeterRegistry meters) {
+    String bucket = settings.aws().bucket();
+    String probePrefix = settings.aws().snapshotPrefix() + PROBE_PREFIX;
+    DynamoVersionLedger probeLedger = new DynamoVersionLedger(aws.dynamo(), settings.aws().versionsTable());
+    DependencyBreakers breakers =
+        new DependencyBreakers(
+            new DependencyBreaker(
+                WorkerSettingsProperties.breaker(name -> environment.getProperty(name, String.class), "s3"),
+                AwsErrors::isTransient,
+                () -> aws.s3().listObjectsV2(b -> b.bucket(bucket).prefix(probePrefix).maxKeys(1))),
+            new DependencyBreaker(
+                WorkerSettingsProperties.breaker(name -> environment.getProperty(name, String.class), "dynamodb"),
+                AwsErrors::isTransient,
+                () -> probeLedger.current(PROBE_TARGET)));
+    // resilience4j_circuitbreaker_state{name="s3"|"dynamodb",state=...} on /prometheus
+    for (DependencyBreaker breaker : breakers.all()) {
+      TaggedCircuitBreakerMetrics.ofCircuitBreakerRegistry(breaker.circuitBreakers()).bindTo(meters);
+    }
+    return breakers;
   }
 
   @Singleton
-  RunLedger runLedger(AwsClients aws, WorkerSettings settings, MeterRegistry meters) {
-    return new MeteredRunLedger(new DynamoRunLedger(aws.dynamo(), settings.aws().runsTable()), meters);
+  VersionLedger versionLedger(AwsClients aws, WorkerSettings settings, DependencyBreakers breakers) {
+    return new ResilientVersionLedger(
+        new DynamoVersionLedger(aws.dynamo(), settings.aws().versionsTable()), breakers.dynamodb());
+  }
+
+  @Singleton
+  RunLedger runLedger(AwsClients aws, WorkerSettings settings, MeterRegistry meters, DependencyBreakers breakers) {
+    return new MeteredRunLedger(
+        new ResilientRunLedger(new DynamoRunLedger(aws.dynamo(), settings.aws().runsTable()), breakers.dynamodb()),
+        meters);
   }
 
   /**
@@ -140,12 +181,17 @@ final class WorkerFactory {
   @Singleton
   MessageLoop messageLoop(
       WorkerSettings settings, AwsClients aws, ResilientRowSource source, VersionLedger versions, RunLedger runs,
-      SourceAdmission admission, MeterRegistry meters) {
+      SourceAdmission admission, DependencyBreakers breakers, MeterRegistry meters) {
     Clock clock = Clock.systemUTC();
     String queueUrl = aws.sqs().getQueueUrl(b -> b.queueName(settings.aws().queueName())).queueUrl();
     String dlqUrl = aws.sqs().getQueueUrl(b -> b.queueName(settings.aws().dlqName())).queueUrl();
-    S3ObjectStore store =
-        new S3ObjectStore(aws.s3(), settings.aws().bucket(), Math.toIntExact(settings.partBytes()), settings.partsInFlight());
+    ResilientObjectStore store =
+        new ResilientObjectStore(
+            new S3ObjectStore(
+                aws.s3(), settings.aws().bucket(), Math.toIntExact(settings.partBytes()), settings.partsInFlight()),
+            breakers.s3());
+    // An outage of any dependency every target needs pauses receiving and postpones failed targets.
+    CompositeBackpressure backpressure = new CompositeBackpressure(List.of(source, breakers.s3(), breakers.dynamodb()));
     SnapshotBuilder builder =
         new SnapshotBuilder(
             source,
@@ -157,7 +203,7 @@ final class WorkerFactory {
     TargetProcessor processor =
         new TargetProcessor(
             settings.source(), builder, versions, runs, new DefaultFailureClassifier(), settings.processing(), clock,
-            settings.workerId(), source, admission);
+            settings.workerId(), backpressure, admission);
     SqsAcknowledger acknowledger = new SqsAcknowledger(aws.sqs(), queueUrl, dlqUrl);
     ScheduledExecutorService heartbeat =
         Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("lease-heartbeat").daemon(true).factory());
@@ -169,6 +215,6 @@ final class WorkerFactory {
         settings.loop(),
         settings.processing(),
         new WorkerMetrics(meters),
-        source);
+        backpressure);
   }
 }

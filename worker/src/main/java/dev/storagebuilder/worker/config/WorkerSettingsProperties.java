@@ -7,6 +7,7 @@ import dev.storagebuilder.worker.jdbc.ChangeReadSettings;
 import dev.storagebuilder.worker.pipeline.CompactionPolicy;
 import dev.storagebuilder.worker.pipeline.LoopSettings;
 import dev.storagebuilder.worker.pipeline.ProcessingSettings;
+import dev.storagebuilder.worker.resilience.BreakerSettings;
 import dev.storagebuilder.worker.resilience.SourceResilienceSettings;
 import java.time.Duration;
 import java.util.Map;
@@ -85,6 +86,21 @@ public final class WorkerSettingsProperties {
         integer(worker, "source-breaker-minimum-calls", SourceResilienceSettings.DEFAULT_BREAKER_MINIMUM_CALLS),
         duration(worker, "source-breaker-open-wait", SourceResilienceSettings.DEFAULT_BREAKER_OPEN_WAIT),
         duration(worker, "source-connection-timeout", SourceResilienceSettings.DEFAULT_CONNECTION_TIMEOUT));
+  }
+
+  /**
+   * The circuit breaker of an AWS dependency ({@code storage-builder.worker.<dependency>-breaker-*}:
+   * {@code failure-rate}, {@code window}, {@code minimum-calls}, {@code open-wait}).
+   */
+  public static BreakerSettings breaker(Function<String, Optional<String>> properties, String dependency) {
+    Function<String, Optional<String>> worker = name -> properties.apply(PREFIX + name).filter(v -> !v.isBlank());
+    String name = dependency + "-breaker-";
+    return new BreakerSettings(
+        dependency,
+        integer(worker, name + "failure-rate", BreakerSettings.DEFAULT_FAILURE_RATE),
+        integer(worker, name + "window", BreakerSettings.DEFAULT_WINDOW),
+        integer(worker, name + "minimum-calls", BreakerSettings.DEFAULT_MINIMUM_CALLS),
+        duration(worker, name + "open-wait", BreakerSettings.DEFAULT_OPEN_WAIT));
   }
 
   private static double decimal(Function<String, Optional<String>> worker, String name, double fallback) {

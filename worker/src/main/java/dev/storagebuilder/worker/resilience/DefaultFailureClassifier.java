@@ -3,6 +3,7 @@ package dev.storagebuilder.worker.resilience;
 import dev.storagebuilder.aws.AwsErrors;
 import dev.storagebuilder.common.snapshot.SnapshotDataException;
 import dev.storagebuilder.worker.port.FailureClassifier;
+import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.sql.SQLException;
@@ -14,7 +15,8 @@ import software.amazon.awssdk.core.exception.SdkException;
 
 /**
  * Retryable: AWS errors a later attempt can outlive (5xx, throttling, network), SQLSTATE class 08 (connection), 40001/40P01
- * (serialization failure, deadlock), 57P0x (server shutting down), timeouts and I/O errors.
+ * (serialization failure, deadlock), 57P0x (server shutting down), timeouts and I/O errors, and a call refused by an
+ * open circuit breaker (the dependency is down).
  * Permanent: data that cannot be serialized, SQL syntax/schema errors (class 42: the declaration does
  * not match the source), and anything else we do not recognise — retrying an unknown bug only
  * burns receives, and the DLQ keeps the message for a redrive once it is fixed.
@@ -23,6 +25,9 @@ public final class DefaultFailureClassifier implements FailureClassifier {
   @Override
   public Failure classify(Throwable error) {
     for (Throwable cause = error; cause != null; cause = cause.getCause() == cause ? null : cause.getCause()) {
+      if (cause instanceof CallNotPermittedException) {
+        return new Failure(true, "dependency-unavailable", describe(cause));
+      }
       if (cause instanceof SnapshotDataException) {
         return new Failure(false, "unserializable-data", describe(cause));
       }

@@ -3,10 +3,12 @@ package dev.storagebuilder.worker.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.storagebuilder.worker.resilience.BreakerSettings;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 
 class WorkerSettingsTest {
@@ -20,6 +22,23 @@ class WorkerSettingsTest {
 
   private WorkerSettings load(long heap) {
     return WorkerSettingsProperties.from(name -> Optional.ofNullable(properties.get(name)), Map.of(), heap, "w-1");
+  }
+
+  @Test
+  void eachAwsDependencyHasItsOwnBreakerSettingsWithDefaults() {
+    properties.put("storage-builder.worker.s3-breaker-open-wait", "5s");
+    properties.put("storage-builder.worker.dynamodb-breaker-minimum-calls", "8");
+    properties.put("storage-builder.worker.dynamodb-breaker-window", "20");
+    Function<String, Optional<String>> lookup = name -> Optional.ofNullable(properties.get(name));
+
+    BreakerSettings s3 = WorkerSettingsProperties.breaker(lookup, "s3");
+    BreakerSettings dynamodb = WorkerSettingsProperties.breaker(lookup, "dynamodb");
+
+    assertThat(s3).isEqualTo(new BreakerSettings("s3", 50, 10, 4, Duration.ofSeconds(5)));
+    assertThat(dynamodb).isEqualTo(new BreakerSettings("dynamodb", 50, 20, 8, Duration.ofSeconds(15)));
+    properties.put("storage-builder.worker.s3-breaker-minimum-calls", "11");
+    assertThatThrownBy(() -> WorkerSettingsProperties.breaker(lookup, "s3"))
+        .hasMessageContaining("worker.s3-breaker-minimum-calls must be 1..worker.s3-breaker-window, got 11 / 10");
   }
 
   @Test
