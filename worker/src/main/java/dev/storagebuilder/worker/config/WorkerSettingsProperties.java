@@ -33,7 +33,8 @@ public final class WorkerSettingsProperties {
             concurrency,
             duration(worker, "receive-wait", LoopSettings.DEFAULT_RECEIVE_WAIT),
             grace,
-            duration(worker, "shutdown-release-margin", LoopSettings.defaultReleaseMargin(grace)));
+            duration(worker, "shutdown-release-margin", LoopSettings.defaultReleaseMargin(grace)),
+            integer(worker, "receive-ahead", concurrency));
     ProcessingSettings processing =
         new ProcessingSettings(
             integer(worker, "max-receive-count", ProcessingSettings.DEFAULT_MAX_RECEIVE_COUNT),

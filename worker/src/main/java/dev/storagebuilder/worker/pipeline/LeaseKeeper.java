@@ -37,6 +37,10 @@ public final class LeaseKeeper {
     this.renewEvery = visibilityTimeout.dividedBy(2);
   }
 
+  public Duration visibilityTimeout() {
+    return visibilityTimeout;
+  }
+
   /** Starts the heartbeat for a message the calling thread is about to process. */
   public HeldLease hold(ReceivedMessage message) {
     HeldLease lease = new HeldLease(message, Thread.currentThread());

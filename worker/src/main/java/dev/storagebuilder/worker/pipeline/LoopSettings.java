@@ -12,8 +12,12 @@ import java.time.Duration;
  *     {@code stopTimeout} should equal it)
  * @param releaseMargin how long before the grace ends the targets still running are released
  *     (visibility 0) so another worker takes them at once instead of after a visibility timeout
+ * @param receiveAhead messages received beyond the free target slots, so a slot that frees starts its
+ *     next target at once instead of after a receive round trip (short targets: incremental syncs,
+ *     small clients). Each waits at most half its visibility timeout before it goes back.
  */
-public record LoopSettings(int concurrency, Duration receiveWait, Duration shutdownGrace, Duration releaseMargin) {
+public record LoopSettings(
+    int concurrency, Duration receiveWait, Duration shutdownGrace, Duration releaseMargin, int receiveAhead) {
   public static final int DEFAULT_CONCURRENCY = 2;
   public static final Duration DEFAULT_RECEIVE_WAIT = Duration.ofSeconds(20);
   public static final Duration DEFAULT_SHUTDOWN_GRACE = Duration.ofSeconds(30);
@@ -33,6 +37,14 @@ public record LoopSettings(int concurrency, Duration receiveWait, Duration shutd
       throw new IllegalArgumentException(
           "worker.shutdown-release-margin must be 0..worker.shutdown-grace (" + shutdownGrace + "), got " + releaseMargin);
     }
+    if (receiveAhead < 0 || receiveAhead > 64) {
+      throw new IllegalArgumentException("worker.receive-ahead must be 0..64, got " + receiveAhead);
+    }
+  }
+
+  /** Without receive-ahead: a message is received only when a slot is free to run it. */
+  public LoopSettings(int concurrency, Duration receiveWait, Duration shutdownGrace, Duration releaseMargin) {
+    this(concurrency, receiveWait, shutdownGrace, releaseMargin, 0);
   }
 
   public LoopSettings(int concurrency, Duration receiveWait, Duration shutdownGrace) {

@@ -5,11 +5,12 @@ import dev.storagebuilder.worker.port.Backpressure;
 import dev.storagebuilder.worker.port.MessageSource;
 import dev.storagebuilder.worker.port.ReceivedMessage;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -17,9 +18,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Receive → dispatch → process → acknowledge. Receives only as many messages as it has free slots,
- * so a message never waits in this process while its visibility timeout runs down, and keeps every
- * running target's message with a {@link LeaseKeeper} heartbeat.
+ * Receive → dispatch → process → acknowledge. Receives as many messages as it has free target slots
+ * plus {@link LoopSettings#receiveAhead()}, so a slot that frees starts its next target without
+ * waiting for a receive round trip; a message waiting for a slot goes back to the queue (visibility
+ * 0) when a stop begins or when it has waited half its visibility timeout, so none waits out its
+ * visibility here. Every running target's message is kept with a {@link LeaseKeeper} heartbeat.
  */
 public final class MessageLoop {
   private static final Logger log = LoggerFactory.getLogger(MessageLoop.class);
@@ -32,8 +35,10 @@ public final class MessageLoop {
   private final LeaseKeeper leases;
   private final LoopSettings settings;
   private final ProcessingSettings processing;
+  /** Messages in hand (running or waiting for a slot): concurrency + receive-ahead permits. */
   private final Semaphore slots;
-  private final ExecutorService workers;
+  private final Duration maxWaitForSlot;
+  private final ThreadPoolExecutor workers;
   private final AtomicBoolean running = new AtomicBoolean();
   private final AtomicInteger inFlight = new AtomicInteger();
   private final LoopListener listener;
@@ -85,10 +90,12 @@ public final class MessageLoop {
     this.settings = settings;
     this.processing = processing;
     this.listener = listener;
-    this.slots = new Semaphore(settings.concurrency());
+    this.slots = new Semaphore(settings.concurrency() + settings.receiveAhead());
+    this.maxWaitForSlot = leases.visibilityTimeout().dividedBy(2);
     this.workers =
-        Executors.newFixedThreadPool(
-            settings.concurrency(), Thread.ofPlatform().name("target-", 0).daemon(false).factory());
+        new ThreadPoolExecutor(
+            settings.concurrency(), settings.concurrency(), 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(),
+            Thread.ofPlatform().name("target-", 0).daemon(false).factory());
   }
 
   public synchronized void start() {
@@ -154,12 +161,13 @@ public final class MessageLoop {
 
   private void dispatch(ReceivedMessage message) {
     if (running.get()) {
-      inFlight.incrementAndGet();
+      long receivedAt = System.nanoTime();
       try {
-        workers.execute(() -> handle(message));
+        // Beyond the free threads, the pool's queue holds the received-ahead messages.
+        workers.execute(new WaitingTarget(message, receivedAt));
         return;
       } catch (RejectedExecutionException e) {
-        inFlight.decrementAndGet();
+        // stopping: fall through
       }
     }
     // Received while stopping: hand it straight back rather than let it wait out its visibility.
@@ -198,7 +206,35 @@ public final class MessageLoop {
     }
   }
 
+  /** A received message waiting for a thread; one that can no longer start in time goes back. */
+  private final class WaitingTarget implements Runnable {
+    private final ReceivedMessage message;
+    private final long receivedAt;
+
+    WaitingTarget(ReceivedMessage message, long receivedAt) {
+      this.message = message;
+      this.receivedAt = receivedAt;
+    }
+
+    @Override
+    public void run() {
+      if (!running.get()) {
+        giveBack("not started before the stop");
+      } else if (System.nanoTime() - receivedAt > maxWaitForSlot.toNanos()) {
+        giveBack("waited " + maxWaitForSlot + " for a free target slot");
+      } else {
+        handle(message);
+      }
+    }
+
+    void giveBack(String why) {
+      slots.release();
+      release(message, why);
+    }
+  }
+
   private void handle(ReceivedMessage message) {
+    inFlight.incrementAndGet();
     long start = System.nanoTime();
     Outcome outcome;
     try (LeaseKeeper.HeldLease lease = leases.hold(message)) {
@@ -259,6 +295,11 @@ public final class MessageLoop {
     log.info("stopping: {} targets in flight, grace {}", inFlight.get(), settings.shutdownGrace());
     try {
       stopReceiver(releaseAt);
+      List<Runnable> waiting = new ArrayList<>();
+      workers.getQueue().drainTo(waiting);
+      for (Runnable target : waiting) {
+        ((WaitingTarget) target).giveBack("not started before the stop");
+      }
       workers.shutdown();
       if (workers.awaitTermination(Math.max(0, releaseAt - System.nanoTime()), TimeUnit.NANOSECONDS)) {
         log.info("stopped: every in-flight target finished");

@@ -181,6 +181,39 @@ class MessageLoopTest {
   }
 
   @Test
+  void receivesAheadOfAFreeSlotAndStartsTheWaitingTargetWhenOneFrees() throws Exception {
+    startWithOneRunningTarget(new LoopSettings(1, Duration.ofMillis(50), Duration.ofSeconds(10), Duration.ofSeconds(2), 1));
+    queue.add(delivery("m2"));
+
+    await().atMost(Duration.ofSeconds(5)).until(queue::isEmpty);
+    assertThat(loop.inFlight()).as("m2 is in hand, waiting for the slot m1 holds").isEqualTo(1);
+    queue.add(delivery("m3"));
+    // no room for m3 (one running, one waiting): it stays in the queue
+    await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(2)).until(() -> queue.size() == 1);
+
+    sourceGate.countDown();
+
+    await().atMost(Duration.ofSeconds(10)).until(() -> acknowledger.calls().size() == 3);
+    assertThat(acknowledger.calls()).containsExactlyInAnyOrder("delete m1", "delete m2", "delete m3");
+  }
+
+  @Test
+  void aStopGivesBackAReceivedAheadMessageAtOnceWithoutRunningIt() throws Exception {
+    startWithOneRunningTarget(new LoopSettings(1, Duration.ofMillis(50), Duration.ofSeconds(10), Duration.ofSeconds(2), 1));
+    queue.add(delivery("m2"));
+    await().atMost(Duration.ofSeconds(5)).until(queue::isEmpty);
+
+    Thread stopper = Thread.ofPlatform().start(() -> assertThat(loop.stop()).isTrue());
+
+    await().atMost(Duration.ofSeconds(5)).until(() -> acknowledger.calls().contains("retry m2 PT0S"));
+    assertThat(acknowledger.calls()).as("m1 still running").doesNotContain("delete m1");
+    sourceGate.countDown();
+    stopper.join(10_000);
+    assertThat(acknowledger.calls()).containsExactly("retry m2 PT0S", "delete m1");
+    assertThat(versions.history(new TargetRef("acme", "items"))).hasSize(1);
+  }
+
+  @Test
   void livenessHoldsWhileReceivingAndEndsWithStop() throws Exception {
     startWithOneRunningTarget(new LoopSettings(1, Duration.ofMillis(50), Duration.ofSeconds(10), Duration.ofSeconds(2)));
     assertThat(loop.isReceiving()).isTrue();
