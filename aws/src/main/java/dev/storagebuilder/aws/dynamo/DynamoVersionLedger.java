@@ -11,7 +11,9 @@ import dev.storagebuilder.common.ids.TargetRef;
 import dev.storagebuilder.common.ledger.TargetVersion;
 import dev.storagebuilder.common.ledger.VersionLedger;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -66,8 +68,19 @@ public final class DynamoVersionLedger implements VersionLedger {
           "#runId", RUN_ID,
           "#committedAt", COMMITTED_AT);
 
+  /** Items this ledger read lately, so the commit that follows a read need not read again. */
+  private static final int RECENT_READS = 64;
+
   private final DynamoDbClient dynamo;
   private final String table;
+  private final Map<String, Map<String, AttributeValue>> recentReads =
+      Collections.synchronizedMap(
+          new LinkedHashMap<>(RECENT_READS, 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<String, Map<String, AttributeValue>> eldest) {
+              return size() > RECENT_READS;
+            }
+          });
 
   public DynamoVersionLedger(DynamoDbClient dynamo, String table) {
     this.dynamo = Objects.requireNonNull(dynamo, "dynamo");
@@ -98,7 +111,13 @@ public final class DynamoVersionLedger implements VersionLedger {
     List<AttributeValue> history = new ArrayList<>(HISTORY_LIMIT);
     history.add(AttributeValue.fromM(versionAttributes(next)));
     if (expectedSequence > 0) {
-      Optional<Map<String, AttributeValue>> stored = item(next.target());
+      // The item read just before (current()) serves when it is still at the expected sequence:
+      // every commit changes the sequence, so that item's history is the stored one. Were it stale,
+      // the conditional write below fails as it would have anyway.
+      Optional<Map<String, AttributeValue>> stored =
+          Optional.ofNullable(recentReads.remove(next.target().key()))
+              .filter(item -> longValue(item, SEQUENCE) == expectedSequence)
+              .or(() -> item(next.target()));
       if (stored.isEmpty() || longValue(stored.get(), SEQUENCE) != expectedSequence) {
         return false; // lost already: skip the write, the condition would fail anyway
       }
@@ -174,7 +193,11 @@ public final class DynamoVersionLedger implements VersionLedger {
             .getItem(
                 b -> b.tableName(table).key(Map.of(TARGET, s(target.key()))).consistentRead(true))
             .item();
-    return item == null || item.isEmpty() ? Optional.empty() : Optional.of(item);
+    if (item == null || item.isEmpty()) {
+      return Optional.empty();
+    }
+    recentReads.put(target.key(), item);
+    return Optional.of(item);
   }
 
   private static Map<String, AttributeValue> versionAttributes(TargetVersion version) {

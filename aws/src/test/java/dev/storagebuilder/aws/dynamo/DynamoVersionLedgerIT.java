@@ -63,6 +63,21 @@ class DynamoVersionLedgerIT extends VersionLedgerContract {
   }
 
   @Test
+  void aCommitPlannedOnAReadThatAnotherWorkerOvertookLosesAndTheNextReadCommitsWithTheWholeHistory() {
+    TargetRef target = newTarget();
+    DynamoVersionLedger other = new DynamoVersionLedger(dynamo, settings.versionsTable());
+    ledger.commit(version(target, 1, 10, "run-a"), 0);
+    assertThat(ledger.current(target)).hasValueSatisfying(v -> assertThat(v.sequence()).isEqualTo(1));
+    other.commit(version(target, 2, 20, "run-b"), 1);
+
+    assertThat(ledger.commit(version(target, 2, 21, "run-stale"), 1)).as("planned on sequence 1").isFalse();
+
+    assertThat(ledger.current(target)).hasValueSatisfying(v -> assertThat(v.sequence()).isEqualTo(2));
+    assertThat(ledger.commit(version(target, 3, 30, "run-c"), 2)).isTrue();
+    assertThat(ledger.history(target)).extracting(v -> v.runId()).containsExactly("run-c", "run-b", "run-a");
+  }
+
+  @Test
   void aCommitMustAdvanceTheSequenceByExactlyOne() {
     TargetRef target = newTarget();
 
