@@ -23,6 +23,7 @@ import java.util.Objects;
  * @param maxHeapBytes the heap the budget must fit in (the JVM's -Xmx)
  * @param compaction when an incremental sync writes a new base instead of a delta
  * @param changeRead how incremental reads find a safe watermark (overlap, settle timeout)
+ * @param postgresCopy read full snapshots from PostgreSQL with binary COPY where the column types allow
  */
 public record WorkerSettings(
     AwsSettings aws,
@@ -38,7 +39,8 @@ public record WorkerSettings(
     String workerId,
     long maxHeapBytes,
     CompactionPolicy compaction,
-    ChangeReadSettings changeRead) {
+    ChangeReadSettings changeRead,
+    boolean postgresCopy) {
 
   public static final int DEFAULT_FETCH_SIZE = 5_000;
   public static final Duration DEFAULT_VISIBILITY_TIMEOUT = Duration.ofMinutes(5);
