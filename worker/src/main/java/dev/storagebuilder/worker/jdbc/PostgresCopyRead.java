@@ -73,10 +73,12 @@ final class PostgresCopyRead {
             + select.replace(clientFilter, " WHERE " + target.clientColumn() + " = '" + pg.escapeLiteral(clientId) + "'")
             + ") TO STDOUT (FORMAT binary)";
     CopyOut copy = pg.getCopyAPI().copyOut(sql);
+    BinaryCopyFeed feed = new BinaryCopyFeed(pg, copy, decoders);
     try {
-      return new PrefetchingResultSet(new BinaryCopyFeed(pg, copy, decoders), target, PrefetchingResultSet.snapshotMetaData(sqlTypes.length, sqlTypes, typeNames));
+      return new PrefetchingResultSet(
+          feed, target, PrefetchingResultSet.snapshotMetaData(sqlTypes.length, sqlTypes, typeNames));
     } catch (SQLException | RuntimeException e) {
-      new BinaryCopyFeed(pg, copy, decoders).close();
+      feed.close();
       throw e;
     }
   }
