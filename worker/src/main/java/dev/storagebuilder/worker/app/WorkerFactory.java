@@ -89,7 +89,7 @@ final class WorkerFactory {
         new ResilientRowSource(
             new JdbcRowSource(
                 dataSource, settings.source().clientsQuery(), settings.fetchSize(), Clock.systemUTC(),
-                settings.changeRead()),
+                settings.changeRead(), settings.postgresCopy()),
             resilience, new DefaultFailureClassifier(), new SplittableRandom());
     // resilience4j_circuitbreaker_state{name="source",state=...} and retry counts on /prometheus
     TaggedCircuitBreakerMetrics.ofCircuitBreakerRegistry(source.circuitBreakers())

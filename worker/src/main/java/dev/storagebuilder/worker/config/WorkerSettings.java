@@ -25,6 +25,7 @@ import java.util.Objects;
  * @param compaction when an incremental sync writes a new base instead of a delta
  * @param changeRead how incremental reads find a safe watermark (overlap, settle timeout)
  * @param sourceSlots the fleet-wide cap on targets reading the source at once
+ * @param postgresCopy read full snapshots from PostgreSQL with binary COPY where the column types allow
  */
 public record WorkerSettings(
     AwsSettings aws,
@@ -41,7 +42,8 @@ public record WorkerSettings(
     long maxHeapBytes,
     CompactionPolicy compaction,
     ChangeReadSettings changeRead,
-    SourceSlotSettings sourceSlots) {
+    SourceSlotSettings sourceSlots,
+    boolean postgresCopy) {
 
   public static final int DEFAULT_FETCH_SIZE = 5_000;
   public static final Duration DEFAULT_VISIBILITY_TIMEOUT = Duration.ofMinutes(5);

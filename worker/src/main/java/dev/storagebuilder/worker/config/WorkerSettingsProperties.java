@@ -71,7 +71,8 @@ public final class WorkerSettingsProperties {
                 .map(v -> parse("overlap-versions", v, Long::parseLong))
                 .orElse(ChangeReadSettings.DIALECT_DEFAULT_OVERLAP),
             duration(worker, "settle-timeout", ChangeReadSettings.DEFAULT_SETTLE_TIMEOUT)),
-        sourceSlots);
+        sourceSlots,
+        worker.apply("postgres-copy").map(v -> parse("postgres-copy", v, WorkerSettingsProperties::parseBoolean)).orElse(true));
   }
 
   /** Retry and circuit breaker around source reads ({@code storage-builder.worker.source-*}). */
@@ -148,6 +149,14 @@ public final class WorkerSettingsProperties {
       value = value.substring(0, value.length() - 1);
     }
     return Long.parseLong(value.trim()) * multiplier;
+  }
+
+  private static boolean parseBoolean(String text) {
+    return switch (text.trim().toLowerCase(java.util.Locale.ROOT)) {
+      case "true" -> true;
+      case "false" -> false;
+      default -> throw new IllegalArgumentException("expected true or false");
+    };
   }
 
   private static <T> T parse(String name, String value, Function<String, T> parser) {

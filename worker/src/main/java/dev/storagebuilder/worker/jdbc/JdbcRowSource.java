@@ -45,6 +45,7 @@ public final class JdbcRowSource implements RowSource {
   private final int fetchSize;
   private final Clock clock;
   private final ChangeReadSettings changeSettings;
+  private final boolean postgresCopy;
   private Set<String> clients = Set.of();
   private Instant clientsReadAt = Instant.EPOCH;
 
@@ -54,6 +55,20 @@ public final class JdbcRowSource implements RowSource {
 
   public JdbcRowSource(
       DataSource dataSource, String clientsQuery, int fetchSize, Clock clock, ChangeReadSettings changeSettings) {
+    this(dataSource, clientsQuery, fetchSize, clock, changeSettings, true);
+  }
+
+  /**
+   * @param postgresCopy read full snapshots from PostgreSQL with binary COPY where every column's
+   *     type decodes exactly as over JDBC ({@link PostgresCopyRead}); false reads everything over JDBC
+   */
+  public JdbcRowSource(
+      DataSource dataSource,
+      String clientsQuery,
+      int fetchSize,
+      Clock clock,
+      ChangeReadSettings changeSettings,
+      boolean postgresCopy) {
     if (fetchSize < 1) {
       throw new IllegalArgumentException("worker.fetch-size must be >= 1, got " + fetchSize);
     }
@@ -62,6 +77,7 @@ public final class JdbcRowSource implements RowSource {
     this.fetchSize = fetchSize;
     this.clock = clock;
     this.changeSettings = changeSettings;
+    this.postgresCopy = postgresCopy;
   }
 
   @Override
@@ -105,13 +121,20 @@ public final class JdbcRowSource implements RowSource {
       begin(connection);
       long visible = visibleMax(connection, target, clientId);
       long watermark = dialect == SqlDialect.POSTGRESQL ? settled.orElse(0L) : visible;
+      if (postgresCopy && dialect == SqlDialect.POSTGRESQL) {
+        // The same transaction, so the same snapshot as the watermark read above.
+        ResultSet copied = PostgresCopyRead.open(connection, target, clientId);
+        if (copied != null) {
+          return new JdbcSourceRead(connection, null, copied, watermark, true);
+        }
+      }
       PreparedStatement select =
           connection.prepareStatement(TargetSql.selectAll(target), ResultSet.TYPE_FORWARD_ONLY, ResultSet.CONCUR_READ_ONLY);
       select.setFetchSize(fetchSize);
       select.setString(1, clientId);
       // Fetch and decode on a second thread while the caller encodes: the two overlap.
       ResultSet rows = new PrefetchingResultSet(select.executeQuery(), target);
-      return new JdbcSourceRead(connection, select, rows, watermark);
+      return new JdbcSourceRead(connection, select, rows, watermark, false);
     } catch (SQLException | RuntimeException e) {
       closeQuietly(connection);
       throw e;
@@ -292,14 +315,24 @@ public final class JdbcRowSource implements RowSource {
     }
   }
 
-  private record JdbcSourceRead(Connection connection, PreparedStatement statement, ResultSet rows, long watermark)
+  /**
+   * @param statement the cursor's statement; null for a COPY
+   * @param copied read with COPY: ends with a rollback, since an abandoned COPY is cancelled and
+   *     leaves the transaction aborted (the read-only transaction changed nothing either way)
+   */
+  private record JdbcSourceRead(
+      Connection connection, PreparedStatement statement, ResultSet rows, long watermark, boolean copied)
       implements SourceRead {
     @Override
     public void close() throws SQLException {
       try (connection;
           statement) {
         rows.close(); // first: its reader thread must be off the connection before the commit
-        connection.commit();
+        if (copied) {
+          connection.rollback();
+        } else {
+          connection.commit();
+        }
       }
     }
   }

@@ -30,9 +30,7 @@ final class PrefetchingResultSet extends UnsupportedResultSet {
   static final int BATCH_ROWS = 1_000;
   static final int BATCHES = 3;
 
-  private final ResultSet source;
-  private final ColumnType[] types;
-  private final boolean[] zoned;
+  private final RowFeed feed;
   private final ResultSetMetaData metaData;
   private final BlockingQueue<Batch> filled = new ArrayBlockingQueue<>(BATCHES);
   private final BlockingQueue<Batch> free = new ArrayBlockingQueue<>(BATCHES);
@@ -41,6 +39,22 @@ final class PrefetchingResultSet extends UnsupportedResultSet {
   private Batch current;
   private int row = -1;
   private boolean lastNull;
+
+  /**
+   * Where the reader thread's rows come from: a JDBC result set, or PostgreSQL's binary COPY stream
+   * ({@link BinaryCopyFeed}). Used by the reader thread only, then closed by the consumer once that
+   * thread has ended.
+   */
+  interface RowFeed {
+    /**
+     * Decodes the next row into column arrays at {@code row}, as the getters of the declared column
+     * types return them (primitives unboxed into {@code longs}, objects into {@code refs}); false at
+     * the end.
+     */
+    boolean next(long[][] longs, Object[][] refs, boolean[][] nulls, int row) throws SQLException;
+
+    void close() throws SQLException;
+  }
 
   private static final class Batch {
     final long[][] longs;
@@ -58,27 +72,34 @@ final class PrefetchingResultSet extends UnsupportedResultSet {
   }
 
   PrefetchingResultSet(ResultSet source, TargetDeclaration target) throws SQLException {
-    this.source = source;
+    this(new JdbcFeed(source, target), target, source.getMetaData());
+  }
+
+  /**
+   * {@code meta} describes the feed's columns; read here, before the reader thread owns the
+   * connection (the driver may consult its connection for metadata).
+   */
+  PrefetchingResultSet(RowFeed feed, TargetDeclaration target, ResultSetMetaData meta) throws SQLException {
+    this.feed = feed;
     int columns = target.columns().size();
-    this.types = new ColumnType[columns];
-    this.zoned = new boolean[columns];
-    ResultSetMetaData meta = source.getMetaData();
     int[] sqlTypes = new int[columns];
     String[] typeNames = new String[columns];
     for (int c = 0; c < columns; c++) {
-      types[c] = target.columns().get(c).type();
       sqlTypes[c] = meta.getColumnType(c + 1);
       typeNames[c] = String.valueOf(meta.getColumnTypeName(c + 1));
-      String lower = typeNames[c].toLowerCase(Locale.ROOT);
-      zoned[c] = sqlTypes[c] == Types.TIMESTAMP_WITH_TIMEZONE || lower.equals("timestamptz") || lower.contains("with time zone");
     }
-    // Read once here: the driver may consult its connection for metadata, which the reader thread owns from now on.
     this.metaData = snapshotMetaData(columns, sqlTypes, typeNames);
     for (int i = 0; i < BATCHES; i++) {
       free.add(new Batch(columns));
     }
     this.reader = Thread.ofPlatform().daemon(true).name("prefetch-" + target.name()).unstarted(this::readAll);
     reader.start();
+  }
+
+  /** Whether a TIMESTAMP column holds instants: the rule of the snapshot writer (RowBuffer). */
+  static boolean zoned(int sqlType, String typeName) {
+    String lower = typeName.toLowerCase(Locale.ROOT);
+    return sqlType == Types.TIMESTAMP_WITH_TIMEZONE || lower.equals("timestamptz") || lower.contains("with time zone");
   }
 
   /** Rows the hand-off can hold at most (for the memory budget). */
@@ -98,11 +119,11 @@ final class PrefetchingResultSet extends UnsupportedResultSet {
         batch.error = null;
         try {
           while (batch.rows < BATCH_ROWS) {
-            if (!source.next()) {
+            if (!feed.next(batch.longs, batch.refs, batch.nulls, batch.rows)) {
               batch.last = true;
               break;
             }
-            decode(batch, batch.rows++);
+            batch.rows++;
           }
         } catch (SQLException | RuntimeException e) {
           batch.error = e instanceof SQLException sql ? sql : new SQLException("reading the source failed: " + e, e);
@@ -121,44 +142,6 @@ final class PrefetchingResultSet extends UnsupportedResultSet {
   private void hand(Batch batch) throws InterruptedException {
     while (!closed && !filled.offer(batch, 100, TimeUnit.MILLISECONDS)) {
       // the consumer is busy; wait for it (bounded hand-off) unless it closed
-    }
-  }
-
-  private void decode(Batch b, int r) throws SQLException {
-    for (int c = 0; c < types.length; c++) {
-      int index = c + 1;
-      boolean isNull;
-      switch (types[c]) {
-        case BOOLEAN -> {
-          b.longs[c][r] = source.getBoolean(index) ? 1 : 0;
-          isNull = source.wasNull();
-        }
-        case INT32 -> {
-          b.longs[c][r] = source.getInt(index);
-          isNull = source.wasNull();
-        }
-        case INT64 -> {
-          b.longs[c][r] = source.getLong(index);
-          isNull = source.wasNull();
-        }
-        case DOUBLE -> {
-          b.longs[c][r] = Double.doubleToRawLongBits(source.getDouble(index));
-          isNull = source.wasNull();
-        }
-        case DECIMAL -> isNull = (b.refs[c][r] = source.getBigDecimal(index)) == null;
-        case STRING -> isNull = (b.refs[c][r] = source.getString(index)) == null;
-        case DATE -> isNull = (b.refs[c][r] = source.getObject(index, LocalDate.class)) == null;
-        case TIMESTAMP ->
-            isNull =
-                (b.refs[c][r] =
-                        zoned[c]
-                            ? source.getObject(index, OffsetDateTime.class)
-                            : source.getObject(index, LocalDateTime.class))
-                    == null;
-        case BYTES -> isNull = (b.refs[c][r] = source.getBytes(index)) == null;
-        default -> throw new IllegalStateException("unhandled type " + types[c]);
-      }
-      b.nulls[c][r] = isNull;
     }
   }
 
@@ -276,10 +259,11 @@ final class PrefetchingResultSet extends UnsupportedResultSet {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    source.close();
+    feed.close();
   }
 
-  private static ResultSetMetaData snapshotMetaData(int columns, int[] sqlTypes, String[] typeNames) {
+  /** What the snapshot writer asks of the metadata, held apart from the connection. */
+  static ResultSetMetaData snapshotMetaData(int columns, int[] sqlTypes, String[] typeNames) {
     return (ResultSetMetaData)
         Proxy.newProxyInstance(
             ResultSetMetaData.class.getClassLoader(),
@@ -294,5 +278,72 @@ final class PrefetchingResultSet extends UnsupportedResultSet {
                   case "equals" -> proxy == args[0];
                   default -> throw new SQLException("ResultSetMetaData." + method.getName() + " is not supported here");
                 });
+  }
+
+  /** Rows of a JDBC result set, read with the getters the snapshot writer uses for each declared type. */
+  private static final class JdbcFeed implements RowFeed {
+    private final ResultSet source;
+    private final ColumnType[] types;
+    private final boolean[] zoned;
+
+    JdbcFeed(ResultSet source, TargetDeclaration target) throws SQLException {
+      this.source = source;
+      int columns = target.columns().size();
+      this.types = new ColumnType[columns];
+      this.zoned = new boolean[columns];
+      ResultSetMetaData meta = source.getMetaData();
+      for (int c = 0; c < columns; c++) {
+        types[c] = target.columns().get(c).type();
+        zoned[c] = zoned(meta.getColumnType(c + 1), String.valueOf(meta.getColumnTypeName(c + 1)));
+      }
+    }
+
+    @Override
+    public boolean next(long[][] longs, Object[][] refs, boolean[][] nulls, int r) throws SQLException {
+        if (!source.next()) {
+          return false;
+        }
+      for (int c = 0; c < types.length; c++) {
+        int index = c + 1;
+        boolean isNull;
+        switch (types[c]) {
+          case BOOLEAN -> {
+            longs[c][r] = source.getBoolean(index) ? 1 : 0;
+            isNull = source.wasNull();
+          }
+          case INT32 -> {
+            longs[c][r] = source.getInt(index);
+            isNull = source.wasNull();
+          }
+          case INT64 -> {
+            longs[c][r] = source.getLong(index);
+            isNull = source.wasNull();
+          }
+          case DOUBLE -> {
+            longs[c][r] = Double.doubleToRawLongBits(source.getDouble(index));
+            isNull = source.wasNull();
+          }
+          case DECIMAL -> isNull = (refs[c][r] = source.getBigDecimal(index)) == null;
+          case STRING -> isNull = (refs[c][r] = source.getString(index)) == null;
+          case DATE -> isNull = (refs[c][r] = source.getObject(index, LocalDate.class)) == null;
+          case TIMESTAMP ->
+              isNull =
+                  (refs[c][r] =
+                          zoned[c]
+                              ? source.getObject(index, OffsetDateTime.class)
+                              : source.getObject(index, LocalDateTime.class))
+                      == null;
+          case BYTES -> isNull = (refs[c][r] = source.getBytes(index)) == null;
+          default -> throw new IllegalStateException("unhandled type " + types[c]);
+        }
+        nulls[c][r] = isNull;
+      }
+      return true;
+    }
+
+    @Override
+    public void close() throws SQLException {
+      source.close();
+    }
   }
 }

@@ -79,6 +79,15 @@ class WorkerSettingsTest {
   }
 
   @Test
+  void readsPostgresWithCopyUnlessSwitchedOff() {
+    assertThat(load(HEAP_128M).postgresCopy()).isTrue();
+    properties.put("storage-builder.worker.postgres-copy", "false");
+    assertThat(load(HEAP_128M).postgresCopy()).isFalse();
+    properties.put("storage-builder.worker.postgres-copy", "no");
+    assertThatThrownBy(() -> load(HEAP_128M)).hasMessage("storage-builder.worker.postgres-copy: cannot parse 'no'");
+  }
+
+  @Test
   void requiresASource() {
     properties.remove("storage-builder.source.jdbc-url");
     assertThatThrownBy(() -> load(HEAP_128M)).hasMessageContaining("no source configured");

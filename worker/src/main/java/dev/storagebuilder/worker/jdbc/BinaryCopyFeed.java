@@ -1,0 +1,295 @@
+package dev.storagebuilder.worker.jdbc;
+
+import dev.storagebuilder.common.target.ColumnType;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.math.BigDecimal;
+import java.math.BigInteger;
+import java.math.RoundingMode;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.sql.SQLException;
+import java.time.LocalDate;
+import java.time.LocalDateTime;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.Locale;
+import org.postgresql.PGConnection;
+import org.postgresql.copy.CopyOut;
+import org.postgresql.util.PSQLException;
+import org.postgresql.util.PSQLState;
+
+/**
+ * Rows of a {@code COPY (...) TO STDOUT (FORMAT binary)} stream, decoded straight into the prefetch
+ * column arrays as exactly the values pgjdbc's getters return for the same columns (see {@link
+ * #decoderFor}): the database skips text formatting and the driver its per-row result set work.
+ *
+ * <p>Format (PostgreSQL docs, "COPY", binary format): an 11-byte signature, flags and a header
+ * extension; per tuple an int16 field count, per field an int32 length (-1 for NULL) and the type's
+ * send representation; an int16 -1 trailer. Integers are big-endian. Times count from 2000-01-01.
+ */
+final class BinaryCopyFeed implements PrefetchingResultSet.RowFeed {
+  private static final byte[] SIGNATURE = "PGCOPY\n\377\r\n\0".getBytes(StandardCharsets.ISO_8859_1);
+  private static final VarHandle SHORT = MethodHandles.byteArrayViewVarHandle(short[].class, ByteOrder.BIG_ENDIAN);
+  private static final VarHandle INT = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.BIG_ENDIAN);
+  private static final VarHandle LONG = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
+  /** 2000-01-01, PostgreSQL's epoch, in days and seconds since 1970-01-01. */
+  private static final int PG_EPOCH_DAYS = 10_957;
+
+  private static final long PG_EPOCH_SECONDS = PG_EPOCH_DAYS * 86_400L;
+  private static final BigInteger TEN_THOUSAND = BigInteger.valueOf(10_000);
+  private static final byte[] EMPTY = new byte[0];
+
+  /** How one source column is decoded; each yields what the JDBC getter of its declared type would. */
+  enum Decoder {
+    BOOL,
+    INT2,
+    INT4,
+    INT8,
+    FLOAT8,
+    NUMERIC,
+    TEXT,
+    DATE,
+    TIMESTAMP,
+    TIMESTAMPTZ,
+    BYTEA
+  }
+
+  private final PGConnection connection;
+  private final CopyOut copy;
+  private final Decoder[] decoders;
+  private byte[] buffer = EMPTY;
+  private int position;
+  private int limit;
+  private boolean started;
+  private boolean ended;
+
+  BinaryCopyFeed(PGConnection connection, CopyOut copy, Decoder[] decoders) {
+    this.connection = connection;
+    this.copy = copy;
+    this.decoders = decoders.clone();
+  }
+
+  /**
+   * The decoder for a source column of PostgreSQL type {@code pgType} (as the driver names it)
+   * declared as {@code declared}, or null when this feed would not return exactly what the JDBC
+   * path returns (the caller then reads over JDBC). Only pairs whose JDBC conversion is lossless
+   * and unambiguous are listed: e.g. float4 → DOUBLE is left out (the driver widens text and
+   * binary float4 differently), and so are domains, json, uuid and every other type.
+   */
+  static Decoder decoderFor(ColumnType declared, String pgType) {
+    String type = pgType.toLowerCase(Locale.ROOT);
+    return switch (declared) {
+      case BOOLEAN -> type.equals("bool") ? Decoder.BOOL : null;
+      case INT32 -> type.equals("int4") ? Decoder.INT4 : type.equals("int2") ? Decoder.INT2 : null;
+      case INT64 -> switch (type) {
+        case "int8" -> Decoder.INT8;
+        case "int4" -> Decoder.INT4;
+        case "int2" -> Decoder.INT2;
+        default -> null;
+      };
+      case DOUBLE -> type.equals("float8") ? Decoder.FLOAT8 : null;
+      case DECIMAL -> type.equals("numeric") ? Decoder.NUMERIC : null;
+      case STRING -> type.equals("text") || type.equals("varchar") || type.equals("bpchar") ? Decoder.TEXT : null;
+      case DATE -> type.equals("date") ? Decoder.DATE : null;
+      case TIMESTAMP -> type.equals("timestamp") ? Decoder.TIMESTAMP : type.equals("timestamptz") ? Decoder.TIMESTAMPTZ : null;
+      case BYTES -> type.equals("bytea") ? Decoder.BYTEA : null;
+    };
+  }
+
+  @Override
+  public boolean next(long[][] longs, Object[][] refs, boolean[][] nulls, int row) throws SQLException {
+    if (ended) {
+      return false;
+    }
+    if (!started) {
+      readHeader();
+      started = true;
+    }
+    require(2);
+    int fields = (short) SHORT.get(buffer, position);
+    position += 2;
+    if (fields == -1) {
+      finish();
+      return false;
+    }
+    if (fields != decoders.length) {
+      throw new SQLException("COPY sent a row of " + fields + " columns, expected " + decoders.length, "08P01");
+    }
+    for (int c = 0; c < decoders.length; c++) {
+      require(4);
+      int length = (int) INT.get(buffer, position);
+      position += 4;
+      if (length < 0) {
+        nulls[c][row] = true;
+        longs[c][row] = 0;
+        refs[c][row] = null;
+        continue;
+      }
+      require(length);
+      nulls[c][row] = false;
+      decode(decoders[c], length, longs[c], refs[c], row);
+      position += length;
+    }
+    return true;
+  }
+
+  private void decode(Decoder decoder, int length, long[] longs, Object[] refs, int row) throws SQLException {
+    byte[] b = buffer;
+    int p = position;
+    switch (decoder) {
+      case BOOL -> longs[row] = b[p] != 0 ? 1 : 0;
+      case INT2 -> longs[row] = (short) SHORT.get(b, p);
+      case INT4 -> longs[row] = (int) INT.get(b, p);
+      case INT8 -> longs[row] = (long) LONG.get(b, p);
+      // Through double, as the driver's getDouble does (the writer stores the double's raw bits).
+      case FLOAT8 -> longs[row] = Double.doubleToRawLongBits(Double.longBitsToDouble((long) LONG.get(b, p)));
+      case NUMERIC -> refs[row] = numeric(b, p);
+      case TEXT -> refs[row] = new String(b, p, length, StandardCharsets.UTF_8);
+      case DATE -> refs[row] = date((int) INT.get(b, p));
+      case TIMESTAMP -> refs[row] = timestamp((long) LONG.get(b, p));
+      case TIMESTAMPTZ -> {
+        long micros = (long) LONG.get(b, p);
+        refs[row] =
+            micros == Long.MAX_VALUE
+                ? OffsetDateTime.MAX
+                : micros == Long.MIN_VALUE ? OffsetDateTime.MIN : OffsetDateTime.of(timestamp(micros), ZoneOffset.UTC);
+      }
+      case BYTEA -> {
+        byte[] bytes = new byte[length];
+        System.arraycopy(b, p, bytes, 0, length);
+        refs[row] = bytes;
+      }
+    }
+  }
+
+  /** As pgjdbc's getObject(LocalDate): infinity is LocalDate.MAX, -infinity LocalDate.MIN. */
+  private static LocalDate date(int days) {
+    if (days == Integer.MAX_VALUE) {
+      return LocalDate.MAX;
+    }
+    if (days == Integer.MIN_VALUE) {
+      return LocalDate.MIN;
+    }
+    return LocalDate.ofEpochDay(days + (long) PG_EPOCH_DAYS);
+  }
+
+  /** Microseconds since 2000-01-01 as wall-clock time; infinity as LocalDateTime.MAX/MIN, as the driver. */
+  private static LocalDateTime timestamp(long micros) {
+    if (micros == Long.MAX_VALUE) {
+      return LocalDateTime.MAX;
+    }
+    if (micros == Long.MIN_VALUE) {
+      return LocalDateTime.MIN;
+    }
+    long seconds = Math.floorDiv(micros, 1_000_000L) + PG_EPOCH_SECONDS;
+    int nanos = (int) Math.floorMod(micros, 1_000_000L) * 1_000;
+    return LocalDateTime.ofEpochSecond(seconds, nanos, ZoneOffset.UTC);
+  }
+
+  /**
+   * numeric_send: int16 digit count, int16 weight (of the first base-10000 digit), int16 sign,
+   * int16 display scale, then the digits. The result has the display scale, as {@code new
+   * BigDecimal(text)} of the driver's text form has.
+   */
+  private static BigDecimal numeric(byte[] b, int p) throws SQLException {
+    int digits = (short) SHORT.get(b, p);
+    int weight = (short) SHORT.get(b, p + 2);
+    int sign = Short.toUnsignedInt((short) SHORT.get(b, p + 4));
+    int scale = Short.toUnsignedInt((short) SHORT.get(b, p + 6));
+    if (sign != 0x0000 && sign != 0x4000) {
+      String special = sign == 0xC000 ? "NaN" : sign == 0xD000 ? "Infinity" : sign == 0xF000 ? "-Infinity" : "sign " + sign;
+      // What the driver says when getBigDecimal meets these: a value error, not retryable.
+      throw new PSQLException("Bad value for type BigDecimal : " + special, PSQLState.NUMERIC_VALUE_OUT_OF_RANGE);
+    }
+    long small = 0;
+    BigInteger big = null;
+    for (int i = 0; i < digits; i++) {
+      int digit = (short) SHORT.get(b, p + 8 + 2 * i);
+      if (big == null && small < 922_337_203_685_477L) { // small * 10_000 + 9_999 still fits a long
+        small = small * 10_000 + digit;
+      } else {
+        big = (big == null ? BigInteger.valueOf(small) : big).multiply(TEN_THOUSAND).add(BigInteger.valueOf(digit));
+      }
+    }
+    // The digits as one integer have their last digit at 10^(4 * (weight - digits + 1)).
+    int digitsScale = -4 * (weight - digits + 1);
+    BigDecimal value = big == null ? BigDecimal.valueOf(small, digitsScale) : new BigDecimal(big, digitsScale);
+    if (sign == 0x4000) {
+      value = value.negate();
+    }
+    try {
+      return value.setScale(scale, RoundingMode.UNNECESSARY);
+    } catch (ArithmeticException e) {
+      throw new PSQLException(
+          "COPY sent numeric " + value + " with more digits than its scale " + scale, PSQLState.NUMERIC_VALUE_OUT_OF_RANGE, e);
+    }
+  }
+
+  private void readHeader() throws SQLException {
+    require(SIGNATURE.length + 8);
+    for (int i = 0; i < SIGNATURE.length; i++) {
+      if (buffer[position + i] != SIGNATURE[i]) {
+        throw new SQLException("COPY did not send a binary COPY header", "08P01");
+      }
+    }
+    position += SIGNATURE.length + 4; // flags: bit 16 (OIDs) is never set for a query
+    int extension = (int) INT.get(buffer, position);
+    position += 4;
+    require(extension);
+    position += extension;
+  }
+
+  /** Makes {@code n} bytes available from {@link #position}, joining messages where a value spans two. */
+  private void require(int n) throws SQLException {
+    while (limit - position < n) {
+      byte[] message = copy.readFromCopy();
+      if (message == null) {
+        ended = true;
+        throw new SQLException("COPY ended in the middle of a row", "08P01");
+      }
+      if (position == limit) {
+        buffer = message;
+      } else {
+        byte[] joined = new byte[limit - position + message.length];
+        System.arraycopy(buffer, position, joined, 0, limit - position);
+        System.arraycopy(message, 0, joined, limit - position, message.length);
+        buffer = joined;
+      }
+      position = 0;
+      limit = buffer.length;
+    }
+  }
+
+  /** After the trailer: reads to the end of the operation, so the connection is free for the next statement. */
+  private void finish() throws SQLException {
+    ended = true;
+    while (copy.readFromCopy() != null) {
+      // nothing follows the trailer
+    }
+  }
+
+  /**
+   * An abandoned COPY is cancelled and read to its end, so the connection goes back to the pool
+   * clean (its transaction aborted: the caller rolls back). Not the driver's {@code cancelCopy}: for
+   * a COPY TO it only sends the cancel and leaves the rest of the stream unread on the connection,
+   * where the next statement would trip over it.
+   */
+  @Override
+  public void close() throws SQLException {
+    if (!copy.isActive()) {
+      return;
+    }
+    connection.cancelQuery();
+    try {
+      while (copy.readFromCopy() != null) {
+        // discarded: rows sent before the server saw the cancel
+      }
+    } catch (SQLException e) {
+      if (copy.isActive()) {
+        throw e;
+      }
+      // the cancel's own error ("canceling statement due to user request") ends the operation
+    }
+  }
+}
