@@ -160,41 +160,34 @@ public final class DynamoSourceSlots implements SourceSlots {
 
   /** Extends {@code holder}'s lease if it is still in the item (even expired: see the class doc). */
   private boolean extend(String holder) {
-    long now = clock.millis();
-    try {
-      dynamo.updateItem(
-          b ->
-              b.tableName(table)
-                  .key(key())
-                  .updateExpression("SET #leases.#holder = :expiry, #updatedAt = :now, #expiresAt = :ttl ADD #version :one")
-                  .conditionExpression("attribute_exists(#leases.#holder)")
-                  .expressionAttributeNames(names(holder))
-                  .expressionAttributeValues(
-                      Map.of(
-                          ":expiry", n(now + leaseTtl.toMillis()),
-                          ":now", s(clock.instant().toString()),
-                          ":ttl", n(itemExpiresAt(now)),
-                          ":one", n(1))));
-      return true;
-    } catch (ConditionalCheckFailedException e) {
-      return false;
-    }
+    return updateHolderLease(
+        holder, "SET #leases.#holder = :expiry,", Map.of(":expiry", n(clock.millis() + leaseTtl.toMillis())));
   }
 
   private void remove(String holder) {
+    // False when gone already: it expired and another worker's acquisition dropped it.
+    updateHolderLease(holder, "REMOVE #leases.#holder SET", Map.of());
+  }
+
+  /** {@code leaseChange} on the holder's entry, with the item's bookkeeping, if the entry exists. */
+  private boolean updateHolderLease(String holder, String leaseChange, Map<String, AttributeValue> values) {
     long now = clock.millis();
+    Map<String, AttributeValue> allValues = new HashMap<>(values);
+    allValues.put(":now", s(clock.instant().toString()));
+    allValues.put(":ttl", n(itemExpiresAt(now)));
+    allValues.put(":one", n(1));
     try {
       dynamo.updateItem(
           b ->
               b.tableName(table)
                   .key(key())
-                  .updateExpression("REMOVE #leases.#holder SET #updatedAt = :now, #expiresAt = :ttl ADD #version :one")
+                  .updateExpression(leaseChange + " #updatedAt = :now, #expiresAt = :ttl ADD #version :one")
                   .conditionExpression("attribute_exists(#leases.#holder)")
                   .expressionAttributeNames(names(holder))
-                  .expressionAttributeValues(
-                      Map.of(":now", s(clock.instant().toString()), ":ttl", n(itemExpiresAt(now)), ":one", n(1))));
+                  .expressionAttributeValues(allValues));
+      return true;
     } catch (ConditionalCheckFailedException e) {
-      // Gone already: it expired and another worker's acquisition dropped it.
+      return false;
     }
   }
 
