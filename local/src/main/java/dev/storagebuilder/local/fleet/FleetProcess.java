@@ -33,6 +33,11 @@ public final class FleetProcess {
     cmd.add("-XX:SharedArchiveFile=" + sharedArchive(jar));
     cmd.add("-XX:+AutoCreateSharedArchive");
     cmd.add("-Xshare:auto");
+    // Extra JVM flags for the fleet's processes (e.g. another collector); later flags win.
+    String extra = System.getenv("SB_FLEET_JAVA_OPTS");
+    if (extra != null && !extra.isBlank()) {
+      cmd.addAll(List.of(extra.strip().split("\\s+")));
+    }
     properties.forEach((key, value) -> cmd.add("-D" + key + "=" + value));
     cmd.add("-jar");
     cmd.add(jar.toString());

@@ -289,6 +289,23 @@ public final class MessageLoop {
     if (!running.compareAndSet(true, false)) {
       return true;
     }
+    try {
+      return drain();
+    } finally {
+      flushAcknowledgements();
+    }
+  }
+
+  private void flushAcknowledgements() {
+    try {
+      acknowledger.flush();
+    } catch (RuntimeException e) {
+      log.warn("could not send the last acknowledgements; those messages return once and are dropped as done: {}",
+          e.toString());
+    }
+  }
+
+  private boolean drain() {
     long now = System.nanoTime();
     long deadline = now + settings.shutdownGrace().toNanos();
     long releaseAt = deadline - settings.releaseMargin().toNanos();

@@ -25,4 +25,7 @@ public interface Acknowledger {
 
   /** The message can never succeed: move it to the dead-letter queue with its reason, then delete it. */
   void deadLetter(ReceivedMessage message, String reasonCode, String detail);
+
+  /** Sends acknowledgements still queued (a {@link #delete} may be sent in the background). */
+  default void flush() {}
 }

@@ -28,15 +28,27 @@ public final class SqsAcknowledger implements Acknowledger {
   private final SqsClient sqs;
   private final String queueUrl;
   private final String deadLetterQueueUrl;
+  private final BatchingDeleter finished;
 
   public SqsAcknowledger(SqsClient sqs, String queueUrl, String deadLetterQueueUrl) {
     this.sqs = sqs;
     this.queueUrl = queueUrl;
     this.deadLetterQueueUrl = deadLetterQueueUrl;
+    this.finished = new BatchingDeleter(sqs, queueUrl);
+  }
+
+  /** Queued for a batched delete in the background (see {@link BatchingDeleter}). */
+  @Override
+  public void delete(ReceivedMessage message) {
+    finished.delete(message.handle());
   }
 
   @Override
-  public void delete(ReceivedMessage message) {
+  public void flush() {
+    finished.flush();
+  }
+
+  private void deleteNow(ReceivedMessage message) {
     sqs.deleteMessage(b -> b.queueUrl(queueUrl).receiptHandle(message.handle()));
   }
 
@@ -72,7 +84,7 @@ public final class SqsAcknowledger implements Acknowledger {
             .delaySeconds(seconds)
             .messageAttributes(attributes)
             .messageGroupId(message.messageGroupId()));
-    delete(message);
+    deleteNow(message);
   }
 
   @Override
@@ -93,7 +105,7 @@ public final class SqsAcknowledger implements Acknowledger {
             .messageBody(body)
             .messageAttributes(attributes)
             .messageGroupId(message.messageGroupId()));
-    delete(message);
+    deleteNow(message);
   }
 
   private static MessageAttributeValue text(String value) {

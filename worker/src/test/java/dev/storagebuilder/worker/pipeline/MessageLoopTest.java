@@ -248,6 +248,7 @@ class MessageLoopTest {
 
     assertThat(stopper.isAlive()).isFalse();
     assertThat(acknowledger.calls()).containsExactly("delete m1");
+    assertThat(acknowledger.flushes()).as("queued acknowledgements sent before the stop returns").isEqualTo(1);
     assertThat(versions.history(new TargetRef("acme", "items"))).hasSize(1);
     assertThat(queue).extracting(ReceivedMessage::messageId).containsExactly("m2");
   }

@@ -16,6 +16,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import software.amazon.awssdk.services.sqs.model.MessageAttributeValue;
+import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
 
 /**
  * The copies the worker sends itself (a postponed message, a dead letter) keep what the original
@@ -121,5 +122,40 @@ class SqsAcknowledgerIT {
     assertThat(copy.messageGroupId()).isNull();
     assertThat(copy.attributes()).containsEntry(SqsAcknowledger.POSTPONED, "1");
     acknowledger.delete(copy);
+  }
+  @Test
+  void finishedMessagesAreDeletedInTheBackgroundAndAFlushWaitsForTheRest() {
+    QueueProvisioner.QueueUrls own = QueueProvisioner.ensureQueues(aws.sqs(), "sb-ack-del", "sb-ack-del-dlq", 5, 30);
+    SqsMessageSource source = new SqsMessageSource(aws.sqs(), own.queueUrl(), Duration.ofSeconds(30));
+    SqsAcknowledger deleting = new SqsAcknowledger(aws.sqs(), own.queueUrl(), own.dlqUrl());
+    for (int i = 0; i < 23; i++) {
+      int n = i;
+      aws.sqs().sendMessage(b -> b.queueUrl(own.queueUrl()).messageBody("{\"n\": " + n + "}"));
+    }
+    List<ReceivedMessage> received = new java.util.ArrayList<>();
+    await().atMost(Duration.ofSeconds(10)).until(() -> {
+      received.addAll(source.receive(10, Duration.ofSeconds(1)));
+      return received.size() == 23;
+    });
+
+    received.subList(0, 20).forEach(deleting::delete);
+    await().atMost(Duration.ofSeconds(10)).until(() -> messagesIn(own.queueUrl()) == 3);
+
+    received.subList(20, 23).forEach(deleting::delete);
+    deleting.flush();
+    assertThat(messagesIn(own.queueUrl())).as("a flush returns once the deletes were sent").isZero();
+  }
+
+  private int messagesIn(String queueUrl) {
+    Map<QueueAttributeName, String> attributes =
+        aws.sqs()
+            .getQueueAttributes(
+                b -> b.queueUrl(queueUrl)
+                    .attributeNames(
+                        QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES,
+                        QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_NOT_VISIBLE))
+            .attributes();
+    return Integer.parseInt(attributes.get(QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES))
+        + Integer.parseInt(attributes.get(QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_NOT_VISIBLE));
   }
 }

@@ -5,15 +5,27 @@ import dev.storagebuilder.worker.port.ReceivedMessage;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
 
 /** Records every acknowledgement as a line ({@code delete m1}, {@code extend m1 PT30S}, ...). */
 public final class RecordingAcknowledger implements Acknowledger {
   private final List<String> calls = new CopyOnWriteArrayList<>();
   private volatile Predicate<ReceivedMessage> extendFails = m -> false;
+  private final AtomicInteger flushes = new AtomicInteger();
 
   public List<String> calls() {
     return List.copyOf(calls);
+  }
+
+  /** How often {@link #flush} was called (not a line in {@link #calls}). */
+  public int flushes() {
+    return flushes.get();
+  }
+
+  @Override
+  public void flush() {
+    flushes.incrementAndGet();
   }
 
   public void failExtendWhen(Predicate<ReceivedMessage> condition) {

@@ -1,0 +1,110 @@
+package dev.storagebuilder.worker.sqs;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.services.sqs.SqsClient;
+import software.amazon.awssdk.services.sqs.model.BatchResultErrorEntry;
+import software.amazon.awssdk.services.sqs.model.DeleteMessageBatchRequestEntry;
+
+/**
+ * Deletes finished messages from a background thread, up to ten per {@code DeleteMessageBatch}, so
+ * a target's slot frees without waiting for the delete's round trip. A delete that is lost (the
+ * process dies first, or SQS refuses it) only means one more delivery of a finished target, which
+ * the run ledger drops. {@link #flush} sends what is queued; the loop calls it when it stops.
+ */
+final class BatchingDeleter {
+  private static final Logger log = LoggerFactory.getLogger(BatchingDeleter.class);
+  private static final int SQS_MAX_BATCH = 10;
+  private static final Duration IDLE_POLL = Duration.ofMillis(200);
+  private static final Duration FLUSH_WAIT = Duration.ofSeconds(10);
+
+  private final SqsClient sqs;
+  private final String queueUrl;
+  private final BlockingQueue<String> handles = new LinkedBlockingQueue<>();
+  /** Queued or being sent: what a flush waits for. */
+  private final AtomicInteger pending = new AtomicInteger();
+  private final Thread sender;
+
+  BatchingDeleter(SqsClient sqs, String queueUrl) {
+    this.sqs = sqs;
+    this.queueUrl = queueUrl;
+    this.sender = Thread.ofPlatform().name("sqs-deleter").daemon(true).start(this::sendLoop);
+  }
+
+  void delete(String receiptHandle) {
+    pending.incrementAndGet();
+    handles.add(receiptHandle);
+  }
+
+  /** Sends what is queued from the calling thread, and waits (bounded) for a batch in flight. */
+  void flush() {
+    List<String> batch = new ArrayList<>(SQS_MAX_BATCH);
+    while (handles.drainTo(batch, SQS_MAX_BATCH) > 0) {
+      try {
+        send(batch);
+      } finally {
+        pending.addAndGet(-batch.size());
+        batch.clear();
+      }
+    }
+    long deadline = System.nanoTime() + FLUSH_WAIT.toNanos();
+    synchronized (pending) {
+      while (pending.get() > 0 && System.nanoTime() < deadline) {
+        try {
+          pending.wait(50);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return;
+        }
+      }
+    }
+  }
+
+  private void sendLoop() {
+    List<String> batch = new ArrayList<>(SQS_MAX_BATCH);
+    while (!Thread.currentThread().isInterrupted()) {
+      try {
+        String first = handles.poll(IDLE_POLL.toMillis(), TimeUnit.MILLISECONDS);
+        if (first == null) {
+          continue;
+        }
+        batch.add(first);
+        handles.drainTo(batch, SQS_MAX_BATCH - 1);
+        send(batch);
+      } catch (InterruptedException e) {
+        return;
+      } catch (RuntimeException e) {
+        log.warn("deleting {} finished messages failed; they return once and are dropped as done: {}",
+            batch.size(), e.toString());
+      } finally {
+        if (!batch.isEmpty()) {
+          pending.addAndGet(-batch.size());
+          synchronized (pending) {
+            pending.notifyAll();
+          }
+        }
+        batch.clear();
+      }
+    }
+  }
+
+  private void send(List<String> batch) {
+    List<DeleteMessageBatchRequestEntry> entries = new ArrayList<>(batch.size());
+    for (int i = 0; i < batch.size(); i++) {
+      entries.add(DeleteMessageBatchRequestEntry.builder().id(Integer.toString(i)).receiptHandle(batch.get(i)).build());
+    }
+    List<BatchResultErrorEntry> failed =
+        sqs.deleteMessageBatch(b -> b.queueUrl(queueUrl).entries(entries)).failed();
+    for (BatchResultErrorEntry error : failed) {
+      log.warn("delete of a finished message failed ({}: {}); it returns once and is dropped as done",
+          error.code(), error.message());
+    }
+  }
+}
