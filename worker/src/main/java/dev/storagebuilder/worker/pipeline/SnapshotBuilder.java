@@ -6,6 +6,8 @@ import dev.storagebuilder.common.message.SyncMode;
 import dev.storagebuilder.common.message.TargetMessage;
 import dev.storagebuilder.common.snapshot.CloseableIterator;
 import dev.storagebuilder.common.snapshot.JdbcValues;
+import dev.storagebuilder.common.snapshot.KeyIndexChecksum;
+import dev.storagebuilder.common.snapshot.KeyIndexWriter;
 import dev.storagebuilder.common.snapshot.Manifest;
 import dev.storagebuilder.common.snapshot.ManifestCodec;
 import dev.storagebuilder.common.snapshot.RowChecksum;
@@ -23,6 +25,7 @@ import dev.storagebuilder.common.target.TargetDeclaration;
 import dev.storagebuilder.worker.port.ChangeRead;
 import dev.storagebuilder.worker.port.RowSource;
 import dev.storagebuilder.worker.port.SourceRead;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.sql.ResultSet;
@@ -40,15 +43,20 @@ import org.slf4j.LoggerFactory;
  * snapshot objects and a new manifest. Nothing it writes is visible to readers until the caller
  * commits the returned version.
  *
- * <p>An incremental build writes a delta of the changed rows and deleted keys, then computes the
- * new state's row count and checksum exactly by streaming the new state once through {@link
- * SnapshotReader} (base + deltas: one sequential read of the target's objects, no source reads; see
- * docs/incremental.md for the cost). When the state did not change, the delta is deleted again and
- * the version records only the sync (same manifest, new sequence and watermark).
+ * <p>Every file gets a key index sidecar ({@link KeyIndexWriter}). An incremental build writes a
+ * delta of the changed rows and deleted keys, then computes the new state's row count and checksum
+ * exactly from the sidecars: only the touched keys' old row hashes are looked up ({@link
+ * KeyIndexChecksum}). A chain without sidecars (written before they existed) is recounted by
+ * streaming the new state once through {@link SnapshotReader}; see docs/incremental.md for the cost.
+ * When the state did not change, the delta is deleted again and the version records only the sync
+ * (same manifest, new sequence and watermark).
  */
 public final class SnapshotBuilder {
   private static final Logger log = LoggerFactory.getLogger(SnapshotBuilder.class);
   private static final int CANCEL_CHECK_MASK = 1023;
+  /** Sidecars up to this size go up in one PUT; larger ones stream as a multipart upload. */
+  private static final long SINGLE_PUT_KEY_INDEX_BYTES = 4L * 1024 * 1024;
+  private static final String KEY_INDEX_CONTENT_TYPE = "application/octet-stream";
   private final RowSource source;
   private final ObjectStore store;
   private final StorageLayout layout;
@@ -115,9 +123,11 @@ public final class SnapshotBuilder {
     String baseKey = layout.baseKey(ref, sequence);
     SnapshotFileStats stats;
     long watermark;
-    try (SourceRead read = source.readAll(declaration, ref.clientId())) {
+    String indexKey;
+    try (SourceRead read = source.readAll(declaration, ref.clientId());
+        KeyIndexWriter keyIndex = new KeyIndexWriter(true)) {
       ObjectOutput out = store.create(baseKey);
-      SnapshotWriter writer = SnapshotWriter.open(declaration, SnapshotKind.BASE, out, writerOptions);
+      SnapshotWriter writer = SnapshotWriter.open(declaration, SnapshotKind.BASE, out, writerOptions, keyIndex);
       try {
         ResultSet rows = read.rows();
         long count = 0;
@@ -133,12 +143,13 @@ public final class SnapshotBuilder {
         writer.abort();
         throw e;
       }
+      indexKey = writeKeyIndex(baseKey, keyIndex);
       // A full read must not move the watermark backwards either (a PostgreSQL read that could not
       // settle reports 0): the rows it read are complete up to what the previous version held.
       watermark = Math.max(read.watermark(), current.map(TargetVersion::watermark).orElse(0L));
     }
     Instant now = clock.instant();
-    SnapshotObject base = stats.toObject(baseKey, 0, watermark);
+    SnapshotObject base = stats.toObject(baseKey, 0, watermark).withKeyIndex(indexKey);
     String checksum = stats.checksum().toHex();
     Manifest manifest =
         Manifest.of(ref, declaration, sequence, watermark, base, List.of(), stats.rows(), checksum, message.runId(), now);
@@ -149,7 +160,7 @@ public final class SnapshotBuilder {
         new TargetVersion(ref, sequence, watermark, manifestKey, stats.rows(), checksum, 0, message.runId(), now);
     return new BuiltSnapshot(
         version, stats.rows(), stats.bytes() + manifestBytes.length, stats.rows(), BuiltSnapshot.Kind.BASE,
-        List.of(baseKey, manifestKey));
+        List.of(baseKey, indexKey, manifestKey));
   }
 
   private BuiltSnapshot buildDelta(
@@ -158,70 +169,109 @@ public final class SnapshotBuilder {
     TargetRef ref = message.targetRef();
     long sequence = current.sequence() + 1;
     String deltaKey = layout.deltaKey(ref, sequence);
-    SnapshotFileStats stats = null;
-    long rowsRead = 0;
-    long from;
-    long watermark;
-    try (ChangeRead read = source.readChanges(declaration, ref.clientId(), current.watermark())) {
-      SnapshotWriter writer = null;
-      try {
-        ResultSet deletes = read.deletes();
-        JdbcValues keyValues = JdbcValues.of(keyColumns(declaration));
-        int keys = declaration.keyColumns().size();
-        while (deletes.next()) {
-          if (writer == null) {
-            writer = SnapshotWriter.open(declaration, SnapshotKind.DELTA, store.create(deltaKey), writerOptions);
+    String indexKey = layout.keyIndexKey(deltaKey);
+    try (KeyIndexWriter keyIndex = new KeyIndexWriter(false)) {
+      SnapshotFileStats stats = null;
+      long rowsRead = 0;
+      long from;
+      long watermark;
+      try (ChangeRead read = source.readChanges(declaration, ref.clientId(), current.watermark())) {
+        SnapshotWriter writer = null;
+        try {
+          ResultSet deletes = read.deletes();
+          JdbcValues keyValues = JdbcValues.of(keyColumns(declaration));
+          int keys = declaration.keyColumns().size();
+          while (deletes.next()) {
+            if (writer == null) {
+              writer = openDelta(declaration, deltaKey, keyIndex);
+            }
+            Object[] key = keyValues.read(deletes);
+            writer.writeDelete(key, deletes.getLong(keys + 1));
+            rowsRead++;
           }
-          Object[] key = keyValues.read(deletes);
-          writer.writeDelete(key, deletes.getLong(keys + 1));
-          rowsRead++;
-        }
-        ResultSet upserts = read.upserts();
-        while (upserts.next()) {
-          if (writer == null) {
-            writer = SnapshotWriter.open(declaration, SnapshotKind.DELTA, store.create(deltaKey), writerOptions);
+          ResultSet upserts = read.upserts();
+          while (upserts.next()) {
+            if (writer == null) {
+              writer = openDelta(declaration, deltaKey, keyIndex);
+            }
+            writer.writeUpsert(upserts);
+            rowsRead++;
           }
-          writer.writeUpsert(upserts);
-          rowsRead++;
+          if (writer != null) {
+            stats = writer.finish();
+          }
+        } catch (SQLException | IOException | RuntimeException e) {
+          if (writer != null) {
+            writer.abort();
+          }
+          throw e;
         }
-        if (writer != null) {
-          stats = writer.finish();
-        }
-      } catch (SQLException | IOException | RuntimeException e) {
-        if (writer != null) {
-          writer.abort();
-        }
-        throw e;
+        from = read.fromVersion();
+        watermark = Math.max(read.watermark(), current.watermark());
       }
-      from = read.fromVersion();
-      watermark = Math.max(read.watermark(), current.watermark());
+      Instant now = clock.instant();
+      if (stats == null) {
+        return unchanged(current, sequence, watermark, rowsRead, message, now);
+      }
+      SnapshotObject delta = stats.toObject(deltaKey, Math.min(from, watermark), watermark);
+      long checksumStart = System.nanoTime();
+      Optional<RowChecksum> fromIndexes = KeyIndexChecksum.afterDelta(store, manifest, keyIndex);
+      RowChecksum state;
+      if (fromIndexes.isPresent()) {
+        state = fromIndexes.get();
+      } else {
+        // Files written before sidecars existed: count the new state by reading it.
+        Manifest provisional =
+            manifest.withDelta(delta, sequence, current.rowCount(), current.contentChecksum(), message.runId(), now);
+        state = stateChecksum(provisional);
+      }
+      log.info("delta of {} records; new state {} rows, counted {} in {} ms over {} objects", rowsRead, state.count(),
+          fromIndexes.isPresent() ? "from key indexes" : "by reading the state",
+          (System.nanoTime() - checksumStart) / 1_000_000, manifest.objects().size() + 1);
+      if (state.count() == current.rowCount() && state.toHex().equals(current.contentChecksum())) {
+        // Only re-read changes the state already held (an overlap window): keep no new object.
+        store.delete(deltaKey);
+        return unchanged(current, sequence, watermark, rowsRead, message, now);
+      }
+      writeKeyIndex(deltaKey, keyIndex);
+      delta = delta.withKeyIndex(indexKey);
+      Manifest next = manifest.withDelta(delta, sequence, state.count(), state.toHex(), message.runId(), now);
+      String manifestKey = layout.manifestKey(ref, sequence);
+      byte[] manifestBytes = ManifestCodec.encode(next);
+      store.put(manifestKey, manifestBytes, "application/json");
+      TargetVersion version =
+          new TargetVersion(
+              ref, sequence, watermark, manifestKey, state.count(), state.toHex(), next.chainLength(), message.runId(),
+              now);
+      return new BuiltSnapshot(
+          version, stats.rows(), stats.bytes() + keyIndex.sidecarBytes() + manifestBytes.length, rowsRead,
+          BuiltSnapshot.Kind.DELTA, List.of(deltaKey, indexKey, manifestKey));
     }
-    Instant now = clock.instant();
-    if (stats == null) {
-      return unchanged(current, sequence, watermark, rowsRead, message, now);
+  }
+
+  private SnapshotWriter openDelta(TargetDeclaration declaration, String deltaKey, KeyIndexWriter keyIndex)
+      throws IOException {
+    return SnapshotWriter.open(declaration, SnapshotKind.DELTA, store.create(deltaKey), writerOptions, keyIndex);
+  }
+
+  /** Stores the sidecar of the file at {@code fileKey}; returns its key. */
+  private String writeKeyIndex(String fileKey, KeyIndexWriter keyIndex) throws IOException {
+    String key = layout.keyIndexKey(fileKey);
+    if (keyIndex.sidecarBytes() <= SINGLE_PUT_KEY_INDEX_BYTES) {
+      ByteArrayOutputStream bytes = new ByteArrayOutputStream((int) keyIndex.sidecarBytes());
+      keyIndex.writeTo(bytes);
+      store.put(key, bytes.toByteArray(), KEY_INDEX_CONTENT_TYPE);
+      return key;
     }
-    SnapshotObject delta = stats.toObject(deltaKey, Math.min(from, watermark), watermark);
-    Manifest provisional =
-        manifest.withDelta(delta, sequence, current.rowCount(), current.contentChecksum(), message.runId(), now);
-    long checksumStart = System.nanoTime();
-    RowChecksum state = stateChecksum(provisional);
-    log.info("delta of {} records; new state {} rows, counted in {} ms over {} objects", rowsRead, state.count(),
-        (System.nanoTime() - checksumStart) / 1_000_000, provisional.objects().size());
-    if (state.count() == current.rowCount() && state.toHex().equals(current.contentChecksum())) {
-      // Only re-read changes the state already held (an overlap window): keep no new object.
-      store.delete(deltaKey);
-      return unchanged(current, sequence, watermark, rowsRead, message, now);
+    ObjectOutput out = store.create(key);
+    try {
+      keyIndex.writeTo(out);
+      out.close();
+    } catch (IOException | RuntimeException e) {
+      out.abort();
+      throw e;
     }
-    Manifest next = manifest.withDelta(delta, sequence, state.count(), state.toHex(), message.runId(), now);
-    String manifestKey = layout.manifestKey(ref, sequence);
-    byte[] manifestBytes = ManifestCodec.encode(next);
-    store.put(manifestKey, manifestBytes, "application/json");
-    TargetVersion version =
-        new TargetVersion(
-            ref, sequence, watermark, manifestKey, state.count(), state.toHex(), next.chainLength(), message.runId(), now);
-    return new BuiltSnapshot(
-        version, stats.rows(), stats.bytes() + manifestBytes.length, rowsRead, BuiltSnapshot.Kind.DELTA,
-        List.of(deltaKey, manifestKey));
+    return key;
   }
 
   private static BuiltSnapshot unchanged(
