@@ -2,7 +2,14 @@ package dev.storagebuilder.common.snapshot;
 
 import dev.storagebuilder.common.storage.ObjectStore;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
 
 /**
  * A snapshot file's key index sidecar: one entry per Parquet record, sorted by key hash, so an
@@ -76,13 +83,18 @@ public final class KeyIndex {
    * reads it whole when small, else its fences and trailer in one ranged read.
    */
   public static KeyIndex open(ObjectStore store, String key, long entries) throws IOException {
+    return open(store, key, entries, null);
+  }
+
+  /** As {@link #open(ObjectStore, String, long)}, from the sidecar's bytes when the caller has them. */
+  public static KeyIndex open(ObjectStore store, String key, long entries, byte[] content) throws IOException {
     long bytes = sidecarBytes(entries);
     int blocks = blocks(entries);
     long dataEnd = HEADER_BYTES + entries * ENTRY_BYTES;
     byte[] whole = null;
     ByteBuffer tail;
-    if (bytes <= WHOLE_READ_BYTES) {
-      whole = store.get(key);
+    if (content != null || bytes <= WHOLE_READ_BYTES) {
+      whole = content != null ? content : store.get(key);
       if (whole.length != bytes) {
         throw corrupt(key, "is " + whole.length + " bytes, expected " + bytes + " for " + entries + " entries");
       }
@@ -114,6 +126,11 @@ public final class KeyIndex {
     return entries;
   }
 
+  /** Heap bytes this opened index holds (the whole sidecar, or its fences). */
+  public long memoryBytes() {
+    return whole != null ? whole.length : (long) fences.length * Long.BYTES;
+  }
+
   /** Distinct keys of a base that share a key hash (expected 0; see docs/incremental.md). */
   public long collisions() {
     return collisions;
@@ -121,9 +138,19 @@ public final class KeyIndex {
 
   /**
    * Visits every entry whose key hash is one of {@code hashes[0..count)} (sorted ascending, distinct),
-   * with the index of that hash, in stored order.
+   * with the index of that hash, in stored order. Block reads run one at a time.
    */
   public void lookup(long[] hashes, int count, LookupVisitor visitor) throws IOException {
+    lookup(hashes, count, visitor, null);
+  }
+
+  /**
+   * As {@link #lookup(long[], int, LookupVisitor)}, with up to {@link #READS_IN_FLIGHT} block
+   * reads running on {@code reads} (null: on the caller) ahead of the one being scanned; the visitor
+   * still runs on the caller, in order. Memory stays below {@code READS_IN_FLIGHT} reads of at most
+   * {@link #MAX_READ_BYTES}.
+   */
+  public void lookup(long[] hashes, int count, LookupVisitor visitor, Executor reads) throws IOException {
     if (entries == 0 || count == 0) {
       return;
     }
@@ -131,6 +158,52 @@ public final class KeyIndex {
       scan(ByteBuffer.wrap(whole), HEADER_BYTES, 0, entries, hashes, 0, count, visitor);
       return;
     }
+    List<Range> ranges = ranges(hashes, count);
+    if (reads == null) {
+      for (Range range : ranges) {
+        range.scan(fetch(range), hashes, visitor);
+      }
+      return;
+    }
+    ArrayDeque<CompletableFuture<byte[]>> inFlight = new ArrayDeque<>();
+    int next = 0;
+    for (Range range : ranges) {
+      while (next < ranges.size() && inFlight.size() < READS_IN_FLIGHT) {
+        Range ahead = ranges.get(next++);
+        inFlight.add(
+            CompletableFuture.supplyAsync(
+                () -> {
+                  try {
+                    return fetch(ahead);
+                  } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                  }
+                },
+                reads));
+      }
+      byte[] bytes;
+      try {
+        bytes = inFlight.poll().join();
+      } catch (CompletionException e) {
+        inFlight.forEach(f -> f.cancel(false));
+        if (e.getCause() instanceof UncheckedIOException io) {
+          throw io.getCause();
+        }
+        if (e.getCause() instanceof RuntimeException runtime) {
+          throw runtime;
+        }
+        throw e;
+      }
+      range.scan(bytes, hashes, visitor);
+    }
+  }
+
+  /** Reads ahead while scanning; a request costs far more than the few KiB it returns. */
+  static final int READS_IN_FLIGHT = 8;
+
+  /** The block ranges that can hold the wanted hashes, each with the hashes it serves. */
+  private List<Range> ranges(long[] hashes, int count) {
+    List<Range> ranges = new ArrayList<>();
     int h = 0;
     while (h < count) {
       int last = lastBlockAtOrBelow(hashes[h]);
@@ -155,9 +228,22 @@ public final class KeyIndex {
       }
       long firstEntry = (long) firstBlock * BLOCK_ENTRIES;
       long endEntry = Math.min(entries, (long) (lastBlock + 1) * BLOCK_ENTRIES);
-      byte[] range =
-          store.getRange(key, HEADER_BYTES + firstEntry * ENTRY_BYTES, Math.toIntExact((endEntry - firstEntry) * ENTRY_BYTES));
-      scan(ByteBuffer.wrap(range), 0, firstEntry, endEntry, hashes, firstHash, h, visitor);
+      ranges.add(new Range(firstEntry, endEntry, firstHash, h));
+    }
+    return ranges;
+  }
+
+  private byte[] fetch(Range range) throws IOException {
+    return store.getRange(
+        key,
+        HEADER_BYTES + range.firstEntry * ENTRY_BYTES,
+        Math.toIntExact((range.endEntry - range.firstEntry) * ENTRY_BYTES));
+  }
+
+  /** Entries {@code [firstEntry, endEntry)}, read in one request for hashes {@code [fromHash, toHash)}. */
+  private record Range(long firstEntry, long endEntry, int fromHash, int toHash) {
+    void scan(byte[] bytes, long[] hashes, LookupVisitor visitor) {
+      KeyIndex.scan(ByteBuffer.wrap(bytes), 0, firstEntry, endEntry, hashes, fromHash, toHash, visitor);
     }
   }
 

@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.Executor;
 
 /**
  * The row count and checksum of a state after one more delta, from the key index sidecars alone:
@@ -22,12 +23,20 @@ import java.util.Optional;
 public final class KeyIndexChecksum {
   static final int BATCH_KEYS = 1 << 16;
 
+  /** Opens the sidecar {@code key} of a file with {@code entries} records. */
+  @FunctionalInterface
+  public interface Opener {
+    KeyIndex open(String key, long entries) throws IOException;
+  }
+
   private final List<KeyIndex> previous;
+  private final Executor reads;
   private long count;
   private long value;
 
-  private KeyIndexChecksum(List<KeyIndex> previous, long count, long value) {
+  private KeyIndexChecksum(List<KeyIndex> previous, Executor reads, long count, long value) {
     this.previous = previous;
+    this.reads = reads;
     this.count = count;
     this.value = value;
   }
@@ -39,19 +48,33 @@ public final class KeyIndexChecksum {
    */
   public static Optional<RowChecksum> afterDelta(ObjectStore store, Manifest previous, KeyIndexWriter delta)
       throws IOException {
+    return afterDelta(store, previous, delta, null, null);
+  }
+
+  /**
+   * As {@link #afterDelta(ObjectStore, Manifest, KeyIndexWriter)}, with block reads running ahead on
+   * {@code reads} (null: on the caller) and sidecars opened through {@code opener} (null: {@link
+   * KeyIndex#open}; a cache may answer for the immutable objects of a chain).
+   */
+  public static Optional<RowChecksum> afterDelta(
+      ObjectStore store, Manifest previous, KeyIndexWriter delta, Executor reads, Opener opener)
+      throws IOException {
     if (!previous.keyIndexed()) {
       return Optional.empty();
     }
     List<KeyIndex> indexes = new ArrayList<>();
     for (SnapshotObject object : previous.objects()) {
-      KeyIndex index = KeyIndex.open(store, object.keyIndex(), object.records());
+      KeyIndex index =
+          opener == null
+              ? KeyIndex.open(store, object.keyIndex(), object.records())
+              : opener.open(object.keyIndex(), object.records());
       if (object.kind() == SnapshotKind.BASE && index.collisions() > 0) {
         return Optional.empty();
       }
       indexes.add(index);
     }
     KeyIndexChecksum update =
-        new KeyIndexChecksum(indexes, previous.rowCount(), RowChecksum.parseHex(previous.contentChecksum()));
+        new KeyIndexChecksum(indexes, reads, previous.rowCount(), RowChecksum.parseHex(previous.contentChecksum()));
     update.apply(delta);
     return Optional.of(RowChecksum.of(previous.columns(), update.count, hex(update.value)));
   }
@@ -111,7 +134,7 @@ public final class KeyIndexChecksum {
       }
       Arrays.fill(seen, 0, keys, false);
       for (KeyIndex index : previous) {
-        index.lookup(hashes, keys, this::fold);
+        index.lookup(hashes, keys, this::fold, reads);
       }
       for (int k = 0; k < keys; k++) {
         if (seen[k] && live[k]) {

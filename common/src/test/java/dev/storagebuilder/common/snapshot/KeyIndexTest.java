@@ -99,6 +99,33 @@ class KeyIndexTest {
   }
 
   @Test
+  void readsRunningAheadOnAnExecutorFindTheSameEntriesInTheSameOrder() throws IOException {
+    Random random = new Random(5);
+    int entries = 100_000;
+    long[] keys = new long[entries];
+    try (KeyIndexWriter writer = new KeyIndexWriter(false)) {
+      for (int i = 0; i < entries; i++) {
+        keys[i] = random.nextLong();
+        writer.add(keys[i], i, i, false);
+      }
+      store(writer, "many.keys");
+    }
+    KeyIndex index = KeyIndex.open(store, "many.keys", entries);
+    long[] wanted = new long[500];
+    for (int h = 0; h < wanted.length; h++) {
+      wanted[h] = h % 5 == 0 ? random.nextLong() : keys[random.nextInt(entries)];
+    }
+    wanted = Arrays.stream(wanted).sorted().distinct().toArray();
+    List<String> sequential = new ArrayList<>();
+    index.lookup(wanted, wanted.length, (h, row, version, delete) -> sequential.add(h + ":" + row));
+    List<String> ahead = new ArrayList<>();
+    try (var reads = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+      index.lookup(wanted, wanted.length, (h, row, version, delete) -> ahead.add(h + ":" + row), reads);
+    }
+    assertThat(ahead).hasSizeGreaterThan(350).containsExactlyElementsOf(sequential);
+  }
+
+  @Test
   void equalKeyHashesSpanningBlocksAreAllFoundInWriteOrder() throws IOException {
     int entries = 20_000;
     try (KeyIndexWriter writer = new KeyIndexWriter(false, 1_000, spillDirectory)) {

@@ -6,6 +6,7 @@ import dev.storagebuilder.common.message.SyncMode;
 import dev.storagebuilder.common.message.TargetMessage;
 import dev.storagebuilder.common.snapshot.CloseableIterator;
 import dev.storagebuilder.common.snapshot.JdbcValues;
+import dev.storagebuilder.common.snapshot.KeyIndex;
 import dev.storagebuilder.common.snapshot.KeyIndexChecksum;
 import dev.storagebuilder.common.snapshot.KeyIndexWriter;
 import dev.storagebuilder.common.snapshot.Manifest;
@@ -35,6 +36,8 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.Executor;
+import java.util.concurrent.Executors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -55,14 +58,22 @@ public final class SnapshotBuilder {
   private static final Logger log = LoggerFactory.getLogger(SnapshotBuilder.class);
   private static final int CANCEL_CHECK_MASK = 1023;
   /** Sidecars up to this size go up in one PUT; larger ones stream as a multipart upload. */
-  private static final long SINGLE_PUT_KEY_INDEX_BYTES = 4L * 1024 * 1024;
+  private static final long SINGLE_PUT_KEY_INDEX_BYTES = 1024 * 1024;
   private static final String KEY_INDEX_CONTENT_TYPE = "application/octet-stream";
+  /** Recently used manifests and key index fences: a few MiB spare a warm worker several GETs a sync. */
+  private static final long RECENT_MANIFEST_BYTES = 2L * 1024 * 1024;
+  private static final long RECENT_KEY_INDEX_BYTES = 8L * 1024 * 1024;
   private final RowSource source;
   private final ObjectStore store;
   private final StorageLayout layout;
   private final SnapshotWriterOptions writerOptions;
   private final CompactionPolicy compaction;
   private final Clock clock;
+  private final RecentObjects<Manifest> manifests =
+      new RecentObjects<>(RECENT_MANIFEST_BYTES, m -> 4096L + 512L * m.chainLength());
+  private final RecentObjects<KeyIndex> keyIndexes = new RecentObjects<>(RECENT_KEY_INDEX_BYTES, KeyIndex::memoryBytes);
+  /** Key index block reads of a lookup run ahead on virtual threads (they wait on S3, not on a core). */
+  private final Executor keyIndexReads = Executors.newVirtualThreadPerTaskExecutor();
 
   public SnapshotBuilder(
       RowSource source, ObjectStore store, StorageLayout layout, SnapshotWriterOptions writerOptions, Clock clock) {
@@ -91,12 +102,30 @@ public final class SnapshotBuilder {
   public BuiltSnapshot build(TargetDeclaration declaration, TargetMessage message, Optional<TargetVersion> current)
       throws SQLException, IOException {
     if (message.mode() == SyncMode.INCREMENTAL && current.isPresent()) {
-      Manifest manifest = ManifestCodec.decode(store.get(current.get().manifestKey()));
+      Manifest manifest = manifest(current.get().manifestKey());
       if (sameShape(manifest, declaration) && !compaction.compactBefore(manifest)) {
         return buildDelta(declaration, message, current.get(), manifest);
       }
     }
     return buildBase(declaration, message, current);
+  }
+
+  private Manifest manifest(String key) throws IOException {
+    Manifest manifest = manifests.get(key);
+    if (manifest == null) {
+      manifest = ManifestCodec.decode(store.get(key));
+      manifests.put(key, manifest);
+    }
+    return manifest;
+  }
+
+  private KeyIndex keyIndex(String key, long entries) throws IOException {
+    KeyIndex index = keyIndexes.get(key);
+    if (index == null) {
+      index = KeyIndex.open(store, key, entries);
+      keyIndexes.put(key, index);
+    }
+    return index;
   }
 
   /** Deletes what a losing or failed attempt wrote; the keys are unique to it, so no one else refers to them. */
@@ -156,6 +185,7 @@ public final class SnapshotBuilder {
     String manifestKey = layout.manifestKey(ref, sequence);
     byte[] manifestBytes = ManifestCodec.encode(manifest);
     store.put(manifestKey, manifestBytes, "application/json");
+    manifests.put(manifestKey, manifest);
     TargetVersion version =
         new TargetVersion(ref, sequence, watermark, manifestKey, stats.rows(), checksum, 0, message.runId(), now);
     return new BuiltSnapshot(
@@ -215,7 +245,7 @@ public final class SnapshotBuilder {
       }
       SnapshotObject delta = stats.toObject(deltaKey, Math.min(from, watermark), watermark);
       long checksumStart = System.nanoTime();
-      Optional<RowChecksum> fromIndexes = KeyIndexChecksum.afterDelta(store, manifest, keyIndex);
+      Optional<RowChecksum> fromIndexes = KeyIndexChecksum.afterDelta(store, manifest, keyIndex, keyIndexReads, this::keyIndex);
       RowChecksum state;
       if (fromIndexes.isPresent()) {
         state = fromIndexes.get();
@@ -239,6 +269,7 @@ public final class SnapshotBuilder {
       String manifestKey = layout.manifestKey(ref, sequence);
       byte[] manifestBytes = ManifestCodec.encode(next);
       store.put(manifestKey, manifestBytes, "application/json");
+      manifests.put(manifestKey, next);
       TargetVersion version =
           new TargetVersion(
               ref, sequence, watermark, manifestKey, state.count(), state.toHex(), next.chainLength(), message.runId(),
@@ -260,7 +291,10 @@ public final class SnapshotBuilder {
     if (keyIndex.sidecarBytes() <= SINGLE_PUT_KEY_INDEX_BYTES) {
       ByteArrayOutputStream bytes = new ByteArrayOutputStream((int) keyIndex.sidecarBytes());
       keyIndex.writeTo(bytes);
-      store.put(key, bytes.toByteArray(), KEY_INDEX_CONTENT_TYPE);
+      byte[] content = bytes.toByteArray();
+      store.put(key, content, KEY_INDEX_CONTENT_TYPE);
+      // The next sync of this target looks it up: keep it rather than reading it back.
+      keyIndexes.put(key, KeyIndex.open(store, key, keyIndex.entries(), content));
       return key;
     }
     ObjectOutput out = store.create(key);

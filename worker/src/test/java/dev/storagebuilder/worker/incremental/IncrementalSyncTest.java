@@ -170,8 +170,15 @@ class IncrementalSyncTest {
         new String(ManifestCodec.encode(written), StandardCharsets.UTF_8)
             .replace("\"schemaVersion\" : 2", "\"schemaVersion\" : 1")
             .replaceAll(",\\s*\"keyIndex\" : \"[^\"]*\"", "");
-    h.store.put(full.manifestKey(), legacy.getBytes(StandardCharsets.UTF_8), ManifestCodec.CONTENT_TYPE);
-    assertThat(ManifestCodec.decode(h.store.get(full.manifestKey())).keyIndexed()).isFalse();
+    // Under a key of its own, as a commit of an older worker would have written it.
+    String legacyKey = full.manifestKey().replace(".json", "-legacy.json");
+    h.store.put(legacyKey, legacy.getBytes(StandardCharsets.UTF_8), ManifestCodec.CONTENT_TYPE);
+    assertThat(ManifestCodec.decode(h.store.get(legacyKey)).keyIndexed()).isFalse();
+    assertThat(h.versions.commit(
+            new TargetVersion(full.target(), full.sequence() + 1, full.watermark(), legacyKey, full.rowCount(),
+                full.contentChecksum(), 0, "run-legacy", full.committedAt()),
+            full.sequence()))
+        .isTrue();
 
     write(c -> {
       long v = schema.nextVersion(c);
