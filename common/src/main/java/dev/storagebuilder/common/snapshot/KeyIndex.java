@@ -1,9 +1,13 @@
 package dev.storagebuilder.common.snapshot;
 
 import dev.storagebuilder.common.storage.ObjectStore;
+import java.io.Closeable;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
@@ -27,7 +31,7 @@ import java.util.concurrent.Executor;
  * <p>A lookup reads the fences (one ranged read of the tail; the whole object when it is small),
  * then only the blocks that can hold the wanted hashes, nearby blocks coalesced into one read.
  */
-public final class KeyIndex {
+public final class KeyIndex implements Closeable {
   static final int MAGIC = 0x53424b49; // "SBKI"
   static final int FORMAT_VERSION = 1;
   static final int BLOCK_ENTRIES = 256;
@@ -53,15 +57,16 @@ public final class KeyIndex {
     void entry(int hashIndex, long rowHash, long version, boolean delete);
   }
 
-  private final ObjectStore store;
+  private final RangeReader ranges;
   private final String key;
   private final long entries;
   private final long collisions;
   private final long[] fences;
   private final byte[] whole;
+  private Closeable resource;
 
-  private KeyIndex(ObjectStore store, String key, long entries, long collisions, long[] fences, byte[] whole) {
-    this.store = store;
+  private KeyIndex(RangeReader ranges, String key, long entries, long collisions, long[] fences, byte[] whole) {
+    this.ranges = ranges;
     this.key = key;
     this.entries = entries;
     this.collisions = collisions;
@@ -86,15 +91,57 @@ public final class KeyIndex {
     return open(store, key, entries, null);
   }
 
+  /** Positional reads of one sidecar: ranged GETs, or a local copy. */
+  @FunctionalInterface
+  public interface RangeReader {
+    byte[] read(long position, int length) throws IOException;
+  }
+
+  /**
+   * Opens a local copy of the sidecar {@code key} (a worker keeps the ones it wrote): reads the
+   * fences now and blocks on lookups from the file. The file may be deleted once this returns.
+   */
+  public static KeyIndex openLocal(Path file, String key, long entries) throws IOException {
+    // One open channel keeps the content readable even if a cache evicts (deletes) the file meanwhile.
+    FileChannel channel = FileChannel.open(file, StandardOpenOption.READ);
+    try {
+      if (channel.size() != sidecarBytes(entries)) {
+        throw corrupt(key, "local copy is " + channel.size() + " bytes, expected " + sidecarBytes(entries));
+      }
+      RangeReader reader =
+          (position, length) -> {
+            ByteBuffer buffer = ByteBuffer.allocate(length);
+            while (buffer.hasRemaining()) {
+              if (channel.read(buffer, position + buffer.position()) < 0) {
+                throw new java.io.EOFException(file + " ended early");
+              }
+            }
+            return buffer.array();
+          };
+      return open(reader, key, entries, null, channel);
+    } catch (IOException | RuntimeException e) {
+      channel.close();
+      throw e;
+    }
+  }
+
   /** As {@link #open(ObjectStore, String, long)}, from the sidecar's bytes when the caller has them. */
   public static KeyIndex open(ObjectStore store, String key, long entries, byte[] content) throws IOException {
+    if (content == null && sidecarBytes(entries) <= WHOLE_READ_BYTES) {
+      content = store.get(key);
+    }
+    return open((position, length) -> store.getRange(key, position, length), key, entries, content, null);
+  }
+
+  private static KeyIndex open(RangeReader reader, String key, long entries, byte[] content, Closeable resource)
+      throws IOException {
     long bytes = sidecarBytes(entries);
     int blocks = blocks(entries);
     long dataEnd = HEADER_BYTES + entries * ENTRY_BYTES;
     byte[] whole = null;
     ByteBuffer tail;
-    if (content != null || bytes <= WHOLE_READ_BYTES) {
-      whole = content != null ? content : store.get(key);
+    if (content != null) {
+      whole = content;
       if (whole.length != bytes) {
         throw corrupt(key, "is " + whole.length + " bytes, expected " + bytes + " for " + entries + " entries");
       }
@@ -104,7 +151,7 @@ public final class KeyIndex {
       }
       tail = ByteBuffer.wrap(whole, (int) dataEnd, (int) (bytes - dataEnd)).slice();
     } else {
-      tail = ByteBuffer.wrap(store.getRange(key, dataEnd, Math.toIntExact(bytes - dataEnd)));
+      tail = ByteBuffer.wrap(reader.read(dataEnd, Math.toIntExact(bytes - dataEnd)));
     }
     long[] fences = new long[blocks];
     for (int b = 0; b < blocks; b++) {
@@ -115,11 +162,21 @@ public final class KeyIndex {
     if (tail.getInt() != MAGIC || stored != entries) {
       throw corrupt(key, "trailer says " + stored + " entries, the manifest " + entries);
     }
-    return new KeyIndex(store, key, entries, collisions, fences, whole);
+    KeyIndex index = new KeyIndex(reader, key, entries, collisions, fences, whole);
+    index.resource = resource;
+    return index;
   }
 
   private static SnapshotFormatException corrupt(String key, String problem) {
     return new SnapshotFormatException("key index " + key + " " + problem);
+  }
+
+  /** Releases a local copy's file handle; nothing to do for a stored sidecar. */
+  @Override
+  public void close() throws IOException {
+    if (resource != null) {
+      resource.close();
+    }
   }
 
   public long entries() {
@@ -234,8 +291,7 @@ public final class KeyIndex {
   }
 
   private byte[] fetch(Range range) throws IOException {
-    return store.getRange(
-        key,
+    return ranges.read(
         HEADER_BYTES + range.firstEntry * ENTRY_BYTES,
         Math.toIntExact((range.endEntry - range.firstEntry) * ENTRY_BYTES));
   }

@@ -63,20 +63,26 @@ public final class KeyIndexChecksum {
       return Optional.empty();
     }
     List<KeyIndex> indexes = new ArrayList<>();
-    for (SnapshotObject object : previous.objects()) {
-      KeyIndex index =
-          opener == null
-              ? KeyIndex.open(store, object.keyIndex(), object.records())
-              : opener.open(object.keyIndex(), object.records());
-      if (object.kind() == SnapshotKind.BASE && index.collisions() > 0) {
-        return Optional.empty();
+    try {
+      for (SnapshotObject object : previous.objects()) {
+        KeyIndex index =
+            opener == null
+                ? KeyIndex.open(store, object.keyIndex(), object.records())
+                : opener.open(object.keyIndex(), object.records());
+        indexes.add(index);
+        if (object.kind() == SnapshotKind.BASE && index.collisions() > 0) {
+          return Optional.empty();
+        }
       }
-      indexes.add(index);
+      KeyIndexChecksum update =
+          new KeyIndexChecksum(indexes, reads, previous.rowCount(), RowChecksum.parseHex(previous.contentChecksum()));
+      update.apply(delta);
+      return Optional.of(RowChecksum.of(previous.columns(), update.count, hex(update.value)));
+    } finally {
+      for (KeyIndex index : indexes) {
+        index.close();
+      }
     }
-    KeyIndexChecksum update =
-        new KeyIndexChecksum(indexes, reads, previous.rowCount(), RowChecksum.parseHex(previous.contentChecksum()));
-    update.apply(delta);
-    return Optional.of(RowChecksum.of(previous.columns(), update.count, hex(update.value)));
   }
 
   private static String hex(long value) {

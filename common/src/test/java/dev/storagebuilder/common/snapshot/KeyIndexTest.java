@@ -126,6 +126,34 @@ class KeyIndexTest {
   }
 
   @Test
+  void aLocalCopyAnswersLikeTheStoredSidecarEvenAfterItsFileIsDeleted() throws IOException {
+    Random random = new Random(9);
+    int entries = 30_000;
+    long[] keys = new long[entries];
+    Path file = spillDirectory.resolve("local.keys");
+    try (KeyIndexWriter writer = new KeyIndexWriter(false)) {
+      for (int i = 0; i < entries; i++) {
+        keys[i] = random.nextLong();
+        writer.add(keys[i], i, i, i % 4 == 0);
+      }
+      store(writer, "local.keys");
+      try (var out = Files.newOutputStream(file)) {
+        writer.writeTo(out);
+      }
+    }
+    long[] wanted = {keys[1], keys[4], keys[29_999], 17L};
+    Arrays.sort(wanted);
+    List<String> stored = new ArrayList<>();
+    KeyIndex.open(store, "local.keys", entries).lookup(wanted, 4, (h, row, v, d) -> stored.add(h + ":" + row + ":" + d));
+    List<String> local = new ArrayList<>();
+    try (KeyIndex index = KeyIndex.openLocal(file, "local.keys", entries)) {
+      Files.delete(file); // a cache evicting it meanwhile
+      index.lookup(wanted, 4, (h, row, v, d) -> local.add(h + ":" + row + ":" + d));
+    }
+    assertThat(local).hasSize(3).containsExactlyElementsOf(stored);
+  }
+
+  @Test
   void equalKeyHashesSpanningBlocksAreAllFoundInWriteOrder() throws IOException {
     int entries = 20_000;
     try (KeyIndexWriter writer = new KeyIndexWriter(false, 1_000, spillDirectory)) {

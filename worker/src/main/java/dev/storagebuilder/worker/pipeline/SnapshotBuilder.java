@@ -26,11 +26,16 @@ import dev.storagebuilder.common.target.TargetDeclaration;
 import dev.storagebuilder.worker.port.ChangeRead;
 import dev.storagebuilder.worker.port.RowSource;
 import dev.storagebuilder.worker.port.SourceRead;
+import java.io.BufferedOutputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.InterruptedIOException;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -63,6 +68,8 @@ public final class SnapshotBuilder {
   /** Recently used manifests and key index fences: a few MiB spare a warm worker several GETs a sync. */
   private static final long RECENT_MANIFEST_BYTES = 2L * 1024 * 1024;
   private static final long RECENT_KEY_INDEX_BYTES = 8L * 1024 * 1024;
+  /** Local copies of the large sidecars this worker wrote: 25 bytes a row, so 512 MiB hold ~20M rows. */
+  private static final long LOCAL_KEY_INDEX_BYTES = 512L * 1024 * 1024;
   private final RowSource source;
   private final ObjectStore store;
   private final StorageLayout layout;
@@ -72,6 +79,7 @@ public final class SnapshotBuilder {
   private final RecentObjects<Manifest> manifests =
       new RecentObjects<>(RECENT_MANIFEST_BYTES, m -> 4096L + 512L * m.chainLength());
   private final RecentObjects<KeyIndex> keyIndexes = new RecentObjects<>(RECENT_KEY_INDEX_BYTES, KeyIndex::memoryBytes);
+  private final LocalKeyIndexes localKeyIndexes = new LocalKeyIndexes(LOCAL_KEY_INDEX_BYTES);
   /** Key index block reads of a lookup run ahead on virtual threads (they wait on S3, not on a core). */
   private final Executor keyIndexReads = Executors.newVirtualThreadPerTaskExecutor();
 
@@ -121,10 +129,19 @@ public final class SnapshotBuilder {
 
   private KeyIndex keyIndex(String key, long entries) throws IOException {
     KeyIndex index = keyIndexes.get(key);
-    if (index == null) {
-      index = KeyIndex.open(store, key, entries);
-      keyIndexes.put(key, index);
+    if (index != null) {
+      return index;
     }
+    Optional<Path> local = localKeyIndexes.get(key);
+    if (local.isPresent()) {
+      try {
+        return KeyIndex.openLocal(local.get(), key, entries);
+      } catch (NoSuchFileException evicted) {
+        // deleted by another target's sync in between: read the stored one
+      }
+    }
+    index = KeyIndex.open(store, key, entries);
+    keyIndexes.put(key, index);
     return index;
   }
 
@@ -200,6 +217,7 @@ public final class SnapshotBuilder {
     long sequence = current.sequence() + 1;
     String deltaKey = layout.deltaKey(ref, sequence);
     String indexKey = layout.keyIndexKey(deltaKey);
+    long readStart = System.nanoTime();
     try (KeyIndexWriter keyIndex = new KeyIndexWriter(false)) {
       SnapshotFileStats stats = null;
       long rowsRead = 0;
@@ -255,7 +273,8 @@ public final class SnapshotBuilder {
             manifest.withDelta(delta, sequence, current.rowCount(), current.contentChecksum(), message.runId(), now);
         state = stateChecksum(provisional);
       }
-      log.info("delta of {} records; new state {} rows, counted {} in {} ms over {} objects", rowsRead, state.count(),
+      log.info("delta of {} records read and written in {} ms; new state {} rows, counted {} in {} ms over {} objects",
+          rowsRead, (checksumStart - readStart) / 1_000_000, state.count(),
           fromIndexes.isPresent() ? "from key indexes" : "by reading the state",
           (System.nanoTime() - checksumStart) / 1_000_000, manifest.objects().size() + 1);
       if (state.count() == current.rowCount() && state.toHex().equals(current.contentChecksum())) {
@@ -297,12 +316,23 @@ public final class SnapshotBuilder {
       keyIndexes.put(key, KeyIndex.open(store, key, keyIndex.entries(), content));
       return key;
     }
-    ObjectOutput out = store.create(key);
+    // Large (a base): merged once into a local file that is uploaded and then kept for lookups.
+    Path file = localKeyIndexes.newFile();
     try {
-      keyIndex.writeTo(out);
-      out.close();
+      try (OutputStream local = new BufferedOutputStream(Files.newOutputStream(file), 64 * 1024)) {
+        keyIndex.writeTo(local);
+      }
+      ObjectOutput out = store.create(key);
+      try {
+        Files.copy(file, out);
+        out.close();
+      } catch (IOException | RuntimeException e) {
+        out.abort();
+        throw e;
+      }
+      localKeyIndexes.keep(key, file);
     } catch (IOException | RuntimeException e) {
-      out.abort();
+      Files.deleteIfExists(file);
       throw e;
     }
     return key;
