@@ -170,29 +170,31 @@ public final class SnapshotBuilder {
     SnapshotFileStats stats;
     long watermark;
     String indexKey;
-    try (SourceRead read = source.readAll(declaration, ref.clientId());
-        KeyIndexWriter keyIndex = new KeyIndexWriter(true)) {
-      ObjectOutput out = store.create(baseKey);
-      SnapshotWriter writer = SnapshotWriter.open(declaration, SnapshotKind.BASE, out, writerOptions, keyIndex);
-      try {
-        ResultSet rows = read.rows();
-        long count = 0;
-        while (rows.next()) {
-          writer.writeRow(rows);
-          // An abandoned target (lease lost, shutdown release) is interrupted; stop reading soon.
-          if ((++count & CANCEL_CHECK_MASK) == 0 && Thread.currentThread().isInterrupted()) {
-            throw new InterruptedIOException("target abandoned after " + count + " rows");
+    try (KeyIndexWriter keyIndex = new KeyIndexWriter(true)) {
+      try (SourceRead read = source.readAll(declaration, ref.clientId())) {
+        ObjectOutput out = store.create(baseKey);
+        SnapshotWriter writer = SnapshotWriter.open(declaration, SnapshotKind.BASE, out, writerOptions, keyIndex);
+        try {
+          ResultSet rows = read.rows();
+          long count = 0;
+          while (rows.next()) {
+            writer.writeRow(rows);
+            // An abandoned target (lease lost, shutdown release) is interrupted; stop reading soon.
+            if ((++count & CANCEL_CHECK_MASK) == 0 && Thread.currentThread().isInterrupted()) {
+              throw new InterruptedIOException("target abandoned after " + count + " rows");
+            }
           }
+          stats = writer.finish();
+        } catch (SQLException | IOException | RuntimeException e) {
+          writer.abort();
+          throw e;
         }
-        stats = writer.finish();
-      } catch (SQLException | IOException | RuntimeException e) {
-        writer.abort();
-        throw e;
+        // A full read must not move the watermark backwards either (a PostgreSQL read that could not
+        // settle reports 0): the rows it read are complete up to what the previous version held.
+        watermark = Math.max(read.watermark(), current.map(TargetVersion::watermark).orElse(0L));
       }
+      // After the source read is closed: the sidecar's merge and upload need no connection.
       indexKey = writeKeyIndex(baseKey, keyIndex);
-      // A full read must not move the watermark backwards either (a PostgreSQL read that could not
-      // settle reports 0): the rows it read are complete up to what the previous version held.
-      watermark = Math.max(read.watermark(), current.map(TargetVersion::watermark).orElse(0L));
     }
     Instant now = clock.instant();
     SnapshotObject base = stats.toObject(baseKey, 0, watermark).withKeyIndex(indexKey);
@@ -223,7 +225,11 @@ public final class SnapshotBuilder {
       long rowsRead = 0;
       long from;
       long watermark;
+      long opened;
+      long deletesRead;
+      long upsertsRead;
       try (ChangeRead read = source.readChanges(declaration, ref.clientId(), current.watermark())) {
+        opened = System.nanoTime();
         SnapshotWriter writer = null;
         try {
           ResultSet deletes = read.deletes();
@@ -237,6 +243,7 @@ public final class SnapshotBuilder {
             writer.writeDelete(key, deletes.getLong(keys + 1));
             rowsRead++;
           }
+          deletesRead = System.nanoTime();
           ResultSet upserts = read.upserts();
           while (upserts.next()) {
             if (writer == null) {
@@ -245,6 +252,7 @@ public final class SnapshotBuilder {
             writer.writeUpsert(upserts);
             rowsRead++;
           }
+          upsertsRead = System.nanoTime();
           if (writer != null) {
             stats = writer.finish();
           }
@@ -273,8 +281,12 @@ public final class SnapshotBuilder {
             manifest.withDelta(delta, sequence, current.rowCount(), current.contentChecksum(), message.runId(), now);
         state = stateChecksum(provisional);
       }
-      log.info("delta of {} records read and written in {} ms; new state {} rows, counted {} in {} ms over {} objects",
-          rowsRead, (checksumStart - readStart) / 1_000_000, state.count(),
+      log.info(
+          "delta of {} records read and written in {} ms (settle and snapshot {}, deletes {}, upserts {}, finish {});"
+              + " new state {} rows, counted {} in {} ms over {} objects",
+          rowsRead, (checksumStart - readStart) / 1_000_000, (opened - readStart) / 1_000_000,
+          (deletesRead - opened) / 1_000_000, (upsertsRead - deletesRead) / 1_000_000,
+          (checksumStart - upsertsRead) / 1_000_000, state.count(),
           fromIndexes.isPresent() ? "from key indexes" : "by reading the state",
           (System.nanoTime() - checksumStart) / 1_000_000, manifest.objects().size() + 1);
       if (state.count() == current.rowCount() && state.toHex().equals(current.contentChecksum())) {
