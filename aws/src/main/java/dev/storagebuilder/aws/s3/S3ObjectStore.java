@@ -162,6 +162,26 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
   }
 
   @Override
+  public byte[] getRange(String key, long position, int length) throws IOException {
+    String range = "bytes=" + position + "-" + (position + length - 1);
+    byte[] bytes;
+    try {
+      bytes = s3.getObjectAsBytes(b -> b.bucket(bucket).key(fullKey(key)).range(range)).asByteArrayUnsafe();
+    } catch (NoSuchKeyException e) {
+      throw absent(key, e);
+    } catch (S3Exception e) {
+      if (e.statusCode() == 404) {
+        throw absent(key, e);
+      }
+      throw e;
+    }
+    if (bytes.length != length) {
+      throw new java.io.EOFException(key + ": range " + range + " returned " + bytes.length + " bytes");
+    }
+    return bytes;
+  }
+
+  @Override
   public RandomAccessObject open(String key) throws IOException {
     String fullKey = fullKey(key);
     HeadObjectResponse head;

@@ -40,14 +40,20 @@ public record Manifest(
     String runId,
     Instant createdAt) {
 
-  public static final int CURRENT_SCHEMA_VERSION = 1;
+  /** 2 added the optional per-file key index sidecars; 1 is still read. */
+  public static final int CURRENT_SCHEMA_VERSION = 2;
+
+  /** The oldest version this build reads. */
+  public static final int OLDEST_SCHEMA_VERSION = 1;
 
   public Manifest {
-    if (schemaVersion != CURRENT_SCHEMA_VERSION) {
+    if (schemaVersion < OLDEST_SCHEMA_VERSION || schemaVersion > CURRENT_SCHEMA_VERSION) {
       throw new SnapshotFormatException(
           "manifest schemaVersion "
               + schemaVersion
               + " is not supported (this build reads "
+              + OLDEST_SCHEMA_VERSION
+              + ".."
               + CURRENT_SCHEMA_VERSION
               + ")");
     }
@@ -115,6 +121,19 @@ public record Manifest(
     return new TargetRef(clientId, target);
   }
 
+  /** Whether every file has a key index sidecar (so an incremental sync can skip the full recount). */
+  public boolean keyIndexed() {
+    if (base.keyIndex() == null) {
+      return false;
+    }
+    for (SnapshotObject delta : deltas) {
+      if (delta.keyIndex() == null) {
+        return false;
+      }
+    }
+    return true;
+  }
+
   /** Deltas on top of the base. */
   public int chainLength() {
     return deltas.size();
@@ -141,7 +160,7 @@ public record Manifest(
     List<SnapshotObject> chain = new ArrayList<>(deltas);
     chain.add(delta);
     return new Manifest(
-        schemaVersion,
+        CURRENT_SCHEMA_VERSION,
         clientId,
         target,
         sequence,

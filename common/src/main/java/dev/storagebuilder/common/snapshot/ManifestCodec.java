@@ -40,11 +40,14 @@ public final class ManifestCodec {
     if (version == null || !version.canConvertToInt() || !version.isIntegralNumber()) {
       throw new SnapshotFormatException("manifest has no integer schemaVersion");
     }
-    if (version.asInt() != Manifest.CURRENT_SCHEMA_VERSION) {
+    if (version.asInt() < Manifest.OLDEST_SCHEMA_VERSION
+        || version.asInt() > Manifest.CURRENT_SCHEMA_VERSION) {
       throw new SnapshotFormatException(
           "manifest schemaVersion "
               + version.asInt()
               + " is not supported (this build reads "
+              + Manifest.OLDEST_SCHEMA_VERSION
+              + ".."
               + Manifest.CURRENT_SCHEMA_VERSION
               + "); upgrade the reader");
     }

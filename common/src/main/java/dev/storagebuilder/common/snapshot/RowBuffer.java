@@ -354,35 +354,48 @@ final class RowBuffer {
   long hash(RowHasher hasher) {
     hasher.reset();
     for (int c = 0; c < columns.length; c++) {
-      if (nulls[c]) {
-        hasher.word(TAG_NULL);
-        continue;
-      }
-      Column column = columns[c];
-      hasher.word(column.tag);
-      switch (column.type) {
-        case BOOLEAN, INT32, INT64, DATE, TIMESTAMP -> hasher.word(longs[c]);
-        case DOUBLE -> hasher.word(Double.doubleToLongBits(Double.longBitsToDouble(longs[c])));
-        case DECIMAL -> {
-          hasher.word(column.scale);
-          if (refs[c] == null) {
-            hasher.word(0);
-            hasher.word(longs[c]);
-          } else {
-            byte[] bytes = ((BigInteger) refs[c]).toByteArray();
-            hasher.word(1);
-            hasher.bytes(bytes, 0, bytes.length);
-          }
-        }
-        case STRING -> hasher.bytes(utf8[c], 0, utf8[c].length);
-        case BYTES -> {
-          byte[] bytes = (byte[]) refs[c];
-          hasher.bytes(bytes, 0, bytes.length);
-        }
-        default -> throw new IllegalStateException("unhandled type " + column.type);
-      }
+      hashColumn(hasher, c);
     }
     return hasher.finish();
+  }
+
+  /** The same encoding over the key columns only, in key order: the {@link KeyIndex} key hash. */
+  long keyHash(RowHasher hasher, int[] keyIndexes) {
+    hasher.reset();
+    for (int c : keyIndexes) {
+      hashColumn(hasher, c);
+    }
+    return hasher.finish();
+  }
+
+  private void hashColumn(RowHasher hasher, int c) {
+    if (nulls[c]) {
+      hasher.word(TAG_NULL);
+      return;
+    }
+    Column column = columns[c];
+    hasher.word(column.tag);
+    switch (column.type) {
+      case BOOLEAN, INT32, INT64, DATE, TIMESTAMP -> hasher.word(longs[c]);
+      case DOUBLE -> hasher.word(Double.doubleToLongBits(Double.longBitsToDouble(longs[c])));
+      case DECIMAL -> {
+        hasher.word(column.scale);
+        if (refs[c] == null) {
+          hasher.word(0);
+          hasher.word(longs[c]);
+        } else {
+          byte[] bytes = ((BigInteger) refs[c]).toByteArray();
+          hasher.word(1);
+          hasher.bytes(bytes, 0, bytes.length);
+        }
+      }
+      case STRING -> hasher.bytes(utf8[c], 0, utf8[c].length);
+      case BYTES -> {
+        byte[] bytes = (byte[]) refs[c];
+        hasher.bytes(bytes, 0, bytes.length);
+      }
+      default -> throw new IllegalStateException("unhandled type " + column.type);
+    }
   }
 
   /** The loaded row as Java values (types as documented on {@link ColumnType}). */

@@ -1,5 +1,6 @@
 package dev.storagebuilder.common.snapshot;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import java.util.Objects;
 
 /**
@@ -13,6 +14,8 @@ import java.util.Objects;
  * @param toWatermark every change with a version at or below it is reflected up to this file
  * @param checksum {@link RowChecksum#toHex()} of the {@code rows}
  * @param deletes deleted keys recorded in a delta (0 for a base)
+ * @param keyIndex key of the file's {@link KeyIndex} sidecar ({@code rows + deletes} entries);
+ *     null when the file has none (written before manifest schema version 2)
  */
 public record SnapshotObject(
     String key,
@@ -22,7 +25,8 @@ public record SnapshotObject(
     long fromWatermark,
     long toWatermark,
     String checksum,
-    long deletes) {
+    long deletes,
+    @JsonInclude(JsonInclude.Include.NON_NULL) String keyIndex) {
   public SnapshotObject {
     Objects.requireNonNull(key, "key");
     Objects.requireNonNull(kind, "kind");
@@ -43,5 +47,29 @@ public record SnapshotObject(
               + " < fromWatermark "
               + fromWatermark);
     }
+  }
+
+  /** A file without a key index sidecar. */
+  public SnapshotObject(
+      String key,
+      SnapshotKind kind,
+      long rows,
+      long bytes,
+      long fromWatermark,
+      long toWatermark,
+      String checksum,
+      long deletes) {
+    this(key, kind, rows, bytes, fromWatermark, toWatermark, checksum, deletes, null);
+  }
+
+  /** The same file with its key index sidecar stored under {@code keyIndexKey}. */
+  public SnapshotObject withKeyIndex(String keyIndexKey) {
+    return new SnapshotObject(
+        key, kind, rows, bytes, fromWatermark, toWatermark, checksum, deletes, keyIndexKey);
+  }
+
+  /** Parquet records of the file (rows plus deletes): the entries of its key index. */
+  public long records() {
+    return rows + deletes;
   }
 }

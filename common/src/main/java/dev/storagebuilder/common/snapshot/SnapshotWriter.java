@@ -54,6 +54,7 @@ public final class SnapshotWriter implements AutoCloseable {
   private final RowChecksum checksum;
   private final int versionIndex;
   private final int[] keyIndexes;
+  private final KeyIndexWriter keyIndex;
   private long rows;
   private long deletes;
   private State state = State.OPEN;
@@ -65,7 +66,8 @@ public final class SnapshotWriter implements AutoCloseable {
       ParquetWriter<RowBuffer> parquet,
       SnapshotWriteSupport support,
       ZstdCodecFactory codecs,
-      RowBuffer row) {
+      RowBuffer row,
+      KeyIndexWriter keyIndex) {
     this.target = target;
     this.kind = kind;
     this.out = out;
@@ -76,6 +78,7 @@ public final class SnapshotWriter implements AutoCloseable {
     this.checksum = new RowChecksum(target.columns());
     this.versionIndex = target.indexOf(target.versionColumn());
     this.keyIndexes = target.keyColumns().stream().mapToInt(target::indexOf).toArray();
+    this.keyIndex = keyIndex;
   }
 
   /**
@@ -84,6 +87,20 @@ public final class SnapshotWriter implements AutoCloseable {
    */
   public static SnapshotWriter open(
       TargetDeclaration target, SnapshotKind kind, ObjectOutput out, SnapshotWriterOptions options)
+      throws IOException {
+    return open(target, kind, out, options, null);
+  }
+
+  /**
+   * Also records every record's key hash, row hash, version and operation in {@code keyIndex}
+   * (null for none); the caller writes the sidecar after {@link #finish()}.
+   */
+  public static SnapshotWriter open(
+      TargetDeclaration target,
+      SnapshotKind kind,
+      ObjectOutput out,
+      SnapshotWriterOptions options,
+      KeyIndexWriter keyIndex)
       throws IOException {
     Objects.requireNonNull(target, "target");
     Objects.requireNonNull(kind, "kind");
@@ -117,7 +134,7 @@ public final class SnapshotWriter implements AutoCloseable {
       builder.withDictionaryEncoding(target.column(target.versionColumn()).name(), false);
       ParquetWriter<RowBuffer> parquet = builder.build();
       RowBuffer row = new RowBuffer(target.name(), target.columns(), target.keyColumns());
-      return new SnapshotWriter(target, kind, out, parquet, support, codecs, row);
+      return new SnapshotWriter(target, kind, out, parquet, support, codecs, row, keyIndex);
     } catch (IOException | RuntimeException | Error e) {
       out.abort();
       throw e;
@@ -157,6 +174,9 @@ public final class SnapshotWriter implements AutoCloseable {
     row.loadKey(keyValues, keyIndexes);
     support.nextRecord(DELETE, version);
     write();
+    if (keyIndex != null) {
+      keyIndex.add(row.keyHash(hasher, keyIndexes), 0, version, true);
+    }
     deletes++;
   }
 
@@ -173,7 +193,12 @@ public final class SnapshotWriter implements AutoCloseable {
       support.nextRecord(UPSERT, row.longAt(versionIndex));
     }
     write();
-    checksum.addHash(row.hash(hasher));
+    long rowHash = row.hash(hasher);
+    checksum.addHash(rowHash);
+    if (keyIndex != null) {
+      long version = row.nulls[versionIndex] ? Long.MIN_VALUE : row.longAt(versionIndex);
+      keyIndex.add(row.keyHash(hasher, keyIndexes), rowHash, version, false);
+    }
     rows++;
   }
 

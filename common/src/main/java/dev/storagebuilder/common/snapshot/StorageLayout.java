@@ -9,7 +9,8 @@ import java.util.random.RandomGenerator;
 /**
  * Where a target's objects live: {@code
  * {prefix}{clientId}/{target}/base-{sequence}-{uuid}.parquet}, {@code delta-...parquet} and {@code
- * manifest-...json}, the sequence zero-padded to 12 digits so keys sort by commit. Every commit
+ * manifest-...json} (and each file's key index sidecar, {@code .keys} for {@code .parquet}), the
+ * sequence zero-padded to 12 digits so keys sort by commit. Every commit
  * attempt writes under fresh keys (the uuid), so a losing or stale worker never overwrites an
  * object a committed manifest points at.
  */
@@ -65,6 +66,12 @@ public final class StorageLayout {
 
   public String manifestKey(TargetRef ref, long sequence) {
     return key(ref, "manifest", sequence, ".json");
+  }
+
+  /** The {@link KeyIndex} sidecar of a snapshot file: its key with {@code .keys} for {@code .parquet}. */
+  public String keyIndexKey(String fileKey) {
+    String stem = fileKey.endsWith(".parquet") ? fileKey.substring(0, fileKey.length() - ".parquet".length()) : fileKey;
+    return stem + ".keys";
   }
 
   /** The key of a new file of this kind. */

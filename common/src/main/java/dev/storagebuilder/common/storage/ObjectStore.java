@@ -21,6 +21,25 @@ public interface ObjectStore {
   /** Reads a small object whole; throws {@link java.nio.file.NoSuchFileException} when absent. */
   byte[] get(String key) throws IOException;
 
+  /**
+   * Reads {@code length} bytes at {@code position} in one request (no read-ahead, no metadata
+   * request first): for callers that know where to look, like key index lookups.
+   */
+  default byte[] getRange(String key, long position, int length) throws IOException {
+    byte[] bytes = new byte[length];
+    try (RandomAccessObject object = open(key)) {
+      int done = 0;
+      while (done < length) {
+        int n = object.read(position + done, bytes, done, length - done);
+        if (n < 0) {
+          throw new java.io.EOFException(key + ": " + length + " bytes at " + position + " run past the end");
+        }
+        done += n;
+      }
+    }
+    return bytes;
+  }
+
   /** Opens an object for random access (Parquet readers seek to the footer first). */
   RandomAccessObject open(String key) throws IOException;
 

@@ -27,7 +27,8 @@ class ManifestCodecTest {
         .extracting(SnapshotObject::kind)
         .containsExactly(SnapshotKind.BASE, SnapshotKind.DELTA, SnapshotKind.DELTA);
     assertThat(new String(json, StandardCharsets.UTF_8))
-        .contains("\"schemaVersion\" : 1")
+        .contains("\"schemaVersion\" : 2")
+        .contains("\"keyIndex\" : \"k/base.keys\"")
         .contains("\"createdAt\" : \"2026-01-02T03:04:05Z\"")
         .contains("\"precision\" : 38");
   }
@@ -36,12 +37,29 @@ class ManifestCodecTest {
   void unknownSchemaVersionIsRejectedClearly() {
     String json =
         new String(ManifestCodec.encode(manifest()), StandardCharsets.UTF_8)
-            .replace("\"schemaVersion\" : 1", "\"schemaVersion\" : 2");
+            .replace("\"schemaVersion\" : 2", "\"schemaVersion\" : 3");
 
     assertThatThrownBy(() -> ManifestCodec.decode(json.getBytes(StandardCharsets.UTF_8)))
         .isInstanceOf(SnapshotFormatException.class)
         .hasMessage(
-            "manifest schemaVersion 2 is not supported (this build reads 1); upgrade the reader");
+            "manifest schemaVersion 3 is not supported (this build reads 1..2); upgrade the reader");
+  }
+
+  @Test
+  void aVersionOneManifestWithoutKeyIndexesStillReads() {
+    String json =
+        new String(ManifestCodec.encode(manifest()), StandardCharsets.UTF_8)
+            .replace("\"schemaVersion\" : 2", "\"schemaVersion\" : 1")
+            .replaceAll(",\\s*\"keyIndex\" : \"[^\"]*\"", "");
+
+    Manifest decoded = ManifestCodec.decode(json.getBytes(StandardCharsets.UTF_8));
+
+    assertThat(json).doesNotContain("keyIndex");
+    assertThat(decoded.schemaVersion()).isEqualTo(1);
+    assertThat(decoded.keyIndexed()).isFalse();
+    assertThat(decoded.objects()).extracting(SnapshotObject::keyIndex).containsOnlyNulls();
+    assertThat(decoded.withDelta(decoded.deltas().get(0), 4, 8, "00000000000000ff", "r", Instant.EPOCH).schemaVersion())
+        .isEqualTo(Manifest.CURRENT_SCHEMA_VERSION);
   }
 
   @Test
@@ -79,6 +97,9 @@ class ManifestCodecTest {
     assertThat(layout.manifestKey(REF, 123456789012L))
         .isEqualTo(
             "snapshots/client-7/all_types/manifest-123456789012-00000000-0000-0000-0000-000000000003.json");
+    assertThat(layout.keyIndexKey(layout.baseKey(REF, 7)))
+        .isEqualTo(
+            "snapshots/client-7/all_types/base-000000000007-00000000-0000-0000-0000-000000000004.keys");
     assertThat(new StorageLayout("", new SequentialUuids()).targetPrefix(REF))
         .isEqualTo("client-7/all_types/");
     assertThat(StorageLayout.withRandom("p/", new SplittableRandom(1)).baseKey(REF, 1))
@@ -93,11 +114,14 @@ class ManifestCodecTest {
 
   private static Manifest manifest() {
     SnapshotObject base =
-        new SnapshotObject("k/base", SnapshotKind.BASE, 10, 1000, 0, 50, "0123456789abcdef", 0);
+        new SnapshotObject("k/base", SnapshotKind.BASE, 10, 1000, 0, 50, "0123456789abcdef", 0)
+            .withKeyIndex("k/base.keys");
     SnapshotObject first =
-        new SnapshotObject("k/d1", SnapshotKind.DELTA, 2, 100, 50, 60, "00000000000000aa", 1);
+        new SnapshotObject("k/d1", SnapshotKind.DELTA, 2, 100, 50, 60, "00000000000000aa", 1)
+            .withKeyIndex("k/d1.keys");
     SnapshotObject second =
-        new SnapshotObject("k/d2", SnapshotKind.DELTA, 0, 90, 60, 70, "0000000000000000", 3);
+        new SnapshotObject("k/d2", SnapshotKind.DELTA, 0, 90, 60, 70, "0000000000000000", 3)
+            .withKeyIndex("k/d2.keys");
     return Manifest.of(
         REF,
         SnapshotFixtures.TARGET,

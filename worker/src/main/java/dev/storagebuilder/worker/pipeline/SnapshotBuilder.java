@@ -6,6 +6,9 @@ import dev.storagebuilder.common.message.SyncMode;
 import dev.storagebuilder.common.message.TargetMessage;
 import dev.storagebuilder.common.snapshot.CloseableIterator;
 import dev.storagebuilder.common.snapshot.JdbcValues;
+import dev.storagebuilder.common.snapshot.KeyIndex;
+import dev.storagebuilder.common.snapshot.KeyIndexChecksum;
+import dev.storagebuilder.common.snapshot.KeyIndexWriter;
 import dev.storagebuilder.common.snapshot.Manifest;
 import dev.storagebuilder.common.snapshot.ManifestCodec;
 import dev.storagebuilder.common.snapshot.RowChecksum;
@@ -23,15 +26,23 @@ import dev.storagebuilder.common.target.TargetDeclaration;
 import dev.storagebuilder.worker.port.ChangeRead;
 import dev.storagebuilder.worker.port.RowSource;
 import dev.storagebuilder.worker.port.SourceRead;
+import java.io.BufferedOutputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.InterruptedIOException;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.Executor;
+import java.util.concurrent.Executors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,21 +51,37 @@ import org.slf4j.LoggerFactory;
  * snapshot objects and a new manifest. Nothing it writes is visible to readers until the caller
  * commits the returned version.
  *
- * <p>An incremental build writes a delta of the changed rows and deleted keys, then computes the
- * new state's row count and checksum exactly by streaming the new state once through {@link
- * SnapshotReader} (base + deltas: one sequential read of the target's objects, no source reads; see
- * docs/incremental.md for the cost). When the state did not change, the delta is deleted again and
- * the version records only the sync (same manifest, new sequence and watermark).
+ * <p>Every file gets a key index sidecar ({@link KeyIndexWriter}). An incremental build writes a
+ * delta of the changed rows and deleted keys, then computes the new state's row count and checksum
+ * exactly from the sidecars: only the touched keys' old row hashes are looked up ({@link
+ * KeyIndexChecksum}). A chain without sidecars (written before they existed) is recounted by
+ * streaming the new state once through {@link SnapshotReader}; see docs/incremental.md for the cost.
+ * When the state did not change, the delta is deleted again and the version records only the sync
+ * (same manifest, new sequence and watermark).
  */
 public final class SnapshotBuilder {
   private static final Logger log = LoggerFactory.getLogger(SnapshotBuilder.class);
   private static final int CANCEL_CHECK_MASK = 1023;
+  /** Sidecars up to this size go up in one PUT; larger ones stream as a multipart upload. */
+  private static final long SINGLE_PUT_KEY_INDEX_BYTES = 1024 * 1024;
+  private static final String KEY_INDEX_CONTENT_TYPE = "application/octet-stream";
+  /** Recently used manifests and key index fences: a few MiB spare a warm worker several GETs a sync. */
+  private static final long RECENT_MANIFEST_BYTES = 2L * 1024 * 1024;
+  private static final long RECENT_KEY_INDEX_BYTES = 8L * 1024 * 1024;
+  /** Local copies of the large sidecars this worker wrote: 25 bytes a row, so 512 MiB hold ~20M rows. */
+  private static final long LOCAL_KEY_INDEX_BYTES = 512L * 1024 * 1024;
   private final RowSource source;
   private final ObjectStore store;
   private final StorageLayout layout;
   private final SnapshotWriterOptions writerOptions;
   private final CompactionPolicy compaction;
   private final Clock clock;
+  private final RecentObjects<Manifest> manifests =
+      new RecentObjects<>(RECENT_MANIFEST_BYTES, m -> 4096L + 512L * m.chainLength());
+  private final RecentObjects<KeyIndex> keyIndexes = new RecentObjects<>(RECENT_KEY_INDEX_BYTES, KeyIndex::memoryBytes);
+  private final LocalKeyIndexes localKeyIndexes = new LocalKeyIndexes(LOCAL_KEY_INDEX_BYTES);
+  /** Key index block reads of a lookup run ahead on virtual threads (they wait on S3, not on a core). */
+  private final Executor keyIndexReads = Executors.newVirtualThreadPerTaskExecutor();
 
   public SnapshotBuilder(
       RowSource source, ObjectStore store, StorageLayout layout, SnapshotWriterOptions writerOptions, Clock clock) {
@@ -83,12 +110,39 @@ public final class SnapshotBuilder {
   public BuiltSnapshot build(TargetDeclaration declaration, TargetMessage message, Optional<TargetVersion> current)
       throws SQLException, IOException {
     if (message.mode() == SyncMode.INCREMENTAL && current.isPresent()) {
-      Manifest manifest = ManifestCodec.decode(store.get(current.get().manifestKey()));
+      Manifest manifest = manifest(current.get().manifestKey());
       if (sameShape(manifest, declaration) && !compaction.compactBefore(manifest)) {
         return buildDelta(declaration, message, current.get(), manifest);
       }
     }
     return buildBase(declaration, message, current);
+  }
+
+  private Manifest manifest(String key) throws IOException {
+    Manifest manifest = manifests.get(key);
+    if (manifest == null) {
+      manifest = ManifestCodec.decode(store.get(key));
+      manifests.put(key, manifest);
+    }
+    return manifest;
+  }
+
+  private KeyIndex keyIndex(String key, long entries) throws IOException {
+    KeyIndex index = keyIndexes.get(key);
+    if (index != null) {
+      return index;
+    }
+    Optional<Path> local = localKeyIndexes.get(key);
+    if (local.isPresent()) {
+      try {
+        return KeyIndex.openLocal(local.get(), key, entries);
+      } catch (NoSuchFileException evicted) {
+        // deleted by another target's sync in between: read the stored one
+      }
+    }
+    index = KeyIndex.open(store, key, entries);
+    keyIndexes.put(key, index);
+    return index;
   }
 
   /** Deletes what a losing or failed attempt wrote; the keys are unique to it, so no one else refers to them. */
@@ -115,41 +169,47 @@ public final class SnapshotBuilder {
     String baseKey = layout.baseKey(ref, sequence);
     SnapshotFileStats stats;
     long watermark;
-    try (SourceRead read = source.readAll(declaration, ref.clientId())) {
-      ObjectOutput out = store.create(baseKey);
-      SnapshotWriter writer = SnapshotWriter.open(declaration, SnapshotKind.BASE, out, writerOptions);
-      try {
-        ResultSet rows = read.rows();
-        long count = 0;
-        while (rows.next()) {
-          writer.writeRow(rows);
-          // An abandoned target (lease lost, shutdown release) is interrupted; stop reading soon.
-          if ((++count & CANCEL_CHECK_MASK) == 0 && Thread.currentThread().isInterrupted()) {
-            throw new InterruptedIOException("target abandoned after " + count + " rows");
+    String indexKey;
+    try (KeyIndexWriter keyIndex = new KeyIndexWriter(true)) {
+      try (SourceRead read = source.readAll(declaration, ref.clientId())) {
+        ObjectOutput out = store.create(baseKey);
+        SnapshotWriter writer = SnapshotWriter.open(declaration, SnapshotKind.BASE, out, writerOptions, keyIndex);
+        try {
+          ResultSet rows = read.rows();
+          long count = 0;
+          while (rows.next()) {
+            writer.writeRow(rows);
+            // An abandoned target (lease lost, shutdown release) is interrupted; stop reading soon.
+            if ((++count & CANCEL_CHECK_MASK) == 0 && Thread.currentThread().isInterrupted()) {
+              throw new InterruptedIOException("target abandoned after " + count + " rows");
+            }
           }
+          stats = writer.finish();
+        } catch (SQLException | IOException | RuntimeException e) {
+          writer.abort();
+          throw e;
         }
-        stats = writer.finish();
-      } catch (SQLException | IOException | RuntimeException e) {
-        writer.abort();
-        throw e;
+        // A full read must not move the watermark backwards either (a PostgreSQL read that could not
+        // settle reports 0): the rows it read are complete up to what the previous version held.
+        watermark = Math.max(read.watermark(), current.map(TargetVersion::watermark).orElse(0L));
       }
-      // A full read must not move the watermark backwards either (a PostgreSQL read that could not
-      // settle reports 0): the rows it read are complete up to what the previous version held.
-      watermark = Math.max(read.watermark(), current.map(TargetVersion::watermark).orElse(0L));
+      // After the source read is closed: the sidecar's merge and upload need no connection.
+      indexKey = writeKeyIndex(baseKey, keyIndex);
     }
     Instant now = clock.instant();
-    SnapshotObject base = stats.toObject(baseKey, 0, watermark);
+    SnapshotObject base = stats.toObject(baseKey, 0, watermark).withKeyIndex(indexKey);
     String checksum = stats.checksum().toHex();
     Manifest manifest =
         Manifest.of(ref, declaration, sequence, watermark, base, List.of(), stats.rows(), checksum, message.runId(), now);
     String manifestKey = layout.manifestKey(ref, sequence);
     byte[] manifestBytes = ManifestCodec.encode(manifest);
     store.put(manifestKey, manifestBytes, "application/json");
+    manifests.put(manifestKey, manifest);
     TargetVersion version =
         new TargetVersion(ref, sequence, watermark, manifestKey, stats.rows(), checksum, 0, message.runId(), now);
     return new BuiltSnapshot(
         version, stats.rows(), stats.bytes() + manifestBytes.length, stats.rows(), BuiltSnapshot.Kind.BASE,
-        List.of(baseKey, manifestKey));
+        List.of(baseKey, indexKey, manifestKey));
   }
 
   private BuiltSnapshot buildDelta(
@@ -158,70 +218,136 @@ public final class SnapshotBuilder {
     TargetRef ref = message.targetRef();
     long sequence = current.sequence() + 1;
     String deltaKey = layout.deltaKey(ref, sequence);
-    SnapshotFileStats stats = null;
-    long rowsRead = 0;
-    long from;
-    long watermark;
-    try (ChangeRead read = source.readChanges(declaration, ref.clientId(), current.watermark())) {
-      SnapshotWriter writer = null;
+    String indexKey = layout.keyIndexKey(deltaKey);
+    long readStart = System.nanoTime();
+    try (KeyIndexWriter keyIndex = new KeyIndexWriter(false)) {
+      SnapshotFileStats stats = null;
+      long rowsRead = 0;
+      long from;
+      long watermark;
+      long opened;
+      long deletesRead;
+      long upsertsRead;
+      try (ChangeRead read = source.readChanges(declaration, ref.clientId(), current.watermark())) {
+        opened = System.nanoTime();
+        SnapshotWriter writer = null;
+        try {
+          ResultSet deletes = read.deletes();
+          JdbcValues keyValues = JdbcValues.of(keyColumns(declaration));
+          int keys = declaration.keyColumns().size();
+          while (deletes.next()) {
+            if (writer == null) {
+              writer = openDelta(declaration, deltaKey, keyIndex);
+            }
+            Object[] key = keyValues.read(deletes);
+            writer.writeDelete(key, deletes.getLong(keys + 1));
+            rowsRead++;
+          }
+          deletesRead = System.nanoTime();
+          ResultSet upserts = read.upserts();
+          while (upserts.next()) {
+            if (writer == null) {
+              writer = openDelta(declaration, deltaKey, keyIndex);
+            }
+            writer.writeUpsert(upserts);
+            rowsRead++;
+          }
+          upsertsRead = System.nanoTime();
+          if (writer != null) {
+            stats = writer.finish();
+          }
+        } catch (SQLException | IOException | RuntimeException e) {
+          if (writer != null) {
+            writer.abort();
+          }
+          throw e;
+        }
+        from = read.fromVersion();
+        watermark = Math.max(read.watermark(), current.watermark());
+      }
+      Instant now = clock.instant();
+      if (stats == null) {
+        return unchanged(current, sequence, watermark, rowsRead, message, now);
+      }
+      SnapshotObject delta = stats.toObject(deltaKey, Math.min(from, watermark), watermark);
+      long checksumStart = System.nanoTime();
+      Optional<RowChecksum> fromIndexes = KeyIndexChecksum.afterDelta(store, manifest, keyIndex, keyIndexReads, this::keyIndex);
+      RowChecksum state;
+      if (fromIndexes.isPresent()) {
+        state = fromIndexes.get();
+      } else {
+        // Files written before sidecars existed: count the new state by reading it.
+        Manifest provisional =
+            manifest.withDelta(delta, sequence, current.rowCount(), current.contentChecksum(), message.runId(), now);
+        state = stateChecksum(provisional);
+      }
+      log.info(
+          "delta of {} records read and written in {} ms (settle and snapshot {}, deletes {}, upserts {}, finish {});"
+              + " new state {} rows, counted {} in {} ms over {} objects",
+          rowsRead, (checksumStart - readStart) / 1_000_000, (opened - readStart) / 1_000_000,
+          (deletesRead - opened) / 1_000_000, (upsertsRead - deletesRead) / 1_000_000,
+          (checksumStart - upsertsRead) / 1_000_000, state.count(),
+          fromIndexes.isPresent() ? "from key indexes" : "by reading the state",
+          (System.nanoTime() - checksumStart) / 1_000_000, manifest.objects().size() + 1);
+      if (state.count() == current.rowCount() && state.toHex().equals(current.contentChecksum())) {
+        // Only re-read changes the state already held (an overlap window): keep no new object.
+        store.delete(deltaKey);
+        return unchanged(current, sequence, watermark, rowsRead, message, now);
+      }
+      writeKeyIndex(deltaKey, keyIndex);
+      delta = delta.withKeyIndex(indexKey);
+      Manifest next = manifest.withDelta(delta, sequence, state.count(), state.toHex(), message.runId(), now);
+      String manifestKey = layout.manifestKey(ref, sequence);
+      byte[] manifestBytes = ManifestCodec.encode(next);
+      store.put(manifestKey, manifestBytes, "application/json");
+      manifests.put(manifestKey, next);
+      TargetVersion version =
+          new TargetVersion(
+              ref, sequence, watermark, manifestKey, state.count(), state.toHex(), next.chainLength(), message.runId(),
+              now);
+      return new BuiltSnapshot(
+          version, stats.rows(), stats.bytes() + keyIndex.sidecarBytes() + manifestBytes.length, rowsRead,
+          BuiltSnapshot.Kind.DELTA, List.of(deltaKey, indexKey, manifestKey));
+    }
+  }
+
+  private SnapshotWriter openDelta(TargetDeclaration declaration, String deltaKey, KeyIndexWriter keyIndex)
+      throws IOException {
+    return SnapshotWriter.open(declaration, SnapshotKind.DELTA, store.create(deltaKey), writerOptions, keyIndex);
+  }
+
+  /** Stores the sidecar of the file at {@code fileKey}; returns its key. */
+  private String writeKeyIndex(String fileKey, KeyIndexWriter keyIndex) throws IOException {
+    String key = layout.keyIndexKey(fileKey);
+    if (keyIndex.sidecarBytes() <= SINGLE_PUT_KEY_INDEX_BYTES) {
+      ByteArrayOutputStream bytes = new ByteArrayOutputStream((int) keyIndex.sidecarBytes());
+      keyIndex.writeTo(bytes);
+      byte[] content = bytes.toByteArray();
+      store.put(key, content, KEY_INDEX_CONTENT_TYPE);
+      // The next sync of this target looks it up: keep it rather than reading it back.
+      keyIndexes.put(key, KeyIndex.open(store, key, keyIndex.entries(), content));
+      return key;
+    }
+    // Large (a base): merged once into a local file that is uploaded and then kept for lookups.
+    Path file = localKeyIndexes.newFile();
+    try {
+      try (OutputStream local = new BufferedOutputStream(Files.newOutputStream(file), 64 * 1024)) {
+        keyIndex.writeTo(local);
+      }
+      ObjectOutput out = store.create(key);
       try {
-        ResultSet deletes = read.deletes();
-        JdbcValues keyValues = JdbcValues.of(keyColumns(declaration));
-        int keys = declaration.keyColumns().size();
-        while (deletes.next()) {
-          if (writer == null) {
-            writer = SnapshotWriter.open(declaration, SnapshotKind.DELTA, store.create(deltaKey), writerOptions);
-          }
-          Object[] key = keyValues.read(deletes);
-          writer.writeDelete(key, deletes.getLong(keys + 1));
-          rowsRead++;
-        }
-        ResultSet upserts = read.upserts();
-        while (upserts.next()) {
-          if (writer == null) {
-            writer = SnapshotWriter.open(declaration, SnapshotKind.DELTA, store.create(deltaKey), writerOptions);
-          }
-          writer.writeUpsert(upserts);
-          rowsRead++;
-        }
-        if (writer != null) {
-          stats = writer.finish();
-        }
-      } catch (SQLException | IOException | RuntimeException e) {
-        if (writer != null) {
-          writer.abort();
-        }
+        Files.copy(file, out);
+        out.close();
+      } catch (IOException | RuntimeException e) {
+        out.abort();
         throw e;
       }
-      from = read.fromVersion();
-      watermark = Math.max(read.watermark(), current.watermark());
+      localKeyIndexes.keep(key, file);
+    } catch (IOException | RuntimeException e) {
+      Files.deleteIfExists(file);
+      throw e;
     }
-    Instant now = clock.instant();
-    if (stats == null) {
-      return unchanged(current, sequence, watermark, rowsRead, message, now);
-    }
-    SnapshotObject delta = stats.toObject(deltaKey, Math.min(from, watermark), watermark);
-    Manifest provisional =
-        manifest.withDelta(delta, sequence, current.rowCount(), current.contentChecksum(), message.runId(), now);
-    long checksumStart = System.nanoTime();
-    RowChecksum state = stateChecksum(provisional);
-    log.info("delta of {} records; new state {} rows, counted in {} ms over {} objects", rowsRead, state.count(),
-        (System.nanoTime() - checksumStart) / 1_000_000, provisional.objects().size());
-    if (state.count() == current.rowCount() && state.toHex().equals(current.contentChecksum())) {
-      // Only re-read changes the state already held (an overlap window): keep no new object.
-      store.delete(deltaKey);
-      return unchanged(current, sequence, watermark, rowsRead, message, now);
-    }
-    Manifest next = manifest.withDelta(delta, sequence, state.count(), state.toHex(), message.runId(), now);
-    String manifestKey = layout.manifestKey(ref, sequence);
-    byte[] manifestBytes = ManifestCodec.encode(next);
-    store.put(manifestKey, manifestBytes, "application/json");
-    TargetVersion version =
-        new TargetVersion(
-            ref, sequence, watermark, manifestKey, state.count(), state.toHex(), next.chainLength(), message.runId(), now);
-    return new BuiltSnapshot(
-        version, stats.rows(), stats.bytes() + manifestBytes.length, rowsRead, BuiltSnapshot.Kind.DELTA,
-        List.of(deltaKey, manifestKey));
+    return key;
   }
 
   private static BuiltSnapshot unchanged(

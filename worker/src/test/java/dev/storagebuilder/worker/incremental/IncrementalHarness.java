@@ -7,6 +7,7 @@ import dev.storagebuilder.common.message.TargetMessage;
 import dev.storagebuilder.common.snapshot.CloseableIterator;
 import dev.storagebuilder.common.snapshot.JdbcValues;
 import dev.storagebuilder.common.snapshot.ManifestCodec;
+import dev.storagebuilder.common.snapshot.RowChecksum;
 import dev.storagebuilder.common.snapshot.SnapshotReader;
 import dev.storagebuilder.common.snapshot.SnapshotWriterOptions;
 import dev.storagebuilder.common.snapshot.StorageLayout;
@@ -92,13 +93,26 @@ final class IncrementalHarness {
 
   record Result(BuiltSnapshot built, boolean committed) {}
 
-  /** The committed state, one string per row, sorted. */
+  /**
+   * The committed state, one string per row, sorted. Also checks that the version record's row count
+   * and checksum (computed from the key indexes after a delta) equal a recount of that state.
+   */
   List<String> state() throws Exception {
     TargetVersion version = versions.current(ACME).orElseThrow();
     List<String> rows = new ArrayList<>();
+    RowChecksum recount = new RowChecksum(ITEMS.columns());
     try (CloseableIterator<Object[]> it =
         SnapshotReader.open(store, ManifestCodec.decode(store.get(version.manifestKey()))).rows()) {
-      it.forEachRemaining(row -> rows.add(Arrays.deepToString(row)));
+      it.forEachRemaining(
+          row -> {
+            rows.add(Arrays.deepToString(row));
+            recount.add(row);
+          });
+    }
+    if (recount.count() != version.rowCount() || !recount.toHex().equals(version.contentChecksum())) {
+      throw new AssertionError(
+          "version " + version.sequence() + " records " + version.rowCount() + " rows, checksum "
+              + version.contentChecksum() + "; its state has " + recount);
     }
     rows.sort(null);
     return rows;

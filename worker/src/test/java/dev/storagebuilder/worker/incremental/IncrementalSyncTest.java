@@ -4,12 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.storagebuilder.common.ledger.TargetVersion;
 import dev.storagebuilder.common.message.SyncMode;
+import dev.storagebuilder.common.snapshot.Manifest;
 import dev.storagebuilder.common.snapshot.ManifestCodec;
 import dev.storagebuilder.worker.incremental.IncrementalHarness.Result;
 import dev.storagebuilder.worker.jdbc.ChangeReadSettings;
 import dev.storagebuilder.worker.pipeline.BuiltSnapshot;
 import dev.storagebuilder.worker.pipeline.BuiltSnapshot.Kind;
 import dev.storagebuilder.worker.pipeline.CompactionPolicy;
+import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
@@ -153,6 +155,50 @@ class IncrementalSyncTest {
     assertThat(none.built().kind()).isEqualTo(Kind.UNCHANGED);
     assertThat(none.built().rowsRead()).isZero();
     assertThat(none.built().newObjects()).isEmpty();
+  }
+
+  @Test
+  void aChainWrittenBeforeKeyIndexesIsRecountedAndStaysExact() throws Exception {
+    // Deltas of this tiny base are as big as the base: keep the byte-ratio compaction out of the way.
+    IncrementalHarness h = harness(new CompactionPolicy(8, 100), NO_OVERLAP);
+    h.sync(SyncMode.FULL);
+    // Make the committed manifest look like one of schema version 1: no sidecars, and none stored.
+    TargetVersion full = h.versions.current(IncrementalHarness.ACME).orElseThrow();
+    Manifest written = ManifestCodec.decode(h.store.get(full.manifestKey()));
+    h.store.delete(written.base().keyIndex());
+    String legacy =
+        new String(ManifestCodec.encode(written), StandardCharsets.UTF_8)
+            .replace("\"schemaVersion\" : 2", "\"schemaVersion\" : 1")
+            .replaceAll(",\\s*\"keyIndex\" : \"[^\"]*\"", "");
+    // Under a key of its own, as a commit of an older worker would have written it.
+    String legacyKey = full.manifestKey().replace(".json", "-legacy.json");
+    h.store.put(legacyKey, legacy.getBytes(StandardCharsets.UTF_8), ManifestCodec.CONTENT_TYPE);
+    assertThat(ManifestCodec.decode(h.store.get(legacyKey)).keyIndexed()).isFalse();
+    assertThat(h.versions.commit(
+            new TargetVersion(full.target(), full.sequence() + 1, full.watermark(), legacyKey, full.rowCount(),
+                full.contentChecksum(), 0, "run-legacy", full.committedAt()),
+            full.sequence()))
+        .isTrue();
+
+    write(c -> {
+      long v = schema.nextVersion(c);
+      SourceSchema.upsert(c, "acme", 3, "updated", 30, v);
+      SourceSchema.delete(c, "acme", 5, v);
+      SourceSchema.upsert(c, "acme", 101, "new", 101, v);
+    });
+    Result first = h.sync(SyncMode.INCREMENTAL);
+    write(c -> SourceSchema.delete(c, "acme", 101, schema.nextVersion(c)));
+    Result second = h.sync(SyncMode.INCREMENTAL);
+
+    assertThat(first.built().kind()).isEqualTo(Kind.DELTA);
+    assertThat(second.built().kind()).isEqualTo(Kind.DELTA);
+    Manifest chain = ManifestCodec.decode(h.store.get(second.built().version().manifestKey()));
+    assertThat(chain.schemaVersion()).isEqualTo(Manifest.CURRENT_SCHEMA_VERSION);
+    assertThat(chain.base().keyIndex()).isNull();
+    assertThat(chain.deltas()).allSatisfy(delta -> assertThat(delta.keyIndex()).isNotNull());
+    assertThat(h.state()).isEqualTo(h.source()).hasSize(19); // state() checks count and checksum too
+    Result recount = h.sync(SyncMode.FULL);
+    assertThat(recount.built().version().contentChecksum()).isEqualTo(second.built().version().contentChecksum());
   }
 
   @Test
