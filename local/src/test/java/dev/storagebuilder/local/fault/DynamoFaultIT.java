@@ -264,8 +264,11 @@ class DynamoFaultIT {
       TargetVersion winner = versions.current(target).orElseThrow();
       assertThat(versions.history(target)).extracting(TargetVersion::sequence).containsExactly(1L);
       List<String> objects = store.list("snapshots/");
-      assertThat(objects).as("the winner's base and manifest only; the loser's are deleted")
-          .hasSize(2).contains(winner.manifestKey());
+      assertThat(objects).as("the winner's base, its key index and manifest only; the loser's are deleted")
+          .hasSize(3).contains(winner.manifestKey());
+      assertThat(objects.stream().filter(key -> !key.equals(winner.manifestKey()))
+              .map(key -> key.substring(0, key.lastIndexOf('.'))).distinct())
+          .as("base and key index of one writer").hasSize(1);
       List<TargetProgress> progress = runs.targets(runId);
       assertThat(progress).singleElement().satisfies(p -> {
         assertThat(p.state()).isEqualTo(TargetState.SUCCEEDED);

@@ -107,10 +107,13 @@ class ConcurrentCommitTest {
         pool.shutdownNow();
       }
       assertThat(h.versions.history(IncrementalHarness.ACME)).extracting(TargetVersion::sequence).containsExactly(2L, 1L);
-      // The winner added a delta and a manifest; the loser's delta and manifest are gone.
+      // The winner added a delta, its key index and a manifest; the loser's are gone.
       List<String> added = new ArrayList<>(h.store.keys());
       added.removeAll(before);
-      assertThat(added).hasSize(2).contains(h.versions.current(IncrementalHarness.ACME).orElseThrow().manifestKey());
+      String manifest = h.versions.current(IncrementalHarness.ACME).orElseThrow().manifestKey();
+      assertThat(added).hasSize(3).contains(manifest);
+      assertThat(added.stream().filter(key -> !key.equals(manifest)).map(key -> key.substring(0, key.lastIndexOf('.'))).distinct())
+          .as("delta and key index of one writer").hasSize(1);
       assertThat(h.state()).isEqualTo(h.source());
     }
   }
