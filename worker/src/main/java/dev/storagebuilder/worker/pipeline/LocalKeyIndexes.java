@@ -1,6 +1,7 @@
 package dev.storagebuilder.worker.pipeline;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Iterator;
@@ -8,6 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.stream.Stream;
 
 /**
  * Local copies of the large key index sidecars this worker wrote (base files), by object key, least
@@ -31,11 +33,12 @@ final class LocalKeyIndexes {
   synchronized Path newFile() throws IOException {
     if (directory == null) {
       directory = Files.createTempDirectory("sb-keyindexes-");
-      directory.toFile().deleteOnExit();
+      // One hook for the whole directory: File.deleteOnExit per file would keep every path ever
+      // written in memory for the life of the worker.
+      Path created = directory;
+      Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().unstarted(() -> deleteAll(created)));
     }
-    Path file = directory.resolve(UUID.randomUUID() + ".keys");
-    file.toFile().deleteOnExit();
-    return file;
+    return directory.resolve(UUID.randomUUID() + ".keys");
   }
 
   /** Keeps {@code file} as the copy of {@code key}, or deletes it when it exceeds the budget alone. */
@@ -55,6 +58,15 @@ final class LocalKeyIndexes {
       // An open reader keeps its handle; deleting only frees the space once it closes.
       Files.deleteIfExists(entry.getValue());
       eldest.remove();
+    }
+  }
+
+  private static void deleteAll(Path directory) {
+    try (Stream<Path> files = Files.list(directory)) {
+      files.forEach(file -> file.toFile().delete());
+      Files.deleteIfExists(directory);
+    } catch (IOException | UncheckedIOException e) {
+      // best effort at exit: the directory is under the temp dir
     }
   }
 
