@@ -20,6 +20,10 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
@@ -33,6 +37,8 @@ import org.slf4j.MDC;
  */
 public final class TargetProcessor {
   private static final Logger log = LoggerFactory.getLogger(TargetProcessor.class);
+  /** Ledger reads overlapped with other round trips of the same target. */
+  private static final Executor READS = Executors.newVirtualThreadPerTaskExecutor();
 
   private final SourceConfig catalog;
   private final SnapshotBuilder builder;
@@ -152,6 +158,9 @@ public final class TargetProcessor {
               + " one until it finishes", holder);
         }
       });
+      // The version read does not depend on the run ledger's answer: overlap the two round trips.
+      CompletableFuture<Optional<TargetVersion>> currentRead =
+          CompletableFuture.supplyAsync(() -> versions.current(ref), READS);
       if (!runs.markRunning(message.runId(), ref, workerId)) {
         log.info("target already succeeded in this run; duplicate delivery dropped");
         return new Outcome.Done("duplicate of a finished target");
@@ -161,7 +170,7 @@ public final class TargetProcessor {
         return reject(message, ref, InvalidMessageException.Reason.UNKNOWN_CLIENT.code(), detail, started);
       }
       log.info("target start mode={}", message.mode().wireName());
-      Optional<TargetVersion> current = versions.current(ref);
+      Optional<TargetVersion> current = joined(currentRead);
       BuiltSnapshot built = builder.build(declaration.get(), message, current);
       long expected = current.map(TargetVersion::sequence).orElse(0L);
       if (lease.isLost()) {
@@ -207,6 +216,21 @@ public final class TargetProcessor {
     } catch (RuntimeException e) {
       // The outcome stands; an unreleased slot frees itself when its lease runs out.
       log.warn("could not release the source slot: {}", e.toString());
+    }
+  }
+
+  /** The future's value, or the exception it failed with, as the synchronous call would have thrown it. */
+  private static <T> T joined(CompletableFuture<T> future) {
+    try {
+      return future.join();
+    } catch (CompletionException e) {
+      if (e.getCause() instanceof RuntimeException cause) {
+        throw cause;
+      }
+      if (e.getCause() instanceof Error cause) {
+        throw cause;
+      }
+      throw e;
     }
   }
 
