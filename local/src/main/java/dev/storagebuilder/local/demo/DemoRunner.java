@@ -26,7 +26,6 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.List;
@@ -77,14 +76,10 @@ public final class DemoRunner {
     Path stateDir = options.stateDir() != null ? options.stateDir() : Files.createTempDirectory("sb-demo-");
     long started = System.nanoTime();
     try (DemoSource source = DemoSource.start(stateDir.resolve("source"))) {
-      JdbcDataSource local = new JdbcDataSource();
-      local.setURL(source.localJdbcUrl());
       out.printf("Generating the demo source (scale %s, seed %d)...%n", options.scale(), options.seed());
-      GenerationReport generated;
       DemoDataGenerator generator = new DemoDataGenerator(options.seed(), options.scale());
-      try (Connection connection = local.getConnection()) {
-        generated = generator.load(connection);
-      }
+      GenerationReport generated = source.load(generator);
+      JdbcDataSource local = source.localDataSource();
       out.printf("  %d clients, %,d rows in %.1f s%n", generated.clientIds().size(), generated.totalRows(),
           seconds(started));
       out.println("Starting the embedded AWS stack, the producer and " + options.workers() + " workers...");

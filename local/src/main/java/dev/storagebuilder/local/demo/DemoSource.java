@@ -7,6 +7,9 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import dev.storagebuilder.local.fleet.LocalFleet;
+import dev.storagebuilder.local.source.DemoDataGenerator;
+import dev.storagebuilder.local.source.GenerationReport;
+import org.h2.jdbcx.JdbcDataSource;
 import org.h2.tools.Server;
 
 /**
@@ -57,6 +60,20 @@ public final class DemoSource implements AutoCloseable {
   /** The URL this process uses (no TCP hop). */
   public String localJdbcUrl() {
     return "jdbc:h2:file:" + name;
+  }
+
+  /** Connections from this process (no TCP hop): for loading and verifying. */
+  public JdbcDataSource localDataSource() {
+    JdbcDataSource local = new JdbcDataSource();
+    local.setURL(localJdbcUrl());
+    return local;
+  }
+
+  /** Fills the database with {@code generator}'s tenants from this process. */
+  public GenerationReport load(DemoDataGenerator generator) throws SQLException {
+    try (Connection connection = localDataSource().getConnection()) {
+      return generator.load(connection);
+    }
   }
 
   @Override

@@ -21,13 +21,11 @@ import dev.storagebuilder.local.fleet.LocalFleet;
 import dev.storagebuilder.local.source.DemoDataGenerator;
 import dev.storagebuilder.local.source.GenerationReport;
 import java.nio.file.Path;
-import java.sql.Connection;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.h2.jdbcx.JdbcDataSource;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.services.sqs.model.SendMessageBatchRequestEntry;
@@ -42,12 +40,7 @@ class DuplicateDeliveryIT {
   @Test
   void duplicateAndConcurrentDuplicateDeliveriesCommitEachTargetExactlyOnce() throws Exception {
     try (DemoSource source = DemoSource.start(stateDir.resolve("source"))) {
-      JdbcDataSource local = new JdbcDataSource();
-      local.setURL(source.localJdbcUrl());
-      GenerationReport generated;
-      try (Connection connection = local.getConnection()) {
-        generated = new DemoDataGenerator(19, 0.002).load(connection);
-      }
+      GenerationReport generated = source.load(new DemoDataGenerator(19, 0.002));
       FleetOptions options =
           new FleetOptions(stateDir, 2, 2, FleetOptions.DEFAULT_WORKER_HEAP_MB,
               Map.of("storage-builder.source.jdbc-url", source.jdbcUrl()),

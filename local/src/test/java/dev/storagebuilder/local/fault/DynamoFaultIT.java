@@ -61,7 +61,6 @@ import dev.storagebuilder.worker.sqs.SqsMessageSource;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import java.net.URI;
 import java.nio.file.Path;
-import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
@@ -304,11 +303,7 @@ class DynamoFaultIT {
 
   /** The smallest demo data set: three clients, six targets each. */
   private static GenerationReport load(DemoSource source) throws SQLException {
-    JdbcDataSource local = new JdbcDataSource();
-    local.setURL(source.localJdbcUrl());
-    try (Connection connection = local.getConnection()) {
-      return new DemoDataGenerator(29, 0.00001).load(connection);
-    }
+    return source.load(new DemoDataGenerator(29, 0.00001));
   }
 
   private static List<TargetRef> targets(GenerationReport generated, SourceConfig config) {

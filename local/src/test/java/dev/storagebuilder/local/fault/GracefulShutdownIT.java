@@ -18,12 +18,10 @@ import dev.storagebuilder.local.source.DemoDataGenerator;
 import dev.storagebuilder.local.source.GenerationReport;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
 import java.time.Duration;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.h2.jdbcx.JdbcDataSource;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
@@ -42,12 +40,7 @@ class GracefulShutdownIT {
   void sigtermFinishesOrReleasesInFlightTargetsAndLosesNothing() throws Exception {
     try (DemoSource source = DemoSource.start(stateDir.resolve("source"));
         TcpProxy proxy = TcpProxy.start("127.0.0.1", source.port())) {
-      JdbcDataSource local = new JdbcDataSource();
-      local.setURL(source.localJdbcUrl());
-      GenerationReport generated;
-      try (Connection connection = local.getConnection()) {
-        generated = new DemoDataGenerator(7, 0.004).load(connection);
-      }
+      GenerationReport generated = source.load(new DemoDataGenerator(7, 0.004));
       // Slow reads: even the smallest target (a few KB over the wire, with the queries) takes longer
       // than the release deadline, whichever targets the queue hands out first (a standard queue
       // does not keep the producer's order).

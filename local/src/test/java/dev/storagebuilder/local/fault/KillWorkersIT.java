@@ -22,13 +22,11 @@ import dev.storagebuilder.local.source.GenerationReport;
 import dev.storagebuilder.local.verify.SnapshotVerifier;
 import dev.storagebuilder.local.verify.TargetVerification;
 import java.nio.file.Path;
-import java.sql.Connection;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.h2.jdbcx.JdbcDataSource;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -47,12 +45,7 @@ class KillWorkersIT {
   void repeatedSigkillsMidTargetLoseNothingAndCorruptNothing() throws Exception {
     try (DemoSource source = DemoSource.start(stateDir.resolve("source"));
         TcpProxy proxy = TcpProxy.start("127.0.0.1", source.port())) {
-      JdbcDataSource local = new JdbcDataSource();
-      local.setURL(source.localJdbcUrl());
-      GenerationReport generated;
-      try (Connection connection = local.getConnection()) {
-        generated = new DemoDataGenerator(13, 0.004).load(connection);
-      }
+      GenerationReport generated = source.load(new DemoDataGenerator(13, 0.004));
       proxy.throttle(10_000); // targets long enough to be killed in the middle
       FleetOptions options =
           new FleetOptions(stateDir, 2, 2, FleetOptions.DEFAULT_WORKER_HEAP_MB,
@@ -100,7 +93,7 @@ class KillWorkersIT {
           assertThat(objects).as("referenced manifest exists").contains(current.manifestKey());
         }
         List<TargetVerification> verified =
-            new SnapshotVerifier(local, SourceConfigLoader.demo(source.jdbcUrl(), null, null), versions, store)
+            new SnapshotVerifier(source.localDataSource(), SourceConfigLoader.demo(source.jdbcUrl(), null, null), versions, store)
                 .verifyAll(generated.clientIds());
         assertThat(verified).hasSize(expectedTargets).allSatisfy(r -> assertThat(r.problem()).isNull());
       }

@@ -22,13 +22,11 @@ import dev.storagebuilder.local.verify.SnapshotVerifier;
 import dev.storagebuilder.local.verify.TargetVerification;
 import java.net.URI;
 import java.nio.file.Path;
-import java.sql.Connection;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.h2.jdbcx.JdbcDataSource;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -43,12 +41,7 @@ class S3FaultIT {
   @Test
   void s3ErrorsAndSlownessMidRunLeaveNoPartialObjectReferencedAndNoUploadOpen() throws Exception {
     try (DemoSource source = DemoSource.start(stateDir.resolve("source"))) {
-      JdbcDataSource local = new JdbcDataSource();
-      local.setURL(source.localJdbcUrl());
-      GenerationReport generated;
-      try (Connection connection = local.getConnection()) {
-        generated = new DemoDataGenerator(23, 0.003).load(connection);
-      }
+      GenerationReport generated = source.load(new DemoDataGenerator(23, 0.003));
       // The workers' S3 endpoint is fixed before the stack (and its S3 port) exists: reserve the
       // proxy's port first, bind it to S3Proxy once the fleet is up and before any work is sent.
       try (LateBoundProxy s3 = new LateBoundProxy()) {
@@ -94,7 +87,7 @@ class S3FaultIT {
             assertThat(objects).as("manifest of " + version.target()).contains(version.manifestKey());
           }
           List<TargetVerification> verified =
-              new SnapshotVerifier(local, SourceConfigLoader.demo(source.jdbcUrl(), null, null), versions, store)
+              new SnapshotVerifier(source.localDataSource(), SourceConfigLoader.demo(source.jdbcUrl(), null, null), versions, store)
                   .verifyAll(generated.clientIds());
           assertThat(verified).hasSize(expectedTargets).allSatisfy(r -> assertThat(r.problem()).isNull());
           assertThat(aws.s3().listMultipartUploads(b -> b.bucket(fleet.aws().bucket())).uploads())

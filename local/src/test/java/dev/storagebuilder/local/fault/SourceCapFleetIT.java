@@ -16,7 +16,6 @@ import dev.storagebuilder.local.source.DemoDataGenerator;
 import dev.storagebuilder.local.source.GenerationReport;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
 import java.time.Duration;
 import java.time.LocalTime;
 import java.util.ArrayList;
@@ -26,7 +25,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.h2.jdbcx.JdbcDataSource;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -47,12 +45,7 @@ class SourceCapFleetIT {
   @Test
   void aCapOfOneHoldsAcrossTwoWorkerProcesses() throws Exception {
     try (DemoSource source = DemoSource.start(stateDir.resolve("source"))) {
-      JdbcDataSource local = new JdbcDataSource();
-      local.setURL(source.localJdbcUrl());
-      GenerationReport generated;
-      try (Connection connection = local.getConnection()) {
-        generated = new DemoDataGenerator(3, 0.00001).load(connection); // 3 clients, 18 targets
-      }
+      GenerationReport generated = source.load(new DemoDataGenerator(3, 0.00001)); // 3 clients, 18 targets
       FleetOptions options =
           new FleetOptions(stateDir, 2, 2, FleetOptions.DEFAULT_WORKER_HEAP_MB,
               Map.of("storage-builder.source.jdbc-url", source.jdbcUrl()),

@@ -22,12 +22,10 @@ import dev.storagebuilder.local.verify.SnapshotVerifier;
 import dev.storagebuilder.local.verify.TargetVerification;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.h2.jdbcx.JdbcDataSource;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -45,12 +43,7 @@ class SourceOutageIT {
   void aTwentySecondSourceOutagePausesTheFleetAndDeadLettersNothing() throws Exception {
     try (DemoSource source = DemoSource.start(stateDir.resolve("source"));
         TcpProxy proxy = TcpProxy.start("127.0.0.1", source.port())) {
-      JdbcDataSource local = new JdbcDataSource();
-      local.setURL(source.localJdbcUrl());
-      GenerationReport generated;
-      try (Connection connection = local.getConnection()) {
-        generated = new DemoDataGenerator(11, 0.004).load(connection);
-      }
+      GenerationReport generated = source.load(new DemoDataGenerator(11, 0.004));
       proxy.throttle(5_000); // stretch the run so the outage lands in its middle
       FleetOptions options =
           new FleetOptions(stateDir, 2, 2, FleetOptions.DEFAULT_WORKER_HEAP_MB,
@@ -100,7 +93,7 @@ class SourceOutageIT {
         assertThat(anyLogContains(fleet, "resuming receive")).isTrue();
         DynamoVersionLedger versions = new DynamoVersionLedger(aws.dynamo(), fleet.aws().versionsTable());
         List<TargetVerification> verified =
-            new SnapshotVerifier(local, SourceConfigLoader.demo(source.jdbcUrl(), null, null), versions,
+            new SnapshotVerifier(source.localDataSource(), SourceConfigLoader.demo(source.jdbcUrl(), null, null), versions,
                 new S3ObjectStore(aws.s3(), fleet.aws().bucket())).verifyAll(generated.clientIds());
         assertThat(verified).hasSize(expectedTargets).allSatisfy(r -> assertThat(r.problem()).isNull());
         System.out.printf("%d s from outage start to verified, %d connections refused, run %s%n",

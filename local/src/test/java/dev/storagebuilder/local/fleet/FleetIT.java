@@ -43,7 +43,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
 import javax.sql.DataSource;
-import org.h2.jdbcx.JdbcDataSource;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.postgresql.ds.PGSimpleDataSource;
@@ -64,13 +63,8 @@ class FleetIT {
   @Test
   void updateAllOverAnH2SourceSnapshotsEveryTargetExactlyOnceAndDeadLettersPoisonMessages() throws Exception {
     try (DemoSource source = DemoSource.start(stateDir.resolve("source"))) {
-      JdbcDataSource local = new JdbcDataSource();
-      local.setURL(source.localJdbcUrl());
-      GenerationReport generated;
-      try (Connection connection = local.getConnection()) {
-        generated = new DemoDataGenerator(SEED, SCALE).load(connection);
-      }
-      runUpdateAllAndCheck(local, source.jdbcUrl(), generated, true);
+      GenerationReport generated = source.load(new DemoDataGenerator(SEED, SCALE));
+      runUpdateAllAndCheck(source.localDataSource(), source.jdbcUrl(), generated, true);
     }
   }
 

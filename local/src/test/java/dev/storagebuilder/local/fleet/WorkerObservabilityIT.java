@@ -15,19 +15,16 @@ import dev.storagebuilder.common.message.TargetMessageCodec;
 import dev.storagebuilder.emulators.EmbeddedAwsStack;
 import dev.storagebuilder.local.demo.DemoSource;
 import dev.storagebuilder.local.source.DemoDataGenerator;
-import dev.storagebuilder.local.source.GenerationReport;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
-import java.sql.Connection;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import org.h2.jdbcx.JdbcDataSource;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -47,12 +44,7 @@ class WorkerObservabilityIT {
         DemoSource source = DemoSource.start(dir.resolve("source"))) {
       AwsSettings aws = LocalFleet.settingsFor(stack);
       List<String> clients;
-      JdbcDataSource local = new JdbcDataSource();
-      local.setURL(source.localJdbcUrl());
-      try (Connection connection = local.getConnection()) {
-        GenerationReport report = new DemoDataGenerator(3, 0.002).load(connection);
-        clients = report.clientIds();
-      }
+      clients = source.load(new DemoDataGenerator(3, 0.002)).clientIds();
       String queueUrl;
       try (AwsClients clientsOfTest = new AwsClients(aws)) {
         queueUrl =
