@@ -149,8 +149,23 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
 
   @Override
   public byte[] get(String key) throws IOException {
+    return getBytes(key, null);
+  }
+
+  @Override
+  public byte[] getRange(String key, long position, int length) throws IOException {
+    String range = "bytes=" + position + "-" + (position + length - 1);
+    byte[] bytes = getBytes(key, range);
+    if (bytes.length != length) {
+      throw new java.io.EOFException(key + ": range " + range + " returned " + bytes.length + " bytes");
+    }
+    return bytes;
+  }
+
+  /** The object, or the bytes of {@code range} (null: all of it); a missing key is {@link #absent}. */
+  private byte[] getBytes(String key, String range) throws IOException {
     try {
-      return s3.getObjectAsBytes(b -> b.bucket(bucket).key(fullKey(key))).asByteArrayUnsafe();
+      return s3.getObjectAsBytes(b -> b.bucket(bucket).key(fullKey(key)).range(range)).asByteArrayUnsafe();
     } catch (NoSuchKeyException e) {
       throw absent(key, e);
     } catch (S3Exception e) {
@@ -161,25 +176,6 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
     }
   }
 
-  @Override
-  public byte[] getRange(String key, long position, int length) throws IOException {
-    String range = "bytes=" + position + "-" + (position + length - 1);
-    byte[] bytes;
-    try {
-      bytes = s3.getObjectAsBytes(b -> b.bucket(bucket).key(fullKey(key)).range(range)).asByteArrayUnsafe();
-    } catch (NoSuchKeyException e) {
-      throw absent(key, e);
-    } catch (S3Exception e) {
-      if (e.statusCode() == 404) {
-        throw absent(key, e);
-      }
-      throw e;
-    }
-    if (bytes.length != length) {
-      throw new java.io.EOFException(key + ": range " + range + " returned " + bytes.length + " bytes");
-    }
-    return bytes;
-  }
 
   @Override
   public RandomAccessObject open(String key) throws IOException {

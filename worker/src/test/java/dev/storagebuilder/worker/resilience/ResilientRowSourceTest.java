@@ -39,7 +39,7 @@ class ResilientRowSourceTest {
 
         @Override
         public SourceRead readAll(TargetDeclaration target, String clientId) {
-          throw new UnsupportedOperationException();
+          throw new UnsupportedOperationException("these tests drive clientExists and the probe only");
         }
 
         @Override
