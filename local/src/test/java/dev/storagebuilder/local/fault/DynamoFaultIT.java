@@ -42,6 +42,7 @@ import dev.storagebuilder.worker.pipeline.Outcome;
 import dev.storagebuilder.worker.pipeline.ProcessingSettings;
 import dev.storagebuilder.worker.pipeline.Scheduler;
 import dev.storagebuilder.worker.pipeline.SnapshotBuilder;
+import dev.storagebuilder.worker.pipeline.SourceAdmission;
 import dev.storagebuilder.worker.pipeline.TargetProcessor;
 import dev.storagebuilder.worker.port.ChangeRead;
 import dev.storagebuilder.worker.port.ReceivedMessage;
@@ -148,7 +149,7 @@ class DynamoFaultIT {
                   CompactionPolicy.defaults(), Clock.systemUTC()),
               new ResilientVersionLedger(new DynamoVersionLedger(worker.dynamo(), direct.versionsTable()), dynamodb),
               new ResilientRunLedger(new DynamoRunLedger(worker.dynamo(), direct.runsTable()), dynamodb),
-              new DefaultFailureClassifier(), processing, Clock.systemUTC(), "w-1", backpressure);
+              new DefaultFailureClassifier(), processing, Clock.systemUTC(), "w-1", backpressure, SourceAdmission.UNLIMITED);
       List<String> pauses = new CopyOnWriteArrayList<>();
       List<Outcome> outcomes = new CopyOnWriteArrayList<>();
       SqsAcknowledger acknowledger = new SqsAcknowledger(worker.sqs(), queues.queueUrl(), queues.dlqUrl());

@@ -62,20 +62,7 @@ public final class TargetProcessor {
       ProcessingSettings settings,
       Clock clock,
       String workerId) {
-    this(catalog, builder, versions, runs, classifier, settings, clock, workerId, Backpressure.NONE);
-  }
-
-  public TargetProcessor(
-      SourceConfig catalog,
-      SnapshotBuilder builder,
-      VersionLedger versions,
-      RunLedger runs,
-      FailureClassifier classifier,
-      ProcessingSettings settings,
-      Clock clock,
-      String workerId,
-      Backpressure backpressure) {
-    this(catalog, builder, versions, runs, classifier, settings, clock, workerId, backpressure,
+    this(catalog, builder, versions, runs, classifier, settings, clock, workerId, Backpressure.NONE,
         SourceAdmission.UNLIMITED);
   }
 

@@ -124,7 +124,7 @@ class MessageLoopTest {
             SnapshotWriterOptions.defaults(), clock);
     TargetProcessor processor =
         new TargetProcessor(config, builder, versions, runs, new DefaultFailureClassifier(),
-            ProcessingSettings.defaults(), clock, "w-test", backpressure);
+            ProcessingSettings.defaults(), clock, "w-test", backpressure, SourceAdmission.UNLIMITED);
     MessageSource source =
         (max, wait) -> {
           if (receiveBug != null) {
