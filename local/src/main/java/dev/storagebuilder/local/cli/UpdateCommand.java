@@ -23,14 +23,7 @@ final class UpdateCommand implements Callable<Integer> {
   @Option(names = "--target", description = "one target kind (default: every target)")
   String target;
 
-  @Option(names = "--mode", description = "full or incremental. Default: ${DEFAULT-VALUE}")
-  String mode = "full";
-
-  @Option(names = "--wait", description = "follow the run with a progress line until it finishes")
-  boolean wait;
-
-  @Option(names = "--json", description = "print the producer's answer as JSON")
-  boolean json;
+  @Mixin RunStartOptions run;
 
   @Override
   public Integer call() {
@@ -40,6 +33,6 @@ final class UpdateCommand implements Callable<Integer> {
     } else {
       scope.putArray("targets").addObject().put("clientId", client).put("target", target);
     }
-    return UpdateAllCommand.StartRun.start(spec, api, scope, mode, wait, json);
+    return run.start(spec, api, scope);
   }
 }
