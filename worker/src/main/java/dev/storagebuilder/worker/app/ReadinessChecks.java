@@ -6,11 +6,6 @@ import dev.storagebuilder.worker.config.WorkerSettings;
 import dev.storagebuilder.worker.resilience.DependencyBreaker;
 import dev.storagebuilder.worker.resilience.ResilientRowSource;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
-import io.micronaut.core.async.publisher.Publishers;
-import io.micronaut.health.HealthStatus;
-import io.micronaut.management.health.indicator.HealthIndicator;
-import io.micronaut.management.health.indicator.HealthResult;
-import io.micronaut.management.health.indicator.annotation.Readiness;
 import jakarta.inject.Singleton;
 import java.sql.Connection;
 import java.time.Clock;
@@ -23,7 +18,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import org.reactivestreams.Publisher;
 
 /**
  * Readiness: the worker can reach SQS (its queue), S3 (its bucket), DynamoDB (both ledger tables)
@@ -38,8 +32,7 @@ import org.reactivestreams.Publisher;
  * closes it, and the breaker's state is what explains that.
  */
 @Singleton
-@Readiness
-final class ReadinessChecks implements HealthIndicator {
+final class ReadinessChecks {
   static final Duration CHECK_TIMEOUT = Duration.ofSeconds(2);
   static final Duration CACHE_FOR = Duration.ofSeconds(5);
 
@@ -50,7 +43,7 @@ final class ReadinessChecks implements HealthIndicator {
   private final Clock clock = Clock.systemUTC();
   private final ExecutorService checks =
       Executors.newFixedThreadPool(4, Thread.ofPlatform().name("readiness-", 0).daemon(true).factory());
-  private volatile HealthResult cached;
+  private volatile Health cached;
   private volatile Instant cachedAt = Instant.MIN;
 
   ReadinessChecks(
@@ -65,12 +58,7 @@ final class ReadinessChecks implements HealthIndicator {
     breakers.put("source", rowSource.circuitBreaker());
   }
 
-  @Override
-  public Publisher<HealthResult> getResult() {
-    return Publishers.just(result());
-  }
-
-  synchronized HealthResult result() {
+  synchronized Health result() {
     Instant now = clock.instant();
     if (cached != null && now.isBefore(cachedAt.plus(CACHE_FOR))) {
       return cached;
@@ -99,7 +87,7 @@ final class ReadinessChecks implements HealthIndicator {
       }
       return "database reachable";
     }));
-    Map<String, String> details = new LinkedHashMap<>();
+    Map<String, Object> details = new LinkedHashMap<>();
     boolean up = true;
     for (Map.Entry<String, CompletableFuture<String>> entry : running.entrySet()) {
       String outcome;
@@ -121,10 +109,7 @@ final class ReadinessChecks implements HealthIndicator {
       }
       details.put(entry.getKey(), outcome);
     }
-    cached =
-        HealthResult.builder("dependencies", up ? HealthStatus.UP : HealthStatus.DOWN)
-            .details(details)
-            .build();
+    cached = new Health("dependencies", up, details);
     cachedAt = clock.instant();
     return cached;
   }

@@ -38,6 +38,7 @@ import io.github.resilience4j.micrometer.tagged.TaggedRetryMetrics;
 import dev.storagebuilder.worker.sqs.SqsAcknowledger;
 import dev.storagebuilder.worker.sqs.SqsMessageSource;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.micronaut.context.annotation.Bean;
 import io.micronaut.context.annotation.Factory;
 import io.micronaut.context.env.Environment;
@@ -176,6 +177,19 @@ final class WorkerFactory {
         new DynamoSourceSlots(
             aws.dynamo(), settings.aws().runsTable(), slots.sourceId(), slots.cap(), settings.visibilityTimeout());
     return new SourceAdmission(new MeteredSourceSlots(shared, meters), slots.postponeDelay(), new SplittableRandom());
+  }
+
+  /** micronaut.server.port stays the port's name (fleet, tests and deployments set it). */
+  @Singleton
+  ObservabilityServer observabilityServer(
+      Environment environment, ReceiveLoopLiveness liveness, ReadinessChecks readiness,
+      PrometheusMeterRegistry prometheus) {
+    return new ObservabilityServer(
+        environment.getProperty("micronaut.server.port", Integer.class).orElse(8081),
+        environment.getProperty("micronaut.application.name", String.class).orElse("storage-builder-worker"),
+        List.of(liveness::result),
+        List.of(readiness::result),
+        prometheus::scrape);
   }
 
   @Singleton
