@@ -30,7 +30,7 @@ public final class MemoryBudget {
   /** No memory accounting (tests, tools): every reservation is granted at once. */
   public static final MemoryBudget UNLIMITED = new MemoryBudget(Long.MAX_VALUE / 4, 0, 0, Long.MAX_VALUE);
   /** How long a small target that outgrew its reservation waits for the rest of a full one. */
-  static final Duration GROW_WAIT = Duration.ofSeconds(2);
+  static final Duration GROW_WAIT = Duration.ofSeconds(10);
 
   private static final long UNIT = 1024;
 
@@ -39,6 +39,7 @@ public final class MemoryBudget {
   private final long smallTargetBytes;
   private final long smallTargetRows;
   private final Semaphore units;
+  private final Duration growWait;
 
   /**
    * @param capacityBytes heap for running targets (the JVM's max heap less what the process needs idle)
@@ -47,6 +48,12 @@ public final class MemoryBudget {
    * @param smallTargetRows the rows a small reservation covers; a target that reads more grows to full
    */
   public MemoryBudget(long capacityBytes, long fullTargetBytes, long smallTargetBytes, long smallTargetRows) {
+    this(capacityBytes, fullTargetBytes, smallTargetBytes, smallTargetRows, GROW_WAIT);
+  }
+
+  /** @param growWait how long a target that outgrew a small reservation waits for a full one */
+  MemoryBudget(long capacityBytes, long fullTargetBytes, long smallTargetBytes, long smallTargetRows, Duration growWait) {
+    this.growWait = growWait;
     if (fullTargetBytes > capacityBytes) {
       throw new IllegalArgumentException(
           "one target's reservation (" + fullTargetBytes + " bytes) exceeds the budget (" + capacityBytes + " bytes)");
@@ -123,7 +130,7 @@ public final class MemoryBudget {
     /**
      * Called as the target reads: past the rows a small reservation covers, grows it to a full one.
      *
-     * @throws Outgrown when the rest of a full reservation did not come free in {@link #GROW_WAIT}
+     * @throws Outgrown when the rest of a full reservation did not come free in time
      */
     public synchronized void rowsRead(long rows) throws Outgrown {
       int full = unitsOf(fullTargetBytes);
@@ -132,14 +139,14 @@ public final class MemoryBudget {
       }
       boolean grown;
       try {
-        grown = units.tryAcquire(full - taken, GROW_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        grown = units.tryAcquire(full - taken, growWait.toMillis(), TimeUnit.MILLISECONDS);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         grown = false;
       }
       if (!grown) {
         throw new Outgrown("read " + rows + " rows, more than a small target's memory reservation covers, and "
-            + "the rest of a full one did not come free in " + GROW_WAIT);
+            + "the rest of a full one did not come free in " + growWait);
       }
       taken = full;
     }

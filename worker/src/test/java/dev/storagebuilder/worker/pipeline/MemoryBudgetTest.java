@@ -20,7 +20,7 @@ class MemoryBudgetTest {
   private static final Instant NOW = Instant.parse("2026-11-26T10:00:00Z");
   private static final TargetRef REF = new TargetRef("acme", "items");
 
-  private final MemoryBudget budget = new MemoryBudget(100 * KIB, 40 * KIB, 10 * KIB, 1_000);
+  private final MemoryBudget budget = new MemoryBudget(100 * KIB, 40 * KIB, 10 * KIB, 1_000, Duration.ofMillis(300));
 
   @Test
   void aRedeliveryOrAFullSyncOfATargetKnownLargeReservesInFull() {
