@@ -212,6 +212,16 @@ public final class DynamoRunLedger implements RunLedger {
    */
   @Override
   public void markOutcome(String runId, TargetProgress progress) {
+    writeOutcome(runId, progress, false);
+  }
+
+  /** One UpdateItem: the outcome's fields and {@code ADD attempts 1}. */
+  @Override
+  public void markFinished(String runId, TargetProgress progress) {
+    writeOutcome(runId, progress, true);
+  }
+
+  private void writeOutcome(String runId, TargetProgress progress, boolean countAttempt) {
     TargetRef target = progress.target();
     Instant updatedAt = progress.updatedAt() == null ? clock.instant() : progress.updatedAt();
     Map<String, String> names = new HashMap<>();
@@ -226,7 +236,7 @@ public final class DynamoRunLedger implements RunLedger {
     set(set, names, values, VERSION_SEQUENCE, n(progress.versionSequence()));
     set(set, names, values, UPDATED_AT, s(updatedAt.toString()));
     set(set, names, values, EXPIRES_AT, n(expiresAt()));
-    if (progress.attempts() > 0) {
+    if (progress.attempts() > 0 && !countAttempt) {
       set(set, names, values, ATTEMPTS, n(progress.attempts()));
     }
     if (progress.workerId() != null) {
@@ -235,8 +245,14 @@ public final class DynamoRunLedger implements RunLedger {
     if (progress.lastError() != null) {
       set(set, names, values, LAST_ERROR, s(truncate(progress.lastError())));
     }
+    String update = set.toString();
+    if (countAttempt) {
+      names.put("#attempts", ATTEMPTS);
+      values.put(":one", n(1));
+      update += " ADD #attempts :one";
+    }
     try {
-      update(runId, target, set.toString(), names, values);
+      update(runId, target, update, names, values);
     } catch (ConditionalCheckFailedException e) {
       // Already SUCCEEDED: this outcome is a late duplicate's and changes nothing.
     }

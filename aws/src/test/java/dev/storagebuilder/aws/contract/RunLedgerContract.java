@@ -97,6 +97,25 @@ public abstract class RunLedgerContract {
   }
 
   @Test
+  void markFinishedRecordsTheOutcomeAndCountsTheAttemptInOneCall() {
+    RunRecord run = newRun(1);
+    ledger().createRun(run);
+    TargetRef target = new TargetRef("acme", "dimensions");
+    ledger().markFinished(run.runId(), failed(target, "worker-1", 0, "boom"));
+
+    ledger().markFinished(run.runId(), succeeded(target, "worker-2", 0, 42, 84, 7));
+    ledger().markFinished(run.runId(), failed(target, "worker-late", 0, "late duplicate"));
+
+    TargetProgress entry = ledger().targets(run.runId()).get(0);
+    assertThat(entry.state()).isEqualTo(TargetState.SUCCEEDED);
+    assertThat(entry.attempts()).isEqualTo(2);
+    assertThat(entry.workerId()).isEqualTo("worker-2");
+    assertThat(entry.rows()).isEqualTo(42);
+    assertThat(entry.versionSequence()).isEqualTo(7);
+    assertThat(entry.lastError()).contains("boom");
+  }
+
+  @Test
   void aLateOutcomeNeverOverwritesASuccess() {
     RunRecord run = newRun(1);
     ledger().createRun(run);

@@ -37,6 +37,18 @@ public interface RunLedger {
    */
   void markOutcome(String runId, TargetProgress progress);
 
+  /**
+   * Records the outcome of an attempt that was never marked running (a short target: one write
+   * instead of two): like {@link #markOutcome}, and attempts + 1 as {@link #markRunning} would have
+   * counted it. Never overwrites a success. This default makes the two writes; stores that can
+   * update both in one write override it.
+   */
+  default void markFinished(String runId, TargetProgress progress) {
+    if (markRunning(runId, progress.target(), progress.workerId())) {
+      markOutcome(runId, progress);
+    }
+  }
+
   List<TargetProgress> targets(String runId);
 
   Optional<RunStatus> status(String runId);

@@ -37,6 +37,7 @@ import dev.storagebuilder.worker.jdbc.JdbcRowSource;
 import dev.storagebuilder.worker.pipeline.CompactionPolicy;
 import dev.storagebuilder.worker.pipeline.LeaseKeeper;
 import dev.storagebuilder.worker.pipeline.LoopSettings;
+import dev.storagebuilder.worker.pipeline.MemoryBudget;
 import dev.storagebuilder.worker.pipeline.MessageLoop;
 import dev.storagebuilder.worker.pipeline.Outcome;
 import dev.storagebuilder.worker.pipeline.ProcessingSettings;
@@ -149,7 +150,8 @@ class DynamoFaultIT {
                   CompactionPolicy.defaults(), Clock.systemUTC()),
               new ResilientVersionLedger(new DynamoVersionLedger(worker.dynamo(), direct.versionsTable()), dynamodb),
               new ResilientRunLedger(new DynamoRunLedger(worker.dynamo(), direct.runsTable()), dynamodb),
-              new DefaultFailureClassifier(), processing, Clock.systemUTC(), "w-1", backpressure, SourceAdmission.UNLIMITED);
+              new DefaultFailureClassifier(), processing, Clock.systemUTC(), "w-1", backpressure, SourceAdmission.UNLIMITED,
+              MemoryBudget.UNLIMITED);
       List<String> pauses = new CopyOnWriteArrayList<>();
       List<Outcome> outcomes = new CopyOnWriteArrayList<>();
       SqsAcknowledger acknowledger = new SqsAcknowledger(worker.sqs(), queues.queueUrl(), queues.dlqUrl());

@@ -56,6 +56,16 @@ final class MeteredRunLedger implements RunLedger {
   @Override
   public void markOutcome(String runId, TargetProgress progress) {
     delegate.markOutcome(runId, progress);
+    recordOutcome(progress);
+  }
+
+  @Override
+  public void markFinished(String runId, TargetProgress progress) {
+    delegate.markFinished(runId, progress);
+    recordOutcome(progress);
+  }
+
+  private void recordOutcome(TargetProgress progress) {
     if (progress.state() == TargetState.SUCCEEDED) {
       duration.record(Duration.ofMillis(progress.durationMillis()));
       rows.record(progress.rows());

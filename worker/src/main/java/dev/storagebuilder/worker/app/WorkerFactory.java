@@ -214,10 +214,12 @@ final class WorkerFactory {
             SnapshotWriterOptions.defaults().withRowGroupBytes(settings.rowGroupBytes()),
             settings.compaction(),
             clock);
+    log.info("target memory budget {} MiB; worker.concurrency {}", settings.targetMemory().capacityBytes() >> 20,
+        settings.loop().concurrency());
     TargetProcessor processor =
         new TargetProcessor(
             settings.source(), builder, versions, runs, new DefaultFailureClassifier(), settings.processing(), clock,
-            settings.workerId(), backpressure, admission);
+            settings.workerId(), backpressure, admission, settings.targetMemory());
     SqsAcknowledger acknowledger = new SqsAcknowledger(aws.sqs(), queueUrl, dlqUrl);
     ScheduledExecutorService heartbeat =
         Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("lease-heartbeat").daemon(true).factory());

@@ -5,6 +5,7 @@ import dev.storagebuilder.common.target.SourceConfig;
 import dev.storagebuilder.worker.jdbc.ChangeReadSettings;
 import dev.storagebuilder.worker.pipeline.CompactionPolicy;
 import dev.storagebuilder.worker.pipeline.LoopSettings;
+import dev.storagebuilder.worker.pipeline.MemoryBudget;
 import dev.storagebuilder.worker.pipeline.ProcessingSettings;
 import java.time.Duration;
 import java.util.Objects;
@@ -12,7 +13,9 @@ import java.util.Objects;
 /**
  * Everything the worker is configured with, checked once at startup. The memory check is the
  * legacy lesson: a configuration that cannot fit its heap is refused before it takes any work, not
- * discovered by the OOM killer mid-run.
+ * discovered by the OOM killer mid-run. Since targets reserve their share of the heap as they start
+ * ({@link #targetMemory()}), the check is that the largest single target fits; {@code
+ * worker.concurrency} may be higher than the number of large targets that fit at once.
  *
  * @param poolSize JDBC connections; at least the targets that may read at once ({@code
  *     loop.concurrency()}, or the source cap when lower) so no target waits for one
@@ -56,6 +59,14 @@ public record WorkerSettings(
   static final long ROW_BYTES_ESTIMATE = 512;
   /** Decoded rows waiting between the reader thread and the writer (jdbc.PrefetchingResultSet). */
   public static final int PREFETCH_ROWS = 3_000;
+  /**
+   * What a target known to be small reserves: its fetch and prefetch rows (at most the target's rows)
+   * at {@link #ROW_BYTES_ESTIMATE}, a row group and one part buffer of a few MiB (buffers grow with
+   * the data; a manifest or a sidecar of such a target is kilobytes).
+   */
+  static final long SMALL_TARGET_BYTES = 12L << 20;
+  /** A full sync of at most this many rows last time is small: ~10 MiB at 512 bytes a row. */
+  static final long SMALL_TARGET_ROWS = 20_000;
 
   public WorkerSettings {
     Objects.requireNonNull(aws, "aws");
@@ -91,15 +102,25 @@ public record WorkerSettings(
     if (workerId == null || workerId.isBlank()) {
       throw new IllegalArgumentException("worker.id must not be blank");
     }
-    long needed = memoryBudget(loop.concurrency(), fetchSize, rowGroupBytes, partBytes, partsInFlight);
+    long needed = BASELINE_HEAP_BYTES + perTargetBytes(fetchSize, rowGroupBytes, partBytes, partsInFlight);
     if (needed > maxHeapBytes) {
       throw new IllegalArgumentException(
-          "worker memory budget does not fit: worker.concurrency " + loop.concurrency() + " x (row group "
-              + mib(rowGroupBytes) + " + " + (partsInFlight + 1) + " parts x " + mib(partBytes) + " + fetch "
-              + fetchSize + " + prefetch " + PREFETCH_ROWS + " rows) + " + mib(BASELINE_HEAP_BYTES) + " baseline = " + mib(needed)
-              + ", but the heap is " + mib(maxHeapBytes)
-              + "; lower worker.concurrency or the buffers, or give the JVM more memory");
+          "worker memory budget does not fit: one target (row group " + mib(rowGroupBytes) + " + " + (partsInFlight + 1)
+              + " parts x " + mib(partBytes) + " + fetch " + fetchSize + " + prefetch " + PREFETCH_ROWS + " rows) + "
+              + mib(BASELINE_HEAP_BYTES) + " baseline = " + mib(needed) + ", but the heap is " + mib(maxHeapBytes)
+              + "; lower the buffers or give the JVM more memory");
     }
+  }
+
+  /**
+   * The heap the running targets share (see {@link MemoryBudget}): the max heap less the baseline.
+   * {@code worker.concurrency} caps how many run; this caps their memory, so at 128 MiB two large
+   * targets run at once, or up to {@code concurrency} small ones.
+   */
+  public MemoryBudget targetMemory() {
+    long perTarget = perTargetBytes(fetchSize, rowGroupBytes, partBytes, partsInFlight);
+    return new MemoryBudget(
+        maxHeapBytes - BASELINE_HEAP_BYTES, perTarget, Math.min(perTarget, SMALL_TARGET_BYTES), SMALL_TARGET_ROWS);
   }
 
   /**
@@ -110,11 +131,9 @@ public record WorkerSettings(
     return sourceSlots.readersPerWorker(concurrency) + 1;
   }
 
-  /** Heap needed at full concurrency: each running target buffers a row group, its parts and a fetch. */
-  public static long memoryBudget(int concurrency, int fetchSize, long rowGroupBytes, long partBytes, int partsInFlight) {
-    long perTarget =
-        rowGroupBytes + (partsInFlight + 1) * partBytes + (fetchSize + PREFETCH_ROWS) * ROW_BYTES_ESTIMATE;
-    return BASELINE_HEAP_BYTES + concurrency * perTarget;
+  /** The most one running target buffers: a row group, its parts in flight and the one filling, a fetch. */
+  public static long perTargetBytes(int fetchSize, long rowGroupBytes, long partBytes, int partsInFlight) {
+    return rowGroupBytes + (partsInFlight + 1) * partBytes + (fetchSize + PREFETCH_ROWS) * ROW_BYTES_ESTIMATE;
   }
 
   private static String mib(long bytes) {

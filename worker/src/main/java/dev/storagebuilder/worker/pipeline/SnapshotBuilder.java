@@ -109,13 +109,28 @@ public final class SnapshotBuilder {
 
   public BuiltSnapshot build(TargetDeclaration declaration, TargetMessage message, Optional<TargetVersion> current)
       throws SQLException, IOException {
+    return build(declaration, message, current, RowProgress.NONE);
+  }
+
+  /** @param progress told the source rows read so far every ~1,000 rows; it may stop the build by throwing */
+  public BuiltSnapshot build(
+      TargetDeclaration declaration, TargetMessage message, Optional<TargetVersion> current, RowProgress progress)
+      throws SQLException, IOException {
     if (message.mode() == SyncMode.INCREMENTAL && current.isPresent()) {
       Manifest manifest = manifest(current.get().manifestKey());
       if (sameShape(manifest, declaration) && !compaction.compactBefore(manifest)) {
-        return buildDelta(declaration, message, current.get(), manifest);
+        return buildDelta(declaration, message, current.get(), manifest, progress);
       }
     }
-    return buildBase(declaration, message, current);
+    return buildBase(declaration, message, current, progress);
+  }
+
+  /** Rows read so far by one build (for the memory budget: a target that outgrows its reservation). */
+  @FunctionalInterface
+  public interface RowProgress {
+    RowProgress NONE = rows -> {};
+
+    void rowsRead(long rows) throws IOException;
   }
 
   private Manifest manifest(String key) throws IOException {
@@ -162,7 +177,8 @@ public final class SnapshotBuilder {
         && manifest.versionColumn().equals(declaration.versionColumn());
   }
 
-  private BuiltSnapshot buildBase(TargetDeclaration declaration, TargetMessage message, Optional<TargetVersion> current)
+  private BuiltSnapshot buildBase(
+      TargetDeclaration declaration, TargetMessage message, Optional<TargetVersion> current, RowProgress progress)
       throws SQLException, IOException {
     TargetRef ref = message.targetRef();
     long sequence = current.map(TargetVersion::sequence).orElse(0L) + 1;
@@ -180,8 +196,11 @@ public final class SnapshotBuilder {
           while (rows.next()) {
             writer.writeRow(rows);
             // An abandoned target (lease lost, shutdown release) is interrupted; stop reading soon.
-            if ((++count & CANCEL_CHECK_MASK) == 0 && Thread.currentThread().isInterrupted()) {
-              throw new InterruptedIOException("target abandoned after " + count + " rows");
+            if ((++count & CANCEL_CHECK_MASK) == 0) {
+              if (Thread.currentThread().isInterrupted()) {
+                throw new InterruptedIOException("target abandoned after " + count + " rows");
+              }
+              progress.rowsRead(count);
             }
           }
           stats = writer.finish();
@@ -213,7 +232,8 @@ public final class SnapshotBuilder {
   }
 
   private BuiltSnapshot buildDelta(
-      TargetDeclaration declaration, TargetMessage message, TargetVersion current, Manifest manifest)
+      TargetDeclaration declaration, TargetMessage message, TargetVersion current, Manifest manifest,
+      RowProgress progress)
       throws SQLException, IOException {
     TargetRef ref = message.targetRef();
     long sequence = current.sequence() + 1;
@@ -241,7 +261,9 @@ public final class SnapshotBuilder {
             }
             Object[] key = keyValues.read(deletes);
             writer.writeDelete(key, deletes.getLong(keys + 1));
-            rowsRead++;
+            if ((++rowsRead & CANCEL_CHECK_MASK) == 0) {
+              progress.rowsRead(rowsRead);
+            }
           }
           deletesRead = System.nanoTime();
           ResultSet upserts = read.upserts();
@@ -250,7 +272,9 @@ public final class SnapshotBuilder {
               writer = openDelta(declaration, deltaKey, keyIndex);
             }
             writer.writeUpsert(upserts);
-            rowsRead++;
+            if ((++rowsRead & CANCEL_CHECK_MASK) == 0) {
+              progress.rowsRead(rowsRead);
+            }
           }
           upsertsRead = System.nanoTime();
           if (writer != null) {

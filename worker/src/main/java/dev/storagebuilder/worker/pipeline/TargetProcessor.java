@@ -7,6 +7,7 @@ import dev.storagebuilder.common.ledger.TargetState;
 import dev.storagebuilder.common.ledger.TargetVersion;
 import dev.storagebuilder.common.ledger.VersionLedger;
 import dev.storagebuilder.common.message.InvalidMessageException;
+import dev.storagebuilder.common.message.SyncMode;
 import dev.storagebuilder.common.message.TargetMessage;
 import dev.storagebuilder.common.message.TargetMessageCodec;
 import dev.storagebuilder.common.slots.SourceSlots;
@@ -20,10 +21,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.Executor;
-import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
@@ -37,8 +34,8 @@ import org.slf4j.MDC;
  */
 public final class TargetProcessor {
   private static final Logger log = LoggerFactory.getLogger(TargetProcessor.class);
-  /** Ledger reads overlapped with other round trips of the same target. */
-  private static final Executor READS = Executors.newVirtualThreadPerTaskExecutor();
+  /** A full sync of at most this many rows (as of the last version) counts as short: ~0.1 s here. */
+  static final long SHORT_TARGET_ROWS = 20_000;
 
   private final SourceConfig catalog;
   private final SnapshotBuilder builder;
@@ -51,6 +48,7 @@ public final class TargetProcessor {
   private volatile BuiltSnapshot lastBuilt;
   private final Backpressure backpressure;
   private final SourceAdmission admission;
+  private final MemoryBudget memory;
   private final AtomicLong admissions = new AtomicLong();
 
   public TargetProcessor(
@@ -63,10 +61,13 @@ public final class TargetProcessor {
       Clock clock,
       String workerId) {
     this(catalog, builder, versions, runs, classifier, settings, clock, workerId, Backpressure.NONE,
-        SourceAdmission.UNLIMITED);
+        SourceAdmission.UNLIMITED, MemoryBudget.UNLIMITED);
   }
 
-  /** @param admission the fleet-wide cap on targets reading the source at once */
+  /**
+   * @param admission the fleet-wide cap on targets reading the source at once
+   * @param memory this worker's heap for running targets: each reserves its share before reading
+   */
   public TargetProcessor(
       SourceConfig catalog,
       SnapshotBuilder builder,
@@ -77,8 +78,10 @@ public final class TargetProcessor {
       Clock clock,
       String workerId,
       Backpressure backpressure,
-      SourceAdmission admission) {
+      SourceAdmission admission,
+      MemoryBudget memory) {
     this.admission = admission;
+    this.memory = memory;
     this.backpressure = backpressure;
     this.catalog = catalog;
     this.builder = builder;
@@ -127,6 +130,10 @@ public final class TargetProcessor {
     // Unique per acquisition, even for two copies of one message on one worker.
     String holder = workerId + "/" + received.messageId() + "/" + admissions.incrementAndGet();
     SourceSlots.Slot slot = null;
+    MemoryBudget.Reservation reservation = null;
+    // No run-ledger write for this attempt yet: an outcome recorded before markRunning counts it.
+    boolean markedRunning = false;
+    StageTimer stages = new StageTimer();
     // The heartbeat may fire between the release below and the lease's close: nothing to renew then.
     AtomicBoolean released = new AtomicBoolean();
     try {
@@ -138,6 +145,7 @@ public final class TargetProcessor {
         return new Outcome.Postpone("no free source slot", wait);
       }
       slot = admitted.get();
+      stages.lap("admit");
       SourceSlots.Slot held = slot;
       lease.renewAlongside(() -> {
         if (!released.get() && !held.renew() && !released.get()) {
@@ -145,26 +153,43 @@ public final class TargetProcessor {
               + " one until it finishes", holder);
         }
       });
-      // The version read does not depend on the run ledger's answer: overlap the two round trips.
-      CompletableFuture<Optional<TargetVersion>> currentRead =
-          CompletableFuture.supplyAsync(() -> versions.current(ref), READS);
-      if (!runs.markRunning(message.runId(), ref, workerId)) {
+      Optional<TargetVersion> current = versions.current(ref);
+      stages.lap("version");
+      if (current.isPresent() && current.get().runId().equals(message.runId())) {
+        // This run already committed the target: a duplicate delivery, or a redelivery after the
+        // outcome write was lost. Record the success (a no-op when it is there; the rows are the
+        // state's, the attempt that read them is gone) and drop it.
+        log.info("target already committed in this run at sequence {}; duplicate delivery dropped",
+            current.get().sequence());
+        runs.markOutcome(message.runId(), new TargetProgress(ref, TargetState.SUCCEEDED, 0, null, workerId,
+            current.get().rowCount(), 0, Duration.between(started, clock.instant()).toMillis(),
+            current.get().sequence(), clock.instant()));
+        return new Outcome.Done("duplicate of a finished target");
+      }
+      reservation = memory.reserve(memory.reservationFor(message, current, received.receiveCount()));
+      stages.lap("memory");
+      // A short target is marked once, when it ends; a long one shows RUNNING while it runs.
+      markedRunning = !isShort(message, current);
+      if (markedRunning && !runs.markRunning(message.runId(), ref, workerId)) {
         log.info("target already succeeded in this run; duplicate delivery dropped");
         return new Outcome.Done("duplicate of a finished target");
       }
+      stages.lap("running");
       if (!builder.clientExists(ref.clientId())) {
         String detail = "client '" + ref.clientId() + "' does not exist in the source";
-        return reject(message, ref, InvalidMessageException.Reason.UNKNOWN_CLIENT.code(), detail, started);
+        return reject(message, ref, InvalidMessageException.Reason.UNKNOWN_CLIENT.code(), detail, started, markedRunning);
       }
+      stages.lap("client");
       log.info("target start mode={}", message.mode().wireName());
-      Optional<TargetVersion> current = joined(currentRead);
-      BuiltSnapshot built = builder.build(declaration.get(), message, current);
+      BuiltSnapshot built = builder.build(declaration.get(), message, current, reservation::rowsRead);
+      stages.lap("build");
       long expected = current.map(TargetVersion::sequence).orElse(0L);
       if (lease.isLost()) {
         return abandoned(lease);
       }
       boolean committed = versions.commit(built.version(), expected);
       long sequence = built.version().sequence();
+      stages.lap("commit");
       if (!committed) {
         // Another delivery or run committed first: our objects stay unreferenced, and the target is
         // as fresh as the winner made it, so this message is complete.
@@ -173,24 +198,70 @@ public final class TargetProcessor {
         log.info("commit lost to a concurrent commit; now at sequence {}", sequence);
       }
       Duration took = Duration.between(started, clock.instant());
-      runs.markOutcome(
-          message.runId(),
+      TargetProgress succeeded =
           new TargetProgress(ref, TargetState.SUCCEEDED, 0, null, workerId, built.rowsRead(),
-              built.bytesWritten(), took.toMillis(), sequence, clock.instant()));
+              built.bytesWritten(), took.toMillis(), sequence, clock.instant());
+      if (markedRunning) {
+        runs.markOutcome(message.runId(), succeeded);
+      } else {
+        runs.markFinished(message.runId(), succeeded);
+      }
+      stages.lap("outcome");
       log.info(
-          "target done kind={} rowsRead={} rows={} bytes={} seconds={} sequence={} watermark={} committed={}",
+          "target done kind={} rowsRead={} rows={} bytes={} seconds={} sequence={} watermark={} committed={} ms={}",
           built.kind(), built.rowsRead(), built.rowsWritten(), built.bytesWritten(), took.toMillis() / 1000.0, sequence,
-          built.version().watermark(), committed);
+          built.version().watermark(), committed, stages);
       lastBuilt = built;
       return new Outcome.Done(committed ? "committed sequence " + sequence : "superseded");
+    } catch (InterruptedException e) {
+      // Only the wait for memory throws this: the target never started, so it spends no delivery.
+      Thread.currentThread().interrupt();
+      return lease.isLost() ? abandoned(lease) : new Outcome.Postpone("interrupted while waiting for memory", Duration.ZERO);
+    } catch (MemoryBudget.Outgrown e) {
+      // Its next delivery reserves in full from the start; what it wrote so far was aborted.
+      log.info("postponing: {}", e.getMessage());
+      return lease.isLost() ? abandoned(lease) : new Outcome.Postpone(e.getMessage(), Duration.ZERO);
     } catch (Exception | LinkageError e) {
       if (lease.isLost()) {
         return abandoned(lease);
       }
-      return failed(received, message, ref, e, started);
+      return failed(received, message, ref, e, started, markedRunning);
     } finally {
       released.set(true);
+      if (reservation != null) {
+        reservation.close();
+      }
       release(slot);
+    }
+  }
+
+  /**
+   * Whether the target will very likely take well under a second: an incremental sync on top of a
+   * version, or a full sync of a target that held few rows last time. A first build is of unknown
+   * size. Only what the run ledger shows while it runs depends on this, not correctness.
+   */
+  static boolean isShort(TargetMessage message, Optional<TargetVersion> current) {
+    return current.isPresent()
+        && (message.mode() == SyncMode.INCREMENTAL || current.get().rowCount() <= SHORT_TARGET_ROWS);
+  }
+
+  /** Wall milliseconds of each stage of one target, for the "target done" line: where a target's time goes. */
+  private static final class StageTimer {
+    private final StringBuilder laps = new StringBuilder();
+    private long last = System.nanoTime();
+
+    void lap(String stage) {
+      long now = System.nanoTime();
+      if (!laps.isEmpty()) {
+        laps.append(',');
+      }
+      laps.append(stage).append(':').append((now - last) / 1_000_000);
+      last = now;
+    }
+
+    @Override
+    public String toString() {
+      return laps.toString();
     }
   }
 
@@ -206,21 +277,6 @@ public final class TargetProcessor {
     }
   }
 
-  /** The future's value, or the exception it failed with, as the synchronous call would have thrown it. */
-  private static <T> T joined(CompletableFuture<T> future) {
-    try {
-      return future.join();
-    } catch (CompletionException e) {
-      if (e.getCause() instanceof RuntimeException cause) {
-        throw cause;
-      }
-      if (e.getCause() instanceof Error cause) {
-        throw cause;
-      }
-      throw e;
-    }
-  }
-
   private static Outcome abandoned(Lease lease) {
     String reason = lease.lostReason().orElse("lease lost");
     log.warn("target abandoned without commit: {}", reason);
@@ -228,11 +284,12 @@ public final class TargetProcessor {
   }
 
   private Outcome failed(
-      ReceivedMessage received, TargetMessage message, TargetRef ref, Throwable error, Instant started) {
+      ReceivedMessage received, TargetMessage message, TargetRef ref, Throwable error, Instant started,
+      boolean markedRunning) {
     Failure failure = classifier.classify(error);
     if (!failure.retryable()) {
       log.warn("permanent failure: {}", failure.detail(), error);
-      return reject(message, ref, failure.reasonCode(), failure.detail(), started);
+      return reject(message, ref, failure.reasonCode(), failure.detail(), started, markedRunning);
     }
     if (backpressure.paused()) {
       log.warn("postponing without spending a delivery, {}: {}", backpressure.reason(), failure.detail());
@@ -241,24 +298,35 @@ public final class TargetProcessor {
     if (received.receiveCount() >= settings.maxReceiveCount()) {
       String detail = "gave up after " + received.receiveCount() + " deliveries; last error: " + failure.detail();
       log.warn("{}", detail, error);
-      return reject(message, ref, "retries-exhausted", detail, started);
+      return reject(message, ref, "retries-exhausted", detail, started, markedRunning);
     }
     log.warn("retryable failure (delivery {}): {}", received.receiveCount(), failure.detail(), error);
-    record(message, ref, TargetState.FAILED, failure.reasonCode() + ": " + failure.detail(), started);
+    record(message, ref, TargetState.FAILED, failure.reasonCode() + ": " + failure.detail(), started, markedRunning);
     return new Outcome.RetryLater(failure.detail());
   }
 
   private Outcome reject(TargetMessage message, TargetRef ref, String code, String detail, Instant started) {
-    record(message, ref, TargetState.DEAD_LETTERED, code + ": " + detail, started);
+    return reject(message, ref, code, detail, started, true);
+  }
+
+  /** @param markedRunning false when this attempt has no run-ledger write yet: the outcome counts it */
+  private Outcome reject(
+      TargetMessage message, TargetRef ref, String code, String detail, Instant started, boolean markedRunning) {
+    record(message, ref, TargetState.DEAD_LETTERED, code + ": " + detail, started, markedRunning);
     return new Outcome.Reject(code, detail);
   }
 
-  private void record(TargetMessage message, TargetRef ref, TargetState state, String error, Instant started) {
+  private void record(
+      TargetMessage message, TargetRef ref, TargetState state, String error, Instant started, boolean markedRunning) {
     try {
-      runs.markOutcome(
-          message.runId(),
+      TargetProgress progress =
           new TargetProgress(ref, state, 0, error, workerId, 0, 0,
-              Duration.between(started, clock.instant()).toMillis(), 0, clock.instant()));
+              Duration.between(started, clock.instant()).toMillis(), 0, clock.instant());
+      if (markedRunning) {
+        runs.markOutcome(message.runId(), progress);
+      } else {
+        runs.markFinished(message.runId(), progress);
+      }
     } catch (RuntimeException e) {
       // The message outcome matters more than the ledger line; the next delivery records again.
       log.warn("could not record {} in the run ledger: {}", state.wireName(), e.toString());

@@ -57,6 +57,15 @@ public final class ResilientRunLedger implements RunLedger {
   }
 
   @Override
+  public void markFinished(String runId, TargetProgress progress) {
+    breaker.call(
+        () -> {
+          delegate.markFinished(runId, progress);
+          return null;
+        });
+  }
+
+  @Override
   public List<TargetProgress> targets(String runId) {
     return breaker.call(() -> delegate.targets(runId));
   }

@@ -29,6 +29,7 @@ import dev.storagebuilder.emulators.EmbeddedAwsStack;
 import dev.storagebuilder.worker.jdbc.JdbcRowSource;
 import dev.storagebuilder.worker.pipeline.LeaseKeeper;
 import dev.storagebuilder.worker.pipeline.LoopSettings;
+import dev.storagebuilder.worker.pipeline.MemoryBudget;
 import dev.storagebuilder.worker.pipeline.MessageLoop;
 import dev.storagebuilder.worker.pipeline.Outcome;
 import dev.storagebuilder.worker.pipeline.ProcessingSettings;
@@ -193,7 +194,8 @@ class SourceConcurrencyCapIT {
         new TargetProcessor(config, builder, new DynamoVersionLedger(aws.dynamo(), settings.versionsTable()),
             new DynamoRunLedger(aws.dynamo(), settings.runsTable()), new DefaultFailureClassifier(),
             ProcessingSettings.defaults(), clock, workerId, Backpressure.NONE,
-            new SourceAdmission(slots, Duration.ofSeconds(1), new SplittableRandom(workerId.hashCode())));
+            new SourceAdmission(slots, Duration.ofSeconds(1), new SplittableRandom(workerId.hashCode())),
+            MemoryBudget.UNLIMITED);
     SqsAcknowledger acknowledger = new SqsAcknowledger(aws.sqs(), queues.queueUrl(), queues.dlqUrl());
     return new MessageLoop(
         new SqsMessageSource(aws.sqs(), queues.queueUrl(), VISIBILITY),

@@ -3,6 +3,7 @@ package dev.storagebuilder.worker.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.storagebuilder.worker.pipeline.MemoryBudget;
 import dev.storagebuilder.worker.resilience.BreakerSettings;
 import java.time.Duration;
 import java.util.HashMap;
@@ -51,13 +52,27 @@ class WorkerSettingsTest {
   }
 
   @Test
-  void refusesAConfigurationThatCannotFitItsHeap() {
-    properties.put("storage-builder.worker.concurrency", "16");
-    properties.put("storage-builder.worker.pool-size", "16");
+  void refusesAConfigurationWhoseLargestTargetCannotFitItsHeap() {
+    properties.put("storage-builder.worker.row-group-bytes", String.valueOf(96L << 20));
     assertThatThrownBy(() -> load(HEAP_128M))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("memory budget does not fit")
-        .hasMessageContaining("worker.concurrency 16");
+        .hasMessageContaining("row group 96 MiB");
+  }
+
+  /** Running targets share the heap by reservation: the concurrency may exceed what fits if all were large. */
+  @Test
+  void aConcurrencyAboveTheLargeTargetsThatFitSharesTheHeapByReservation() {
+    properties.put("storage-builder.worker.concurrency", "16");
+    properties.put("storage-builder.worker.pool-size", "17");
+    WorkerSettings settings = load(HEAP_128M);
+
+    MemoryBudget budget = settings.targetMemory();
+    long full = WorkerSettings.perTargetBytes(settings.fetchSize(), settings.rowGroupBytes(), settings.partBytes(),
+        settings.partsInFlight());
+    assertThat(budget.capacityBytes()).isEqualTo(HEAP_128M - WorkerSettings.BASELINE_HEAP_BYTES);
+    assertThat(budget.capacityBytes() / full).as("large targets at once").isEqualTo(2);
+    assertThat(budget.capacityBytes() / WorkerSettings.SMALL_TARGET_BYTES).as("small targets at once").isEqualTo(6);
   }
 
   @Test

@@ -65,7 +65,9 @@ class ConcurrentCommitTest {
       List<Future<Outcome>> outcomes = new ArrayList<>();
       try {
         for (int w = 1; w <= 2; w++) {
-          String runId = "run-" + w;
+          // Runs of their own: the harness's full sync above was "run-1", and a version committed by
+          // a message's own run marks that message a duplicate.
+          String runId = "race-" + w;
           runs.createRun(new RunRecord(runId, "all", SyncMode.INCREMENTAL, "test", Instant.now(), 1));
           RowSource jdbc = new JdbcRowSource(dataSource, "SELECT 'acme'", 100, Clock.systemUTC(), new ChangeReadSettings(0, Duration.ZERO));
           RowSource waitsForTheOther = new RowSource() {

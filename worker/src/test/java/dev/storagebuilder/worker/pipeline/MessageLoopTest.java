@@ -124,7 +124,8 @@ class MessageLoopTest {
             SnapshotWriterOptions.defaults(), clock);
     TargetProcessor processor =
         new TargetProcessor(config, builder, versions, runs, new DefaultFailureClassifier(),
-            ProcessingSettings.defaults(), clock, "w-test", backpressure, SourceAdmission.UNLIMITED);
+            ProcessingSettings.defaults(), clock, "w-test", backpressure, SourceAdmission.UNLIMITED,
+            MemoryBudget.UNLIMITED);
     MessageSource source =
         (max, wait) -> {
           if (receiveBug != null) {

@@ -3,7 +3,9 @@ package dev.storagebuilder.worker.pipeline;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.storagebuilder.common.ids.TargetRef;
+import dev.storagebuilder.common.ledger.RunLedger;
 import dev.storagebuilder.common.ledger.RunRecord;
+import dev.storagebuilder.common.ledger.RunStatus;
 import dev.storagebuilder.common.ledger.TargetProgress;
 import dev.storagebuilder.common.ledger.TargetState;
 import dev.storagebuilder.common.ledger.TargetVersion;
@@ -32,6 +34,8 @@ import dev.storagebuilder.worker.testing.ManualScheduler;
 import dev.storagebuilder.worker.testing.RecordingAcknowledger;
 import dev.storagebuilder.worker.testing.InMemoryRunLedger;
 import dev.storagebuilder.worker.testing.InMemoryVersionLedger;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.math.BigDecimal;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -107,7 +111,7 @@ class TargetProcessorTest {
         new SnapshotBuilder(source, store, StorageLayout.withRandom("snapshots/", new Random(7)),
             SnapshotWriterOptions.defaults(), clock);
     return new TargetProcessor(config, builder, versions, runs, new DefaultFailureClassifier(),
-        ProcessingSettings.defaults(), clock, "w-test", Backpressure.NONE, admission);
+        ProcessingSettings.defaults(), clock, "w-test", Backpressure.NONE, admission, MemoryBudget.UNLIMITED);
   }
 
   private static SourceAdmission admission(FakeSourceSlots slots) {
@@ -142,7 +146,90 @@ class TargetProcessorTest {
   }
 
   private static String message(String client, String target) {
-    return TargetMessageCodec.encode(TargetMessage.of("run-1", new TargetRef(client, target), SyncMode.FULL, NOW));
+    return message("run-1", client, target, SyncMode.FULL);
+  }
+
+  private static String message(String runId, String client, String target, SyncMode mode) {
+    return TargetMessageCodec.encode(TargetMessage.of(runId, new TargetRef(client, target), mode, NOW));
+  }
+
+  private TargetProcessor processor(RunLedger runLedger) {
+    SnapshotBuilder builder =
+        new SnapshotBuilder(new JdbcRowSource(dataSource, config.clientsQuery(), 100, clock), store,
+            StorageLayout.withRandom("snapshots/", new Random(7)), SnapshotWriterOptions.defaults(), clock);
+    return new TargetProcessor(config, builder, versions, runLedger, new DefaultFailureClassifier(),
+        ProcessingSettings.defaults(), clock, "w-test");
+  }
+
+  /** The test's run ledger, noting each target write the processor makes. */
+  private RunLedger recordingRuns(List<String> writes) {
+    return new ForwardingRunLedger(runs) {
+      @Override
+      public boolean markRunning(String runId, TargetRef target, String workerId) {
+        writes.add("markRunning");
+        return super.markRunning(runId, target, workerId);
+      }
+
+      @Override
+      public void markOutcome(String runId, TargetProgress progress) {
+        writes.add("markOutcome " + progress.state().wireName());
+        super.markOutcome(runId, progress);
+      }
+
+      @Override
+      public void markFinished(String runId, TargetProgress progress) {
+        writes.add("markFinished " + progress.state().wireName());
+        super.markFinished(runId, progress);
+      }
+    };
+  }
+
+  private static class ForwardingRunLedger implements RunLedger {
+    private final RunLedger delegate;
+
+    ForwardingRunLedger(RunLedger delegate) {
+      this.delegate = delegate;
+    }
+
+    @Override
+    public void createRun(RunRecord run) {
+      delegate.createRun(run);
+    }
+
+    @Override
+    public Optional<RunRecord> run(String runId) {
+      return delegate.run(runId);
+    }
+
+    @Override
+    public List<RunRecord> recentRuns(int limit) {
+      return delegate.recentRuns(limit);
+    }
+
+    @Override
+    public boolean markRunning(String runId, TargetRef target, String workerId) {
+      return delegate.markRunning(runId, target, workerId);
+    }
+
+    @Override
+    public void markOutcome(String runId, TargetProgress progress) {
+      delegate.markOutcome(runId, progress);
+    }
+
+    @Override
+    public void markFinished(String runId, TargetProgress progress) {
+      delegate.markFinished(runId, progress);
+    }
+
+    @Override
+    public List<TargetProgress> targets(String runId) {
+      return delegate.targets(runId);
+    }
+
+    @Override
+    public Optional<RunStatus> status(String runId) {
+      return delegate.status(runId);
+    }
   }
 
   private List<List<Object>> snapshotRows(TargetRef ref) throws Exception {
@@ -188,6 +275,61 @@ class TargetProcessorTest {
     assertThat(again).isInstanceOf(Outcome.Done.class);
     assertThat(versions.history(new TargetRef("acme", "items"))).hasSize(1);
     assertThat(store.list("")).hasSize(objects);
+  }
+
+  @Test
+  void aShortTargetIsRecordedOnceWhenItEndsWithItsAttemptCounted() {
+    TargetProcessor processor = processor();
+    processor.process(delivery(message("acme", "items"), 1));
+    runs.createRun(new RunRecord("run-2", "all", SyncMode.FULL, "test", NOW, 1));
+    List<String> writes = new ArrayList<>();
+    TargetProcessor recorded = processor(recordingRuns(writes));
+
+    Outcome outcome = recorded.process(delivery(message("run-2", "acme", "items", SyncMode.INCREMENTAL), 1));
+
+    assertThat(outcome).isInstanceOf(Outcome.Done.class);
+    assertThat(writes).containsExactly("markFinished succeeded");
+    TargetProgress entry = runs.targets("run-2").get(0);
+    assertThat(entry.state()).isEqualTo(TargetState.SUCCEEDED);
+    assertThat(entry.attempts()).isEqualTo(1);
+    assertThat(versions.history(new TargetRef("acme", "items"))).hasSize(2);
+  }
+
+  @Test
+  void aFirstBuildIsMarkedRunningBeforeItReads() {
+    List<String> writes = new ArrayList<>();
+
+    processor(recordingRuns(writes)).process(delivery(message("acme", "items"), 1));
+
+    assertThat(writes).containsExactly("markRunning", "markOutcome succeeded");
+    assertThat(runs.targets("run-1").get(0).attempts()).isEqualTo(1);
+  }
+
+  @Test
+  void aRedeliveryAfterTheOutcomeWasLostRecordsTheSuccessWithoutRebuilding() {
+    AtomicInteger failuresLeft = new AtomicInteger(2); // the outcome and the failure record after it
+    RunLedger flaky =
+        new ForwardingRunLedger(runs) {
+          @Override
+          public void markOutcome(String runId, TargetProgress progress) {
+            if (failuresLeft.getAndDecrement() > 0) {
+              throw new UncheckedIOException(new IOException("ledger unavailable"));
+            }
+            super.markOutcome(runId, progress);
+          }
+        };
+    TargetProcessor processor = processor(flaky);
+    // Committed, then the outcome write failed: a retryable failure, so the message comes back.
+    assertThat(processor.process(delivery(message("acme", "items"), 1))).isInstanceOf(Outcome.RetryLater.class);
+    int objects = store.list("").size();
+
+    Outcome again = processor.process(delivery(message("acme", "items"), 2));
+
+    assertThat(again).isInstanceOfSatisfying(Outcome.Done.class, d -> assertThat(d.summary()).contains("duplicate"));
+    assertThat(versions.history(new TargetRef("acme", "items"))).hasSize(1);
+    assertThat(store.list("")).hasSize(objects);
+    assertThat(runs.targets("run-1").get(0).state()).isEqualTo(TargetState.SUCCEEDED);
+    assertThat(runs.targets("run-1").get(0).versionSequence()).isEqualTo(1);
   }
 
   @Test
@@ -259,6 +401,7 @@ class TargetProcessorTest {
         };
     TargetProcessor processor = processor(down, new ProcessingSettings(3, Duration.ofSeconds(1), Duration.ofSeconds(10)));
 
+    // Committed, then the outcome write failed: a retryable failure, so the message comes back.
     assertThat(processor.process(delivery(message("acme", "items"), 1))).isInstanceOf(Outcome.RetryLater.class);
     assertThat(runs.targets("run-1").get(0).state()).isEqualTo(TargetState.FAILED);
     assertThat(runs.targets("run-1").get(0).lastError()).contains("connection refused");
