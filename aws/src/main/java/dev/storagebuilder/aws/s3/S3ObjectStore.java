@@ -4,7 +4,9 @@ import dev.storagebuilder.common.storage.ObjectOutput;
 import dev.storagebuilder.common.storage.ObjectStore;
 import dev.storagebuilder.common.storage.RandomAccessObject;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -37,6 +39,9 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
 
   /** S3's own maximum (and default) page of ListObjectsV2. */
   private static final int S3_MAX_KEYS_PER_PAGE = 1000;
+
+  /** S3 takes up to 5 GiB in one PUT. */
+  static final long MAX_SINGLE_PUT_BYTES = 5L << 30;
 
   private final S3Client s3;
   private final String bucket;
@@ -145,6 +150,23 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
                 .contentType(type)
                 .contentLength((long) content.length),
         RequestBody.fromBytes(content));
+  }
+
+  /**
+   * One PUT streamed from the file: no part buffers on the heap (a multipart upload holds up to
+   * {@code maxPartsInFlight + 1} parts). Files above S3's single-PUT limit go up in parts.
+   */
+  @Override
+  public void putFile(String key, Path file, String contentType) throws IOException {
+    long size = Files.size(file);
+    if (size > MAX_SINGLE_PUT_BYTES) {
+      ObjectStore.super.putFile(key, file, contentType);
+      return;
+    }
+    String type = contentType == null ? OCTET_STREAM : contentType;
+    s3.putObject(
+        b -> b.bucket(bucket).key(fullKey(key)).contentType(type).contentLength(size),
+        RequestBody.fromFile(file));
   }
 
   @Override

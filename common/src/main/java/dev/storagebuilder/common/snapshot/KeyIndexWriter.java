@@ -1,7 +1,5 @@
 package dev.storagebuilder.common.snapshot;
 
-import java.io.BufferedOutputStream;
-import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
@@ -33,6 +31,7 @@ public final class KeyIndexWriter implements AutoCloseable {
 
   private static final int INITIAL_CAPACITY = 256;
   private static final int RUN_BUFFER_BYTES = 8 * 1024;
+  private static final int SPILL_BUFFER_BYTES = 64 * 1024;
 
   private final int chunkEntries;
   private final Path spillDirectory;
@@ -47,7 +46,9 @@ public final class KeyIndexWriter implements AutoCloseable {
   private boolean sorted;
   private long entries;
   private Path spill;
-  private DataOutputStream spillOut;
+  private FileChannel spillOut;
+  /** Spilled entries go out through this buffer in bulk (DataOutputStream wrote a long at a time). */
+  private ByteBuffer spillBuffer;
   private final List<Long> runEnds = new ArrayList<>();
 
   /**
@@ -162,6 +163,7 @@ public final class KeyIndexWriter implements AutoCloseable {
     keyHashes = rowHashes = versions = new long[0];
     deletes = new boolean[0];
     order = scratch = null;
+    spillBuffer = null;
     size = 0;
   }
 
@@ -171,7 +173,8 @@ public final class KeyIndexWriter implements AutoCloseable {
           spillDirectory == null
               ? Files.createTempFile("sb-keyindex-", ".runs")
               : Files.createTempFile(spillDirectory, "sb-keyindex-", ".runs");
-      spillOut = new DataOutputStream(new BufferedOutputStream(Files.newOutputStream(spill), 64 * 1024));
+      spillOut = FileChannel.open(spill, StandardOpenOption.WRITE);
+      spillBuffer = ByteBuffer.allocate(SPILL_BUFFER_BYTES - SPILL_BUFFER_BYTES % Run.RECORD);
     }
     sortChunk();
     writeRun();
@@ -180,15 +183,24 @@ public final class KeyIndexWriter implements AutoCloseable {
   }
 
   private void writeRun() throws IOException {
+    ByteBuffer buffer = spillBuffer;
     for (int i = 0; i < size; i++) {
+      if (buffer.remaining() < Run.RECORD) {
+        drainSpillBuffer();
+      }
       int e = order[i];
-      spillOut.writeLong(keyHashes[e]);
-      spillOut.writeLong(rowHashes[e]);
-      spillOut.writeLong(versions[e]);
-      spillOut.writeByte(deletes[e] ? 1 : 0);
+      buffer.putLong(keyHashes[e]).putLong(rowHashes[e]).putLong(versions[e]).put((byte) (deletes[e] ? 1 : 0));
     }
-    spillOut.flush();
-    runEnds.add(Files.size(spill));
+    drainSpillBuffer();
+    runEnds.add(spillOut.position());
+  }
+
+  private void drainSpillBuffer() throws IOException {
+    spillBuffer.flip();
+    while (spillBuffer.hasRemaining()) {
+      spillOut.write(spillBuffer);
+    }
+    spillBuffer.clear();
   }
 
   /** Stable LSD radix sort of the chunk's indexes by signed key hash; no allocation per entry. */

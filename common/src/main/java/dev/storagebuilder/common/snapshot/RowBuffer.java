@@ -18,6 +18,7 @@ import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.util.List;
 import java.util.Locale;
+import org.apache.parquet.column.ColumnWriter;
 import org.apache.parquet.io.api.Binary;
 import org.apache.parquet.io.api.RecordConsumer;
 import org.apache.parquet.schema.PrimitiveType.PrimitiveTypeName;
@@ -457,28 +458,68 @@ final class RowBuffer {
     consumer.endMessage();
   }
 
+  /**
+   * The same record straight into the row group's column writers (a flat schema: repetition level
+   * 0, a present value at its column's maximum definition level, a null at 0); the caller ends the
+   * record.
+   */
+  void writeTo(ColumnWriter[] writers, int[] definitionLevels, Binary op, long version) {
+    for (int c = 0; c < columns.length; c++) {
+      ColumnWriter writer = writers[c];
+      if (nulls[c]) {
+        writer.writeNull(0, 0);
+        continue;
+      }
+      int d = definitionLevels[c];
+      switch (columns[c].type) {
+        case BOOLEAN -> writer.write(longs[c] != 0, 0, d);
+        case INT32, DATE -> writer.write((int) longs[c], 0, d);
+        case INT64, TIMESTAMP -> writer.write(longs[c], 0, d);
+        case DOUBLE -> writer.write(Double.longBitsToDouble(longs[c]), 0, d);
+        case DECIMAL -> {
+          Column column = columns[c];
+          switch (column.physical) {
+            case INT32 -> writer.write((int) longs[c], 0, d);
+            case INT64 -> writer.write(longs[c], 0, d);
+            default -> writer.write(fixedDecimal(c), 0, d);
+          }
+        }
+        case STRING -> writer.write(Binary.fromConstantByteArray(utf8[c]), 0, d);
+        case BYTES -> writer.write(Binary.fromConstantByteArray((byte[]) refs[c]), 0, d);
+        default -> throw new IllegalStateException("unhandled type " + columns[c].type);
+      }
+    }
+    if (op != null) {
+      writers[columns.length].write(op, 0, definitionLevels[columns.length]);
+      writers[columns.length + 1].write(version, 0, definitionLevels[columns.length + 1]);
+    }
+  }
+
   private void writeDecimal(RecordConsumer consumer, int c, Column column) {
     switch (column.physical) {
       case INT32 -> consumer.addInteger((int) longs[c]);
       case INT64 -> consumer.addLong(longs[c]);
-      default -> {
-        byte[] out = fixed[c];
-        if (refs[c] == null) {
-          long value = longs[c];
-          for (int i = out.length - 1; i >= 0; i--) {
-            out[i] = (byte) value;
-            value >>= 8;
-          }
-        } else {
-          byte[] bytes = ((BigInteger) refs[c]).toByteArray();
-          int pad = out.length - bytes.length;
-          byte sign = (byte) (bytes[0] < 0 ? -1 : 0);
-          java.util.Arrays.fill(out, 0, pad, sign);
-          System.arraycopy(bytes, 0, out, pad, bytes.length);
-        }
-        consumer.addBinary(Binary.fromReusedByteArray(out));
-      }
+      default -> consumer.addBinary(fixedDecimal(c));
     }
+  }
+
+  /** A FIXED_LEN_BYTE_ARRAY decimal: the unscaled value in big-endian two's complement. */
+  private Binary fixedDecimal(int c) {
+    byte[] out = fixed[c];
+    if (refs[c] == null) {
+      long value = longs[c];
+      for (int i = out.length - 1; i >= 0; i--) {
+        out[i] = (byte) value;
+        value >>= 8;
+      }
+    } else {
+      byte[] bytes = ((BigInteger) refs[c]).toByteArray();
+      int pad = out.length - bytes.length;
+      byte sign = (byte) (bytes[0] < 0 ? -1 : 0);
+      java.util.Arrays.fill(out, 0, pad, sign);
+      System.arraycopy(bytes, 0, out, pad, bytes.length);
+    }
+    return Binary.fromReusedByteArray(out);
   }
 
   /** The row's value in column {@code c} as a long (INT32/INT64 version columns). */

@@ -18,6 +18,22 @@ public interface ObjectStore {
   /** Writes a small object in one request (manifests). */
   void put(String key, byte[] content, String contentType) throws IOException;
 
+  /**
+   * Uploads a local file as one object. The default streams it through {@link #create}; a store
+   * that can send a file without buffering its parts in memory overrides this (S3: one PUT from
+   * the file), so an upload running beside another one costs no part buffers.
+   */
+  default void putFile(String key, java.nio.file.Path file, String contentType) throws IOException {
+    ObjectOutput out = create(key);
+    try {
+      java.nio.file.Files.copy(file, out);
+      out.close();
+    } catch (IOException | RuntimeException | Error e) {
+      out.abort();
+      throw e;
+    }
+  }
+
   /** Reads a small object whole; throws {@link java.nio.file.NoSuchFileException} when absent. */
   byte[] get(String key) throws IOException;
 

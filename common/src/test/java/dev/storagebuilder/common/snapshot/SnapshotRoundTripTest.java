@@ -52,6 +52,48 @@ class SnapshotRoundTripTest {
   }
 
   @Test
+  void columnsWrittenDirectlyGiveTheRecordConsumersBytesInEveryRowGroup() throws IOException {
+    List<Object[]> rows = new ArrayList<>();
+    for (int i = 0; i < 300; i++) {
+      for (Object[] edge : SnapshotFixtures.edgeRows()) {
+        Object[] row = edge.clone();
+        row[0] = (long) (rows.size() + 1);
+        rows.add(row);
+      }
+    }
+    // Small row groups: the column writers are looked up again for each one.
+    SnapshotWriterOptions small = new SnapshotWriterOptions(64 * 1024, 4 * 1024, 3);
+    for (SnapshotKind kind : SnapshotKind.values()) {
+      byte[] direct = writeWith(kind, small, rows, true);
+      byte[] assembled = writeWith(kind, small, rows, false);
+
+      assertThat(direct).as(kind.name()).isEqualTo(assembled);
+    }
+  }
+
+  private byte[] writeWith(SnapshotKind kind, SnapshotWriterOptions options, List<Object[]> rows, boolean direct)
+      throws IOException {
+    String key = "t/" + kind + "-" + direct + ".parquet";
+    try (SnapshotWriter writer = SnapshotWriter.open(TARGET, kind, store.create(key), options, null, direct)) {
+      long version = 1;
+      for (Object[] row : rows) {
+        if (kind == SnapshotKind.DELTA && row[0].equals(7L)) {
+          writer.writeDelete(new Object[] {row[0]}, version++);
+        } else {
+          writer.writeValues(row);
+        }
+        assertThat(writer.writesColumnsDirectly()).isEqualTo(direct);
+      }
+      SnapshotFileStats stats = writer.finish();
+      assertThat(stats.rows() + stats.deletes()).isEqualTo(rows.size());
+      if (kind == SnapshotKind.BASE) {
+        assertThat(text(readAll(readBase(key, stats)))).containsExactlyElementsOf(text(rows));
+      }
+    }
+    return store.bytes(key);
+  }
+
+  @Test
   void emptyTargetIsAValidFileWithNoRows() throws IOException {
     SnapshotFileStats stats = write(store, "t/empty.parquet", TARGET, SnapshotKind.BASE, List.of());
 

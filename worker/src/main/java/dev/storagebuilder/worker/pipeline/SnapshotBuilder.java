@@ -186,35 +186,58 @@ public final class SnapshotBuilder {
     SnapshotFileStats stats;
     long watermark;
     String indexKey;
+    long started = System.nanoTime();
+    long rowsDone;
+    long fileDone;
     try (KeyIndexWriter keyIndex = new KeyIndexWriter(true)) {
-      try (SourceRead read = source.readAll(declaration, ref.clientId())) {
-        ObjectOutput out = store.create(baseKey);
-        SnapshotWriter writer = SnapshotWriter.open(declaration, SnapshotKind.BASE, out, writerOptions, keyIndex);
-        try {
-          ResultSet rows = read.rows();
-          long count = 0;
-          while (rows.next()) {
-            writer.writeRow(rows);
-            // An abandoned target (lease lost, shutdown release) is interrupted; stop reading soon.
-            if ((++count & CANCEL_CHECK_MASK) == 0) {
-              if (Thread.currentThread().isInterrupted()) {
-                throw new InterruptedIOException("target abandoned after " + count + " rows");
+      KeyIndexUpload sidecar = null;
+      try {
+        try (SourceRead read = source.readAll(declaration, ref.clientId())) {
+          ObjectOutput out = store.create(baseKey);
+          SnapshotWriter writer = SnapshotWriter.open(declaration, SnapshotKind.BASE, out, writerOptions, keyIndex);
+          try {
+            ResultSet rows = read.rows();
+            long count = 0;
+            while (rows.next()) {
+              writer.writeRow(rows);
+              // An abandoned target (lease lost, shutdown release) is interrupted; stop reading soon.
+              if ((++count & CANCEL_CHECK_MASK) == 0) {
+                if (Thread.currentThread().isInterrupted()) {
+                  throw new InterruptedIOException("target abandoned after " + count + " rows");
+                }
+                progress.rowsRead(count);
               }
-              progress.rowsRead(count);
             }
+            rowsDone = System.nanoTime();
+            // Every record is in the key index now: its merge and upload run beside the Parquet
+            // file's last row group, footer and parts instead of after them (a sidecar is 25 bytes
+            // a row, larger than the file itself). The writer no longer touches the key index.
+            sidecar = KeyIndexUpload.start(declaration.name(), () -> writeKeyIndex(baseKey, keyIndex));
+            stats = writer.finish();
+          } catch (SQLException | IOException | RuntimeException e) {
+            writer.abort();
+            throw e;
           }
-          stats = writer.finish();
-        } catch (SQLException | IOException | RuntimeException e) {
-          writer.abort();
-          throw e;
+          // A full read must not move the watermark backwards either (a PostgreSQL read that could not
+          // settle reports 0): the rows it read are complete up to what the previous version held.
+          watermark = Math.max(read.watermark(), current.map(TargetVersion::watermark).orElse(0L));
         }
-        // A full read must not move the watermark backwards either (a PostgreSQL read that could not
-        // settle reports 0): the rows it read are complete up to what the previous version held.
-        watermark = Math.max(read.watermark(), current.map(TargetVersion::watermark).orElse(0L));
+        fileDone = System.nanoTime();
+        indexKey = sidecar.await();
+        sidecar = null;
+      } finally {
+        if (sidecar != null) {
+          // The key index must not outlive its writer (closed next); a sidecar that made it up is garbage.
+          sidecar.cancel().ifPresent(this::deleteQuietly);
+        }
       }
-      // After the source read is closed: the sidecar's merge and upload need no connection.
-      indexKey = writeKeyIndex(baseKey, keyIndex);
     }
+    long indexDone = System.nanoTime();
+    log.debug(
+        "base of {} rows ({} bytes) written in {} ms: rows read and encoded {} ms, file finished {} ms,"
+            + " key index waited for {} ms",
+        stats.rows(), stats.bytes(), (indexDone - started) / 1_000_000, (rowsDone - started) / 1_000_000,
+        (fileDone - rowsDone) / 1_000_000, (indexDone - fileDone) / 1_000_000);
     Instant now = clock.instant();
     SnapshotObject base = stats.toObject(baseKey, 0, watermark).withKeyIndex(indexKey);
     String checksum = stats.checksum().toHex();
@@ -358,20 +381,21 @@ public final class SnapshotBuilder {
       try (OutputStream local = new BufferedOutputStream(Files.newOutputStream(file), 64 * 1024)) {
         keyIndex.writeTo(local);
       }
-      ObjectOutput out = store.create(key);
-      try {
-        Files.copy(file, out);
-        out.close();
-      } catch (IOException | RuntimeException e) {
-        out.abort();
-        throw e;
-      }
+      store.putFile(key, file, KEY_INDEX_CONTENT_TYPE);
       localKeyIndexes.keep(key, file);
     } catch (IOException | RuntimeException e) {
       Files.deleteIfExists(file);
       throw e;
     }
     return key;
+  }
+
+  private void deleteQuietly(String key) {
+    try {
+      store.delete(key);
+    } catch (IOException | RuntimeException ignored) {
+      // an unreferenced object is garbage, not an error; a lifecycle rule can sweep it
+    }
   }
 
   private static BuiltSnapshot unchanged(

@@ -4,6 +4,7 @@ import dev.storagebuilder.common.storage.ObjectOutput;
 import dev.storagebuilder.common.storage.ObjectStore;
 import dev.storagebuilder.common.storage.RandomAccessObject;
 import java.io.IOException;
+import java.nio.file.Path;
 import java.util.List;
 
 /**
@@ -38,6 +39,15 @@ public final class ResilientObjectStore implements ObjectStore {
     breaker.call(
         () -> {
           delegate.put(key, content, contentType);
+          return null;
+        });
+  }
+
+  @Override
+  public void putFile(String key, Path file, String contentType) throws IOException {
+    breaker.call(
+        () -> {
+          delegate.putFile(key, file, contentType);
           return null;
         });
   }
