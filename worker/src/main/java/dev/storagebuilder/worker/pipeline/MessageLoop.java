@@ -27,10 +27,9 @@ import org.slf4j.LoggerFactory;
  * visibility here. Every running target's message is kept with a {@link LeaseKeeper} heartbeat.
  *
  * <p>While received-ahead messages still wait for a thread, the receiver lets freed slots accumulate
- * up to {@link #batchTarget} before it calls receive, so short targets cost a fraction of a
- * ReceiveMessage each instead of one; the moment no message waits it receives with what is free, so
- * a thread that frees always has the next message in hand (unless one more finishes within the
- * round trip, as it could before).
+ * up to {@link #batchTarget} (half the receive-ahead) before it calls receive, so short targets cost
+ * about 2 / receive-ahead ReceiveMessage calls each instead of one; the moment no message waits it
+ * receives with whatever is free, so the worker does not run dry.
  */
 public final class MessageLoop {
   private static final Logger log = LoggerFactory.getLogger(MessageLoop.class);
@@ -103,7 +102,10 @@ public final class MessageLoop {
     this.processing = processing;
     this.listener = listener;
     this.slots = new Semaphore(settings.concurrency() + settings.receiveAhead());
-    this.batchTarget = Math.min(SQS_MAX_BATCH, Math.max(1, settings.receiveAhead()));
+    // Half the receive-ahead: the other half still waits for threads while the receive is in flight,
+    // so a target that finishes meanwhile starts the next at once (at the whole of it the last one
+    // started as the receive went out, and on a busy box threads sat idle waiting for it).
+    this.batchTarget = Math.min(SQS_MAX_BATCH, Math.max(1, settings.receiveAhead() / 2));
     this.maxWaitForSlot = leases.visibilityTimeout().dividedBy(2);
     this.workers =
         new ThreadPoolExecutor(

@@ -323,7 +323,7 @@ class MessageLoopTest {
   @Test
   void whileReceivedAheadMessagesWaitFreedSlotsAreReceivedInBatchesWithoutLettingAThreadRunDry() throws SQLException {
     int targets = 20;
-    int receiveAhead = 4;
+    int receiveAhead = 8;
     try (Statement sql = keepAlive.createStatement()) {
       for (int i = 1; i <= targets; i++) {
         sql.execute("INSERT INTO clients VALUES ('c" + i + "')");
@@ -347,7 +347,7 @@ class MessageLoopTest {
 
     await().atMost(Duration.ofSeconds(10)).until(() -> acknowledger.calls().size() == targets);
     assertThat(acknowledger.calls()).allMatch(call -> call.startsWith("delete "));
-    // 1 + receive-ahead, then receive-ahead at a time: 5 + 4 + 4 + 4 + 3; one call per target without batching
+    // 1 + receive-ahead, then half the receive-ahead at a time: 9 + 4 + 4 + 3; one call per target without batching
     assertThat(source.callsWithMessages.get()).isLessThanOrEqualTo(targets / 3);
   }
 
