@@ -14,6 +14,8 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,6 +25,11 @@ import org.slf4j.LoggerFactory;
  * waiting for a receive round trip; a message waiting for a slot goes back to the queue (visibility
  * 0) when a stop begins or when it has waited half its visibility timeout, so none waits out its
  * visibility here. Every running target's message is kept with a {@link LeaseKeeper} heartbeat.
+ *
+ * <p>While received-ahead messages still wait for a thread, the receiver lets freed slots accumulate
+ * up to {@link #batchTarget} (half the receive-ahead) before it calls receive, so short targets cost
+ * about 2 / receive-ahead ReceiveMessage calls each instead of one; the moment no message waits it
+ * receives with whatever is free, so the worker does not run dry.
  */
 public final class MessageLoop {
   private static final Logger log = LoggerFactory.getLogger(MessageLoop.class);
@@ -37,6 +44,10 @@ public final class MessageLoop {
   private final ProcessingSettings processing;
   /** Messages in hand (running or waiting for a slot): concurrency + receive-ahead permits. */
   private final Semaphore slots;
+  /** Signalled when slots are released and when a waiting target starts: the receiver's batching. */
+  private final ReentrantLock roomLock = new ReentrantLock();
+  private final Condition roomChanged = roomLock.newCondition();
+  private final int batchTarget;
   private final Duration maxWaitForSlot;
   private final ThreadPoolExecutor workers;
   private final AtomicBoolean running = new AtomicBoolean();
@@ -91,6 +102,10 @@ public final class MessageLoop {
     this.processing = processing;
     this.listener = listener;
     this.slots = new Semaphore(settings.concurrency() + settings.receiveAhead());
+    // Half the receive-ahead: the other half still waits for threads while the receive is in flight,
+    // so a target that finishes meanwhile starts the next at once (at the whole of it the last one
+    // started as the receive went out, and on a busy box threads sat idle waiting for it).
+    this.batchTarget = Math.min(SQS_MAX_BATCH, Math.max(1, settings.receiveAhead() / 2));
     this.maxWaitForSlot = leases.visibilityTimeout().dividedBy(2);
     this.workers =
         new ThreadPoolExecutor(
@@ -130,17 +145,23 @@ public final class MessageLoop {
         Thread.currentThread().interrupt();
         return;
       }
+      int free;
+      try {
+        free = awaitBatch(1 + slots.drainPermits());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return; // stopping: nothing received, the drain gives back what waits
+      }
       if (pausedForBackpressure()) {
-        slots.release(); // the dependency went down while we waited for a slot
+        releaseSlots(free); // the dependency went down while we waited for a slot
         continue;
       }
-      int free = 1 + slots.drainPermits();
       List<ReceivedMessage> messages;
       polling = true;
       try {
         messages = running.get() ? source.receive(Math.min(free, SQS_MAX_BATCH), settings.receiveWait()) : List.of();
       } catch (RuntimeException e) {
-        slots.release(free);
+        releaseSlots(free);
         if (!running.get()) {
           return;
         }
@@ -152,7 +173,7 @@ public final class MessageLoop {
         polling = false;
       }
       listener.received(messages.size());
-      slots.release(free - messages.size());
+      releaseSlots(free - messages.size());
       for (ReceivedMessage message : messages) {
         dispatch(message);
       }
@@ -171,8 +192,44 @@ public final class MessageLoop {
       }
     }
     // Received while stopping: hand it straight back rather than let it wait out its visibility.
-    slots.release();
+    releaseSlots(1);
     release(message, "received while stopping");
+  }
+
+  /**
+   * Holding {@code free} slots, waits while received-ahead messages still wait for a thread and fewer
+   * than {@link #batchTarget} slots are free; returns the slots now held (all free ones).
+   */
+  private int awaitBatch(int free) throws InterruptedException {
+    roomLock.lock();
+    try {
+      while (true) {
+        free += slots.drainPermits(); // under the lock: a release after this check signals us
+        if (!running.get() || free >= batchTarget || workers.getQueue().isEmpty()) {
+          return free;
+        }
+        roomChanged.await();
+      }
+    } finally {
+      roomLock.unlock();
+    }
+  }
+
+  private void releaseSlots(int count) {
+    if (count > 0) {
+      slots.release(count);
+    }
+    roomChanged();
+  }
+
+  /** Wakes the receiver if it waits for room; signalled under the lock so no wake-up is lost. */
+  private void roomChanged() {
+    roomLock.lock();
+    try {
+      roomChanged.signalAll();
+    } finally {
+      roomLock.unlock();
+    }
   }
 
   /** While a dependency is down take no work (its receives would count toward the DLQ). */
@@ -218,6 +275,7 @@ public final class MessageLoop {
 
     @Override
     public void run() {
+      roomChanged(); // one fewer message waits: the receiver may stop batching
       if (!running.get()) {
         giveBack("not started before the stop");
       } else if (System.nanoTime() - receivedAt > maxWaitForSlot.toNanos()) {
@@ -228,7 +286,7 @@ public final class MessageLoop {
     }
 
     void giveBack(String why) {
-      slots.release();
+      releaseSlots(1);
       release(message, why);
     }
   }
@@ -251,7 +309,7 @@ public final class MessageLoop {
       outcome = new Outcome.RetryLater(e.toString());
     } finally {
       inFlight.decrementAndGet();
-      slots.release();
+      releaseSlots(1);
     }
     listener.finished(message, outcome, Duration.ofNanos(System.nanoTime() - start));
   }

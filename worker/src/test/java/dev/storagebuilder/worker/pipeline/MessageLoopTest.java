@@ -39,7 +39,9 @@ import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.h2.jdbcx.JdbcDataSource;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -64,6 +66,9 @@ class MessageLoopTest {
   /** Reads wait here until a test opens it; an interrupt ends the wait with a connection error. */
   private final CountDownLatch sourceGate = new CountDownLatch(1);
   private final CountDownLatch readStarted = new CountDownLatch(1);
+  private final AtomicInteger readsStarted = new AtomicInteger();
+  /** When set, each read also takes one permit: a test lets targets finish one at a time. */
+  private volatile Semaphore finishOneByOne;
   private Connection keepAlive;
   private SourceConfig config;
   private RowSource gatedSource;
@@ -95,8 +100,13 @@ class MessageLoopTest {
           @Override
           public SourceRead readAll(TargetDeclaration target, String clientId) throws SQLException {
             readStarted.countDown();
+            readsStarted.incrementAndGet();
             try {
               sourceGate.await();
+              Semaphore oneByOne = finishOneByOne;
+              if (oneByOne != null) {
+                oneByOne.acquire();
+              }
             } catch (InterruptedException e) {
               throw new SQLTransientConnectionException("read interrupted", "08006");
             }
@@ -108,6 +118,10 @@ class MessageLoopTest {
   @AfterEach
   void tearDown() throws SQLException {
     sourceGate.countDown();
+    Semaphore oneByOne = finishOneByOne;
+    if (oneByOne != null) {
+      oneByOne.release(1000);
+    }
     if (loop != null) {
       loop.stop();
     }
@@ -119,6 +133,11 @@ class MessageLoopTest {
   }
 
   private MessageLoop loop(LoopSettings settings, Backpressure backpressure) {
+    return loop(settings, backpressure, null);
+  }
+
+  /** With {@code batchSource} null: a source that returns one message per call from {@link #queue}. */
+  private MessageLoop loop(LoopSettings settings, Backpressure backpressure, MessageSource batchSource) {
     SnapshotBuilder builder =
         new SnapshotBuilder(gatedSource, store, StorageLayout.withRandom("snapshots/", new Random(7)),
             SnapshotWriterOptions.defaults(), clock);
@@ -126,7 +145,7 @@ class MessageLoopTest {
         new TargetProcessor(config, builder, versions, runs, new DefaultFailureClassifier(),
             ProcessingSettings.defaults(), clock, "w-test", backpressure, SourceAdmission.UNLIMITED,
             MemoryBudget.UNLIMITED);
-    MessageSource source =
+    MessageSource source = batchSource != null ? batchSource :
         (max, wait) -> {
           if (receiveBug != null) {
             throw receiveBug;
@@ -145,7 +164,11 @@ class MessageLoopTest {
   }
 
   private static ReceivedMessage delivery(String id) {
-    String body = TargetMessageCodec.encode(TargetMessage.of("run-1", new TargetRef("acme", "items"), SyncMode.FULL, NOW));
+    return delivery(id, "acme");
+  }
+
+  private static ReceivedMessage delivery(String id, String clientId) {
+    String body = TargetMessageCodec.encode(TargetMessage.of("run-1", new TargetRef(clientId, "items"), SyncMode.FULL, NOW));
     return new ReceivedMessage(id, body, "handle-" + id, 1, Map.of(), NOW);
   }
 
@@ -268,6 +291,64 @@ class MessageLoopTest {
     assertThat(acknowledger.calls()).containsExactly("retry m1 PT0S");
     assertThat(versions.all()).as("a released target never commits").isEmpty();
     assertThat(loop.inFlight()).isZero();
+  }
+
+  /** Returns up to {@code max} of the queued messages at once, like SQS; counts calls that return some. */
+  private final class BatchSource implements MessageSource {
+    final AtomicInteger callsWithMessages = new AtomicInteger();
+    final AtomicInteger received = new AtomicInteger();
+
+    @Override
+    public List<ReceivedMessage> receive(int max, Duration wait) {
+      List<ReceivedMessage> batch = new java.util.ArrayList<>();
+      queue.drainTo(batch, max);
+      if (batch.isEmpty()) {
+        try {
+          ReceivedMessage next = queue.poll(wait.toMillis(), TimeUnit.MILLISECONDS);
+          if (next != null) {
+            batch.add(next);
+          }
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+      if (!batch.isEmpty()) {
+        callsWithMessages.incrementAndGet();
+        received.addAndGet(batch.size());
+      }
+      return batch;
+    }
+  }
+
+  @Test
+  void whileReceivedAheadMessagesWaitFreedSlotsAreReceivedInBatchesWithoutLettingAThreadRunDry() throws SQLException {
+    int targets = 20;
+    int receiveAhead = 8;
+    try (Statement sql = keepAlive.createStatement()) {
+      for (int i = 1; i <= targets; i++) {
+        sql.execute("INSERT INTO clients VALUES ('c" + i + "')");
+        queue.add(delivery("m" + i, "c" + i)); // one target each: a repeated one is dropped as a duplicate
+      }
+    }
+    finishOneByOne = new Semaphore(0);
+    sourceGate.countDown();
+    BatchSource source = new BatchSource();
+    loop(new LoopSettings(1, Duration.ofMillis(50), Duration.ofSeconds(10), Duration.ofSeconds(2), receiveAhead),
+        Backpressure.NONE, source).start();
+
+    for (int k = 1; k <= targets; k++) {
+      int started = k;
+      await().atMost(Duration.ofSeconds(5)).until(() -> readsStarted.get() >= started);
+      int next = Math.min(targets, k + 1);
+      // the next message is in hand before the running target finishes: the thread never waits on a receive
+      await().atMost(Duration.ofSeconds(5)).until(() -> source.received.get() >= next);
+      finishOneByOne.release();
+    }
+
+    await().atMost(Duration.ofSeconds(10)).until(() -> acknowledger.calls().size() == targets);
+    assertThat(acknowledger.calls()).allMatch(call -> call.startsWith("delete "));
+    // 1 + receive-ahead, then half the receive-ahead at a time: 9 + 4 + 4 + 3; one call per target without batching
+    assertThat(source.callsWithMessages.get()).isLessThanOrEqualTo(targets / 3);
   }
 
   /** A switch a test flips to simulate an open source breaker. */
