@@ -75,7 +75,9 @@ public final class LocalFleet implements AutoCloseable {
       // STORAGE_BUILDER_API_TOKENS environment variable from a secret instead.
       producerProperties.put("storage-builder.api-tokens", this.apiToken);
       this.producerUrl = URI.create("http://127.0.0.1:" + producerPort);
-      this.producer = new FleetProcess("producer", FleetJars.producer(home), 256, producerProperties, logs);
+      this.producer =
+          new FleetProcess(
+              "producer", FleetJars.producer(home), 256, FleetProcess.PRODUCER_COLLECTOR, producerProperties, logs);
       Map<String, String> worker = new LinkedHashMap<>(common);
       worker.put("storage-builder.worker.concurrency", String.valueOf(options.workerConcurrency()));
       worker.put("storage-builder.worker.max-receive-count", String.valueOf(QUEUE_MAX_RECEIVE_COUNT - 1));
@@ -124,8 +126,8 @@ public final class LocalFleet implements AutoCloseable {
     properties.put("micronaut.server.port", String.valueOf(freePort()));
     properties.put("storage-builder.worker.id", "worker-" + index);
     FleetProcess worker =
-        new FleetProcess("worker-" + index, FleetJars.worker(home), options.workerHeapMb(), properties,
-            options.stateDir().resolve("logs"));
+        new FleetProcess("worker-" + index, FleetJars.worker(home), options.workerHeapMb(), FleetProcess.WORKER_COLLECTOR,
+            properties, options.stateDir().resolve("logs"));
     worker.start();
     workers.add(worker);
     return worker;

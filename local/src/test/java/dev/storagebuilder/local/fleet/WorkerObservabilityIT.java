@@ -69,8 +69,8 @@ class WorkerObservabilityIT {
       properties.put("storage-builder.worker.receive-wait", "1s");
       properties.put("storage-builder.worker.id", "worker-metrics");
       FleetProcess worker =
-          new FleetProcess("worker-metrics", FleetJars.worker(FleetJars.home()), 128, properties,
-              dir.resolve("logs"));
+          new FleetProcess("worker-metrics", FleetJars.worker(FleetJars.home()), 128, FleetProcess.WORKER_COLLECTOR,
+              properties, dir.resolve("logs"));
       worker.start();
       try {
         String base = "http://127.0.0.1:" + port;
