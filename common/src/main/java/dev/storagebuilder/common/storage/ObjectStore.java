@@ -1,6 +1,8 @@
 package dev.storagebuilder.common.storage;
 
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 
 /**
@@ -23,10 +25,10 @@ public interface ObjectStore {
    * that can send a file without buffering its parts in memory overrides this (S3: one PUT from
    * the file), so an upload running beside another one costs no part buffers.
    */
-  default void putFile(String key, java.nio.file.Path file, String contentType) throws IOException {
+  default void putFile(String key, Path file, String contentType) throws IOException {
     ObjectOutput out = create(key);
     try {
-      java.nio.file.Files.copy(file, out);
+      Files.copy(file, out);
       out.close();
     } catch (IOException | RuntimeException | Error e) {
       out.abort();

@@ -98,11 +98,8 @@ final class ObservabilityServer implements AutoCloseable {
       up &= health.up();
       details.put(health.name(), health.toJson());
     }
-    Map<String, Object> body = new LinkedHashMap<>();
-    body.put("name", name);
-    body.put("status", up ? "UP" : "DOWN");
-    body.put("details", details);
-    send(exchange, up ? 200 : 503, "application/json", Json.mapper().writeValueAsString(body));
+    Health overall = new Health(name, up, details);
+    send(exchange, up ? 200 : 503, "application/json", Json.mapper().writeValueAsString(overall.toJson()));
   }
 
   private static void send(HttpExchange exchange, int status, String contentType, String body) throws IOException {

@@ -20,6 +20,7 @@ import dev.storagebuilder.worker.jdbc.EvictOnConnectionLoss;
 import dev.storagebuilder.worker.jdbc.JdbcRowSource;
 import dev.storagebuilder.common.target.SqlDialect;
 import dev.storagebuilder.worker.pipeline.LeaseKeeper;
+import dev.storagebuilder.worker.pipeline.MemoryBudget;
 import dev.storagebuilder.worker.pipeline.MessageLoop;
 import dev.storagebuilder.worker.pipeline.Scheduler;
 import dev.storagebuilder.worker.pipeline.SnapshotBuilder;
@@ -214,12 +215,13 @@ final class WorkerFactory {
             SnapshotWriterOptions.defaults().withRowGroupBytes(settings.rowGroupBytes()),
             settings.compaction(),
             clock);
-    log.info("target memory budget {} MiB; worker.concurrency {}", settings.targetMemory().capacityBytes() >> 20,
+    MemoryBudget memory = settings.targetMemory();
+    log.info("target memory budget {} MiB; worker.concurrency {}", memory.capacityBytes() >> 20,
         settings.loop().concurrency());
     TargetProcessor processor =
         new TargetProcessor(
             settings.source(), builder, versions, runs, new DefaultFailureClassifier(), settings.processing(), clock,
-            settings.workerId(), backpressure, admission, settings.targetMemory());
+            settings.workerId(), backpressure, admission, memory);
     SqsAcknowledger acknowledger = new SqsAcknowledger(aws.sqs(), queueUrl, dlqUrl);
     ScheduledExecutorService heartbeat =
         Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("lease-heartbeat").daemon(true).factory());

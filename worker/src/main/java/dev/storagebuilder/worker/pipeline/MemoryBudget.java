@@ -94,7 +94,7 @@ public final class MemoryBudget {
     return Math.toIntExact(Math.min(units(Math.min(bytes, capacityBytes)), Integer.MAX_VALUE));
   }
 
-  /** Bytes free right now (for metrics and tests). */
+  /** Bytes free right now (for tests). */
   public long availableBytes() {
     return units.availablePermits() * UNIT;
   }
