@@ -176,6 +176,15 @@ public final class SqsBatchSender implements AutoCloseable {
 
   /** Sends every entry; blocks until each is sent or has failed for good. */
   public Result send(List<Entry> entries) {
+    return sendAsync(entries).join();
+  }
+
+  /**
+   * Queues every entry's batches behind those of earlier calls and returns at once; the result
+   * completes when each entry is sent or has failed for good. Lets a caller prepare the next
+   * entries while these are on the wire (calls in flight stay bounded by the concurrency).
+   */
+  public CompletableFuture<Result> sendAsync(List<Entry> entries) {
     Set<String> ids = new HashSet<>();
     for (Entry entry : entries) {
       if (!ids.add(entry.id())) {
@@ -187,8 +196,8 @@ public final class SqsBatchSender implements AutoCloseable {
     for (List<Entry> batch : batches(entries, tally)) {
       batches.add(attempt(batch, 1, 0, tally));
     }
-    CompletableFuture.allOf(batches.toArray(CompletableFuture[]::new)).join();
-    return new Result(tally.sent.get(), List.copyOf(tally.failed));
+    return CompletableFuture.allOf(batches.toArray(CompletableFuture[]::new))
+        .thenApply(done -> new Result(tally.sent.get(), List.copyOf(tally.failed)));
   }
 
   @Override

@@ -11,8 +11,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import java.util.stream.IntStream;
@@ -60,6 +63,24 @@ class SqsBatchSenderTest {
     sender.send(entries(400, i -> "ok"));
 
     assertThat(sqs.maxConcurrentCalls.get()).isBetween(1, 4);
+  }
+
+  @Test
+  void sendAsyncReturnsWhileItsBatchesAreStillOnTheWire() throws Exception {
+    CountDownLatch gate = new CountDownLatch(1);
+    sqs.gate = gate;
+
+    CompletableFuture<Result> first = sender.sendAsync(entries(30, i -> "ok"));
+    CompletableFuture<Result> second = sender.sendAsync(entries(25, i -> i == 3 ? "bad" : "ok"));
+
+    assertThat(first).isNotDone();
+    assertThat(second).isNotDone();
+    gate.countDown();
+    assertThat(first.get(10, TimeUnit.SECONDS).sent()).isEqualTo(30);
+    Result later = second.get(10, TimeUnit.SECONDS);
+    assertThat(later.sent()).isEqualTo(24);
+    assertThat(later.failedIds()).containsExactly("m-3");
+    assertThat(sqs.deliveredBodies).hasSize(54);
   }
 
   @Test
@@ -161,10 +182,19 @@ class SqsBatchSenderTest {
     final AtomicInteger maxConcurrentCalls = new AtomicInteger();
     final AtomicInteger calls = new AtomicInteger();
     volatile boolean failWholeCalls;
+    volatile CountDownLatch gate = new CountDownLatch(0);
 
     @Override
     public SendMessageBatchResponse sendMessageBatch(SendMessageBatchRequest request) {
       calls.incrementAndGet();
+      try {
+        if (!gate.await(10, TimeUnit.SECONDS)) {
+          throw new IllegalStateException("the test never opened the gate");
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException(e);
+      }
       int now = concurrentCalls.incrementAndGet();
       maxConcurrentCalls.accumulateAndGet(now, Math::max);
       try {

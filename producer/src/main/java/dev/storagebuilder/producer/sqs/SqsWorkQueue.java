@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.random.RandomGenerator;
 import software.amazon.awssdk.services.sqs.SqsClient;
 
@@ -19,6 +20,9 @@ import software.amazon.awssdk.services.sqs.SqsClient;
  * keep one tenant's backlog from delaying the others.
  */
 public final class SqsWorkQueue implements TargetMessageSender, WorkQueue, AutoCloseable {
+  /** Messages encoded per slice handed to the sender: whole batches, a few per sender thread. */
+  static final int ENCODE_AHEAD = 10 * SqsBatchSender.MAX_BATCH_ENTRIES;
+
   private final SqsClient sqs;
   private final QueueLocator queues;
   private final SqsBatchSender.Options options;
@@ -41,24 +45,36 @@ public final class SqsWorkQueue implements TargetMessageSender, WorkQueue, AutoC
 
   @Override
   public SendReport send(List<TargetMessage> messages) {
-    List<SqsBatchSender.Entry> entries = new ArrayList<>(messages.size());
-    Map<String, TargetMessage> byId = new LinkedHashMap<>();
-    for (int i = 0; i < messages.size(); i++) {
-      TargetMessage message = messages.get(i);
-      String id = Integer.toString(i);
-      byId.put(id, message);
-      entries.add(
-          new SqsBatchSender.Entry(
-              id, TargetMessageCodec.encode(message), Map.of(), groupId(message.clientId())));
+    // Encoded a slice at a time, each slice handed to the sender at once: the first batches are
+    // on the wire while later bodies are still being encoded, instead of after all 10,000.
+    List<CompletableFuture<SqsBatchSender.Result>> slices = new ArrayList<>();
+    for (int from = 0; from < messages.size(); from += ENCODE_AHEAD) {
+      int to = Math.min(messages.size(), from + ENCODE_AHEAD);
+      List<SqsBatchSender.Entry> entries = new ArrayList<>(to - from);
+      for (int i = from; i < to; i++) {
+        TargetMessage message = messages.get(i);
+        entries.add(
+            new SqsBatchSender.Entry(
+                Integer.toString(i),
+                TargetMessageCodec.encode(message),
+                Map.of(),
+                groupId(message.clientId())));
+      }
+      slices.add(sender().sendAsync(entries));
     }
-    SqsBatchSender.Result result = sender().send(entries);
-    List<SendReport.Failure> failures = new ArrayList<>(result.failed().size());
-    for (SqsBatchSender.Failure failure : result.failed()) {
-      failures.add(
-          new SendReport.Failure(
-              byId.get(failure.id()).targetRef(), failure.code() + ": " + failure.message()));
+    int sent = 0;
+    List<SendReport.Failure> failures = new ArrayList<>();
+    for (CompletableFuture<SqsBatchSender.Result> slice : slices) {
+      SqsBatchSender.Result result = slice.join();
+      sent += result.sent();
+      for (SqsBatchSender.Failure failure : result.failed()) {
+        failures.add(
+            new SendReport.Failure(
+                messages.get(Integer.parseInt(failure.id())).targetRef(),
+                failure.code() + ": " + failure.message()));
+      }
     }
-    return new SendReport(result.sent(), failures);
+    return new SendReport(sent, failures);
   }
 
   @Override
