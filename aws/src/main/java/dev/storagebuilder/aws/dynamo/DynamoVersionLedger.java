@@ -49,24 +49,26 @@ public final class DynamoVersionLedger implements VersionLedger {
   static final String CHAIN_LENGTH = "chainLength";
   static final String RUN_ID = "runId";
   static final String COMMITTED_AT = "committedAt";
+  static final String SHAPE = "shape";
   static final String HISTORY = "history";
 
   /** Everything but the history: what listings need. */
   private static final String CURRENT_PROJECTION =
       "#target, #sequence, #watermark, #manifestKey, #rowCount, #contentChecksum, #chainLength,"
-          + " #runId, #committedAt";
+          + " #runId, #committedAt, #shape";
 
   private static final Map<String, String> CURRENT_NAMES =
-      Map.of(
-          "#target", TARGET,
-          "#sequence", SEQUENCE,
-          "#watermark", WATERMARK,
-          "#manifestKey", MANIFEST_KEY,
-          "#rowCount", ROW_COUNT,
-          "#contentChecksum", CONTENT_CHECKSUM,
-          "#chainLength", CHAIN_LENGTH,
-          "#runId", RUN_ID,
-          "#committedAt", COMMITTED_AT);
+      Map.ofEntries(
+          Map.entry("#target", TARGET),
+          Map.entry("#sequence", SEQUENCE),
+          Map.entry("#watermark", WATERMARK),
+          Map.entry("#manifestKey", MANIFEST_KEY),
+          Map.entry("#rowCount", ROW_COUNT),
+          Map.entry("#contentChecksum", CONTENT_CHECKSUM),
+          Map.entry("#chainLength", CHAIN_LENGTH),
+          Map.entry("#runId", RUN_ID),
+          Map.entry("#committedAt", COMMITTED_AT),
+          Map.entry("#shape", SHAPE));
 
   /** Items this ledger read lately, so the commit that follows a read need not read again. */
   private static final int RECENT_READS = 64;
@@ -210,6 +212,9 @@ public final class DynamoVersionLedger implements VersionLedger {
     attributes.put(CHAIN_LENGTH, n(version.chainLength()));
     attributes.put(RUN_ID, s(version.runId()));
     attributes.put(COMMITTED_AT, s(version.committedAt().toString()));
+    if (version.shape() != null) {
+      attributes.put(SHAPE, s(version.shape()));
+    }
     return attributes;
   }
 
@@ -223,7 +228,8 @@ public final class DynamoVersionLedger implements VersionLedger {
         string(item, CONTENT_CHECKSUM),
         integer(item, CHAIN_LENGTH),
         string(item, RUN_ID),
-        instant(item, COMMITTED_AT));
+        instant(item, COMMITTED_AT),
+        string(item, SHAPE));
   }
 
   /** Inverse of {@link TargetRef#key()}: client ids cannot contain '#'. */

@@ -192,6 +192,25 @@ public abstract class VersionLedgerContract {
   }
 
   @Test
+  void theShapeRoundTripsWhereverTheVersionIsReadAndMayBeAbsent() {
+    TargetRef target = newTarget();
+    TargetVersion unknown = version(target, 1, 1, "run-1");
+    TargetVersion v1 = version(target, 2, 2, "run-2");
+    TargetVersion shaped =
+        new TargetVersion(
+            target, v1.sequence(), v1.watermark(), v1.manifestKey(), v1.rowCount(), v1.contentChecksum(),
+            v1.chainLength(), v1.runId(), v1.committedAt(), "0123456789abcdef0123456789abcdef");
+
+    assertThat(ledger().commit(unknown, 0)).isTrue();
+    assertThat(ledger().current(target)).contains(unknown);
+    assertThat(ledger().commit(shaped, 1)).isTrue();
+
+    assertThat(ledger().current(target)).contains(shaped);
+    assertThat(ledger().history(target)).containsExactly(shaped, unknown);
+    assertThat(ledger().all()).contains(shaped);
+  }
+
+  @Test
   void allListsTheCurrentVersionOfEveryTarget() {
     List<TargetVersion> latest = new ArrayList<>();
     for (int i = 0; i < 3; i++) {
