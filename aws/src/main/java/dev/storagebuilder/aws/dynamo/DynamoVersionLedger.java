@@ -11,16 +11,21 @@ import dev.storagebuilder.common.ids.TargetRef;
 import dev.storagebuilder.common.ledger.TargetVersion;
 import dev.storagebuilder.common.ledger.VersionLedger;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+import software.amazon.awssdk.services.dynamodb.model.BatchGetItemResponse;
 import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
+import software.amazon.awssdk.services.dynamodb.model.KeysAndAttributes;
 import software.amazon.awssdk.services.dynamodb.model.PutItemRequest;
 
 /**
@@ -49,24 +54,32 @@ public final class DynamoVersionLedger implements VersionLedger {
   static final String CHAIN_LENGTH = "chainLength";
   static final String RUN_ID = "runId";
   static final String COMMITTED_AT = "committedAt";
+  static final String SHAPE = "shape";
   static final String HISTORY = "history";
 
   /** Everything but the history: what listings need. */
   private static final String CURRENT_PROJECTION =
       "#target, #sequence, #watermark, #manifestKey, #rowCount, #contentChecksum, #chainLength,"
-          + " #runId, #committedAt";
+          + " #runId, #committedAt, #shape";
 
   private static final Map<String, String> CURRENT_NAMES =
-      Map.of(
-          "#target", TARGET,
-          "#sequence", SEQUENCE,
-          "#watermark", WATERMARK,
-          "#manifestKey", MANIFEST_KEY,
-          "#rowCount", ROW_COUNT,
-          "#contentChecksum", CONTENT_CHECKSUM,
-          "#chainLength", CHAIN_LENGTH,
-          "#runId", RUN_ID,
-          "#committedAt", COMMITTED_AT);
+      Map.ofEntries(
+          Map.entry("#target", TARGET),
+          Map.entry("#sequence", SEQUENCE),
+          Map.entry("#watermark", WATERMARK),
+          Map.entry("#manifestKey", MANIFEST_KEY),
+          Map.entry("#rowCount", ROW_COUNT),
+          Map.entry("#contentChecksum", CONTENT_CHECKSUM),
+          Map.entry("#chainLength", CHAIN_LENGTH),
+          Map.entry("#runId", RUN_ID),
+          Map.entry("#committedAt", COMMITTED_AT),
+          Map.entry("#shape", SHAPE));
+
+  /** DynamoDB's limit of keys per BatchGetItem. */
+  static final int BATCH_GET_LIMIT = 100;
+
+  /** Requests per batch: the first, and one more for keys DynamoDB left unprocessed (throttling). */
+  private static final int BATCH_GET_ROUNDS = 2;
 
   /** Items this ledger read lately, so the commit that follows a read need not read again. */
   private static final int RECENT_READS = 64;
@@ -90,6 +103,53 @@ public final class DynamoVersionLedger implements VersionLedger {
   @Override
   public Optional<TargetVersion> current(TargetRef target) {
     return item(target).map(item -> fromAttributes(target, item));
+  }
+
+  /**
+   * BatchGetItem, strongly consistent, {@value #BATCH_GET_LIMIT} keys a request; keys DynamoDB
+   * leaves unprocessed are asked again once, then left out. The items serve the commits that follow
+   * like those {@link #current} read.
+   */
+  @Override
+  public Map<TargetRef, Optional<TargetVersion>> currentOf(Collection<TargetRef> targets) {
+    Map<String, TargetRef> byKey = new LinkedHashMap<>();
+    for (TargetRef target : targets) {
+      byKey.put(target.key(), target);
+    }
+    List<String> keys = new ArrayList<>(byKey.keySet());
+    Map<TargetRef, Optional<TargetVersion>> found = new LinkedHashMap<>();
+    for (int from = 0; from < keys.size(); from += BATCH_GET_LIMIT) {
+      List<Map<String, AttributeValue>> request = new ArrayList<>();
+      for (String key : keys.subList(from, Math.min(keys.size(), from + BATCH_GET_LIMIT))) {
+        request.add(Map.of(TARGET, s(key)));
+      }
+      Set<String> unanswered = new HashSet<>(keys.subList(from, Math.min(keys.size(), from + BATCH_GET_LIMIT)));
+      KeysAndAttributes pending = KeysAndAttributes.builder().keys(request).consistentRead(true).build();
+      for (int round = 0; round < BATCH_GET_ROUNDS && pending != null && !pending.keys().isEmpty(); round++) {
+        KeysAndAttributes ask = pending;
+        BatchGetItemResponse response = dynamo.batchGetItem(b -> b.requestItems(Map.of(table, ask)));
+        for (Map<String, AttributeValue> item : response.responses().getOrDefault(table, List.of())) {
+          String key = string(item, TARGET);
+          recentReads.put(key, item);
+          found.put(byKey.get(key), Optional.of(fromAttributes(byKey.get(key), item)));
+        }
+        pending = response.unprocessedKeys().get(table);
+        Set<String> unprocessed = new HashSet<>();
+        if (pending != null) {
+          for (Map<String, AttributeValue> key : pending.keys()) {
+            unprocessed.add(key.get(TARGET).s());
+          }
+        }
+        unanswered.retainAll(unprocessed);
+      }
+      // Asked and not returned: no record. (Unprocessed ones stay out of the answer.)
+      for (String key : keys.subList(from, Math.min(keys.size(), from + BATCH_GET_LIMIT))) {
+        if (!unanswered.contains(key)) {
+          found.putIfAbsent(byKey.get(key), Optional.empty());
+        }
+      }
+    }
+    return found;
   }
 
   /**
@@ -210,6 +270,9 @@ public final class DynamoVersionLedger implements VersionLedger {
     attributes.put(CHAIN_LENGTH, n(version.chainLength()));
     attributes.put(RUN_ID, s(version.runId()));
     attributes.put(COMMITTED_AT, s(version.committedAt().toString()));
+    if (version.shape() != null) {
+      attributes.put(SHAPE, s(version.shape()));
+    }
     return attributes;
   }
 
@@ -223,7 +286,8 @@ public final class DynamoVersionLedger implements VersionLedger {
         string(item, CONTENT_CHECKSUM),
         integer(item, CHAIN_LENGTH),
         string(item, RUN_ID),
-        instant(item, COMMITTED_AT));
+        instant(item, COMMITTED_AT),
+        string(item, SHAPE));
   }
 
   /** Inverse of {@link TargetRef#key()}: client ids cannot contain '#'. */

@@ -9,6 +9,8 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.SplittableRandom;
 import java.util.UUID;
 import java.util.concurrent.Callable;
@@ -189,6 +191,51 @@ public abstract class VersionLedgerContract {
     assertThat(ledger().commit(version, 0)).isTrue();
 
     assertThat(ledger().current(target)).contains(version);
+  }
+
+  @Test
+  void theShapeRoundTripsWhereverTheVersionIsReadAndMayBeAbsent() {
+    TargetRef target = newTarget();
+    TargetVersion unknown = version(target, 1, 1, "run-1");
+    TargetVersion v1 = version(target, 2, 2, "run-2");
+    TargetVersion shaped =
+        new TargetVersion(
+            target, v1.sequence(), v1.watermark(), v1.manifestKey(), v1.rowCount(), v1.contentChecksum(),
+            v1.chainLength(), v1.runId(), v1.committedAt(), "0123456789abcdef0123456789abcdef");
+
+    assertThat(ledger().commit(unknown, 0)).isTrue();
+    assertThat(ledger().current(target)).contains(unknown);
+    assertThat(ledger().commit(shaped, 1)).isTrue();
+
+    assertThat(ledger().current(target)).contains(shaped);
+    assertThat(ledger().history(target)).containsExactly(shaped, unknown);
+    assertThat(ledger().all()).contains(shaped);
+  }
+
+  @Test
+  void currentOfAnswersForEveryTargetAskedRecordOrNone() {
+    TargetRef first = newTarget();
+    TargetRef second = newTarget();
+    TargetVersion v1 = version(first, 1, 1, "run-1");
+    TargetVersion v2 = version(second, 1, 2, "run-1");
+    ledger().commit(v1, 0);
+    ledger().commit(v2, 0);
+    ledger().commit(version(second, 2, 3, "run-2"), 1);
+    List<TargetRef> asked = new ArrayList<>(List.of(first, second));
+    for (int i = 0; i < 150; i++) { // more than one request's worth of keys on DynamoDB
+      asked.add(newTarget());
+    }
+
+    Map<TargetRef, Optional<TargetVersion>> found = ledger().currentOf(asked);
+
+    assertThat(found).hasSize(asked.size());
+    assertThat(found.get(first)).contains(v1);
+    assertThat(found.get(second)).isEqualTo(ledger().current(second));
+    assertThat(found.get(second).orElseThrow().sequence()).isEqualTo(2);
+    assertThat(asked.subList(2, asked.size())).allSatisfy(target -> assertThat(found.get(target)).isEmpty());
+    // What it read serves the next commit as current() would.
+    assertThat(ledger().commit(version(first, 2, 4, "run-2"), 1)).isTrue();
+    assertThat(ledger().history(first)).extracting(TargetVersion::sequence).containsExactly(2L, 1L);
   }
 
   @Test

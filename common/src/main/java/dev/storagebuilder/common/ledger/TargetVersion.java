@@ -14,6 +14,9 @@ import java.util.Objects;
  * @param contentChecksum order-independent checksum of the current state (see RowChecksum)
  * @param chainLength deltas on top of the base (0 after a full sync or compaction)
  * @param runId the run that committed this version
+ * @param shape {@code SnapshotShape} fingerprint of the declaration the manifest was written with,
+ *     or null when unknown (committed before versions recorded it): an incremental sync that
+ *     finds it equal to its declaration's needs not read the manifest to know the shape still holds
  */
 public record TargetVersion(
     TargetRef target,
@@ -24,7 +27,8 @@ public record TargetVersion(
     String contentChecksum,
     int chainLength,
     String runId,
-    Instant committedAt) {
+    Instant committedAt,
+    String shape) {
   public TargetVersion {
     Objects.requireNonNull(target, "target");
     Objects.requireNonNull(manifestKey, "manifestKey");
@@ -34,5 +38,12 @@ public record TargetVersion(
     if (sequence < 1) {
       throw new IllegalArgumentException("sequence must be >= 1, got " + sequence);
     }
+  }
+
+  /** A version of unknown shape. */
+  public TargetVersion(
+      TargetRef target, long sequence, long watermark, String manifestKey, long rowCount, String contentChecksum,
+      int chainLength, String runId, Instant committedAt) {
+    this(target, sequence, watermark, manifestKey, rowCount, contentChecksum, chainLength, runId, committedAt, null);
   }
 }

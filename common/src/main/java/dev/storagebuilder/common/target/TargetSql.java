@@ -61,6 +61,16 @@ public final class TargetSql {
     return " AND NOT COALESCE(" + deletes.column() + ", FALSE)";
   }
 
+  /**
+   * The highest version among one client's rows and, with a tombstone table, its tombstones: one
+   * statement (one snapshot, one round trip), a row of one or two columns (NULL when there are
+   * none); every parameter is the client id.
+   */
+  public static String maxVersions(TargetDeclaration target) {
+    String deletes = maxDeleteVersion(target);
+    return deletes == null ? maxVersion(target) : "SELECT (" + maxVersion(target) + "), (" + deletes + ")";
+  }
+
   /** The highest version among one client's rows; parameter 1 is the client id. */
   public static String maxVersion(TargetDeclaration target) {
     return "SELECT MAX(" + target.versionColumn() + ") FROM " + target.table() + " WHERE " + target.clientColumn() + " = ?";

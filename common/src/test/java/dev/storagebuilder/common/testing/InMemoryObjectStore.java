@@ -16,13 +16,14 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * An {@link ObjectStore} in memory with S3's visibility rules: an upload becomes visible only when
  * closed, an aborted one never. Thread-safe. Counts what tests like to assert on: uploads in
- * flight, aborts, ranged reads.
+ * flight, aborts, ranged reads, whole-object reads.
  */
 public final class InMemoryObjectStore implements ObjectStore {
   private final Map<String, byte[]> objects = new ConcurrentSkipListMap<>();
   private final AtomicInteger openUploads = new AtomicInteger();
   private final AtomicInteger abortedUploads = new AtomicInteger();
   private final AtomicLong rangedReads = new AtomicLong();
+  private final Map<String, AtomicInteger> gets = new java.util.concurrent.ConcurrentHashMap<>();
 
   @Override
   public ObjectOutput create(String key) {
@@ -37,6 +38,7 @@ public final class InMemoryObjectStore implements ObjectStore {
 
   @Override
   public byte[] get(String key) throws IOException {
+    gets.computeIfAbsent(key, k -> new AtomicInteger()).incrementAndGet();
     byte[] content = objects.get(key);
     if (content == null) {
       throw new NoSuchFileException(key);
@@ -106,6 +108,12 @@ public final class InMemoryObjectStore implements ObjectStore {
 
   public long rangedReads() {
     return rangedReads.get();
+  }
+
+  /** How often {@link #get} was called for {@code key}. */
+  public int gets(String key) {
+    AtomicInteger count = gets.get(key);
+    return count == null ? 0 : count.get();
   }
 
   private final class Upload extends ObjectOutput {

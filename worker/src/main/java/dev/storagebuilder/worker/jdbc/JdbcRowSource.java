@@ -176,17 +176,19 @@ public final class JdbcRowSource implements RowSource {
 
   /** The highest version among a client's rows and tombstones, as this connection sees them. */
   private static long visibleMax(Connection connection, TargetDeclaration target, String clientId) throws SQLException {
-    long max = singleLong(connection, TargetSql.maxVersion(target), clientId);
-    String deletes = TargetSql.maxDeleteVersion(target);
-    return deletes == null ? max : Math.max(max, singleLong(connection, deletes, clientId));
-  }
-
-  private static long singleLong(Connection connection, String sql, String clientId) throws SQLException {
-    try (PreparedStatement statement = connection.prepareStatement(sql)) {
-      statement.setString(1, clientId);
+    // One column (and client id parameter) for the rows, a second for the tombstones if any.
+    int parts = TargetSql.maxDeleteVersion(target) == null ? 1 : 2;
+    try (PreparedStatement statement = connection.prepareStatement(TargetSql.maxVersions(target))) {
+      for (int i = 1; i <= parts; i++) {
+        statement.setString(i, clientId);
+      }
       try (ResultSet result = statement.executeQuery()) {
         result.next();
-        return result.getLong(1);
+        long max = result.getLong(1); // NULL (no rows) reads as 0
+        for (int column = 2; column <= parts; column++) {
+          max = Math.max(max, result.getLong(column));
+        }
+        return max;
       }
     }
   }

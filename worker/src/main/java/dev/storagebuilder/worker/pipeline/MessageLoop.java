@@ -174,6 +174,7 @@ public final class MessageLoop {
       }
       listener.received(messages.size());
       releaseSlots(free - messages.size());
+      processor.prefetch(messages);
       for (ReceivedMessage message : messages) {
         dispatch(message);
       }

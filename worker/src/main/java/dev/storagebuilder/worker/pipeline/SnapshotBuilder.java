@@ -16,6 +16,7 @@ import dev.storagebuilder.common.snapshot.SnapshotFileStats;
 import dev.storagebuilder.common.snapshot.SnapshotKind;
 import dev.storagebuilder.common.snapshot.SnapshotObject;
 import dev.storagebuilder.common.snapshot.SnapshotReader;
+import dev.storagebuilder.common.snapshot.SnapshotShape;
 import dev.storagebuilder.common.snapshot.SnapshotWriter;
 import dev.storagebuilder.common.snapshot.SnapshotWriterOptions;
 import dev.storagebuilder.common.snapshot.StorageLayout;
@@ -117,9 +118,15 @@ public final class SnapshotBuilder {
       TargetDeclaration declaration, TargetMessage message, Optional<TargetVersion> current, RowProgress progress)
       throws SQLException, IOException {
     if (message.mode() == SyncMode.INCREMENTAL && current.isPresent()) {
-      Manifest manifest = manifest(current.get().manifestKey());
-      if (sameShape(manifest, declaration) && !compaction.compactBefore(manifest)) {
-        return buildDelta(declaration, message, current.get(), manifest, progress);
+      String shape = SnapshotShape.of(declaration);
+      // Most syncs find nothing changed: when the version record vouches for the shape, the
+      // manifest (an S3 GET unless this worker wrote or read it lately) is read only once there are
+      // changes to add to it. A record without a shape, or with another one, is checked exactly.
+      if (shape.equals(current.get().shape()) || sameShape(manifest(current.get().manifestKey()), declaration)) {
+        Optional<BuiltSnapshot> delta = buildDelta(declaration, message, current.get(), shape, progress);
+        if (delta.isPresent()) {
+          return delta.get();
+        }
       }
     }
     return buildBase(declaration, message, current, progress);
@@ -248,14 +255,23 @@ public final class SnapshotBuilder {
     store.put(manifestKey, manifestBytes, "application/json");
     manifests.put(manifestKey, manifest);
     TargetVersion version =
-        new TargetVersion(ref, sequence, watermark, manifestKey, stats.rows(), checksum, 0, message.runId(), now);
+        new TargetVersion(
+            ref, sequence, watermark, manifestKey, stats.rows(), checksum, 0, message.runId(), now,
+            SnapshotShape.of(declaration));
     return new BuiltSnapshot(
         version, stats.rows(), stats.bytes() + manifestBytes.length, stats.rows(), BuiltSnapshot.Kind.BASE,
         List.of(baseKey, indexKey, manifestKey));
   }
 
-  private BuiltSnapshot buildDelta(
-      TargetDeclaration declaration, TargetMessage message, TargetVersion current, Manifest manifest,
+  /**
+   * The delta of the changes since {@code current}, or the unchanged version when there are none;
+   * empty when the manifest is due for compaction (checked once the first change shows, so a sync
+   * with nothing to add never compacts and never reads the manifest for it).
+   *
+   * @param shape the declaration's, known to be the manifest's
+   */
+  private Optional<BuiltSnapshot> buildDelta(
+      TargetDeclaration declaration, TargetMessage message, TargetVersion current, String shape,
       RowProgress progress)
       throws SQLException, IOException {
     TargetRef ref = message.targetRef();
@@ -271,6 +287,7 @@ public final class SnapshotBuilder {
       long opened;
       long deletesRead;
       long upsertsRead;
+      Manifest manifest = null;
       try (ChangeRead read = source.readChanges(declaration, ref.clientId(), current.watermark())) {
         opened = System.nanoTime();
         SnapshotWriter writer = null;
@@ -280,6 +297,10 @@ public final class SnapshotBuilder {
           int keys = declaration.keyColumns().size();
           while (deletes.next()) {
             if (writer == null) {
+              manifest = manifestToExtend(current);
+              if (manifest == null) {
+                return Optional.empty();
+              }
               writer = openDelta(declaration, deltaKey, keyIndex);
             }
             Object[] key = keyValues.read(deletes);
@@ -292,6 +313,10 @@ public final class SnapshotBuilder {
           ResultSet upserts = read.upserts();
           while (upserts.next()) {
             if (writer == null) {
+              manifest = manifestToExtend(current);
+              if (manifest == null) {
+                return Optional.empty();
+              }
               writer = openDelta(declaration, deltaKey, keyIndex);
             }
             writer.writeUpsert(upserts);
@@ -314,7 +339,7 @@ public final class SnapshotBuilder {
       }
       Instant now = clock.instant();
       if (stats == null) {
-        return unchanged(current, sequence, watermark, rowsRead, message, now);
+        return Optional.of(unchanged(current, sequence, watermark, rowsRead, message, now, shape));
       }
       SnapshotObject delta = stats.toObject(deltaKey, Math.min(from, watermark), watermark);
       long checksumStart = System.nanoTime();
@@ -339,7 +364,7 @@ public final class SnapshotBuilder {
       if (state.count() == current.rowCount() && state.toHex().equals(current.contentChecksum())) {
         // Only re-read changes the state already held (an overlap window): keep no new object.
         store.delete(deltaKey);
-        return unchanged(current, sequence, watermark, rowsRead, message, now);
+        return Optional.of(unchanged(current, sequence, watermark, rowsRead, message, now, shape));
       }
       writeKeyIndex(deltaKey, keyIndex);
       delta = delta.withKeyIndex(indexKey);
@@ -351,11 +376,17 @@ public final class SnapshotBuilder {
       TargetVersion version =
           new TargetVersion(
               ref, sequence, watermark, manifestKey, state.count(), state.toHex(), next.chainLength(), message.runId(),
-              now);
-      return new BuiltSnapshot(
+              now, shape);
+      return Optional.of(new BuiltSnapshot(
           version, stats.rows(), stats.bytes() + keyIndex.sidecarBytes() + manifestBytes.length, rowsRead,
-          BuiltSnapshot.Kind.DELTA, List.of(deltaKey, indexKey, manifestKey));
+          BuiltSnapshot.Kind.DELTA, List.of(deltaKey, indexKey, manifestKey)));
     }
+  }
+
+  /** The current manifest, or null when it is due for compaction: the sync writes a new base instead. */
+  private Manifest manifestToExtend(TargetVersion current) throws IOException {
+    Manifest manifest = manifest(current.manifestKey());
+    return compaction.compactBefore(manifest) ? null : manifest;
   }
 
   private SnapshotWriter openDelta(TargetDeclaration declaration, String deltaKey, KeyIndexWriter keyIndex)
@@ -398,12 +429,14 @@ public final class SnapshotBuilder {
     }
   }
 
+  /** @param shape the manifest's (recorded from now on when the current record has none) */
   private static BuiltSnapshot unchanged(
-      TargetVersion current, long sequence, long watermark, long rowsRead, TargetMessage message, Instant now) {
+      TargetVersion current, long sequence, long watermark, long rowsRead, TargetMessage message, Instant now,
+      String shape) {
     TargetVersion version =
         new TargetVersion(
             current.target(), sequence, watermark, current.manifestKey(), current.rowCount(), current.contentChecksum(),
-            current.chainLength(), message.runId(), now);
+            current.chainLength(), message.runId(), now, shape);
     return new BuiltSnapshot(version, 0, 0, rowsRead, BuiltSnapshot.Kind.UNCHANGED, List.of());
   }
 

@@ -20,6 +20,7 @@ import dev.storagebuilder.worker.port.ReceivedMessage;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -36,6 +37,8 @@ public final class TargetProcessor {
   private static final Logger log = LoggerFactory.getLogger(TargetProcessor.class);
   /** A full sync of at most this many rows (as of the last version) counts as short: ~0.1 s here. */
   static final long SHORT_TARGET_ROWS = 20_000;
+  /** A version record read with its batch serves its target this long (see {@link VersionPrefetch}). */
+  static final Duration PREFETCH_MAX_AGE = Duration.ofSeconds(10);
 
   private final SourceConfig catalog;
   private final SnapshotBuilder builder;
@@ -50,6 +53,7 @@ public final class TargetProcessor {
   private final SourceAdmission admission;
   private final MemoryBudget memory;
   private final AtomicLong admissions = new AtomicLong();
+  private final VersionPrefetch prefetched;
 
   public TargetProcessor(
       SourceConfig catalog,
@@ -91,6 +95,15 @@ public final class TargetProcessor {
     this.settings = settings;
     this.clock = clock;
     this.workerId = workerId;
+    this.prefetched = new VersionPrefetch(versions, PREFETCH_MAX_AGE, System::nanoTime);
+  }
+
+  /**
+   * Reads the version records of a received batch in one request, for {@link #process} to use
+   * instead of one read per target; never throws (a target whose record is missing reads it).
+   */
+  public void prefetch(List<ReceivedMessage> messages) {
+    prefetched.prefetch(messages);
   }
 
   /** What the last successful {@link #process} built (rows read, kind): for tests and the local tools. */
@@ -153,7 +166,7 @@ public final class TargetProcessor {
               + " one until it finishes", holder);
         }
       });
-      Optional<TargetVersion> current = versions.current(ref);
+      Optional<TargetVersion> current = prefetched.take(received, ref).orElseGet(() -> versions.current(ref));
       stages.lap("version");
       if (current.isPresent() && current.get().runId().equals(message.runId())) {
         // This run already committed the target: a duplicate delivery, or a redelivery after the

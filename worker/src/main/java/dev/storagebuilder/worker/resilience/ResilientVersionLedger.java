@@ -3,7 +3,9 @@ package dev.storagebuilder.worker.resilience;
 import dev.storagebuilder.common.ids.TargetRef;
 import dev.storagebuilder.common.ledger.TargetVersion;
 import dev.storagebuilder.common.ledger.VersionLedger;
+import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -22,6 +24,11 @@ public final class ResilientVersionLedger implements VersionLedger {
   @Override
   public Optional<TargetVersion> current(TargetRef target) {
     return breaker.call(() -> delegate.current(target));
+  }
+
+  @Override
+  public Map<TargetRef, Optional<TargetVersion>> currentOf(Collection<TargetRef> targets) {
+    return breaker.call(() -> delegate.currentOf(targets));
   }
 
   @Override

@@ -57,18 +57,30 @@ final class IncrementalHarness {
   final InMemoryObjectStore store = new InMemoryObjectStore();
   final InMemoryVersionLedger versions = new InMemoryVersionLedger();
   final DataSource dataSource;
-  final SnapshotBuilder builder;
+  SnapshotBuilder builder;
+  private final CompactionPolicy compaction;
+  private final ChangeReadSettings changeRead;
   private final Clock clock;
   private int runs;
 
   IncrementalHarness(DataSource dataSource, CompactionPolicy compaction, ChangeReadSettings changeRead, long seed) {
     this.dataSource = dataSource;
+    this.compaction = compaction;
+    this.changeRead = changeRead;
     this.clock = Clock.systemUTC();
-    this.builder =
+    this.layout = StorageLayout.withRandom("snapshots/", new Random(seed));
+    restartWorker();
+  }
+
+  private final StorageLayout layout;
+
+  /** A new builder over the same store and ledger: a worker that has read or written nothing yet. */
+  synchronized void restartWorker() {
+    builder =
         new SnapshotBuilder(
             new JdbcRowSource(dataSource, "SELECT 'acme'", 100, clock, changeRead),
             store,
-            StorageLayout.withRandom("snapshots/", new Random(seed)),
+            layout,
             SnapshotWriterOptions.defaults(),
             compaction,
             clock);
@@ -80,15 +92,25 @@ final class IncrementalHarness {
 
   /** Builds and commits one sync of {@link #ACME}; returns what was built and whether it committed. */
   synchronized Result sync(SyncMode mode) throws Exception {
+    return sync(mode, ITEMS);
+  }
+
+  /** As {@link #sync(SyncMode)}, with the target declared as {@code declaration}. */
+  synchronized Result sync(SyncMode mode, TargetDeclaration declaration) throws Exception {
     Optional<TargetVersion> current = versions.current(ACME);
-    BuiltSnapshot built = build(mode, current);
+    BuiltSnapshot built = build(mode, current, declaration);
     boolean committed = versions.commit(built.version(), current.map(TargetVersion::sequence).orElse(0L));
     return new Result(built, committed);
   }
 
   BuiltSnapshot build(SyncMode mode, Optional<TargetVersion> current) throws Exception {
+    return build(mode, current, ITEMS);
+  }
+
+  private BuiltSnapshot build(SyncMode mode, Optional<TargetVersion> current, TargetDeclaration declaration)
+      throws Exception {
     TargetMessage message = TargetMessage.of("run-" + (++runs), ACME, mode, Instant.now());
-    return builder.build(ITEMS, message, current);
+    return builder.build(declaration, message, current);
   }
 
   record Result(BuiltSnapshot built, boolean committed) {}

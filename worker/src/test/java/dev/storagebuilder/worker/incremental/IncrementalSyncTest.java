@@ -6,6 +6,9 @@ import dev.storagebuilder.common.ledger.TargetVersion;
 import dev.storagebuilder.common.message.SyncMode;
 import dev.storagebuilder.common.snapshot.Manifest;
 import dev.storagebuilder.common.snapshot.ManifestCodec;
+import dev.storagebuilder.common.snapshot.SnapshotShape;
+import dev.storagebuilder.common.target.ColumnDeclaration;
+import dev.storagebuilder.common.target.TargetDeclaration;
 import dev.storagebuilder.worker.incremental.IncrementalHarness.Result;
 import dev.storagebuilder.worker.jdbc.ChangeReadSettings;
 import dev.storagebuilder.worker.pipeline.BuiltSnapshot;
@@ -220,13 +223,97 @@ class IncrementalSyncTest {
       assertThat(h.state()).isEqualTo(h.source());
     }
     assertThat(bases).isEqualTo(2); // after 3 deltas, the 4th sync compacts: rounds 4 and 8
-    // A large delta relative to its base compacts too.
+    // A large delta relative to its base compacts too, on the next sync with something to add.
     IncrementalHarness bytes = harness(new CompactionPolicy(100, 0.01), NO_OVERLAP);
     bytes.sync(SyncMode.FULL);
     write(c -> SourceSchema.upsert(c, "acme", 1, "x".repeat(100), 1, schema.nextVersion(c)));
     assertThat(bytes.sync(SyncMode.INCREMENTAL).built().kind()).isEqualTo(Kind.DELTA);
+    write(c -> SourceSchema.upsert(c, "acme", 2, "y", 2, schema.nextVersion(c)));
     assertThat(bytes.sync(SyncMode.INCREMENTAL).built().kind()).isEqualTo(Kind.BASE);
     assertThat(bytes.state()).isEqualTo(bytes.source());
+  }
+
+  @Test
+  void aSyncWithNothingToAddLeavesAChainDueForCompactionAsItIs() throws Exception {
+    IncrementalHarness h = harness(new CompactionPolicy(1, 100), NO_OVERLAP);
+    h.sync(SyncMode.FULL);
+    write(c -> SourceSchema.upsert(c, "acme", 1, "changed", 1, schema.nextVersion(c)));
+    assertThat(h.sync(SyncMode.INCREMENTAL).built().kind()).isEqualTo(Kind.DELTA);
+
+    // The chain is at its limit, but an idle sync adds nothing to it: no new base for no change.
+    Result idle = h.sync(SyncMode.INCREMENTAL);
+    assertThat(idle.built().kind()).isEqualTo(Kind.UNCHANGED);
+    assertThat(idle.built().version().chainLength()).isEqualTo(1);
+    write(c -> SourceSchema.upsert(c, "acme", 2, "changed", 2, schema.nextVersion(c)));
+    Result next = h.sync(SyncMode.INCREMENTAL);
+    assertThat(next.built().kind()).isEqualTo(Kind.BASE);
+    assertThat(next.built().version().chainLength()).isZero();
+    assertThat(h.state()).isEqualTo(h.source());
+  }
+
+  @Test
+  void aSyncWithNothingChangedReadsNoManifestWhenTheVersionRecordsItsShape() throws Exception {
+    IncrementalHarness h = harness(CompactionPolicy.defaults(), NO_OVERLAP);
+    TargetVersion full = h.sync(SyncMode.FULL).built().version();
+    assertThat(full.shape()).isEqualTo(SnapshotShape.of(IncrementalHarness.ITEMS));
+    h.restartWorker(); // another worker: no manifest in its cache
+
+    Result idle = h.sync(SyncMode.INCREMENTAL);
+
+    assertThat(idle.built().kind()).isEqualTo(Kind.UNCHANGED);
+    assertThat(idle.built().version().shape()).isEqualTo(full.shape());
+    assertThat(h.store.gets(full.manifestKey())).isZero();
+
+    // Changes need it: read once, for the compaction check and the new manifest.
+    write(c -> SourceSchema.upsert(c, "acme", 1, "changed", 1, schema.nextVersion(c)));
+    Result delta = h.sync(SyncMode.INCREMENTAL);
+    assertThat(delta.built().kind()).isEqualTo(Kind.DELTA);
+    assertThat(delta.built().version().shape()).isEqualTo(full.shape());
+    assertThat(h.store.gets(full.manifestKey())).isEqualTo(1);
+    assertThat(h.state()).isEqualTo(h.source());
+  }
+
+  @Test
+  void aVersionWithoutAShapeIsCheckedAgainstItsManifestAndThenRecordsOne() throws Exception {
+    IncrementalHarness h = harness(CompactionPolicy.defaults(), NO_OVERLAP);
+    TargetVersion full = h.sync(SyncMode.FULL).built().version();
+    // As committed before version records carried a shape.
+    TargetVersion legacy =
+        new TargetVersion(
+            full.target(), full.sequence() + 1, full.watermark(), full.manifestKey(), full.rowCount(),
+            full.contentChecksum(), full.chainLength(), "run-legacy", full.committedAt());
+    assertThat(h.versions.commit(legacy, full.sequence())).isTrue();
+    h.restartWorker();
+
+    Result idle = h.sync(SyncMode.INCREMENTAL);
+
+    assertThat(idle.built().kind()).isEqualTo(Kind.UNCHANGED);
+    assertThat(h.store.gets(full.manifestKey())).isEqualTo(1);
+    assertThat(idle.built().version().shape()).isEqualTo(SnapshotShape.of(IncrementalHarness.ITEMS));
+  }
+
+  @Test
+  void aChangedDeclarationWritesANewBaseEvenWithNothingChanged() throws Exception {
+    IncrementalHarness h = harness(CompactionPolicy.defaults(), NO_OVERLAP);
+    h.sync(SyncMode.FULL);
+    TargetDeclaration items = IncrementalHarness.ITEMS;
+    List<ColumnDeclaration> fewer =
+        items.columns().stream().filter(column -> !column.name().equals("amount")).toList();
+    TargetDeclaration withoutAmount =
+        new TargetDeclaration(
+            items.name(), items.table(), items.clientColumn(), items.keyColumns(), items.versionColumn(), fewer,
+            items.deletes(), 0);
+
+    Result reshaped = h.sync(SyncMode.INCREMENTAL, withoutAmount);
+
+    assertThat(reshaped.built().kind()).isEqualTo(Kind.BASE);
+    assertThat(reshaped.built().version().shape()).isEqualTo(SnapshotShape.of(withoutAmount));
+    Manifest manifest = ManifestCodec.decode(h.store.get(reshaped.built().version().manifestKey()));
+    assertThat(manifest.columns()).isEqualTo(fewer);
+    assertThat(SnapshotShape.of(manifest)).isEqualTo(SnapshotShape.of(withoutAmount));
+    // Back to the declaration the version does not record: a base again.
+    assertThat(h.sync(SyncMode.INCREMENTAL).built().kind()).isEqualTo(Kind.BASE);
+    assertThat(h.sync(SyncMode.INCREMENTAL).built().kind()).isEqualTo(Kind.UNCHANGED);
   }
 
   @Test

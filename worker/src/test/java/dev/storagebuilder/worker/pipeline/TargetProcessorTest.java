@@ -9,6 +9,7 @@ import dev.storagebuilder.common.ledger.RunStatus;
 import dev.storagebuilder.common.ledger.TargetProgress;
 import dev.storagebuilder.common.ledger.TargetState;
 import dev.storagebuilder.common.ledger.TargetVersion;
+import dev.storagebuilder.common.ledger.VersionLedger;
 import dev.storagebuilder.common.message.SyncMode;
 import dev.storagebuilder.common.message.TargetMessage;
 import dev.storagebuilder.common.message.TargetMessageCodec;
@@ -45,6 +46,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -357,6 +360,98 @@ class TargetProcessorTest {
     assertThat(outcome).isEqualTo(new Outcome.Done("superseded"));
     assertThat(versions.current(ref)).contains(winner);
     assertThat(versions.history(ref)).hasSize(1);
+  }
+
+  /** Counts the reads of the version ledger: one target at a time and batches. */
+  private static final class CountingVersions implements VersionLedger {
+    private final VersionLedger delegate;
+    final AtomicInteger singleReads = new AtomicInteger();
+    final AtomicInteger batchReads = new AtomicInteger();
+
+    CountingVersions(VersionLedger delegate) {
+      this.delegate = delegate;
+    }
+
+    @Override
+    public Optional<TargetVersion> current(TargetRef target) {
+      singleReads.incrementAndGet();
+      return delegate.current(target);
+    }
+
+    @Override
+    public Map<TargetRef, Optional<TargetVersion>> currentOf(Collection<TargetRef> targets) {
+      batchReads.incrementAndGet();
+      Map<TargetRef, Optional<TargetVersion>> found = new HashMap<>();
+      targets.forEach(target -> found.put(target, delegate.current(target)));
+      return found;
+    }
+
+    @Override
+    public boolean commit(TargetVersion next, long expectedSequence) {
+      return delegate.commit(next, expectedSequence);
+    }
+
+    @Override
+    public List<TargetVersion> history(TargetRef target) {
+      return delegate.history(target);
+    }
+
+    @Override
+    public List<TargetVersion> all() {
+      return delegate.all();
+    }
+  }
+
+  private TargetProcessor processor(VersionLedger versionLedger) {
+    SnapshotBuilder builder =
+        new SnapshotBuilder(new JdbcRowSource(dataSource, config.clientsQuery(), 100, clock), store,
+            StorageLayout.withRandom("snapshots/", new Random(7)), SnapshotWriterOptions.defaults(), clock);
+    return new TargetProcessor(config, builder, versionLedger, runs, new DefaultFailureClassifier(),
+        ProcessingSettings.defaults(), clock, "w-test");
+  }
+
+  private static ReceivedMessage delivery(String body, String handle) {
+    return new ReceivedMessage("m-" + handle, body, handle, 1, Map.of(), NOW);
+  }
+
+  @Test
+  void theVersionRecordsOfAReceivedBatchAreReadInOneRequestAndServeOneDeliveryEach() {
+    CountingVersions counting = new CountingVersions(versions);
+    TargetProcessor processor = processor(counting);
+    ReceivedMessage acme = delivery(message("acme", "items"), "h-acme");
+    ReceivedMessage globex = delivery(message("globex", "items"), "h-globex");
+
+    processor.prefetch(List.of(acme, globex, delivery("{not json", "h-bad")));
+    assertThat(processor.process(acme)).isInstanceOf(Outcome.Done.class);
+    assertThat(processor.process(globex)).isInstanceOf(Outcome.Done.class);
+
+    assertThat(counting.batchReads).hasValue(1);
+    assertThat(counting.singleReads).hasValue(0);
+    assertThat(versions.all()).hasSize(2);
+    // The same delivery again (a duplicate in hand): its record was used up, so it reads the
+    // committed one and drops the duplicate.
+    Outcome again = processor.process(acme);
+    assertThat(again).isInstanceOfSatisfying(Outcome.Done.class, d -> assertThat(d.summary()).contains("duplicate"));
+    assertThat(counting.singleReads).hasValue(1);
+    assertThat(versions.history(new TargetRef("acme", "items"))).hasSize(1);
+  }
+
+  @Test
+  void aBatchRecordThatWentStaleBeforeItsTargetStartedOnlyCostsASupersededBuild() {
+    TargetRef ref = new TargetRef("acme", "items");
+    TargetProcessor processor = processor(versions);
+    ReceivedMessage acme = delivery(message("acme", "items"), "h-acme");
+    processor.prefetch(List.of(acme, delivery(message("globex", "items"), "h-globex")));
+    // Another worker commits the target after the batch was read, before this one starts it.
+    TargetVersion winner = new TargetVersion(ref, 1, 99, "snapshots/winner.json", 3, "0000000000000000", 0, "run-1", NOW);
+    assertThat(versions.commit(winner, 0)).isTrue();
+
+    Outcome outcome = processor.process(acme);
+
+    assertThat(outcome).isEqualTo(new Outcome.Done("superseded"));
+    assertThat(versions.history(ref)).containsExactly(winner);
+    assertThat(runs.targets("run-1")).singleElement()
+        .satisfies(t -> assertThat(t.state()).isEqualTo(TargetState.SUCCEEDED));
   }
 
   @Test
