@@ -54,6 +54,8 @@ public final class FleetProcess {
     cmd.add("-XX:+ExitOnOutOfMemoryError");
     // Startup: the first clean exit writes a class-data archive next to the jar; later starts map
     // it instead of loading and verifying the same ~10k classes again (a rebuilt jar invalidates it).
+    // Kept on JDK 25 too: its AOT cache measured worse here (peak RSS over 256 MB, C2 no cheaper;
+    // docs/performance.md, item 10).
     cmd.add("-XX:SharedArchiveFile=" + sharedArchive(jar));
     cmd.add("-XX:+AutoCreateSharedArchive");
     cmd.add("-Xshare:auto");
