@@ -38,5 +38,7 @@ HEALTHCHECK --interval=15s --timeout=5s --start-period=60s --retries=3 \
 # Container-aware memory from the measured budget: the heap takes 60 % of the container's memory,
 # leaving the rest to direct buffers (multipart upload parts), metaspace and threads. An
 # OutOfMemoryError ends the process so ECS replaces the task instead of leaving it limping.
+# C1 only: the producer's work is I/O and framework code, and C2 compiling it competed with the
+# enqueue burst for the cores (producer CPU for 10,000 targets 0.55-0.86 s instead of 0.94-1.20 s).
 # Extra JVM flags go in JAVA_TOOL_OPTIONS (read by the JVM itself, no shell needed).
-ENTRYPOINT ["java", "-XX:MaxRAMPercentage=60", "-XX:+ExitOnOutOfMemoryError", "-jar", "/app/app.jar"]
+ENTRYPOINT ["java", "-XX:MaxRAMPercentage=60", "-XX:+ExitOnOutOfMemoryError", "-XX:TieredStopAtLevel=1", "-jar", "/app/app.jar"]

@@ -33,9 +33,24 @@ public final class FleetProcess {
    * CPU, which its enqueue burst (10,000 messages, goal 2 s) should not pay.
    */
   static final List<String> PRODUCER_COLLECTOR = List.of("-XX:+UseSerialGC");
+  /** The worker's compilers: all tiers, since an export's encode loops need C2. */
+  static final List<String> WORKER_COMPILER = List.of();
+  /**
+   * The producer's: C1 only. Its work is I/O and framework code that C1 compiles well enough, and
+   * its enqueue burst competed with C2 for the cores the queue needs: 10,000 targets enqueued with
+   * 0.55-0.86 producer CPU-s instead of 0.94-1.20 (two paired runs, 21:10 UTC). Same in
+   * docker/producer.Dockerfile.
+   */
+  static final List<String> PRODUCER_COMPILER = List.of("-XX:TieredStopAtLevel=1");
 
   FleetProcess(
-      String name, Path jar, int heapMb, List<String> collector, Map<String, String> properties, Path logDir) {
+      String name,
+      Path jar,
+      int heapMb,
+      List<String> collector,
+      List<String> compiler,
+      Map<String, String> properties,
+      Path logDir) {
     this.name = name;
     this.log = logDir.resolve(name + ".log");
     List<String> cmd = new ArrayList<>();
@@ -48,6 +63,7 @@ public final class FleetProcess {
     if (extraFlags.stream().noneMatch(f -> f.startsWith("-XX:+Use") && f.endsWith("GC"))) {
       cmd.addAll(collector);
     }
+    cmd.addAll(compiler);
     // zstd-jni and Netty load native code; without this JDK 24+ warns on every start.
     cmd.add("--enable-native-access=ALL-UNNAMED");
     // Die loudly rather than limp on: the fleet restarts a worker, a half-dead one holds messages.

@@ -77,7 +77,8 @@ public final class LocalFleet implements AutoCloseable {
       this.producerUrl = URI.create("http://127.0.0.1:" + producerPort);
       this.producer =
           new FleetProcess(
-              "producer", FleetJars.producer(home), 256, FleetProcess.PRODUCER_COLLECTOR, producerProperties, logs);
+              "producer", FleetJars.producer(home), 256, FleetProcess.PRODUCER_COLLECTOR,
+              FleetProcess.PRODUCER_COMPILER, producerProperties, logs);
       Map<String, String> worker = new LinkedHashMap<>(common);
       worker.put("storage-builder.worker.concurrency", String.valueOf(options.workerConcurrency()));
       worker.put("storage-builder.worker.max-receive-count", String.valueOf(QUEUE_MAX_RECEIVE_COUNT - 1));
@@ -127,6 +128,7 @@ public final class LocalFleet implements AutoCloseable {
     properties.put("storage-builder.worker.id", "worker-" + index);
     FleetProcess worker =
         new FleetProcess("worker-" + index, FleetJars.worker(home), options.workerHeapMb(), FleetProcess.WORKER_COLLECTOR,
+            FleetProcess.WORKER_COMPILER,
             properties, options.stateDir().resolve("logs"));
     worker.start();
     workers.add(worker);

@@ -70,6 +70,7 @@ class WorkerObservabilityIT {
       properties.put("storage-builder.worker.id", "worker-metrics");
       FleetProcess worker =
           new FleetProcess("worker-metrics", FleetJars.worker(FleetJars.home()), 128, FleetProcess.WORKER_COLLECTOR,
+              FleetProcess.WORKER_COMPILER,
               properties, dir.resolve("logs"));
       worker.start();
       try {
