@@ -30,6 +30,7 @@ import dev.storagebuilder.worker.port.RowSource;
 import dev.storagebuilder.worker.port.SourceRead;
 import dev.storagebuilder.worker.port.Backpressure;
 import dev.storagebuilder.worker.resilience.DefaultFailureClassifier;
+import dev.storagebuilder.worker.testing.ForwardingVersionLedger;
 import dev.storagebuilder.worker.testing.FakeSourceSlots;
 import dev.storagebuilder.worker.testing.ManualScheduler;
 import dev.storagebuilder.worker.testing.RecordingAcknowledger;
@@ -47,7 +48,6 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -363,42 +363,24 @@ class TargetProcessorTest {
   }
 
   /** Counts the reads of the version ledger: one target at a time and batches. */
-  private static final class CountingVersions implements VersionLedger {
-    private final VersionLedger delegate;
+  private static final class CountingVersions extends ForwardingVersionLedger {
     final AtomicInteger singleReads = new AtomicInteger();
     final AtomicInteger batchReads = new AtomicInteger();
 
     CountingVersions(VersionLedger delegate) {
-      this.delegate = delegate;
+      super(delegate);
     }
 
     @Override
     public Optional<TargetVersion> current(TargetRef target) {
       singleReads.incrementAndGet();
-      return delegate.current(target);
+      return super.current(target);
     }
 
     @Override
     public Map<TargetRef, Optional<TargetVersion>> currentOf(Collection<TargetRef> targets) {
       batchReads.incrementAndGet();
-      Map<TargetRef, Optional<TargetVersion>> found = new HashMap<>();
-      targets.forEach(target -> found.put(target, delegate.current(target)));
-      return found;
-    }
-
-    @Override
-    public boolean commit(TargetVersion next, long expectedSequence) {
-      return delegate.commit(next, expectedSequence);
-    }
-
-    @Override
-    public List<TargetVersion> history(TargetRef target) {
-      return delegate.history(target);
-    }
-
-    @Override
-    public List<TargetVersion> all() {
-      return delegate.all();
+      return super.currentOf(targets);
     }
   }
 

@@ -8,6 +8,7 @@ import dev.storagebuilder.common.message.SyncMode;
 import dev.storagebuilder.common.message.TargetMessage;
 import dev.storagebuilder.common.message.TargetMessageCodec;
 import dev.storagebuilder.worker.port.ReceivedMessage;
+import dev.storagebuilder.worker.testing.ForwardingVersionLedger;
 import dev.storagebuilder.worker.testing.InMemoryVersionLedger;
 import java.time.Duration;
 import java.time.Instant;
@@ -67,7 +68,7 @@ class VersionPrefetchTest {
 
     VersionPrefetch failing =
         new VersionPrefetch(
-            new ForwardingLedger() {
+            new ForwardingVersionLedger(versions) {
               @Override
               public Map<TargetRef, Optional<TargetVersion>> currentOf(Collection<TargetRef> targets) {
                 throw new IllegalStateException("DynamoDB unavailable");
@@ -83,7 +84,7 @@ class VersionPrefetchTest {
   void targetsTheStoreDidNotAnswerForAreLeftToReadTheirOwn() {
     VersionPrefetch partial =
         new VersionPrefetch(
-            new ForwardingLedger() {
+            new ForwardingVersionLedger(versions) {
               @Override
               public Map<TargetRef, Optional<TargetVersion>> currentOf(Collection<TargetRef> targets) {
                 return Map.of(ACME, Optional.empty()); // GLOBEX left unprocessed
@@ -97,27 +98,5 @@ class VersionPrefetchTest {
 
     assertThat(partial.take(acme, ACME)).contains(Optional.empty());
     assertThat(partial.take(globex, GLOBEX)).isEmpty();
-  }
-
-  private class ForwardingLedger implements dev.storagebuilder.common.ledger.VersionLedger {
-    @Override
-    public Optional<TargetVersion> current(TargetRef target) {
-      return versions.current(target);
-    }
-
-    @Override
-    public boolean commit(TargetVersion next, long expectedSequence) {
-      return versions.commit(next, expectedSequence);
-    }
-
-    @Override
-    public List<TargetVersion> history(TargetRef target) {
-      return versions.history(target);
-    }
-
-    @Override
-    public List<TargetVersion> all() {
-      return versions.all();
-    }
   }
 }
