@@ -20,8 +20,16 @@ public record BuiltSnapshot(
     BASE,
     /** A delta on top of the current manifest. */
     DELTA,
-    /** Nothing changed: no new object; the version record alone records the sync. */
+    /**
+     * Nothing changed: no new object. The version is a new sequence when the watermark moved, else
+     * the current record itself ({@link #commits} is false).
+     */
     UNCHANGED
+  }
+
+  /** Whether there is a version to commit on top of {@code currentSequence} (0: none yet). */
+  public boolean commits(long currentSequence) {
+    return version.sequence() > currentSequence;
   }
 
   public BuiltSnapshot {

@@ -57,8 +57,8 @@ import org.slf4j.LoggerFactory;
  * exactly from the sidecars: only the touched keys' old row hashes are looked up ({@link
  * KeyIndexChecksum}). A chain without sidecars (written before they existed) is recounted by
  * streaming the new state once through {@link SnapshotReader}; see docs/incremental.md for the cost.
- * When the state did not change, the delta is deleted again and the version records only the sync
- * (same manifest, new sequence and watermark).
+ * When the state did not change, the delta is deleted again; the version record changes only when
+ * the watermark moved (same manifest, new sequence and watermark), otherwise the current one stands.
  */
 public final class SnapshotBuilder {
   private static final Logger log = LoggerFactory.getLogger(SnapshotBuilder.class);
@@ -429,10 +429,19 @@ public final class SnapshotBuilder {
     }
   }
 
-  /** @param shape the manifest's (recorded from now on when the current record has none) */
+  /**
+   * Nothing to add: the current record stands when it already holds this watermark and shape, so an
+   * idle sync writes nothing anywhere; otherwise a new sequence records the moved watermark (or the
+   * shape a record lacked).
+   *
+   * @param shape the manifest's (recorded from now on when the current record has none)
+   */
   private static BuiltSnapshot unchanged(
       TargetVersion current, long sequence, long watermark, long rowsRead, TargetMessage message, Instant now,
       String shape) {
+    if (watermark == current.watermark() && shape.equals(current.shape())) {
+      return new BuiltSnapshot(current, 0, 0, rowsRead, BuiltSnapshot.Kind.UNCHANGED, List.of());
+    }
     TargetVersion version =
         new TargetVersion(
             current.target(), sequence, watermark, current.manifestKey(), current.rowCount(), current.contentChecksum(),

@@ -200,7 +200,9 @@ public final class TargetProcessor {
       if (lease.isLost()) {
         return abandoned(lease);
       }
-      boolean committed = versions.commit(built.version(), expected);
+      // An idle sync whose record already says everything writes nothing: the record keeps the run
+      // and time of the last change, and the run ledger shows this run checked it.
+      boolean committed = !built.commits(expected) || versions.commit(built.version(), expected);
       long sequence = built.version().sequence();
       stages.lap("commit");
       if (!committed) {
@@ -225,7 +227,9 @@ public final class TargetProcessor {
           built.kind(), built.rowsRead(), built.rowsWritten(), built.bytesWritten(), took.toMillis() / 1000.0, sequence,
           built.version().watermark(), committed, stages);
       lastBuilt = built;
-      return new Outcome.Done(committed ? "committed sequence " + sequence : "superseded");
+      String summary = !built.commits(expected) ? "unchanged at sequence " + sequence
+          : committed ? "committed sequence " + sequence : "superseded";
+      return new Outcome.Done(summary);
     } catch (InterruptedException e) {
       // Only the wait for memory throws this: the target never started, so it spends no delivery.
       Thread.currentThread().interrupt();

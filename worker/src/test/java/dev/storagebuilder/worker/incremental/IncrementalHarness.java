@@ -99,7 +99,9 @@ final class IncrementalHarness {
   synchronized Result sync(SyncMode mode, TargetDeclaration declaration) throws Exception {
     Optional<TargetVersion> current = versions.current(ACME);
     BuiltSnapshot built = build(mode, current, declaration);
-    boolean committed = versions.commit(built.version(), current.map(TargetVersion::sequence).orElse(0L));
+    long expected = current.map(TargetVersion::sequence).orElse(0L);
+    // As TargetProcessor: a record that already says everything is not written again.
+    boolean committed = !built.commits(expected) || versions.commit(built.version(), expected);
     return new Result(built, committed);
   }
 

@@ -126,7 +126,7 @@ class IncrementalSyncTest {
   }
 
   @Test
-  void anEmptyDeltaWritesNoObjectButTheVersionRecordRecordsTheSync() throws Exception {
+  void anEmptyDeltaWritesNoObjectAndAnIdleSyncLeavesTheVersionRecordAsItIs() throws Exception {
     // The default overlap re-reads recent versions on H2 (here: every row, so the byte-ratio
     // compaction is set out of the way): still nothing new to store.
     IncrementalHarness h = harness(new CompactionPolicy(8, 100), ChangeReadSettings.defaults());
@@ -143,12 +143,9 @@ class IncrementalSyncTest {
     assertThat(again.built().rowsRead()).isPositive(); // the overlap window was re-read
     assertThat(h.store.keys()).isEqualTo(objects);
     TargetVersion after = h.versions.current(IncrementalHarness.ACME).orElseThrow();
-    assertThat(after.sequence()).isEqualTo(before.sequence() + 1);
-    assertThat(after.manifestKey()).isEqualTo(before.manifestKey());
-    assertThat(after.watermark()).isEqualTo(before.watermark());
-    assertThat(after.rowCount()).isEqualTo(before.rowCount());
-    assertThat(after.contentChecksum()).isEqualTo(before.contentChecksum());
-    assertThat(after.runId()).isNotEqualTo(before.runId());
+    // Same watermark, same shape: the record (run and time of the last change) is not rewritten.
+    assertThat(again.built().commits(before.sequence())).isFalse();
+    assertThat(after).isEqualTo(before);
     assertThat(h.state()).isEqualTo(h.source());
 
     // Without an overlap nothing is read at all.
@@ -158,6 +155,30 @@ class IncrementalSyncTest {
     assertThat(none.built().kind()).isEqualTo(Kind.UNCHANGED);
     assertThat(none.built().rowsRead()).isZero();
     assertThat(none.built().newObjects()).isEmpty();
+    assertThat(none.built().commits(none.built().version().sequence())).isFalse();
+  }
+
+  @Test
+  void anUnchangedSyncWhoseWatermarkMovedRecordsItInANewSequence() throws Exception {
+    IncrementalHarness h = harness(CompactionPolicy.defaults(), NO_OVERLAP);
+    TargetVersion full = h.sync(SyncMode.FULL).built().version();
+    // As if the last sync could not settle: its record holds a watermark below the source's.
+    TargetVersion behind =
+        new TargetVersion(
+            full.target(), full.sequence() + 1, full.watermark() - 1, full.manifestKey(), full.rowCount(),
+            full.contentChecksum(), full.chainLength(), "run-behind", full.committedAt(), full.shape());
+    assertThat(h.versions.commit(behind, full.sequence())).isTrue();
+
+    Result idle = h.sync(SyncMode.INCREMENTAL);
+
+    assertThat(idle.built().kind()).isEqualTo(Kind.UNCHANGED);
+    assertThat(idle.committed()).isTrue();
+    TargetVersion after = h.versions.current(IncrementalHarness.ACME).orElseThrow();
+    assertThat(after.sequence()).isEqualTo(behind.sequence() + 1);
+    assertThat(after.watermark()).isEqualTo(full.watermark());
+    assertThat(after.manifestKey()).isEqualTo(full.manifestKey());
+    assertThat(after.runId()).isNotEqualTo(behind.runId());
+    assertThat(h.state()).isEqualTo(h.source());
   }
 
   @Test

@@ -83,7 +83,9 @@ class SoftDeleteSyncTest {
     var current = versions.current(REF);
     BuiltSnapshot built =
         builder.build(NOTES, TargetMessage.of("run", REF, SyncMode.INCREMENTAL, Instant.now()), current);
-    assertThat(versions.commit(built.version(), current.map(TargetVersion::sequence).orElse(0L))).isTrue();
+    long expected = current.map(TargetVersion::sequence).orElse(0L);
+    assertThat(built.commits(expected)).isTrue();
+    assertThat(versions.commit(built.version(), expected)).isTrue();
     return built;
   }
 

@@ -295,7 +295,10 @@ class TargetProcessorTest {
     TargetProgress entry = runs.targets("run-2").get(0);
     assertThat(entry.state()).isEqualTo(TargetState.SUCCEEDED);
     assertThat(entry.attempts()).isEqualTo(1);
-    assertThat(versions.history(new TargetRef("acme", "items"))).hasSize(2);
+    // Nothing changed since the full sync: its version record stands, and the entry points to it.
+    assertThat(versions.history(new TargetRef("acme", "items"))).hasSize(1);
+    assertThat(entry.versionSequence()).isEqualTo(1);
+    assertThat(((Outcome.Done) outcome).summary()).isEqualTo("unchanged at sequence 1");
   }
 
   @Test
