@@ -14,8 +14,9 @@ import software.amazon.awssdk.services.sqs.model.BatchResultErrorEntry;
 import software.amazon.awssdk.services.sqs.model.DeleteMessageBatchRequestEntry;
 
 /**
- * Deletes finished messages from a background thread, up to ten per {@code DeleteMessageBatch}, so
- * a target's slot frees without waiting for the delete's round trip. A delete that is lost (the
+ * Deletes finished messages from a background thread, up to ten per {@code DeleteMessageBatch}
+ * (gathered for up to {@link #LINGER}), so a target's slot frees without waiting for the delete's
+ * round trip. A delete that is lost (the
  * process dies first, or SQS refuses it) only means one more delivery of a finished target, which
  * the run ledger drops. {@link #flush} sends what is queued; the loop calls it when it stops.
  */
@@ -24,6 +25,7 @@ final class BatchingDeleter {
   private static final int SQS_MAX_BATCH = 10;
   private static final Duration IDLE_POLL = Duration.ofMillis(200);
   private static final Duration FLUSH_WAIT = Duration.ofSeconds(10);
+  static final Duration LINGER = Duration.ofMillis(100);
 
   private final SqsClient sqs;
   private final String queueUrl;
@@ -76,7 +78,7 @@ final class BatchingDeleter {
           continue;
         }
         batch.add(first);
-        handles.drainTo(batch, SQS_MAX_BATCH - 1);
+        fill(batch);
         send(batch);
       } catch (InterruptedException e) {
         return;
@@ -92,6 +94,25 @@ final class BatchingDeleter {
         }
         batch.clear();
       }
+    }
+  }
+
+  /**
+   * Tops the batch up to ten, waiting at most {@link #LINGER} after its first handle: targets that
+   * finish within that of each other share one call instead of paying one each (a delete only
+   * frees the queue's in-flight count; nothing waits for it).
+   */
+  private void fill(List<String> batch) throws InterruptedException {
+    long deadline = System.nanoTime() + LINGER.toNanos();
+    handles.drainTo(batch, SQS_MAX_BATCH - batch.size());
+    while (batch.size() < SQS_MAX_BATCH) {
+      long left = deadline - System.nanoTime();
+      String next = left > 0 ? handles.poll(left, TimeUnit.NANOSECONDS) : null;
+      if (next == null) {
+        return;
+      }
+      batch.add(next);
+      handles.drainTo(batch, SQS_MAX_BATCH - batch.size());
     }
   }
 

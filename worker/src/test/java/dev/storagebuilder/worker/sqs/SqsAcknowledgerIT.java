@@ -11,10 +11,20 @@ import dev.storagebuilder.worker.port.ReceivedMessage;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.core.interceptor.Context;
+import software.amazon.awssdk.core.interceptor.ExecutionAttributes;
+import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.sqs.SqsClient;
+import software.amazon.awssdk.services.sqs.model.DeleteMessageBatchRequest;
 import software.amazon.awssdk.services.sqs.model.MessageAttributeValue;
 import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
 
@@ -144,6 +154,50 @@ class SqsAcknowledgerIT {
     received.subList(20, 23).forEach(deleting::delete);
     deleting.flush();
     assertThat(messagesIn(own.queueUrl())).as("a flush returns once the deletes were sent").isZero();
+  }
+
+  @Test
+  void deletesOfTargetsThatFinishTogetherShareOneCall() {
+    QueueProvisioner.QueueUrls own = QueueProvisioner.ensureQueues(aws.sqs(), "sb-ack-linger", "sb-ack-linger-dlq", 5, 30);
+    SqsMessageSource source = new SqsMessageSource(aws.sqs(), own.queueUrl(), Duration.ofSeconds(30));
+    for (int i = 0; i < 10; i++) {
+      int n = i;
+      aws.sqs().sendMessage(b -> b.queueUrl(own.queueUrl()).messageBody("{\"n\": " + n + "}"));
+    }
+    List<ReceivedMessage> received = new java.util.ArrayList<>();
+    await().atMost(Duration.ofSeconds(10)).until(() -> {
+      received.addAll(source.receive(10, Duration.ofSeconds(1)));
+      return received.size() == 10;
+    });
+    AtomicInteger deleteCalls = new AtomicInteger();
+    ExecutionInterceptor counting = new ExecutionInterceptor() {
+      @Override
+      public void beforeExecution(Context.BeforeExecution context, ExecutionAttributes attributes) {
+        if (context.request() instanceof DeleteMessageBatchRequest) {
+          deleteCalls.incrementAndGet();
+        }
+      }
+    };
+    try (SqsClient counted =
+        SqsClient.builder()
+            .endpointOverride(stack.sqsEndpoint())
+            .region(Region.of(stack.region()))
+            .credentialsProvider(StaticCredentialsProvider.create(
+                AwsBasicCredentials.create(stack.accessKey(), stack.secretKey())))
+            .overrideConfiguration(c -> c.addExecutionInterceptor(counting))
+            .build()) {
+      SqsAcknowledger deleting = new SqsAcknowledger(counted, own.queueUrl(), own.dlqUrl());
+
+      // Targets finishing a few milliseconds apart (the stimulus, not a wait for a condition).
+      for (ReceivedMessage message : received) {
+        deleting.delete(message);
+        LockSupport.parkNanos(Duration.ofMillis(5).toNanos());
+      }
+
+      await().atMost(Duration.ofSeconds(10)).until(() -> messagesIn(own.queueUrl()) == 0);
+      // Without the linger each delete took its own call here.
+      assertThat(deleteCalls.get()).as("ten deletes within ~50 ms: DeleteMessageBatch calls").isLessThanOrEqualTo(2);
+    }
   }
 
   private int messagesIn(String queueUrl) {
