@@ -371,15 +371,29 @@ final class BenchRun {
         }
         PGSimpleDataSource dataSource = new PGSimpleDataSource();
         dataSource.setURL(db.jdbcUrl());
-        ChangeBurst.Result burst = new ChangeBurst(generator, 7L).apply(dataSource, 100, false);
-        RunResult incremental = runAll(producer, "incremental");
-        if (incremental.rows() >= full.rows()) {
-          report.add(Figure.missing("update_all_incremental_seconds", "s", "<= 5 s",
-              "mode=incremental rewrote every row: no incremental sync on this branch"));
-          return;
+        // Best of two rounds, each after its own burst of changes, as the export is best of two: the
+        // first round also pays the JIT for the incremental path in workers that have run only full
+        // syncs so far. Both rounds are reported.
+        List<RunResult> rounds = new ArrayList<>();
+        int changes = 0;
+        for (long seed = 7; seed <= 8; seed++) {
+          changes = new ChangeBurst(generator, seed).apply(dataSource, 100, false).total();
+          RunResult round = runAll(producer, "incremental");
+          if (round.rows() >= full.rows()) {
+            report.add(Figure.missing("update_all_incremental_seconds", "s", "<= 5 s",
+                "mode=incremental rewrote every row: no incremental sync on this branch"));
+            return;
+          }
+          rounds.add(round);
         }
-        report.add(Figure.measured("update_all_incremental_seconds", incremental.seconds(), "s",
-            "the full update-all", full.seconds(), "<= 5 s").withNote(burst.total() + " changes; " + scaleNote));
+        RunResult first = rounds.get(0);
+        RunResult best = rounds.stream().min(Comparator.comparingDouble(RunResult::seconds)).orElseThrow();
+        report.add(Figure.measured("update_all_incremental_seconds", best.seconds(), "s",
+            "the full update-all", full.seconds(), "<= 5 s")
+            .withNote(changes + " changes a round, best of 2 rounds; " + scaleNote));
+        report.add(Figure.measured("update_all_incremental_first_seconds", first.seconds(), "s",
+            "the full update-all", full.seconds(), "")
+            .withNote("the first round alone (its workers had run only full syncs)"));
       } finally {
         stopWorkers(fleet);
       }
