@@ -117,10 +117,11 @@ public final class JdbcRowSource implements RowSource {
     Connection connection = dataSource.getConnection();
     try {
       SqlDialect dialect = SqlDialect.fromJdbcUrl(connection.getMetaData().getURL());
-      OptionalLong settled = dialect == SqlDialect.POSTGRESQL ? settle(connection, target, clientId) : OptionalLong.empty();
-      begin(connection);
-      long visible = visibleMax(connection, target, clientId);
-      long watermark = dialect == SqlDialect.POSTGRESQL ? settled.orElse(0L) : visible;
+      boolean postgres = dialect == SqlDialect.POSTGRESQL;
+      OptionalLong settled = postgres ? settle(connection, target, clientId) : OptionalLong.empty();
+      begin(connection, dialect, false);
+      // PostgreSQL's watermark is the settled one; elsewhere the highest version this snapshot sees.
+      long watermark = postgres ? settled.orElse(0L) : visibleMax(connection, target, clientId);
       if (postgresCopy && dialect == SqlDialect.POSTGRESQL) {
         // The same transaction, so the same snapshot as the watermark read above.
         ResultSet copied = PostgresCopyRead.open(connection, target, clientId);
@@ -146,19 +147,10 @@ public final class JdbcRowSource implements RowSource {
     Connection connection = dataSource.getConnection();
     try {
       SqlDialect dialect = SqlDialect.fromJdbcUrl(connection.getMetaData().getURL());
-      OptionalLong settled = dialect == SqlDialect.POSTGRESQL ? settle(connection, target, clientId) : OptionalLong.empty();
-      begin(connection);
-      long visible = visibleMax(connection, target, clientId);
-      if (dialect == SqlDialect.POSTGRESQL) {
-        // The planner multiplies "this client" by "version above W" as if independent: with other
-        // clients holding the higher versions it expects ~all of this client's rows and scans the
-        // whole table (1.7 s for 100 changed rows of 1M in an 11M-row table). A change read wants
-        // few rows above a version; the (client, version) index is the only good plan for it.
-        try (Statement sql = connection.createStatement()) {
-          sql.execute("SET LOCAL enable_seqscan = off");
-        }
-      }
-      long safe = dialect == SqlDialect.POSTGRESQL ? settled.orElse(watermark) : visible;
+      boolean postgres = dialect == SqlDialect.POSTGRESQL;
+      OptionalLong settled = postgres ? settle(connection, target, clientId) : OptionalLong.empty();
+      begin(connection, dialect, true);
+      long safe = postgres ? settled.orElse(watermark) : visibleMax(connection, target, clientId);
       long from = Math.max(0, watermark - changeSettings.overlapFor(dialect));
       return new JdbcChangeRead(connection, target, clientId, from, Math.max(safe, watermark));
     } catch (SQLException | RuntimeException e) {
@@ -167,11 +159,33 @@ public final class JdbcRowSource implements RowSource {
     }
   }
 
-  private static void begin(Connection connection) throws SQLException {
-    connection.setReadOnly(true);
-    connection.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
-    // PostgreSQL streams with a cursor only outside autocommit; elsewhere it does no harm.
+  /**
+   * Starts the read's transaction: repeatable read, read only. On PostgreSQL in one round trip with
+   * its first statements, rather than through the session's isolation level: setting that costs a
+   * round trip, and the pool another to reset it, on every target.
+   *
+   * @param changeRead a change read also gets the planner setting it needs (see below)
+   */
+  private static void begin(Connection connection, SqlDialect dialect, boolean changeRead) throws SQLException {
+    if (dialect != SqlDialect.POSTGRESQL) {
+      connection.setReadOnly(true);
+      connection.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
+      connection.setAutoCommit(false);
+      return;
+    }
+    // PostgreSQL streams with a cursor only outside autocommit.
     connection.setAutoCommit(false);
+    String begin = "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY";
+    if (changeRead) {
+      // The planner multiplies "this client" by "version above W" as if independent: with other
+      // clients holding the higher versions it expects ~all of this client's rows and scans the
+      // whole table (1.7 s for 100 changed rows of 1M in an 11M-row table). A change read wants
+      // few rows above a version; the (client, version) index is the only good plan for it.
+      begin += "; SET LOCAL enable_seqscan = off";
+    }
+    try (Statement sql = connection.createStatement()) {
+      sql.execute(begin);
+    }
   }
 
   /** The highest version among a client's rows and tombstones, as this connection sees them. */
@@ -204,9 +218,8 @@ public final class JdbcRowSource implements RowSource {
    */
   private OptionalLong settle(Connection connection, TargetDeclaration target, String clientId) throws SQLException {
     connection.setAutoCommit(true);
-    try (Statement sql = connection.createStatement()) {
-      sql.execute("SELECT set_config('application_name', '" + READER_APPLICATION + "', false)");
-    }
+    // Sent once per pooled connection: the driver skips a name the session already has.
+    connection.setClientInfo("ApplicationName", READER_APPLICATION);
     long candidate = visibleMax(connection, target, clientId);
     List<String> running = new ArrayList<>();
     try (PreparedStatement locks = connection.prepareStatement(

@@ -16,6 +16,7 @@ import dev.storagebuilder.common.target.ColumnDeclaration;
 import dev.storagebuilder.common.target.ColumnType;
 import dev.storagebuilder.common.target.TargetDeclaration;
 import dev.storagebuilder.common.testing.InMemoryObjectStore;
+import dev.storagebuilder.worker.port.ChangeRead;
 import dev.storagebuilder.worker.port.SourceRead;
 import dev.storagebuilder.worker.resilience.DefaultFailureClassifier;
 import java.sql.Connection;
@@ -159,6 +160,37 @@ class PostgresCopyReadIT {
   private static JdbcRowSource source(boolean copy) {
     // No settle wait: other sessions on the shared server would hold every read up for its timeout.
     return new JdbcRowSource(pool, "SELECT 'acme'", 500, Clock.systemUTC(), new ChangeReadSettings(0, Duration.ZERO), copy);
+  }
+
+  @Test
+  void aChangeReadRunsRepeatableReadAndReadOnlyWithoutChangingThePooledSession() throws Exception {
+    try (ChangeRead read = source(false).readChanges(TARGET, ACME, 0)) {
+      Connection connection = read.deletes().getStatement().getConnection();
+      assertThat(settings(connection, "transaction_isolation", "transaction_read_only", "enable_seqscan", "application_name"))
+          .containsExactly("repeatable read", "on", "off", JdbcRowSource.READER_APPLICATION);
+      // The transaction's own, not the session's (setting which costs a round trip and another to reset).
+      assertThat(settings(connection, "default_transaction_isolation")).containsExactly("read committed");
+    }
+    // Set per transaction, not on the session: nothing for the pool to reset, nothing left behind.
+    for (int i = 0; i < 2; i++) {
+      try (Connection connection = pool.getConnection()) {
+        assertThat(settings(connection, "transaction_isolation", "transaction_read_only", "enable_seqscan"))
+            .containsExactly("read committed", "off", "on");
+      }
+    }
+  }
+
+  private static List<String> settings(Connection connection, String... names) throws SQLException {
+    List<String> values = new ArrayList<>();
+    try (Statement sql = connection.createStatement()) {
+      for (String name : names) {
+        try (ResultSet row = sql.executeQuery("SELECT current_setting('" + name + "')")) {
+          row.next();
+          values.add(row.getString(1));
+        }
+      }
+    }
+    return values;
   }
 
   @Test
