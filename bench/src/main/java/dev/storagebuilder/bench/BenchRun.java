@@ -34,10 +34,12 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.IntSupplier;
 import java.util.concurrent.locks.LockSupport;
 import java.util.stream.Stream;
 import org.postgresql.ds.PGSimpleDataSource;
 import software.amazon.awssdk.services.sqs.SqsClient;
+import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
 import software.amazon.awssdk.services.sqs.model.SendMessageBatchRequestEntry;
 import software.amazon.awssdk.services.sqs.model.SendMessageBatchResponse;
 
@@ -51,6 +53,7 @@ final class BenchRun {
   private static final int UPDATE_ALL_CONCURRENCY = Integer.getInteger("bench.updateAllConcurrency", 6);
   /** How often update-all asks for its run's status; the duration does not depend on it (see runAll). */
   private static final Duration RUN_POLL = Duration.ofMillis(500);
+  private static final Duration QUEUE_POLL = Duration.ofMillis(100);
   static final List<String> SCENARIOS = List.of("enqueue", "export", "update-all");
   /** The worker logs this once, at its first receive call (SqsMessageSource). */
   static final String FIRST_RECEIVE_MARKER = "first receive call";
@@ -347,13 +350,14 @@ final class BenchRun {
       }
       out.printf("   demo source at scale %s: %,d rows in %.1f s%n", sizes.demoScale(), generated.totalRows(), seconds(load));
       LocalFleet fleet = startFleet(db, 2, UPDATE_ALL_CONCURRENCY, scratch.resolve("update-all"));
-      try (fleet) {
+      try (fleet; AwsClients aws = new AwsClients(fleet.aws())) {
         long start = System.nanoTime();
         for (FleetProcess worker : fleet.workers()) {
           awaitFirstReceive(worker, start);
         }
         ProducerClient producer = new ProducerClient(fleet.producerUrl(), fleet.apiToken());
-        RunResult full = runAll(producer, "full");
+        IntSupplier queued = () -> messagesIn(aws, fleet.queues().queueUrl());
+        RunResult full = runAll(producer, "full", queued);
         String scaleNote = "scale " + sizes.demoScale() + ": " + full.targets() + " targets, " + full.rows() + " rows, 2 workers x " + UPDATE_ALL_CONCURRENCY + " target threads";
         Double limitSeconds = limitRowsPerSecond == null ? null : full.rows() / limitRowsPerSecond;
         report.add(Figure.measured("update_all_full_seconds", full.seconds(), "s",
@@ -378,7 +382,7 @@ final class BenchRun {
         int changes = 0;
         for (long seed = 7; seed <= 8; seed++) {
           changes = new ChangeBurst(generator, seed).apply(dataSource, 100, false).total();
-          RunResult round = runAll(producer, "incremental");
+          RunResult round = runAll(producer, "incremental", queued);
           if (round.rows() >= full.rows()) {
             report.add(Figure.missing("update_all_incremental_seconds", "s", "<= 5 s",
                 "mode=incremental rewrote every row: no incremental sync on this branch"));
@@ -536,14 +540,21 @@ final class BenchRun {
 
   /**
    * POST to the run's last outcome write ({@code finishedAt}, stamped by the worker on this machine's
-   * clock). Each status poll reads every target entry of the run (600 at scale 1) from DynamoDB:
-   * polled every 100 ms that was ~0.1 core of the two taken from the fleet being measured, so the
-   * poll is slower and the end is read from the run instead of from when a poll noticed it.
+   * clock). Each status poll reads every target entry of the run (600 at scale 1) from DynamoDB, CPU
+   * taken from the fleet being measured; so the status is polled only once the work queue is empty
+   * (a message is deleted after its outcome is written: before that the run cannot have finished),
+   * which one cheap call tells, and the end is read from the run instead of from when a poll noticed.
+   *
+   * @param queued messages in the work queue: visible, in flight or delayed
    */
-  private RunResult runAll(ProducerClient producer, String mode) {
+  private RunResult runAll(ProducerClient producer, String mode, IntSupplier queued) {
     Instant requested = Instant.now();
     long start = System.nanoTime();
     String runId = producer.startRun(TextNode.valueOf("all"), mode).path("runId").asText();
+    long deadline = start + RUN_TIMEOUT.toNanos();
+    while (queued.getAsInt() > 0 && System.nanoTime() < deadline) {
+      LockSupport.parkNanos(QUEUE_POLL.toNanos());
+    }
     JsonNode run = awaitRun(producer, runId, RUN_POLL);
     double noticed = seconds(start);
     String finishedAt = run.path("finishedAt").asText(null);
@@ -552,6 +563,17 @@ final class BenchRun {
     out.printf("   update-all %s: %d targets, %,d rows in %.1f s (the poll noticed at %.1f s)%n", mode,
         run.path("total").asInt(), run.path("rows").asLong(), seconds, noticed);
     return new RunResult(seconds, run.path("total").asInt(), run.path("rows").asLong());
+  }
+
+  private static int messagesIn(AwsClients aws, String queueUrl) {
+    Map<QueueAttributeName, String> attributes =
+        aws.sqs()
+            .getQueueAttributes(b -> b.queueUrl(queueUrl).attributeNames(
+                QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES,
+                QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_NOT_VISIBLE,
+                QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_DELAYED))
+            .attributes();
+    return attributes.values().stream().mapToInt(Integer::parseInt).sum();
   }
 
   private static JsonNode awaitRun(ProducerClient producer, String runId, Duration poll) {
