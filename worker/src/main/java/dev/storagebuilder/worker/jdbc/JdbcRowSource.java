@@ -11,7 +11,6 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalLong;
@@ -183,8 +182,9 @@ public final class JdbcRowSource implements RowSource {
       // few rows above a version; the (client, version) index is the only good plan for it.
       begin += "; SET LOCAL enable_seqscan = off";
     }
-    try (Statement sql = connection.createStatement()) {
-      sql.execute(begin);
+    // Prepared, not a plain Statement: the driver parses a prepared text once per connection.
+    try (PreparedStatement sql = connection.prepareStatement(begin)) {
+      sql.execute();
     }
   }
 
