@@ -7,6 +7,7 @@ import static org.awaitility.Awaitility.await;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.storagebuilder.common.snapshot.CloseableIterator;
+import dev.storagebuilder.common.snapshot.SnapshotDataException;
 import dev.storagebuilder.common.snapshot.SnapshotFileStats;
 import dev.storagebuilder.common.snapshot.SnapshotKind;
 import dev.storagebuilder.common.snapshot.SnapshotReader;
@@ -32,6 +33,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -223,6 +225,60 @@ class PostgresCopyReadIT {
   }
 
   @Test
+  void decimalsDeclaredWiderThanTheSourceAreWrittenFromCopyAsFromJdbcByteForByte() throws Exception {
+    // Scaled up from the wire's digits: within a long (n0, -0.0001 at scale 22), past a long (1.5 at
+    // scale 22 is 15 * 10^21), and on COPY's general path (999999999999999999: its digits do not fit
+    // the wire form's long).
+    TargetDeclaration wider = redeclare(Map.of(
+        "n0", ColumnDeclaration.decimal("n0", 38, 8, true),
+        "n4", ColumnDeclaration.decimal("n4", 38, 22, true)));
+    for (String client : List.of(ACME, MANY)) {
+      InMemoryObjectStore store = new InMemoryObjectStore();
+      SnapshotFileStats viaJdbc = write(source(false), wider, client, store, "jdbc");
+      SnapshotFileStats viaCopy = write(source(true), wider, client, store, "copy");
+      assertThat(viaCopy.checksum().toHex()).isEqualTo(viaJdbc.checksum().toHex());
+      assertThat(store.get("copy")).as(client).isEqualTo(store.get("jdbc"));
+    }
+  }
+
+  @Test
+  void aValueTheWriterRejectsIsRejectedFromCopyWithTheSameMessageAsFromJdbc() {
+    List<Map.Entry<String, TargetDeclaration>> cases = List.of(
+        // infinite dates and timestamps
+        Map.entry(EDGE, TARGET),
+        // 0.1429 needs rounding at scale 2
+        Map.entry(MANY, redeclare(Map.of("n4", ColumnDeclaration.decimal("n4", 18, 2, true)))),
+        // 1.0000 has 5 digits at scale 4
+        Map.entry(MANY, redeclare(Map.of("n4", ColumnDeclaration.decimal("n4", 4, 4, true)))),
+        // 999999999999999999 has 18 digits (COPY's general path: its digits do not fit a long)
+        Map.entry(ACME, redeclare(Map.of("n0", ColumnDeclaration.decimal("n0", 10, 0, true)))));
+    for (Map.Entry<String, TargetDeclaration> c : cases) {
+      Exception viaJdbc = writeFailure(source(false), c.getValue(), c.getKey());
+      Exception viaCopy = writeFailure(source(true), c.getValue(), c.getKey());
+      assertThat(viaJdbc).isInstanceOf(SnapshotDataException.class);
+      assertThat(viaCopy).as(c.getKey()).isInstanceOf(SnapshotDataException.class).hasMessage(viaJdbc.getMessage());
+    }
+  }
+
+  /** TARGET with some columns declared otherwise. */
+  private static TargetDeclaration redeclare(Map<String, ColumnDeclaration> columns) {
+    List<ColumnDeclaration> declared =
+        TARGET.columns().stream().map(c -> columns.getOrDefault(c.name(), c)).toList();
+    return new TargetDeclaration(
+        TARGET.name(), TARGET.table(), TARGET.clientColumn(), TARGET.keyColumns(), TARGET.versionColumn(), declared,
+        TARGET.deletes(), TARGET.estimatedRowsPerClient());
+  }
+
+  private static Exception writeFailure(JdbcRowSource source, TargetDeclaration target, String client) {
+    try {
+      write(source, target, client, new InMemoryObjectStore(), "rejected");
+    } catch (Exception e) {
+      return e;
+    }
+    throw new AssertionError("writing " + client + " as " + target.columns() + " did not fail");
+  }
+
+  @Test
   void anAbandonedCopyIsCancelledAndItsConnectionReturnsToThePoolUsable() throws Exception {
     JdbcRowSource source = source(true);
     long started = System.nanoTime();
@@ -329,9 +385,15 @@ class PostgresCopyReadIT {
 
   private static SnapshotFileStats write(JdbcRowSource source, String client, InMemoryObjectStore store, String key)
       throws Exception {
-    try (SourceRead read = source.readAll(TARGET, client);
+    return write(source, TARGET, client, store, key);
+  }
+
+  private static SnapshotFileStats write(
+      JdbcRowSource source, TargetDeclaration target, String client, InMemoryObjectStore store, String key)
+      throws Exception {
+    try (SourceRead read = source.readAll(target, client);
         SnapshotWriter writer =
-            SnapshotWriter.open(TARGET, SnapshotKind.BASE, store.create(key), SnapshotWriterOptions.defaults())) {
+            SnapshotWriter.open(target, SnapshotKind.BASE, store.create(key), SnapshotWriterOptions.defaults())) {
       ResultSet rows = read.rows();
       while (rows.next()) {
         writer.writeRow(rows);
