@@ -119,6 +119,17 @@ public final class JdbcRowSource implements RowSource {
       SqlDialect dialect = SqlDialect.fromJdbcUrl(connection.getMetaData().getURL());
       OptionalLong settled = dialect == SqlDialect.POSTGRESQL ? settle(connection, target, clientId) : OptionalLong.empty();
       begin(connection);
+      if (dialect == SqlDialect.POSTGRESQL) {
+        // One client's rows of a shared table: once a client holds a few percent of it, the
+        // planner scans the whole table and filters out every other client's rows, although a
+        // bitmap heap scan over the client's key index costs it about the same (326k vs 321k for
+        // 1M of 11M rows) and reads only the pages that hold this client's rows, in the same
+        // physical order. Measured on PostgreSQL 15: 1M of 11M rows over COPY 1.5-1.75 s -> 0.9 s;
+        // 10M of 11M no slower. Without an index on the client column the sequential scan stays.
+        try (Statement sql = connection.createStatement()) {
+          sql.execute("SET LOCAL enable_seqscan = off");
+        }
+      }
       long visible = visibleMax(connection, target, clientId);
       long watermark = dialect == SqlDialect.POSTGRESQL ? settled.orElse(0L) : visible;
       if (postgresCopy && dialect == SqlDialect.POSTGRESQL) {

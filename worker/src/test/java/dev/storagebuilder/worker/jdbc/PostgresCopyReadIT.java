@@ -125,7 +125,13 @@ class PostgresCopyReadIT {
             + " FROM generate_series(1, " + MANY_ROWS + ") g;"
             // Rows stored in key order, so a cursor's index scan and COPY's sequential scan return
             // them in the same order and the two snapshot files can be compared byte for byte.
-            + "CLUSTER all_types USING all_types_pkey; ANALYZE all_types;");
+            + "CLUSTER all_types USING all_types_pkey; ANALYZE all_types;"
+            // A shared table where one client holds nearly every row: the planner alone scans it whole.
+            + "CREATE TABLE shared (client_id text NOT NULL, id bigint NOT NULL, version bigint NOT NULL,"
+            + " PRIMARY KEY (client_id, id));"
+            + "CREATE INDEX shared_client_version ON shared (client_id, version);"
+            + "INSERT INTO shared SELECT 'big', g, g FROM generate_series(1, 50000) g;"
+            + "INSERT INTO shared VALUES ('small', 1, 1); ANALYZE shared;");
     HikariConfig config = new HikariConfig();
     config.setJdbcUrl(ADMIN_URL + "&currentSchema=" + SCHEMA);
     config.setMaximumPoolSize(2);
@@ -276,6 +282,41 @@ class PostgresCopyReadIT {
       return e;
     }
     throw new AssertionError("writing " + client + " as " + target.columns() + " did not fail");
+  }
+
+  @Test
+  void aFullReadOfOneClientNeverScansTheWholeSharedTable() throws Exception {
+    TargetDeclaration shared =
+        new TargetDeclaration(
+            "shared", "shared", "client_id", List.of("id"), "version",
+            List.of(ColumnDeclaration.of("id", ColumnType.INT64, false), ColumnDeclaration.of("version", ColumnType.INT64, false)),
+            null, 0);
+    try (Connection connection = pool.getConnection();
+        Statement statement = connection.createStatement();
+        ResultSet plan = statement.executeQuery("EXPLAIN SELECT id, version FROM shared WHERE client_id = 'big'")) {
+      plan.next();
+      assertThat(plan.getString(1)).as("the planner's own choice").startsWith("Seq Scan");
+    }
+    long sequentialBefore = tableScans("seq_scan");
+    long indexBefore = tableScans("idx_scan");
+    for (boolean copy : List.of(true, false)) {
+      assertThat(write(source(copy), shared, "big", new InMemoryObjectStore(), "big").rows()).isEqualTo(50_000);
+    }
+    // A backend reports its table statistics at the latest when it ends.
+    pool.getHikariPoolMXBean().softEvictConnections();
+    await().atMost(Duration.ofSeconds(30)).until(() -> tableScans("idx_scan") >= indexBefore + 2);
+    assertThat(tableScans("seq_scan")).isEqualTo(sequentialBefore);
+  }
+
+  private static long tableScans(String counter) throws SQLException {
+    try (Connection connection = DriverManager.getConnection(ADMIN_URL);
+        Statement statement = connection.createStatement();
+        ResultSet result =
+            statement.executeQuery(
+                "SELECT " + counter + " FROM pg_stat_user_tables WHERE schemaname = '" + SCHEMA + "' AND relname = 'shared'")) {
+      result.next();
+      return result.getLong(1);
+    }
   }
 
   @Test
