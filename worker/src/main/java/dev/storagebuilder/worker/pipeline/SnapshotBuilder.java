@@ -429,10 +429,14 @@ public final class SnapshotBuilder {
     // Large (a base): merged once into a local file that is uploaded and then kept for lookups.
     Path file = localKeyIndexes.newFile();
     try {
+      long started = System.nanoTime();
       try (OutputStream local = new BufferedOutputStream(Files.newOutputStream(file), 64 * 1024)) {
         keyIndex.writeTo(local);
       }
+      long merged = System.nanoTime();
       store.putFile(key, file, KEY_INDEX_CONTENT_TYPE);
+      log.debug("key index of {} entries merged to a local file in {} ms, uploaded in {} ms", keyIndex.entries(),
+          (merged - started) / 1_000_000, (System.nanoTime() - merged) / 1_000_000);
       localKeyIndexes.keep(key, file);
     } catch (IOException | RuntimeException e) {
       Files.deleteIfExists(file);
