@@ -46,6 +46,10 @@ final class BinaryCopyFeed implements PrefetchingResultSet.RowFeed {
 
   private static final long PG_EPOCH_SECONDS = PG_EPOCH_DAYS * 86_400L;
   private static final long PG_EPOCH_MICROS = PG_EPOCH_SECONDS * 1_000_000L;
+  /** What a TEXT value's {@code longs} slot holds: whether its bytes are all ASCII. */
+  static final long TEXT_ASCII = 0;
+
+  static final long TEXT_OTHER = 1;
   /** 10^0 .. 10^18: the powers of ten a long holds. */
   private static final long[] POWERS_OF_TEN = new long[19];
 
@@ -177,7 +181,11 @@ final class BinaryCopyFeed implements PrefetchingResultSet.RowFeed {
           refs[row] = null;
         }
       }
-      case TEXT -> refs[row] = Arrays.copyOfRange(b, p, p + length);
+      case TEXT -> {
+        refs[row] = Arrays.copyOfRange(b, p, p + length);
+        // Checked here, on the reader thread, so the writer's thread need not look at the bytes.
+        longs[row] = ascii(b, p, length) ? TEXT_ASCII : TEXT_OTHER;
+      }
       case DATE -> {
         longs[row] = (int) INT.get(b, p);
         refs[row] = null;
@@ -215,17 +223,27 @@ final class BinaryCopyFeed implements PrefetchingResultSet.RowFeed {
   }
 
   /**
-   * The snapshot's form of a TEXT value: its UTF-8 bytes as {@code getString(...).getBytes(UTF_8)}
-   * makes them. ASCII needs no check; other text goes through the same decode and encode, so even
-   * bytes that are not valid UTF-8 (a SQL_ASCII database) end up as the JDBC path stores them.
+   * The snapshot's form of a TEXT value ({@code kind} as {@link #decode} recorded it): its UTF-8
+   * bytes as {@code getString(...).getBytes(UTF_8)} makes them. ASCII is taken as it is; other text
+   * goes through the same decode and encode, so even bytes that are not valid UTF-8 (a SQL_ASCII
+   * database) end up as the JDBC path stores them.
    */
-  static byte[] storedUtf8(byte[] wire) {
-    for (byte b : wire) {
-      if (b < 0) {
-        return text(wire).getBytes(StandardCharsets.UTF_8);
-      }
+  static byte[] storedUtf8(byte[] wire, long kind) {
+    return kind == TEXT_ASCII ? wire : text(wire).getBytes(StandardCharsets.UTF_8);
+  }
+
+  /** Whether {@code length} bytes at {@code p} are all ASCII: eight at a time, then the rest. */
+  static boolean ascii(byte[] b, int p, int length) {
+    int end = p + length;
+    int i = p;
+    long bits = 0;
+    for (; i + Long.BYTES <= end; i += Long.BYTES) {
+      bits |= (long) LONG.get(b, i);
     }
-    return wire;
+    for (; i < end; i++) {
+      bits |= b[i]; // a byte >= 0x80 sign-extends, which sets bit 7 too
+    }
+    return (bits & 0x8080_8080_8080_8080L) == 0;
   }
 
   /** Whether a DATE has a stored form: not ±infinity, days since 1970-01-01 within an int (as the writer checks). */

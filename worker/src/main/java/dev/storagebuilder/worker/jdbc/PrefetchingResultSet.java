@@ -284,7 +284,7 @@ final class PrefetchingResultSet extends UnsupportedResultSet implements StoredF
     switch (wire[index - 1]) {
       case TEXT -> {
         if (type == ColumnType.STRING) {
-          storedUtf8 = BinaryCopyFeed.storedUtf8((byte[]) current.refs[index - 1][row]);
+          storedUtf8 = BinaryCopyFeed.storedUtf8((byte[]) current.refs[index - 1][row], wireValue);
           return true;
         }
       }
