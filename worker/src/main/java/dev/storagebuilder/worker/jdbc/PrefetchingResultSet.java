@@ -258,7 +258,9 @@ final class PrefetchingResultSet extends UnsupportedResultSet implements StoredF
   @Override
   public <T> T getObject(int index, Class<T> type) throws SQLException {
     Object value = refAt(index);
-    if (value == null && !lastNull && wire != null) {
+    if (value instanceof byte[] utf8 && wire != null && wire[index - 1] == BinaryCopyFeed.Decoder.TEXT) {
+      value = BinaryCopyFeed.text(utf8);
+    } else if (value == null && !lastNull && wire != null) {
       long wireValue = current.longs[index - 1][row];
       value =
           switch (wire[index - 1]) {

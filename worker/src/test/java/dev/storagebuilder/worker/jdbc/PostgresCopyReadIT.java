@@ -410,7 +410,11 @@ class PostgresCopyReadIT {
                 case DOUBLE -> Double.doubleToRawLongBits(rs.getDouble(i));
                 // toPlainString: equal scale too, not only equal value
                 case DECIMAL -> rs.getBigDecimal(i) == null ? null : rs.getBigDecimal(i).toPlainString();
-                case STRING -> rs.getString(i);
+                case STRING -> {
+                  String text = rs.getString(i);
+                  assertThat(rs.getObject(i, String.class)).isEqualTo(text);
+                  yield text;
+                }
                 case DATE -> rs.getObject(i, LocalDate.class);
                 case TIMESTAMP -> zoned[c] ? rs.getObject(i, OffsetDateTime.class) : rs.getObject(i, LocalDateTime.class);
                 case BYTES -> rs.getBytes(i) == null ? null : HexFormat.of().formatHex(rs.getBytes(i));
