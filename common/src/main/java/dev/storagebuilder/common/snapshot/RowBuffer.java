@@ -353,9 +353,10 @@ final class RowBuffer {
 
   /**
    * Decides per TIMESTAMP column whether the source holds instants (WITH TIME ZONE) or wall-clock
-   * times.
+   * times, and whether {@code rs} offers stored forms; {@link #loadFromResultSet} does it for a new
+   * result set.
    */
-  private void bind(ResultSet rs) throws SQLException {
+  void bind(ResultSet rs) throws SQLException {
     ResultSetMetaData meta = null;
     for (int c = 0; c < columns.length; c++) {
       if (columns[c].type == ColumnType.TIMESTAMP) {

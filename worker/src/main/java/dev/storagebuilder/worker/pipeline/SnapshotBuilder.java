@@ -204,6 +204,7 @@ public final class SnapshotBuilder {
           SnapshotWriter writer = SnapshotWriter.open(declaration, SnapshotKind.BASE, out, writerOptions, keyIndex);
           try {
             ResultSet rows = read.rows();
+            writer.bind(rows);
             long count = 0;
             while (true) {
               int copied = copyRows(rows, writer, CANCEL_CHECK_MASK + 1);
