@@ -50,6 +50,8 @@ final class RowBuffer {
   private final byte[][] fixed;
   private final boolean[] zoned;
   private ResultSet boundResultSet;
+  /** The bound result set when it offers values in stored form, else null. */
+  private StoredFormResultSet storedForm;
 
   RowBuffer(String target, List<ColumnDeclaration> declarations, List<String> keyColumns) {
     this.target = target;
@@ -105,28 +107,48 @@ final class RowBuffer {
           longs[c] = Double.doubleToRawLongBits(value);
         }
         case DECIMAL -> {
-          BigDecimal value = rs.getBigDecimal(index);
-          isNull = value == null;
-          if (!isNull) {
-            setDecimal(c, value);
+          if (storedForm != null && storedForm.stored(index, ColumnType.DECIMAL, column.precision, column.scale)) {
+            longs[c] = storedForm.storedLong();
+            refs[c] = null;
+            isNull = false;
+          } else {
+            BigDecimal value = rs.getBigDecimal(index);
+            isNull = value == null;
+            if (!isNull) {
+              setDecimal(c, value);
+            }
           }
         }
         case STRING -> {
-          String value = rs.getString(index);
-          isNull = value == null;
-          if (!isNull) {
-            setString(c, value);
+          if (storedForm != null && storedForm.stored(index, ColumnType.STRING, 0, 0)) {
+            refs[c] = null; // toValues() decodes it when asked
+            utf8[c] = storedForm.storedUtf8();
+            isNull = false;
+          } else {
+            String value = rs.getString(index);
+            isNull = value == null;
+            if (!isNull) {
+              setString(c, value);
+            }
           }
         }
         case DATE -> {
-          LocalDate value = rs.getObject(index, LocalDate.class);
-          isNull = value == null;
-          if (!isNull) {
-            setDate(c, value);
+          if (storedForm != null && storedForm.stored(index, ColumnType.DATE, 0, 0)) {
+            longs[c] = storedForm.storedLong();
+            isNull = false;
+          } else {
+            LocalDate value = rs.getObject(index, LocalDate.class);
+            isNull = value == null;
+            if (!isNull) {
+              setDate(c, value);
+            }
           }
         }
         case TIMESTAMP -> {
-          if (zoned[c]) {
+          if (storedForm != null && storedForm.stored(index, ColumnType.TIMESTAMP, 0, 0)) {
+            longs[c] = storedForm.storedLong();
+            isNull = false;
+          } else if (zoned[c]) {
             OffsetDateTime value = rs.getObject(index, OffsetDateTime.class);
             isNull = value == null;
             if (!isNull) {
@@ -331,9 +353,10 @@ final class RowBuffer {
 
   /**
    * Decides per TIMESTAMP column whether the source holds instants (WITH TIME ZONE) or wall-clock
-   * times.
+   * times, and whether {@code rs} offers stored forms; {@link #loadFromResultSet} does it for a new
+   * result set.
    */
-  private void bind(ResultSet rs) throws SQLException {
+  void bind(ResultSet rs) throws SQLException {
     ResultSetMetaData meta = null;
     for (int c = 0; c < columns.length; c++) {
       if (columns[c].type == ColumnType.TIMESTAMP) {
@@ -349,6 +372,7 @@ final class RowBuffer {
       }
     }
     boundResultSet = rs;
+    storedForm = rs instanceof StoredFormResultSet stored ? stored : null;
   }
 
   /** The canonical hash of the loaded row (see {@link RowChecksum} for the encoding). */
@@ -417,7 +441,8 @@ final class RowBuffer {
                 refs[c] == null
                     ? BigDecimal.valueOf(longs[c], column.scale)
                     : new BigDecimal((BigInteger) refs[c], column.scale);
-            case STRING, BYTES -> refs[c];
+            case STRING -> refs[c] != null ? refs[c] : new String(utf8[c], StandardCharsets.UTF_8);
+            case BYTES -> refs[c];
             case DATE -> LocalDate.ofEpochDay(longs[c]);
             case TIMESTAMP -> instantOfMicros(longs[c]);
           };

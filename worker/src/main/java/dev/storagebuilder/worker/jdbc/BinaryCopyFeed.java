@@ -13,6 +13,7 @@ import java.time.LocalDate;
 import java.time.LocalDateTime;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.util.Arrays;
 import java.util.Locale;
 import org.postgresql.PGConnection;
 import org.postgresql.copy.CopyOut;
@@ -23,6 +24,13 @@ import org.postgresql.util.PSQLState;
  * Rows of a {@code COPY (...) TO STDOUT (FORMAT binary)} stream, decoded straight into the prefetch
  * column arrays as exactly the values pgjdbc's getters return for the same columns (see {@link
  * #decoderFor}): the database skips text formatting and the driver its per-row result set work.
+ *
+ * <p>Text, dates, timestamps and numerics that fit a long stay in their wire form in the arrays
+ * (UTF-8 bytes, days or microseconds since 2000-01-01, the digits as a long with their scales):
+ * {@link PrefetchingResultSet}'s getters build the driver's objects from them on request ({@link
+ * #date}, {@link #timestamp}, {@link #decimal}), and the snapshot writer takes its stored form from
+ * them without any object at all ({@link #storedDays}, {@link #storedMicros}, {@link
+ * #storedUnscaled}, {@link #storedUtf8}).
  *
  * <p>Format (PostgreSQL docs, "COPY", binary format): an 11-byte signature, flags and a header
  * extension; per tuple an int16 field count, per field an int32 length (-1 for NULL) and the type's
@@ -37,6 +45,21 @@ final class BinaryCopyFeed implements PrefetchingResultSet.RowFeed {
   private static final int PG_EPOCH_DAYS = 10_957;
 
   private static final long PG_EPOCH_SECONDS = PG_EPOCH_DAYS * 86_400L;
+  private static final long PG_EPOCH_MICROS = PG_EPOCH_SECONDS * 1_000_000L;
+  /** What a TEXT value's {@code longs} slot holds: whether its bytes are all ASCII. */
+  static final long TEXT_ASCII = 0;
+
+  static final long TEXT_OTHER = 1;
+  /** 10^0 .. 10^18: the powers of ten a long holds. */
+  private static final long[] POWERS_OF_TEN = new long[19];
+
+  static {
+    POWERS_OF_TEN[0] = 1;
+    for (int i = 1; i < POWERS_OF_TEN.length; i++) {
+      POWERS_OF_TEN[i] = POWERS_OF_TEN[i - 1] * 10;
+    }
+  }
+
   private static final BigInteger TEN_THOUSAND = BigInteger.valueOf(10_000);
   private static final byte[] EMPTY = new byte[0];
 
@@ -98,7 +121,13 @@ final class BinaryCopyFeed implements PrefetchingResultSet.RowFeed {
   }
 
   @Override
-  public boolean next(long[][] longs, Object[][] refs, boolean[][] nulls, int row) throws SQLException {
+  public Decoder[] wireForms() {
+    return decoders.clone();
+  }
+
+  @Override
+  public boolean next(long[][] longs, Object[][] refs, boolean[][] nulls, long[][] scales, int row)
+      throws SQLException {
     if (ended) {
       return false;
     }
@@ -128,13 +157,14 @@ final class BinaryCopyFeed implements PrefetchingResultSet.RowFeed {
       }
       require(length);
       nulls[c][row] = false;
-      decode(decoders[c], length, longs[c], refs[c], row);
+      decode(decoders[c], length, longs[c], refs[c], scales[c], row);
       position += length;
     }
     return true;
   }
 
-  private void decode(Decoder decoder, int length, long[] longs, Object[] refs, int row) throws SQLException {
+  private void decode(Decoder decoder, int length, long[] longs, Object[] refs, long[] scales, int row)
+      throws SQLException {
     byte[] b = buffer;
     int p = position;
     switch (decoder) {
@@ -144,16 +174,25 @@ final class BinaryCopyFeed implements PrefetchingResultSet.RowFeed {
       case INT8 -> longs[row] = (long) LONG.get(b, p);
       // Through double, as the driver's getDouble does (the writer stores the double's raw bits).
       case FLOAT8 -> longs[row] = Double.doubleToRawLongBits(Double.longBitsToDouble((long) LONG.get(b, p)));
-      case NUMERIC -> refs[row] = numeric(b, p);
-      case TEXT -> refs[row] = new String(b, p, length, StandardCharsets.UTF_8);
-      case DATE -> refs[row] = date((int) INT.get(b, p));
-      case TIMESTAMP -> refs[row] = timestamp((long) LONG.get(b, p));
-      case TIMESTAMPTZ -> {
-        long micros = (long) LONG.get(b, p);
-        refs[row] =
-            micros == Long.MAX_VALUE
-                ? OffsetDateTime.MAX
-                : micros == Long.MIN_VALUE ? OffsetDateTime.MIN : OffsetDateTime.of(timestamp(micros), ZoneOffset.UTC);
+      case NUMERIC -> {
+        if (!numericAsLong(b, p, longs, scales, row)) {
+          refs[row] = numeric(b, p);
+        } else {
+          refs[row] = null;
+        }
+      }
+      case TEXT -> {
+        refs[row] = Arrays.copyOfRange(b, p, p + length);
+        // Checked here, on the reader thread, so the writer's thread need not look at the bytes.
+        longs[row] = ascii(b, p, length) ? TEXT_ASCII : TEXT_OTHER;
+      }
+      case DATE -> {
+        longs[row] = (int) INT.get(b, p);
+        refs[row] = null;
+      }
+      case TIMESTAMP, TIMESTAMPTZ -> {
+        longs[row] = (long) LONG.get(b, p);
+        refs[row] = null;
       }
       case BYTEA -> {
         byte[] bytes = new byte[length];
@@ -163,8 +202,119 @@ final class BinaryCopyFeed implements PrefetchingResultSet.RowFeed {
     }
   }
 
+  /** A TEXT value as pgjdbc's getString returns it. */
+  static String text(byte[] utf8) {
+    return new String(utf8, StandardCharsets.UTF_8);
+  }
+
+  /** A TIMESTAMPTZ value as pgjdbc's getObject(OffsetDateTime) returns it. */
+  static OffsetDateTime timestamptz(long micros) {
+    return micros == Long.MAX_VALUE
+        ? OffsetDateTime.MAX
+        : micros == Long.MIN_VALUE ? OffsetDateTime.MIN : OffsetDateTime.of(timestamp(micros), ZoneOffset.UTC);
+  }
+
+  /**
+   * A NUMERIC value left as a long by {@link #numericAsLong} as pgjdbc's getBigDecimal returns it
+   * (with the display scale).
+   */
+  static BigDecimal decimal(long digits, long scales) {
+    return BigDecimal.valueOf(digits, digitsScale(scales)).setScale(displayScale(scales), RoundingMode.UNNECESSARY);
+  }
+
+  /**
+   * The snapshot's form of a TEXT value ({@code kind} as {@link #decode} recorded it): its UTF-8
+   * bytes as {@code getString(...).getBytes(UTF_8)} makes them. ASCII is taken as it is; other text
+   * goes through the same decode and encode, so even bytes that are not valid UTF-8 (a SQL_ASCII
+   * database) end up as the JDBC path stores them.
+   */
+  static byte[] storedUtf8(byte[] wire, long kind) {
+    return kind == TEXT_ASCII ? wire : text(wire).getBytes(StandardCharsets.UTF_8);
+  }
+
+  /** Whether {@code length} bytes at {@code p} are all ASCII: eight at a time, then the rest. */
+  static boolean ascii(byte[] b, int p, int length) {
+    int end = p + length;
+    int i = p;
+    long bits = 0;
+    for (; i + Long.BYTES <= end; i += Long.BYTES) {
+      bits |= (long) LONG.get(b, i);
+    }
+    for (; i < end; i++) {
+      bits |= b[i]; // a byte >= 0x80 sign-extends, which sets bit 7 too
+    }
+    return (bits & 0x8080_8080_8080_8080L) == 0;
+  }
+
+  /** Whether a DATE has a stored form: not ±infinity, days since 1970-01-01 within an int (as the writer checks). */
+  static boolean storedDaysFit(long wireDays) {
+    long days = wireDays + PG_EPOCH_DAYS;
+    return wireDays != Integer.MAX_VALUE && wireDays != Integer.MIN_VALUE
+        && days >= Integer.MIN_VALUE && days <= Integer.MAX_VALUE;
+  }
+
+  /** Days since 1970-01-01: what the writer makes of the driver's LocalDate. */
+  static long storedDays(long wireDays) {
+    return wireDays + PG_EPOCH_DAYS;
+  }
+
+  /** Whether a TIMESTAMP[TZ] has a stored form (not ±infinity, no overflow). */
+  static boolean storedMicrosFit(long wireMicros) {
+    return wireMicros != Long.MAX_VALUE && wireMicros != Long.MIN_VALUE
+        && wireMicros <= Long.MAX_VALUE - PG_EPOCH_MICROS;
+  }
+
+  /** Microseconds since 1970-01-01 UTC: what the writer makes of the driver's LocalDateTime/OffsetDateTime. */
+  static long storedMicros(long wireMicros) {
+    return wireMicros + PG_EPOCH_MICROS;
+  }
+
+  /**
+   * The unscaled value at {@code scale} of a NUMERIC left as a long, or {@link Long#MIN_VALUE} when
+   * the writer needs the BigDecimal: it would need rounding, overflow a long, or exceed {@code
+   * precision} digits (the writer then rejects it, or stores a wider value, as before). Long.MIN_VALUE
+   * itself is never an exact result here (it is no multiple of 10 and above every value a NUMERIC
+   * of at most 18 digits in a long reaches).
+   */
+  static long storedUnscaled(long digits, long scales, int precision, int scale) {
+    int shift = scale - digitsScale(scales);
+    long unscaled;
+    if (shift >= 0) {
+      if (shift >= POWERS_OF_TEN.length) {
+        return digits == 0 ? 0 : Long.MIN_VALUE;
+      }
+      unscaled = digits * POWERS_OF_TEN[shift];
+      if (Math.multiplyHigh(digits, POWERS_OF_TEN[shift]) != unscaled >> 63) {
+        return Long.MIN_VALUE; // overflows a long
+      }
+    } else {
+      if (-shift >= POWERS_OF_TEN.length) {
+        return digits == 0 ? 0 : Long.MIN_VALUE;
+      }
+      long divisor = POWERS_OF_TEN[-shift];
+      if (digits % divisor != 0) {
+        return Long.MIN_VALUE; // needs rounding
+      }
+      unscaled = digits / divisor;
+    }
+    long magnitude = Math.abs(unscaled);
+    int length = 1;
+    while (length < POWERS_OF_TEN.length && magnitude >= POWERS_OF_TEN[length]) {
+      length++;
+    }
+    return length > precision ? Long.MIN_VALUE : unscaled;
+  }
+
+  private static int digitsScale(long scales) {
+    return (int) (scales >> 32);
+  }
+
+  private static int displayScale(long scales) {
+    return (int) scales;
+  }
+
   /** As pgjdbc's getObject(LocalDate): infinity is LocalDate.MAX, -infinity LocalDate.MIN. */
-  private static LocalDate date(int days) {
+  static LocalDate date(int days) {
     if (days == Integer.MAX_VALUE) {
       return LocalDate.MAX;
     }
@@ -175,7 +325,7 @@ final class BinaryCopyFeed implements PrefetchingResultSet.RowFeed {
   }
 
   /** Microseconds since 2000-01-01 as wall-clock time; infinity as LocalDateTime.MAX/MIN, as the driver. */
-  private static LocalDateTime timestamp(long micros) {
+  static LocalDateTime timestamp(long micros) {
     if (micros == Long.MAX_VALUE) {
       return LocalDateTime.MAX;
     }
@@ -185,6 +335,38 @@ final class BinaryCopyFeed implements PrefetchingResultSet.RowFeed {
     long seconds = Math.floorDiv(micros, 1_000_000L) + PG_EPOCH_SECONDS;
     int nanos = (int) Math.floorMod(micros, 1_000_000L) * 1_000;
     return LocalDateTime.ofEpochSecond(seconds, nanos, ZoneOffset.UTC);
+  }
+
+  /**
+   * Leaves a finite NUMERIC whose base-10000 digits fit a long as that long (signed) in {@code
+   * digits[row]} and its scales in {@code scales[row]}: the digits' own scale (high int) and the
+   * display scale (low int). False for anything else (NaN, infinities, more digits, digits beyond
+   * the display scale): {@link #numeric} decodes those, or fails as the driver does.
+   */
+  private static boolean numericAsLong(byte[] b, int p, long[] digitsOut, long[] scales, int row) {
+    int digits = (short) SHORT.get(b, p);
+    int weight = (short) SHORT.get(b, p + 2);
+    int sign = Short.toUnsignedInt((short) SHORT.get(b, p + 4));
+    int scale = Short.toUnsignedInt((short) SHORT.get(b, p + 6));
+    if ((sign != 0x0000 && sign != 0x4000) || digits > 4) {
+      return false; // 4 base-10000 digits (16 decimal ones) always fit; longer ones take the general path
+    }
+    long small = 0;
+    for (int i = 0; i < digits; i++) {
+      small = small * 10_000 + (short) SHORT.get(b, p + 8 + 2 * i);
+    }
+    int digitsScale = -4 * (weight - digits + 1);
+    if (digitsScale > scale) {
+      // numeric() drops the excess digits only when they are zeros (PostgreSQL pads the last
+      // base-10000 digit); otherwise it fails, which it shall do then.
+      int excess = digitsScale - scale;
+      if (excess >= POWERS_OF_TEN.length || small % POWERS_OF_TEN[excess] != 0) {
+        return false;
+      }
+    }
+    digitsOut[row] = sign == 0x4000 ? -small : small;
+    scales[row] = ((long) digitsScale << 32) | (scale & 0xffff_ffffL);
+    return true;
   }
 
   /**

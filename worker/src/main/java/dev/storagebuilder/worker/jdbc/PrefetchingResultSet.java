@@ -1,5 +1,6 @@
 package dev.storagebuilder.worker.jdbc;
 
+import dev.storagebuilder.common.snapshot.StoredFormResultSet;
 import dev.storagebuilder.common.target.ColumnType;
 import dev.storagebuilder.common.target.TargetDeclaration;
 import java.lang.reflect.Proxy;
@@ -25,12 +26,18 @@ import java.util.concurrent.TimeUnit;
  * unboxed); at most {@value #BATCHES} batches exist, so the hand-off holds a bounded {@link
  * #bufferedRows()} rows. Offers the getters the snapshot writer uses for each declared column
  * type; anything else is unsupported. One consumer thread; {@link #close()} stops the reader.
+ *
+ * <p>Rows from binary COPY keep text, dates, timestamps and small numerics in their wire form
+ * ({@link BinaryCopyFeed}): the getters build the driver's objects from it on request, and the
+ * snapshot writer takes its stored form without them ({@link StoredFormResultSet}).
  */
-final class PrefetchingResultSet extends UnsupportedResultSet {
+final class PrefetchingResultSet extends UnsupportedResultSet implements StoredFormResultSet {
   static final int BATCH_ROWS = 1_000;
   static final int BATCHES = 3;
 
   private final RowFeed feed;
+  /** Per column, the COPY decoder whose wire form the arrays hold; null for a JDBC feed (objects). */
+  private final BinaryCopyFeed.Decoder[] wire;
   private final ResultSetMetaData metaData;
   private final BlockingQueue<Batch> filled = new ArrayBlockingQueue<>(BATCHES);
   private final BlockingQueue<Batch> free = new ArrayBlockingQueue<>(BATCHES);
@@ -39,6 +46,8 @@ final class PrefetchingResultSet extends UnsupportedResultSet {
   private Batch current;
   private int row = -1;
   private boolean lastNull;
+  private long storedLong;
+  private byte[] storedUtf8;
 
   /**
    * Where the reader thread's rows come from: a JDBC result set, or PostgreSQL's binary COPY stream
@@ -48,10 +57,16 @@ final class PrefetchingResultSet extends UnsupportedResultSet {
   interface RowFeed {
     /**
      * Decodes the next row into column arrays at {@code row}, as the getters of the declared column
-     * types return them (primitives unboxed into {@code longs}, objects into {@code refs}); false at
+     * types return them (primitives unboxed into {@code longs}, objects into {@code refs}), or in the
+     * wire forms of {@link #wireForms()} ({@code scales} exists for its NUMERIC columns); false at
      * the end.
      */
-    boolean next(long[][] longs, Object[][] refs, boolean[][] nulls, int row) throws SQLException;
+    boolean next(long[][] longs, Object[][] refs, boolean[][] nulls, long[][] scales, int row) throws SQLException;
+
+    /** Per column, the COPY decoder whose wire form {@link #next} leaves; null when it leaves objects. */
+    default BinaryCopyFeed.Decoder[] wireForms() {
+      return null;
+    }
 
     void close() throws SQLException;
   }
@@ -60,14 +75,21 @@ final class PrefetchingResultSet extends UnsupportedResultSet {
     final long[][] longs;
     final Object[][] refs;
     final boolean[][] nulls;
+    final long[][] scales;
     int rows;
     boolean last;
     SQLException error;
 
-    Batch(int columns) {
+    Batch(int columns, BinaryCopyFeed.Decoder[] wire) {
       longs = new long[columns][BATCH_ROWS];
       refs = new Object[columns][BATCH_ROWS];
       nulls = new boolean[columns][BATCH_ROWS];
+      scales = new long[columns][];
+      for (int c = 0; wire != null && c < columns; c++) {
+        if (wire[c] == BinaryCopyFeed.Decoder.NUMERIC) {
+          scales[c] = new long[BATCH_ROWS];
+        }
+      }
     }
   }
 
@@ -81,6 +103,7 @@ final class PrefetchingResultSet extends UnsupportedResultSet {
    */
   PrefetchingResultSet(RowFeed feed, TargetDeclaration target, ResultSetMetaData meta) throws SQLException {
     this.feed = feed;
+    this.wire = feed.wireForms();
     int columns = target.columns().size();
     int[] sqlTypes = new int[columns];
     String[] typeNames = new String[columns];
@@ -90,7 +113,7 @@ final class PrefetchingResultSet extends UnsupportedResultSet {
     }
     this.metaData = snapshotMetaData(columns, sqlTypes, typeNames);
     for (int i = 0; i < BATCHES; i++) {
-      free.add(new Batch(columns));
+      free.add(new Batch(columns, wire));
     }
     this.reader = Thread.ofPlatform().daemon(true).name("prefetch-" + target.name()).unstarted(this::readAll);
     reader.start();
@@ -119,7 +142,7 @@ final class PrefetchingResultSet extends UnsupportedResultSet {
         batch.error = null;
         try {
           while (batch.rows < BATCH_ROWS) {
-            if (!feed.next(batch.longs, batch.refs, batch.nulls, batch.rows)) {
+            if (!feed.next(batch.longs, batch.refs, batch.nulls, batch.scales, batch.rows)) {
               batch.last = true;
               break;
             }
@@ -214,12 +237,17 @@ final class PrefetchingResultSet extends UnsupportedResultSet {
 
   @Override
   public BigDecimal getBigDecimal(int index) {
-    return (BigDecimal) refAt(index);
+    Object value = refAt(index);
+    if (value == null && !lastNull && wire != null && wire[index - 1] == BinaryCopyFeed.Decoder.NUMERIC) {
+      return BinaryCopyFeed.decimal(current.longs[index - 1][row], current.scales[index - 1][row]);
+    }
+    return (BigDecimal) value;
   }
 
   @Override
   public String getString(int index) {
-    return (String) refAt(index);
+    Object value = refAt(index);
+    return value instanceof byte[] utf8 ? BinaryCopyFeed.text(utf8) : (String) value;
   }
 
   @Override
@@ -230,10 +258,75 @@ final class PrefetchingResultSet extends UnsupportedResultSet {
   @Override
   public <T> T getObject(int index, Class<T> type) throws SQLException {
     Object value = refAt(index);
+    if (value instanceof byte[] utf8 && wire != null && wire[index - 1] == BinaryCopyFeed.Decoder.TEXT) {
+      value = BinaryCopyFeed.text(utf8);
+    } else if (value == null && !lastNull && wire != null) {
+      long wireValue = current.longs[index - 1][row];
+      value =
+          switch (wire[index - 1]) {
+            case DATE -> BinaryCopyFeed.date((int) wireValue);
+            case TIMESTAMP -> BinaryCopyFeed.timestamp(wireValue);
+            case TIMESTAMPTZ -> BinaryCopyFeed.timestamptz(wireValue);
+            case NUMERIC -> BinaryCopyFeed.decimal(wireValue, current.scales[index - 1][row]);
+            default -> null;
+          };
+    }
     if (value == null || type.isInstance(value)) {
       return type.cast(value);
     }
     throw new SQLException("column " + index + " holds " + value.getClass().getSimpleName() + ", not " + type.getSimpleName());
+  }
+
+  @Override
+  public boolean stored(int index, ColumnType type, int precision, int scale) {
+    if (wire == null || current.nulls[index - 1][row]) {
+      return false;
+    }
+    long wireValue = current.longs[index - 1][row];
+    switch (wire[index - 1]) {
+      case TEXT -> {
+        if (type == ColumnType.STRING) {
+          storedUtf8 = BinaryCopyFeed.storedUtf8((byte[]) current.refs[index - 1][row], wireValue);
+          return true;
+        }
+      }
+      case DATE -> {
+        if (type == ColumnType.DATE && BinaryCopyFeed.storedDaysFit(wireValue)) {
+          storedLong = BinaryCopyFeed.storedDays(wireValue);
+          return true;
+        }
+      }
+      case TIMESTAMP, TIMESTAMPTZ -> {
+        if (type == ColumnType.TIMESTAMP && BinaryCopyFeed.storedMicrosFit(wireValue)) {
+          storedLong = BinaryCopyFeed.storedMicros(wireValue);
+          return true;
+        }
+      }
+      case NUMERIC -> {
+        if (type == ColumnType.DECIMAL && current.refs[index - 1][row] == null) {
+          long unscaled =
+              BinaryCopyFeed.storedUnscaled(wireValue, current.scales[index - 1][row], precision, scale);
+          if (unscaled != Long.MIN_VALUE) {
+            storedLong = unscaled;
+            return true;
+          }
+        }
+      }
+      default -> {
+        // primitives and bytea are read through the getters, which copy nothing
+      }
+    }
+    return false;
+  }
+
+  @Override
+  public long storedLong() {
+    return storedLong;
+  }
+
+  @Override
+  public byte[] storedUtf8() {
+    return storedUtf8;
   }
 
   @Override
@@ -299,7 +392,8 @@ final class PrefetchingResultSet extends UnsupportedResultSet {
     }
 
     @Override
-    public boolean next(long[][] longs, Object[][] refs, boolean[][] nulls, int r) throws SQLException {
+    public boolean next(long[][] longs, Object[][] refs, boolean[][] nulls, long[][] scales, int r)
+        throws SQLException {
         if (!source.next()) {
           return false;
         }

@@ -1,9 +1,11 @@
 package dev.storagebuilder.worker.incremental;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.storagebuilder.common.ledger.TargetVersion;
 import dev.storagebuilder.common.message.SyncMode;
+import dev.storagebuilder.common.message.TargetMessage;
 import dev.storagebuilder.common.snapshot.Manifest;
 import dev.storagebuilder.common.snapshot.ManifestCodec;
 import dev.storagebuilder.common.snapshot.SnapshotShape;
@@ -14,10 +16,13 @@ import dev.storagebuilder.worker.jdbc.ChangeReadSettings;
 import dev.storagebuilder.worker.pipeline.BuiltSnapshot;
 import dev.storagebuilder.worker.pipeline.BuiltSnapshot.Kind;
 import dev.storagebuilder.worker.pipeline.CompactionPolicy;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import org.h2.jdbcx.JdbcDataSource;
@@ -67,6 +72,36 @@ class IncrementalSyncTest {
 
   private IncrementalHarness harness(CompactionPolicy compaction, ChangeReadSettings settings) {
     return new IncrementalHarness(dataSource, compaction, settings, 42);
+  }
+
+  @Test
+  void aFullBuildReportsItsProgressEvery1024RowsAndStopsWhenTheProgressRefusesToGoOn() throws Exception {
+    write(c -> {
+      for (int i = 0; i < 2_480; i++) {
+        SourceSchema.upsert(c, "acme", id(c), "row", 1, schema.nextVersion(c));
+      }
+    });
+    IncrementalHarness h = harness(CompactionPolicy.defaults(), NO_OVERLAP);
+    List<Long> reported = new ArrayList<>();
+    BuiltSnapshot built =
+        h.builder.build(IncrementalHarness.ITEMS, message(), Optional.empty(), reported::add);
+    assertThat(built.rowsRead()).isEqualTo(2_500);
+    assertThat(reported).containsExactly(1_024L, 2_048L);
+
+    IOException refused = new IOException("no memory for more rows");
+    assertThatThrownBy(
+            () ->
+                h.builder.build(IncrementalHarness.ITEMS, message(), Optional.empty(), rows -> {
+                  if (rows > 1_024) {
+                    throw refused;
+                  }
+                }))
+        .isSameAs(refused);
+  }
+
+  private static TargetMessage message() {
+    return TargetMessage.of(
+        "run-progress", IncrementalHarness.ACME, SyncMode.FULL, Instant.now());
   }
 
   @Test

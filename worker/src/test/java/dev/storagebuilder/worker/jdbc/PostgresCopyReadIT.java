@@ -7,6 +7,7 @@ import static org.awaitility.Awaitility.await;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.storagebuilder.common.snapshot.CloseableIterator;
+import dev.storagebuilder.common.snapshot.SnapshotDataException;
 import dev.storagebuilder.common.snapshot.SnapshotFileStats;
 import dev.storagebuilder.common.snapshot.SnapshotKind;
 import dev.storagebuilder.common.snapshot.SnapshotReader;
@@ -33,6 +34,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -124,7 +126,13 @@ class PostgresCopyReadIT {
             + " FROM generate_series(1, " + MANY_ROWS + ") g;"
             // Rows stored in key order, so a cursor's index scan and COPY's sequential scan return
             // them in the same order and the two snapshot files can be compared byte for byte.
-            + "CLUSTER all_types USING all_types_pkey; ANALYZE all_types;");
+            + "CLUSTER all_types USING all_types_pkey; ANALYZE all_types;"
+            // A shared table where one client holds nearly every row: the planner alone scans it whole.
+            + "CREATE TABLE shared (client_id text NOT NULL, id bigint NOT NULL, version bigint NOT NULL,"
+            + " PRIMARY KEY (client_id, id));"
+            + "CREATE INDEX shared_client_version ON shared (client_id, version);"
+            + "INSERT INTO shared SELECT 'big', g, g FROM generate_series(1, 50000) g;"
+            + "INSERT INTO shared VALUES ('small', 1, 1); ANALYZE shared;");
     HikariConfig config = new HikariConfig();
     config.setJdbcUrl(ADMIN_URL + "&currentSchema=" + SCHEMA);
     config.setMaximumPoolSize(2);
@@ -255,6 +263,95 @@ class PostgresCopyReadIT {
   }
 
   @Test
+  void decimalsDeclaredWiderThanTheSourceAreWrittenFromCopyAsFromJdbcByteForByte() throws Exception {
+    // Scaled up from the wire's digits: within a long (n0, -0.0001 at scale 22), past a long (1.5 at
+    // scale 22 is 15 * 10^21), and on COPY's general path (999999999999999999: its digits do not fit
+    // the wire form's long).
+    TargetDeclaration wider = redeclare(Map.of(
+        "n0", ColumnDeclaration.decimal("n0", 38, 8, true),
+        "n4", ColumnDeclaration.decimal("n4", 38, 22, true)));
+    for (String client : List.of(ACME, MANY)) {
+      InMemoryObjectStore store = new InMemoryObjectStore();
+      SnapshotFileStats viaJdbc = write(source(false), wider, client, store, "jdbc");
+      SnapshotFileStats viaCopy = write(source(true), wider, client, store, "copy");
+      assertThat(viaCopy.checksum().toHex()).isEqualTo(viaJdbc.checksum().toHex());
+      assertThat(store.get("copy")).as(client).isEqualTo(store.get("jdbc"));
+    }
+  }
+
+  @Test
+  void aValueTheWriterRejectsIsRejectedFromCopyWithTheSameMessageAsFromJdbc() {
+    List<Map.Entry<String, TargetDeclaration>> cases = List.of(
+        // infinite dates and timestamps
+        Map.entry(EDGE, TARGET),
+        // 0.1429 needs rounding at scale 2
+        Map.entry(MANY, redeclare(Map.of("n4", ColumnDeclaration.decimal("n4", 18, 2, true)))),
+        // 1.0000 has 5 digits at scale 4
+        Map.entry(MANY, redeclare(Map.of("n4", ColumnDeclaration.decimal("n4", 4, 4, true)))),
+        // 999999999999999999 has 18 digits (COPY's general path: its digits do not fit a long)
+        Map.entry(ACME, redeclare(Map.of("n0", ColumnDeclaration.decimal("n0", 10, 0, true)))));
+    for (Map.Entry<String, TargetDeclaration> c : cases) {
+      Exception viaJdbc = writeFailure(source(false), c.getValue(), c.getKey());
+      Exception viaCopy = writeFailure(source(true), c.getValue(), c.getKey());
+      assertThat(viaJdbc).isInstanceOf(SnapshotDataException.class);
+      assertThat(viaCopy).as(c.getKey()).isInstanceOf(SnapshotDataException.class).hasMessage(viaJdbc.getMessage());
+    }
+  }
+
+  /** TARGET with some columns declared otherwise. */
+  private static TargetDeclaration redeclare(Map<String, ColumnDeclaration> columns) {
+    List<ColumnDeclaration> declared =
+        TARGET.columns().stream().map(c -> columns.getOrDefault(c.name(), c)).toList();
+    return new TargetDeclaration(
+        TARGET.name(), TARGET.table(), TARGET.clientColumn(), TARGET.keyColumns(), TARGET.versionColumn(), declared,
+        TARGET.deletes(), TARGET.estimatedRowsPerClient());
+  }
+
+  private static Exception writeFailure(JdbcRowSource source, TargetDeclaration target, String client) {
+    try {
+      write(source, target, client, new InMemoryObjectStore(), "rejected");
+    } catch (Exception e) {
+      return e;
+    }
+    throw new AssertionError("writing " + client + " as " + target.columns() + " did not fail");
+  }
+
+  @Test
+  void aFullReadOfOneClientNeverScansTheWholeSharedTable() throws Exception {
+    TargetDeclaration shared =
+        new TargetDeclaration(
+            "shared", "shared", "client_id", List.of("id"), "version",
+            List.of(ColumnDeclaration.of("id", ColumnType.INT64, false), ColumnDeclaration.of("version", ColumnType.INT64, false)),
+            null, 0);
+    try (Connection connection = pool.getConnection();
+        Statement statement = connection.createStatement();
+        ResultSet plan = statement.executeQuery("EXPLAIN SELECT id, version FROM shared WHERE client_id = 'big'")) {
+      plan.next();
+      assertThat(plan.getString(1)).as("the planner's own choice").startsWith("Seq Scan");
+    }
+    long sequentialBefore = tableScans("seq_scan");
+    long indexBefore = tableScans("idx_scan");
+    for (boolean copy : List.of(true, false)) {
+      assertThat(write(source(copy), shared, "big", new InMemoryObjectStore(), "big").rows()).isEqualTo(50_000);
+    }
+    // A backend reports its table statistics at the latest when it ends.
+    pool.getHikariPoolMXBean().softEvictConnections();
+    await().atMost(Duration.ofSeconds(30)).until(() -> tableScans("idx_scan") >= indexBefore + 2);
+    assertThat(tableScans("seq_scan")).isEqualTo(sequentialBefore);
+  }
+
+  private static long tableScans(String counter) throws SQLException {
+    try (Connection connection = DriverManager.getConnection(ADMIN_URL);
+        Statement statement = connection.createStatement();
+        ResultSet result =
+            statement.executeQuery(
+                "SELECT " + counter + " FROM pg_stat_user_tables WHERE schemaname = '" + SCHEMA + "' AND relname = 'shared'")) {
+      result.next();
+      return result.getLong(1);
+    }
+  }
+
+  @Test
   void anAbandonedCopyIsCancelledAndItsConnectionReturnsToThePoolUsable() throws Exception {
     JdbcRowSource source = source(true);
     long started = System.nanoTime();
@@ -345,7 +442,11 @@ class PostgresCopyReadIT {
                 case DOUBLE -> Double.doubleToRawLongBits(rs.getDouble(i));
                 // toPlainString: equal scale too, not only equal value
                 case DECIMAL -> rs.getBigDecimal(i) == null ? null : rs.getBigDecimal(i).toPlainString();
-                case STRING -> rs.getString(i);
+                case STRING -> {
+                  String text = rs.getString(i);
+                  assertThat(rs.getObject(i, String.class)).isEqualTo(text);
+                  yield text;
+                }
                 case DATE -> rs.getObject(i, LocalDate.class);
                 case TIMESTAMP -> zoned[c] ? rs.getObject(i, OffsetDateTime.class) : rs.getObject(i, LocalDateTime.class);
                 case BYTES -> rs.getBytes(i) == null ? null : HexFormat.of().formatHex(rs.getBytes(i));
@@ -361,9 +462,15 @@ class PostgresCopyReadIT {
 
   private static SnapshotFileStats write(JdbcRowSource source, String client, InMemoryObjectStore store, String key)
       throws Exception {
-    try (SourceRead read = source.readAll(TARGET, client);
+    return write(source, TARGET, client, store, key);
+  }
+
+  private static SnapshotFileStats write(
+      JdbcRowSource source, TargetDeclaration target, String client, InMemoryObjectStore store, String key)
+      throws Exception {
+    try (SourceRead read = source.readAll(target, client);
         SnapshotWriter writer =
-            SnapshotWriter.open(TARGET, SnapshotKind.BASE, store.create(key), SnapshotWriterOptions.defaults())) {
+            SnapshotWriter.open(target, SnapshotKind.BASE, store.create(key), SnapshotWriterOptions.defaults())) {
       ResultSet rows = read.rows();
       while (rows.next()) {
         writer.writeRow(rows);
