@@ -206,15 +206,21 @@ final class BenchRun {
     String user = queryParameter(uri, "user", "postgres");
     String database = uri.getPath().substring(1);
     int port = uri.getPort() < 0 ? 5432 : uri.getPort();
-    double best = Double.MAX_VALUE;
-    for (int i = 0; i < 2; i++) { // the first run warms the cache
-      double s = LimitPipeline.run(uri.getHost(), port, user, database, select, scratch);
-      out.printf("   limit pipeline: %.2f s%n", s);
-      best = Math.min(best, s);
+    // The worker reads one client's rows with sequential scans off (JdbcRowSource): on a shared
+    // table that plan is faster, and the limit must not be the slower plan. Both plans, alternated,
+    // best of two each; the faster one is the limit.
+    double[] best = {Double.MAX_VALUE, Double.MAX_VALUE};
+    for (int i = 0; i < 4; i++) { // the first runs warm the cache
+      boolean indexPlan = i % 2 == 1;
+      double s = LimitPipeline.run(uri.getHost(), port, user, database, select, scratch, indexPlan);
+      out.printf("   limit pipeline (%s): %.2f s%n", indexPlan ? "enable_seqscan=off" : "default plan", s);
+      best[i % 2] = Math.min(best[i % 2], s);
     }
-    limitRowsPerSecond = sizes.exportRows() / best;
+    double limitSeconds = Math.min(best[0], best[1]);
+    limitRowsPerSecond = sizes.exportRows() / limitSeconds;
     report.add(Figure.measured("limit_rows_per_s", limitRowsPerSecond, "rows/s", "", null, "")
-        .withNote("psql \\copy (select ...) to stdout | zstd -1 > file, " + sizes.exportRows() + " rows, best of 2"));
+        .withNote(String.format("psql \\copy (select ...) to stdout | zstd -1 > file, %d rows, best of 2 with each plan:"
+            + " default %.2f s, enable_seqscan=off (the worker's) %.2f s", sizes.exportRows(), best[0], best[1])));
   }
 
   private SplitProbe.Split split(BenchDatabase db, TargetDeclaration rawData) throws Exception {

@@ -25,16 +25,25 @@ final class LimitPipeline {
     return Optional.empty();
   }
 
-  /** Seconds the pipeline took; the file is deleted afterwards. */
-  static double run(String host, int port, String user, String database, String selectSql, Path scratch)
-      throws IOException, InterruptedException {
+  /**
+   * Seconds the pipeline took; the file is deleted afterwards.
+   *
+   * @param indexPlan run the select with the planner setting the worker's reads use ({@code
+   *     enable_seqscan = off}), so the limit is not held back by a plan the worker avoids
+   */
+  static double run(String host, int port, String user, String database, String selectSql, Path scratch,
+      boolean indexPlan) throws IOException, InterruptedException {
     Path out = scratch.resolve("limit.csv.zst");
     String copy = "\\copy (" + selectSql + ") to stdout";
     String script =
         "set -o pipefail; psql -X -q -h " + host + " -p " + port + " -U " + user + " -d " + database + " -c "
             + shellQuote(copy) + " | zstd -1 -q -f -o " + shellQuote(out.toString());
     long start = System.nanoTime();
-    Process process = new ProcessBuilder("bash", "-c", script).redirectErrorStream(true).start();
+    ProcessBuilder builder = new ProcessBuilder("bash", "-c", script).redirectErrorStream(true);
+    if (indexPlan) {
+      builder.environment().put("PGOPTIONS", "-c enable_seqscan=off");
+    }
+    Process process = builder.start();
     byte[] output = process.getInputStream().readAllBytes();
     if (!process.waitFor(10, TimeUnit.MINUTES) || process.exitValue() != 0) {
       throw new IOException("limit pipeline failed: " + new String(output).trim());
