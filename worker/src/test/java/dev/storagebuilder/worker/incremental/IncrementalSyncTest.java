@@ -198,10 +198,7 @@ class IncrementalSyncTest {
     IncrementalHarness h = harness(CompactionPolicy.defaults(), NO_OVERLAP);
     TargetVersion full = h.sync(SyncMode.FULL).built().version();
     // As if the last sync could not settle: its record holds a watermark below the source's.
-    TargetVersion behind =
-        new TargetVersion(
-            full.target(), full.sequence() + 1, full.watermark() - 1, full.manifestKey(), full.rowCount(),
-            full.contentChecksum(), full.chainLength(), "run-behind", full.committedAt(), full.shape());
+    TargetVersion behind = recordAfter(full, full.watermark() - 1, "run-behind", full.shape());
     assertThat(h.versions.commit(behind, full.sequence())).isTrue();
 
     Result idle = h.sync(SyncMode.INCREMENTAL);
@@ -334,10 +331,7 @@ class IncrementalSyncTest {
     IncrementalHarness h = harness(CompactionPolicy.defaults(), NO_OVERLAP);
     TargetVersion full = h.sync(SyncMode.FULL).built().version();
     // As committed before version records carried a shape.
-    TargetVersion legacy =
-        new TargetVersion(
-            full.target(), full.sequence() + 1, full.watermark(), full.manifestKey(), full.rowCount(),
-            full.contentChecksum(), full.chainLength(), "run-legacy", full.committedAt());
+    TargetVersion legacy = recordAfter(full, full.watermark(), "run-legacy", null);
     assertThat(h.versions.commit(legacy, full.sequence())).isTrue();
     h.restartWorker();
 
@@ -393,5 +387,12 @@ class IncrementalSyncTest {
     // A stale replay of the first sync's version cannot roll the target back either.
     assertThat(h.versions.commit(first.version(), expected)).isFalse();
     assertThat(h.state()).isEqualTo(h.source());
+  }
+
+  /** The next record of the same snapshot, as another run would have committed it. */
+  private static TargetVersion recordAfter(TargetVersion version, long watermark, String runId, String shape) {
+    return new TargetVersion(
+        version.target(), version.sequence() + 1, watermark, version.manifestKey(), version.rowCount(),
+        version.contentChecksum(), version.chainLength(), runId, version.committedAt(), shape);
   }
 }
