@@ -202,7 +202,8 @@ public final class TargetProcessor {
       }
       // An idle sync whose record already says everything writes nothing: the record keeps the run
       // and time of the last change, and the run ledger shows this run checked it.
-      boolean committed = !built.commits(expected) || versions.commit(built.version(), expected);
+      boolean idle = !built.commits(expected);
+      boolean committed = idle || versions.commit(built.version(), expected);
       long sequence = built.version().sequence();
       stages.lap("commit");
       if (!committed) {
@@ -227,7 +228,7 @@ public final class TargetProcessor {
           built.kind(), built.rowsRead(), built.rowsWritten(), built.bytesWritten(), took.toMillis() / 1000.0, sequence,
           built.version().watermark(), committed, stages);
       lastBuilt = built;
-      String summary = !built.commits(expected) ? "unchanged at sequence " + sequence
+      String summary = idle ? "unchanged at sequence " + sequence
           : committed ? "committed sequence " + sequence : "superseded";
       return new Outcome.Done(summary);
     } catch (InterruptedException e) {

@@ -16,16 +16,16 @@ import software.amazon.awssdk.services.sqs.model.DeleteMessageBatchRequestEntry;
 /**
  * Deletes finished messages from a background thread, up to ten per {@code DeleteMessageBatch}
  * (gathered for up to {@link #LINGER}), so a target's slot frees without waiting for the delete's
- * round trip. A delete that is lost (the
- * process dies first, or SQS refuses it) only means one more delivery of a finished target, which
- * the run ledger drops. {@link #flush} sends what is queued; the loop calls it when it stops.
+ * round trip. A delete that is lost (the process dies first, or SQS refuses it) only means one more
+ * delivery of a finished target, which the run ledger drops. {@link #flush} sends what is queued;
+ * the loop calls it when it stops.
  */
 final class BatchingDeleter {
   private static final Logger log = LoggerFactory.getLogger(BatchingDeleter.class);
   private static final int SQS_MAX_BATCH = 10;
   private static final Duration IDLE_POLL = Duration.ofMillis(200);
   private static final Duration FLUSH_WAIT = Duration.ofSeconds(10);
-  static final Duration LINGER = Duration.ofMillis(100);
+  private static final Duration LINGER = Duration.ofMillis(100);
 
   private final SqsClient sqs;
   private final String queueUrl;
