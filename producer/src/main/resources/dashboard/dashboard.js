@@ -94,10 +94,15 @@ function selectRun(runId) {
   refreshTargets().catch(showError);
 }
 
+let targetsRequest = 0;
+
 async function refreshTargets() {
   if (!selectedRun) return;
+  const request = ++targetsRequest;
   const state = $('state-filter').value;
   const list = await api(`/api/runs/${encodeURIComponent(selectedRun)}/targets` + (state ? `?state=${state}` : ''));
+  // Answers can arrive out of order: a poll sent before a filter change must not replace the newer list.
+  if (request !== targetsRequest) return;
   const body = $('targets').tBodies[0];
   body.replaceChildren();
   for (const t of list.targets) {
