@@ -5,9 +5,9 @@ import dev.storagebuilder.common.message.SyncMode;
 import dev.storagebuilder.common.message.TargetMessage;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Deque;
 import java.util.Optional;
-import java.util.concurrent.Semaphore;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The heap the running targets of one worker share. Each target reserves before it reads the
@@ -19,12 +19,18 @@ import java.util.concurrent.TimeUnit;
  * with the small reservation unless its last version was large or this is a redelivery; what
  * bounds its memory is the rows it has read: up to {@code smallTargetRows} rows its row group, part
  * buffer (both grow with the data) and fetched rows fit the small reservation. At that many rows it
- * must grow to the full reservation ({@link Reservation#rowsRead}); if the memory does not come free
- * within {@link #GROW_WAIT} it stops with {@link Outgrown}, and its redelivery reserves in full
- * from the start. Growth never waits forever, so targets that all wait to grow cannot deadlock.
+ * must grow to the full reservation ({@link Reservation#rowsRead}).
  *
- * <p>The semaphore is fair: a full reservation waiting for memory is not overtaken forever by a
- * stream of small ones.
+ * <p>Growing comes before starting: a target that waits to grow already holds memory and has work
+ * done, so new reservations wait while one does. A grower waits for memory only while some other
+ * reservation is still running (it will end and give memory back), and at most {@link #GROW_WAIT}.
+ * When every reservation is a grower waiting for another, none could ever go on: the newest grower
+ * stops at once with {@link Outgrown}, gives its share back, and its redelivery reserves in full
+ * from the start. (Before, all of them waited out the timeout: a first update-all, where every
+ * target starts small, stood still for 10 s at a time on each worker.)
+ *
+ * <p>New reservations are served in arrival order: a waiting large one is not overtaken forever by
+ * a stream of small ones.
  */
 public final class MemoryBudget {
   /** No memory accounting (tests, tools): every reservation is granted at once. */
@@ -38,8 +44,12 @@ public final class MemoryBudget {
   private final long fullTargetBytes;
   private final long smallTargetBytes;
   private final long smallTargetRows;
-  private final Semaphore units;
   private final Duration growWait;
+  // Guarded by this.
+  private long freeUnits;
+  private int holders;
+  private final Deque<Object> starters = new ArrayDeque<>();
+  private final Deque<Reservation> growers = new ArrayDeque<>();
 
   /**
    * @param capacityBytes heap for running targets (the JVM's max heap less what the process needs idle)
@@ -66,7 +76,7 @@ public final class MemoryBudget {
     this.fullTargetBytes = fullTargetBytes;
     this.smallTargetBytes = smallTargetBytes;
     this.smallTargetRows = smallTargetRows;
-    this.units = new Semaphore(Math.toIntExact(Math.min(Integer.MAX_VALUE, units(capacityBytes))), true);
+    this.freeUnits = units(capacityBytes);
   }
 
   public long capacityBytes() {
@@ -84,24 +94,41 @@ public final class MemoryBudget {
   }
 
   /** Waits until {@code bytes} of the budget are free and takes them; close the reservation to give them back. */
-  public Reservation reserve(long bytes) throws InterruptedException {
-    int taken = unitsOf(bytes);
-    units.acquire(taken);
-    return new Reservation(taken);
+  public synchronized Reservation reserve(long bytes) throws InterruptedException {
+    long wanted = unitsOf(bytes);
+    Object ticket = new Object();
+    starters.addLast(ticket);
+    try {
+      while (starters.peekFirst() != ticket || !growers.isEmpty() || freeUnits < wanted) {
+        wait();
+      }
+    } finally {
+      starters.remove(ticket);
+      notifyAll(); // the next in line may fit too, or no longer waits behind this one
+    }
+    return take(wanted);
   }
 
-  private int unitsOf(long bytes) {
-    return Math.toIntExact(Math.min(units(Math.min(bytes, capacityBytes)), Integer.MAX_VALUE));
+  private long unitsOf(long bytes) {
+    return units(Math.min(bytes, capacityBytes));
+  }
+
+  private Reservation take(long wanted) {
+    freeUnits -= wanted;
+    if (wanted > 0) {
+      holders++;
+    }
+    return new Reservation(wanted);
   }
 
   /** Bytes free right now (for tests). */
-  public long availableBytes() {
-    return units.availablePermits() * UNIT;
+  public synchronized long availableBytes() {
+    return freeUnits * UNIT;
   }
 
-  /** Whether a target is waiting for memory (for tests). */
-  boolean hasWaiters() {
-    return units.hasQueuedThreads();
+  /** Whether a target is waiting for memory, to start or to grow (for tests). */
+  synchronized boolean hasWaiters() {
+    return !starters.isEmpty() || !growers.isEmpty();
   }
 
   private static long units(long bytes) {
@@ -117,45 +144,74 @@ public final class MemoryBudget {
 
   /** A share of the budget; closing it more than once gives it back once. */
   public final class Reservation implements AutoCloseable {
-    private int taken;
+    private long taken;
 
-    private Reservation(int taken) {
+    private Reservation(long taken) {
       this.taken = taken;
     }
 
-    public synchronized long bytes() {
-      return taken * UNIT;
+    public long bytes() {
+      synchronized (MemoryBudget.this) {
+        return taken * UNIT;
+      }
     }
 
     /**
      * Called as the target reads: past the rows a small reservation covers, grows it to a full one.
      *
-     * @throws Outgrown when the rest of a full reservation did not come free in time
+     * @throws Outgrown when the rest of a full reservation did not come free in time, or could not
+     *     (every other reservation waits to grow as well)
      */
-    public synchronized void rowsRead(long rows) throws Outgrown {
-      int full = unitsOf(fullTargetBytes);
-      if (rows <= smallTargetRows || taken >= full || taken == 0) {
-        return;
+    public void rowsRead(long rows) throws Outgrown {
+      synchronized (MemoryBudget.this) {
+        long full = unitsOf(fullTargetBytes);
+        if (rows <= smallTargetRows || taken >= full || taken == 0) {
+          return;
+        }
+        String why = grow(full - taken);
+        if (why != null) {
+          throw new Outgrown("read " + rows + " rows, more than a small target's memory reservation covers, and "
+              + "the rest of a full one " + why);
+        }
+        taken = full;
       }
-      boolean grown;
+    }
+
+    /** Takes {@code more} units, growers first in arrival order; returns why not, or null when taken. */
+    private String grow(long more) {
+      long deadline = System.nanoTime() + growWait.toNanos();
+      growers.addLast(this);
       try {
-        grown = units.tryAcquire(full - taken, growWait.toMillis(), TimeUnit.MILLISECONDS);
+        while (growers.peekFirst() != this || freeUnits < more) {
+          if (growers.size() == holders && growers.peekLast() == this) {
+            return "cannot come free: every running target waits to grow";
+          }
+          long left = deadline - System.nanoTime();
+          if (left <= 0) {
+            return "did not come free in " + growWait;
+          }
+          MemoryBudget.this.wait(Math.max(1, left / 1_000_000));
+        }
+        freeUnits -= more;
+        return null;
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
-        grown = false;
+        return "was not waited for (interrupted)";
+      } finally {
+        growers.remove(this);
+        MemoryBudget.this.notifyAll();
       }
-      if (!grown) {
-        throw new Outgrown("read " + rows + " rows, more than a small target's memory reservation covers, and "
-            + "the rest of a full one did not come free in " + growWait);
-      }
-      taken = full;
     }
 
     @Override
-    public synchronized void close() {
-      if (taken > 0) {
-        units.release(taken);
-        taken = 0;
+    public void close() {
+      synchronized (MemoryBudget.this) {
+        if (taken > 0) {
+          freeUnits += taken;
+          holders--;
+          taken = 0;
+          MemoryBudget.this.notifyAll();
+        }
       }
     }
   }

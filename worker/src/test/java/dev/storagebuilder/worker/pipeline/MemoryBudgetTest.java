@@ -10,9 +10,15 @@ import dev.storagebuilder.common.message.SyncMode;
 import dev.storagebuilder.common.message.TargetMessage;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 class MemoryBudgetTest {
@@ -21,6 +27,13 @@ class MemoryBudgetTest {
   private static final TargetRef REF = new TargetRef("acme", "items");
 
   private final MemoryBudget budget = new MemoryBudget(100 * KIB, 40 * KIB, 10 * KIB, 1_000, Duration.ofMillis(300));
+  /** One thread per waiting target (the common pool may have a single thread on a small machine). */
+  private final ExecutorService threads = Executors.newCachedThreadPool();
+
+  @AfterEach
+  void stopThreads() {
+    threads.shutdownNow();
+  }
 
   @Test
   void aRedeliveryOrAFullSyncOfATargetKnownLargeReservesInFull() {
@@ -65,6 +78,44 @@ class MemoryBudgetTest {
   }
 
   @Test
+  void whenEveryRunningTargetWaitsToGrowTheNewestStopsAtOnceInsteadOfAllWaitingItOut() throws Exception {
+    // Three small targets fill the budget and all outgrow it: none can grow until one gives up.
+    MemoryBudget tight = new MemoryBudget(30 * KIB, 25 * KIB, 10 * KIB, 1_000, Duration.ofMinutes(5));
+    List<MemoryBudget.Reservation> smalls = List.of(tight.reserve(10 * KIB), tight.reserve(10 * KIB), tight.reserve(10 * KIB));
+    List<CompletableFuture<String>> growths = new ArrayList<>();
+    for (MemoryBudget.Reservation small : smalls) {
+      growths.add(CompletableFuture.supplyAsync(() -> growOrGiveBack(small), threads));
+    }
+    // Far sooner than the five-minute wait: the newest grower stops, then the next, until one fits.
+    CompletableFuture.allOf(growths.toArray(CompletableFuture[]::new)).get(10, TimeUnit.SECONDS);
+    List<String> results = growths.stream().map(CompletableFuture::join).toList();
+    assertThat(results).filteredOn("grown"::equals).hasSize(1);
+    assertThat(results).filteredOn(r -> r.contains("every running target waits to grow")).hasSize(2);
+    assertThat(tight.availableBytes()).isEqualTo(5 * KIB);
+  }
+
+  @Test
+  void aGrowerWaitsForARunningTargetAndGoesBeforeTargetsThatWantToStart() throws Exception {
+    MemoryBudget tight = new MemoryBudget(30 * KIB, 25 * KIB, 10 * KIB, 1_000, Duration.ofMinutes(5));
+    MemoryBudget.Reservation running = tight.reserve(10 * KIB);
+    MemoryBudget.Reservation outgrowing = tight.reserve(10 * KIB);
+    CompletableFuture<String> growth = CompletableFuture.supplyAsync(() -> growOrGiveBack(outgrowing), threads);
+    await().atMost(Duration.ofSeconds(2)).until(tight::hasWaiters);
+    CompletableFuture<MemoryBudget.Reservation> starter =
+        CompletableFuture.supplyAsync(() -> reserve(tight, 10 * KIB), threads);
+    // 10 KiB are free: enough for the starter, but the grower needs 15 and came first.
+    await().during(Duration.ofMillis(200)).atMost(Duration.ofSeconds(2))
+        .until(() -> !growth.isDone() && !starter.isDone());
+
+    running.close();
+    assertThat(growth.get(5, TimeUnit.SECONDS)).isEqualTo("grown");
+    assertThat(outgrowing.bytes()).isEqualTo(25 * KIB);
+    await().during(Duration.ofMillis(200)).atMost(Duration.ofSeconds(2)).until(() -> !starter.isDone());
+    outgrowing.close();
+    assertThat(starter.get(5, TimeUnit.SECONDS).bytes()).isEqualTo(10 * KIB);
+  }
+
+  @Test
   void aReservationWaitsUntilEnoughIsGivenBack() throws Exception {
     MemoryBudget.Reservation first = budget.reserve(40 * KIB);
     MemoryBudget.Reservation second = budget.reserve(40 * KIB);
@@ -105,10 +156,25 @@ class MemoryBudgetTest {
   }
 
   private MemoryBudget.Reservation reserve(long bytes) {
+    return reserve(budget, bytes);
+  }
+
+  private static MemoryBudget.Reservation reserve(MemoryBudget from, long bytes) {
     try {
-      return budget.reserve(bytes);
+      return from.reserve(bytes);
     } catch (InterruptedException e) {
       throw new CompletionException(e);
+    }
+  }
+
+  /** Like a target past its small share: grows, or stops and gives its reservation back. */
+  private static String growOrGiveBack(MemoryBudget.Reservation reservation) {
+    try {
+      reservation.rowsRead(2_000);
+      return "grown";
+    } catch (MemoryBudget.Outgrown e) {
+      reservation.close();
+      return e.getMessage();
     }
   }
 
