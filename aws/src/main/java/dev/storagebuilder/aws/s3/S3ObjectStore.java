@@ -1,12 +1,13 @@
 package dev.storagebuilder.aws.s3;
 
+import dev.storagebuilder.common.storage.ContentSource;
 import dev.storagebuilder.common.storage.ObjectOutput;
 import dev.storagebuilder.common.storage.ObjectStore;
 import dev.storagebuilder.common.storage.RandomAccessObject;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -14,6 +15,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
+import software.amazon.awssdk.http.ContentStreamProvider;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
@@ -153,20 +155,31 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
   }
 
   /**
-   * One PUT streamed from the file: no part buffers on the heap (a multipart upload holds up to
-   * {@code maxPartsInFlight + 1} parts). Files above S3's single-PUT limit go up in parts.
+   * One PUT streamed from the content: no part buffers on the heap (a multipart upload holds up to
+   * {@code maxPartsInFlight + 1} parts). Content above S3's single-PUT limit goes up in parts.
    */
   @Override
-  public void putFile(String key, Path file, String contentType) throws IOException {
-    long size = Files.size(file);
-    if (size > MAX_SINGLE_PUT_BYTES) {
-      ObjectStore.super.putFile(key, file, contentType);
+  public void putStream(String key, long length, ContentSource content, String contentType) throws IOException {
+    if (length > MAX_SINGLE_PUT_BYTES) {
+      ObjectStore.super.putStream(key, length, content, contentType);
       return;
     }
     String type = contentType == null ? OCTET_STREAM : contentType;
-    s3.putObject(
-        b -> b.bucket(bucket).key(fullKey(key)).contentType(type).contentLength(size),
-        RequestBody.fromFile(file));
+    ContentStreamProvider provider =
+        () -> {
+          try {
+            return content.open();
+          } catch (IOException e) {
+            throw new UncheckedIOException(e);
+          }
+        };
+    try {
+      s3.putObject(
+          b -> b.bucket(bucket).key(fullKey(key)).contentType(type).contentLength(length),
+          RequestBody.fromContentProvider(provider, length, type));
+    } catch (UncheckedIOException e) {
+      throw e.getCause();
+    }
   }
 
   @Override

@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -161,23 +162,31 @@ class S3ObjectStoreIT {
   }
 
   @Test
-  void aFileGoesUpInOnePutAndComesBackByteIdentical() throws IOException {
+  void aStreamGoesUpInOnePutReadOnceAndComesBackByteIdentical() throws IOException {
     long seed = new SplittableRandom().nextLong();
     byte[] content = new byte[7 * MIB + 123]; // above a part: a multipart upload would take two
     new SplittableRandom(seed).nextBytes(content);
-    java.nio.file.Path file = java.nio.file.Files.createTempFile("s3-put-file-", ".bin");
-    try {
-      java.nio.file.Files.write(file, content);
-      store.putFile("files/index.bin", file, "application/octet-stream");
-    } finally {
-      java.nio.file.Files.deleteIfExists(file);
-    }
+    AtomicInteger opens = new AtomicInteger();
+    store.putStream("files/index.bin", content.length, () -> {
+      opens.incrementAndGet();
+      return new java.io.ByteArrayInputStream(content);
+    }, "application/octet-stream");
 
     assertThat(store.get("files/index.bin")).as("seed %d", seed).isEqualTo(content);
+    // Read once, as it is sent: content still being written can go up while it is written.
+    assertThat(opens).hasValue(1);
     assertThat(openMultipartUploads()).isEmpty();
     assertThat(s3.headObject(b -> b.bucket(settings.bucket()).key("snapshots/files/index.bin")).eTag())
         .as("a single PUT's ETag has no part count")
         .doesNotContain("-");
+  }
+
+  @Test
+  void aStreamShorterThanAnnouncedIsRefusedAndLeavesNoObject() {
+    byte[] content = new byte[1000];
+    assertThatThrownBy(() -> store.putStream("files/short.bin", 2000, () -> new java.io.ByteArrayInputStream(content), null))
+        .isInstanceOf(Exception.class);
+    assertThatThrownBy(() -> store.get("files/short.bin")).isInstanceOf(java.nio.file.NoSuchFileException.class);
   }
 
   @Test

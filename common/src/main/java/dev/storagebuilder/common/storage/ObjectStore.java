@@ -1,8 +1,7 @@
 package dev.storagebuilder.common.storage;
 
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import java.io.InputStream;
 import java.util.List;
 
 /**
@@ -21,14 +20,19 @@ public interface ObjectStore {
   void put(String key, byte[] content, String contentType) throws IOException;
 
   /**
-   * Uploads a local file as one object. The default streams it through {@link #create}; a store
-   * that can send a file without buffering its parts in memory overrides this (S3: one PUT from
-   * the file), so an upload running beside another one costs no part buffers.
+   * Uploads {@code length} bytes from {@code content} as one object. The content may still be in the
+   * making while it is sent (a file another thread is writing: the upload overlaps the writing). The
+   * default streams it through {@link #create}; a store that can send a stream without buffering its
+   * parts in memory overrides this (S3: one PUT), so an upload running beside another one costs no
+   * part buffers.
    */
-  default void putFile(String key, Path file, String contentType) throws IOException {
+  default void putStream(String key, long length, ContentSource content, String contentType) throws IOException {
     ObjectOutput out = create(key);
-    try {
-      Files.copy(file, out);
+    try (InputStream in = content.open()) {
+      long sent = in.transferTo(out);
+      if (sent != length) {
+        throw new IOException(key + ": the content was " + sent + " bytes, " + length + " were announced");
+      }
       out.close();
     } catch (IOException | RuntimeException | Error e) {
       out.abort();

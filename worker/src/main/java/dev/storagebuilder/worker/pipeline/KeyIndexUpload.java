@@ -10,8 +10,8 @@ import java.util.concurrent.FutureTask;
 
 /**
  * A key index sidecar merged and uploaded on a thread of its own while the target's thread
- * finishes the snapshot file. Holds no part buffers of its own when the store uploads files
- * directly ({@code ObjectStore.putFile}); the merge streams through small buffers.
+ * finishes the snapshot file. Holds no part buffers of its own when the store sends a stream in one
+ * request ({@code ObjectStore.putStream}); the merge streams through small buffers.
  */
 final class KeyIndexUpload {
   /** The upload; returns the sidecar's key. */

@@ -427,23 +427,57 @@ public final class SnapshotBuilder {
       keyIndexes.put(key, KeyIndex.open(store, key, keyIndex.entries(), content));
       return key;
     }
-    // Large (a base): merged once into a local file that is uploaded and then kept for lookups.
-    Path file = localKeyIndexes.newFile();
+    // Large (a base): merged once into a local file that goes up while it grows (the merge and the
+    // upload overlap) and is then kept for lookups.
+    GrowingFile sidecar = GrowingFile.create(localKeyIndexes.newFile());
+    long started = System.nanoTime();
+    Thread merge =
+        Thread.ofPlatform().daemon(true).name(Thread.currentThread().getName() + "-merge")
+            .start(() -> mergeInto(sidecar, keyIndex));
     try {
-      long started = System.nanoTime();
-      try (OutputStream local = new BufferedOutputStream(Files.newOutputStream(file), 64 * 1024)) {
-        keyIndex.writeTo(local);
+      try {
+        store.putStream(key, keyIndex.sidecarBytes(), sidecar::reader, KEY_INDEX_CONTENT_TYPE);
+      } catch (IOException | RuntimeException e) {
+        sidecar.fail(e);
+        if (sidecar.failure() != e) {
+          throw new IOException("key index merge failed", sidecar.failure());
+        }
+        throw e;
+      } finally {
+        joinUninterruptibly(merge); // the key index must not outlive its writer, closed by the caller
       }
-      long merged = System.nanoTime();
-      store.putFile(key, file, KEY_INDEX_CONTENT_TYPE);
-      log.debug("key index of {} entries merged to a local file in {} ms, uploaded in {} ms", keyIndex.entries(),
-          (merged - started) / 1_000_000, (System.nanoTime() - merged) / 1_000_000);
-      localKeyIndexes.keep(key, file);
+      log.debug("key index of {} entries merged and uploaded side by side in {} ms", keyIndex.entries(),
+          (System.nanoTime() - started) / 1_000_000);
+      localKeyIndexes.keep(key, sidecar.path());
     } catch (IOException | RuntimeException e) {
-      Files.deleteIfExists(file);
+      Files.deleteIfExists(sidecar.path());
       throw e;
     }
     return key;
+  }
+
+  private static void mergeInto(GrowingFile sidecar, KeyIndexWriter keyIndex) {
+    try (OutputStream out = new BufferedOutputStream(sidecar.writer(), 64 * 1024)) {
+      keyIndex.writeTo(out);
+    } catch (IOException | RuntimeException | Error e) {
+      sidecar.fail(e);
+      return;
+    }
+    sidecar.complete();
+  }
+
+  private static void joinUninterruptibly(Thread thread) {
+    boolean interrupted = false;
+    while (thread.isAlive()) {
+      try {
+        thread.join();
+      } catch (InterruptedException e) {
+        interrupted = true;
+      }
+    }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   private void deleteQuietly(String key) {

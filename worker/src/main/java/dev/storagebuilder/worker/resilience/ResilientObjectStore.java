@@ -1,10 +1,10 @@
 package dev.storagebuilder.worker.resilience;
 
+import dev.storagebuilder.common.storage.ContentSource;
 import dev.storagebuilder.common.storage.ObjectOutput;
 import dev.storagebuilder.common.storage.ObjectStore;
 import dev.storagebuilder.common.storage.RandomAccessObject;
 import java.io.IOException;
-import java.nio.file.Path;
 import java.util.List;
 
 /**
@@ -44,10 +44,10 @@ public final class ResilientObjectStore implements ObjectStore {
   }
 
   @Override
-  public void putFile(String key, Path file, String contentType) throws IOException {
+  public void putStream(String key, long length, ContentSource content, String contentType) throws IOException {
     breaker.call(
         () -> {
-          delegate.putFile(key, file, contentType);
+          delegate.putStream(key, length, content, contentType);
           return null;
         });
   }
