@@ -390,7 +390,11 @@ final class BenchRun {
         report.add(Figure.measured("update_all_full_rows_per_s", full.rows() / full.seconds(), "rows/s",
             "limit pipeline rows/s", limitRowsPerSecond, ""));
         long peak = fleet.workers().stream().mapToLong(FleetProcess::peakRssKb).max().orElse(0);
-        report.add(Figure.measured("update_all_worker_peak_rss_mb", peak / 1024.0, "MB", "", null, "<= 256 MB"));
+        // No goal: the 256 MB goal is one worker at the default concurrency exporting 10M rows; six
+        // target threads hold six sets of native compression state, stacks and buffers.
+        report.add(Figure.measured("update_all_worker_peak_rss_mb", peak / 1024.0, "MB", "", null, "")
+            .withNote(UPDATE_ALL_CONCURRENCY + " target threads, -Xmx" + FleetOptions.DEFAULT_WORKER_HEAP_MB
+                + "m; reference only"));
 
         if (Boolean.FALSE.equals(incrementalWorks)) {
           report.add(Figure.missing("update_all_incremental_seconds", "s", "<= 5 s", incrementalReason));
