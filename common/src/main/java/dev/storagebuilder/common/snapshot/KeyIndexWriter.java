@@ -203,7 +203,14 @@ public final class KeyIndexWriter implements AutoCloseable {
     spillBuffer.clear();
   }
 
-  /** Stable LSD radix sort of the chunk's indexes by signed key hash; no allocation per entry. */
+  /**
+   * Stable sort of the chunk's indexes by signed key hash, with no allocation per entry. Key hashes
+   * are uniform, so two radix passes on their top 16 bits leave a chunk of 64Ki entries nearly
+   * sorted (about one entry per prefix) and an insertion sort finishes it in one more pass: a
+   * quarter of the work of eight radix passes over all 64 bits. Hashes crowded into few prefixes
+   * (not what a hash gives, but possible) would make the insertion sort quadratic: past a budget of
+   * moves it gives up and the full radix sort runs instead.
+   */
   private void sortChunk() {
     if (sorted) {
       return;
@@ -212,32 +219,59 @@ public final class KeyIndexWriter implements AutoCloseable {
       order = new int[keyHashes.length];
       scratch = new int[keyHashes.length];
     }
-    int[] from = order;
-    int[] to = scratch;
-    for (int i = 0; i < size; i++) {
-      from[i] = i;
-    }
     int[] counts = new int[257];
-    for (int shift = 0; shift < 64; shift += 8) {
-      Arrays.fill(counts, 0);
-      for (int i = 0; i < size; i++) {
-        counts[digit(keyHashes[from[i]], shift) + 1]++;
+    identity(order);
+    radixPass(order, scratch, 48, counts);
+    radixPass(scratch, order, 56, counts);
+    if (!insertionSort(order, 4L * size + 64)) {
+      identity(order); // stability is relative to write order: start again from it
+      for (int shift = 0; shift < 64; shift += 16) {
+        radixPass(order, scratch, shift, counts);
+        radixPass(scratch, order, shift + 8, counts);
       }
-      for (int d = 0; d < 256; d++) {
-        counts[d + 1] += counts[d];
-      }
-      for (int i = 0; i < size; i++) {
-        int e = from[i];
-        to[counts[digit(keyHashes[e], shift)]++] = e;
-      }
-      int[] swap = from;
-      from = to;
-      to = swap;
     }
-    // Eight passes: the sorted order ends up back in the array it started in.
-    order = from;
-    scratch = to;
     sorted = true;
+  }
+
+  private void identity(int[] indexes) {
+    for (int i = 0; i < size; i++) {
+      indexes[i] = i;
+    }
+  }
+
+  /** One stable counting pass on the byte at {@code shift}: {@code from}'s order into {@code to}. */
+  private void radixPass(int[] from, int[] to, int shift, int[] counts) {
+    Arrays.fill(counts, 0);
+    for (int i = 0; i < size; i++) {
+      counts[digit(keyHashes[from[i]], shift) + 1]++;
+    }
+    for (int d = 0; d < 256; d++) {
+      counts[d + 1] += counts[d];
+    }
+    for (int i = 0; i < size; i++) {
+      int e = from[i];
+      to[counts[digit(keyHashes[e], shift)]++] = e;
+    }
+  }
+
+  /** Stable (moves an entry only past greater ones); false once more than {@code budget} moves were needed. */
+  private boolean insertionSort(int[] indexes, long budget) {
+    long moves = 0;
+    for (int i = 1; i < size; i++) {
+      int e = indexes[i];
+      long key = keyHashes[e];
+      int j = i;
+      while (j > 0 && keyHashes[indexes[j - 1]] > key) {
+        indexes[j] = indexes[j - 1];
+        j--;
+        if (++moves > budget) {
+          indexes[j] = e;
+          return false;
+        }
+      }
+      indexes[j] = e;
+    }
+    return true;
   }
 
   private static int digit(long keyHash, int shift) {

@@ -47,6 +47,32 @@ class KeyIndexTest {
   }
 
   @Test
+  void entriesComeOutStablySortedWhetherTheHashesAreUniformCrowdedOrRepeated() throws IOException {
+    long seed = new Random().nextLong();
+    Random random = new Random(seed);
+    for (int distribution = 0; distribution < 3; distribution++) {
+      List<long[]> written = new ArrayList<>();
+      try (KeyIndexWriter writer = new KeyIndexWriter(false)) {
+        for (int i = 0; i < 20_000; i++) {
+          long keyHash = switch (distribution) {
+            case 0 -> random.nextLong(); // what a hash gives
+            case 1 -> random.nextLong() >> 24; // all in two 16-bit prefixes: the insertion sort gives up
+            default -> random.nextInt(50) - 25L; // many equal hashes: their write order must stay
+          };
+          written.add(new long[] {keyHash, i, i % 5, 0});
+          writer.add(keyHash, i, i % 5, false);
+        }
+        List<long[]> sorted = new ArrayList<>();
+        writer.forEachSorted((k, r, v, d) -> sorted.add(new long[] {k, r, v, d ? 1 : 0}));
+        List<long[]> expected = new ArrayList<>(written);
+        expected.sort((a, b) -> Long.compare(a[0], b[0])); // List.sort is stable
+        assertThat(sorted).as("distribution %d, seed %d", distribution, seed)
+            .usingElementComparator(Arrays::compare).containsExactlyElementsOf(expected);
+      }
+    }
+  }
+
+  @Test
   void inMemoryAndSpilledWritersProduceTheSameBytes() throws IOException {
     Random random = new Random(11);
     try (KeyIndexWriter memory = new KeyIndexWriter(true);
