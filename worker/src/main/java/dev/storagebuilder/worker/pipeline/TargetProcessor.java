@@ -17,6 +17,7 @@ import dev.storagebuilder.worker.port.Backpressure;
 import dev.storagebuilder.worker.port.FailureClassifier;
 import dev.storagebuilder.worker.port.FailureClassifier.Failure;
 import dev.storagebuilder.worker.port.ReceivedMessage;
+import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -145,7 +146,7 @@ public final class TargetProcessor {
     SourceSlots.Slot slot = null;
     MemoryBudget.Reservation reservation = null;
     // No run-ledger write for this attempt yet: an outcome recorded before markRunning counts it.
-    boolean markedRunning = false;
+    RunningMark running = new RunningMark(message.runId(), ref);
     StageTimer stages = new StageTimer();
     // The heartbeat may fire between the release below and the lease's close: nothing to renew then.
     AtomicBoolean released = new AtomicBoolean();
@@ -181,20 +182,27 @@ public final class TargetProcessor {
       }
       reservation = memory.reserve(memory.reservationFor(message, current, received.receiveCount()));
       stages.lap("memory");
-      // A short target is marked once, when it ends; a long one shows RUNNING while it runs.
-      markedRunning = !isShort(message, current);
-      if (markedRunning && !runs.markRunning(message.runId(), ref, workerId)) {
+      // A short target is marked once, when it ends; one known to be long shows RUNNING while it
+      // runs, and a first build (of unknown size) once it has read more rows than a short one holds.
+      if (!isShort(message, current) && current.isPresent() && !running.mark()) {
         log.info("target already succeeded in this run; duplicate delivery dropped");
         return new Outcome.Done("duplicate of a finished target");
       }
       stages.lap("running");
       if (!builder.clientExists(ref.clientId())) {
         String detail = "client '" + ref.clientId() + "' does not exist in the source";
-        return reject(message, ref, InvalidMessageException.Reason.UNKNOWN_CLIENT.code(), detail, started, markedRunning);
+        return reject(message, ref, InvalidMessageException.Reason.UNKNOWN_CLIENT.code(), detail, started, running.marked);
       }
       stages.lap("client");
       log.info("target start mode={}", message.mode().wireName());
-      BuiltSnapshot built = builder.build(declaration.get(), message, current, reservation::rowsRead);
+      MemoryBudget.Reservation reserved = reservation;
+      boolean markWhenLong = current.isEmpty();
+      BuiltSnapshot built = builder.build(declaration.get(), message, current, rows -> {
+        reserved.rowsRead(rows);
+        if (markWhenLong && rows > SHORT_TARGET_ROWS && !running.marked && !running.mark()) {
+          throw new AlreadySucceeded();
+        }
+      });
       stages.lap("build");
       long expected = current.map(TargetVersion::sequence).orElse(0L);
       if (lease.isLost()) {
@@ -217,7 +225,7 @@ public final class TargetProcessor {
       TargetProgress succeeded =
           new TargetProgress(ref, TargetState.SUCCEEDED, 0, null, workerId, built.rowsRead(),
               built.bytesWritten(), took.toMillis(), sequence, clock.instant());
-      if (markedRunning) {
+      if (running.marked) {
         runs.markOutcome(message.runId(), succeeded);
       } else {
         runs.markFinished(message.runId(), succeeded);
@@ -235,6 +243,9 @@ public final class TargetProcessor {
       // Only the wait for memory throws this: the target never started, so it spends no delivery.
       Thread.currentThread().interrupt();
       return lease.isLost() ? abandoned(lease) : new Outcome.Postpone("interrupted while waiting for memory", Duration.ZERO);
+    } catch (AlreadySucceeded e) {
+      log.info("target already succeeded in this run; duplicate delivery dropped after {}", e.getMessage());
+      return new Outcome.Done("duplicate of a finished target");
     } catch (MemoryBudget.Outgrown e) {
       // Its next delivery reserves in full from the start; what it wrote so far was aborted.
       log.info("postponing: {}", e.getMessage());
@@ -243,7 +254,7 @@ public final class TargetProcessor {
       if (lease.isLost()) {
         return abandoned(lease);
       }
-      return failed(received, message, ref, e, started, markedRunning);
+      return failed(received, message, ref, e, started, running.marked);
     } finally {
       released.set(true);
       if (reservation != null) {
@@ -261,6 +272,31 @@ public final class TargetProcessor {
   static boolean isShort(TargetMessage message, Optional<TargetVersion> current) {
     return current.isPresent()
         && (message.mode() == SyncMode.INCREMENTAL || current.get().rowCount() <= SHORT_TARGET_ROWS);
+  }
+
+  /** Whether this attempt has written RUNNING to the run ledger (its outcome then does not count it again). */
+  private final class RunningMark {
+    private final String runId;
+    private final TargetRef ref;
+    boolean marked;
+
+    RunningMark(String runId, TargetRef ref) {
+      this.runId = runId;
+      this.ref = ref;
+    }
+
+    /** Marks the target RUNNING; false when its entry already says SUCCEEDED (a duplicate delivery). */
+    boolean mark() {
+      marked = runs.markRunning(runId, ref, workerId);
+      return marked;
+    }
+  }
+
+  /** A first build found its entry already SUCCEEDED when it went to mark it RUNNING; its upload is aborted. */
+  private static final class AlreadySucceeded extends IOException {
+    AlreadySucceeded() {
+      super("reading more rows than a short target holds");
+    }
   }
 
   /** Wall milliseconds of each stage of one target, for the "target done" line: where a target's time goes. */

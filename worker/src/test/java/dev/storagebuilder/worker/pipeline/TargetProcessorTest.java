@@ -302,13 +302,53 @@ class TargetProcessorTest {
   }
 
   @Test
-  void aFirstBuildIsMarkedRunningBeforeItReads() {
+  void aSmallFirstBuildIsRecordedOnceWhenItEnds() {
     List<String> writes = new ArrayList<>();
 
     processor(recordingRuns(writes)).process(delivery(message("acme", "items"), 1));
 
-    assertThat(writes).containsExactly("markRunning", "markOutcome succeeded");
+    assertThat(writes).containsExactly("markFinished succeeded");
     assertThat(runs.targets("run-1").get(0).attempts()).isEqualTo(1);
+  }
+
+  @Test
+  void aFirstBuildIsMarkedRunningOnceItHasReadMoreRowsThanAShortTargetHolds() throws SQLException {
+    addClientWithRows("initech", TargetProcessor.SHORT_TARGET_ROWS + 2_000);
+    List<String> writes = new ArrayList<>();
+
+    Outcome outcome = processor(recordingRuns(writes)).process(delivery(message("initech", "items"), 1));
+
+    assertThat(outcome).isInstanceOf(Outcome.Done.class);
+    assertThat(writes).containsExactly("markRunning", "markOutcome succeeded");
+    TargetProgress entry = runs.targets("run-1").get(0);
+    assertThat(entry.attempts()).isEqualTo(1);
+    assertThat(entry.rows()).isEqualTo(TargetProcessor.SHORT_TARGET_ROWS + 2_000);
+  }
+
+  @Test
+  void aLongFirstBuildWhoseEntryAlreadySucceededStopsWithoutCommitting() throws SQLException {
+    addClientWithRows("initech", TargetProcessor.SHORT_TARGET_ROWS + 2_000);
+    RunLedger succeededElsewhere =
+        new ForwardingRunLedger(runs) {
+          @Override
+          public boolean markRunning(String runId, TargetRef target, String workerId) {
+            return false; // another delivery of this message finished first
+          }
+        };
+
+    Outcome outcome = processor(succeededElsewhere).process(delivery(message("initech", "items"), 1));
+
+    assertThat(outcome).isInstanceOf(Outcome.Done.class);
+    assertThat(((Outcome.Done) outcome).summary()).contains("duplicate");
+    assertThat(versions.history(new TargetRef("initech", "items"))).isEmpty();
+    assertThat(store.list("")).as("the aborted upload left nothing").isEmpty();
+  }
+
+  private void addClientWithRows(String client, long rows) throws SQLException {
+    try (Statement sql = keepAlive.createStatement()) {
+      sql.execute("INSERT INTO clients VALUES ('" + client + "')");
+      sql.execute("INSERT INTO items SELECT '" + client + "', X, 'row ' || X, 1.25, X FROM SYSTEM_RANGE(1, " + rows + ")");
+    }
   }
 
   @Test
@@ -322,6 +362,14 @@ class TargetProcessorTest {
               throw new UncheckedIOException(new IOException("ledger unavailable"));
             }
             super.markOutcome(runId, progress);
+          }
+
+          @Override
+          public void markFinished(String runId, TargetProgress progress) {
+            if (failuresLeft.getAndDecrement() > 0) {
+              throw new UncheckedIOException(new IOException("ledger unavailable"));
+            }
+            super.markFinished(runId, progress);
           }
         };
     TargetProcessor processor = processor(flaky);
