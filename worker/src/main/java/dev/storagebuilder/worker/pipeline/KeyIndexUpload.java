@@ -63,6 +63,19 @@ final class KeyIndexUpload {
    */
   Optional<String> cancel() {
     task.cancel(true);
+    joinUninterruptibly(thread);
+    if (task.isCancelled()) {
+      return Optional.empty();
+    }
+    try {
+      return Optional.ofNullable(task.get());
+    } catch (ExecutionException | InterruptedException | CancellationException e) {
+      return Optional.empty();
+    }
+  }
+
+  /** Waits until {@code thread} has ended, even when interrupted meanwhile (the interrupt is kept). */
+  static void joinUninterruptibly(Thread thread) {
     boolean interrupted = false;
     while (thread.isAlive()) {
       try {
@@ -73,14 +86,6 @@ final class KeyIndexUpload {
     }
     if (interrupted) {
       Thread.currentThread().interrupt();
-    }
-    if (task.isCancelled()) {
-      return Optional.empty();
-    }
-    try {
-      return Optional.ofNullable(task.get());
-    } catch (ExecutionException | InterruptedException | CancellationException e) {
-      return Optional.empty();
     }
   }
 }

@@ -444,7 +444,7 @@ public final class SnapshotBuilder {
         }
         throw e;
       } finally {
-        joinUninterruptibly(merge); // the key index must not outlive its writer, closed by the caller
+        KeyIndexUpload.joinUninterruptibly(merge); // the key index must not outlive its writer, closed by the caller
       }
       log.debug("key index of {} entries merged and uploaded side by side in {} ms", keyIndex.entries(),
           (System.nanoTime() - started) / 1_000_000);
@@ -464,20 +464,6 @@ public final class SnapshotBuilder {
       return;
     }
     sidecar.complete();
-  }
-
-  private static void joinUninterruptibly(Thread thread) {
-    boolean interrupted = false;
-    while (thread.isAlive()) {
-      try {
-        thread.join();
-      } catch (InterruptedException e) {
-        interrupted = true;
-      }
-    }
-    if (interrupted) {
-      Thread.currentThread().interrupt();
-    }
   }
 
   private void deleteQuietly(String key) {
