@@ -1,0 +1,121 @@
+package dev.storagebuilder.worker.pipeline;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.storagebuilder.aws.config.AwsClients;
+import dev.storagebuilder.aws.config.AwsSettings;
+import dev.storagebuilder.aws.s3.S3ObjectStore;
+import dev.storagebuilder.common.ids.TargetRef;
+import dev.storagebuilder.common.ledger.TargetVersion;
+import dev.storagebuilder.common.message.SyncMode;
+import dev.storagebuilder.common.message.TargetMessage;
+import dev.storagebuilder.common.snapshot.KeyIndex;
+import dev.storagebuilder.common.snapshot.SnapshotWriterOptions;
+import dev.storagebuilder.common.snapshot.StorageLayout;
+import dev.storagebuilder.common.target.ColumnDeclaration;
+import dev.storagebuilder.common.target.ColumnType;
+import dev.storagebuilder.common.target.TargetDeclaration;
+import dev.storagebuilder.emulators.EmbeddedAwsStack;
+import dev.storagebuilder.worker.jdbc.JdbcRowSource;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.Random;
+import org.h2.jdbcx.JdbcDataSource;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+/**
+ * A base large enough for the streamed key index sidecar (over 1 MiB: merged to a local file that
+ * goes up while it grows), against the embedded S3: the sidecar arrives whole, and a worker that
+ * never saw it (no local copy) counts the next delta from it exactly as a full read counts the rows.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class LargeKeyIndexOverS3IT {
+  private static final int ROWS = 60_000; // 25 bytes an entry: 1.5 MB, above the single-request size
+  private static final TargetDeclaration ITEMS =
+      new TargetDeclaration(
+          "items", "items", "client_id", List.of("id"), "version",
+          List.of(
+              ColumnDeclaration.of("id", ColumnType.INT64, false),
+              ColumnDeclaration.of("label", ColumnType.STRING, true),
+              ColumnDeclaration.of("version", ColumnType.INT64, false)),
+          null, 0);
+  private static final TargetRef ACME = new TargetRef("acme", "items");
+
+  private EmbeddedAwsStack stack;
+  private AwsClients aws;
+  private S3ObjectStore store;
+  private Connection keepAlive;
+  private JdbcDataSource dataSource;
+  private final Clock clock = Clock.systemUTC();
+
+  @BeforeAll
+  void start() throws SQLException {
+    stack = EmbeddedAwsStack.builder().start();
+    AwsSettings settings =
+        AwsSettings.builder()
+            .region(stack.region())
+            .endpoints(stack.sqsEndpoint(), stack.s3Endpoint(), stack.dynamoEndpoint())
+            .credentials(stack.accessKey(), stack.secretKey())
+            .bucket("sb-large-key-index")
+            .build();
+    aws = new AwsClients(settings, 4);
+    store = new S3ObjectStore(aws.s3(), settings.bucket());
+    store.ensureBucket();
+    dataSource = new JdbcDataSource();
+    dataSource.setURL("jdbc:h2:mem:largekeyindex;DB_CLOSE_DELAY=-1");
+    keepAlive = dataSource.getConnection();
+    try (Statement sql = keepAlive.createStatement()) {
+      sql.execute("CREATE TABLE items (client_id VARCHAR(64), id BIGINT, label VARCHAR(100), version BIGINT NOT NULL,"
+          + " PRIMARY KEY (client_id, id))");
+      sql.execute("INSERT INTO items SELECT 'acme', X, 'item ' || X, X FROM SYSTEM_RANGE(1, " + ROWS + ")");
+    }
+  }
+
+  @AfterAll
+  void stop() throws SQLException {
+    keepAlive.close();
+    store.close();
+    aws.close();
+    stack.close();
+  }
+
+  private SnapshotBuilder freshWorker(long seed) {
+    return new SnapshotBuilder(
+        new JdbcRowSource(dataSource, "SELECT 'acme'", 1_000, clock), store,
+        StorageLayout.withRandom("snapshots/", new Random(seed)), SnapshotWriterOptions.defaults(), clock);
+  }
+
+  private static TargetMessage message(SyncMode mode) {
+    return TargetMessage.of("run-" + mode.wireName(), ACME, mode, Instant.now());
+  }
+
+  @Test
+  void theStreamedSidecarArrivesWholeAndAnotherWorkerCountsTheNextDeltaFromIt() throws Exception {
+    BuiltSnapshot base = freshWorker(1).build(ITEMS, message(SyncMode.FULL), Optional.empty(), rows -> {});
+    String indexKey = base.newObjects().stream().filter(k -> k.endsWith(".keys")).findFirst().orElseThrow();
+    assertThat(store.open(indexKey).length()).isEqualTo(KeyIndex.sidecarBytes(ROWS)).isGreaterThan(1L << 20);
+    assertThat(KeyIndex.open(store, indexKey, ROWS).collisions()).isZero();
+
+    try (Statement sql = keepAlive.createStatement()) {
+      sql.execute("UPDATE items SET label = 'changed', version = version + " + ROWS + " WHERE id <= 25");
+      sql.execute("INSERT INTO items VALUES ('acme', " + (ROWS + 1) + ", 'new', " + (3L * ROWS) + ")");
+    }
+    // No local copy of the sidecar: the delta's count and checksum come from the object in S3.
+    BuiltSnapshot delta =
+        freshWorker(2).build(ITEMS, message(SyncMode.INCREMENTAL), Optional.of(base.version()), rows -> {});
+    BuiltSnapshot recount = freshWorker(3).build(ITEMS, message(SyncMode.FULL), Optional.empty(), rows -> {});
+
+    assertThat(delta.kind()).isEqualTo(BuiltSnapshot.Kind.DELTA);
+    TargetVersion afterDelta = delta.version();
+    assertThat(afterDelta.rowCount()).isEqualTo(ROWS + 1).isEqualTo(recount.version().rowCount());
+    assertThat(afterDelta.contentChecksum()).isEqualTo(recount.version().contentChecksum());
+  }
+}
