@@ -44,6 +44,7 @@ import dev.storagebuilder.worker.port.SourceRead;
 import dev.storagebuilder.worker.resilience.DefaultFailureClassifier;
 import dev.storagebuilder.worker.sqs.SqsAcknowledger;
 import dev.storagebuilder.worker.sqs.SqsMessageSource;
+import dev.storagebuilder.worker.testing.EmbeddedAws;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -132,7 +133,7 @@ class SourceConcurrencyCapIT {
 
   private Result runTargets(int cap) throws Exception {
     String name = "cap-" + RUNS.incrementAndGet();
-    AwsSettings aws = settings(name);
+    AwsSettings aws = EmbeddedAws.settings(stack, name);
     String runId = "run-" + name;
     ReaderCounter readers = new ReaderCounter();
     AtomicInteger postponed = new AtomicInteger();
@@ -212,20 +213,6 @@ class SourceConcurrencyCapIT {
             }
           }
         });
-  }
-
-  private static AwsSettings settings(String name) {
-    return AwsSettings.builder()
-        .region(stack.region())
-        .endpoints(stack.sqsEndpoint(), stack.s3Endpoint(), stack.dynamoEndpoint())
-        .credentials(stack.accessKey(), stack.secretKey())
-        .bucket("sb-" + name)
-        .snapshotPrefix("snapshots/")
-        .queueName("sb-" + name)
-        .dlqName("sb-" + name + "-dlq")
-        .versionsTable("sb-versions-" + name)
-        .runsTable("sb-runs-" + name)
-        .build();
   }
 
   /**

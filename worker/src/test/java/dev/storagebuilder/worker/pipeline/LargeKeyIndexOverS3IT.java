@@ -17,6 +17,7 @@ import dev.storagebuilder.common.target.ColumnType;
 import dev.storagebuilder.common.target.TargetDeclaration;
 import dev.storagebuilder.emulators.EmbeddedAwsStack;
 import dev.storagebuilder.worker.jdbc.JdbcRowSource;
+import dev.storagebuilder.worker.testing.EmbeddedAws;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -59,13 +60,7 @@ class LargeKeyIndexOverS3IT {
   @BeforeAll
   void start() throws SQLException {
     stack = EmbeddedAwsStack.builder().start();
-    AwsSettings settings =
-        AwsSettings.builder()
-            .region(stack.region())
-            .endpoints(stack.sqsEndpoint(), stack.s3Endpoint(), stack.dynamoEndpoint())
-            .credentials(stack.accessKey(), stack.secretKey())
-            .bucket("sb-large-key-index")
-            .build();
+    AwsSettings settings = EmbeddedAws.settings(stack, "large-key-index");
     aws = new AwsClients(settings, 4);
     store = new S3ObjectStore(aws.s3(), settings.bucket());
     store.ensureBucket();

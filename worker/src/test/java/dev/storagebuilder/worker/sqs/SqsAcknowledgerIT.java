@@ -4,10 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.storagebuilder.aws.config.AwsClients;
-import dev.storagebuilder.aws.config.AwsSettings;
 import dev.storagebuilder.aws.sqs.QueueProvisioner;
 import dev.storagebuilder.emulators.EmbeddedAwsStack;
 import dev.storagebuilder.worker.port.ReceivedMessage;
+import dev.storagebuilder.worker.testing.EmbeddedAws;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -45,15 +45,7 @@ class SqsAcknowledgerIT {
   @BeforeAll
   void start() {
     stack = EmbeddedAwsStack.builder().start();
-    AwsSettings settings =
-        AwsSettings.builder()
-            .region(stack.region())
-            .endpoints(stack.sqsEndpoint(), stack.s3Endpoint(), stack.dynamoEndpoint())
-            .credentials(stack.accessKey(), stack.secretKey())
-            .queueName("sb-ack")
-            .dlqName("sb-ack-dlq")
-            .build();
-    aws = new AwsClients(settings, 4);
+    aws = new AwsClients(EmbeddedAws.settings(stack, "ack"), 4);
     queues = QueueProvisioner.ensureQueues(aws.sqs(), "sb-ack", "sb-ack-dlq", 5, 30);
     work = new SqsMessageSource(aws.sqs(), queues.queueUrl(), Duration.ofSeconds(30));
     dlq = new SqsMessageSource(aws.sqs(), queues.dlqUrl(), Duration.ofSeconds(30));
