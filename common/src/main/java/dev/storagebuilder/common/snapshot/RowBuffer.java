@@ -45,7 +45,10 @@ final class RowBuffer {
   final Column[] columns;
   final long[] longs;
   final Object[] refs;
+  /** STRING values as UTF-8: {@code utf8Length[c]} bytes from {@code utf8Offset[c]} of {@code utf8[c]}. */
   final byte[][] utf8;
+  final int[] utf8Offset;
+  final int[] utf8Length;
   final boolean[] nulls;
   private final byte[][] fixed;
   private final boolean[] zoned;
@@ -68,6 +71,8 @@ final class RowBuffer {
     longs = new long[n];
     refs = new Object[n];
     utf8 = new byte[n][];
+    utf8Offset = new int[n];
+    utf8Length = new int[n];
     nulls = new boolean[n];
     zoned = new boolean[n];
   }
@@ -123,6 +128,8 @@ final class RowBuffer {
           if (storedForm != null && storedForm.stored(index, ColumnType.STRING, 0, 0)) {
             refs[c] = null; // toValues() decodes it when asked
             utf8[c] = storedForm.storedUtf8();
+            utf8Offset[c] = storedForm.storedUtf8Offset();
+            utf8Length[c] = storedForm.storedUtf8Length();
             isNull = false;
           } else {
             String value = rs.getString(index);
@@ -330,6 +337,16 @@ final class RowBuffer {
   private void setString(int c, String value) {
     refs[c] = value;
     utf8[c] = value.getBytes(StandardCharsets.UTF_8);
+    utf8Offset[c] = 0;
+    utf8Length[c] = utf8[c].length;
+  }
+
+  /**
+   * A STRING value for Parquet, marked as reused: the array may be a driver's whole message, so
+   * what Parquet keeps (dictionary entries, min and max) it copies out at the value's own size.
+   */
+  private Binary utf8Binary(int c) {
+    return Binary.fromReusedByteArray(utf8[c], utf8Offset[c], utf8Length[c]);
   }
 
   private void setDate(int c, LocalDate value) {
@@ -414,7 +431,7 @@ final class RowBuffer {
           hasher.bytes(bytes, 0, bytes.length);
         }
       }
-      case STRING -> hasher.bytes(utf8[c], 0, utf8[c].length);
+      case STRING -> hasher.bytes(utf8[c], utf8Offset[c], utf8Length[c]);
       case BYTES -> {
         byte[] bytes = (byte[]) refs[c];
         hasher.bytes(bytes, 0, bytes.length);
@@ -441,7 +458,7 @@ final class RowBuffer {
                 refs[c] == null
                     ? BigDecimal.valueOf(longs[c], column.scale)
                     : new BigDecimal((BigInteger) refs[c], column.scale);
-            case STRING -> refs[c] != null ? refs[c] : new String(utf8[c], StandardCharsets.UTF_8);
+            case STRING -> refs[c] != null ? refs[c] : new String(utf8[c], utf8Offset[c], utf8Length[c], StandardCharsets.UTF_8);
             case BYTES -> refs[c];
             case DATE -> LocalDate.ofEpochDay(longs[c]);
             case TIMESTAMP -> instantOfMicros(longs[c]);
@@ -465,7 +482,7 @@ final class RowBuffer {
         case INT64, TIMESTAMP -> consumer.addLong(longs[c]);
         case DOUBLE -> consumer.addDouble(Double.longBitsToDouble(longs[c]));
         case DECIMAL -> writeDecimal(consumer, c, column);
-        case STRING -> consumer.addBinary(Binary.fromConstantByteArray(utf8[c]));
+        case STRING -> consumer.addBinary(utf8Binary(c));
         case BYTES -> consumer.addBinary(Binary.fromConstantByteArray((byte[]) refs[c]));
         default -> throw new IllegalStateException("unhandled type " + column.type);
       }
@@ -509,7 +526,7 @@ final class RowBuffer {
             default -> writer.write(fixedDecimal(c), 0, d);
           }
         }
-        case STRING -> writer.write(Binary.fromConstantByteArray(utf8[c]), 0, d);
+        case STRING -> writer.write(utf8Binary(c), 0, d);
         case BYTES -> writer.write(Binary.fromConstantByteArray((byte[]) refs[c]), 0, d);
         default -> throw new IllegalStateException("unhandled type " + columns[c].type);
       }

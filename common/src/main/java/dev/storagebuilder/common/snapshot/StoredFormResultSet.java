@@ -28,6 +28,14 @@ public interface StoredFormResultSet {
   /** DATE, TIMESTAMP or DECIMAL value of the last {@link #stored} call that returned true. */
   long storedLong();
 
-  /** STRING value of the last {@link #stored} call that returned true; never modified afterwards. */
+  /**
+   * STRING value of the last {@link #stored} call that returned true: the bytes from {@link
+   * #storedUtf8Offset()} for {@link #storedUtf8Length()} of this array, which may hold other bytes
+   * around them (a driver's message, read without a copy) and is never modified afterwards.
+   */
   byte[] storedUtf8();
+
+  int storedUtf8Offset();
+
+  int storedUtf8Length();
 }

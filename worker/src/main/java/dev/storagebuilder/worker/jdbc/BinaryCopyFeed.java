@@ -13,7 +13,6 @@ import java.time.LocalDate;
 import java.time.LocalDateTime;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
-import java.util.Arrays;
 import java.util.Locale;
 import org.postgresql.PGConnection;
 import org.postgresql.copy.CopyOut;
@@ -26,11 +25,12 @@ import org.postgresql.util.PSQLState;
  * #decoderFor}): the database skips text formatting and the driver its per-row result set work.
  *
  * <p>Text, dates, timestamps and numerics that fit a long stay in their wire form in the arrays
- * (UTF-8 bytes, days or microseconds since 2000-01-01, the digits as a long with their scales):
+ * (UTF-8 bytes left in the driver's message, days or microseconds since 2000-01-01, the digits as
+ * a long with their scales):
  * {@link PrefetchingResultSet}'s getters build the driver's objects from them on request ({@link
  * #date}, {@link #timestamp}, {@link #decimal}), and the snapshot writer takes its stored form from
  * them without any object at all ({@link #storedDays}, {@link #storedMicros}, {@link
- * #storedUnscaled}, {@link #storedUtf8}).
+ * #storedUnscaled}, {@link #textSlot}).
  *
  * <p>Format (PostgreSQL docs, "COPY", binary format): an 11-byte signature, flags and a header
  * extension; per tuple an int16 field count, per field an int32 length (-1 for NULL) and the type's
@@ -46,14 +46,6 @@ final class BinaryCopyFeed implements PrefetchingResultSet.RowFeed {
 
   private static final long PG_EPOCH_SECONDS = PG_EPOCH_DAYS * 86_400L;
   private static final long PG_EPOCH_MICROS = PG_EPOCH_SECONDS * 1_000_000L;
-  /**
-   * What a TEXT value's {@code longs} slot holds: whether its bytes are stored as they came (all
-   * ASCII, or well-formed UTF-8: decoding and encoding them again gives the same bytes) or need
-   * the round trip (not UTF-8: a SQL_ASCII database).
-   */
-  static final long TEXT_AS_IS = 0;
-
-  static final long TEXT_OTHER = 1;
   /** 10^0 .. 10^18: the powers of ten a long holds. */
   private static final long[] POWERS_OF_TEN = new long[19];
 
@@ -186,9 +178,10 @@ final class BinaryCopyFeed implements PrefetchingResultSet.RowFeed {
         }
       }
       case TEXT -> {
-        refs[row] = Arrays.copyOfRange(b, p, p + length);
+        // The driver's message array is never written again: the value stays in it, uncopied.
+        refs[row] = b;
         // Checked here, on the reader thread, so the writer's thread need not look at the bytes.
-        longs[row] = ascii(b, p, length) || wellFormedUtf8(b, p, length) ? TEXT_AS_IS : TEXT_OTHER;
+        longs[row] = textSlot(p, length, ascii(b, p, length) || wellFormedUtf8(b, p, length));
       }
       case DATE -> {
         longs[row] = (int) INT.get(b, p);
@@ -206,9 +199,32 @@ final class BinaryCopyFeed implements PrefetchingResultSet.RowFeed {
     }
   }
 
+  /**
+   * What a TEXT value's {@code longs} slot holds: where its bytes sit in the message array its
+   * {@code refs} slot holds, and whether they are stored as they came (all ASCII, or well-formed
+   * UTF-8: decoding and encoding them again gives the same bytes) or need the round trip through
+   * {@code String} (not UTF-8: a SQL_ASCII database).
+   */
+  static long textSlot(int offset, int length, boolean asIs) {
+    return (long) offset << 32 | (long) length << 1 | (asIs ? 0 : 1);
+  }
+
+  static int textOffset(long slot) {
+    return (int) (slot >>> 32);
+  }
+
+  static int textLength(long slot) {
+    return (int) (slot & 0xFFFF_FFFFL) >>> 1;
+  }
+
+  /** See {@link #textSlot}. */
+  static boolean textAsIs(long slot) {
+    return (slot & 1) == 0;
+  }
+
   /** A TEXT value as pgjdbc's getString returns it. */
-  static String text(byte[] utf8) {
-    return new String(utf8, StandardCharsets.UTF_8);
+  static String text(byte[] message, long slot) {
+    return new String(message, textOffset(slot), textLength(slot), StandardCharsets.UTF_8);
   }
 
   /** A TIMESTAMPTZ value as pgjdbc's getObject(OffsetDateTime) returns it. */
@@ -227,15 +243,13 @@ final class BinaryCopyFeed implements PrefetchingResultSet.RowFeed {
   }
 
   /**
-   * The snapshot's form of a TEXT value ({@code kind} as {@link #decode} recorded it): its UTF-8
-   * bytes as {@code getString(...).getBytes(UTF_8)} makes them. ASCII and well-formed UTF-8 are
-   * taken as they are (the round trip would give the same bytes: in the update-all bench it cost
-   * ~8 % of the workers' CPU on the demo's accented names); other bytes go through the same decode
-   * and encode, so even text that is not UTF-8 (a SQL_ASCII database) ends up as the JDBC path
-   * stores it.
+   * The snapshot's form of a TEXT value whose bytes are not stored as they came ({@link
+   * #textAsIs}): its UTF-8 as {@code getString(...).getBytes(UTF_8)} makes it, so even text that is
+   * not UTF-8 ends up as the JDBC path stores it. ASCII and well-formed UTF-8 skip this round trip
+   * (in the update-all bench it cost ~8 % of the workers' CPU on the demo's accented names).
    */
-  static byte[] storedUtf8(byte[] wire, long kind) {
-    return kind == TEXT_AS_IS ? wire : text(wire).getBytes(StandardCharsets.UTF_8);
+  static byte[] reencoded(byte[] message, long slot) {
+    return text(message, slot).getBytes(StandardCharsets.UTF_8);
   }
 
   /**

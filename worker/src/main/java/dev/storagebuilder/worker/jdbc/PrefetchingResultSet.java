@@ -48,6 +48,8 @@ final class PrefetchingResultSet extends UnsupportedResultSet implements StoredF
   private boolean lastNull;
   private long storedLong;
   private byte[] storedUtf8;
+  private int storedUtf8Offset;
+  private int storedUtf8Length;
 
   /**
    * Where the reader thread's rows come from: a JDBC result set, or PostgreSQL's binary COPY stream
@@ -247,7 +249,7 @@ final class PrefetchingResultSet extends UnsupportedResultSet implements StoredF
   @Override
   public String getString(int index) {
     Object value = refAt(index);
-    return value instanceof byte[] utf8 ? BinaryCopyFeed.text(utf8) : (String) value;
+    return value instanceof byte[] message ? BinaryCopyFeed.text(message, current.longs[index - 1][row]) : (String) value;
   }
 
   @Override
@@ -258,8 +260,8 @@ final class PrefetchingResultSet extends UnsupportedResultSet implements StoredF
   @Override
   public <T> T getObject(int index, Class<T> type) throws SQLException {
     Object value = refAt(index);
-    if (value instanceof byte[] utf8 && wire != null && wire[index - 1] == BinaryCopyFeed.Decoder.TEXT) {
-      value = BinaryCopyFeed.text(utf8);
+    if (value instanceof byte[] message && wire != null && wire[index - 1] == BinaryCopyFeed.Decoder.TEXT) {
+      value = BinaryCopyFeed.text(message, current.longs[index - 1][row]);
     } else if (value == null && !lastNull && wire != null) {
       long wireValue = current.longs[index - 1][row];
       value =
@@ -286,7 +288,16 @@ final class PrefetchingResultSet extends UnsupportedResultSet implements StoredF
     switch (wire[index - 1]) {
       case TEXT -> {
         if (type == ColumnType.STRING) {
-          storedUtf8 = BinaryCopyFeed.storedUtf8((byte[]) current.refs[index - 1][row], wireValue);
+          byte[] message = (byte[]) current.refs[index - 1][row];
+          if (BinaryCopyFeed.textAsIs(wireValue)) {
+            storedUtf8 = message;
+            storedUtf8Offset = BinaryCopyFeed.textOffset(wireValue);
+            storedUtf8Length = BinaryCopyFeed.textLength(wireValue);
+          } else {
+            storedUtf8 = BinaryCopyFeed.reencoded(message, wireValue);
+            storedUtf8Offset = 0;
+            storedUtf8Length = storedUtf8.length;
+          }
           return true;
         }
       }
@@ -327,6 +338,16 @@ final class PrefetchingResultSet extends UnsupportedResultSet implements StoredF
   @Override
   public byte[] storedUtf8() {
     return storedUtf8;
+  }
+
+  @Override
+  public int storedUtf8Offset() {
+    return storedUtf8Offset;
+  }
+
+  @Override
+  public int storedUtf8Length() {
+    return storedUtf8Length;
   }
 
   @Override

@@ -29,17 +29,40 @@ class BinaryCopyFeedTest {
   }
 
   @Test
-  void storedUtf8IsWhatTheJdbcPathStoresEvenForBytesThatAreNotUtf8() {
+  void storedTextIsWhatTheJdbcPathStoresEvenForBytesThatAreNotUtf8() {
     byte[] valid = "žluťoučký 😀".getBytes(StandardCharsets.UTF_8);
     byte[] invalid = {'a', (byte) 0xC3, 'b', (byte) 0xFF};
-    for (byte[] wire : new byte[][] {valid, invalid}) {
-      byte[] viaString = new String(wire, StandardCharsets.UTF_8).getBytes(StandardCharsets.UTF_8);
-      assertThat(BinaryCopyFeed.storedUtf8(wire, kind(wire))).isEqualTo(viaString);
-    }
-    assertThat(BinaryCopyFeed.storedUtf8(valid, kind(valid))).as("well-formed UTF-8 is kept as it is").isSameAs(valid);
-    assertThat(BinaryCopyFeed.storedUtf8(invalid, kind(invalid))).isNotEqualTo(invalid);
     byte[] ascii = "metric_7".getBytes(StandardCharsets.US_ASCII);
-    assertThat(BinaryCopyFeed.storedUtf8(ascii, kind(ascii))).isSameAs(ascii);
+    for (byte[] value : new byte[][] {valid, invalid, ascii, {}}) {
+      // The value sits inside a larger message, as it does in the driver's array.
+      byte[] message = new byte[value.length + 7];
+      java.util.Arrays.fill(message, (byte) 0xFF);
+      System.arraycopy(value, 0, message, 3, value.length);
+      long slot = slot(message, 3, value.length);
+      byte[] viaString = new String(value, StandardCharsets.UTF_8).getBytes(StandardCharsets.UTF_8);
+      assertThat(BinaryCopyFeed.text(message, slot)).isEqualTo(new String(value, StandardCharsets.UTF_8));
+      byte[] stored = BinaryCopyFeed.textAsIs(slot)
+          ? java.util.Arrays.copyOfRange(message, BinaryCopyFeed.textOffset(slot),
+              BinaryCopyFeed.textOffset(slot) + BinaryCopyFeed.textLength(slot))
+          : BinaryCopyFeed.reencoded(message, slot);
+      assertThat(stored).isEqualTo(viaString);
+    }
+    assertThat(BinaryCopyFeed.textAsIs(slot(valid, 0, valid.length))).as("well-formed UTF-8 is kept as it is").isTrue();
+    assertThat(BinaryCopyFeed.textAsIs(slot(ascii, 0, ascii.length))).isTrue();
+    assertThat(BinaryCopyFeed.textAsIs(slot(invalid, 0, invalid.length))).isFalse();
+  }
+
+  @Test
+  void aTextSlotHoldsOffsetsAndLengthsUpToPostgresqlsLimit() {
+    int gib = 1 << 30; // PostgreSQL's largest field
+    for (int[] at : new int[][] {{0, 0}, {1, 2}, {gib, gib}, {Integer.MAX_VALUE, Integer.MAX_VALUE}}) {
+      for (boolean asIs : new boolean[] {true, false}) {
+        long slot = BinaryCopyFeed.textSlot(at[0], at[1], asIs);
+        assertThat(BinaryCopyFeed.textOffset(slot)).isEqualTo(at[0]);
+        assertThat(BinaryCopyFeed.textLength(slot)).isEqualTo(at[1]);
+        assertThat(BinaryCopyFeed.textAsIs(slot)).isEqualTo(asIs);
+      }
+    }
   }
 
   @Test
@@ -84,8 +107,8 @@ class BinaryCopyFeedTest {
         .isEqualTo(java.util.Arrays.equals(viaString, wire));
   }
 
-  private static long kind(byte[] wire) {
-    boolean asIs = BinaryCopyFeed.ascii(wire, 0, wire.length) || BinaryCopyFeed.wellFormedUtf8(wire, 0, wire.length);
-    return asIs ? BinaryCopyFeed.TEXT_AS_IS : BinaryCopyFeed.TEXT_OTHER;
+  private static long slot(byte[] message, int offset, int length) {
+    boolean asIs = BinaryCopyFeed.ascii(message, offset, length) || BinaryCopyFeed.wellFormedUtf8(message, offset, length);
+    return BinaryCopyFeed.textSlot(offset, length, asIs);
   }
 }
