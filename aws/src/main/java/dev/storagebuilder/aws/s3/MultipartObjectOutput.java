@@ -151,9 +151,16 @@ final class MultipartObjectOutput extends ObjectOutput {
     try {
       rethrowFailure();
       if (uploadId == null) {
+        byte[] whole = current;
+        int length = fill;
         s3.putObject(
-            b -> b.bucket(bucket).key(key).contentType(contentType).contentLength((long) fill),
-            RequestBody.fromContentProvider(contentOf(current, fill), fill, contentType));
+            b ->
+                b.bucket(bucket)
+                    .key(key)
+                    .contentType(contentType)
+                    .contentLength((long) length)
+                    .checksumCRC32(Crc32Header.of(whole, 0, length)),
+            RequestBody.fromContentProvider(contentOf(whole, length), length, contentType));
       } else {
         acquireSlot();
         submitPart(current, fill);
@@ -290,7 +297,7 @@ final class MultipartObjectOutput extends ObjectOutput {
                       .uploadId(id)
                       .partNumber(partNumber)
                       .contentLength((long) length)
-                      .checksumAlgorithm(ChecksumAlgorithm.CRC32),
+                      .checksumCRC32(Crc32Header.of(buffer, 0, length)),
               RequestBody.fromContentProvider(
                   contentOf(buffer, length), length, "application/octet-stream"));
       return CompletedPart.builder()

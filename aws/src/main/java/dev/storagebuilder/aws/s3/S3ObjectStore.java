@@ -4,6 +4,7 @@ import dev.storagebuilder.common.storage.ContentSource;
 import dev.storagebuilder.common.storage.ObjectOutput;
 import dev.storagebuilder.common.storage.ObjectStore;
 import dev.storagebuilder.common.storage.RandomAccessObject;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -150,8 +151,10 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
             b.bucket(bucket)
                 .key(fullKey(key))
                 .contentType(type)
-                .contentLength((long) content.length),
-        RequestBody.fromBytes(content));
+                .contentLength((long) content.length)
+                .checksumCRC32(Crc32Header.of(content, 0, content.length)),
+        // Not fromBytes, which copies the array: the request reads it only during this call.
+        RequestBody.fromContentProvider(() -> new ByteArrayInputStream(content), content.length, type));
   }
 
   /**

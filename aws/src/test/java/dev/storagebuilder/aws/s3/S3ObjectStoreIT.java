@@ -12,6 +12,17 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.NoSuchFileException;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Base64;
+import java.util.concurrent.CopyOnWriteArrayList;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.core.interceptor.Context;
+import software.amazon.awssdk.core.interceptor.ExecutionAttributes;
+import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
+import software.amazon.awssdk.http.SdkHttpMethod;
+import software.amazon.awssdk.http.SdkHttpRequest;
+import software.amazon.awssdk.http.apache5.Apache5HttpClient;
+import software.amazon.awssdk.regions.Region;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -159,6 +170,69 @@ class S3ObjectStoreIT {
             s3.headObject(b -> b.bucket(settings.bucket()).key("snapshots/small/manifest.json"))
                 .contentType())
         .isEqualTo("application/json");
+  }
+
+  @Test
+  void uploadsFromMemoryCarryTheirCrc32InAHeaderInsteadOfATrailer() throws IOException {
+    List<SdkHttpRequest> sent = new CopyOnWriteArrayList<>();
+    ExecutionInterceptor capture =
+        new ExecutionInterceptor() {
+          @Override
+          public void beforeTransmission(Context.BeforeTransmission context, ExecutionAttributes attributes) {
+            sent.add(context.httpRequest());
+          }
+        };
+    byte[] content = new byte[6 * MIB + 17];
+    new SplittableRandom().nextBytes(content);
+    byte[] manifest = "{\"schemaVersion\":1}".getBytes(StandardCharsets.UTF_8);
+    try (S3Client client =
+            S3Client.builder()
+                .region(Region.of(settings.region()))
+                .endpointOverride(settings.s3Endpoint())
+                .credentialsProvider(
+                    StaticCredentialsProvider.create(
+                        AwsBasicCredentials.create(settings.accessKey(), settings.secretKey())))
+                .forcePathStyle(true)
+                .httpClient(Apache5HttpClient.create())
+                .overrideConfiguration(o -> o.addExecutionInterceptor(capture))
+                .build();
+        S3ObjectStore observed =
+            new S3ObjectStore(client, settings.bucket(), "snapshots/", S3StoreOptions.defaults().withPartSize(5 * MIB))) {
+      try (ObjectOutput out = observed.create("checksums/two-parts.bin")) {
+        out.write(content);
+      }
+      try (ObjectOutput out = observed.create("checksums/one-put.bin")) {
+        out.write(manifest);
+      }
+      observed.put("checksums/manifest.json", manifest, "application/json");
+    }
+
+    assertThat(store.get("checksums/two-parts.bin")).isEqualTo(content);
+    assertThat(store.get("checksums/one-put.bin")).isEqualTo(manifest);
+    assertThat(store.get("checksums/manifest.json")).isEqualTo(manifest);
+    List<SdkHttpRequest> uploads =
+        sent.stream().filter(r -> r.method() == SdkHttpMethod.PUT && r.firstMatchingHeader("x-amz-copy-source").isEmpty())
+            .filter(r -> r.encodedPath().contains("/checksums/"))
+            .toList();
+    assertThat(uploads).as("2 parts, 1 small streamed object, 1 put").hasSize(4);
+    for (SdkHttpRequest upload : uploads) {
+      assertThat(upload.firstMatchingHeader("x-amz-checksum-crc32")).as(upload.encodedPath()).isPresent();
+      // Over this plain-HTTP endpoint the SDK still signs the body chunk by chunk (aws-chunked);
+      // over HTTPS it sends it unsigned and unframed once no trailer is due.
+      assertThat(upload.firstMatchingHeader("x-amz-trailer")).as(upload.encodedPath()).isEmpty();
+    }
+    assertThat(uploads.get(uploads.size() - 1).firstMatchingHeader("x-amz-checksum-crc32"))
+        .contains(Crc32Header.of(manifest, 0, manifest.length));
+  }
+
+  @Test
+  void aCrc32HeaderIsTheChecksumsFourBytesBigEndianInBase64() {
+    byte[] text = "123456789".getBytes(StandardCharsets.US_ASCII);
+    // CRC-32 (IEEE) of "123456789" is 0xCBF43926, the algorithm's standard check value.
+    assertThat(Crc32Header.of(text, 0, text.length))
+        .isEqualTo(Base64.getEncoder().encodeToString(new byte[] {(byte) 0xCB, (byte) 0xF4, 0x39, 0x26}));
+    assertThat(Crc32Header.of(new byte[] {0, '1', '2', '3', '4', '5', '6', '7', '8', '9', 0}, 1, 9))
+        .isEqualTo(Crc32Header.of(text, 0, text.length));
   }
 
   @Test

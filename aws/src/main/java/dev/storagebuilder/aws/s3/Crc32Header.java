@@ -1,0 +1,26 @@
+package dev.storagebuilder.aws.s3;
+
+import java.util.Base64;
+import java.util.zip.CRC32;
+
+/**
+ * The CRC32 of bytes already in memory, as S3's {@code x-amz-checksum-crc32} header takes it (the
+ * checksum's four bytes, big-endian, in Base64).
+ *
+ * <p>Handed to the SDK with a request, it goes in a header, and S3 still checks the body against
+ * it. Left to the SDK, the same CRC32 travels as a trailer, and the body as {@code aws-chunked}
+ * frames the SDK builds by copying every chunk; with the header, a request over HTTPS (production)
+ * sends the body as it is, unsigned (TLS protects it in transit). A plain-HTTP endpoint (the
+ * embedded stack) still gets a body signed chunk by chunk.
+ */
+final class Crc32Header {
+  private Crc32Header() {}
+
+  static String of(byte[] bytes, int offset, int length) {
+    CRC32 crc = new CRC32();
+    crc.update(bytes, offset, length);
+    int value = (int) crc.getValue();
+    byte[] bigEndian = {(byte) (value >>> 24), (byte) (value >>> 16), (byte) (value >>> 8), (byte) value};
+    return Base64.getEncoder().encodeToString(bigEndian);
+  }
+}
