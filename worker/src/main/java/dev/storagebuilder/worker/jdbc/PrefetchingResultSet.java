@@ -23,8 +23,8 @@ import java.util.concurrent.TimeUnit;
  * with Parquet encoding and compression instead of alternating with them on one thread.
  *
  * <p>Rows travel in batches of {@value #BATCH_ROWS} held in reused column arrays (primitives
- * unboxed); at most {@value #BATCHES} batches exist, so the hand-off holds a bounded {@link
- * #bufferedRows()} rows. Offers the getters the snapshot writer uses for each declared column
+ * unboxed); at most {@value #BATCHES} batches exist, made as the reader needs them, so the
+ * hand-off holds a bounded {@link #bufferedRows()} rows. Offers the getters the snapshot writer uses for each declared column
  * type; anything else is unsupported. One consumer thread; {@link #close()} stops the reader.
  *
  * <p>Rows from binary COPY keep text, dates, timestamps and small numerics in their wire form
@@ -42,6 +42,9 @@ final class PrefetchingResultSet extends UnsupportedResultSet implements StoredF
   private final BlockingQueue<Batch> filled = new ArrayBlockingQueue<>(BATCHES);
   private final BlockingQueue<Batch> free = new ArrayBlockingQueue<>(BATCHES);
   private final Thread reader;
+  private final int columns;
+  /** Batches the reader thread made so far (its own count). */
+  private int batchesCreated;
   private volatile boolean closed;
   private Batch current;
   private int row = -1;
@@ -114,9 +117,7 @@ final class PrefetchingResultSet extends UnsupportedResultSet implements StoredF
       typeNames[c] = String.valueOf(meta.getColumnTypeName(c + 1));
     }
     this.metaData = snapshotMetaData(columns, sqlTypes, typeNames);
-    for (int i = 0; i < BATCHES; i++) {
-      free.add(new Batch(columns, wire));
-    }
+    this.columns = columns;
     this.reader = Thread.ofPlatform().daemon(true).name("prefetch-" + target.name()).unstarted(this::readAll);
     reader.start();
   }
@@ -127,6 +128,14 @@ final class PrefetchingResultSet extends UnsupportedResultSet implements StoredF
     return sqlType == Types.TIMESTAMP_WITH_TIMEZONE || lower.equals("timestamptz") || lower.contains("with time zone");
   }
 
+  /**
+   * Batches made so far; read by the consumer once it has seen the last row, which the reader
+   * handed over after its last count.
+   */
+  int batchesCreated() {
+    return batchesCreated;
+  }
+
   /** Rows the hand-off can hold at most (for the memory budget). */
   static int bufferedRows() {
     return BATCH_ROWS * BATCHES;
@@ -135,7 +144,7 @@ final class PrefetchingResultSet extends UnsupportedResultSet implements StoredF
   private void readAll() {
     try {
       while (!closed) {
-        Batch batch = free.poll(100, TimeUnit.MILLISECONDS);
+        Batch batch = nextFreeBatch();
         if (batch == null) {
           continue;
         }
@@ -162,6 +171,20 @@ final class PrefetchingResultSet extends UnsupportedResultSet implements StoredF
     } catch (InterruptedException e) {
       // closed while waiting: the consumer is gone
     }
+  }
+
+  /**
+   * A batch to fill: a returned one, else a new one while fewer than {@value #BATCHES} exist (a
+   * target of a few hundred rows, the common case in an update-all, never needs a second), else
+   * null after waiting a while for one to come back.
+   */
+  private Batch nextFreeBatch() throws InterruptedException {
+    Batch batch = free.poll();
+    if (batch == null && batchesCreated < BATCHES) {
+      batchesCreated++;
+      return new Batch(columns, wire);
+    }
+    return batch != null ? batch : free.poll(100, TimeUnit.MILLISECONDS);
   }
 
   private void hand(Batch batch) throws InterruptedException {

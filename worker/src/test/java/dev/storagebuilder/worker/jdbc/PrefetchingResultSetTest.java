@@ -143,6 +143,30 @@ class PrefetchingResultSetTest {
   }
 
   @Test
+  void aShortResultFillsOneBatchAndALongOneNeverMoreThanTheBound() throws Exception {
+    TargetDeclaration target = SourceConfigLoader.demo("jdbc:h2:mem:x", null, null).target("raw_data").orElseThrow();
+    try (Connection c = DriverManager.getConnection("jdbc:h2:mem:prefetch-batches")) {
+      load(c, target);
+      assertThat(batchesFor(c, target, " ORDER BY id LIMIT 300")).isEqualTo(1);
+      assertThat(batchesFor(c, target, " ORDER BY id")).isBetween(1, PrefetchingResultSet.BATCHES);
+    }
+  }
+
+  private static int batchesFor(Connection c, TargetDeclaration target, String orderAndLimit) throws SQLException {
+    try (PreparedStatement s = c.prepareStatement(TargetSql.selectAll(target) + orderAndLimit)) {
+      s.setString(1, "client");
+      try (PrefetchingResultSet rows = new PrefetchingResultSet(s.executeQuery(), target)) {
+        int seen = 0;
+        while (rows.next()) {
+          seen++;
+        }
+        assertThat(seen).isEqualTo(orderAndLimit.contains("LIMIT") ? 300 : ROWS);
+        return rows.batchesCreated();
+      }
+    }
+  }
+
+  @Test
   void theMemoryBudgetCountsTheHandOff() {
     assertThat(PrefetchingResultSet.bufferedRows()).isEqualTo(WorkerSettings.PREFETCH_ROWS);
   }
