@@ -35,6 +35,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.IntSupplier;
+import java.util.stream.Collectors;
 import java.util.concurrent.locks.LockSupport;
 import java.util.stream.Stream;
 import org.postgresql.ds.PGSimpleDataSource;
@@ -65,6 +66,7 @@ final class BenchRun {
   /** The worker logs this once, at its first receive call (SqsMessageSource). */
   static final String FIRST_RECEIVE_MARKER = "first receive call";
 
+  private static final int EXPORT_ROUNDS = 3;
   private static final String RAW_DATA = "raw_data";
   private static final String CLIENT_EXPORT = "bench-export";
   private static final String CLIENT_LARGE = "bench-large";
@@ -152,15 +154,22 @@ final class BenchRun {
         FleetProcess worker = startWorker(fleet, jvmFloor, true);
         long idleRssKb = worker.peakRssKb();
 
-        TargetRun warm = runTarget(producer, CLIENT_EXPORT, "full");
-        TargetRun full = runTarget(producer, CLIENT_EXPORT, "full");
-        TargetRun best = warm.seconds() < full.seconds() ? warm : full;
-        out.printf("   worker full export: %.2f s and %.2f s for %,d rows%n", warm.seconds(), full.seconds(), best.rows());
+        // A fleet's worker lives for many targets; the first exports of a fresh JVM also pay its JIT
+        // (its compiler threads still took a third of a core in the second). Best of three, every
+        // round reported.
+        List<TargetRun> exports = new ArrayList<>();
+        for (int round = 0; round < EXPORT_ROUNDS; round++) {
+          exports.add(runTarget(producer, CLIENT_EXPORT, "full"));
+        }
+        TargetRun best = exports.stream().min(Comparator.comparingDouble(TargetRun::seconds)).orElseThrow();
+        String roundSeconds = exports.stream().map(r -> String.format("%.2f", r.seconds())).collect(Collectors.joining(", "));
+        out.printf("   worker full export: %s s for %,d rows%n", roundSeconds, best.rows());
         double workerRate = best.rows() / best.seconds();
         report.add(Figure.measured("full_export_rows_per_s", workerRate, "rows/s",
                 "limit pipeline rows/s (psql \\copy | zstd -1), same rows, same run", limitRowsPerSecond,
                 ">= 0.8x the limit")
-            .withNote(best.rows() + " rows, receive-to-commit (best of 2)"));
+            .withNote(best.rows() + " rows, receive-to-commit, best of " + EXPORT_ROUNDS + " rounds in one worker: "
+                + roundSeconds + " s"));
         if (limitRowsPerSecond != null) {
           report.add(Figure.measured("full_export_ratio", workerRate / limitRowsPerSecond, "x",
               "1.0 = the limit pipeline", 1.0, ">= 0.8"));
@@ -250,7 +259,7 @@ final class BenchRun {
   }
 
   /**
-   * Best of two rounds, each after its own 100 changes, as the full export is best of two: the
+   * Best of two rounds, each after its own 100 changes, as the full export is a best of rounds: the
    * first incremental sync of a worker also pays the JIT and class loading of the delta path.
    */
   private void incremental(BenchDatabase db, ProducerClient producer, TargetRun full) throws Exception {
@@ -380,7 +389,7 @@ final class BenchRun {
         }
         ProducerClient producer = new ProducerClient(fleet.producerUrl(), fleet.apiToken());
         IntSupplier queued = () -> messagesIn(aws, fleet.queues().queueUrl());
-        // Best of two rounds, as the export is: the first full update-all runs in fresh workers and
+        // Best of two rounds, as the export is a best of rounds: the first full update-all runs in fresh workers and
         // pays their JIT and class loading (a quarter of their CPU in it); a fleet's workers live
         // for many runs. Both rounds are reported.
         RunResult firstFull = runAll(producer, "full", queued);
@@ -411,7 +420,7 @@ final class BenchRun {
         }
         PGSimpleDataSource dataSource = new PGSimpleDataSource();
         dataSource.setURL(db.jdbcUrl());
-        // Best of two rounds, each after its own burst of changes, as the export is best of two: the
+        // Best of two rounds, each after its own burst of changes, as the export is a best of rounds: the
         // first round also pays the JIT for the incremental path in workers that have run only full
         // syncs so far. Both rounds are reported.
         List<RunResult> rounds = new ArrayList<>();
