@@ -1,6 +1,7 @@
 package dev.storagebuilder.aws.s3;
 
 import java.util.Base64;
+import java.util.List;
 import java.util.zip.CRC32;
 
 /**
@@ -19,6 +20,21 @@ final class Crc32Header {
   static String of(byte[] bytes, int offset, int length) {
     CRC32 crc = new CRC32();
     crc.update(bytes, offset, length);
+    return encode(crc);
+  }
+
+  /** The first {@code length} bytes of {@code chunks}, each {@link MultipartObjectOutput#CHUNK} long but the last. */
+  static String of(List<byte[]> chunks, int length) {
+    CRC32 crc = new CRC32();
+    for (int i = 0, left = length; left > 0; i++) {
+      int n = Math.min(left, MultipartObjectOutput.CHUNK);
+      crc.update(chunks.get(i), 0, n);
+      left -= n;
+    }
+    return encode(crc);
+  }
+
+  private static String encode(CRC32 crc) {
     int value = (int) crc.getValue();
     byte[] bigEndian = {(byte) (value >>> 24), (byte) (value >>> 16), (byte) (value >>> 8), (byte) value};
     return Base64.getEncoder().encodeToString(bigEndian);

@@ -1,11 +1,9 @@
 package dev.storagebuilder.aws.s3;
 
 import dev.storagebuilder.common.storage.ObjectOutput;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
@@ -31,12 +29,17 @@ import software.amazon.awssdk.services.s3.model.UploadPartResponse;
 /**
  * A streaming upload from bounded buffers.
  *
- * <p>Bytes fill one part buffer; a full buffer is handed to the upload executor once the next byte
- * arrives (so an object of at most one part is a single PutObject on close, with no multipart
- * upload at all). At most {@code maxPartsInFlight} parts are being sent: handing off another blocks
- * {@code write} until one is done. That wait is the backpressure; buffers come back to a pool when
- * their part is sent, so {@code maxPartsInFlight + 1} buffers (those in flight and the one being
- * filled) are all an upload ever allocates.
+ * <p>Bytes fill one part; a full part is handed to the upload executor once the next byte arrives
+ * (so an object of at most one part is a single PutObject on close, with no multipart upload at
+ * all). At most {@code maxPartsInFlight} parts are being sent: handing off another blocks {@code
+ * write} until one is done. That wait is the backpressure.
+ *
+ * <p>A part is held in chunks of {@value #CHUNK} bytes, taken as the bytes arrive and returned to
+ * the upload's pool when their part is sent, so {@code maxPartsInFlight + 1} parts' worth of chunks
+ * (those in flight and the one being filled) is all an upload ever allocates, and a small object
+ * only what it needs. Not one array per part: an array of a part's size is a humongous object to G1
+ * (past half a heap region), and a worker's update-all spent a tenth of its collections (and its
+ * full ones) finding room for them; nor one grown by doubling, which copies it each time.
  *
  * <p>Any failure (a part, the completion, the writer's own) aborts the multipart upload, so no
  * invisible parts are left to pay for, and surfaces the original exception: an SDK exception keeps
@@ -47,8 +50,7 @@ import software.amazon.awssdk.services.s3.model.UploadPartResponse;
 final class MultipartObjectOutput extends ObjectOutput {
   private static final Logger log = LoggerFactory.getLogger(MultipartObjectOutput.class);
 
-  /** Small objects (manifests) never grow their buffer to a whole part. */
-  private static final int INITIAL_BUFFER = 64 * 1024;
+  static final int CHUNK = 64 * 1024;
 
   /** How long {@link #abort()} waits for parts still being sent before aborting the upload. */
   private static final long ABORT_WAIT_MILLIS = 30_000;
@@ -64,10 +66,10 @@ final class MultipartObjectOutput extends ObjectOutput {
   private final String key;
   private final String contentType;
   private final int partSize;
-  private final int maxBuffers;
+  private final int maxChunks;
   private final ExecutorService executor;
 
-  private final BlockingQueue<byte[]> freeBuffers;
+  private final BlockingQueue<byte[]> freeChunks;
   private final Semaphore slots;
   private final List<Future<CompletedPart>> parts = new ArrayList<>();
   private final AtomicReference<State> state = new AtomicReference<>(State.OPEN);
@@ -76,8 +78,9 @@ final class MultipartObjectOutput extends ObjectOutput {
   private final Set<Thread> sending = new HashSet<>();
   private int inFlight;
 
-  private int buffersAllocated;
-  private byte[] current;
+  private int chunksAllocated;
+  /** The part being filled: {@code fill} bytes in these chunks, in order. */
+  private List<byte[]> current = new ArrayList<>();
   private int fill;
   private long position;
   private volatile String uploadId;
@@ -95,12 +98,14 @@ final class MultipartObjectOutput extends ObjectOutput {
     this.key = key;
     this.contentType = contentType;
     this.partSize = options.partSize();
-    this.maxBuffers = options.maxPartsInFlight() + 1;
+    this.maxChunks = (options.maxPartsInFlight() + 1) * chunksPerPart(partSize);
     this.executor = executor;
-    this.freeBuffers = new ArrayBlockingQueue<>(maxBuffers);
+    this.freeChunks = new ArrayBlockingQueue<>(maxChunks);
     this.slots = new Semaphore(options.maxPartsInFlight());
-    this.current = new byte[Math.min(INITIAL_BUFFER, partSize)];
-    this.buffersAllocated = 1;
+  }
+
+  private static int chunksPerPart(int partSize) {
+    return (partSize + CHUNK - 1) / CHUNK;
   }
 
   @Override
@@ -111,10 +116,11 @@ final class MultipartObjectOutput extends ObjectOutput {
   @Override
   public void write(int b) throws IOException {
     ensureWritable();
-    if (fill == current.length) {
+    if (fill == partSize) {
       makeRoom();
     }
-    current[fill++] = (byte) b;
+    chunkAt(fill)[fill % CHUNK] = (byte) b;
+    fill++;
     position++;
   }
 
@@ -123,11 +129,12 @@ final class MultipartObjectOutput extends ObjectOutput {
     Objects.checkFromIndexSize(offset, length, bytes.length);
     ensureWritable();
     while (length > 0) {
-      if (fill == current.length) {
+      if (fill == partSize) {
         makeRoom();
       }
-      int n = Math.min(length, current.length - fill);
-      System.arraycopy(bytes, offset, current, fill, n);
+      int within = fill % CHUNK;
+      int n = Math.min(length, Math.min(CHUNK - within, partSize - fill));
+      System.arraycopy(bytes, offset, chunkAt(fill), within, n);
       fill += n;
       position += n;
       offset += n;
@@ -151,7 +158,7 @@ final class MultipartObjectOutput extends ObjectOutput {
     try {
       rethrowFailure();
       if (uploadId == null) {
-        byte[] whole = current;
+        List<byte[]> whole = current;
         int length = fill;
         s3.putObject(
             b ->
@@ -159,7 +166,7 @@ final class MultipartObjectOutput extends ObjectOutput {
                     .key(key)
                     .contentType(contentType)
                     .contentLength((long) length)
-                    .checksumCRC32(Crc32Header.of(whole, 0, length)),
+                    .checksumCRC32(Crc32Header.of(whole, length)),
             RequestBody.fromContentProvider(contentOf(whole, length), length, contentType));
       } else {
         acquireSlot();
@@ -208,9 +215,9 @@ final class MultipartObjectOutput extends ObjectOutput {
     }
   }
 
-  /** Buffers this upload allocated so far (never more than maxPartsInFlight + 1). */
-  int buffersAllocated() {
-    return buffersAllocated;
+  /** Bytes of chunks this upload allocated so far (never more than maxPartsInFlight + 1 parts' worth). */
+  long bytesAllocated() {
+    return (long) chunksAllocated * CHUNK;
   }
 
   private void ensureWritable() throws IOException {
@@ -225,12 +232,17 @@ final class MultipartObjectOutput extends ObjectOutput {
     }
   }
 
-  /** The current buffer is full: grow it up to a part, or send it and take a free one. */
-  private void makeRoom() throws IOException {
-    if (current.length < partSize) {
-      current = Arrays.copyOf(current, (int) Math.min((long) current.length * 2, partSize));
-      return;
+  /** The chunk that byte {@code at} of the current part goes to, taken when the part reaches it. */
+  private byte[] chunkAt(int at) {
+    int index = at / CHUNK;
+    if (index == current.size()) {
+      current.add(nextChunk());
     }
+    return current.get(index);
+  }
+
+  /** The current part is full: send it and start the next. */
+  private void makeRoom() throws IOException {
     try {
       if (uploadId == null) {
         uploadId =
@@ -250,7 +262,7 @@ final class MultipartObjectOutput extends ObjectOutput {
       }
       acquireSlot();
       submitPart(current, fill);
-      current = nextBuffer();
+      current = new ArrayList<>();
       fill = 0;
     } catch (IOException | RuntimeException | Error e) {
       abort();
@@ -258,7 +270,7 @@ final class MultipartObjectOutput extends ObjectOutput {
     }
   }
 
-  private void submitPart(byte[] buffer, int length) throws IOException {
+  private void submitPart(List<byte[]> chunks, int length) throws IOException {
     int partNumber = nextPartNumber++;
     if (partNumber > S3StoreOptions.MAX_PARTS) {
       throw new IOException(
@@ -274,14 +286,14 @@ final class MultipartObjectOutput extends ObjectOutput {
       inFlight++;
     }
     try {
-      parts.add(executor.submit(() -> uploadPart(id, partNumber, buffer, length)));
+      parts.add(executor.submit(() -> uploadPart(id, partNumber, chunks, length)));
     } catch (RuntimeException e) {
-      partDone(buffer);
+      partDone(chunks);
       throw e;
     }
   }
 
-  private CompletedPart uploadPart(String id, int partNumber, byte[] buffer, int length) {
+  private CompletedPart uploadPart(String id, int partNumber, List<byte[]> chunks, int length) {
     synchronized (inFlightLock) {
       sending.add(Thread.currentThread());
     }
@@ -297,9 +309,9 @@ final class MultipartObjectOutput extends ObjectOutput {
                       .uploadId(id)
                       .partNumber(partNumber)
                       .contentLength((long) length)
-                      .checksumCRC32(Crc32Header.of(buffer, 0, length)),
+                      .checksumCRC32(Crc32Header.of(chunks, length)),
               RequestBody.fromContentProvider(
-                  contentOf(buffer, length), length, "application/octet-stream"));
+                  contentOf(chunks, length), length, "application/octet-stream"));
       return CompletedPart.builder()
           .partNumber(partNumber)
           .eTag(response.eTag())
@@ -313,12 +325,13 @@ final class MultipartObjectOutput extends ObjectOutput {
         // Removed under the lock abort() interrupts under: no interrupt reaches another task.
         sending.remove(Thread.currentThread());
       }
-      partDone(buffer);
+      partDone(chunks);
     }
   }
 
-  private void partDone(byte[] buffer) {
-    freeBuffers.offer(buffer);
+  private void partDone(List<byte[]> chunks) {
+    // Back in the pool before the slot is free: the writer never finds the pool empty at the bound.
+    freeChunks.addAll(chunks);
     slots.release();
     synchronized (inFlightLock) {
       inFlight--;
@@ -339,18 +352,18 @@ final class MultipartObjectOutput extends ObjectOutput {
     }
   }
 
-  /** A buffer for the next part: a returned one, else a new one (at most maxPartsInFlight + 1). */
-  private byte[] nextBuffer() {
-    byte[] buffer = freeBuffers.poll();
-    if (buffer != null) {
-      return buffer;
+  /** A returned chunk, else a new one (at most maxPartsInFlight + 1 parts' worth). */
+  private byte[] nextChunk() {
+    byte[] chunk = freeChunks.poll();
+    if (chunk != null) {
+      return chunk;
     }
-    if (buffersAllocated >= maxBuffers) {
-      // Cannot happen: a part returns its buffer before it frees its slot.
-      throw new IllegalStateException("all " + maxBuffers + " part buffers are in use");
+    if (chunksAllocated >= maxChunks) {
+      // Cannot happen: a part returns its chunks before it frees its slot.
+      throw new IllegalStateException("all " + maxChunks + " chunks of this upload are in use");
     }
-    buffersAllocated++;
-    return new byte[partSize];
+    chunksAllocated++;
+    return new byte[CHUNK];
   }
 
   private CompletedPart await(Future<CompletedPart> part) throws IOException {
@@ -403,9 +416,9 @@ final class MultipartObjectOutput extends ObjectOutput {
     }
   }
 
-  private static ContentStreamProvider contentOf(byte[] bytes, int length) {
+  private static ContentStreamProvider contentOf(List<byte[]> chunks, int length) {
     // A new stream per call: the SDK asks again when it retries the request.
-    return () -> new ByteArrayInputStream(bytes, 0, length);
+    return () -> new ChunksInputStream(chunks, length);
   }
 
   private String location() {

@@ -74,6 +74,7 @@ final class FakeS3Client implements S3Client {
         throw new IllegalStateException(
             "content length " + request.contentLength() + " != " + bytes.length);
       }
+      requireChecksum(request.checksumCRC32(), bytes);
       parts.put(request.partNumber(), bytes);
       return UploadPartResponse.builder()
           .eTag("etag-" + request.partNumber())
@@ -121,8 +122,17 @@ final class FakeS3Client implements S3Client {
   @Override
   public PutObjectResponse putObject(PutObjectRequest request, RequestBody body) {
     calls.add("put " + request.key());
-    objects.put(request.key(), read(body));
+    byte[] bytes = read(body);
+    requireChecksum(request.checksumCRC32(), bytes);
+    objects.put(request.key(), bytes);
     return PutObjectResponse.builder().build();
+  }
+
+  /** As S3 does: a body that does not match the checksum it came with is refused. */
+  private static void requireChecksum(String crc32, byte[] bytes) {
+    if (crc32 != null && !crc32.equals(Crc32Header.of(bytes, 0, bytes.length))) {
+      throw new IllegalStateException("CRC32 " + crc32 + " does not match the body");
+    }
   }
 
   @Override

@@ -63,6 +63,35 @@ class S3ObjectStoreTest {
   }
 
   @Test
+  void partsOfASizeThatIsNoMultipleOfTheChunkGoOutWholeWithTheirChecksums() throws IOException {
+    int odd = PART + 1_000;
+    byte[] content = bytes(2 * odd + 77, 9);
+    try (S3ObjectStore oddParts = new S3ObjectStore(s3, "bucket", "snapshots/", new S3StoreOptions(odd, 2, MIB));
+        ObjectOutput out = oddParts.create("odd")) {
+      for (int i = 0; i < 1_000; i++) {
+        out.write(content[i]);
+      }
+      writeInOddChunks(out, Arrays.copyOfRange(content, 1_000, content.length));
+    }
+
+    assertThat(s3.objects.get("snapshots/odd")).isEqualTo(content);
+    assertThat(s3.parts.get(1)).hasSize(odd);
+    assertThat(s3.parts.get(2)).hasSize(odd);
+    assertThat(s3.parts.get(3)).hasSize(77);
+  }
+
+  @Test
+  void aSmallObjectTakesOnlyTheChunksItNeeds() throws IOException {
+    byte[] content = bytes(MultipartObjectOutput.CHUNK + 1, 10);
+    MultipartObjectOutput out = (MultipartObjectOutput) store.create("small");
+    out.write(content);
+    assertThat(out.bytesAllocated()).isEqualTo(2L * MultipartObjectOutput.CHUNK);
+    out.close();
+
+    assertThat(s3.objects.get("snapshots/small")).isEqualTo(content);
+  }
+
+  @Test
   void largeObjectGoesOutInPartsOfPartSizeCompletedInOrder() throws IOException {
     byte[] content = bytes(2 * PART + 123_457, 3);
     try (ObjectOutput out = store.create("big")) {
@@ -98,13 +127,13 @@ class S3ObjectStoreTest {
         .atMost(Duration.ofSeconds(5))
         .until(() -> !writer.isDone() && s3.partsStarted.get() == 2);
     assertThat(out.position()).isEqualTo(3L * PART); // three full parts, nothing more
-    assertThat(out.buffersAllocated()).isEqualTo(3);
+    assertThat(out.bytesAllocated()).isEqualTo(3L * PART);
 
     s3.partGate.release(Integer.MAX_VALUE / 2);
     writer.get(30, TimeUnit.SECONDS);
 
     assertThat(s3.maxPartsInFlight.get()).isEqualTo(2);
-    assertThat(out.buffersAllocated()).isLessThanOrEqualTo(3);
+    assertThat(out.bytesAllocated()).isLessThanOrEqualTo(3L * PART);
     assertThat(s3.objects.get("snapshots/held")).isEqualTo(content);
   }
 
