@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Predicate;
 
 /**
  * An {@link ObjectStore} in memory with S3's visibility rules: an upload becomes visible only when
@@ -31,8 +32,18 @@ public final class InMemoryObjectStore implements ObjectStore {
     return new Upload(key);
   }
 
+  private volatile Predicate<String> failingPuts = key -> false;
+
+  /** From now on, a {@link #put} of a key that {@code keys} accepts fails as a lost connection would. */
+  public void failPuts(Predicate<String> keys) {
+    failingPuts = keys;
+  }
+
   @Override
-  public void put(String key, byte[] content, String contentType) {
+  public void put(String key, byte[] content, String contentType) throws IOException {
+    if (failingPuts.test(key)) {
+      throw new IOException("put of " + key + " failed (test)");
+    }
     objects.put(key, content.clone());
   }
 

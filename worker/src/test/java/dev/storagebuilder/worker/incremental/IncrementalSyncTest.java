@@ -141,6 +141,24 @@ class IncrementalSyncTest {
   }
 
   @Test
+  void aDeltaWhoseKeyIndexCannotBeStoredIsNotCommittedAndTheRetryIsExact() throws Exception {
+    IncrementalHarness h = harness(CompactionPolicy.defaults(), NO_OVERLAP);
+    h.sync(SyncMode.FULL);
+    TargetVersion base = h.versions.current(IncrementalHarness.ACME).orElseThrow();
+    write(c -> SourceSchema.upsert(c, "acme", 3, "updated", 30, schema.nextVersion(c)));
+    h.store.failPuts(key -> key.endsWith(".keys"));
+
+    assertThatThrownBy(() -> h.sync(SyncMode.INCREMENTAL)).isInstanceOf(IOException.class).hasMessageContaining(".keys");
+    assertThat(h.versions.current(IncrementalHarness.ACME)).contains(base);
+
+    h.store.failPuts(key -> false);
+    Result retry = h.sync(SyncMode.INCREMENTAL);
+    assertThat(retry.committed()).isTrue();
+    assertThat(retry.built().kind()).isEqualTo(Kind.DELTA);
+    assertThat(h.state()).isEqualTo(h.source()).hasSize(20);
+  }
+
+  @Test
   void deletesReinsertsOfTheSameKeyAndKeyUpdatesReachTheSnapshot() throws Exception {
     IncrementalHarness h = harness(CompactionPolicy.defaults(), NO_OVERLAP);
     h.sync(SyncMode.FULL);

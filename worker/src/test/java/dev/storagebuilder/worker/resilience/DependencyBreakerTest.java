@@ -314,7 +314,7 @@ class DependencyBreakerTest {
     }
 
     @Override
-    public void put(String key, byte[] content, String contentType) {
+    public void put(String key, byte[] content, String contentType) throws IOException {
       maybeFail();
       objects.put(key, content, contentType);
     }
