@@ -387,26 +387,12 @@ public final class SnapshotBuilder {
         store.delete(deltaKey);
         return Optional.of(unchanged(current, sequence, watermark, rowsRead, message, now, shape));
       }
-      // The sidecar and the manifest go up side by side: nothing reads the manifest before the
-      // version record names it, and that commit waits for both (one PUT's latency less a delta).
-      KeyIndexUpload sidecar = KeyIndexUpload.start(declaration.name(), () -> writeKeyIndex(deltaKey, keyIndex));
-      Manifest next;
-      String manifestKey;
-      byte[] manifestBytes;
-      try {
-        delta = delta.withKeyIndex(indexKey);
-        next = manifest.withDelta(delta, sequence, state.count(), state.toHex(), message.runId(), now);
-        manifestKey = layout.manifestKey(ref, sequence);
-        manifestBytes = ManifestCodec.encode(next);
-        store.put(manifestKey, manifestBytes, "application/json");
-        sidecar.await();
-        sidecar = null;
-      } finally {
-        if (sidecar != null) {
-          // The key index must not outlive its writer (closed next); a sidecar that made it up is garbage.
-          sidecar.cancel().ifPresent(this::deleteQuietly);
-        }
-      }
+      writeKeyIndex(deltaKey, keyIndex);
+      delta = delta.withKeyIndex(indexKey);
+      Manifest next = manifest.withDelta(delta, sequence, state.count(), state.toHex(), message.runId(), now);
+      String manifestKey = layout.manifestKey(ref, sequence);
+      byte[] manifestBytes = ManifestCodec.encode(next);
+      store.put(manifestKey, manifestBytes, "application/json");
       manifests.put(manifestKey, next);
       TargetVersion version =
           new TargetVersion(
