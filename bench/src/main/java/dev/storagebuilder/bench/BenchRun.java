@@ -233,7 +233,8 @@ final class BenchRun {
   }
 
   private SplitProbe.Split split(BenchDatabase db, TargetDeclaration rawData) throws Exception {
-    SnapshotWriterOptions options = SnapshotWriterOptions.defaults().withRowGroupBytes(16L << 20);
+    // The worker's row group (WorkerSettings.DEFAULT_ROW_GROUP_BYTES; the bench does not depend on the worker).
+    SnapshotWriterOptions options = SnapshotWriterOptions.defaults().withRowGroupBytes(8L << 20);
     SplitProbe.measure(db.jdbcUrl(), rawData, CLIENT_EXPORT, options); // JIT warm-up
     SplitProbe.Split split = SplitProbe.measure(db.jdbcUrl(), rawData, CLIENT_EXPORT, options);
     out.printf("   in-process: database %.2f s, database+serialize+compress %.2f s%n", split.databaseSeconds(),
