@@ -38,8 +38,8 @@ import software.amazon.awssdk.services.s3.model.UploadPartResponse;
  * the upload's pool when their part is sent, so {@code maxPartsInFlight + 1} parts' worth of chunks
  * (those in flight and the one being filled) is all an upload ever allocates, and a small object
  * only what it needs. Not one array per part: an array of a part's size is a humongous object to G1
- * (past half a heap region), and a worker's update-all spent a tenth of its collections (and its
- * full ones) finding room for them; nor one grown by doubling, which copies it each time.
+ * (past half a heap region), and in a worker's update-all such allocations started a tenth of the
+ * collections; nor one grown by doubling, which copies it each time.
  *
  * <p>Any failure (a part, the completion, the writer's own) aborts the multipart upload, so no
  * invisible parts are left to pay for, and surfaces the original exception: an SDK exception keeps
