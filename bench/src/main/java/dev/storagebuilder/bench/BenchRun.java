@@ -382,10 +382,14 @@ final class BenchRun {
         s.execute("ANALYZE");
       }
       out.printf("   demo source at scale %s: %,d rows in %.1f s%n", sizes.demoScale(), generated.totalRows(), seconds(load));
-      LocalFleet fleet = startFleet(db, 2, UPDATE_ALL_CONCURRENCY, scratch.resolve("update-all"));
+      LocalFleet fleet = startFleet(db, 0, UPDATE_ALL_CONCURRENCY, scratch.resolve("update-all"));
       try (fleet; AwsClients aws = new AwsClients(fleet.aws())) {
+        // As the export's worker does: without it, `--only update-all` after a build ran its workers
+        // without the class-data archive (the JVM refuses an archive older than the jar).
+        primeSharedArchive(fleet);
+        List<FleetProcess> workers = List.of(fleet.addWorker(), fleet.addWorker());
         long start = System.nanoTime();
-        for (FleetProcess worker : fleet.workers()) {
+        for (FleetProcess worker : workers) {
           awaitFirstReceive(worker, start);
         }
         ProducerClient producer = new ProducerClient(fleet.producerUrl(), fleet.apiToken());
@@ -408,7 +412,7 @@ final class BenchRun {
             "", null, ""));
         report.add(Figure.measured("update_all_full_rows_per_s", full.rows() / full.seconds(), "rows/s",
             "limit pipeline rows/s", limitRowsPerSecond, ""));
-        long peak = fleet.workers().stream().mapToLong(FleetProcess::peakRssKb).max().orElse(0);
+        long peak = workers.stream().mapToLong(FleetProcess::peakRssKb).max().orElse(0);
         // No goal: the 256 MB goal is one worker at the default concurrency exporting 10M rows; six
         // target threads hold six sets of native compression state, stacks and buffers.
         report.add(Figure.measured("update_all_worker_peak_rss_mb", peak / 1024.0, "MB", "", null, "")
