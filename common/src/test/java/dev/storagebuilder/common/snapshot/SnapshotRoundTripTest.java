@@ -10,12 +10,20 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.storagebuilder.common.testing.InMemoryObjectStore;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.math.BigDecimal;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.List;
+import org.apache.parquet.column.Encoding;
+import org.apache.parquet.column.ParquetProperties.WriterVersion;
+import org.apache.parquet.format.converter.ParquetMetadataConverter;
+import org.apache.parquet.hadoop.metadata.ColumnChunkMetaData;
+import org.apache.parquet.hadoop.metadata.ParquetMetadata;
 import org.junit.jupiter.api.Test;
 
 class SnapshotRoundTripTest {
@@ -63,18 +71,21 @@ class SnapshotRoundTripTest {
     }
     // Small row groups: the column writers are looked up again for each one.
     SnapshotWriterOptions small = new SnapshotWriterOptions(64 * 1024, 4 * 1024, 3);
-    for (SnapshotKind kind : SnapshotKind.values()) {
-      byte[] direct = writeWith(kind, small, rows, true);
-      byte[] assembled = writeWith(kind, small, rows, false);
+    for (WriterVersion pages : WriterVersion.values()) {
+      for (SnapshotKind kind : SnapshotKind.values()) {
+        byte[] direct = writeWith(kind, small, rows, true, pages);
+        byte[] assembled = writeWith(kind, small, rows, false, pages);
 
-      assertThat(direct).as(kind.name()).isEqualTo(assembled);
+        assertThat(direct).as(kind + " " + pages).isEqualTo(assembled);
+      }
     }
   }
 
-  private byte[] writeWith(SnapshotKind kind, SnapshotWriterOptions options, List<Object[]> rows, boolean direct)
+  private byte[] writeWith(
+      SnapshotKind kind, SnapshotWriterOptions options, List<Object[]> rows, boolean direct, WriterVersion pages)
       throws IOException {
-    String key = "t/" + kind + "-" + direct + ".parquet";
-    try (SnapshotWriter writer = SnapshotWriter.open(TARGET, kind, store.create(key), options, null, direct)) {
+    String key = "t/" + kind + "-" + direct + "-" + pages + ".parquet";
+    try (SnapshotWriter writer = SnapshotWriter.open(TARGET, kind, store.create(key), options, null, direct, pages)) {
       long version = 1;
       for (Object[] row : rows) {
         if (kind == SnapshotKind.DELTA && row[0].equals(7L)) {
@@ -91,6 +102,60 @@ class SnapshotRoundTripTest {
       }
     }
     return store.bytes(key);
+  }
+
+  @Test
+  void filesWithVersionOnePagesWrittenBeforeVersionTwoStillReadBack() throws IOException {
+    List<Object[]> rows = risingRows(3_000);
+    SnapshotWriterOptions small = new SnapshotWriterOptions(64 * 1024, 4 * 1024, 3);
+
+    byte[] old = writeWith(SnapshotKind.BASE, small, rows, true, WriterVersion.PARQUET_1_0);
+
+    List<ColumnChunkMetaData> chunks = columnChunks(old);
+    assertThat(chunks).isNotEmpty().noneMatch(chunk -> chunk.getEncodingStats().usesV2Pages());
+    assertThat(chunks)
+        .flatMap(ColumnChunkMetaData::getEncodings)
+        .doesNotContain(Encoding.DELTA_BINARY_PACKED, Encoding.DELTA_BYTE_ARRAY);
+  }
+
+  @Test
+  void newFilesStoreRisingIntegersAsDeltasInVersionTwoPages() throws IOException {
+    List<Object[]> rows = risingRows(3_000);
+    SnapshotFileStats stats = write(store, "t/rising.parquet", TARGET, SnapshotKind.BASE, rows);
+
+    List<ColumnChunkMetaData> chunks = columnChunks(store.bytes("t/rising.parquet"));
+
+    assertThat(chunks).isNotEmpty().allMatch(chunk -> chunk.getEncodingStats().usesV2Pages());
+    for (String column : List.of("id", "big", "version")) {
+      assertThat(chunks)
+          .filteredOn(chunk -> chunk.getPath().toDotString().equals(column))
+          .singleElement()
+          .satisfies(chunk -> assertThat(chunk.getEncodings()).as(column).contains(Encoding.DELTA_BINARY_PACKED));
+    }
+    assertThat(text(readAll(readBase("t/rising.parquet", stats)))).containsExactlyElementsOf(text(rows));
+  }
+
+  /** Keys, versions and a column that rise together, as ids, timestamps and sequences do. */
+  private static List<Object[]> risingRows(int count) {
+    List<Object[]> rows = new ArrayList<>();
+    for (long id = 1; id <= count; id++) {
+      rows.add(
+          SnapshotFixtures.row(
+              id, id % 3 == 0, (int) id, 1_000_000 + id * 17, id / 4.0, id + ".25", null, null,
+              "note " + Long.toHexString(id * 0x9E3779B97F4A7C15L), LocalDate.ofEpochDay(19_000 + id / 100),
+              Instant.ofEpochSecond(1_700_000_000L + id), null, 5_000 + id));
+    }
+    return rows;
+  }
+
+  private static List<ColumnChunkMetaData> columnChunks(byte[] file) throws IOException {
+    int footerLength = ByteBuffer.wrap(file, file.length - 8, 4).order(ByteOrder.LITTLE_ENDIAN).getInt();
+    ParquetMetadata footer =
+        new ParquetMetadataConverter()
+            .readParquetMetadata(
+                new ByteArrayInputStream(file, file.length - 8 - footerLength, footerLength),
+                ParquetMetadataConverter.NO_FILTER);
+    return footer.getBlocks().stream().flatMap(block -> block.getColumns().stream()).toList();
   }
 
   @Test
