@@ -1,6 +1,8 @@
 package dev.storagebuilder.common.snapshot;
 
 import dev.storagebuilder.common.storage.ObjectOutput;
+import dev.storagebuilder.common.target.ColumnDeclaration;
+import dev.storagebuilder.common.target.ColumnType;
 import dev.storagebuilder.common.target.TargetDeclaration;
 import java.io.IOException;
 import java.sql.ResultSet;
@@ -160,11 +162,17 @@ public final class SnapshotWriter implements AutoCloseable {
               // and chunk) are planning hints no reader of ours uses; collecting them cost ~4% of
               // the writer's CPU on raw_data. Min/max statistics stay: they prune row groups.
               .withSizeStatisticsEnabled(false);
-      // Unique columns never gain from a dictionary; skipping it saves a hash lookup per value.
-      if (target.keyColumns().size() == 1) {
-        builder.withDictionaryEncoding(target.column(target.keyColumns().get(0)).name(), false);
+      // Dictionaries only for text and bytes that are not the (unique) key. Numbers are stored as
+      // deltas or plain values: a dictionary attempt on each row group's first page and the
+      // fallback wrapper on every value cost the writing thread 12-13 % on the bench's raw_data
+      // (0.62 instead of 0.70-0.72 CPU-s per 1M rows) and saved 0.2 % of the file. A numeric
+      // column with a handful of distinct values is the loser: a few bits a value more.
+      for (ColumnDeclaration column : target.columns()) {
+        if (!dictionaryCandidate(column, target)) {
+          builder.withDictionaryEncoding(column.name(), false);
+        }
       }
-      builder.withDictionaryEncoding(target.column(target.versionColumn()).name(), false);
+      builder.withDictionaryEncoding(SnapshotSchema.VERSION_COLUMN, false);
       ParquetWriter<RowBuffer> parquet = builder.build();
       RowBuffer row = new RowBuffer(target.name(), target.columns(), target.keyColumns());
       return new SnapshotWriter(target, kind, out, parquet, support, codecs, row, keyIndex);
@@ -172,6 +180,13 @@ public final class SnapshotWriter implements AutoCloseable {
       out.abort();
       throw e;
     }
+  }
+
+  private static boolean dictionaryCandidate(ColumnDeclaration column, TargetDeclaration target) {
+    boolean text = column.type() == ColumnType.STRING || column.type() == ColumnType.BYTES;
+    boolean uniqueKey =
+        target.keyColumns().size() == 1 && target.column(target.keyColumns().get(0)).equals(column);
+    return text && !uniqueKey;
   }
 
   /**

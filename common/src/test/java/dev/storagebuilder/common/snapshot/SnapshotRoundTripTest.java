@@ -135,6 +135,29 @@ class SnapshotRoundTripTest {
     assertThat(text(readAll(readBase("t/rising.parquet", stats)))).containsExactlyElementsOf(text(rows));
   }
 
+  @Test
+  void onlyTextAndBytesColumnsGetADictionary() throws IOException {
+    List<Object[]> rows = risingRows(3_000);
+    for (Object[] row : rows) {
+      row[4] = ((Long) row[0] % 3) / 2.0; // ratio: three distinct doubles
+      row[11] = new byte[] {(byte) ((Long) row[0] % 4)}; // blob: four distinct values
+    }
+    write(store, "t/kinds.parquet", TARGET, SnapshotKind.BASE, rows);
+
+    List<ColumnChunkMetaData> chunks = columnChunks(store.bytes("t/kinds.parquet"));
+
+    assertThat(chunks)
+        .filteredOn(chunk -> List.of("name", "blob").contains(chunk.getPath().toDotString()))
+        .hasSize(2)
+        .allSatisfy(chunk -> assertThat(chunk.getEncodings()).contains(Encoding.RLE_DICTIONARY));
+    assertThat(chunks)
+        .filteredOn(chunk -> List.of("id", "small", "big", "ratio", "amount", "day", "at", "version")
+            .contains(chunk.getPath().toDotString()))
+        .hasSize(8)
+        .allSatisfy(chunk -> assertThat(chunk.getEncodings()).as(chunk.getPath().toDotString())
+            .doesNotContain(Encoding.RLE_DICTIONARY, Encoding.PLAIN_DICTIONARY));
+  }
+
   /** Keys, versions and a column that rise together, as ids, timestamps and sequences do. */
   private static List<Object[]> risingRows(int count) {
     List<Object[]> rows = new ArrayList<>();
@@ -142,7 +165,7 @@ class SnapshotRoundTripTest {
       rows.add(
           SnapshotFixtures.row(
               id, id % 3 == 0, (int) id, 1_000_000 + id * 17, id / 4.0, id + ".25", null, null,
-              "note " + Long.toHexString(id * 0x9E3779B97F4A7C15L), LocalDate.ofEpochDay(19_000 + id / 100),
+              "kind " + id % 5, LocalDate.ofEpochDay(19_000 + id / 100),
               Instant.ofEpochSecond(1_700_000_000L + id), null, 5_000 + id));
     }
     return rows;
