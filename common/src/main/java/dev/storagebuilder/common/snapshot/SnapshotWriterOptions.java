@@ -14,12 +14,13 @@ public record SnapshotWriterOptions(long rowGroupBytes, int pageBytes, int zstdL
   public static final int DEFAULT_PAGE_BYTES = 1024 * 1024;
 
   /**
-   * zstd's own default. Measured on 1M synthetic raw_data rows (SnapshotWriterThroughputTest, JFR):
-   * level 3 writes 27% fewer bytes than level 1 (8.1 vs 11.0 bytes/row) and compression takes ~13%
-   * of the writer's CPU instead of ~10%, i.e. ~3% more CPU per row. Set 1 when CPU is all that
-   * counts.
+   * zstd's fastest regular level, as the limit pipeline uses. With version 2 pages (delta-encoded
+   * numbers) level 3 no longer pays: on the bench's 1M raw_data rows level 1 wrote 9.81 MB against
+   * 9.96 MB and cost the writing thread 0.52-0.55 CPU-s against 0.63-0.64; on the synthetic rows of
+   * SnapshotWriterThroughputTest 1.50 MB against 1.58 MB. (With version 1 pages level 3 had written
+   * 27 % fewer bytes of those synthetic rows.)
    */
-  public static final int DEFAULT_ZSTD_LEVEL = 3;
+  public static final int DEFAULT_ZSTD_LEVEL = 1;
 
   static final long MIN_ROW_GROUP_BYTES = 64L * 1024;
   static final long MAX_ROW_GROUP_BYTES = 1024L * 1024 * 1024;
