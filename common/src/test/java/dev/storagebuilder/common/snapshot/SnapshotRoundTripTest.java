@@ -12,9 +12,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.storagebuilder.common.testing.InMemoryObjectStore;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.math.BigDecimal;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.math.BigDecimal;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.util.ArrayList;
@@ -109,6 +109,7 @@ class SnapshotRoundTripTest {
     List<Object[]> rows = risingRows(3_000);
     SnapshotWriterOptions small = new SnapshotWriterOptions(64 * 1024, 4 * 1024, 3);
 
+    // writeWith reads the base back through SnapshotReader and compares it row by row.
     byte[] old = writeWith(SnapshotKind.BASE, small, rows, true, WriterVersion.PARQUET_1_0);
 
     List<ColumnChunkMetaData> chunks = columnChunks(old);
