@@ -83,6 +83,8 @@ final class MultipartObjectOutput extends ObjectOutput {
   private List<byte[]> current = new ArrayList<>();
   private int fill;
   private long position;
+  /** The writing thread's waits: for a free part slot, and in close (see {@link #waitedNanos()}). */
+  private long waitedNanos;
   private volatile String uploadId;
   private int nextPartNumber = 1;
 
@@ -147,6 +149,11 @@ final class MultipartObjectOutput extends ObjectOutput {
   public void flush() {}
 
   @Override
+  public long waitedNanos() {
+    return waitedNanos;
+  }
+
+  @Override
   public void close() throws IOException {
     State now = state.get();
     if (now == State.CLOSED) {
@@ -155,6 +162,8 @@ final class MultipartObjectOutput extends ObjectOutput {
     if (now == State.ABORTED) {
       throw new IOException("upload of " + location() + " was aborted; nothing was published");
     }
+    long closing = System.nanoTime();
+    long waitedBefore = waitedNanos; // the slot wait below is part of the close's
     try {
       rethrowFailure();
       if (uploadId == null) {
@@ -189,6 +198,8 @@ final class MultipartObjectOutput extends ObjectOutput {
     } catch (IOException | RuntimeException | Error e) {
       abort();
       throw e;
+    } finally {
+      waitedNanos = waitedBefore + System.nanoTime() - closing;
     }
   }
 
@@ -341,6 +352,10 @@ final class MultipartObjectOutput extends ObjectOutput {
 
   /** Waits while {@code maxPartsInFlight} parts are being sent: the upload's backpressure. */
   private void acquireSlot() throws IOException {
+    if (slots.tryAcquire()) {
+      return;
+    }
+    long waiting = System.nanoTime();
     try {
       while (!slots.tryAcquire(50, TimeUnit.MILLISECONDS)) {
         // A failed part frees its slot too; this notices an abort from another thread.
@@ -349,6 +364,8 @@ final class MultipartObjectOutput extends ObjectOutput {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new InterruptedIOException("interrupted while waiting to upload " + location());
+    } finally {
+      waitedNanos += System.nanoTime() - waiting;
     }
   }
 

@@ -109,6 +109,7 @@ class S3ObjectStoreTest {
     s3.partGate.drainPermits(); // every part upload waits at the gate
     byte[] content = bytes(6 * PART, 4);
     MultipartObjectOutput out = (MultipartObjectOutput) store.create("held");
+    long started = System.nanoTime();
     CompletableFuture<Void> writer =
         CompletableFuture.runAsync(
             () -> {
@@ -131,10 +132,13 @@ class S3ObjectStoreTest {
 
     s3.partGate.release(Integer.MAX_VALUE / 2);
     writer.get(30, TimeUnit.SECONDS);
+    long elapsed = System.nanoTime() - started;
 
     assertThat(s3.maxPartsInFlight.get()).isEqualTo(2);
     assertThat(out.bytesAllocated()).isLessThanOrEqualTo(3L * PART);
     assertThat(s3.objects.get("snapshots/held")).isEqualTo(content);
+    // The writer was held for at least the 300 ms above: that is its wait on the store.
+    assertThat(out.waitedNanos()).isBetween(Duration.ofMillis(300).toNanos(), elapsed);
   }
 
   @Test

@@ -284,6 +284,11 @@ public final class SnapshotWriter implements AutoCloseable {
     return deletes;
   }
 
+  /** Nanoseconds this writer spent compressing pages so far: ZSTD's share of writing the file. */
+  public long compressNanos() {
+    return codecs.compressNanos();
+  }
+
   /** Bytes handed to the output so far; grows a row group at a time. */
   public long bytesWritten() {
     return out.position();

@@ -25,9 +25,15 @@ final class ZstdCodecFactory implements CompressionCodecFactory {
   private ZstdDecompressCtx decompressContext;
   private final Staging staging = new Staging();
   private byte[] compressed = new byte[0];
+  private long compressNanos;
 
   ZstdCodecFactory(int level) {
     this.level = level;
+  }
+
+  /** Nanoseconds spent compressing pages so far (a page is compressed on the writing thread). */
+  long compressNanos() {
+    return compressNanos;
   }
 
   @Override
@@ -98,6 +104,15 @@ final class ZstdCodecFactory implements CompressionCodecFactory {
   private final class ZstdCompressor implements BytesInputCompressor {
     @Override
     public BytesInput compress(BytesInput bytes) throws IOException {
+      long started = System.nanoTime();
+      try {
+        return compressPage(bytes);
+      } finally {
+        compressNanos += System.nanoTime() - started;
+      }
+    }
+
+    private BytesInput compressPage(BytesInput bytes) throws IOException {
       staging.reset();
       bytes.writeAllTo(staging);
       int bound = (int) Zstd.compressBound(staging.size());

@@ -11,6 +11,15 @@ public abstract class ObjectOutput extends OutputStream {
   /** Discards the upload; the key never becomes visible. Safe to call after a failure. */
   public abstract void abort();
 
+  /**
+   * Nanoseconds the writing thread has spent waiting on the store so far: for room to hand over
+   * more bytes, and in {@link #close()} until the object is visible. 0 where the store does not
+   * tell; the worker reports it as the upload's share of a target's time.
+   */
+  public long waitedNanos() {
+    return 0;
+  }
+
   /** Completes the upload and makes the object visible. */
   @Override
   public abstract void close() throws IOException;

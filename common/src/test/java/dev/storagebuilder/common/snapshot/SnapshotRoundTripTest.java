@@ -105,6 +105,22 @@ class SnapshotRoundTripTest {
   }
 
   @Test
+  void theWriterCountsTheTimeItSpendsCompressingPages() throws IOException {
+    SnapshotWriterOptions small = new SnapshotWriterOptions(64 * 1024, 4 * 1024, 3);
+    long started = System.nanoTime();
+    try (SnapshotWriter writer = SnapshotWriter.open(TARGET, SnapshotKind.BASE, store.create("t/timed.parquet"), small)) {
+      assertThat(writer.compressNanos()).isZero();
+      for (Object[] row : risingRows(3_000)) {
+        writer.writeValues(row);
+      }
+      writer.finish();
+      long elapsed = System.nanoTime() - started;
+
+      assertThat(writer.compressNanos()).isPositive().isLessThan(elapsed);
+    }
+  }
+
+  @Test
   void filesWithVersionOnePagesWrittenBeforeVersionTwoStillReadBack() throws IOException {
     List<Object[]> rows = risingRows(3_000);
     SnapshotWriterOptions small = new SnapshotWriterOptions(64 * 1024, 4 * 1024, 3);

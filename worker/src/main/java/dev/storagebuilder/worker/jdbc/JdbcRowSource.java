@@ -347,6 +347,11 @@ public final class JdbcRowSource implements RowSource {
       Connection connection, PreparedStatement statement, ResultSet rows, long watermark, boolean copied)
       implements SourceRead {
     @Override
+    public long rowWaitNanos() {
+      return rows instanceof PrefetchingResultSet prefetching ? prefetching.waitedNanos() : 0;
+    }
+
+    @Override
     public void close() throws SQLException {
       try (connection;
           statement) {

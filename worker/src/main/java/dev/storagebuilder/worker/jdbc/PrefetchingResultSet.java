@@ -49,6 +49,7 @@ final class PrefetchingResultSet extends UnsupportedResultSet implements StoredF
   private Batch current;
   private int row = -1;
   private boolean lastNull;
+  private long waitedNanos;
   private long storedLong;
   private byte[] storedUtf8;
   private int storedUtf8Offset;
@@ -205,6 +206,22 @@ final class PrefetchingResultSet extends UnsupportedResultSet implements StoredF
       }
       free.add(current);
     }
+    current = closed ? null : filled.poll();
+    if (current == null) {
+      awaitBatch();
+    }
+    if (current.error != null) {
+      SQLException error = current.error;
+      current.rows = 0;
+      throw error;
+    }
+    row = 0;
+    return current.rows > 0;
+  }
+
+  /** Blocks until the reader hands a batch: the consumer waits for the source. */
+  private void awaitBatch() throws SQLException {
+    long waiting = System.nanoTime();
     try {
       do {
         if (closed) {
@@ -215,14 +232,14 @@ final class PrefetchingResultSet extends UnsupportedResultSet implements StoredF
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new SQLException("interrupted while waiting for rows", e);
+    } finally {
+      waitedNanos += System.nanoTime() - waiting;
     }
-    if (current.error != null) {
-      SQLException error = current.error;
-      current.rows = 0;
-      throw error;
-    }
-    row = 0;
-    return current.rows > 0;
+  }
+
+  /** Nanoseconds {@link #next()} has blocked waiting for the reader thread's rows so far. */
+  long waitedNanos() {
+    return waitedNanos;
   }
 
   private long longAt(int index) {

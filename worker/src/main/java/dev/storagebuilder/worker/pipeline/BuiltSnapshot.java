@@ -11,9 +11,16 @@ import java.util.List;
  * @param rowsRead source records read: rows plus deleted keys
  * @param kind what was written
  * @param newObjects keys of every object this attempt wrote; unreferenced if the commit loses
+ * @param split where a base's build time went ({@link BuildSplit#NONE} for other kinds)
  */
 public record BuiltSnapshot(
-    TargetVersion version, long rowsWritten, long bytesWritten, long rowsRead, Kind kind, List<String> newObjects) {
+    TargetVersion version,
+    long rowsWritten,
+    long bytesWritten,
+    long rowsRead,
+    Kind kind,
+    List<String> newObjects,
+    BuildSplit split) {
 
   public enum Kind {
     /** A new base: full mode, no version record yet, a schema change, or compaction. */

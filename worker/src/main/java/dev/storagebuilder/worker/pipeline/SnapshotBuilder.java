@@ -195,11 +195,17 @@ public final class SnapshotBuilder {
     String indexKey;
     long started = System.nanoTime();
     long rowsDone;
+    long finished;
     long fileDone;
+    long opened;
+    long rowWait;
+    long compress;
+    long fileUpload;
     try (KeyIndexWriter keyIndex = new KeyIndexWriter(true)) {
       KeyIndexUpload sidecar = null;
       try {
         try (SourceRead read = source.readAll(declaration, ref.clientId())) {
+          opened = System.nanoTime();
           ObjectOutput out = store.create(baseKey);
           SnapshotWriter writer = SnapshotWriter.open(declaration, SnapshotKind.BASE, out, writerOptions, keyIndex);
           try {
@@ -224,6 +230,10 @@ public final class SnapshotBuilder {
             // a row, larger than the file itself). The writer no longer touches the key index.
             sidecar = KeyIndexUpload.start(declaration.name(), () -> writeKeyIndex(baseKey, keyIndex));
             stats = writer.finish();
+            finished = System.nanoTime();
+            rowWait = read.rowWaitNanos();
+            compress = writer.compressNanos();
+            fileUpload = out.waitedNanos();
           } catch (SQLException | IOException | RuntimeException e) {
             writer.abort();
             throw e;
@@ -255,15 +265,20 @@ public final class SnapshotBuilder {
         Manifest.of(ref, declaration, sequence, watermark, base, List.of(), stats.rows(), checksum, message.runId(), now);
     String manifestKey = layout.manifestKey(ref, sequence);
     byte[] manifestBytes = ManifestCodec.encode(manifest);
+    long manifestPut = System.nanoTime();
     store.put(manifestKey, manifestBytes, "application/json");
+    long manifestDone = System.nanoTime();
     manifests.put(manifestKey, manifest);
     TargetVersion version =
         new TargetVersion(
             ref, sequence, watermark, manifestKey, stats.rows(), checksum, 0, message.runId(), now,
             SnapshotShape.of(declaration));
+    // Closing the read ends its transaction: the database's too.
+    BuildSplit split = BuildSplit.of(manifestDone - started, opened - started + rowWait + (fileDone - finished),
+        compress, fileUpload + (indexDone - fileDone) + (manifestDone - manifestPut));
     return new BuiltSnapshot(
         version, stats.rows(), stats.bytes() + manifestBytes.length, stats.rows(), BuiltSnapshot.Kind.BASE,
-        List.of(baseKey, indexKey, manifestKey));
+        List.of(baseKey, indexKey, manifestKey), split);
   }
 
   /**
@@ -400,7 +415,7 @@ public final class SnapshotBuilder {
               now, shape);
       return Optional.of(new BuiltSnapshot(
           version, stats.rows(), stats.bytes() + keyIndex.sidecarBytes() + manifestBytes.length, rowsRead,
-          BuiltSnapshot.Kind.DELTA, List.of(deltaKey, indexKey, manifestKey)));
+          BuiltSnapshot.Kind.DELTA, List.of(deltaKey, indexKey, manifestKey), BuildSplit.NONE));
     }
   }
 
@@ -485,13 +500,13 @@ public final class SnapshotBuilder {
       TargetVersion current, long sequence, long watermark, long rowsRead, TargetMessage message, Instant now,
       String shape) {
     if (watermark == current.watermark() && shape.equals(current.shape())) {
-      return new BuiltSnapshot(current, 0, 0, rowsRead, BuiltSnapshot.Kind.UNCHANGED, List.of());
+      return new BuiltSnapshot(current, 0, 0, rowsRead, BuiltSnapshot.Kind.UNCHANGED, List.of(), BuildSplit.NONE);
     }
     TargetVersion version =
         new TargetVersion(
             current.target(), sequence, watermark, current.manifestKey(), current.rowCount(), current.contentChecksum(),
             current.chainLength(), message.runId(), now, shape);
-    return new BuiltSnapshot(version, 0, 0, rowsRead, BuiltSnapshot.Kind.UNCHANGED, List.of());
+    return new BuiltSnapshot(version, 0, 0, rowsRead, BuiltSnapshot.Kind.UNCHANGED, List.of(), BuildSplit.NONE);
   }
 
   /** Count and checksum of the state a manifest describes, streamed once with bounded memory. */

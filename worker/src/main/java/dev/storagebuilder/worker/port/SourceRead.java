@@ -16,6 +16,14 @@ public interface SourceRead extends AutoCloseable {
    */
   long watermark();
 
+  /**
+   * Nanoseconds the consumer of {@link #rows()} has spent waiting for the source so far: opening
+   * the read is the caller's to time, this is the wait for rows not yet fetched. 0 when not told.
+   */
+  default long rowWaitNanos() {
+    return 0;
+  }
+
   @Override
   void close() throws SQLException;
 }

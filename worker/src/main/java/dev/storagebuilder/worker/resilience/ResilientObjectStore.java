@@ -92,6 +92,11 @@ public final class ResilientObjectStore implements ObjectStore {
     }
 
     @Override
+    public long waitedNanos() {
+      return delegate.waitedNanos();
+    }
+
+    @Override
     public void write(int b) throws IOException {
       try {
         delegate.write(b);

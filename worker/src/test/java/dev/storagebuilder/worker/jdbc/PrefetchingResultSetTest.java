@@ -1,6 +1,7 @@
 package dev.storagebuilder.worker.jdbc;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.storagebuilder.common.snapshot.JdbcValues;
 import dev.storagebuilder.common.target.ColumnDeclaration;
@@ -14,9 +15,11 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
@@ -65,7 +68,7 @@ class PrefetchingResultSetTest {
       try (PreparedStatement s = c.prepareStatement(TargetSql.selectAll(target))) {
         s.setString(1, "client");
         int failAt = PrefetchingResultSet.BATCH_ROWS + 5;
-        try (ResultSet rows = new PrefetchingResultSet(new FailingAfter(s.executeQuery(), failAt), target)) {
+        try (ResultSet rows = new PrefetchingResultSet(ScriptedSource.failingAt(s.executeQuery(), failAt), target)) {
           int seen = 0;
           SQLException error = null;
           try {
@@ -82,21 +85,64 @@ class PrefetchingResultSetTest {
     }
   }
 
-  /** Delegates the getters the reader uses, and fails {@code next()} at a given row. */
-  private static final class FailingAfter extends UnsupportedResultSet {
+  @Test
+  void theTimeTheConsumerWaitsForRowsIsCounted() throws Exception {
+    TargetDeclaration target = SourceConfigLoader.demo("jdbc:h2:mem:x", null, null).target("raw_data").orElseThrow();
+    try (Connection c = DriverManager.getConnection("jdbc:h2:mem:prefetch-wait")) {
+      load(c, target);
+      try (PreparedStatement s = c.prepareStatement(TargetSql.selectAll(target))) {
+        s.setString(1, "client");
+        CountDownLatch firstRow = new CountDownLatch(1);
+        try (PrefetchingResultSet rows = new PrefetchingResultSet(ScriptedSource.heldBack(s.executeQuery(), firstRow), target)) {
+          Thread consumer = Thread.currentThread();
+          // The source answers only once the consumer is blocked waiting for its first batch.
+          Thread source = Thread.ofPlatform().start(() -> {
+            await().atMost(Duration.ofSeconds(10)).until(() -> consumer.getState() == Thread.State.TIMED_WAITING);
+            firstRow.countDown();
+          });
+          long asked = System.nanoTime();
+          assertThat(rows.next()).isTrue();
+          long answered = System.nanoTime() - asked;
+          source.join();
+
+          assertThat(rows.waitedNanos()).isPositive().isLessThanOrEqualTo(answered);
+        }
+      }
+    }
+  }
+
+  /** Delegates the getters the reader uses; may hold back its first row, or fail {@code next()} at a given row. */
+  private static final class ScriptedSource extends UnsupportedResultSet {
     private final ResultSet delegate;
     private final int failAt;
+    private final CountDownLatch firstRow;
     private int row;
 
-    FailingAfter(ResultSet delegate, int failAt) {
+    private ScriptedSource(ResultSet delegate, int failAt, CountDownLatch firstRow) {
       this.delegate = delegate;
       this.failAt = failAt;
+      this.firstRow = firstRow;
+    }
+
+    static ScriptedSource failingAt(ResultSet delegate, int row) {
+      return new ScriptedSource(delegate, row, new CountDownLatch(0));
+    }
+
+    /** Hands its first row only once {@code firstRow} is counted down. */
+    static ScriptedSource heldBack(ResultSet delegate, CountDownLatch firstRow) {
+      return new ScriptedSource(delegate, -1, firstRow);
     }
 
     @Override
     public boolean next() throws SQLException {
       if (++row == failAt) {
         throw new SQLException("source broke");
+      }
+      try {
+        firstRow.await();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new SQLException("interrupted", e);
       }
       return delegate.next();
     }

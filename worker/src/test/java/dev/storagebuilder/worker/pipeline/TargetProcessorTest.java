@@ -268,6 +268,24 @@ class TargetProcessorTest {
   }
 
   @Test
+  void aBaseBuildSplitsItsTimeBetweenDatabaseSerializeCompressAndUpload() {
+    TargetProcessor processor = processor();
+    long started = System.nanoTime();
+    processor.process(delivery(message("acme", "items"), 1));
+    long elapsed = System.nanoTime() - started;
+
+    BuildSplit split = processor.lastBuilt().orElseThrow().split();
+    // The read had to be opened and the manifest stored: both take time.
+    assertThat(split.databaseNanos()).isPositive();
+    assertThat(split.uploadNanos()).isPositive();
+    assertThat(split.compressNanos()).isPositive();
+    assertThat(split.serializeNanos()).isNotNegative();
+    assertThat(split.databaseNanos() + split.serializeNanos() + split.compressNanos() + split.uploadNanos())
+        .isLessThanOrEqualTo(elapsed);
+    assertThat(split.toString()).matches("database:\\d+,serialize:\\d+,compress:\\d+,upload:\\d+");
+  }
+
+  @Test
   void aDuplicateDeliveryAfterSuccessIsDroppedWithoutASecondCommit() {
     TargetProcessor processor = processor();
     processor.process(delivery(message("acme", "items"), 1));
