@@ -232,10 +232,10 @@ public final class TargetProcessor {
       }
       stages.lap("outcome");
       log.info(
-          "target done kind={} rowsRead={} rows={} bytes={} seconds={} sequence={} watermark={} committed={} ms={}"
-              + " build={}",
+          "target done kind={} rowsRead={} rows={} bytes={} seconds={} sequence={} watermark={} committed={} ms={}{}",
           built.kind(), built.rowsRead(), built.rowsWritten(), built.bytesWritten(), took.toMillis() / 1000.0, sequence,
-          built.version().watermark(), committed, stages, built.split());
+          built.version().watermark(), committed, stages,
+          built.split() == BuildSplit.NONE ? "" : " build=" + built.split());
       lastBuilt = built;
       String summary = idle ? "unchanged at sequence " + sequence
           : committed ? "committed sequence " + sequence : "superseded";
