@@ -20,10 +20,12 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
@@ -39,7 +41,10 @@ import software.amazon.awssdk.services.dynamodb.model.QueryResponse;
  *       partition holds every run: fine at a few runs an hour, the retention bounds it;
  *   <li>a target's progress in a run: {@code pk = "RUN#" + runId}, {@code sk = clientId + "#" +
  *       target}. One item per target, so redelivery updates rather than adds, and the counts
- *       derived from the entries are exact.
+ *       derived from the entries are exact;
+ *   <li>a worker that is up: {@code pk = "WORKERS"}, {@code sk = workerId}, {@code aliveAt} (epoch
+ *       seconds) rewritten about once a minute, expiring a day after its last write. The producer
+ *       counts the fleet from this one small partition instead of reading every run's entries.
  * </ul>
  *
  * Every item carries {@code expiresAt} (epoch seconds) for DynamoDB's TTL; dynalite ignores it.
@@ -52,6 +57,10 @@ public final class DynamoRunLedger implements RunLedger {
   static final String EXPIRES_AT = "expiresAt";
   static final String RUNS_PARTITION = "RUNS";
   static final String RUN_PARTITION_PREFIX = "RUN#";
+  static final String WORKERS_PARTITION = "WORKERS";
+  static final String ALIVE_AT = "aliveAt";
+  /** A worker item outlives its last write by this long (TTL); readers ask for the last minutes. */
+  static final Duration WORKER_RETENTION = Duration.ofDays(1);
 
   /** DynamoDB caps an item at 400 KB; an error text longer than this is a stack trace. */
   static final int MAX_ERROR_LENGTH = 2_000;
@@ -346,6 +355,36 @@ public final class DynamoRunLedger implements RunLedger {
     clause.append('#').append(attribute).append(" = :").append(attribute);
     names.put("#" + attribute, attribute);
     values.put(":" + attribute, value);
+  }
+
+  @Override
+  public void markWorkerAlive(String workerId, Instant at) {
+    dynamo.updateItem(
+        b ->
+            b.tableName(table)
+                .key(Map.of(PK, s(WORKERS_PARTITION), SK, s(workerId)))
+                .updateExpression("SET #aliveAt = :aliveAt, #expiresAt = :expiresAt")
+                .expressionAttributeNames(Map.of("#aliveAt", ALIVE_AT, "#expiresAt", EXPIRES_AT))
+                .expressionAttributeValues(Map.of(
+                    ":aliveAt", n(at.getEpochSecond()),
+                    ":expiresAt", n(at.plus(WORKER_RETENTION).getEpochSecond()))));
+  }
+
+  @Override
+  public Set<String> workersAliveSince(Instant since) {
+    Set<String> alive = new HashSet<>();
+    QueryRequest request =
+        QueryRequest.builder()
+            .tableName(table)
+            .keyConditionExpression("#pk = :pk")
+            .filterExpression("#aliveAt >= :since")
+            .expressionAttributeNames(Map.of("#pk", PK, "#aliveAt", ALIVE_AT))
+            .expressionAttributeValues(Map.of(":pk", s(WORKERS_PARTITION), ":since", n(since.getEpochSecond())))
+            .build();
+    for (Map<String, AttributeValue> item : dynamo.queryPaginator(request).items()) {
+      alive.add(item.get(SK).s());
+    }
+    return alive;
   }
 
   private long expiresAt() {

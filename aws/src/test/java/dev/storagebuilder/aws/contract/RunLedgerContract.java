@@ -10,6 +10,7 @@ import dev.storagebuilder.common.ledger.RunStatus;
 import dev.storagebuilder.common.ledger.TargetProgress;
 import dev.storagebuilder.common.ledger.TargetState;
 import dev.storagebuilder.common.message.SyncMode;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.EnumMap;
@@ -33,6 +34,24 @@ public abstract class RunLedgerContract {
 
   /** The ledger under test. */
   protected abstract RunLedger ledger();
+
+  @Test
+  void aWorkerCountsAsAliveFromItsLatestMark() {
+    RunLedger ledger = ledger();
+    String prefix = "w-" + new SplittableRandom().nextInt(1_000_000) + "-";
+    Instant at = Instant.parse("2026-03-01T11:58:00Z");
+    ledger.markWorkerAlive(prefix + "gone", at.minus(Duration.ofHours(2)));
+    ledger.markWorkerAlive(prefix + "steady", at.minus(Duration.ofHours(2)));
+    ledger.markWorkerAlive(prefix + "steady", at);
+    ledger.markWorkerAlive(prefix + "new", at.plusSeconds(30));
+
+    assertThat(ledger.workersAliveSince(at.minusSeconds(60)))
+        .contains(prefix + "steady", prefix + "new")
+        .doesNotContain(prefix + "gone");
+    assertThat(ledger.workersAliveSince(at.plusSeconds(1)))
+        .contains(prefix + "new")
+        .doesNotContain(prefix + "steady", prefix + "gone");
+  }
 
   @Test
   void aCreatedRunReadsBackAsWritten() {

@@ -58,6 +58,17 @@ class DynamoRunLedgerIT extends RunLedgerContract {
     assertThat(entry.get("updatedAt").s()).isEqualTo(NOW.toString());
   }
 
+  @Test
+  void aWorkersMarkIsOneItemInTheWorkersPartitionThatExpiresADayLater() {
+    Instant at = NOW.minusSeconds(5);
+    ledger.markWorkerAlive("worker-layout", at);
+
+    Map<String, AttributeValue> mark = item("WORKERS", "worker-layout");
+
+    assertThat(mark.get("aliveAt").n()).isEqualTo(Long.toString(at.getEpochSecond()));
+    assertThat(mark.get("expiresAt").n()).isEqualTo(Long.toString(at.plus(Duration.ofDays(1)).getEpochSecond()));
+  }
+
   private Map<String, AttributeValue> item(String pk, String sk) {
     return dynamo
         .getItem(

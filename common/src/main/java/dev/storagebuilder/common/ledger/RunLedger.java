@@ -1,8 +1,10 @@
 package dev.storagebuilder.common.ledger;
 
 import dev.storagebuilder.common.ids.TargetRef;
+import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 
 /** Runs and their targets' progress (DynamoDB). */
 public interface RunLedger {
@@ -52,4 +54,10 @@ public interface RunLedger {
   List<TargetProgress> targets(String runId);
 
   Optional<RunStatus> status(String runId);
+
+  /** Records that {@code workerId} is up at {@code at} (a worker says so about once a minute). */
+  void markWorkerAlive(String workerId, Instant at);
+
+  /** The workers that said they were up at or after {@code since}. */
+  Set<String> workersAliveSince(Instant since);
 }

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.storagebuilder.common.ids.TargetRef;
 import dev.storagebuilder.producer.testing.ProducerFixture;
+import java.time.Duration;
+import java.time.Instant;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -28,9 +30,13 @@ class MetricsIT {
   void queueDepthDlqDepthActiveWorkersAndBacklogPerWorkerAreExported() {
     String runId =
         producer.post("/api/runs", "{\"scope\": \"all\"}").json().get("runId").asText();
-    // Two workers touched targets just now: the backlog is shared between them.
-    producer.ledger.markRunning(runId, new TargetRef("c0001", "entities"), "worker-a");
-    producer.ledger.markRunning(runId, new TargetRef("c0002", "entities"), "worker-b");
+    // Two workers are up, a third went away long ago: the backlog is shared between the two.
+    Instant now = Instant.now();
+    producer.ledger.markWorkerAlive("worker-a", now);
+    producer.ledger.markWorkerAlive("worker-b", now.minusSeconds(60));
+    producer.ledger.markWorkerAlive("worker-gone", now.minus(Duration.ofHours(1)));
+    // A worker's progress on a target does not count it: only its own marks do.
+    producer.ledger.markRunning(runId, new TargetRef("c0001", "entities"), "worker-c");
     producer.context().getBean(dev.storagebuilder.producer.sqs.QueueGauges.class).refresh();
 
     String metrics = producer.get("/prometheus", null).body();

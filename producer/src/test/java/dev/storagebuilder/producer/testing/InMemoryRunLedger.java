@@ -14,10 +14,12 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /** A RunLedger in memory, with the DynamoDB ledger's rules (a success is never overwritten). */
 public class InMemoryRunLedger implements RunLedger {
+  private final Map<String, Instant> alive = new ConcurrentHashMap<>();
   public final Map<String, RunRecord> runs = new ConcurrentHashMap<>();
   public final Map<String, Map<TargetRef, TargetProgress>> entries = new ConcurrentHashMap<>();
 
@@ -108,5 +110,21 @@ public class InMemoryRunLedger implements RunLedger {
   private Map<TargetRef, TargetProgress> entries(String runId) {
     return entries.computeIfAbsent(
         runId, r -> java.util.Collections.synchronizedMap(new LinkedHashMap<>()));
+  }
+
+  @Override
+  public void markWorkerAlive(String workerId, Instant at) {
+    alive.merge(workerId, at, (a, b) -> a.isAfter(b) ? a : b);
+  }
+
+  @Override
+  public Set<String> workersAliveSince(Instant since) {
+    Set<String> workers = new java.util.TreeSet<>();
+    alive.forEach((worker, at) -> {
+      if (!at.isBefore(since)) {
+        workers.add(worker);
+      }
+    });
+    return workers;
   }
 }

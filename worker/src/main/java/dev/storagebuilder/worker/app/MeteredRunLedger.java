@@ -11,8 +11,10 @@ import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * The run ledger, metering each target outcome the pipeline records: the ledger is where the
@@ -107,5 +109,15 @@ final class MeteredRunLedger implements RunLedger {
   @Override
   public Optional<RunStatus> status(String runId) {
     return delegate.status(runId);
+  }
+
+  @Override
+  public void markWorkerAlive(String workerId, Instant at) {
+    delegate.markWorkerAlive(workerId, at);
+  }
+
+  @Override
+  public Set<String> workersAliveSince(Instant since) {
+    return delegate.workersAliveSince(since);
   }
 }

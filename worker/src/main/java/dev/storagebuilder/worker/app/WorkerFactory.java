@@ -26,6 +26,7 @@ import dev.storagebuilder.worker.pipeline.Scheduler;
 import dev.storagebuilder.worker.pipeline.SnapshotBuilder;
 import dev.storagebuilder.worker.pipeline.SourceAdmission;
 import dev.storagebuilder.worker.pipeline.TargetProcessor;
+import dev.storagebuilder.worker.pipeline.WorkerPresence;
 import dev.storagebuilder.worker.resilience.CompositeBackpressure;
 import dev.storagebuilder.worker.resilience.DefaultFailureClassifier;
 import dev.storagebuilder.worker.resilience.DependencyBreaker;
@@ -51,6 +52,7 @@ import java.util.SplittableRandom;
 import java.util.UUID;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -225,6 +227,8 @@ final class WorkerFactory {
     SqsAcknowledger acknowledger = new SqsAcknowledger(aws.sqs(), queueUrl, dlqUrl);
     ScheduledExecutorService heartbeat =
         Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("lease-heartbeat").daemon(true).factory());
+    heartbeat.scheduleAtFixedRate(new WorkerPresence(runs, settings.workerId(), clock), 0,
+        WorkerPresence.INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
     return new MessageLoop(
         new SqsMessageSource(aws.sqs(), queueUrl, settings.visibilityTimeout()),
         acknowledger,

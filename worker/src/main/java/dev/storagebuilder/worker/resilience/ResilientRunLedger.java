@@ -5,8 +5,10 @@ import dev.storagebuilder.common.ledger.RunLedger;
 import dev.storagebuilder.common.ledger.RunRecord;
 import dev.storagebuilder.common.ledger.RunStatus;
 import dev.storagebuilder.common.ledger.TargetProgress;
+import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 
 /** The run ledger behind the DynamoDB circuit breaker (the same breaker as the version ledger's). */
 public final class ResilientRunLedger implements RunLedger {
@@ -73,5 +75,19 @@ public final class ResilientRunLedger implements RunLedger {
   @Override
   public Optional<RunStatus> status(String runId) {
     return breaker.call(() -> delegate.status(runId));
+  }
+
+  @Override
+  public void markWorkerAlive(String workerId, Instant at) {
+    breaker.call(
+        () -> {
+          delegate.markWorkerAlive(workerId, at);
+          return null;
+        });
+  }
+
+  @Override
+  public Set<String> workersAliveSince(Instant since) {
+    return breaker.call(() -> delegate.workersAliveSince(since));
   }
 }

@@ -52,6 +52,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
+import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
@@ -232,6 +233,16 @@ class TargetProcessorTest {
     @Override
     public Optional<RunStatus> status(String runId) {
       return delegate.status(runId);
+    }
+
+    @Override
+    public void markWorkerAlive(String workerId, Instant at) {
+      delegate.markWorkerAlive(workerId, at);
+    }
+
+    @Override
+    public Set<String> workersAliveSince(Instant since) {
+      return delegate.workersAliveSince(since);
     }
   }
 

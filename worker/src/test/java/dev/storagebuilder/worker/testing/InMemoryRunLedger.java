@@ -13,9 +13,12 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /** The run ledger's transition rules, in memory, for pipeline unit tests. */
 public final class InMemoryRunLedger implements RunLedger {
+  private final Map<String, Instant> alive = new ConcurrentHashMap<>();
   private final Map<String, RunRecord> runs = new LinkedHashMap<>();
   private final Map<String, Map<TargetRef, TargetProgress>> entries = new LinkedHashMap<>();
 
@@ -81,5 +84,21 @@ public final class InMemoryRunLedger implements RunLedger {
     }
     counts.put(TargetState.QUEUED, run.totalTargets() - targets(runId).size());
     return Optional.of(new RunStatus(run, counts, rows, bytes, Instant.now()));
+  }
+
+  @Override
+  public void markWorkerAlive(String workerId, Instant at) {
+    alive.merge(workerId, at, (a, b) -> a.isAfter(b) ? a : b);
+  }
+
+  @Override
+  public Set<String> workersAliveSince(Instant since) {
+    Set<String> workers = new java.util.TreeSet<>();
+    alive.forEach((worker, at) -> {
+      if (!at.isBefore(since)) {
+        workers.add(worker);
+      }
+    });
+    return workers;
   }
 }
