@@ -6,6 +6,7 @@ import dev.storagebuilder.common.ledger.RunRecord;
 import dev.storagebuilder.common.ledger.RunStatus;
 import dev.storagebuilder.common.ledger.TargetProgress;
 import dev.storagebuilder.common.ledger.TargetState;
+import dev.storagebuilder.common.testing.WorkerMarks;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -19,7 +20,7 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /** A RunLedger in memory, with the DynamoDB ledger's rules (a success is never overwritten). */
 public class InMemoryRunLedger implements RunLedger {
-  private final Map<String, Instant> alive = new ConcurrentHashMap<>();
+  private final WorkerMarks alive = new WorkerMarks();
   public final Map<String, RunRecord> runs = new ConcurrentHashMap<>();
   public final Map<String, Map<TargetRef, TargetProgress>> entries = new ConcurrentHashMap<>();
 
@@ -114,17 +115,11 @@ public class InMemoryRunLedger implements RunLedger {
 
   @Override
   public void markWorkerAlive(String workerId, Instant at) {
-    alive.merge(workerId, at, (a, b) -> a.isAfter(b) ? a : b);
+    alive.mark(workerId, at);
   }
 
   @Override
   public Set<String> workersAliveSince(Instant since) {
-    Set<String> workers = new java.util.TreeSet<>();
-    alive.forEach((worker, at) -> {
-      if (!at.isBefore(since)) {
-        workers.add(worker);
-      }
-    });
-    return workers;
+    return alive.since(since);
   }
 }

@@ -6,6 +6,7 @@ import dev.storagebuilder.common.ledger.RunRecord;
 import dev.storagebuilder.common.ledger.RunStatus;
 import dev.storagebuilder.common.ledger.TargetProgress;
 import dev.storagebuilder.common.ledger.TargetState;
+import dev.storagebuilder.common.testing.WorkerMarks;
 import java.time.Instant;
 import java.util.Comparator;
 import java.util.EnumMap;
@@ -14,11 +15,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 
 /** The run ledger's transition rules, in memory, for pipeline unit tests. */
 public final class InMemoryRunLedger implements RunLedger {
-  private final Map<String, Instant> alive = new ConcurrentHashMap<>();
+  private final WorkerMarks alive = new WorkerMarks();
   private final Map<String, RunRecord> runs = new LinkedHashMap<>();
   private final Map<String, Map<TargetRef, TargetProgress>> entries = new LinkedHashMap<>();
 
@@ -88,17 +88,11 @@ public final class InMemoryRunLedger implements RunLedger {
 
   @Override
   public void markWorkerAlive(String workerId, Instant at) {
-    alive.merge(workerId, at, (a, b) -> a.isAfter(b) ? a : b);
+    alive.mark(workerId, at);
   }
 
   @Override
   public Set<String> workersAliveSince(Instant since) {
-    Set<String> workers = new java.util.TreeSet<>();
-    alive.forEach((worker, at) -> {
-      if (!at.isBefore(since)) {
-        workers.add(worker);
-      }
-    });
-    return workers;
+    return alive.since(since);
   }
 }
