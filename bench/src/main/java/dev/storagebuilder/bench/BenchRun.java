@@ -568,7 +568,8 @@ final class BenchRun {
   }
 
   private LocalFleet startFleet(BenchDatabase db, int workers, Path stateDir) throws IOException {
-    return startFleet(db, workers, FleetOptions.DEFAULT_WORKER_CONCURRENCY, FleetOptions.DEFAULT_WORKER_HEAP_MB, stateDir);
+    return startFleet(
+        db, workers, FleetOptions.DEFAULT_WORKER_CONCURRENCY, FleetOptions.DEFAULT_WORKER_HEAP_MB, stateDir);
   }
 
   private LocalFleet startFleet(BenchDatabase db, int workers, int concurrency, int heapMb, Path stateDir)
@@ -622,7 +623,8 @@ final class BenchRun {
     double seconds =
         finishedAt == null ? noticed : Duration.between(requested, Instant.parse(finishedAt)).toNanos() / 1e9;
     out.printf("   update-all %s from %s: %d targets, %,d rows in %.1f s (the poll noticed at %.1f s)%n", mode,
-        java.time.LocalTime.ofInstant(requested, java.time.ZoneId.systemDefault()), run.path("total").asInt(), run.path("rows").asLong(), seconds, noticed);
+        java.time.LocalTime.ofInstant(requested, java.time.ZoneId.systemDefault()), run.path("total").asInt(),
+        run.path("rows").asLong(), seconds, noticed);
     return new RunResult(seconds, run.path("total").asInt(), run.path("rows").asLong());
   }
 

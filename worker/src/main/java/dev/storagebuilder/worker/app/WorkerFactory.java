@@ -227,8 +227,8 @@ final class WorkerFactory {
     SqsAcknowledger acknowledger = new SqsAcknowledger(aws.sqs(), queueUrl, dlqUrl);
     ScheduledExecutorService heartbeat =
         Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("lease-heartbeat").daemon(true).factory());
-    heartbeat.scheduleAtFixedRate(new WorkerPresence(runs, settings.workerId(), clock), 0,
-        WorkerPresence.INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
+    heartbeat.scheduleAtFixedRate(new WorkerPresence(runs, settings.workerId(), clock),
+        WorkerPresence.FIRST_MARK.toMillis(), WorkerPresence.INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
     return new MessageLoop(
         new SqsMessageSource(aws.sqs(), queueUrl, settings.visibilityTimeout()),
         acknowledger,
