@@ -56,18 +56,16 @@ public final class DlqInspector {
    */
   public DlqStats stats() {
     DeadLetterQueue.Depth depth = dlq.depth();
-    List<DlqMessage> held = scanner.holdAll(scanLimit);
-    try {
-      return new DlqStats(
-          depth.visible(),
-          depth.notVisible(),
-          held.size(),
-          held.size() < scanLimit,
-          countBy(held, DlqMessage::reason),
-          countBy(held, m -> m.clientId() == null ? DlqStats.UNKNOWN_CLIENT : m.clientId()));
-    } finally {
-      scanner.release(held);
-    }
+    return scanner.walk(
+        scanLimit,
+        (held, deleted) ->
+            new DlqStats(
+                depth.visible(),
+                depth.notVisible(),
+                held.size(),
+                held.size() < scanLimit,
+                countBy(held, DlqMessage::reason),
+                countBy(held, m -> m.clientId() == null ? DlqStats.UNKNOWN_CLIENT : m.clientId())));
   }
 
   /** Largest count first, ties by name. */

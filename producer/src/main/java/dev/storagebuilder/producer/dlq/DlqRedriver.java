@@ -16,7 +16,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -78,13 +77,7 @@ public final class DlqRedriver {
       return new RedriveResult.MoveTaskStarted(task.taskHandle(), depth);
     }
     RedriveFilter filter = request.filter().orElse(RedriveFilter.ALL);
-    List<DlqMessage> held = scanner.holdAll(scanLimit);
-    Set<String> deleted = new HashSet<>();
-    try {
-      return redriveHeld(request, filter, held, deleted);
-    } finally {
-      scanner.release(held.stream().filter(m -> !deleted.contains(m.messageId())).toList());
-    }
+    return scanner.walk(scanLimit, (held, deleted) -> redriveHeld(request, filter, held, deleted));
   }
 
   public List<DeadLetterQueue.MoveTask> moveTasks() {

@@ -3,17 +3,27 @@ package dev.storagebuilder.producer.dlq;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * Walks the DLQ by receiving every message and holding it invisible until the walk is over, so each
  * message is seen once. SQS has no "list": receiving is the only way to read a queue, and a message
  * released during the walk would be received again and again. Whoever holds the messages must
  * delete or {@link #release} each of them.
+ *
+ * <p>Walks take turns ({@link #walk}): two at once would each see only what the other was not
+ * holding, so a dry run taken while the dashboard counted the DLQ reported "would move 0". Across
+ * producers nothing orders them; one producer runs at a time.
  */
 final class DlqScanner {
+  /** One walk at a time in this process (the producer has one DLQ); fair, so a poll cannot starve a redrive. */
+  private static final ReentrantLock WALKS = new ReentrantLock(true);
+
   /** Must outlast the longest walk (scanLimit / 10 receives of ~40 ms, plus the work after it). */
   static final Duration HOLD = Duration.ofMinutes(2);
 
@@ -29,10 +39,36 @@ final class DlqScanner {
     this.wait = wait;
   }
 
+  /** What a walk does with the messages it holds. */
+  @FunctionalInterface
+  interface Walk<T> {
+    /**
+     * @param held up to the walk's limit of messages; exactly the limit may not be the whole DLQ
+     * @param deleted ids of held messages this walk deleted: they are not released afterwards
+     */
+    T apply(List<DlqMessage> held, Set<String> deleted);
+  }
+
   /**
-   * Holds up to {@code limit} messages; a result of exactly {@code limit} may not be the whole DLQ.
+   * Holds up to {@code limit} messages, hands them to {@code work}, then releases every one it did
+   * not delete; waits while another walk of this process is under way.
    */
-  List<DlqMessage> holdAll(int limit) {
+  <T> T walk(int limit, Walk<T> work) {
+    WALKS.lock();
+    try {
+      List<DlqMessage> held = holdAll(limit);
+      Set<String> deleted = new HashSet<>();
+      try {
+        return work.apply(held, deleted);
+      } finally {
+        release(held.stream().filter(m -> !deleted.contains(m.messageId())).toList());
+      }
+    } finally {
+      WALKS.unlock();
+    }
+  }
+
+  private List<DlqMessage> holdAll(int limit) {
     Map<String, DlqMessage> held = new LinkedHashMap<>();
     try {
       while (held.size() < limit) {
@@ -52,7 +88,7 @@ final class DlqScanner {
     return new ArrayList<>(held.values());
   }
 
-  void release(Collection<DlqMessage> messages) {
+  private void release(Collection<DlqMessage> messages) {
     if (!messages.isEmpty()) {
       dlq.release(messages.stream().map(DlqMessage::receiptHandle).toList());
     }

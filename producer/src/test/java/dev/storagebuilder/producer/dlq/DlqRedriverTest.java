@@ -2,6 +2,7 @@ package dev.storagebuilder.producer.dlq;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import dev.storagebuilder.common.ids.TargetRef;
 import dev.storagebuilder.common.ledger.RunRecord;
@@ -25,6 +26,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -255,6 +262,49 @@ class DlqRedriverTest {
     assertThat(stats.byClient())
         .containsExactly(Map.entry("a", 2), Map.entry("(unreadable)", 1), Map.entry("b", 1));
     assertThat(dlq.visibleCount()).isEqualTo(4);
+  }
+
+  @Test
+  void aDryRunDuringAStatsWalkWaitsForItAndSeesEveryMessage() throws Exception {
+    CountDownLatch statsHolding = new CountDownLatch(1);
+    CountDownLatch statsMayFinish = new CountDownLatch(1);
+    dlq.afterNextReceive.set(() -> {
+      statsHolding.countDown();
+      awaitLatch(statsMayFinish);
+    });
+    DlqInspector inspector = new DlqInspector(dlq, 1_000, Duration.ZERO);
+    // Threads of their own: the common pool may have a single thread on a small machine.
+    ExecutorService threads = Executors.newFixedThreadPool(2);
+    try {
+      Future<DlqInspector.DlqStats> stats = threads.submit(inspector::stats);
+      assertThat(statsHolding.await(10, TimeUnit.SECONDS)).isTrue(); // the stats walk holds all four
+
+      AtomicReference<Thread> dryRunThread = new AtomicReference<>();
+      Future<RedriveResult.Filtered> dryRun = threads.submit(() -> {
+        dryRunThread.set(Thread.currentThread());
+        return filtered(true, null, RunChoice.ORIGINAL);
+      });
+      // It waits for its turn instead of walking a DLQ whose messages the other walk holds.
+      await().atMost(Duration.ofSeconds(10))
+          .until(() -> dryRunThread.get() != null && dryRunThread.get().getState() == Thread.State.WAITING);
+      assertThat(dryRun.isDone()).isFalse();
+      statsMayFinish.countDown();
+
+      assertThat(stats.get(10, TimeUnit.SECONDS).scanned()).isEqualTo(4);
+      assertThat(dryRun.get(10, TimeUnit.SECONDS).scanned()).isEqualTo(4);
+      assertThat(dlq.visibleCount()).isEqualTo(4);
+    } finally {
+      statsMayFinish.countDown();
+      threads.shutdownNow();
+    }
+  }
+
+  private static void awaitLatch(CountDownLatch latch) {
+    try {
+      latch.await();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   @Test

@@ -9,6 +9,7 @@ import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * A DLQ with SQS's receive semantics that matter here: a receive with a visibility timeout hides a
@@ -20,6 +21,8 @@ public final class FakeDeadLetterQueue implements DeadLetterQueue {
   private int handles;
   public int receives;
   public final List<MoveTask> tasks = new ArrayList<>();
+  /** Runs once, after the next receive has hidden its messages and outside the fake's lock: a walk caught midway. */
+  public final AtomicReference<Runnable> afterNextReceive = new AtomicReference<>();
 
   private static final class Stored {
     final DlqMessage message;
@@ -48,7 +51,16 @@ public final class FakeDeadLetterQueue implements DeadLetterQueue {
   }
 
   @Override
-  public synchronized List<DlqMessage> receive(int max, Duration visibility, Duration wait) {
+  public List<DlqMessage> receive(int max, Duration visibility, Duration wait) {
+    List<DlqMessage> received = hide(max, visibility);
+    Runnable hook = afterNextReceive.getAndSet(null);
+    if (hook != null) {
+      hook.run();
+    }
+    return received;
+  }
+
+  private synchronized List<DlqMessage> hide(int max, Duration visibility) {
     receives++;
     List<DlqMessage> out = new ArrayList<>();
     for (Stored stored : messages.values()) {

@@ -273,7 +273,7 @@ public final class SnapshotBuilder {
         new TargetVersion(
             ref, sequence, watermark, manifestKey, stats.rows(), checksum, 0, message.runId(), now,
             SnapshotShape.of(declaration));
-    // Closing the read ends its transaction: the database's too.
+    // Closing the read (its reader thread, its transaction) is the database's time too.
     BuildSplit split = BuildSplit.of(manifestDone - started, opened - started + rowWait + (fileDone - finished),
         compress, fileUpload + (indexDone - fileDone) + (manifestDone - manifestPut));
     return new BuiltSnapshot(
