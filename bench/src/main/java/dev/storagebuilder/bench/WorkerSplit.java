@@ -10,7 +10,8 @@ import java.util.regex.Pattern;
 /**
  * The split of one target's time as its worker measured it, read from the worker's {@code target
  * done} log line (TargetProcessor): its build's {@code database}, {@code serialize}, {@code
- * compress} and {@code upload} shares, and the {@code commit} stage, in milliseconds.
+ * compress} and {@code upload} shares, and the {@code commit} stage. The line gives milliseconds;
+ * the record holds seconds.
  */
 record WorkerSplit(double databaseSeconds, double serializeSeconds, double compressSeconds, double uploadSeconds,
     double commitSeconds) {

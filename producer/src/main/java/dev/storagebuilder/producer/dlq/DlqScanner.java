@@ -13,8 +13,8 @@ import java.util.concurrent.locks.ReentrantLock;
 /**
  * Walks the DLQ by receiving every message and holding it invisible until the walk is over, so each
  * message is seen once. SQS has no "list": receiving is the only way to read a queue, and a message
- * released during the walk would be received again and again. Whoever holds the messages must
- * delete or {@link #release} each of them.
+ * released during the walk would be received again and again. {@link #walk} releases every held
+ * message its work did not delete.
  *
  * <p>Walks take turns ({@link #walk}): two at once would each see only what the other was not
  * holding, so a dry run taken while the dashboard counted the DLQ reported "would move 0". Across
