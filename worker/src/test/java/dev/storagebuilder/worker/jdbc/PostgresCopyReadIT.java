@@ -188,6 +188,29 @@ class PostgresCopyReadIT {
     }
   }
 
+  @Test
+  void aChangeReadWithNothingAboveItsWatermarkHandsTheConnectionBackAtOnce() throws Exception {
+    JdbcRowSource source = source(false);
+    // acme's highest version is 7.
+    try (ChangeRead read = source.readChanges(TARGET, ACME, 7)) {
+      assertThat(pool.getHikariPoolMXBean().getActiveConnections()).isZero();
+      assertThat(read.deletes().next()).isFalse();
+      assertThat(read.upserts().next()).isFalse();
+      assertThat(read.fromVersion()).isEqualTo(7);
+      assertThat(read.watermark()).isEqualTo(7);
+    }
+    try (ChangeRead read = source.readChanges(TARGET, ACME, 6)) {
+      assertThat(pool.getHikariPoolMXBean().getActiveConnections()).isOne();
+      assertThat(read.deletes().next()).isFalse();
+      ResultSet upserts = read.upserts();
+      assertThat(upserts.next()).isTrue();
+      assertThat(upserts.getLong(1)).isEqualTo(7);
+      assertThat(upserts.next()).isFalse();
+      assertThat(read.watermark()).isEqualTo(7);
+    }
+    assertThat(pool.getHikariPoolMXBean().getActiveConnections()).isZero();
+  }
+
   private static List<String> settings(Connection connection, String... names) throws SQLException {
     List<String> values = new ArrayList<>();
     try (Statement sql = connection.createStatement()) {
