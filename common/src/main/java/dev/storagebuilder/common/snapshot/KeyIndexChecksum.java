@@ -53,8 +53,9 @@ public final class KeyIndexChecksum {
 
   /**
    * As {@link #afterDelta(ObjectStore, Manifest, KeyIndexWriter)}, with block reads running ahead on
-   * {@code reads} (null: on the caller) and sidecars opened through {@code opener} (null: {@link
-   * KeyIndex#open}; a cache may answer for the immutable objects of a chain).
+   * {@code reads} (null: on the caller) and stored sidecars opened through {@code opener} (null:
+   * {@link KeyIndex#open}; a cache may answer for the immutable objects of a chain). Inline ones
+   * are opened from the manifest.
    */
   public static Optional<RowChecksum> afterDelta(
       ObjectStore store, Manifest previous, KeyIndexWriter delta, Executor reads, Opener opener)
@@ -65,10 +66,14 @@ public final class KeyIndexChecksum {
     List<KeyIndex> indexes = new ArrayList<>();
     try {
       for (SnapshotObject object : previous.objects()) {
-        KeyIndex index =
-            opener == null
-                ? KeyIndex.open(store, object.keyIndex(), object.records())
-                : opener.open(object.keyIndex(), object.records());
+        KeyIndex index;
+        if (object.keyIndexInline() != null) {
+          index = KeyIndex.open(store, object.key() + " (inline key index)", object.records(), object.inlineKeyIndexBytes());
+        } else if (opener == null) {
+          index = KeyIndex.open(store, object.keyIndex(), object.records());
+        } else {
+          index = opener.open(object.keyIndex(), object.records());
+        }
         indexes.add(index);
         if (object.kind() == SnapshotKind.BASE && index.collisions() > 0) {
           return Optional.empty();

@@ -40,8 +40,14 @@ public record Manifest(
     String runId,
     Instant createdAt) {
 
-  /** 2 added the optional per-file key index sidecars; 1 is still read. */
-  public static final int CURRENT_SCHEMA_VERSION = 2;
+  /**
+   * 3 allows a small key index inline ({@link SnapshotObject#keyIndexInline()}); 2 added the optional
+   * per-file key index sidecars; 1 and 2 are still read.
+   */
+  public static final int CURRENT_SCHEMA_VERSION = 3;
+
+  /** The first version that may carry a key index inline. */
+  static final int INLINE_KEY_INDEX_SCHEMA_VERSION = 3;
 
   /** The oldest version this build reads. */
   public static final int OLDEST_SCHEMA_VERSION = 1;
@@ -84,6 +90,15 @@ public record Manifest(
             "manifest delta " + delta.key() + " is a " + delta.kind());
       }
     }
+    if (schemaVersion < INLINE_KEY_INDEX_SCHEMA_VERSION) {
+      for (SnapshotObject object : objects(base, deltas)) {
+        if (object.keyIndexInline() != null) {
+          throw new IllegalArgumentException(
+              "manifest schemaVersion " + schemaVersion + " cannot hold an inline key index (" + object.key()
+                  + "); it needs " + INLINE_KEY_INDEX_SCHEMA_VERSION);
+        }
+      }
+    }
     // The declaration's own checks: keys and version column among the columns.
     declaration(target, columns, keyColumns, versionColumn);
   }
@@ -121,17 +136,25 @@ public record Manifest(
     return new TargetRef(clientId, target);
   }
 
-  /** Whether every file has a key index sidecar (so an incremental sync can skip the full recount). */
+  /** Whether every file has a key index, stored or inline (so an incremental sync can skip the full recount). */
   public boolean keyIndexed() {
-    if (base.keyIndex() == null) {
-      return false;
-    }
-    for (SnapshotObject delta : deltas) {
-      if (delta.keyIndex() == null) {
+    for (SnapshotObject object : objects()) {
+      if (!object.hasKeyIndex()) {
         return false;
       }
     }
     return true;
+  }
+
+  /** Characters of the key indexes kept inline, the bulk of a manifest that has any. */
+  public long inlineKeyIndexChars() {
+    long chars = 0;
+    for (SnapshotObject object : objects()) {
+      if (object.keyIndexInline() != null) {
+        chars += object.keyIndexInline().length();
+      }
+    }
+    return chars;
   }
 
   /** Deltas on top of the base. */
@@ -141,6 +164,10 @@ public record Manifest(
 
   /** The base, then the deltas, in the order a reader applies them. */
   public List<SnapshotObject> objects() {
+    return objects(base, deltas);
+  }
+
+  private static List<SnapshotObject> objects(SnapshotObject base, List<SnapshotObject> deltas) {
     List<SnapshotObject> objects = new ArrayList<>(deltas.size() + 1);
     objects.add(base);
     objects.addAll(deltas);

@@ -66,7 +66,8 @@ class KeyIndexChecksumTest {
           default -> upserts.add(row("t", id, "d" + d + "-c" + change, version));
         }
       }
-      Written delta = write("delta-" + d, SnapshotKind.DELTA, upserts, deletes);
+      // Every other delta keeps its sidecar inline in the manifest (nothing is stored for it).
+      Written delta = write("delta-" + d, SnapshotKind.DELTA, upserts, deletes, d % 2 == 1);
       try (KeyIndexWriter records = delta.records) {
         Optional<RowChecksum> fromIndexes = KeyIndexChecksum.afterDelta(store, previous, records);
         deltas.add(delta.object);
@@ -117,8 +118,14 @@ class KeyIndexChecksumTest {
 
   private record Written(SnapshotObject object, KeyIndexWriter records) {}
 
-  /** Writes a file and its sidecar; the returned writer still holds the records (close it). */
+  /** Writes a file and stores its sidecar; the returned writer still holds the records (close it). */
   private Written write(String key, SnapshotKind kind, List<Object[]> upserts, List<Object[]> deletes)
+      throws IOException {
+    return write(key, kind, upserts, deletes, false);
+  }
+
+  /** As {@link #write(String, SnapshotKind, List, List)}, the sidecar inline when {@code inline}. */
+  private Written write(String key, SnapshotKind kind, List<Object[]> upserts, List<Object[]> deletes, boolean inline)
       throws IOException {
     KeyIndexWriter records = new KeyIndexWriter(kind == SnapshotKind.BASE, 7, spillDirectory);
     try (SnapshotWriter writer =
@@ -132,8 +139,12 @@ class KeyIndexChecksumTest {
       SnapshotFileStats stats = writer.finish();
       ByteArrayOutputStream sidecar = new ByteArrayOutputStream();
       records.writeTo(sidecar);
+      SnapshotObject object = stats.toObject(key, 0, 0);
+      if (inline) {
+        return new Written(object.withInlineKeyIndex(sidecar.toByteArray()), records);
+      }
       store.put(key + ".keys", sidecar.toByteArray(), "application/octet-stream");
-      return new Written(stats.toObject(key, 0, 0).withKeyIndex(key + ".keys"), records);
+      return new Written(object.withKeyIndex(key + ".keys"), records);
     }
   }
 

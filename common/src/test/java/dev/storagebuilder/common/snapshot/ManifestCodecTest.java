@@ -27,7 +27,7 @@ class ManifestCodecTest {
         .extracting(SnapshotObject::kind)
         .containsExactly(SnapshotKind.BASE, SnapshotKind.DELTA, SnapshotKind.DELTA);
     assertThat(new String(json, StandardCharsets.UTF_8))
-        .contains("\"schemaVersion\" : 2")
+        .contains("\"schemaVersion\" : 3")
         .contains("\"keyIndex\" : \"k/base.keys\"")
         .contains("\"createdAt\" : \"2026-01-02T03:04:05Z\"")
         .contains("\"precision\" : 38");
@@ -37,19 +37,19 @@ class ManifestCodecTest {
   void unknownSchemaVersionIsRejectedClearly() {
     String json =
         new String(ManifestCodec.encode(manifest()), StandardCharsets.UTF_8)
-            .replace("\"schemaVersion\" : 2", "\"schemaVersion\" : 3");
+            .replace("\"schemaVersion\" : 3", "\"schemaVersion\" : 4");
 
     assertThatThrownBy(() -> ManifestCodec.decode(json.getBytes(StandardCharsets.UTF_8)))
         .isInstanceOf(SnapshotFormatException.class)
         .hasMessage(
-            "manifest schemaVersion 3 is not supported (this build reads 1..2); upgrade the reader");
+            "manifest schemaVersion 4 is not supported (this build reads 1..3); upgrade the reader");
   }
 
   @Test
   void aVersionOneManifestWithoutKeyIndexesStillReads() {
     String json =
         new String(ManifestCodec.encode(manifest()), StandardCharsets.UTF_8)
-            .replace("\"schemaVersion\" : 2", "\"schemaVersion\" : 1")
+            .replace("\"schemaVersion\" : 3", "\"schemaVersion\" : 1")
             .replaceAll(",\\s*\"keyIndex\" : \"[^\"]*\"", "");
 
     Manifest decoded = ManifestCodec.decode(json.getBytes(StandardCharsets.UTF_8));
@@ -60,6 +60,64 @@ class ManifestCodecTest {
     assertThat(decoded.objects()).extracting(SnapshotObject::keyIndex).containsOnlyNulls();
     assertThat(decoded.withDelta(decoded.deltas().get(0), 4, 8, "00000000000000ff", "r", Instant.EPOCH).schemaVersion())
         .isEqualTo(Manifest.CURRENT_SCHEMA_VERSION);
+  }
+
+  @Test
+  void aSmallKeyIndexTravelsInlineAndRoundTrips() throws Exception {
+    byte[] sidecar = sidecarOf(2, 1);
+    Manifest manifest = manifest();
+    SnapshotObject inline =
+        new SnapshotObject("k/d3", SnapshotKind.DELTA, 2, 80, 70, 80, "00000000000000bb", 1)
+            .withInlineKeyIndex(sidecar);
+    Manifest next = manifest.withDelta(inline, 4, 11, "00000000000000fe", "r", Instant.EPOCH);
+
+    Manifest decoded = ManifestCodec.decode(ManifestCodec.encode(next));
+
+    assertThat(decoded).isEqualTo(next);
+    assertThat(decoded.keyIndexed()).isTrue();
+    SnapshotObject last = decoded.deltas().get(2);
+    assertThat(last.keyIndex()).isNull();
+    assertThat(last.hasKeyIndex()).isTrue();
+    assertThat(last.inlineKeyIndexBytes()).isEqualTo(sidecar);
+    assertThat(decoded.inlineKeyIndexChars()).isEqualTo(last.keyIndexInline().length()).isPositive();
+  }
+
+  @Test
+  void anInlineKeyIndexIsCheckedAgainstItsRecordsAndItsSchemaVersion() throws Exception {
+    SnapshotObject delta =
+        new SnapshotObject("k/d3", SnapshotKind.DELTA, 2, 80, 70, 80, "00000000000000bb", 1);
+    assertThatThrownBy(() -> delta.withInlineKeyIndex(sidecarOf(2, 0)))
+        .hasMessageContaining("keyIndexInline holds 94 bytes, 119 expected for 3 records");
+    assertThatThrownBy(
+            () -> new SnapshotObject("k/d3", SnapshotKind.DELTA, 2, 80, 70, 80, "00000000000000bb", 1, "k/d3.keys", "AAAA"))
+        .hasMessageContaining("either stored (keyIndex) or inline, not both");
+
+    String json =
+        new String(
+                ManifestCodec.encode(
+                    manifest().withDelta(delta.withInlineKeyIndex(sidecarOf(2, 1)), 4, 11, "00000000000000fe", "r",
+                        Instant.EPOCH)),
+                StandardCharsets.UTF_8);
+    String notBase64 = json.replaceAll("\"keyIndexInline\" : \"[^\"]*\"", "\"keyIndexInline\" : \"%%\"");
+    assertThatThrownBy(() -> ManifestCodec.decode(notBase64.getBytes(StandardCharsets.UTF_8)))
+        .isInstanceOf(SnapshotFormatException.class)
+        .hasMessageContaining("keyIndexInline is not base64");
+    String versionTwo = json.replace("\"schemaVersion\" : 3", "\"schemaVersion\" : 2");
+    assertThatThrownBy(() -> ManifestCodec.decode(versionTwo.getBytes(StandardCharsets.UTF_8)))
+        .isInstanceOf(SnapshotFormatException.class)
+        .hasMessageContaining("schemaVersion 2 cannot hold an inline key index (k/d3)");
+  }
+
+  /** A key index of {@code upserts} rows and {@code deletes} deletes, as a writer stores it. */
+  private static byte[] sidecarOf(int upserts, int deletes) throws Exception {
+    try (KeyIndexWriter writer = new KeyIndexWriter(false)) {
+      for (int i = 0; i < upserts + deletes; i++) {
+        writer.add(1000L + i, i < upserts ? 7L * i : 0, 60 + i, i >= upserts);
+      }
+      java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+      writer.writeTo(out);
+      return out.toByteArray();
+    }
   }
 
   @Test

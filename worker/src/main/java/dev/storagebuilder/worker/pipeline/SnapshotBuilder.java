@@ -63,6 +63,12 @@ import org.slf4j.LoggerFactory;
 public final class SnapshotBuilder {
   private static final Logger log = LoggerFactory.getLogger(SnapshotBuilder.class);
   private static final int CANCEL_CHECK_MASK = 1023;
+  /**
+   * Sidecars up to this size (~325 records) travel inside the manifest: no PUT of their own, and the
+   * next sync reads them with the manifest. Eight deltas and a base of this size would add ~100 kB
+   * of base64 to a manifest, which compaction bounds.
+   */
+  public static final long INLINE_KEY_INDEX_BYTES = 8 * 1024;
   /** Sidecars up to this size go up in one PUT; larger ones stream as a multipart upload. */
   private static final long SINGLE_PUT_KEY_INDEX_BYTES = 1024 * 1024;
   private static final String KEY_INDEX_CONTENT_TYPE = "application/octet-stream";
@@ -78,7 +84,7 @@ public final class SnapshotBuilder {
   private final CompactionPolicy compaction;
   private final Clock clock;
   private final RecentObjects<Manifest> manifests =
-      new RecentObjects<>(RECENT_MANIFEST_BYTES, m -> 4096L + 512L * m.chainLength());
+      new RecentObjects<>(RECENT_MANIFEST_BYTES, m -> 4096L + 512L * m.chainLength() + m.inlineKeyIndexChars());
   private final RecentObjects<KeyIndex> keyIndexes = new RecentObjects<>(RECENT_KEY_INDEX_BYTES, KeyIndex::memoryBytes);
   private final LocalKeyIndexes localKeyIndexes = new LocalKeyIndexes(LOCAL_KEY_INDEX_BYTES);
   /** Key index block reads of a lookup run ahead on virtual threads (they wait on S3, not on a core). */
@@ -201,6 +207,7 @@ public final class SnapshotBuilder {
     long rowWait;
     long compress;
     long fileUpload;
+    byte[] inlineIndex = null;
     try (KeyIndexWriter keyIndex = new KeyIndexWriter(true)) {
       KeyIndexUpload sidecar = null;
       try {
@@ -227,8 +234,13 @@ public final class SnapshotBuilder {
             rowsDone = System.nanoTime();
             // Every record is in the key index now: its merge and upload run beside the Parquet
             // file's last row group, footer and parts instead of after them (a sidecar is 25 bytes
-            // a row, larger than the file itself). The writer no longer touches the key index.
-            sidecar = KeyIndexUpload.start(declaration.name(), () -> writeKeyIndex(baseKey, keyIndex));
+            // a row, larger than the file itself). The writer no longer touches the key index. A
+            // small one goes into the manifest instead.
+            if (keyIndex.sidecarBytes() <= INLINE_KEY_INDEX_BYTES) {
+              inlineIndex = sidecarContent(keyIndex);
+            } else {
+              sidecar = KeyIndexUpload.start(declaration.name(), () -> writeKeyIndex(baseKey, keyIndex));
+            }
             stats = writer.finish();
             finished = System.nanoTime();
             rowWait = read.rowWaitNanos();
@@ -243,7 +255,7 @@ public final class SnapshotBuilder {
           watermark = Math.max(read.watermark(), current.map(TargetVersion::watermark).orElse(0L));
         }
         fileDone = System.nanoTime();
-        indexKey = sidecar.await();
+        indexKey = sidecar == null ? null : sidecar.await();
         sidecar = null;
       } finally {
         if (sidecar != null) {
@@ -259,7 +271,8 @@ public final class SnapshotBuilder {
         stats.rows(), stats.bytes(), (indexDone - started) / 1_000_000, (rowsDone - started) / 1_000_000,
         (fileDone - rowsDone) / 1_000_000, (indexDone - fileDone) / 1_000_000);
     Instant now = clock.instant();
-    SnapshotObject base = stats.toObject(baseKey, 0, watermark).withKeyIndex(indexKey);
+    SnapshotObject file = stats.toObject(baseKey, 0, watermark);
+    SnapshotObject base = indexKey != null ? file.withKeyIndex(indexKey) : file.withInlineKeyIndex(inlineIndex);
     String checksum = stats.checksum().toHex();
     Manifest manifest =
         Manifest.of(ref, declaration, sequence, watermark, base, List.of(), stats.rows(), checksum, message.runId(), now);
@@ -278,7 +291,7 @@ public final class SnapshotBuilder {
         compress, fileUpload + (indexDone - fileDone) + (manifestDone - manifestPut));
     return new BuiltSnapshot(
         version, stats.rows(), stats.bytes() + manifestBytes.length, stats.rows(), BuiltSnapshot.Kind.BASE,
-        List.of(baseKey, indexKey, manifestKey), split);
+        indexKey != null ? List.of(baseKey, indexKey, manifestKey) : List.of(baseKey, manifestKey), split);
   }
 
   /**
@@ -313,7 +326,6 @@ public final class SnapshotBuilder {
     TargetRef ref = message.targetRef();
     long sequence = current.sequence() + 1;
     String deltaKey = layout.deltaKey(ref, sequence);
-    String indexKey = layout.keyIndexKey(deltaKey);
     long readStart = System.nanoTime();
     try (KeyIndexWriter keyIndex = new KeyIndexWriter(false)) {
       SnapshotFileStats stats = null;
@@ -402,10 +414,19 @@ public final class SnapshotBuilder {
         store.delete(deltaKey);
         return Optional.of(unchanged(current, sequence, watermark, rowsRead, message, now, shape));
       }
-      writeKeyIndex(deltaKey, keyIndex);
-      delta = delta.withKeyIndex(indexKey);
+      List<String> newObjects = new ArrayList<>(List.of(deltaKey));
+      long sidecarBytes = 0;
+      if (keyIndex.sidecarBytes() <= INLINE_KEY_INDEX_BYTES) {
+        delta = delta.withInlineKeyIndex(sidecarContent(keyIndex));
+      } else {
+        String indexKey = writeKeyIndex(deltaKey, keyIndex);
+        newObjects.add(indexKey);
+        sidecarBytes = keyIndex.sidecarBytes();
+        delta = delta.withKeyIndex(indexKey);
+      }
       Manifest next = manifest.withDelta(delta, sequence, state.count(), state.toHex(), message.runId(), now);
       String manifestKey = layout.manifestKey(ref, sequence);
+      newObjects.add(manifestKey);
       byte[] manifestBytes = ManifestCodec.encode(next);
       store.put(manifestKey, manifestBytes, "application/json");
       manifests.put(manifestKey, next);
@@ -414,8 +435,8 @@ public final class SnapshotBuilder {
               ref, sequence, watermark, manifestKey, state.count(), state.toHex(), next.chainLength(), message.runId(),
               now, shape);
       return Optional.of(new BuiltSnapshot(
-          version, stats.rows(), stats.bytes() + keyIndex.sidecarBytes() + manifestBytes.length, rowsRead,
-          BuiltSnapshot.Kind.DELTA, List.of(deltaKey, indexKey, manifestKey), BuildSplit.NONE));
+          version, stats.rows(), stats.bytes() + sidecarBytes + manifestBytes.length, rowsRead,
+          BuiltSnapshot.Kind.DELTA, newObjects, BuildSplit.NONE));
     }
   }
 
@@ -430,13 +451,18 @@ public final class SnapshotBuilder {
     return SnapshotWriter.open(declaration, SnapshotKind.DELTA, store.create(deltaKey), writerOptions, keyIndex);
   }
 
+  /** The sidecar's bytes, for a small one (inline, or one PUT). */
+  private static byte[] sidecarContent(KeyIndexWriter keyIndex) throws IOException {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream((int) keyIndex.sidecarBytes());
+    keyIndex.writeTo(bytes);
+    return bytes.toByteArray();
+  }
+
   /** Stores the sidecar of the file at {@code fileKey}; returns its key. */
   private String writeKeyIndex(String fileKey, KeyIndexWriter keyIndex) throws IOException {
     String key = layout.keyIndexKey(fileKey);
     if (keyIndex.sidecarBytes() <= SINGLE_PUT_KEY_INDEX_BYTES) {
-      ByteArrayOutputStream bytes = new ByteArrayOutputStream((int) keyIndex.sidecarBytes());
-      keyIndex.writeTo(bytes);
-      byte[] content = bytes.toByteArray();
+      byte[] content = sidecarContent(keyIndex);
       store.put(key, content, KEY_INDEX_CONTENT_TYPE);
       // The next sync of this target looks it up: keep it rather than reading it back.
       keyIndexes.put(key, KeyIndex.open(store, key, keyIndex.entries(), content));

@@ -16,6 +16,7 @@ import dev.storagebuilder.worker.jdbc.ChangeReadSettings;
 import dev.storagebuilder.worker.pipeline.BuiltSnapshot;
 import dev.storagebuilder.worker.pipeline.BuiltSnapshot.Kind;
 import dev.storagebuilder.worker.pipeline.CompactionPolicy;
+import dev.storagebuilder.worker.pipeline.SnapshotBuilder;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
@@ -142,10 +143,17 @@ class IncrementalSyncTest {
 
   @Test
   void aDeltaWhoseKeyIndexCannotBeStoredIsNotCommittedAndTheRetryIsExact() throws Exception {
-    IncrementalHarness h = harness(CompactionPolicy.defaults(), NO_OVERLAP);
+    IncrementalHarness h = harness(new CompactionPolicy(8, 100), NO_OVERLAP);
     h.sync(SyncMode.FULL);
     TargetVersion base = h.versions.current(IncrementalHarness.ACME).orElseThrow();
-    write(c -> SourceSchema.upsert(c, "acme", 3, "updated", 30, schema.nextVersion(c)));
+    // Too many records for the manifest: the delta's sidecar is an object of its own.
+    int added = (int) (SnapshotBuilder.INLINE_KEY_INDEX_BYTES / 25) + 1;
+    write(c -> {
+      long v = schema.nextVersion(c);
+      for (int i = 0; i < added; i++) {
+        SourceSchema.upsert(c, "acme", 1000 + i, "added", i, v);
+      }
+    });
     h.store.failPuts(key -> key.endsWith(".keys"));
 
     assertThatThrownBy(() -> h.sync(SyncMode.INCREMENTAL)).isInstanceOf(IOException.class).hasMessageContaining(".keys");
@@ -155,7 +163,34 @@ class IncrementalSyncTest {
     Result retry = h.sync(SyncMode.INCREMENTAL);
     assertThat(retry.committed()).isTrue();
     assertThat(retry.built().kind()).isEqualTo(Kind.DELTA);
-    assertThat(h.state()).isEqualTo(h.source()).hasSize(20);
+    assertThat(retry.built().newObjects()).anySatisfy(key -> assertThat(key).endsWith(".keys"));
+    assertThat(h.state()).isEqualTo(h.source()).hasSize(20 + added);
+  }
+
+  @Test
+  void smallFilesKeepTheirKeyIndexesInTheManifestAndCountFromThem() throws Exception {
+    IncrementalHarness h = harness(new CompactionPolicy(8, 100), NO_OVERLAP);
+    Result full = h.sync(SyncMode.FULL);
+    write(c -> {
+      long v = schema.nextVersion(c);
+      SourceSchema.upsert(c, "acme", 3, "updated", 30, v);
+      SourceSchema.delete(c, "acme", 5, v);
+    });
+    Result first = h.sync(SyncMode.INCREMENTAL);
+    write(c -> SourceSchema.upsert(c, "acme", 3, "again", 31, schema.nextVersion(c)));
+    Result second = h.sync(SyncMode.INCREMENTAL);
+
+    assertThat(first.built().kind()).isEqualTo(Kind.DELTA);
+    assertThat(second.built().kind()).isEqualTo(Kind.DELTA);
+    assertThat(h.store.keys()).noneSatisfy(key -> assertThat(key).endsWith(".keys"));
+    assertThat(full.built().newObjects()).hasSize(2); // the file and the manifest
+    assertThat(second.built().newObjects()).hasSize(2);
+    Manifest chain = ManifestCodec.decode(h.store.get(second.built().version().manifestKey()));
+    assertThat(chain.objects()).hasSize(3).allSatisfy(object -> {
+      assertThat(object.keyIndex()).isNull();
+      assertThat(object.keyIndexInline()).isNotNull();
+    });
+    assertThat(h.state()).isEqualTo(h.source()).hasSize(19); // state() checks count and checksum too
   }
 
   @Test
@@ -239,11 +274,11 @@ class IncrementalSyncTest {
     // Make the committed manifest look like one of schema version 1: no sidecars, and none stored.
     TargetVersion full = h.versions.current(IncrementalHarness.ACME).orElseThrow();
     Manifest written = ManifestCodec.decode(h.store.get(full.manifestKey()));
-    h.store.delete(written.base().keyIndex());
+    assertThat(written.base().keyIndex()).isNull(); // a small base's is inline
     String legacy =
         new String(ManifestCodec.encode(written), StandardCharsets.UTF_8)
-            .replace("\"schemaVersion\" : 2", "\"schemaVersion\" : 1")
-            .replaceAll(",\\s*\"keyIndex\" : \"[^\"]*\"", "");
+            .replace("\"schemaVersion\" : 3", "\"schemaVersion\" : 1")
+            .replaceAll(",\\s*\"keyIndexInline\" : \"[^\"]*\"", "");
     // Under a key of its own, as a commit of an older worker would have written it.
     String legacyKey = full.manifestKey().replace(".json", "-legacy.json");
     h.store.put(legacyKey, legacy.getBytes(StandardCharsets.UTF_8), ManifestCodec.CONTENT_TYPE);
@@ -268,8 +303,8 @@ class IncrementalSyncTest {
     assertThat(second.built().kind()).isEqualTo(Kind.DELTA);
     Manifest chain = ManifestCodec.decode(h.store.get(second.built().version().manifestKey()));
     assertThat(chain.schemaVersion()).isEqualTo(Manifest.CURRENT_SCHEMA_VERSION);
-    assertThat(chain.base().keyIndex()).isNull();
-    assertThat(chain.deltas()).allSatisfy(delta -> assertThat(delta.keyIndex()).isNotNull());
+    assertThat(chain.base().hasKeyIndex()).isFalse();
+    assertThat(chain.deltas()).allSatisfy(delta -> assertThat(delta.hasKeyIndex()).isTrue());
     assertThat(h.state()).isEqualTo(h.source()).hasSize(19); // state() checks count and checksum too
     Result recount = h.sync(SyncMode.FULL);
     assertThat(recount.built().version().contentChecksum()).isEqualTo(second.built().version().contentChecksum());
