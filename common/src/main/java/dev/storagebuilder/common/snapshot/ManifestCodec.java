@@ -42,14 +42,17 @@ public final class ManifestCodec {
     }
     if (version.asInt() < Manifest.OLDEST_SCHEMA_VERSION
         || version.asInt() > Manifest.CURRENT_SCHEMA_VERSION) {
-      throw new SnapshotFormatException(
+      String problem =
           "manifest schemaVersion "
               + version.asInt()
               + " is not supported (this build reads "
               + Manifest.OLDEST_SCHEMA_VERSION
               + ".."
               + Manifest.CURRENT_SCHEMA_VERSION
-              + "); upgrade the reader");
+              + "); upgrade the reader";
+      throw version.asInt() > Manifest.CURRENT_SCHEMA_VERSION
+          ? SnapshotFormatException.newerThanThisBuild(problem)
+          : new SnapshotFormatException(problem);
     }
     try {
       return Json.mapper().treeToValue(node, Manifest.class);

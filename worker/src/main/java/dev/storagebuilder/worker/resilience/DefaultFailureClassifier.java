@@ -2,6 +2,7 @@ package dev.storagebuilder.worker.resilience;
 
 import dev.storagebuilder.aws.AwsErrors;
 import dev.storagebuilder.common.snapshot.SnapshotDataException;
+import dev.storagebuilder.common.snapshot.SnapshotFormatException;
 import dev.storagebuilder.worker.port.FailureClassifier;
 import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
 import java.io.IOException;
@@ -15,9 +16,10 @@ import software.amazon.awssdk.core.exception.SdkException;
 
 /**
  * Retryable: AWS errors a later attempt can outlive (5xx, throttling, network), SQLSTATE class 08 (connection), 40001/40P01
- * (serialization failure, deadlock), 57P0x (server shutting down), timeouts and I/O errors, and a call refused by an
- * open circuit breaker (the dependency is down).
- * Permanent: data that cannot be serialized, SQL syntax/schema errors (class 42: the declaration does
+ * (serialization failure, deadlock), 57P0x (server shutting down), timeouts and I/O errors, a call refused by an
+ * open circuit breaker (the dependency is down), and a snapshot of a format a later release writes (a rolling
+ * deployment's new tasks can read it).
+ * Permanent: data that cannot be serialized, a stored snapshot this build cannot read, SQL syntax/schema errors (class 42: the declaration does
  * not match the source), and anything else we do not recognise — retrying an unknown bug only
  * burns receives, and the DLQ keeps the message for a redrive once it is fixed.
  */
@@ -27,6 +29,13 @@ public final class DefaultFailureClassifier implements FailureClassifier {
     for (Throwable cause = error; cause != null; cause = cause.getCause() == cause ? null : cause.getCause()) {
       if (cause instanceof CallNotPermittedException) {
         return new Failure(true, "dependency-unavailable", describe(cause));
+      }
+      if (cause instanceof SnapshotFormatException format) {
+        // A later release wrote it: in a rolling deployment, one of its tasks can take the retry.
+        // Otherwise unreadable for good, even when a parser's IOException says why.
+        return format.newerThanThisBuild()
+            ? new Failure(true, "snapshot-format-newer", describe(cause))
+            : new Failure(false, "snapshot-format", describe(cause));
       }
       if (cause instanceof SnapshotDataException) {
         return new Failure(false, "unserializable-data", describe(cause));

@@ -2,9 +2,12 @@ package dev.storagebuilder.worker.resilience;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.storagebuilder.common.snapshot.ManifestCodec;
 import dev.storagebuilder.common.snapshot.SnapshotDataException;
+import dev.storagebuilder.common.snapshot.SnapshotFormatException;
 import dev.storagebuilder.worker.port.FailureClassifier.Failure;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.sql.SQLException;
 import java.sql.SQLTransientConnectionException;
 import org.junit.jupiter.api.Test;
@@ -30,6 +33,28 @@ class DefaultFailureClassifierTest {
     assertThat(failure.retryable()).isFalse();
     assertThat(failure.reasonCode()).isEqualTo("schema-mismatch");
     assertThat(failure.detail()).contains("column \"x\" does not exist");
+  }
+
+  @Test
+  void aManifestOfALaterReleaseIsRetriedAndAnUnreadableOneIsNot() {
+    Failure newer =
+        classifier.classify(new RuntimeException(assertThrows(() -> ManifestCodec.decode(
+            "{\"schemaVersion\" : 99}".getBytes(StandardCharsets.UTF_8)))));
+    assertThat(newer.retryable()).isTrue();
+    assertThat(newer.reasonCode()).isEqualTo("snapshot-format-newer");
+    assertThat(newer.detail()).contains("schemaVersion 99 is not supported");
+
+    Failure older = classifier.classify(assertThrows(() -> ManifestCodec.decode(
+        "{\"schemaVersion\" : 0}".getBytes(StandardCharsets.UTF_8))));
+    assertThat(older.retryable()).isFalse();
+    Failure garbled = classifier.classify(assertThrows(() -> ManifestCodec.decode(
+        "not json".getBytes(StandardCharsets.UTF_8))));
+    assertThat(garbled.retryable()).isFalse(); // though the parser's IOException is its cause
+    assertThat(garbled.reasonCode()).isEqualTo("snapshot-format");
+  }
+
+  private static SnapshotFormatException assertThrows(Runnable decode) {
+    return org.junit.jupiter.api.Assertions.assertThrows(SnapshotFormatException.class, decode::run);
   }
 
   @Test
