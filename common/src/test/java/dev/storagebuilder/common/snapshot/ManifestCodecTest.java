@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.storagebuilder.common.ids.TargetRef;
+import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.List;
@@ -114,7 +115,7 @@ class ManifestCodecTest {
       for (int i = 0; i < upserts + deletes; i++) {
         writer.add(1000L + i, i < upserts ? 7L * i : 0, 60 + i, i >= upserts);
       }
-      java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+      ByteArrayOutputStream out = new ByteArrayOutputStream();
       writer.writeTo(out);
       return out.toByteArray();
     }
