@@ -65,10 +65,15 @@ public final class SnapshotBuilder {
   private static final int CANCEL_CHECK_MASK = 1023;
   /**
    * Sidecars up to this size (~325 records) travel inside the manifest: no PUT of their own, and the
-   * next sync reads them with the manifest. Eight deltas and a base of this size would add ~100 kB
-   * of base64 to a manifest, which compaction bounds.
+   * next sync reads them with the manifest.
    */
   public static final long INLINE_KEY_INDEX_BYTES = 8 * 1024;
+  /**
+   * Base64 characters of inline sidecars one manifest may carry: the default chain (a base and
+   * eight deltas) fits, while a long configured chain stores its later sidecars as objects rather
+   * than rewriting megabytes of manifest on every commit.
+   */
+  public static final long MAX_INLINE_KEY_INDEX_CHARS = 128 * 1024;
   /** Sidecars up to this size go up in one PUT; larger ones stream as a multipart upload. */
   private static final long SINGLE_PUT_KEY_INDEX_BYTES = 1024 * 1024;
   private static final String KEY_INDEX_CONTENT_TYPE = "application/octet-stream";
@@ -416,7 +421,8 @@ public final class SnapshotBuilder {
       }
       List<String> newObjects = new ArrayList<>(List.of(deltaKey));
       long sidecarBytes = 0;
-      if (keyIndex.sidecarBytes() <= INLINE_KEY_INDEX_BYTES) {
+      if (keyIndex.sidecarBytes() <= INLINE_KEY_INDEX_BYTES
+          && manifest.inlineKeyIndexChars() + base64Chars(keyIndex.sidecarBytes()) <= MAX_INLINE_KEY_INDEX_CHARS) {
         delta = delta.withInlineKeyIndex(sidecarContent(keyIndex));
       } else {
         String indexKey = writeKeyIndex(deltaKey, keyIndex);
@@ -449,6 +455,10 @@ public final class SnapshotBuilder {
   private SnapshotWriter openDelta(TargetDeclaration declaration, String deltaKey, KeyIndexWriter keyIndex)
       throws IOException {
     return SnapshotWriter.open(declaration, SnapshotKind.DELTA, store.create(deltaKey), writerOptions, keyIndex);
+  }
+
+  private static long base64Chars(long bytes) {
+    return (bytes + 2) / 3 * 4;
   }
 
   /** The sidecar's bytes, for a small one (inline, or one PUT). */

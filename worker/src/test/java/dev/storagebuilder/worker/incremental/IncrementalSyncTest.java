@@ -168,6 +168,34 @@ class IncrementalSyncTest {
   }
 
   @Test
+  void aLongChainStoresItsLaterKeyIndexesOnceTheManifestCarriesEnough() throws Exception {
+    // A chain far longer than the default: the manifest would otherwise grow with every delta.
+    IncrementalHarness h = harness(new CompactionPolicy(100, 100), NO_OVERLAP);
+    h.sync(SyncMode.FULL);
+    Manifest chain = null;
+    int deltas = 0;
+    while (deltas < 40 && (chain == null || chain.deltas().getLast().keyIndex() == null)) {
+      int round = deltas;
+      write(c -> {
+        long v = schema.nextVersion(c);
+        for (int i = 0; i < 300; i++) {
+          SourceSchema.upsert(c, "acme", 1000 + i, "round-" + round, i, v);
+        }
+      });
+      Result result = h.sync(SyncMode.INCREMENTAL);
+      assertThat(result.built().kind()).isEqualTo(Kind.DELTA);
+      chain = ManifestCodec.decode(h.store.get(result.built().version().manifestKey()));
+      assertThat(chain.inlineKeyIndexChars()).isLessThanOrEqualTo(SnapshotBuilder.MAX_INLINE_KEY_INDEX_CHARS);
+      deltas++;
+    }
+
+    assertThat(chain.deltas().getLast().keyIndex()).as("a stored sidecar after %d deltas", deltas).isNotNull();
+    assertThat(chain.deltas().getFirst().keyIndexInline()).isNotNull();
+    assertThat(h.store.get(chain.deltas().getLast().keyIndex())).isNotEmpty();
+    assertThat(h.state()).isEqualTo(h.source()); // state() checks count and checksum too
+  }
+
+  @Test
   void smallFilesKeepTheirKeyIndexesInTheManifestAndCountFromThem() throws Exception {
     IncrementalHarness h = harness(new CompactionPolicy(8, 100), NO_OVERLAP);
     Result full = h.sync(SyncMode.FULL);
