@@ -52,6 +52,7 @@ public final class SnapshotWriter implements AutoCloseable {
 
   private enum State {
     OPEN,
+    SEALED,
     FINISHED,
     ABORTED,
     FAILED
@@ -299,6 +300,17 @@ public final class SnapshotWriter implements AutoCloseable {
    * upload is aborted and nothing becomes visible.
    */
   public SnapshotFileStats finish() throws IOException {
+    SnapshotFileStats stats = seal();
+    publish();
+    return stats;
+  }
+
+  /**
+   * Writes the footer: the file is complete and its stats final, but the object is not published
+   * yet. Then {@link #publish()} (from any one thread, e.g. while the manifest that lists the file
+   * is written) or {@link #abort()}. On failure the upload is aborted.
+   */
+  public SnapshotFileStats seal() throws IOException {
     ensureOpen();
     state = State.FAILED;
     try {
@@ -307,7 +319,17 @@ public final class SnapshotWriter implements AutoCloseable {
       out.abort();
       throw e;
     }
-    long bytes = out.position();
+    state = State.SEALED;
+    return new SnapshotFileStats(kind, rows, deletes, out.position(), checksum.copy());
+  }
+
+  /** Publishes a {@link #seal() sealed} file. On failure the upload is aborted. */
+  public void publish() throws IOException {
+    if (state != State.SEALED) {
+      throw new IllegalStateException(
+          "snapshot writer for '" + target.name() + "' publishes a sealed file, it is " + stateName());
+    }
+    state = State.FAILED;
     try {
       out.close();
     } catch (IOException | RuntimeException | Error e) {
@@ -315,7 +337,6 @@ public final class SnapshotWriter implements AutoCloseable {
       throw e;
     }
     state = State.FINISHED;
-    return new SnapshotFileStats(kind, rows, deletes, bytes, checksum.copy());
   }
 
   /** Discards the upload; nothing becomes visible. Safe after any failure, and more than once. */
@@ -334,7 +355,7 @@ public final class SnapshotWriter implements AutoCloseable {
     }
   }
 
-  /** Aborts unless {@link #finish()} succeeded. */
+  /** Aborts unless the file was published. */
   @Override
   public void close() {
     abort();
@@ -342,12 +363,12 @@ public final class SnapshotWriter implements AutoCloseable {
 
   private void ensureOpen() {
     if (state != State.OPEN) {
-      throw new IllegalStateException(
-          "snapshot writer for '"
-              + target.name()
-              + "' is "
-              + state.name().toLowerCase(java.util.Locale.ROOT));
+      throw new IllegalStateException("snapshot writer for '" + target.name() + "' is " + stateName());
     }
+  }
+
+  private String stateName() {
+    return state.name().toLowerCase(java.util.Locale.ROOT);
   }
 
   private void ensureDelta(String operation) {

@@ -321,6 +321,40 @@ class SnapshotRoundTripTest {
   }
 
   @Test
+  void aSealedFileHasItsFinalStatsButIsVisibleOnlyOncePublished() throws IOException {
+    List<Object[]> rows = SnapshotFixtures.edgeRows();
+    SnapshotWriter writer =
+        SnapshotWriter.open(TARGET, SnapshotKind.BASE, store.create("t/s.parquet"), SnapshotWriterOptions.defaults());
+    for (Object[] row : rows) {
+      writer.writeValues(row);
+    }
+
+    SnapshotFileStats stats = writer.seal();
+
+    assertThat(store.keys()).isEmpty();
+    assertThat(stats.rows()).isEqualTo(rows.size());
+    assertThatThrownBy(() -> writer.writeValues(rows.get(0))).isInstanceOf(IllegalStateException.class);
+    writer.publish();
+    assertThat(store.bytes("t/s.parquet")).hasSize((int) stats.bytes());
+    assertThat(checksum(ALL_TYPES, readAll(readBase("t/s.parquet", stats)))).isEqualTo(stats.checksum());
+    assertThatThrownBy(writer::publish).isInstanceOf(IllegalStateException.class).hasMessageContaining("finished");
+  }
+
+  @Test
+  void aSealedFileThatIsAbortedLeavesNothing() throws IOException {
+    SnapshotWriter writer =
+        SnapshotWriter.open(TARGET, SnapshotKind.BASE, store.create("t/s.parquet"), SnapshotWriterOptions.defaults());
+    writer.writeValues(SnapshotFixtures.edgeRows().get(0));
+    writer.seal();
+
+    writer.abort();
+
+    assertThat(store.keys()).isEmpty();
+    assertThat(store.abortedUploads()).isEqualTo(1);
+    assertThatThrownBy(writer::publish).isInstanceOf(IllegalStateException.class).hasMessageContaining("aborted");
+  }
+
+  @Test
   void fileRecordsTheColumnDeclarationsInItsMetadata() throws IOException {
     write(store, "t/meta.parquet", TARGET, SnapshotKind.BASE, List.of());
     String file =

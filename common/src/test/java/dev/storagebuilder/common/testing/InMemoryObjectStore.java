@@ -34,7 +34,10 @@ public final class InMemoryObjectStore implements ObjectStore {
 
   private volatile Predicate<String> failingPuts = key -> false;
 
-  /** From now on, a {@link #put} of a key that {@code keys} accepts fails as a lost connection would. */
+  /**
+   * From now on, a {@link #put} or an upload's {@code close()} of a key that {@code keys} accepts
+   * fails as a lost connection would (a failed upload stays open until it is aborted).
+   */
   public void failPuts(Predicate<String> keys) {
     failingPuts = keys;
   }
@@ -165,6 +168,9 @@ public final class InMemoryObjectStore implements ObjectStore {
     @Override
     public void close() throws IOException {
       if (!done) {
+        if (failingPuts.test(key)) {
+          throw new IOException("upload of " + key + " failed (test)");
+        }
         done = true;
         openUploads.decrementAndGet();
         objects.put(key, buffer.toByteArray());
