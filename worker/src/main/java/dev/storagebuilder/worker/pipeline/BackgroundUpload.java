@@ -9,12 +9,14 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.FutureTask;
 
 /**
- * A key index sidecar merged and uploaded on a thread of its own while the target's thread
- * finishes the snapshot file. Holds no part buffers of its own when the store sends a stream in one
- * request ({@code ObjectStore.putStream}); the merge streams through small buffers.
+ * An upload on a thread of its own while the target's thread goes on: a base's key index sidecar
+ * merged and sent while the snapshot file is finished, or a finished file published while the
+ * manifest that lists it is written. Nothing it uploads is visible to readers before the version
+ * record that points at it is committed, so the order of the two does not matter; the caller awaits
+ * both before the commit.
  */
-final class KeyIndexUpload {
-  /** The upload; returns the sidecar's key. */
+final class BackgroundUpload {
+  /** The upload; returns the key it stored. */
   @FunctionalInterface
   interface Work {
     String run() throws IOException;
@@ -23,16 +25,17 @@ final class KeyIndexUpload {
   private final FutureTask<String> task;
   private final Thread thread;
 
-  private KeyIndexUpload(FutureTask<String> task, Thread thread) {
+  private BackgroundUpload(FutureTask<String> task, Thread thread) {
     this.task = task;
     this.thread = thread;
   }
 
-  static KeyIndexUpload start(String target, Work work) {
+  /** @param threadName names the thread in thread dumps and profiles, e.g. {@code key-index-raw_data} */
+  static BackgroundUpload start(String threadName, Work work) {
     FutureTask<String> task = new FutureTask<>(work::run);
-    Thread thread = Thread.ofPlatform().daemon(true).name("key-index-" + target).unstarted(task);
+    Thread thread = Thread.ofPlatform().daemon(true).name(threadName).unstarted(task);
     thread.start();
-    return new KeyIndexUpload(task, thread);
+    return new BackgroundUpload(task, thread);
   }
 
   /** Waits for the upload; its failure is rethrown as it was thrown. */
@@ -41,7 +44,7 @@ final class KeyIndexUpload {
       return task.get();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new InterruptedIOException("interrupted while uploading the key index");
+      throw new InterruptedIOException("interrupted while waiting for " + thread.getName());
     } catch (ExecutionException e) {
       Throwable cause = e.getCause();
       if (cause instanceof IOException io) {
@@ -53,13 +56,13 @@ final class KeyIndexUpload {
       if (cause instanceof Error error) {
         throw error;
       }
-      throw new UncheckedIOException(new IOException("key index upload failed", cause));
+      throw new UncheckedIOException(new IOException(thread.getName() + " failed", cause));
     }
   }
 
   /**
-   * Stops the upload and waits until its thread has let go of the key index; returns the key of a
-   * sidecar that was uploaded anyway (the caller deletes it).
+   * Stops the upload and waits until its thread has let go of what it was sending; returns the key
+   * of an object that was uploaded anyway (the caller deletes it).
    */
   Optional<String> cancel() {
     task.cancel(true);

@@ -203,100 +203,102 @@ public final class SnapshotBuilder {
     String baseKey = layout.baseKey(ref, sequence);
     SnapshotFileStats stats;
     long watermark;
-    String indexKey;
     long started = System.nanoTime();
     long rowsDone;
     long finished;
-    long fileDone;
     long opened;
     long rowWait;
     long compress;
-    long fileUpload;
+    long partWaits;
     byte[] inlineIndex = null;
-    try (KeyIndexWriter keyIndex = new KeyIndexWriter(true)) {
-      KeyIndexUpload sidecar = null;
-      try {
-        try (SourceRead read = source.readAll(declaration, ref.clientId())) {
-          opened = System.nanoTime();
-          ObjectOutput out = store.create(baseKey);
-          SnapshotWriter writer = SnapshotWriter.open(declaration, SnapshotKind.BASE, out, writerOptions, keyIndex);
-          try {
-            ResultSet rows = read.rows();
-            writer.bind(rows);
-            long count = 0;
-            while (true) {
-              int copied = copyRows(rows, writer, CANCEL_CHECK_MASK + 1);
-              count += copied;
-              if (copied <= CANCEL_CHECK_MASK) {
-                break; // the end of the rows
-              }
-              // An abandoned target (lease lost, shutdown release) is interrupted; stop reading soon.
-              if (Thread.currentThread().isInterrupted()) {
-                throw new InterruptedIOException("target abandoned after " + count + " rows");
-              }
-              progress.rowsRead(count);
+    // The objects close first: a sidecar upload stops before the key index it reads is closed.
+    try (KeyIndexWriter keyIndex = new KeyIndexWriter(true);
+        BuildObjects objects = new BuildObjects(this::deleteQuietly)) {
+      try (SourceRead read = source.readAll(declaration, ref.clientId())) {
+        opened = System.nanoTime();
+        ObjectOutput out = store.create(baseKey);
+        SnapshotWriter writer = SnapshotWriter.open(declaration, SnapshotKind.BASE, out, writerOptions, keyIndex);
+        try {
+          ResultSet rows = read.rows();
+          writer.bind(rows);
+          long count = 0;
+          while (true) {
+            int copied = copyRows(rows, writer, CANCEL_CHECK_MASK + 1);
+            count += copied;
+            if (copied <= CANCEL_CHECK_MASK) {
+              break; // the end of the rows
             }
-            rowsDone = System.nanoTime();
-            // Every record is in the key index now: its merge and upload run beside the Parquet
-            // file's last row group, footer and parts instead of after them (a sidecar is 25 bytes
-            // a row, larger than the file itself). The writer no longer touches the key index. A
-            // small one goes into the manifest instead.
-            if (keyIndex.sidecarBytes() <= INLINE_KEY_INDEX_BYTES) {
-              inlineIndex = sidecarContent(keyIndex);
-            } else {
-              sidecar = KeyIndexUpload.start(declaration.name(), () -> writeKeyIndex(baseKey, keyIndex));
+            // An abandoned target (lease lost, shutdown release) is interrupted; stop reading soon.
+            if (Thread.currentThread().isInterrupted()) {
+              throw new InterruptedIOException("target abandoned after " + count + " rows");
             }
-            stats = writer.finish();
-            finished = System.nanoTime();
-            rowWait = read.rowWaitNanos();
-            compress = writer.compressNanos();
-            fileUpload = out.waitedNanos();
-          } catch (SQLException | IOException | RuntimeException e) {
-            writer.abort();
-            throw e;
+            progress.rowsRead(count);
           }
-          // A full read must not move the watermark backwards either (a PostgreSQL read that could not
-          // settle reports 0): the rows it read are complete up to what the previous version held.
-          watermark = Math.max(read.watermark(), current.map(TargetVersion::watermark).orElse(0L));
+          rowsDone = System.nanoTime();
+          // Every record is in the key index now: its merge and upload run beside the Parquet
+          // file's last row group, footer and parts instead of after them (a sidecar is 25 bytes
+          // a row, larger than the file itself). The writer no longer touches the key index. A
+          // small one goes into the manifest instead.
+          if (keyIndex.sidecarBytes() <= INLINE_KEY_INDEX_BYTES) {
+            inlineIndex = sidecarContent(keyIndex);
+          } else {
+            objects.start("key-index-" + declaration.name(), () -> writeKeyIndex(baseKey, keyIndex), () -> {});
+          }
+          stats = writer.seal();
+          finished = System.nanoTime();
+          rowWait = read.rowWaitNanos();
+          compress = writer.compressNanos();
+          partWaits = out.waitedNanos();
+        } catch (SQLException | IOException | RuntimeException e) {
+          writer.abort();
+          throw e;
         }
-        fileDone = System.nanoTime();
-        indexKey = sidecar == null ? null : sidecar.await();
-        sidecar = null;
-      } finally {
-        if (sidecar != null) {
-          // The key index must not outlive its writer (closed next); a sidecar that made it up is garbage.
-          sidecar.cancel().ifPresent(this::deleteQuietly);
-        }
+        // The file goes up (its last part, or its only PUT) while the read closes and the manifest
+        // is written.
+        objects.start("file-" + declaration.name(), () -> publish(writer, baseKey), writer::abort);
+        // A full read must not move the watermark backwards either (a PostgreSQL read that could not
+        // settle reports 0): the rows it read are complete up to what the previous version held.
+        watermark = Math.max(read.watermark(), current.map(TargetVersion::watermark).orElse(0L));
       }
+      long readClosed = System.nanoTime();
+      Instant now = clock.instant();
+      SnapshotObject file = stats.toObject(baseKey, 0, watermark);
+      // The sidecar's key is known before it is stored, so the manifest need not wait for it.
+      SnapshotObject base =
+          inlineIndex == null ? file.withKeyIndex(layout.keyIndexKey(baseKey)) : file.withInlineKeyIndex(inlineIndex);
+      String checksum = stats.checksum().toHex();
+      Manifest manifest =
+          Manifest.of(ref, declaration, sequence, watermark, base, List.of(), stats.rows(), checksum, message.runId(), now);
+      String manifestKey = layout.manifestKey(ref, sequence);
+      byte[] manifestBytes = ManifestCodec.encode(manifest);
+      long manifestPut = System.nanoTime();
+      store.put(manifestKey, manifestBytes, "application/json");
+      objects.stored(manifestKey);
+      long manifestDone = System.nanoTime();
+      objects.awaitAll();
+      objects.keep();
+      long published = System.nanoTime();
+      log.debug(
+          "base of {} rows ({} bytes) built in {} ms: rows read and encoded {} ms, file sealed and read closed {} ms,"
+              + " manifest {} ms, then waited for the key index and the file {} ms",
+          stats.rows(), stats.bytes(), (published - started) / 1_000_000, (rowsDone - started) / 1_000_000,
+          (readClosed - rowsDone) / 1_000_000, (manifestDone - manifestPut) / 1_000_000,
+          (published - manifestDone) / 1_000_000);
+      manifests.put(manifestKey, manifest);
+      TargetVersion version =
+          new TargetVersion(
+              ref, sequence, watermark, manifestKey, stats.rows(), checksum, 0, message.runId(), now,
+              SnapshotShape.of(declaration));
+      // Closing the read (its reader thread, its transaction) is the database's time too.
+      BuildSplit split = BuildSplit.of(published - started, opened - started + rowWait + (readClosed - finished),
+          compress, partWaits + (published - manifestPut));
+      List<String> newObjects = inlineIndex == null
+          ? List.of(baseKey, base.keyIndex(), manifestKey)
+          : List.of(baseKey, manifestKey);
+      return new BuiltSnapshot(
+          version, stats.rows(), stats.bytes() + manifestBytes.length, stats.rows(), BuiltSnapshot.Kind.BASE,
+          newObjects, split);
     }
-    long indexDone = System.nanoTime();
-    log.debug(
-        "base of {} rows ({} bytes) written in {} ms: rows read and encoded {} ms, file finished {} ms,"
-            + " key index waited for {} ms",
-        stats.rows(), stats.bytes(), (indexDone - started) / 1_000_000, (rowsDone - started) / 1_000_000,
-        (fileDone - rowsDone) / 1_000_000, (indexDone - fileDone) / 1_000_000);
-    Instant now = clock.instant();
-    SnapshotObject file = stats.toObject(baseKey, 0, watermark);
-    SnapshotObject base = indexKey != null ? file.withKeyIndex(indexKey) : file.withInlineKeyIndex(inlineIndex);
-    String checksum = stats.checksum().toHex();
-    Manifest manifest =
-        Manifest.of(ref, declaration, sequence, watermark, base, List.of(), stats.rows(), checksum, message.runId(), now);
-    String manifestKey = layout.manifestKey(ref, sequence);
-    byte[] manifestBytes = ManifestCodec.encode(manifest);
-    long manifestPut = System.nanoTime();
-    store.put(manifestKey, manifestBytes, "application/json");
-    long manifestDone = System.nanoTime();
-    manifests.put(manifestKey, manifest);
-    TargetVersion version =
-        new TargetVersion(
-            ref, sequence, watermark, manifestKey, stats.rows(), checksum, 0, message.runId(), now,
-            SnapshotShape.of(declaration));
-    // Closing the read (its reader thread, its transaction) is the database's time too.
-    BuildSplit split = BuildSplit.of(manifestDone - started, opened - started + rowWait + (fileDone - finished),
-        compress, fileUpload + (indexDone - fileDone) + (manifestDone - manifestPut));
-    return new BuiltSnapshot(
-        version, stats.rows(), stats.bytes() + manifestBytes.length, stats.rows(), BuiltSnapshot.Kind.BASE,
-        indexKey != null ? List.of(baseKey, indexKey, manifestKey) : List.of(baseKey, manifestKey), split);
   }
 
   /**
@@ -332,8 +334,10 @@ public final class SnapshotBuilder {
     long sequence = current.sequence() + 1;
     String deltaKey = layout.deltaKey(ref, sequence);
     long readStart = System.nanoTime();
-    try (KeyIndexWriter keyIndex = new KeyIndexWriter(false)) {
+    try (KeyIndexWriter keyIndex = new KeyIndexWriter(false);
+        BuildObjects objects = new BuildObjects(this::deleteQuietly)) {
       SnapshotFileStats stats = null;
+      BackgroundUpload file = null;
       long rowsRead = 0;
       long from;
       long watermark;
@@ -379,10 +383,13 @@ public final class SnapshotBuilder {
           }
           upsertsRead = System.nanoTime();
           if (writer != null) {
-            stats = writer.finish();
+            stats = writer.seal();
+            // Goes up while the read closes, the state is counted and the manifest written.
+            SnapshotWriter sealed = writer;
+            file = objects.start("file-" + declaration.name(), () -> publish(sealed, deltaKey), sealed::abort);
           }
         } catch (SQLException | IOException | RuntimeException e) {
-          if (writer != null) {
+          if (writer != null && file == null) {
             writer.abort();
           }
           throw e;
@@ -396,12 +403,14 @@ public final class SnapshotBuilder {
       }
       SnapshotObject delta = stats.toObject(deltaKey, Math.min(from, watermark), watermark);
       long checksumStart = System.nanoTime();
-      Optional<RowChecksum> fromIndexes = KeyIndexChecksum.afterDelta(store, manifest, keyIndex, keyIndexReads, this::keyIndex);
+      Optional<RowChecksum> fromIndexes =
+          KeyIndexChecksum.afterDelta(store, manifest, keyIndex, keyIndexReads, this::keyIndex);
       RowChecksum state;
       if (fromIndexes.isPresent()) {
         state = fromIndexes.get();
       } else {
-        // Files written before sidecars existed: count the new state by reading it.
+        // Files written before sidecars existed: count the new state by reading it, the delta too.
+        objects.await(file);
         Manifest provisional =
             manifest.withDelta(delta, sequence, current.rowCount(), current.contentChecksum(), message.runId(), now);
         state = stateChecksum(provisional);
@@ -415,8 +424,8 @@ public final class SnapshotBuilder {
           fromIndexes.isPresent() ? "from key indexes" : "by reading the state",
           (System.nanoTime() - checksumStart) / 1_000_000, manifest.objects().size() + 1);
       if (state.count() == current.rowCount() && state.toHex().equals(current.contentChecksum())) {
-        // Only re-read changes the state already held (an overlap window): keep no new object.
-        store.delete(deltaKey);
+        // Only re-read changes the state already held (an overlap window): keep no new object
+        // (closing the objects takes the file back).
         return Optional.of(unchanged(current, sequence, watermark, rowsRead, message, now, shape));
       }
       List<String> newObjects = new ArrayList<>(List.of(deltaKey));
@@ -426,6 +435,7 @@ public final class SnapshotBuilder {
         delta = delta.withInlineKeyIndex(sidecarContent(keyIndex));
       } else {
         String indexKey = writeKeyIndex(deltaKey, keyIndex);
+        objects.stored(indexKey);
         newObjects.add(indexKey);
         sidecarBytes = keyIndex.sidecarBytes();
         delta = delta.withKeyIndex(indexKey);
@@ -435,6 +445,9 @@ public final class SnapshotBuilder {
       newObjects.add(manifestKey);
       byte[] manifestBytes = ManifestCodec.encode(next);
       store.put(manifestKey, manifestBytes, "application/json");
+      objects.stored(manifestKey);
+      objects.awaitAll();
+      objects.keep();
       manifests.put(manifestKey, next);
       TargetVersion version =
           new TargetVersion(
@@ -444,6 +457,11 @@ public final class SnapshotBuilder {
           version, stats.rows(), stats.bytes() + sidecarBytes + manifestBytes.length, rowsRead,
           BuiltSnapshot.Kind.DELTA, newObjects, BuildSplit.NONE));
     }
+  }
+
+  private static String publish(SnapshotWriter sealed, String key) throws IOException {
+    sealed.publish();
+    return key;
   }
 
   /** The current manifest, or null when it is due for compaction: the sync writes a new base instead. */
@@ -495,7 +513,7 @@ public final class SnapshotBuilder {
         }
         throw e;
       } finally {
-        KeyIndexUpload.joinUninterruptibly(merge); // the key index must not outlive its writer, closed by the caller
+        BackgroundUpload.joinUninterruptibly(merge); // the key index must not outlive its writer, closed by the caller
       }
       log.debug("key index of {} entries merged and uploaded side by side in {} ms", keyIndex.entries(),
           (System.nanoTime() - started) / 1_000_000);

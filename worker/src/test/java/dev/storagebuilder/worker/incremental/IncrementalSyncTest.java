@@ -168,6 +168,85 @@ class IncrementalSyncTest {
   }
 
   @Test
+  void aBaseWhoseManifestCannotBeStoredLeavesNoFileBehind() throws Exception {
+    IncrementalHarness h = harness(new CompactionPolicy(8, 100), NO_OVERLAP);
+    h.store.failPuts(key -> key.contains("/manifest-"));
+
+    assertThatThrownBy(() -> h.sync(SyncMode.FULL)).isInstanceOf(IOException.class).hasMessageContaining("manifest-");
+    assertThat(h.versions.current(IncrementalHarness.ACME)).isEmpty();
+    assertThat(h.store.keys()).isEmpty();
+    assertThat(h.store.openUploads()).isZero();
+
+    h.store.failPuts(key -> false);
+    assertThat(h.sync(SyncMode.FULL).committed()).isTrue();
+    assertThat(h.state()).isEqualTo(h.source()).hasSize(20);
+  }
+
+  @Test
+  void aBaseWhoseKeyIndexCannotBeStoredLeavesNeitherFileNorManifestBehind() throws Exception {
+    IncrementalHarness h = harness(new CompactionPolicy(8, 100), NO_OVERLAP);
+    // Too many records for the manifest: the base's sidecar is an object of its own.
+    int added = (int) (SnapshotBuilder.INLINE_KEY_INDEX_BYTES / 25) + 1;
+    write(c -> {
+      long v = schema.nextVersion(c);
+      for (int i = 0; i < added; i++) {
+        SourceSchema.upsert(c, "acme", 1000 + i, "added", i, v);
+      }
+    });
+    h.store.failPuts(key -> key.endsWith(".keys"));
+
+    assertThatThrownBy(() -> h.sync(SyncMode.FULL)).isInstanceOf(IOException.class).hasMessageContaining(".keys");
+    assertThat(h.versions.current(IncrementalHarness.ACME)).isEmpty();
+    assertThat(h.store.keys()).isEmpty();
+    assertThat(h.store.openUploads()).isZero();
+
+    h.store.failPuts(key -> false);
+    assertThat(h.sync(SyncMode.FULL).committed()).isTrue();
+    assertThat(h.state()).isEqualTo(h.source()).hasSize(20 + added);
+  }
+
+  @Test
+  void aDeltaWhoseManifestCannotBeStoredLeavesNoFileBehindAndTheRetryIsExact() throws Exception {
+    IncrementalHarness h = harness(new CompactionPolicy(8, 100), NO_OVERLAP);
+    h.sync(SyncMode.FULL);
+    TargetVersion base = h.versions.current(IncrementalHarness.ACME).orElseThrow();
+    List<String> before = h.store.keys();
+    write(c -> SourceSchema.upsert(c, "acme", 1000, "added", 1, schema.nextVersion(c)));
+    h.store.failPuts(key -> key.contains("/manifest-"));
+
+    // The delta file goes up while the manifest is written; the failed build takes it back.
+    assertThatThrownBy(() -> h.sync(SyncMode.INCREMENTAL)).isInstanceOf(IOException.class).hasMessageContaining("manifest-");
+    assertThat(h.versions.current(IncrementalHarness.ACME)).contains(base);
+    assertThat(h.store.keys()).containsExactlyInAnyOrderElementsOf(before);
+    assertThat(h.store.openUploads()).isZero();
+
+    h.store.failPuts(key -> false);
+    Result retry = h.sync(SyncMode.INCREMENTAL);
+    assertThat(retry.committed()).isTrue();
+    assertThat(retry.built().kind()).isEqualTo(Kind.DELTA);
+    assertThat(h.store.keys()).containsAll(retry.built().newObjects());
+    assertThat(h.state()).isEqualTo(h.source()).hasSize(21);
+  }
+
+  @Test
+  void aDeltaFileThatCannotBePublishedIsNotCommittedAndTheRetryIsExact() throws Exception {
+    IncrementalHarness h = harness(new CompactionPolicy(8, 100), NO_OVERLAP);
+    h.sync(SyncMode.FULL);
+    TargetVersion base = h.versions.current(IncrementalHarness.ACME).orElseThrow();
+    write(c -> SourceSchema.upsert(c, "acme", 1000, "added", 1, schema.nextVersion(c)));
+    h.store.failPuts(key -> key.contains("/delta-"));
+
+    assertThatThrownBy(() -> h.sync(SyncMode.INCREMENTAL)).isInstanceOf(IOException.class).hasMessageContaining("delta-");
+    assertThat(h.versions.current(IncrementalHarness.ACME)).contains(base);
+    assertThat(h.store.keys()).noneMatch(key -> key.contains("/delta-"));
+    assertThat(h.store.openUploads()).isZero();
+
+    h.store.failPuts(key -> false);
+    assertThat(h.sync(SyncMode.INCREMENTAL).committed()).isTrue();
+    assertThat(h.state()).isEqualTo(h.source()).hasSize(21);
+  }
+
+  @Test
   void aLongChainStoresItsLaterKeyIndexesOnceTheManifestCarriesEnough() throws Exception {
     // A chain far longer than the default: the manifest would otherwise grow with every delta.
     IncrementalHarness h = harness(new CompactionPolicy(100, 100), NO_OVERLAP);

@@ -10,10 +10,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 
-class KeyIndexUploadTest {
+class BackgroundUploadTest {
   @Test
   void awaitReturnsTheSidecarKey() throws IOException {
-    KeyIndexUpload upload = KeyIndexUpload.start("t", () -> "t/base-1.keys");
+    BackgroundUpload upload = BackgroundUpload.start("t", () -> "t/base-1.keys");
 
     assertThat(upload.await()).isEqualTo("t/base-1.keys");
   }
@@ -21,8 +21,8 @@ class KeyIndexUploadTest {
   @Test
   void awaitRethrowsTheUploadsFailureAsItWasThrown() {
     IOException failure = new IOException("S3 said no");
-    KeyIndexUpload upload =
-        KeyIndexUpload.start(
+    BackgroundUpload upload =
+        BackgroundUpload.start(
             "t",
             () -> {
               throw failure;
@@ -36,8 +36,8 @@ class KeyIndexUploadTest {
     CountDownLatch started = new CountDownLatch(1);
     AtomicBoolean interrupted = new AtomicBoolean();
     AtomicBoolean finished = new AtomicBoolean();
-    KeyIndexUpload upload =
-        KeyIndexUpload.start(
+    BackgroundUpload upload =
+        BackgroundUpload.start(
             "t",
             () -> {
               started.countDown();
@@ -60,7 +60,7 @@ class KeyIndexUploadTest {
 
   @Test
   void cancelAfterTheUploadSucceededReturnsTheKeyForTheCallerToDelete() throws Exception {
-    KeyIndexUpload upload = KeyIndexUpload.start("t", () -> "t/done.keys");
+    BackgroundUpload upload = BackgroundUpload.start("t", () -> "t/done.keys");
     assertThat(upload.await()).isEqualTo("t/done.keys"); // settled before the caller gave up
 
     assertThat(upload.cancel()).contains("t/done.keys");
