@@ -26,6 +26,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Predicate;
 import org.h2.jdbcx.JdbcDataSource;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -145,21 +146,10 @@ class IncrementalSyncTest {
   void aDeltaWhoseKeyIndexCannotBeStoredIsNotCommittedAndTheRetryIsExact() throws Exception {
     IncrementalHarness h = harness(new CompactionPolicy(8, 100), NO_OVERLAP);
     h.sync(SyncMode.FULL);
-    TargetVersion base = h.versions.current(IncrementalHarness.ACME).orElseThrow();
-    // Too many records for the manifest: the delta's sidecar is an object of its own.
-    int added = (int) (SnapshotBuilder.INLINE_KEY_INDEX_BYTES / 25) + 1;
-    write(c -> {
-      long v = schema.nextVersion(c);
-      for (int i = 0; i < added; i++) {
-        SourceSchema.upsert(c, "acme", 1000 + i, "added", i, v);
-      }
-    });
-    h.store.failPuts(key -> key.endsWith(".keys"));
+    int added = addRowsTooManyForAnInlineKeyIndex();
 
-    assertThatThrownBy(() -> h.sync(SyncMode.INCREMENTAL)).isInstanceOf(IOException.class).hasMessageContaining(".keys");
-    assertThat(h.versions.current(IncrementalHarness.ACME)).contains(base);
+    syncFailsStoring(h, SyncMode.INCREMENTAL, key -> key.endsWith(".keys"), ".keys");
 
-    h.store.failPuts(key -> false);
     Result retry = h.sync(SyncMode.INCREMENTAL);
     assertThat(retry.committed()).isTrue();
     assertThat(retry.built().kind()).isEqualTo(Kind.DELTA);
@@ -170,14 +160,10 @@ class IncrementalSyncTest {
   @Test
   void aBaseWhoseManifestCannotBeStoredLeavesNoFileBehind() throws Exception {
     IncrementalHarness h = harness(new CompactionPolicy(8, 100), NO_OVERLAP);
-    h.store.failPuts(key -> key.contains("/manifest-"));
 
-    assertThatThrownBy(() -> h.sync(SyncMode.FULL)).isInstanceOf(IOException.class).hasMessageContaining("manifest-");
-    assertThat(h.versions.current(IncrementalHarness.ACME)).isEmpty();
+    syncFailsStoring(h, SyncMode.FULL, key -> key.contains("/manifest-"), "manifest-");
+
     assertThat(h.store.keys()).isEmpty();
-    assertThat(h.store.openUploads()).isZero();
-
-    h.store.failPuts(key -> false);
     assertThat(h.sync(SyncMode.FULL).committed()).isTrue();
     assertThat(h.state()).isEqualTo(h.source()).hasSize(20);
   }
@@ -185,22 +171,11 @@ class IncrementalSyncTest {
   @Test
   void aBaseWhoseKeyIndexCannotBeStoredLeavesNeitherFileNorManifestBehind() throws Exception {
     IncrementalHarness h = harness(new CompactionPolicy(8, 100), NO_OVERLAP);
-    // Too many records for the manifest: the base's sidecar is an object of its own.
-    int added = (int) (SnapshotBuilder.INLINE_KEY_INDEX_BYTES / 25) + 1;
-    write(c -> {
-      long v = schema.nextVersion(c);
-      for (int i = 0; i < added; i++) {
-        SourceSchema.upsert(c, "acme", 1000 + i, "added", i, v);
-      }
-    });
-    h.store.failPuts(key -> key.endsWith(".keys"));
+    int added = addRowsTooManyForAnInlineKeyIndex();
 
-    assertThatThrownBy(() -> h.sync(SyncMode.FULL)).isInstanceOf(IOException.class).hasMessageContaining(".keys");
-    assertThat(h.versions.current(IncrementalHarness.ACME)).isEmpty();
+    syncFailsStoring(h, SyncMode.FULL, key -> key.endsWith(".keys"), ".keys");
+
     assertThat(h.store.keys()).isEmpty();
-    assertThat(h.store.openUploads()).isZero();
-
-    h.store.failPuts(key -> false);
     assertThat(h.sync(SyncMode.FULL).committed()).isTrue();
     assertThat(h.state()).isEqualTo(h.source()).hasSize(20 + added);
   }
@@ -209,18 +184,13 @@ class IncrementalSyncTest {
   void aDeltaWhoseManifestCannotBeStoredLeavesNoFileBehindAndTheRetryIsExact() throws Exception {
     IncrementalHarness h = harness(new CompactionPolicy(8, 100), NO_OVERLAP);
     h.sync(SyncMode.FULL);
-    TargetVersion base = h.versions.current(IncrementalHarness.ACME).orElseThrow();
     List<String> before = h.store.keys();
     write(c -> SourceSchema.upsert(c, "acme", 1000, "added", 1, schema.nextVersion(c)));
-    h.store.failPuts(key -> key.contains("/manifest-"));
 
     // The delta file goes up while the manifest is written; the failed build takes it back.
-    assertThatThrownBy(() -> h.sync(SyncMode.INCREMENTAL)).isInstanceOf(IOException.class).hasMessageContaining("manifest-");
-    assertThat(h.versions.current(IncrementalHarness.ACME)).contains(base);
-    assertThat(h.store.keys()).containsExactlyInAnyOrderElementsOf(before);
-    assertThat(h.store.openUploads()).isZero();
+    syncFailsStoring(h, SyncMode.INCREMENTAL, key -> key.contains("/manifest-"), "manifest-");
 
-    h.store.failPuts(key -> false);
+    assertThat(h.store.keys()).containsExactlyInAnyOrderElementsOf(before);
     Result retry = h.sync(SyncMode.INCREMENTAL);
     assertThat(retry.committed()).isTrue();
     assertThat(retry.built().kind()).isEqualTo(Kind.DELTA);
@@ -232,18 +202,42 @@ class IncrementalSyncTest {
   void aDeltaFileThatCannotBePublishedIsNotCommittedAndTheRetryIsExact() throws Exception {
     IncrementalHarness h = harness(new CompactionPolicy(8, 100), NO_OVERLAP);
     h.sync(SyncMode.FULL);
-    TargetVersion base = h.versions.current(IncrementalHarness.ACME).orElseThrow();
     write(c -> SourceSchema.upsert(c, "acme", 1000, "added", 1, schema.nextVersion(c)));
-    h.store.failPuts(key -> key.contains("/delta-"));
 
-    assertThatThrownBy(() -> h.sync(SyncMode.INCREMENTAL)).isInstanceOf(IOException.class).hasMessageContaining("delta-");
-    assertThat(h.versions.current(IncrementalHarness.ACME)).contains(base);
+    syncFailsStoring(h, SyncMode.INCREMENTAL, key -> key.contains("/delta-"), "delta-");
+
     assertThat(h.store.keys()).noneMatch(key -> key.contains("/delta-"));
-    assertThat(h.store.openUploads()).isZero();
-
-    h.store.failPuts(key -> false);
     assertThat(h.sync(SyncMode.INCREMENTAL).committed()).isTrue();
     assertThat(h.state()).isEqualTo(h.source()).hasSize(21);
+  }
+
+  /**
+   * Runs one sync while storing the keys {@code failing} accepts fails: the sync throws naming
+   * such a key, the version record stays as it was and no upload is left open. Stores work again
+   * afterwards.
+   */
+  private void syncFailsStoring(IncrementalHarness h, SyncMode mode, Predicate<String> failing, String named) {
+    Optional<TargetVersion> before = h.versions.current(IncrementalHarness.ACME);
+    h.store.failPuts(failing);
+    try {
+      assertThatThrownBy(() -> h.sync(mode)).isInstanceOf(IOException.class).hasMessageContaining(named);
+    } finally {
+      h.store.failPuts(key -> false);
+    }
+    assertThat(h.versions.current(IncrementalHarness.ACME)).isEqualTo(before);
+    assertThat(h.store.openUploads()).isZero();
+  }
+
+  /** Adds rows in one change version, too many for their key index to travel in the manifest. */
+  private int addRowsTooManyForAnInlineKeyIndex() throws SQLException {
+    int added = (int) (SnapshotBuilder.INLINE_KEY_INDEX_BYTES / 25) + 1;
+    write(c -> {
+      long v = schema.nextVersion(c);
+      for (int i = 0; i < added; i++) {
+        SourceSchema.upsert(c, "acme", 1000 + i, "added", i, v);
+      }
+    });
+    return added;
   }
 
   @Test
