@@ -5,7 +5,10 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 /** {@code ./sb bench [--quick] [--json FILE]}: prints every figure with its baseline and ratio. */
 @Command(
@@ -34,14 +37,29 @@ public final class BenchMain implements Callable<Integer> {
       description = "Run only these scenarios: export, update-all, enqueue (default: all).")
   java.util.List<String> only;
 
+  @Option(
+      names = "--rounds",
+      description = "Rounds of the single-target export and incremental (default: "
+          + BenchSizes.DEFAULT_EXPORT_ROUNDS + "; figures are the best round).")
+  Integer rounds;
+
+  @Option(
+      names = "--large-rows",
+      description = "Rows of the large export target (default: 10,000,000; 500,000 with --quick). For experiments:"
+          + " the README's figures use the default.")
+  Long largeRows;
+
+  @Spec CommandSpec spec;
+
   public static void main(String[] args) {
     System.exit(new CommandLine(new BenchMain()).execute(args));
   }
 
   @Override
   public Integer call() throws Exception {
+    BenchSizes sizes = sizes();
     BenchReport report = new BenchReport(Machine.current(), quick);
-    BenchRun run = new BenchRun(BenchSizes.of(quick), jdbcUrl, FleetJars.home(), report, System.out);
+    BenchRun run = new BenchRun(sizes, jdbcUrl, FleetJars.home(), report, System.out);
     try {
       run.runAll(only == null ? BenchRun.SCENARIOS : only);
     } finally {
@@ -52,5 +70,21 @@ public final class BenchMain implements Callable<Integer> {
       }
     }
     return 0;
+  }
+
+  /** The scenario sizes with the options applied; a bad value is refused before anything starts. */
+  BenchSizes sizes() {
+    BenchSizes sizes = BenchSizes.of(quick);
+    try {
+      if (rounds != null) {
+        sizes = sizes.withExportRounds(rounds);
+      }
+      if (largeRows != null) {
+        sizes = sizes.withLargeRows(largeRows);
+      }
+    } catch (IllegalArgumentException e) {
+      throw new ParameterException(spec.commandLine(), e.getMessage());
+    }
+    return sizes;
   }
 }

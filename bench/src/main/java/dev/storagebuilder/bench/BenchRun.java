@@ -78,7 +78,6 @@ final class BenchRun {
   /** The worker logs this once, at its first receive call (SqsMessageSource). */
   static final String FIRST_RECEIVE_MARKER = "first receive call";
 
-  private static final int EXPORT_ROUNDS = 3;
   private static final String RAW_DATA = "raw_data";
   private static final String CLIENT_EXPORT = "bench-export";
   private static final String CLIENT_LARGE = "bench-large";
@@ -173,7 +172,7 @@ final class BenchRun {
         // (its compiler threads still took a third of a core in the second). Best of three, every
         // round reported.
         List<TargetRun> exports = new ArrayList<>();
-        for (int round = 0; round < EXPORT_ROUNDS; round++) {
+        for (int round = 0; round < sizes.exportRounds(); round++) {
           exports.add(runTarget(producer, CLIENT_EXPORT, "full"));
         }
         TargetRun best = exports.stream().min(Comparator.comparingDouble(TargetRun::seconds)).orElseThrow();
@@ -183,7 +182,7 @@ final class BenchRun {
         report.add(Figure.measured("full_export_rows_per_s", workerRate, "rows/s",
                 "limit pipeline rows/s (psql \\copy | zstd -1), same rows, same run", limitRowsPerSecond,
                 ">= 0.8x the limit")
-            .withNote(best.rows() + " rows, receive-to-commit, best of " + EXPORT_ROUNDS + " rounds in one worker: "
+            .withNote(best.rows() + " rows, receive-to-commit, best of " + sizes.exportRounds() + " rounds in one worker: "
                 + roundSeconds + " s"));
         if (limitRowsPerSecond != null) {
           report.add(Figure.measured("full_export_ratio", workerRate / limitRowsPerSecond, "x",
@@ -279,7 +278,7 @@ final class BenchRun {
     TargetRun run = null;
     TargetRun first = null;
     try {
-      for (int round = 0; round < EXPORT_ROUNDS; round++) {
+      for (int round = 0; round < sizes.exportRounds(); round++) {
         db.touchRawData(CLIENT_EXPORT, sizes.incrementalChanges(), sizes.exportRows() / sizes.incrementalChanges());
         TargetRun next = runTarget(producer, CLIENT_EXPORT, "incremental");
         first = first == null ? next : first;
@@ -304,7 +303,7 @@ final class BenchRun {
     report.add(Figure.measured("incremental_seconds", run.seconds(), "s", "full export of the same target",
             full.seconds(), "<= 0.25 s")
         .withNote(sizes.incrementalChanges() + " changed rows of " + full.rows() + "; wrote " + run.rows()
-            + String.format("; best of %d (first %.3f s)", EXPORT_ROUNDS, first.seconds())));
+            + String.format("; best of %d (first %.3f s)", sizes.exportRounds(), first.seconds())));
     report.add(Figure.measured("incremental_speedup", full.seconds() / run.seconds(), "x", "1.0 = as slow as full",
         1.0, ">= 20x"));
   }
