@@ -4,9 +4,9 @@ import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.io.UncheckedIOException;
 import java.util.Optional;
-import java.util.concurrent.CancellationException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.FutureTask;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * An upload on a thread of its own while the target's thread goes on: a base's key index sidecar
@@ -24,18 +24,28 @@ final class BackgroundUpload {
 
   private final FutureTask<String> task;
   private final Thread thread;
+  /** Set by the upload's thread once its work has stored the object, whatever happens after. */
+  private final AtomicReference<String> storedKey;
 
-  private BackgroundUpload(FutureTask<String> task, Thread thread) {
+  private BackgroundUpload(FutureTask<String> task, Thread thread, AtomicReference<String> storedKey) {
     this.task = task;
     this.thread = thread;
+    this.storedKey = storedKey;
   }
 
   /** @param threadName names the thread in thread dumps and profiles, e.g. {@code key-index-raw_data} */
   static BackgroundUpload start(String threadName, Work work) {
-    FutureTask<String> task = new FutureTask<>(work::run);
+    AtomicReference<String> storedKey = new AtomicReference<>();
+    FutureTask<String> task =
+        new FutureTask<>(
+            () -> {
+              String key = work.run();
+              storedKey.set(key);
+              return key;
+            });
     Thread thread = Thread.ofPlatform().daemon(true).name(threadName).unstarted(task);
     thread.start();
-    return new BackgroundUpload(task, thread);
+    return new BackgroundUpload(task, thread, storedKey);
   }
 
   /** Waits for the upload; its failure is rethrown as it was thrown. */
@@ -62,19 +72,14 @@ final class BackgroundUpload {
 
   /**
    * Stops the upload and waits until its thread has let go of what it was sending; returns the key
-   * of an object that was uploaded anyway (the caller deletes it).
+   * of an object that was uploaded anyway (the caller deletes it). Asks by interrupting the thread
+   * and then asks the work itself what it stored: a store call that does not answer to interrupts
+   * finishes its PUT, and {@code FutureTask.cancel} would have reported such an upload as stopped.
    */
   Optional<String> cancel() {
-    task.cancel(true);
+    thread.interrupt();
     joinUninterruptibly(thread);
-    if (task.isCancelled()) {
-      return Optional.empty();
-    }
-    try {
-      return Optional.ofNullable(task.get());
-    } catch (ExecutionException | InterruptedException | CancellationException e) {
-      return Optional.empty();
-    }
+    return Optional.ofNullable(storedKey.get());
   }
 
   /** Waits until {@code thread} has ended, even when interrupted meanwhile (the interrupt is kept). */

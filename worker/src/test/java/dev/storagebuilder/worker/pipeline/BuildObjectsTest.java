@@ -64,6 +64,26 @@ class BuildObjectsTest {
   }
 
   @Test
+  void anUploadThatFinishesDespiteTheStopIsDeleted() throws Exception {
+    CountDownLatch started = new CountDownLatch(1);
+    BuildObjects objects = new BuildObjects(deleted::add);
+    objects.start("t", () -> {
+      started.countDown();
+      try {
+        new CountDownLatch(1).await();
+      } catch (InterruptedException e) {
+        // A store call that does not answer to interrupts completes its PUT anyway.
+      }
+      return "t/file.parquet";
+    }, () -> deleted.add("aborted"));
+    assertThat(started.await(10, TimeUnit.SECONDS)).isTrue();
+
+    objects.close();
+
+    assertThat(deleted).containsExactly("t/file.parquet", "aborted");
+  }
+
+  @Test
   void awaitAllRethrowsAnUploadsFailureAndCloseThenTakesTheRestBack() {
     IOException failure = new IOException("S3 said no");
     BuildObjects objects = new BuildObjects(deleted::add);
