@@ -169,8 +169,8 @@ final class BenchRun {
         long idleRssKb = worker.peakRssKb();
 
         // A fleet's worker lives for many targets; the first exports of a fresh JVM also pay its JIT
-        // (its compiler threads still took a third of a core in the second). Best of three, every
-        // round reported.
+        // (its compiler threads still took a third of a core in the second). Best of the rounds
+        // (three unless --rounds says otherwise), every round reported.
         List<TargetRun> exports = new ArrayList<>();
         for (int round = 0; round < sizes.exportRounds(); round++) {
           exports.add(runTarget(producer, CLIENT_EXPORT, "full"));
