@@ -79,6 +79,7 @@ final class BenchRun {
   static final String FIRST_RECEIVE_MARKER = "first receive call";
 
   private static final String RAW_DATA = "raw_data";
+  private static final String CPU_UNMEASURED = "no /proc to read CPU from (Linux only), or no limit pipeline";
   private static final String CLIENT_EXPORT = "bench-export";
   private static final String CLIENT_LARGE = "bench-large";
   private static final Duration RUN_TIMEOUT = Duration.ofMinutes(30);
@@ -99,6 +100,8 @@ final class BenchRun {
   private final Path scratch;
   /** Rows/s of the limit pipeline; the update-all comparison needs it. */
   private Double limitRowsPerSecond;
+  /** CPU-seconds per row of the limit pipeline (psql, zstd and PostgreSQL); null when not measured. */
+  private Double limitCpuSecondsPerRow;
   /** Whether this branch's worker does incremental syncs (learned from the single-target figure). */
   private Boolean incrementalWorks;
   private String incrementalReason = "the single-target incremental scenario did not run";
@@ -166,6 +169,7 @@ final class BenchRun {
         ProducerClient producer = new ProducerClient(fleet.producerUrl(), fleet.apiToken());
         producerStart(fleet, producer, jvmFloor);
         FleetProcess worker = startWorker(fleet, jvmFloor, true);
+        CpuAccount cpu = cpuOf(fleet);
         long idleRssKb = worker.peakRssKb();
 
         // A fleet's worker lives for many targets; the first exports of a fresh JVM also pay its JIT
@@ -173,7 +177,7 @@ final class BenchRun {
         // (three unless --rounds says otherwise), every round reported.
         List<TargetRun> exports = new ArrayList<>();
         for (int round = 0; round < sizes.exportRounds(); round++) {
-          exports.add(runTarget(producer, CLIENT_EXPORT, "full"));
+          exports.add(runTarget(producer, cpu, CLIENT_EXPORT, "full"));
         }
         TargetRun best = exports.stream().min(Comparator.comparingDouble(TargetRun::seconds)).orElseThrow();
         String roundSeconds = exports.stream().map(r -> String.format("%.2f", r.seconds())).collect(Collectors.joining(", "));
@@ -189,11 +193,12 @@ final class BenchRun {
               "1.0 = the limit pipeline", 1.0, ">= 0.8"));
         }
         splitFigures(best, worker);
+        exportCpuFigure(best);
         report.add(Figure.measured("worker_peak_rss_mb_1m", worker.peakRssKb() / 1024.0, "MB",
                 "the same worker idle after startup", idleRssKb / 1024.0, "<= 256 MB")
             .withNote(sizes.exportRows() + " rows, -Xmx" + FleetOptions.DEFAULT_WORKER_HEAP_MB + "m"));
 
-        incremental(db, producer, best);
+        incremental(db, producer, cpu, best);
 
         // A fresh process, so its high-water mark is this target's alone.
         double smallPeakMb = worker.peakRssKb() / 1024.0;
@@ -202,7 +207,7 @@ final class BenchRun {
         // handed (and hide for the visibility timeout) the next message: let it expire first.
         LockSupport.parkNanos(Duration.ofSeconds(LONG_POLL_SECONDS + 1).toNanos());
         FleetProcess large = startWorker(fleet, jvmFloor, false);
-        TargetRun big = runTarget(producer, CLIENT_LARGE, "full");
+        TargetRun big = runTarget(producer, cpu, CLIENT_LARGE, "full");
         report.add(Figure.measured("worker_peak_rss_mb_10m", large.peakRssKb() / 1024.0, "MB",
                 "peak RSS exporting " + sizes.exportRows() + " rows (flat = 1.0x)", smallPeakMb,
                 "<= 256 MB, flat in rows")
@@ -232,17 +237,78 @@ final class BenchRun {
     // table that plan is faster, and the limit must not be the slower plan. Both plans, alternated,
     // best of two each; the faster one is the limit.
     double[] best = {Double.MAX_VALUE, Double.MAX_VALUE};
+    CpuAccount cpu = CpuAccount.withoutFleet();
+    CpuAccount.Use fastestCpu = null;
     for (int i = 0; i < 4; i++) { // the first runs warm the cache
       boolean indexPlan = i % 2 == 1;
+      CpuAccount.Reading before = cpu.read();
       double s = LimitPipeline.run(uri.getHost(), port, user, database, select, scratch, indexPlan);
-      out.printf("   limit pipeline (%s): %.2f s%n", indexPlan ? "enable_seqscan=off" : "default plan", s);
+      CpuAccount.Use used = cpu.read().since(before);
+      out.printf("   limit pipeline (%s): %.2f s (CPU-s: %s)%n", indexPlan ? "enable_seqscan=off" : "default plan", s,
+          used.describe());
+      if (s < Math.min(best[0], best[1])) {
+        fastestCpu = used;
+      }
       best[i % 2] = Math.min(best[i % 2], s);
     }
     double limitSeconds = Math.min(best[0], best[1]);
     limitRowsPerSecond = sizes.exportRows() / limitSeconds;
+    limitCpuFigure(fastestCpu);
     report.add(Figure.measured("limit_rows_per_s", limitRowsPerSecond, "rows/s", "", null, "")
         .withNote(String.format("psql \\copy (select ...) to stdout | zstd -1 > file, %d rows, best of 2 with each plan:"
             + " default %.2f s, enable_seqscan=off (the worker's) %.2f s", sizes.exportRows(), best[0], best[1])));
+  }
+
+  /**
+   * What the limit pipeline's fastest run cost in CPU: psql and zstd (children of this JVM, counted
+   * once they end) and PostgreSQL's backend. The baseline of the CPU figures.
+   */
+  private void limitCpuFigure(CpuAccount.Use used) {
+    if (!used.measured()) {
+      report.add(Figure.missing("limit_cpu_s", "CPU-s", "", CPU_UNMEASURED));
+      return;
+    }
+    double spent = used.of(CpuAccount.Role.CHILDREN, CpuAccount.Role.POSTGRES);
+    limitCpuSecondsPerRow = spent / sizes.exportRows();
+    report.add(Figure.measured("limit_cpu_s", spent, "CPU-s", "", null, "")
+        .withNote(sizes.exportRows() + " rows, the fastest limit run: " + used.describe()));
+  }
+
+  /**
+   * The best export's CPU: the worker's and PostgreSQL's, against what the limit pipeline spent on
+   * the same rows. Unlike the wall-clock ratio this does not depend on what else shares the cores.
+   */
+  private void exportCpuFigure(TargetRun best) {
+    if (!best.cpu().measured() || limitCpuSecondsPerRow == null) {
+      report.add(Figure.missing("full_export_cpu_s", "CPU-s", "", CPU_UNMEASURED));
+      return;
+    }
+    report.add(Figure.measured("full_export_cpu_s", best.cpu().of(CpuAccount.Role.WORKERS, CpuAccount.Role.POSTGRES),
+            "CPU-s", "the limit pipeline's CPU-s for the same rows", limitCpuSecondsPerRow * best.rows(), "")
+        .withNote("the worker and PostgreSQL in the best round; " + busy(best.cpu(), best.wallSeconds())));
+  }
+
+  /**
+   * The best full update-all's CPU: the workers' and PostgreSQL's, against what the limit pipeline
+   * would spend on all its rows. The wall-clock 2x also pays for the emulators on the same cores.
+   */
+  private void updateAllCpuFigure(RunResult full) {
+    if (!full.cpu().measured() || limitCpuSecondsPerRow == null) {
+      report.add(Figure.missing("update_all_full_cpu_s", "CPU-s", "", CPU_UNMEASURED));
+      return;
+    }
+    double workers = full.cpu().of(CpuAccount.Role.WORKERS);
+    report.add(Figure.measured("update_all_full_cpu_s", workers + full.cpu().of(CpuAccount.Role.POSTGRES), "CPU-s",
+            "the limit pipeline's CPU-s for all rows", limitCpuSecondsPerRow * full.rows(), "")
+        .withNote(String.format("the workers (%.1f ms a target) and PostgreSQL in the best round; ",
+            1000 * workers / full.targets()) + busy(full.cpu(), full.wallSeconds())));
+  }
+
+  /** Every role's CPU in a window, and how busy it kept the machine's cores. */
+  private static String busy(CpuAccount.Use used, double wallSeconds) {
+    int cores = Runtime.getRuntime().availableProcessors();
+    return String.format("all CPU-s in the %.2f s window: %s; %.0f %% of %d cores", wallSeconds, used.describe(),
+        100 * used.total() / (cores * wallSeconds), cores);
   }
 
   /** The best export's split, as its worker measured it (the target's thread; the stages overlap on others). */
@@ -274,13 +340,14 @@ final class BenchRun {
    * Best of as many rounds as the full export, each after its own 100 changes, in the same worker:
    * the first incremental sync of a worker also pays the JIT and class loading of the delta path.
    */
-  private void incremental(BenchDatabase db, ProducerClient producer, TargetRun full) throws Exception {
+  private void incremental(BenchDatabase db, ProducerClient producer, CpuAccount cpu, TargetRun full)
+      throws Exception {
     TargetRun run = null;
     TargetRun first = null;
     try {
       for (int round = 0; round < sizes.exportRounds(); round++) {
         db.touchRawData(CLIENT_EXPORT, sizes.incrementalChanges(), sizes.exportRows() / sizes.incrementalChanges());
-        TargetRun next = runTarget(producer, CLIENT_EXPORT, "incremental");
+        TargetRun next = runTarget(producer, cpu, CLIENT_EXPORT, "incremental");
         first = first == null ? next : first;
         run = run == null || next.seconds() < run.seconds() ? next : run;
       }
@@ -408,8 +475,9 @@ final class BenchRun {
         // Best of two rounds, as the export is a best of rounds: the first full update-all runs in fresh workers and
         // pays their JIT and class loading (a quarter of their CPU in it); a fleet's workers live
         // for many runs. Both rounds are reported.
-        RunResult firstFull = runAll(producer, "full", queued);
-        RunResult secondFull = runAll(producer, "full", queued);
+        CpuAccount cpu = cpuOf(fleet);
+        RunResult firstFull = runAll(producer, cpu, "full", queued);
+        RunResult secondFull = runAll(producer, cpu, "full", queued);
         RunResult full = secondFull.seconds() < firstFull.seconds() ? secondFull : firstFull;
         String scaleNote = "scale " + sizes.demoScale() + ": " + full.targets() + " targets, " + full.rows() + " rows, 2 workers x " + UPDATE_ALL_CONCURRENCY + " target threads";
         Double limitSeconds = limitRowsPerSecond == null ? null : full.rows() / limitRowsPerSecond;
@@ -423,6 +491,7 @@ final class BenchRun {
             "", null, ""));
         report.add(Figure.measured("update_all_full_rows_per_s", full.rows() / full.seconds(), "rows/s",
             "limit pipeline rows/s", limitRowsPerSecond, ""));
+        updateAllCpuFigure(full);
         long peak = workers.stream().mapToLong(FleetProcess::peakRssKb).max().orElse(0);
         // No goal: the 256 MB goal is one worker at the default concurrency exporting 10M rows; six
         // target threads hold six sets of native compression state, stacks and buffers.
@@ -443,7 +512,7 @@ final class BenchRun {
         int changes = 0;
         for (long seed = 7; seed <= 8; seed++) {
           changes = new ChangeBurst(generator, seed).apply(dataSource, 100, false).total();
-          RunResult round = runAll(producer, "incremental", queued);
+          RunResult round = runAll(producer, cpu, "incremental", queued);
           if (round.rows() >= full.rows()) {
             report.add(Figure.missing("update_all_incremental_seconds", "s", "<= 5 s",
                 "mode=incremental rewrote every row: no incremental sync on this branch"));
@@ -581,22 +650,37 @@ final class BenchRun {
     return LocalFleet.start(options, home);
   }
 
-  record TargetRun(String runId, double seconds, long rows, double wallSeconds) {}
+  /** @param cpu what each role spent from the request to the poll that saw the run end */
+  record TargetRun(String runId, double seconds, long rows, double wallSeconds, CpuAccount.Use cpu) {}
 
-  record RunResult(double seconds, int targets, long rows) {}
+  /**
+   * @param wallSeconds from the request to the poll that saw the run end
+   * @param cpu what each role spent in that window
+   */
+  record RunResult(double seconds, int targets, long rows, double wallSeconds, CpuAccount.Use cpu) {}
+
+  /** CPU by role for windows of this fleet: its live workers and its producer. */
+  private static CpuAccount cpuOf(LocalFleet fleet) {
+    return new CpuAccount(
+        () -> fleet.workers().stream().filter(FleetProcess::isAlive).flatMap(w -> w.pid().stream()).toList(),
+        () -> fleet.producer().pid());
+  }
 
   /** One target through the whole fleet; seconds are the worker's receive-to-commit. */
-  private TargetRun runTarget(ProducerClient producer, String clientId, String mode) {
+  private TargetRun runTarget(ProducerClient producer, CpuAccount cpu, String clientId, String mode) {
     out.printf("   %s %s of %s...%n", java.time.LocalTime.now().withNano(0), mode, clientId);
     ObjectNode scope = Json.mapper().createObjectNode();
     ArrayNode targets = scope.putArray("targets");
     targets.addObject().put("clientId", clientId).put("target", RAW_DATA);
+    CpuAccount.Reading before = cpu.read();
     long start = System.nanoTime();
     String runId = producer.startRun(scope, mode).path("runId").asText();
-    JsonNode run = awaitRun(producer, runId, TARGET_POLL);
+    awaitRun(producer, runId, TARGET_POLL);
     double wall = seconds(start);
+    CpuAccount.Use used = cpu.read().since(before);
     JsonNode target = producer.get("/api/runs/" + runId + "/targets").path("targets").path(0);
-    return new TargetRun(runId, target.path("durationMillis").asLong() / 1000.0, target.path("rows").asLong(), wall);
+    return new TargetRun(
+        runId, target.path("durationMillis").asLong() / 1000.0, target.path("rows").asLong(), wall, used);
   }
 
   /**
@@ -608,7 +692,8 @@ final class BenchRun {
    *
    * @param queued messages in the work queue: visible, in flight or delayed
    */
-  private RunResult runAll(ProducerClient producer, String mode, IntSupplier queued) {
+  private RunResult runAll(ProducerClient producer, CpuAccount cpu, String mode, IntSupplier queued) {
+    CpuAccount.Reading before = cpu.read();
     Instant requested = Instant.now();
     long start = System.nanoTime();
     String runId = producer.startRun(TextNode.valueOf("all"), mode).path("runId").asText();
@@ -618,13 +703,14 @@ final class BenchRun {
     }
     JsonNode run = awaitRun(producer, runId, RUN_POLL);
     double noticed = seconds(start);
+    CpuAccount.Use used = cpu.read().since(before);
     String finishedAt = run.path("finishedAt").asText(null);
     double seconds =
         finishedAt == null ? noticed : Duration.between(requested, Instant.parse(finishedAt)).toNanos() / 1e9;
     out.printf("   update-all %s from %s: %d targets, %,d rows in %.1f s (the poll noticed at %.1f s)%n", mode,
         java.time.LocalTime.ofInstant(requested, java.time.ZoneId.systemDefault()), run.path("total").asInt(),
         run.path("rows").asLong(), seconds, noticed);
-    return new RunResult(seconds, run.path("total").asInt(), run.path("rows").asLong());
+    return new RunResult(seconds, run.path("total").asInt(), run.path("rows").asLong(), noticed, used);
   }
 
   private static int messagesIn(AwsClients aws, String queueUrl) {

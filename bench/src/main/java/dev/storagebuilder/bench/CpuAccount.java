@@ -1,0 +1,202 @@
+package dev.storagebuilder.bench;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Supplier;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+/**
+ * CPU-seconds the processes of a scenario spent between two readings, by role, from {@code /proc}.
+ *
+ * <p>Why: on two shared cores a wall-clock ratio mixes the worker's own cost with what PostgreSQL and
+ * the emulators take from the same cores. The emulators stand in for S3, SQS and DynamoDB, which in
+ * production run on none of the worker's cores, and the limit pipeline pays for none of them; CPU by
+ * role tells the two apart in every run.
+ *
+ * <p>Processes that end inside a window still count: a finished child's CPU moves into its parent's
+ * {@code cutime}/{@code cstime} when the parent reaps it (the JDK reaps this JVM's children;
+ * PostgreSQL's postmaster its backends), so each role adds those of its processes. Where {@code
+ * /proc} cannot be read (not Linux), every reading is empty and the figures say so.
+ */
+final class CpuAccount {
+  /** Who spent the CPU. */
+  enum Role {
+    WORKERS("workers"),
+    POSTGRES("PostgreSQL"),
+    PRODUCER("producer"),
+    BENCH_JVM("this JVM (S3Proxy, ElasticMQ, the bench's polls)"),
+    CHILDREN("other children (dynalite; psql and zstd once they end)");
+
+    private final String label;
+
+    Role(String label) {
+      this.label = label;
+    }
+
+    String label() {
+      return label;
+    }
+  }
+
+  /** {@code sysconf(_SC_CLK_TCK)}: 100 on every Linux the JDK supports. */
+  private static final double TICKS_PER_SECOND = 100.0;
+  private static final Path PROC = Path.of("/proc");
+
+  private final Supplier<List<Long>> workerPids;
+  private final Supplier<Optional<Long>> producerPid;
+
+  /**
+   * @param workerPids the fleet's live workers, asked at each reading
+   * @param producerPid the fleet's producer, if any
+   */
+  CpuAccount(Supplier<List<Long>> workerPids, Supplier<Optional<Long>> producerPid) {
+    this.workerPids = workerPids;
+    this.producerPid = producerPid;
+  }
+
+  /** For windows without a fleet (the limit pipeline). */
+  static CpuAccount withoutFleet() {
+    return new CpuAccount(List::of, Optional::empty);
+  }
+
+  /** What each role has spent so far; empty when {@code /proc} is not there. */
+  Reading read() {
+    if (!Files.isDirectory(PROC.resolve("self"))) {
+      return new Reading(Map.of());
+    }
+    Map<Role, Long> ticks = new EnumMap<>(Role.class);
+    List<Long> workers = workerPids.get();
+    Optional<Long> producer = producerPid.get();
+    long self = ProcessHandle.current().pid();
+    ticks.put(Role.WORKERS, workers.stream().mapToLong(CpuAccount::ticksWithReaped).sum());
+    ticks.put(Role.PRODUCER, producer.map(CpuAccount::ticksWithReaped).orElse(0L));
+    ticks.put(Role.POSTGRES, postgresPids().mapToLong(CpuAccount::ticksWithReaped).sum());
+    StatTimes own = stat(self).orElse(StatTimes.NONE);
+    ticks.put(Role.BENCH_JVM, own.user() + own.system());
+    Set<Long> fleet = Stream.concat(workers.stream(), producer.stream()).collect(Collectors.toSet());
+    long otherChildren = ProcessHandle.current().descendants()
+        .map(ProcessHandle::pid)
+        .filter(pid -> !fleet.contains(pid))
+        .mapToLong(pid -> stat(pid).map(t -> t.user() + t.system()).orElse(0L))
+        .sum();
+    // Reaped children include workers killed before this reading; windows never span a kill.
+    ticks.put(Role.CHILDREN, otherChildren + own.childrenUser() + own.childrenSystem());
+    return new Reading(ticks);
+  }
+
+  /** CPU ticks of every role at one moment. */
+  record Reading(Map<Role, Long> ticks) {
+    Reading {
+      ticks = Map.copyOf(ticks);
+    }
+
+    /** CPU-seconds each role spent from {@code earlier} to this reading; empty if either is. */
+    Use since(Reading earlier) {
+      if (ticks.isEmpty() || earlier.ticks.isEmpty()) {
+        return new Use(Map.of());
+      }
+      Map<Role, Double> seconds = new EnumMap<>(Role.class);
+      for (Role role : Role.values()) {
+        long spent = ticks.getOrDefault(role, 0L) - earlier.ticks.getOrDefault(role, 0L);
+        seconds.put(role, Math.max(0, spent) / TICKS_PER_SECOND);
+      }
+      return new Use(seconds);
+    }
+  }
+
+  /** CPU-seconds by role over one window. */
+  record Use(Map<Role, Double> seconds) {
+    Use {
+      seconds = Map.copyOf(seconds);
+    }
+
+    boolean measured() {
+      return !seconds.isEmpty();
+    }
+
+    double of(Role... roles) {
+      double sum = 0;
+      for (Role role : roles) {
+        sum += seconds.getOrDefault(role, 0.0);
+      }
+      return sum;
+    }
+
+    double total() {
+      return of(Role.values());
+    }
+
+    /** e.g. {@code workers 1.62, PostgreSQL 0.71, ...}: every role that spent something, in role order. */
+    String describe() {
+      return Stream.of(Role.values())
+          .filter(role -> seconds.getOrDefault(role, 0.0) > 0)
+          .map(role -> String.format("%s %.2f", role.label(), seconds.get(role)))
+          .collect(Collectors.joining(", "));
+    }
+  }
+
+  /** The CPU fields of {@code /proc/<pid>/stat}, in clock ticks. */
+  record StatTimes(long user, long system, long childrenUser, long childrenSystem) {
+    static final StatTimes NONE = new StatTimes(0, 0, 0, 0);
+
+    /**
+     * Parses one {@code stat} line. The command name (field 2) is in parentheses and may itself
+     * hold spaces and parentheses, so fields are counted from the last ')'.
+     */
+    static StatTimes parse(String line) {
+      int end = line.lastIndexOf(')');
+      if (end < 0) {
+        throw new IllegalArgumentException("not a /proc stat line: " + line);
+      }
+      // After the name: field 3 (state) first, so field n is at index n - 3.
+      String[] fields = line.substring(end + 1).trim().split("\\s+");
+      if (fields.length < 15) {
+        throw new IllegalArgumentException("a /proc stat line with " + fields.length + " fields after the name: " + line);
+      }
+      return new StatTimes(
+          Long.parseLong(fields[11]), Long.parseLong(fields[12]), Long.parseLong(fields[13]), Long.parseLong(fields[14]));
+    }
+  }
+
+  private static long ticksWithReaped(long pid) {
+    return stat(pid).map(t -> t.user() + t.system() + t.childrenUser() + t.childrenSystem()).orElse(0L);
+  }
+
+  private static Optional<StatTimes> stat(long pid) {
+    try {
+      return Optional.of(StatTimes.parse(Files.readString(PROC.resolve(Long.toString(pid)).resolve("stat"))));
+    } catch (IOException | RuntimeException e) {
+      return Optional.empty(); // it ended between the listing and the read
+    }
+  }
+
+  /** Every process whose command is {@code postgres}: the postmaster, its backends and helpers. */
+  private static Stream<Long> postgresPids() {
+    try (Stream<Path> entries = Files.list(PROC)) {
+      return entries
+          .map(path -> path.getFileName().toString())
+          .filter(name -> !name.isEmpty() && name.chars().allMatch(Character::isDigit))
+          .map(Long::parseLong)
+          .filter(CpuAccount::isPostgres)
+          .toList()
+          .stream();
+    } catch (IOException e) {
+      return Stream.empty();
+    }
+  }
+
+  private static boolean isPostgres(long pid) {
+    try {
+      return Files.readString(PROC.resolve(Long.toString(pid)).resolve("comm")).strip().equals("postgres");
+    } catch (IOException e) {
+      return false;
+    }
+  }
+}

@@ -1,0 +1,113 @@
+package dev.storagebuilder.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+import static org.assertj.core.api.Assumptions.assumeThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.storagebuilder.bench.CpuAccount.Reading;
+import dev.storagebuilder.bench.CpuAccount.Role;
+import dev.storagebuilder.bench.CpuAccount.StatTimes;
+import dev.storagebuilder.bench.CpuAccount.Use;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class CpuAccountTest {
+  /** Spins for about a second of CPU in a shell of its own, then idles until killed. */
+  private static final String BUSY_THEN_IDLE =
+      "i=0; while [ $i -lt 400000 ]; do i=$((i+1)); done; exec sleep 60";
+  private static final String BUSY_THEN_EXIT = "i=0; while [ $i -lt 400000 ]; do i=$((i+1)); done";
+
+  @BeforeEach
+  void onLinux() {
+    assumeThat(Files.isDirectory(Path.of("/proc/self"))).as("/proc (Linux)").isTrue();
+  }
+
+  @Test
+  void aStatLineIsReadFromAfterItsCommandNameWhateverTheNameHolds() {
+    String line = "4242 (my (odd) cmd) S 1 4242 4242 0 -1 4194560 500 0 0 0 731 52 9 4 20 0 7 0 100 2000 300";
+
+    assertThat(StatTimes.parse(line)).isEqualTo(new StatTimes(731, 52, 9, 4));
+  }
+
+  @Test
+  void aLineThatIsNotAStatLineIsRefusedWithTheLine() {
+    assertThatThrownBy(() -> StatTimes.parse("4242 (cut) S 1 2"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("(cut) S 1 2");
+    assertThatThrownBy(() -> StatTimes.parse("no name here")).isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
+  void aWorkersCpuCountsAsTheWorkersAndNotAsAnotherChild() throws Exception {
+    Process worker = new ProcessBuilder("sh", "-c", BUSY_THEN_IDLE).start();
+    try {
+      CpuAccount account = new CpuAccount(() -> List.of(worker.pid()), Optional::empty);
+      Reading start = account.read();
+
+      await().atMost(Duration.ofSeconds(30)).until(() -> account.read().since(start).of(Role.WORKERS) >= 0.2);
+      Use use = account.read().since(start);
+
+      assertThat(use.of(Role.CHILDREN)).isLessThan(0.2);
+      assertThat(use.describe()).startsWith("workers ");
+    } finally {
+      worker.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
+  void aChildThatEndsInsideTheWindowStillCounts() throws Exception {
+    CpuAccount account = CpuAccount.withoutFleet();
+    Reading before = account.read();
+
+    Process child = new ProcessBuilder("sh", "-c", BUSY_THEN_EXIT).start();
+    assertThat(child.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    await().atMost(Duration.ofSeconds(10)).until(() -> account.read().since(before).of(Role.CHILDREN) >= 0.2);
+
+    assertThat(account.read().since(before).of(Role.WORKERS, Role.PRODUCER)).isZero();
+  }
+
+  @Test
+  void thisJvmsOwnWorkIsItsOwnRole() {
+    CpuAccount account = CpuAccount.withoutFleet();
+    Reading before = account.read();
+
+    long spins = 0;
+    long end = System.nanoTime() + Duration.ofMillis(300).toNanos();
+    while (System.nanoTime() < end) {
+      spins++;
+    }
+
+    assertThat(spins).isPositive();
+    assertThat(account.read().since(before).of(Role.BENCH_JVM)).isGreaterThanOrEqualTo(0.2);
+  }
+
+  @Test
+  void aWindowWithAnUnreadableEndIsNotMeasured() {
+    Use use = new Reading(Map.of()).since(new Reading(Map.of(Role.WORKERS, 5L)));
+
+    assertThat(use.measured()).isFalse();
+    assertThat(use.total()).isZero();
+    assertThat(use.describe()).isEmpty();
+  }
+
+  @Test
+  void spentTimeIsInSecondsAndListedInRoleOrder() {
+    Reading before = new Reading(Map.of(Role.WORKERS, 100L, Role.POSTGRES, 10L, Role.BENCH_JVM, 0L));
+    Reading after = new Reading(Map.of(Role.WORKERS, 262L, Role.POSTGRES, 81L, Role.BENCH_JVM, 0L));
+
+    Use use = after.since(before);
+
+    assertThat(use.of(Role.WORKERS)).isCloseTo(1.62, within(1e-9));
+    assertThat(use.of(Role.WORKERS, Role.POSTGRES)).isCloseTo(2.33, within(1e-9));
+    assertThat(use.describe()).isEqualTo("workers 1.62, PostgreSQL 0.71");
+  }
+}
