@@ -707,9 +707,9 @@ final class BenchRun {
     String finishedAt = run.path("finishedAt").asText(null);
     double seconds =
         finishedAt == null ? noticed : Duration.between(requested, Instant.parse(finishedAt)).toNanos() / 1e9;
-    out.printf("   update-all %s from %s: %d targets, %,d rows in %.1f s (the poll noticed at %.1f s)%n", mode,
-        java.time.LocalTime.ofInstant(requested, java.time.ZoneId.systemDefault()), run.path("total").asInt(),
-        run.path("rows").asLong(), seconds, noticed);
+    out.printf("   update-all %s from %s: %d targets, %,d rows in %.1f s (the poll noticed at %.1f s; CPU-s: %s)%n",
+        mode, java.time.LocalTime.ofInstant(requested, java.time.ZoneId.systemDefault()), run.path("total").asInt(),
+        run.path("rows").asLong(), seconds, noticed, used.describe());
     return new RunResult(seconds, run.path("total").asInt(), run.path("rows").asLong(), noticed, used);
   }
 
