@@ -64,8 +64,9 @@ public final class FleetProcess {
       cmd.addAll(collector);
     }
     cmd.addAll(compiler);
-    // zstd-jni and Netty load native code; without this JDK 24+ warns on every start.
-    cmd.add("--enable-native-access=ALL-UNNAMED");
+    // No --enable-native-access: the jars' manifests grant it to zstd-jni and Netty. On the command
+    // line it made every start after the first log a CDS error and drop the archived module graph
+    // (the property differs from the JDK's base archive).
     // Die loudly rather than limp on: the fleet restarts a worker, a half-dead one holds messages.
     cmd.add("-XX:+ExitOnOutOfMemoryError");
     // Startup: the first clean exit writes a class-data archive next to the jar; later starts map
@@ -84,6 +85,11 @@ public final class FleetProcess {
     cmd.add("-jar");
     cmd.add(jar.toString());
     this.command = List.copyOf(cmd);
+  }
+
+  /** The JVM's command line: the flags, the properties and the jar. */
+  List<String> command() {
+    return command;
   }
 
   /** The class-data archive a process of this jar maps when it exists (written at its first clean exit). */

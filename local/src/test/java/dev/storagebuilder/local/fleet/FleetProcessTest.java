@@ -1,0 +1,59 @@
+package dev.storagebuilder.local.fleet;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.jar.JarFile;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class FleetProcessTest {
+  @TempDir Path dir;
+
+  @Test
+  void theFleetsJarsGrantNativeAccessInTheirManifests() throws IOException {
+    for (Path jar : List.of(FleetJars.worker(FleetJars.home()), FleetJars.producer(FleetJars.home()))) {
+      try (JarFile file = new JarFile(jar.toFile())) {
+        assertThat(file.getManifest().getMainAttributes().getValue("Enable-Native-Access"))
+            .as(jar.toString())
+            .isEqualTo("ALL-UNNAMED");
+      }
+    }
+  }
+
+  @Test
+  void aWorkerJvmMapsTheClassDataArchiveItWroteWithoutAnError() throws Exception {
+    FleetProcess worker = new FleetProcess("worker-1", FleetJars.worker(FleetJars.home()), 128,
+        FleetProcess.WORKER_COLLECTOR, FleetProcess.WORKER_COMPILER, Map.of(), dir);
+    // The worker's own flags, an archive of this test's, and -version in place of the jar.
+    List<String> command = new ArrayList<>();
+    for (String arg : worker.command()) {
+      if (arg.equals("-jar")) {
+        break;
+      }
+      command.add(arg.startsWith("-XX:SharedArchiveFile=") ? "-XX:SharedArchiveFile=" + dir.resolve("t.jsa") : arg);
+    }
+    command.add("-version");
+
+    String writing = run(command);
+    String mapping = run(command);
+
+    assertThat(dir.resolve("t.jsa")).exists();
+    assertThat(writing).doesNotContain("[error]");
+    assertThat(mapping).doesNotContain("[error]").doesNotContain("[warning]");
+  }
+
+  private static String run(List<String> command) throws Exception {
+    Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+    String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    assertThat(process.exitValue()).as(output).isZero();
+    return output;
+  }
+}
