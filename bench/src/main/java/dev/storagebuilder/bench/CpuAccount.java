@@ -77,7 +77,7 @@ final class CpuAccount {
     long self = ProcessHandle.current().pid();
     ticks.put(Role.WORKERS, workers.stream().mapToLong(CpuAccount::ticksWithReaped).sum());
     ticks.put(Role.PRODUCER, producer.map(CpuAccount::ticksWithReaped).orElse(0L));
-    ticks.put(Role.POSTGRES, postgresPids().mapToLong(CpuAccount::ticksWithReaped).sum());
+    ticks.put(Role.POSTGRES, postgresPids().stream().mapToLong(CpuAccount::ticksWithReaped).sum());
     StatTimes own = stat(self).orElse(StatTimes.NONE);
     ticks.put(Role.BENCH_JVM, own.user() + own.system());
     Set<Long> fleet = Stream.concat(workers.stream(), producer.stream()).collect(Collectors.toSet());
@@ -178,17 +178,16 @@ final class CpuAccount {
   }
 
   /** Every process whose command is {@code postgres}: the postmaster, its backends and helpers. */
-  private static Stream<Long> postgresPids() {
+  private static List<Long> postgresPids() {
     try (Stream<Path> entries = Files.list(PROC)) {
       return entries
           .map(path -> path.getFileName().toString())
           .filter(name -> !name.isEmpty() && name.chars().allMatch(Character::isDigit))
           .map(Long::parseLong)
           .filter(CpuAccount::isPostgres)
-          .toList()
-          .stream();
+          .toList();
     } catch (IOException e) {
-      return Stream.empty();
+      return List.of();
     }
   }
 

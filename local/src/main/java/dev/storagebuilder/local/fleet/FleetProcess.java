@@ -65,8 +65,8 @@ public final class FleetProcess {
     }
     cmd.addAll(compiler);
     // No --enable-native-access: the jars' manifests grant it to zstd-jni and Netty. On the command
-    // line it made every start after the first log a CDS error and drop the archived module graph
-    // (the property differs from the JDK's base archive).
+    // line, every start that mapped the class-data archive logged a CDS error ("Mismatched values
+    // for property jdk.module.enable.native.access") and ran without the archived module graph.
     // Die loudly rather than limp on: the fleet restarts a worker, a half-dead one holds messages.
     cmd.add("-XX:+ExitOnOutOfMemoryError");
     // Startup: the first clean exit writes a class-data archive next to the jar; later starts map
