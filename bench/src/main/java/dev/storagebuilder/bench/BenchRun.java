@@ -181,7 +181,11 @@ final class BenchRun {
         }
         TargetRun best = exports.stream().min(Comparator.comparingDouble(TargetRun::seconds)).orElseThrow();
         String roundSeconds = exports.stream().map(r -> String.format("%.2f", r.seconds())).collect(Collectors.joining(", "));
-        out.printf("   worker full export: %s s for %,d rows%n", roundSeconds, best.rows());
+        String roundWorkerCpu = exports.stream()
+            .map(r -> String.format("%.2f", r.cpu().of(CpuAccount.Role.WORKERS)))
+            .collect(Collectors.joining(", "));
+        out.printf("   worker full export: %s s for %,d rows (the worker's CPU-s: %s)%n", roundSeconds, best.rows(),
+            roundWorkerCpu);
         double workerRate = best.rows() / best.seconds();
         report.add(Figure.measured("full_export_rows_per_s", workerRate, "rows/s",
                 "limit pipeline rows/s (psql \\copy | zstd -1), same rows, same run", limitRowsPerSecond,
