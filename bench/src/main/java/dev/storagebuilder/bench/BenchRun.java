@@ -102,6 +102,10 @@ final class BenchRun {
   private Double limitRowsPerSecond;
   /** CPU-seconds per row of the limit pipeline (psql, zstd and PostgreSQL); null when not measured. */
   private Double limitCpuSecondsPerRow;
+  /** The limit pipeline's runs so far; null when it cannot run (no psql or zstd). */
+  private LimitSamples limitSamples;
+  /** The select the limit pipeline copies: the export target's rows, as the worker reads them. */
+  private String limitSelect;
   /** Whether this branch's worker does incremental syncs (learned from the single-target figure). */
   private Boolean incrementalWorks;
   private String incrementalReason = "the single-target incremental scenario did not run";
@@ -176,9 +180,13 @@ final class BenchRun {
         // (its compiler threads still took a third of a core in the second). Best of the rounds
         // (three unless --rounds says otherwise), every round reported.
         List<TargetRun> exports = new ArrayList<>();
+        // The limit is sampled between the rounds too: a baseline taken only before the fleet
+        // starts drifted by a third from the rounds it was compared with (docs/performance.md).
         for (int round = 0; round < sizes.exportRounds(); round++) {
           exports.add(runTarget(producer, cpu, CLIENT_EXPORT, "full"));
+          sampleLimit(cpu, round % 2 == 0);
         }
+        reportLimit();
         TargetRun best = exports.stream().min(Comparator.comparingDouble(TargetRun::seconds)).orElseThrow();
         String roundSeconds = exports.stream().map(r -> String.format("%.2f", r.seconds())).collect(Collectors.joining(", "));
         String roundWorkerCpu = exports.stream()
@@ -227,40 +235,56 @@ final class BenchRun {
     }
   }
 
+  /**
+   * Starts sampling the limit pipeline: four runs before the fleet starts, both plans alternated
+   * (the first ones warm the cache). The export adds one after each of its rounds.
+   */
   private void limit(String select) throws Exception {
     var missing = LimitPipeline.missingTool();
     if (missing.isPresent()) {
       report.add(Figure.missing("limit_rows_per_s", "rows/s", "", missing.get()));
       return;
     }
+    limitSelect = select;
+    limitSamples = new LimitSamples();
+    for (int i = 0; i < 4; i++) {
+      sampleLimit(CpuAccount.withoutFleet(), i % 2 == 1);
+    }
+  }
+
+  /**
+   * One more run of the limit pipeline, when it can run. The worker reads one client's rows with
+   * sequential scans off (JdbcRowSource): on a shared table that plan is faster, and the limit must
+   * not be the slower plan, so both plans are sampled and the faster counts.
+   *
+   * @param cpu the fleet's roles when it is up, so its idle processes are not taken for psql and zstd
+   */
+  private void sampleLimit(CpuAccount cpu, boolean indexPlan) throws Exception {
+    if (limitSamples == null) {
+      return;
+    }
     URI uri = URI.create(jdbcUrl.substring("jdbc:".length()));
     String user = queryParameter(uri, "user", "postgres");
     String database = uri.getPath().substring(1);
     int port = uri.getPort() < 0 ? 5432 : uri.getPort();
-    // The worker reads one client's rows with sequential scans off (JdbcRowSource): on a shared
-    // table that plan is faster, and the limit must not be the slower plan. Both plans, alternated,
-    // best of two each; the faster one is the limit.
-    double[] best = {Double.MAX_VALUE, Double.MAX_VALUE};
-    CpuAccount cpu = CpuAccount.withoutFleet();
-    CpuAccount.Use fastestCpu = null;
-    for (int i = 0; i < 4; i++) { // the first runs warm the cache
-      boolean indexPlan = i % 2 == 1;
-      CpuAccount.Reading before = cpu.read();
-      double s = LimitPipeline.run(uri.getHost(), port, user, database, select, scratch, indexPlan);
-      CpuAccount.Use used = cpu.read().since(before);
-      out.printf("   limit pipeline (%s): %.2f s (CPU-s: %s)%n", indexPlan ? "enable_seqscan=off" : "default plan", s,
-          used.describe());
-      if (s < Math.min(best[0], best[1])) {
-        fastestCpu = used;
-      }
-      best[i % 2] = Math.min(best[i % 2], s);
+    CpuAccount.Reading before = cpu.read();
+    double s = LimitPipeline.run(uri.getHost(), port, user, database, limitSelect, scratch, indexPlan);
+    CpuAccount.Use used = cpu.read().since(before);
+    out.printf("   limit pipeline (%s): %.2f s (CPU-s: %s)%n", indexPlan ? "enable_seqscan=off" : "default plan", s,
+        used.describe());
+    limitSamples.add(indexPlan, s, used);
+  }
+
+  /** The limit's figures from every run so far; the ratios use them from here on. */
+  private void reportLimit() {
+    if (limitSamples == null || limitSamples.isEmpty()) {
+      return;
     }
-    double limitSeconds = Math.min(best[0], best[1]);
-    limitRowsPerSecond = sizes.exportRows() / limitSeconds;
-    limitCpuFigure(fastestCpu);
+    limitRowsPerSecond = sizes.exportRows() / limitSamples.fastestSeconds();
+    limitCpuFigure(limitSamples.fastestCpu());
     report.add(Figure.measured("limit_rows_per_s", limitRowsPerSecond, "rows/s", "", null, "")
-        .withNote(String.format("psql \\copy (select ...) to stdout | zstd -1 > file, %d rows, best of 2 with each plan:"
-            + " default %.2f s, enable_seqscan=off (the worker's) %.2f s", sizes.exportRows(), best[0], best[1])));
+        .withNote("psql \\copy (select ...) to stdout | zstd -1 > file, " + sizes.exportRows()
+            + " rows, before the fleet started and after each export round: " + limitSamples.describe()));
   }
 
   /**
