@@ -582,25 +582,24 @@ final class BenchRun {
         double sdk = Double.MAX_VALUE;
         double ours = Double.MAX_VALUE;
         int enqueued = 0;
-        long producerPid = fleet.producer().pid().orElse(-1L);
+        CpuAccount cpu = cpuOf(fleet);
         for (int i = 0; i < 2; i++) {
           // CPU-seconds say more than wall time on a shared machine: the producer's process, and
           // this one's, which hosts ElasticMQ (and, for the baseline, the SDK loop too)
-          double producerCpu = processCpuSeconds(producerPid);
-          double benchCpu = processCpuSeconds(ProcessHandle.current().pid());
+          CpuAccount.Reading before = cpu.read();
           long start = System.nanoTime();
           JsonNode answer = producer.startRun(TextNode.valueOf("all"), "full");
           double run = seconds(start);
           ours = Math.min(ours, run);
-          double producerCpuAfter = processCpuSeconds(producerPid);
-          double benchCpuMid = processCpuSeconds(ProcessHandle.current().pid());
+          CpuAccount.Reading mid = cpu.read();
           enqueued = answer.path("enqueued").asInt();
           double loop = plainSdkLoop(aws.sqs(), queueUrl, enqueued);
           sdk = Math.min(sdk, loop);
+          CpuAccount.Use producing = mid.since(before);
           out.printf("   run %d: producer %.2f s (CPU: producer %.2f s, ElasticMQ JVM %.2f s);"
                   + " plain SDK loop %.2f s (CPU: loop + ElasticMQ JVM %.2f s)%n",
-              i + 1, run, producerCpuAfter - producerCpu, benchCpuMid - benchCpu,
-              loop, processCpuSeconds(ProcessHandle.current().pid()) - benchCpuMid);
+              i + 1, run, producing.of(CpuAccount.Role.PRODUCER), producing.of(CpuAccount.Role.BENCH_JVM),
+              loop, cpu.read().since(mid).of(CpuAccount.Role.BENCH_JVM));
         }
         out.printf("   producer %.2f s, plain SDK loop %.2f s for %,d messages%n", ours, sdk, enqueued);
         report.add(Figure.measured("enqueue_10k_seconds", ours, "s",
@@ -610,14 +609,6 @@ final class BenchRun {
     } finally {
       db.drop();
     }
-  }
-
-  /** User + system CPU of a process so far (clock-tick resolution), 0 when it cannot be read. */
-  private static double processCpuSeconds(long pid) {
-    return ProcessHandle.of(pid)
-        .flatMap(handle -> handle.info().totalCpuDuration())
-        .map(cpu -> cpu.toNanos() / 1e9)
-        .orElse(0.0);
   }
 
   /** The queue's own ceiling: batches of 10 from 8 threads, nothing else. */
