@@ -2,6 +2,7 @@ package dev.storagebuilder.common.snapshot;
 
 import dev.storagebuilder.common.storage.ObjectStore;
 import java.io.IOException;
+import java.nio.file.NoSuchFileException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -43,8 +44,8 @@ public final class KeyIndexChecksum {
 
   /**
    * Count and checksum of {@code previous}'s state plus a delta whose records {@code delta} holds;
-   * empty when {@code previous} lacks sidecars or its base has key hash collisions (the caller
-   * recounts the state instead).
+   * empty when {@code previous} lacks sidecars (written before they existed, or listed but not
+   * stored) or its base has key hash collisions (the caller recounts the state instead).
    */
   public static Optional<RowChecksum> afterDelta(ObjectStore store, Manifest previous, KeyIndexWriter delta)
       throws IOException {
@@ -69,10 +70,16 @@ public final class KeyIndexChecksum {
         KeyIndex index;
         if (object.keyIndexInline() != null) {
           index = KeyIndex.open(store, object.key() + " (inline key index)", object.records(), object.inlineKeyIndexBytes());
-        } else if (opener == null) {
-          index = KeyIndex.open(store, object.keyIndex(), object.records());
         } else {
-          index = opener.open(object.keyIndex(), object.records());
+          try {
+            index = opener == null
+                ? KeyIndex.open(store, object.keyIndex(), object.records())
+                : opener.open(object.keyIndex(), object.records());
+          } catch (NoSuchFileException e) {
+            // A base's sidecar goes up after its version is committed: its worker stopped before
+            // it was stored, or is still storing it.
+            return Optional.empty();
+          }
         }
         indexes.add(index);
         if (object.kind() == SnapshotKind.BASE && index.collisions() > 0) {

@@ -10,10 +10,10 @@ import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * An upload on a thread of its own while the target's thread goes on: a base's key index sidecar
- * merged and sent while the snapshot file is finished, or a finished file published while the
- * manifest that lists it is written. Nothing it uploads is visible to readers before the version
- * record that points at it is committed, so the order of the two does not matter; the caller awaits
- * both before the commit.
+ * merged and sent while the snapshot file is finished and the version committed, or a finished file
+ * published while the manifest that lists it is written. Nothing it uploads is visible to readers
+ * before the version record that points at it is committed, so the order of the two does not
+ * matter; the file is awaited before the commit, the sidecar before the message is finished.
  */
 final class BackgroundUpload {
   /** The upload; returns the key it stored. */

@@ -12,6 +12,8 @@ import java.util.List;
  * @param kind what was written
  * @param newObjects keys of every object this attempt wrote; unreferenced if the commit loses
  * @param split where a base's build time went ({@link BuildSplit#NONE} for other kinds)
+ * @param trailing an upload still running that the commit need not wait for (a base's key index
+ *     sidecar); awaited before the message is finished, discarded when the commit loses
  */
 public record BuiltSnapshot(
     TargetVersion version,
@@ -20,7 +22,8 @@ public record BuiltSnapshot(
     long rowsRead,
     Kind kind,
     List<String> newObjects,
-    BuildSplit split) {
+    BuildSplit split,
+    TrailingUpload trailing) {
 
   public enum Kind {
     /** A new base: full mode, no version record yet, a schema change, or compaction. */
@@ -41,5 +44,12 @@ public record BuiltSnapshot(
 
   public BuiltSnapshot {
     newObjects = List.copyOf(newObjects);
+  }
+
+  /** A snapshot with nothing left running. */
+  public BuiltSnapshot(
+      TargetVersion version, long rowsWritten, long bytesWritten, long rowsRead, Kind kind, List<String> newObjects,
+      BuildSplit split) {
+    this(version, rowsWritten, bytesWritten, rowsRead, kind, newObjects, split, TrailingUpload.NONE);
   }
 }

@@ -180,6 +180,7 @@ public final class SnapshotBuilder {
 
   /** Deletes what a losing or failed attempt wrote; the keys are unique to it, so no one else refers to them. */
   public void discard(BuiltSnapshot built) {
+    built.trailing().discard(); // first, or the sidecar could arrive after its key was deleted
     for (String key : built.newObjects()) {
       try {
         store.delete(key);
@@ -211,9 +212,12 @@ public final class SnapshotBuilder {
     long compress;
     long partWaits;
     byte[] inlineIndex = null;
-    // The objects close first: a sidecar upload stops before the key index it reads is closed.
-    try (KeyIndexWriter keyIndex = new KeyIndexWriter(true);
-        BuildObjects objects = new BuildObjects(this::deleteQuietly)) {
+    KeyIndexWriter keyIndex = new KeyIndexWriter(true);
+    // A stored sidecar goes up on a thread of its own, which closes the key index when it is done;
+    // the caller commits without waiting for it (TrailingUpload).
+    BackgroundUpload sidecar = null;
+    boolean handedOver = false;
+    try (BuildObjects objects = new BuildObjects(this::deleteQuietly)) {
       try (SourceRead read = source.readAll(declaration, ref.clientId())) {
         opened = System.nanoTime();
         ObjectOutput out = store.create(baseKey);
@@ -235,14 +239,20 @@ public final class SnapshotBuilder {
             progress.rowsRead(count);
           }
           rowsDone = System.nanoTime();
-          // Every record is in the key index now: its merge and upload run beside the Parquet
-          // file's last row group, footer and parts instead of after them (a sidecar is 25 bytes
-          // a row, larger than the file itself). The writer no longer touches the key index. A
-          // small one goes into the manifest instead.
+          // Every record is in the key index now: its merge and upload start beside the Parquet
+          // file's last row group, footer and parts, and run on past the commit (a sidecar is 25
+          // bytes a row, larger than the file itself). The writer no longer touches the key index.
+          // A small one goes into the manifest instead.
           if (keyIndex.sidecarBytes() <= INLINE_KEY_INDEX_BYTES) {
             inlineIndex = sidecarContent(keyIndex);
           } else {
-            objects.start("key-index-" + declaration.name(), () -> writeKeyIndex(baseKey, keyIndex), () -> {});
+            sidecar = BackgroundUpload.start("key-index-" + declaration.name(), () -> {
+              try {
+                return writeKeyIndex(baseKey, keyIndex);
+              } finally {
+                keyIndex.close();
+              }
+            });
           }
           stats = writer.seal();
           finished = System.nanoTime();
@@ -263,7 +273,8 @@ public final class SnapshotBuilder {
       long readClosed = System.nanoTime();
       Instant now = clock.instant();
       SnapshotObject file = stats.toObject(baseKey, 0, watermark);
-      // The sidecar's key is known before it is stored, so the manifest need not wait for it.
+      // The sidecar's key is known before it is stored, so neither the manifest nor the commit
+      // waits for it.
       SnapshotObject base =
           inlineIndex == null ? file.withKeyIndex(layout.keyIndexKey(baseKey)) : file.withInlineKeyIndex(inlineIndex);
       String checksum = stats.checksum().toHex();
@@ -280,7 +291,7 @@ public final class SnapshotBuilder {
       long published = System.nanoTime();
       log.debug(
           "base of {} rows ({} bytes) built in {} ms: rows read and encoded {} ms, file sealed and read closed {} ms,"
-              + " manifest {} ms, then waited for the key index and the file {} ms",
+              + " manifest {} ms, then waited for the file {} ms",
           stats.rows(), stats.bytes(), (published - started) / 1_000_000, (rowsDone - started) / 1_000_000,
           (readClosed - rowsDone) / 1_000_000, (manifestDone - manifestPut) / 1_000_000,
           (published - manifestDone) / 1_000_000);
@@ -295,9 +306,17 @@ public final class SnapshotBuilder {
       List<String> newObjects = inlineIndex == null
           ? List.of(baseKey, base.keyIndex(), manifestKey)
           : List.of(baseKey, manifestKey);
-      return new BuiltSnapshot(
+      BuiltSnapshot built = new BuiltSnapshot(
           version, stats.rows(), stats.bytes() + manifestBytes.length, stats.rows(), BuiltSnapshot.Kind.BASE,
-          newObjects, split);
+          newObjects, split, sidecar == null ? TrailingUpload.NONE : new TrailingUpload(sidecar, this::deleteQuietly));
+      handedOver = true;
+      return built;
+    } finally {
+      if (sidecar == null) {
+        keyIndex.close();
+      } else if (!handedOver) {
+        sidecar.cancel().ifPresent(this::deleteQuietly); // its thread closes the key index as it ends
+      }
     }
   }
 

@@ -27,6 +27,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -102,6 +103,12 @@ final class IncrementalHarness {
     long expected = current.map(TargetVersion::sequence).orElse(0L);
     // As TargetProcessor: a record that already says everything is not written again.
     boolean committed = !built.commits(expected) || versions.commit(built.version(), expected);
+    // As TargetProcessor: the sidecar is awaited after the commit, and its failure fails nothing.
+    try {
+      built.trailing().await();
+    } catch (IOException e) {
+      // the next incremental sync counts the state by reading it
+    }
     return new Result(built, committed);
   }
 

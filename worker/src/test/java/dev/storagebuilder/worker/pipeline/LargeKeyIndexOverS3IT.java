@@ -95,6 +95,8 @@ class LargeKeyIndexOverS3IT {
   @Test
   void theStreamedSidecarArrivesWholeAndAnotherWorkerCountsTheNextDeltaFromIt() throws Exception {
     BuiltSnapshot base = freshWorker(1).build(ITEMS, message(SyncMode.FULL), Optional.empty(), rows -> {});
+    assertThat(base.trailing().isPending()).isTrue();
+    base.trailing().await();
     String indexKey = base.newObjects().stream().filter(k -> k.endsWith(".keys")).findFirst().orElseThrow();
     assertThat(store.open(indexKey).length()).isEqualTo(KeyIndex.sidecarBytes(ROWS)).isGreaterThan(1L << 20);
     assertThat(KeyIndex.open(store, indexKey, ROWS).collisions()).isZero();
@@ -112,5 +114,31 @@ class LargeKeyIndexOverS3IT {
     TargetVersion afterDelta = delta.version();
     assertThat(afterDelta.rowCount()).isEqualTo(ROWS + 1).isEqualTo(recount.version().rowCount());
     assertThat(afterDelta.contentChecksum()).isEqualTo(recount.version().contentChecksum());
+  }
+
+  @Test
+  void aBaseWhoseSidecarWasNeverStoredIsCountedByReadingItAndTheDeltaIsStillExact() throws Exception {
+    try (Statement sql = keepAlive.createStatement()) {
+      sql.execute("CREATE TABLE lost_items AS SELECT * FROM items");
+    }
+    TargetDeclaration lost = new TargetDeclaration("lost_items", "lost_items", "client_id", List.of("id"), "version",
+        ITEMS.columns(), null, 0);
+    BuiltSnapshot base = freshWorker(4).build(lost, message(SyncMode.FULL), Optional.empty(), rows -> {});
+    base.trailing().await();
+    String indexKey = base.newObjects().stream().filter(k -> k.endsWith(".keys")).findFirst().orElseThrow();
+    // The worker stopped between the commit and the sidecar's upload: the manifest lists it, S3 lacks it.
+    store.delete(indexKey);
+
+    try (Statement sql = keepAlive.createStatement()) {
+      sql.execute("UPDATE lost_items SET label = 'changed', version = version + " + ROWS + " WHERE id <= 10");
+      sql.execute("INSERT INTO lost_items VALUES ('acme', " + (ROWS + 1) + ", 'new', " + (3L * ROWS) + ")");
+    }
+    BuiltSnapshot delta =
+        freshWorker(5).build(lost, message(SyncMode.INCREMENTAL), Optional.of(base.version()), rows -> {});
+    BuiltSnapshot recount = freshWorker(6).build(lost, message(SyncMode.FULL), Optional.empty(), rows -> {});
+
+    assertThat(delta.kind()).isEqualTo(BuiltSnapshot.Kind.DELTA);
+    assertThat(delta.version().rowCount()).isEqualTo(ROWS + 1).isEqualTo(recount.version().rowCount());
+    assertThat(delta.version().contentChecksum()).isEqualTo(recount.version().contentChecksum());
   }
 }

@@ -18,6 +18,9 @@ import dev.storagebuilder.common.snapshot.ManifestCodec;
 import dev.storagebuilder.common.snapshot.SnapshotReader;
 import dev.storagebuilder.common.snapshot.SnapshotWriterOptions;
 import dev.storagebuilder.common.snapshot.StorageLayout;
+import dev.storagebuilder.common.storage.ObjectOutput;
+import dev.storagebuilder.common.storage.ObjectStore;
+import dev.storagebuilder.common.storage.RandomAccessObject;
 import dev.storagebuilder.common.target.ColumnDeclaration;
 import dev.storagebuilder.common.target.ColumnType;
 import dev.storagebuilder.common.target.SourceConfig;
@@ -440,6 +443,135 @@ class TargetProcessorTest {
     assertThat(outcome).isEqualTo(new Outcome.Done("superseded"));
     assertThat(versions.current(ref)).contains(winner);
     assertThat(versions.history(ref)).hasSize(1);
+  }
+
+  /** Rows enough that acme's base stores its key index sidecar instead of inlining it in the manifest. */
+  private void addRowsForAStoredSidecar() throws SQLException {
+    try (Statement sql = keepAlive.createStatement()) {
+      sql.execute("INSERT INTO items SELECT 'acme', X, 'bulk ' || X, 1.00, X FROM SYSTEM_RANGE(10, 1009)");
+    }
+  }
+
+  /**
+   * The store, except that a key index sidecar is stored only once {@code release} opens (and
+   * fails if it does not open within 10 s); {@code events} notes when it is stored, {@code uploader}
+   * the thread that stores it.
+   */
+  private ObjectStore sidecarGate(
+      java.util.concurrent.CountDownLatch release, List<String> events, AtomicReference<Thread> uploader) {
+    return new ObjectStore() {
+      @Override
+      public ObjectOutput create(String key) throws IOException {
+        return store.create(key);
+      }
+
+      @Override
+      public void put(String key, byte[] content, String contentType) throws IOException {
+        if (key.endsWith(".keys")) {
+          uploader.set(Thread.currentThread());
+          awaitRelease();
+          events.add("sidecar stored");
+        }
+        store.put(key, content, contentType);
+      }
+
+      private void awaitRelease() throws IOException {
+        try {
+          if (!release.await(10, java.util.concurrent.TimeUnit.SECONDS)) {
+            throw new IOException("the sidecar's gate never opened");
+          }
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new java.io.InterruptedIOException("interrupted at the sidecar's gate");
+        }
+      }
+
+      @Override
+      public byte[] get(String key) throws IOException {
+        return store.get(key);
+      }
+
+      @Override
+      public RandomAccessObject open(String key) throws IOException {
+        return store.open(key);
+      }
+
+      @Override
+      public List<String> list(String prefix) throws IOException {
+        return store.list(prefix);
+      }
+
+      @Override
+      public void delete(String key) throws IOException {
+        store.delete(key);
+      }
+    };
+  }
+
+  @Test
+  void aBaseIsCommittedWithoutWaitingForItsKeyIndexSidecarAndFinishedOnlyOnceItIsStored() throws Exception {
+    addRowsForAStoredSidecar();
+    List<String> events = java.util.Collections.synchronizedList(new ArrayList<>());
+    java.util.concurrent.CountDownLatch committed = new java.util.concurrent.CountDownLatch(1);
+    VersionLedger committing = new ForwardingVersionLedger(versions) {
+      @Override
+      public boolean commit(TargetVersion next, long expectedSequence) {
+        boolean won = super.commit(next, expectedSequence);
+        events.add("commit");
+        committed.countDown(); // the sidecar may go up only now: a commit waiting for it would never come
+        return won;
+      }
+    };
+    SnapshotBuilder builder =
+        new SnapshotBuilder(new JdbcRowSource(dataSource, config.clientsQuery(), 100, clock),
+            sidecarGate(committed, events, new AtomicReference<>()),
+            StorageLayout.withRandom("snapshots/", new Random(7)), SnapshotWriterOptions.defaults(), clock);
+    TargetProcessor processor = new TargetProcessor(config, builder, committing, recordingRuns(events),
+        new DefaultFailureClassifier(), ProcessingSettings.defaults(), clock, "w-test");
+
+    Outcome outcome = processor.process(delivery(message("acme", "items"), 1));
+
+    assertThat(outcome).isEqualTo(new Outcome.Done("committed sequence 1"));
+    assertThat(events).containsExactly("commit", "sidecar stored", "markFinished succeeded");
+    TargetVersion version = versions.current(new TargetRef("acme", "items")).orElseThrow();
+    String sidecar = ManifestCodec.decode(store.get(version.manifestKey())).objects().get(0).keyIndex();
+    assertThat(store.get(sidecar)).hasSize((int) dev.storagebuilder.common.snapshot.KeyIndex.sidecarBytes(1_003));
+  }
+
+  @Test
+  void aBaseThatLosesItsCommitStopsItsSidecarAndLeavesNoObjectBehind() throws Exception {
+    addRowsForAStoredSidecar();
+    TargetRef ref = new TargetRef("acme", "items");
+    TargetVersion winner = new TargetVersion(ref, 1, 99, "snapshots/winner.json", 3, "0000000000000000", 0, "run-0", NOW);
+    VersionLedger racing = new ForwardingVersionLedger(versions) {
+      @Override
+      public boolean commit(TargetVersion next, long expectedSequence) {
+        super.commit(winner, 0); // another worker commits first
+        return super.commit(next, expectedSequence);
+      }
+    };
+    // The sidecar's PUT is held (and never released): the loser must stop it, not leave it to land later.
+    java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+    List<String> events = java.util.Collections.synchronizedList(new ArrayList<>());
+    AtomicReference<Thread> uploader = new AtomicReference<>();
+    SnapshotBuilder builder =
+        new SnapshotBuilder(new JdbcRowSource(dataSource, config.clientsQuery(), 100, clock),
+            sidecarGate(release, events, uploader),
+            StorageLayout.withRandom("snapshots/", new Random(7)), SnapshotWriterOptions.defaults(), clock);
+    TargetProcessor processor = new TargetProcessor(config, builder, racing, runs,
+        new DefaultFailureClassifier(), ProcessingSettings.defaults(), clock, "w-test");
+
+    try {
+      Outcome outcome = processor.process(delivery(message("acme", "items"), 1));
+
+      assertThat(outcome).isEqualTo(new Outcome.Done("superseded"));
+      assertThat(versions.current(ref)).contains(winner);
+      assertThat(uploader.get()).isNotNull().matches(thread -> !thread.isAlive(), "has ended");
+      assertThat(events).doesNotContain("sidecar stored");
+      assertThat(store.list("snapshots/")).isEmpty();
+    } finally {
+      release.countDown();
+    }
   }
 
   /** Counts the reads of the version ledger: one target at a time and batches. */
