@@ -10,11 +10,12 @@ import java.util.regex.Pattern;
 /**
  * The split of one target's time as its worker measured it, read from the worker's {@code target
  * done} log line (TargetProcessor): its build's {@code database}, {@code serialize}, {@code
- * compress} and {@code upload} shares, and the {@code commit} stage. The line gives milliseconds;
- * the record holds seconds.
+ * compress} and {@code upload} shares, the {@code commit} stage, and the {@code keyIndex} stage after
+ * the commit (the key index sidecar still going up; 0 when the base had none to wait for). The line
+ * gives milliseconds; the record holds seconds.
  */
 record WorkerSplit(double databaseSeconds, double serializeSeconds, double compressSeconds, double uploadSeconds,
-    double commitSeconds) {
+    double commitSeconds, double keyIndexAfterCommitSeconds) {
   private static final Pattern STAGES = Pattern.compile(" ms=(\\S+) build=(\\S+)");
 
   /** The split on the {@code target done} line of {@code runId}, if the log holds one with every part. */
@@ -34,7 +35,8 @@ record WorkerSplit(double databaseSeconds, double serializeSeconds, double compr
         continue;
       }
       return Optional.of(new WorkerSplit(ms.get("database") / 1000, ms.get("serialize") / 1000,
-          ms.get("compress") / 1000, ms.get("upload") / 1000, ms.get("commit") / 1000));
+          ms.get("compress") / 1000, ms.get("upload") / 1000, ms.get("commit") / 1000,
+          ms.getOrDefault("keyIndex", 0.0) / 1000));
     }
     return Optional.empty();
   }
