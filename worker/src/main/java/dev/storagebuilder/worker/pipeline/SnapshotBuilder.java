@@ -239,20 +239,10 @@ public final class SnapshotBuilder {
             progress.rowsRead(count);
           }
           rowsDone = System.nanoTime();
-          // Every record is in the key index now: its merge and upload start beside the Parquet
-          // file's last row group, footer and parts, and run on past the commit (a sidecar is 25
-          // bytes a row, larger than the file itself). The writer no longer touches the key index.
-          // A small one goes into the manifest instead.
+          // Every record is in the key index now; the writer no longer touches it. A small one goes
+          // into the manifest, a larger one up on its own once the file is (below).
           if (keyIndex.sidecarBytes() <= INLINE_KEY_INDEX_BYTES) {
             inlineIndex = sidecarContent(keyIndex);
-          } else {
-            sidecar = BackgroundUpload.start("key-index-" + declaration.name(), () -> {
-              try {
-                return writeKeyIndex(baseKey, keyIndex);
-              } finally {
-                keyIndex.close();
-              }
-            });
           }
           stats = writer.seal();
           finished = System.nanoTime();
@@ -289,6 +279,18 @@ public final class SnapshotBuilder {
       objects.awaitAll();
       objects.keep();
       long published = System.nanoTime();
+      if (inlineIndex == null) {
+        // Merged and sent only now, and on past the commit: the file and the manifest, which the
+        // commit waits for, had the cores and S3 to themselves (a sidecar is 25 bytes a row, more
+        // than twice the file).
+        sidecar = BackgroundUpload.start("key-index-" + declaration.name(), () -> {
+          try {
+            return writeKeyIndex(baseKey, keyIndex);
+          } finally {
+            keyIndex.close();
+          }
+        });
+      }
       log.debug(
           "base of {} rows ({} bytes) built in {} ms: rows read and encoded {} ms, file sealed and read closed {} ms,"
               + " manifest {} ms, then waited for the file {} ms",
