@@ -101,19 +101,8 @@ class LargeKeyIndexOverS3IT {
     assertThat(store.open(indexKey).length()).isEqualTo(KeyIndex.sidecarBytes(ROWS)).isGreaterThan(1L << 20);
     assertThat(KeyIndex.open(store, indexKey, ROWS).collisions()).isZero();
 
-    try (Statement sql = keepAlive.createStatement()) {
-      sql.execute("UPDATE items SET label = 'changed', version = version + " + ROWS + " WHERE id <= 25");
-      sql.execute("INSERT INTO items VALUES ('acme', " + (ROWS + 1) + ", 'new', " + (3L * ROWS) + ")");
-    }
     // No local copy of the sidecar: the delta's count and checksum come from the object in S3.
-    BuiltSnapshot delta =
-        freshWorker(2).build(ITEMS, message(SyncMode.INCREMENTAL), Optional.of(base.version()), rows -> {});
-    BuiltSnapshot recount = freshWorker(3).build(ITEMS, message(SyncMode.FULL), Optional.empty(), rows -> {});
-
-    assertThat(delta.kind()).isEqualTo(BuiltSnapshot.Kind.DELTA);
-    TargetVersion afterDelta = delta.version();
-    assertThat(afterDelta.rowCount()).isEqualTo(ROWS + 1).isEqualTo(recount.version().rowCount());
-    assertThat(afterDelta.contentChecksum()).isEqualTo(recount.version().contentChecksum());
+    changeRowsAndAssertTheDeltaCountsAsARecount(ITEMS, base, 2);
   }
 
   @Test
@@ -129,16 +118,27 @@ class LargeKeyIndexOverS3IT {
     // The worker stopped between the commit and the sidecar's upload: the manifest lists it, S3 lacks it.
     store.delete(indexKey);
 
+    changeRowsAndAssertTheDeltaCountsAsARecount(lost, base, 5);
+  }
+
+  /**
+   * Changes 25 rows of the target's table and adds one, then builds the delta on {@code base} and a
+   * full recount, each on a fresh worker (seeds {@code seed} and {@code seed + 1}): both must count
+   * the same state.
+   */
+  private void changeRowsAndAssertTheDeltaCountsAsARecount(TargetDeclaration target, BuiltSnapshot base, long seed)
+      throws Exception {
     try (Statement sql = keepAlive.createStatement()) {
-      sql.execute("UPDATE lost_items SET label = 'changed', version = version + " + ROWS + " WHERE id <= 10");
-      sql.execute("INSERT INTO lost_items VALUES ('acme', " + (ROWS + 1) + ", 'new', " + (3L * ROWS) + ")");
+      sql.execute("UPDATE " + target.table() + " SET label = 'changed', version = version + " + ROWS + " WHERE id <= 25");
+      sql.execute("INSERT INTO " + target.table() + " VALUES ('acme', " + (ROWS + 1) + ", 'new', " + (3L * ROWS) + ")");
     }
     BuiltSnapshot delta =
-        freshWorker(5).build(lost, message(SyncMode.INCREMENTAL), Optional.of(base.version()), rows -> {});
-    BuiltSnapshot recount = freshWorker(6).build(lost, message(SyncMode.FULL), Optional.empty(), rows -> {});
+        freshWorker(seed).build(target, message(SyncMode.INCREMENTAL), Optional.of(base.version()), rows -> {});
+    BuiltSnapshot recount = freshWorker(seed + 1).build(target, message(SyncMode.FULL), Optional.empty(), rows -> {});
 
     assertThat(delta.kind()).isEqualTo(BuiltSnapshot.Kind.DELTA);
-    assertThat(delta.version().rowCount()).isEqualTo(ROWS + 1).isEqualTo(recount.version().rowCount());
-    assertThat(delta.version().contentChecksum()).isEqualTo(recount.version().contentChecksum());
+    TargetVersion afterDelta = delta.version();
+    assertThat(afterDelta.rowCount()).isEqualTo(ROWS + 1).isEqualTo(recount.version().rowCount());
+    assertThat(afterDelta.contentChecksum()).isEqualTo(recount.version().contentChecksum());
   }
 }
