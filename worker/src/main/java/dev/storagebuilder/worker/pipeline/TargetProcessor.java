@@ -18,6 +18,7 @@ import dev.storagebuilder.worker.port.FailureClassifier;
 import dev.storagebuilder.worker.port.FailureClassifier.Failure;
 import dev.storagebuilder.worker.port.ReceivedMessage;
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -276,6 +277,9 @@ public final class TargetProcessor {
   private static void awaitTrailing(BuiltSnapshot built, long sequence) {
     try {
       built.trailing().await();
+    } catch (InterruptedIOException e) {
+      // Lease lost or shutting down: the upload goes on by itself; the message's outcome still stands.
+      log.info("sequence {} is committed; stopped waiting for its key index sidecar ({})", sequence, e.getMessage());
     } catch (IOException | RuntimeException e) {
       log.warn("sequence {} is committed but its key index sidecar was not stored ({}); the next incremental sync"
           + " counts the state by reading it", sequence, e.toString());

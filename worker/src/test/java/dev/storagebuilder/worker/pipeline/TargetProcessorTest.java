@@ -539,6 +539,21 @@ class TargetProcessorTest {
   }
 
   @Test
+  void aSidecarThatCannotBeStoredFailsNeitherTheCommittedVersionNorTheMessage() throws Exception {
+    addRowsForAStoredSidecar();
+    store.failPuts(key -> key.endsWith(".keys"));
+
+    Outcome outcome = processor().process(delivery(message("acme", "items"), 1));
+
+    assertThat(outcome).isEqualTo(new Outcome.Done("committed sequence 1"));
+    TargetVersion version = versions.current(new TargetRef("acme", "items")).orElseThrow();
+    assertThat(version.rowCount()).isEqualTo(1_003);
+    assertThat(store.keys()).contains(version.manifestKey()).noneMatch(key -> key.endsWith(".keys"));
+    assertThat(runs.targets("run-1")).singleElement()
+        .satisfies(progress -> assertThat(progress.state()).isEqualTo(TargetState.SUCCEEDED));
+  }
+
+  @Test
   void aBaseThatLosesItsCommitStopsItsSidecarAndLeavesNoObjectBehind() throws Exception {
     addRowsForAStoredSidecar();
     TargetRef ref = new TargetRef("acme", "items");
