@@ -9,11 +9,11 @@ import java.util.concurrent.FutureTask;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * An upload on a thread of its own while the target's thread goes on: a base's key index sidecar
- * merged and sent while the snapshot file is finished and the version committed, or a finished file
- * published while the manifest that lists it is written. Nothing it uploads is visible to readers
- * before the version record that points at it is committed, so the order of the two does not
- * matter; the file is awaited before the commit, the sidecar before the message is finished.
+ * An upload on a thread of its own while the target's thread goes on: a finished file published
+ * while the manifest that lists it is written (awaited before the commit), or a base's key index
+ * sidecar merged and sent while the version is committed (awaited before the message is finished).
+ * Nothing it uploads is visible to readers before the version record that points at it is
+ * committed, so the order of the uploads does not matter.
  */
 final class BackgroundUpload {
   /** The upload; returns the key it stored. */

@@ -11,7 +11,8 @@ import java.util.function.Consumer;
  * keeping closes this first, which takes them back: running uploads are stopped (and their objects
  * deleted if they made it up anyway), stored objects deleted. Readers find snapshot objects only
  * through a committed version record, so until the commit the order in which they go up is free:
- * the file, its key index and the manifest that lists both can all be in flight at once.
+ * the file and the manifest that lists it can both be in flight at once. (A base's stored key index
+ * goes up after the commit instead: {@link TrailingUpload}.)
  *
  * <p>Used by the build's thread only. Not thread-safe.
  */
