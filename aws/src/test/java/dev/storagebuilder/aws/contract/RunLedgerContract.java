@@ -241,6 +241,60 @@ public abstract class RunLedgerContract {
   }
 
   @Test
+  void successesWrittenTogetherLeaveEachEntryAsTheirOwnWritesWould() {
+    long seed = VersionLedgerContract.seed();
+    SplittableRandom random = new SplittableRandom(seed);
+    RunRecord oneByOne = newRun(30);
+    RunRecord together = newRun(30);
+    ledger().createRun(oneByOne);
+    ledger().createRun(together);
+    List<RunLedger.Success> successes = new ArrayList<>();
+    for (int i = 0; i < 30; i++) {
+      TargetRef target = new TargetRef("client-" + i, "raw_data");
+      // What came before the success, the same in both runs.
+      int history = random.nextInt(5);
+      boolean markedRunning = false;
+      for (RunRecord run : List.of(oneByOne, together)) {
+        switch (history) {
+          case 0 -> {} // no entry yet
+          case 1 -> {
+            ledger().markRunning(run.runId(), target, "w-old");
+            ledger().markRunning(run.runId(), target, "w-now");
+            markedRunning = true;
+          }
+          case 2 -> ledger().markFinished(run.runId(), failed(target, "w-old", 0, "boom " + i));
+          case 3 -> ledger().markFinished(run.runId(), succeeded(target, "w-first", 0, 5, 50, 1));
+          default -> ledger().markOutcome(run.runId(), deadLettered(target, "w-old", 4, "poison " + i));
+        }
+      }
+      TargetProgress success = succeeded(target, "w-now", 0, 100 + i, 1000 + i, 2);
+      if (markedRunning) {
+        ledger().markOutcome(oneByOne.runId(), success);
+      } else {
+        ledger().markFinished(oneByOne.runId(), success);
+      }
+      successes.add(new RunLedger.Success(together.runId(), success, markedRunning));
+      if (i % 7 == 0) {
+        // A second copy's success in the same call: a late duplicate.
+        TargetProgress late = succeeded(target, "w-late", 0, 7, 70, 3);
+        ledger().markOutcome(oneByOne.runId(), late);
+        successes.add(new RunLedger.Success(together.runId(), late, true));
+      }
+      // Another run's entries mixed in: one call may carry several runs.
+      successes.add(new RunLedger.Success(oneByOne.runId(), succeeded(target, "w-late", 0, 7, 70, 3), true));
+    }
+
+    ledger().markSucceeded(successes);
+
+    Map<TargetRef, TargetProgress> expected = new HashMap<>();
+    ledger().targets(oneByOne.runId()).forEach(p -> expected.put(p.target(), p));
+    Map<TargetRef, TargetProgress> actual = new HashMap<>();
+    ledger().targets(together.runId()).forEach(p -> actual.put(p.target(), p));
+    assertThat(actual).as("seed %d", seed).hasSize(30).isEqualTo(expected);
+    assertThat(ledger().status(together.runId()).orElseThrow().state()).isEqualTo(RunStatus.State.SUCCEEDED);
+  }
+
+  @Test
   void aRunIsFinishedWhenEveryTargetIsSucceededOrDeadLettered() {
     RunRecord run = newRun(3);
     ledger().createRun(run);

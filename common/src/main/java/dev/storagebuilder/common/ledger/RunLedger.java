@@ -3,6 +3,7 @@ package dev.storagebuilder.common.ledger;
 import dev.storagebuilder.common.ids.TargetRef;
 import java.time.Instant;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 
@@ -51,9 +52,38 @@ public interface RunLedger {
     }
   }
 
+  /**
+   * Records several successes, each as {@link #markOutcome} (when its attempt was marked running)
+   * or {@link #markFinished} would. This default writes them one by one; stores that can write
+   * many in one request override it.
+   */
+  default void markSucceeded(List<Success> successes) {
+    for (Success success : successes) {
+      if (success.markedRunning()) {
+        markOutcome(success.runId(), success.progress());
+      } else {
+        markFinished(success.runId(), success.progress());
+      }
+    }
+  }
+
   List<TargetProgress> targets(String runId);
 
   Optional<RunStatus> status(String runId);
+
+  /**
+   * A target's success in a run, to record with {@link #markSucceeded}.
+   *
+   * @param markedRunning whether this attempt is counted already (by {@link #markRunning})
+   */
+  record Success(String runId, TargetProgress progress, boolean markedRunning) {
+    public Success {
+      Objects.requireNonNull(runId, "runId");
+      if (progress.state() != TargetState.SUCCEEDED) {
+        throw new IllegalArgumentException("a success must say SUCCEEDED, got " + progress.state());
+      }
+    }
+  }
 
   /** Records that {@code workerId} is up at {@code at} (a worker says so about once a minute). */
   void markWorkerAlive(String workerId, Instant at);
