@@ -102,6 +102,12 @@ final class MeteredRunLedger implements RunLedger {
   }
 
   @Override
+  public void markSucceeded(List<Success> successes) {
+    delegate.markSucceeded(successes);
+    successes.forEach(success -> recordOutcome(success.progress()));
+  }
+
+  @Override
   public List<TargetProgress> targets(String runId) {
     return delegate.targets(runId);
   }

@@ -19,6 +19,7 @@ import dev.storagebuilder.worker.config.WorkerSettingsProperties;
 import dev.storagebuilder.worker.jdbc.EvictOnConnectionLoss;
 import dev.storagebuilder.worker.jdbc.JdbcRowSource;
 import dev.storagebuilder.common.target.SqlDialect;
+import dev.storagebuilder.worker.pipeline.BatchedSuccesses;
 import dev.storagebuilder.worker.pipeline.LeaseKeeper;
 import dev.storagebuilder.worker.pipeline.MemoryBudget;
 import dev.storagebuilder.worker.pipeline.MessageLoop;
@@ -223,7 +224,8 @@ final class WorkerFactory {
     TargetProcessor processor =
         new TargetProcessor(
             settings.source(), builder, versions, runs, new DefaultFailureClassifier(), settings.processing(), clock,
-            settings.workerId(), backpressure, admission, memory);
+            settings.workerId(), backpressure, admission, memory,
+            new BatchedSuccesses(runs, BatchedSuccesses.DEFAULT_LINGER, BatchedSuccesses.DEFAULT_MAX_BATCH));
     SqsAcknowledger acknowledger = new SqsAcknowledger(aws.sqs(), queueUrl, dlqUrl);
     ScheduledExecutorService heartbeat =
         Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("lease-heartbeat").daemon(true).factory());

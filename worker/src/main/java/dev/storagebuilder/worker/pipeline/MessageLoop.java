@@ -7,6 +7,7 @@ import dev.storagebuilder.worker.port.ReceivedMessage;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Semaphore;
@@ -35,6 +36,8 @@ public final class MessageLoop {
   private static final Logger log = LoggerFactory.getLogger(MessageLoop.class);
   private static final int SQS_MAX_BATCH = 10;
   private static final Duration PAUSE_POLL = Duration.ofMillis(250);
+  /** A stop waits this long for successes being written (a batch lingers 50 ms, then one request). */
+  private static final Duration RECORD_WAIT = Duration.ofSeconds(10);
 
   private final MessageSource source;
   private final Acknowledger acknowledger;
@@ -52,6 +55,8 @@ public final class MessageLoop {
   private final ThreadPoolExecutor workers;
   private final AtomicBoolean running = new AtomicBoolean();
   private final AtomicInteger inFlight = new AtomicInteger();
+  /** Done targets whose success is still being written to the run ledger: their delete waits for it. */
+  private final AtomicInteger recordsPending = new AtomicInteger();
   private final LoopListener listener;
   private final Backpressure backpressure;
   private volatile boolean polling;
@@ -317,12 +322,58 @@ public final class MessageLoop {
 
   private void acknowledge(ReceivedMessage message, Outcome outcome) {
     switch (outcome) {
-      case Outcome.Done done -> acknowledger.delete(message);
+      case Outcome.Done done -> deleteOnceRecorded(message, done.recorded());
       case Outcome.RetryLater retry ->
           acknowledger.retryAfter(message, processing.retryDelay(message.receiveCount()));
       case Outcome.Reject reject -> acknowledger.deadLetter(message, reject.reasonCode(), reject.detail());
       case Outcome.Abandoned abandoned -> {}
       case Outcome.Postpone postpone -> acknowledger.postpone(message, postpone.delay());
+    }
+  }
+
+  /**
+   * The run ledger first, then the queue: a message deleted before its success was recorded would
+   * leave the run waiting for a target that is done. Counted, so a stop waits for the write.
+   */
+  private void deleteOnceRecorded(ReceivedMessage message, CompletionStage<Void> recorded) {
+    recordsPending.incrementAndGet();
+    recorded.whenComplete((written, failure) -> {
+      try {
+        if (failure == null) {
+          acknowledger.delete(message);
+        } else {
+          log.warn("message {} stays in the queue: its success is not in the run ledger ({}); its redelivery"
+              + " records it", message.messageId(), failure.toString());
+        }
+      } catch (RuntimeException e) {
+        log.warn("deleting message {} failed; it returns once and is dropped as done: {}", message.messageId(),
+            e.toString());
+      } finally {
+        if (recordsPending.decrementAndGet() == 0) {
+          synchronized (recordsPending) {
+            recordsPending.notifyAll();
+          }
+        }
+      }
+    });
+  }
+
+  /** Waits (bounded) for the successes still being written, so their deletes go out with the last flush. */
+  private void awaitRecords() {
+    long deadline = System.nanoTime() + RECORD_WAIT.toNanos();
+    synchronized (recordsPending) {
+      while (recordsPending.get() > 0 && System.nanoTime() < deadline) {
+        try {
+          recordsPending.wait(50);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return;
+        }
+      }
+    }
+    if (recordsPending.get() > 0) {
+      log.warn("stopping with {} successes not yet in the run ledger; their messages return and are recorded then",
+          recordsPending.get());
     }
   }
 
@@ -351,6 +402,7 @@ public final class MessageLoop {
     try {
       return drain();
     } finally {
+      awaitRecords();
       flushAcknowledgements();
     }
   }

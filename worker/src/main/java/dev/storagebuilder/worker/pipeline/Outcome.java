@@ -1,9 +1,23 @@
 package dev.storagebuilder.worker.pipeline;
 
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+
 /** What the queue adapter does with a message after its target ran. */
 public sealed interface Outcome {
-  /** Finished (committed, or already committed by someone else): delete the message. */
-  record Done(String summary) implements Outcome {}
+  /**
+   * Finished (committed, or already committed by someone else): delete the message once {@code
+   * recorded} completes, i.e. once the run ledger holds the success; if it fails, leave the message
+   * to return after its visibility timeout.
+   */
+  record Done(String summary, CompletionStage<Void> recorded) implements Outcome {
+    /** Already in the run ledger, or nothing to record. */
+    public static final CompletionStage<Void> RECORDED = CompletableFuture.completedStage(null);
+
+    public Done(String summary) {
+      this(summary, RECORDED);
+    }
+  }
 
   /** A transient failure: let the queue deliver it again later. */
   record RetryLater(String reason) implements Outcome {}

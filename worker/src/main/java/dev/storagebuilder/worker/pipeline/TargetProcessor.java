@@ -23,7 +23,9 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
@@ -56,6 +58,7 @@ public final class TargetProcessor {
   private final MemoryBudget memory;
   private final AtomicLong admissions = new AtomicLong();
   private final VersionPrefetch prefetched;
+  private final SuccessRecorder successes;
 
   public TargetProcessor(
       SourceConfig catalog,
@@ -86,6 +89,25 @@ public final class TargetProcessor {
       Backpressure backpressure,
       SourceAdmission admission,
       MemoryBudget memory) {
+    this(catalog, builder, versions, runs, classifier, settings, clock, workerId, backpressure, admission, memory,
+        SuccessRecorder.direct(runs));
+  }
+
+  /** @param successes how a success reaches the run ledger (the other outcomes are written at once) */
+  public TargetProcessor(
+      SourceConfig catalog,
+      SnapshotBuilder builder,
+      VersionLedger versions,
+      RunLedger runs,
+      FailureClassifier classifier,
+      ProcessingSettings settings,
+      Clock clock,
+      String workerId,
+      Backpressure backpressure,
+      SourceAdmission admission,
+      MemoryBudget memory,
+      SuccessRecorder successes) {
+    this.successes = Objects.requireNonNull(successes, "successes");
     this.admission = admission;
     this.memory = memory;
     this.backpressure = backpressure;
@@ -230,11 +252,7 @@ public final class TargetProcessor {
       TargetProgress succeeded =
           new TargetProgress(ref, TargetState.SUCCEEDED, 0, null, workerId, built.rowsRead(),
               built.bytesWritten(), took.toMillis(), sequence, clock.instant());
-      if (running.marked) {
-        runs.markOutcome(message.runId(), succeeded);
-      } else {
-        runs.markFinished(message.runId(), succeeded);
-      }
+      CompletionStage<Void> recorded = successes.record(new RunLedger.Success(message.runId(), succeeded, running.marked));
       stages.lap("outcome");
       log.info(
           "target done kind={} rowsRead={} rows={} bytes={} seconds={} sequence={} watermark={} committed={} ms={}{}",
@@ -244,7 +262,7 @@ public final class TargetProcessor {
       lastBuilt = built;
       String summary = idle ? "unchanged at sequence " + sequence
           : committed ? "committed sequence " + sequence : "superseded";
-      return new Outcome.Done(summary);
+      return new Outcome.Done(summary, recorded);
     } catch (InterruptedException e) {
       // Only the wait for memory throws this: the target never started, so it spends no delivery.
       Thread.currentThread().interrupt();

@@ -68,6 +68,15 @@ public final class ResilientRunLedger implements RunLedger {
   }
 
   @Override
+  public void markSucceeded(List<Success> successes) {
+    breaker.call(
+        () -> {
+          delegate.markSucceeded(successes);
+          return null;
+        });
+  }
+
+  @Override
   public List<TargetProgress> targets(String runId) {
     return breaker.call(() -> delegate.targets(runId));
   }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.storagebuilder.common.ids.TargetRef;
+import dev.storagebuilder.common.ledger.RunLedger;
 import dev.storagebuilder.common.ledger.RunRecord;
 import dev.storagebuilder.common.message.SyncMode;
 import dev.storagebuilder.common.message.TargetMessage;
@@ -37,6 +38,8 @@ import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.Semaphore;
@@ -75,6 +78,10 @@ class MessageLoopTest {
   private MessageLoop loop;
   /** When set, the next receive call throws it: a bug that kills the receive thread. */
   private volatile Error receiveBug;
+  /** How the processor records a success: at once, unless a test holds the write. */
+  private SuccessRecorder successes = SuccessRecorder.direct(runs);
+  /** Messages the loop has finished with (acknowledged, or handed on to be acknowledged). */
+  private final List<String> finished = new CopyOnWriteArrayList<>();
 
   @BeforeEach
   void createSource() throws SQLException {
@@ -144,7 +151,7 @@ class MessageLoopTest {
     TargetProcessor processor =
         new TargetProcessor(config, builder, versions, runs, new DefaultFailureClassifier(),
             ProcessingSettings.defaults(), clock, "w-test", backpressure, SourceAdmission.UNLIMITED,
-            MemoryBudget.UNLIMITED);
+            MemoryBudget.UNLIMITED, successes);
     MessageSource source = batchSource != null ? batchSource :
         (max, wait) -> {
           if (receiveBug != null) {
@@ -159,7 +166,12 @@ class MessageLoopTest {
           }
         };
     loop = new MessageLoop(source, acknowledger, processor, new LeaseKeeper(acknowledger, scheduler, VISIBILITY),
-        settings, ProcessingSettings.defaults(), new MessageLoop.LoopListener() {}, backpressure);
+        settings, ProcessingSettings.defaults(), new MessageLoop.LoopListener() {
+          @Override
+          public void finished(ReceivedMessage message, Outcome outcome, Duration took) {
+            finished.add(message.messageId());
+          }
+        }, backpressure);
     return loop;
   }
 
@@ -190,6 +202,65 @@ class MessageLoopTest {
         "extend m1 PT1M", "extend m1 PT1M", "extend m1 PT1M", "extend m1 PT1M", "extend m1 PT1M", "extend m1 PT1M",
         "delete m1");
     assertThat(versions.history(new TargetRef("acme", "items"))).hasSize(1);
+  }
+
+  @Test
+  void aDoneMessageIsDeletedOnlyOnceItsSuccessIsInTheRunLedger() {
+    CompletableFuture<Void> written = new CompletableFuture<>();
+    List<RunLedger.Success> handed = new CopyOnWriteArrayList<>();
+    successes = success -> {
+      handed.add(success);
+      return written;
+    };
+    sourceGate.countDown();
+    loop(new LoopSettings(1, Duration.ofMillis(50), Duration.ofSeconds(5))).start();
+    queue.add(delivery("m1"));
+
+    await().atMost(Duration.ofSeconds(5)).until(() -> finished.contains("m1"));
+    assertThat(handed).singleElement().satisfies(s -> {
+      assertThat(s.runId()).isEqualTo("run-1");
+      assertThat(s.progress().target()).isEqualTo(new TargetRef("acme", "items"));
+    });
+    assertThat(acknowledger.calls()).doesNotContain("delete m1");
+
+    written.complete(null);
+
+    assertThat(acknowledger.calls()).contains("delete m1");
+  }
+
+  @Test
+  void aSuccessTheRunLedgerDidNotTakeLeavesItsMessageToComeBack() {
+    CompletableFuture<Void> written = new CompletableFuture<>();
+    successes = success -> written;
+    sourceGate.countDown();
+    loop(new LoopSettings(1, Duration.ofMillis(50), Duration.ofSeconds(5))).start();
+    queue.add(delivery("m1"));
+    await().atMost(Duration.ofSeconds(5)).until(() -> finished.contains("m1"));
+
+    written.completeExceptionally(new IllegalStateException("throttled"));
+
+    assertThat(acknowledger.calls()).noneMatch(call -> call.endsWith(" m1") && !call.startsWith("extend"));
+  }
+
+  @Test
+  void stopWaitsForSuccessesBeingWrittenAndFlushesTheirDeletes() throws Exception {
+    CompletableFuture<Void> written = new CompletableFuture<>();
+    successes = success -> written;
+    sourceGate.countDown();
+    loop(new LoopSettings(1, Duration.ofMillis(50), Duration.ofSeconds(5))).start();
+    queue.add(delivery("m1"));
+    await().atMost(Duration.ofSeconds(5)).until(() -> finished.contains("m1"));
+
+    Thread stopping = Thread.ofPlatform().start(loop::stop);
+    // Nothing runs, so without the wait the stop would be over in milliseconds.
+    await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(2)).until(stopping::isAlive);
+    assertThat(acknowledger.flushes()).isZero();
+    written.complete(null);
+    stopping.join(Duration.ofSeconds(5));
+
+    assertThat(stopping.isAlive()).isFalse();
+    assertThat(acknowledger.calls()).contains("delete m1");
+    assertThat(acknowledger.flushes()).isEqualTo(1);
   }
 
   @Test

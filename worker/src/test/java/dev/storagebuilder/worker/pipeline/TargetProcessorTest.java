@@ -37,6 +37,7 @@ import dev.storagebuilder.worker.testing.ForwardingVersionLedger;
 import dev.storagebuilder.worker.testing.FakeSourceSlots;
 import dev.storagebuilder.worker.testing.ManualScheduler;
 import dev.storagebuilder.worker.testing.RecordingAcknowledger;
+import dev.storagebuilder.worker.testing.ForwardingRunLedger;
 import dev.storagebuilder.worker.testing.InMemoryRunLedger;
 import dev.storagebuilder.worker.testing.InMemoryVersionLedger;
 import java.io.IOException;
@@ -57,6 +58,7 @@ import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
 import java.util.SplittableRandom;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.h2.jdbcx.JdbcDataSource;
@@ -191,64 +193,6 @@ class TargetProcessorTest {
     };
   }
 
-  private static class ForwardingRunLedger implements RunLedger {
-    private final RunLedger delegate;
-
-    ForwardingRunLedger(RunLedger delegate) {
-      this.delegate = delegate;
-    }
-
-    @Override
-    public void createRun(RunRecord run) {
-      delegate.createRun(run);
-    }
-
-    @Override
-    public Optional<RunRecord> run(String runId) {
-      return delegate.run(runId);
-    }
-
-    @Override
-    public List<RunRecord> recentRuns(int limit) {
-      return delegate.recentRuns(limit);
-    }
-
-    @Override
-    public boolean markRunning(String runId, TargetRef target, String workerId) {
-      return delegate.markRunning(runId, target, workerId);
-    }
-
-    @Override
-    public void markOutcome(String runId, TargetProgress progress) {
-      delegate.markOutcome(runId, progress);
-    }
-
-    @Override
-    public void markFinished(String runId, TargetProgress progress) {
-      delegate.markFinished(runId, progress);
-    }
-
-    @Override
-    public List<TargetProgress> targets(String runId) {
-      return delegate.targets(runId);
-    }
-
-    @Override
-    public Optional<RunStatus> status(String runId) {
-      return delegate.status(runId);
-    }
-
-    @Override
-    public void markWorkerAlive(String workerId, Instant at) {
-      delegate.markWorkerAlive(workerId, at);
-    }
-
-    @Override
-    public Set<String> workersAliveSince(Instant since) {
-      return delegate.workersAliveSince(since);
-    }
-  }
-
   private List<List<Object>> snapshotRows(TargetRef ref) throws Exception {
     TargetVersion version = versions.current(ref).orElseThrow();
     List<List<Object>> rows = new ArrayList<>();
@@ -331,6 +275,34 @@ class TargetProcessorTest {
     assertThat(versions.history(new TargetRef("acme", "items"))).hasSize(1);
     assertThat(entry.versionSequence()).isEqualTo(1);
     assertThat(((Outcome.Done) outcome).summary()).isEqualTo("unchanged at sequence 1");
+  }
+
+  @Test
+  void aSuccessGoesToTheRecorderAndTheMessageIsDoneOnceTheRecorderHasWrittenIt() {
+    SnapshotBuilder builder =
+        new SnapshotBuilder(new JdbcRowSource(dataSource, config.clientsQuery(), 100, clock), store,
+            StorageLayout.withRandom("snapshots/", new Random(7)), SnapshotWriterOptions.defaults(), clock);
+    List<RunLedger.Success> handed = new ArrayList<>();
+    CompletableFuture<Void> written = new CompletableFuture<>();
+    TargetProcessor processor = new TargetProcessor(config, builder, versions, runs, new DefaultFailureClassifier(),
+        ProcessingSettings.defaults(), clock, "w-test", Backpressure.NONE, SourceAdmission.UNLIMITED,
+        MemoryBudget.UNLIMITED, success -> {
+          handed.add(success);
+          return written;
+        });
+
+    Outcome outcome = processor.process(delivery(message("acme", "items"), 1));
+
+    assertThat(outcome).isInstanceOfSatisfying(Outcome.Done.class, done -> assertThat(done.recorded()).isSameAs(written));
+    assertThat(handed).singleElement().satisfies(success -> {
+      assertThat(success.runId()).isEqualTo("run-1");
+      assertThat(success.markedRunning()).isFalse();
+      assertThat(success.progress().target()).isEqualTo(new TargetRef("acme", "items"));
+      assertThat(success.progress().rows()).isEqualTo(processor.lastBuilt().orElseThrow().rowsRead());
+      assertThat(success.progress().versionSequence()).isEqualTo(1);
+    });
+    // The processor itself wrote nothing to the run ledger: the recorder does.
+    assertThat(runs.targets("run-1")).isEmpty();
   }
 
   @Test
