@@ -132,8 +132,8 @@ public final class BatchedSuccesses implements SuccessRecorder, AutoCloseable {
     try {
       runs.markSucceeded(successes);
     } catch (RuntimeException e) {
-      log.warn("recording {} successes in the run ledger failed; their messages return after the visibility"
-          + " timeout and are recorded then: {}", batch.size(), e.toString());
+      log.warn("recording {} successes in the run ledger failed; their messages are delivered again and recorded"
+          + " then: {}", batch.size(), e.toString());
       batch.forEach(pending -> pending.written().completeExceptionally(e));
       return;
     }

@@ -342,11 +342,14 @@ public final class MessageLoop {
         if (failure == null) {
           acknowledger.delete(message);
         } else {
-          log.warn("message {} stays in the queue: its success is not in the run ledger ({}); its redelivery"
-              + " records it", message.messageId(), failure.toString());
+          // As for any failed attempt; the redelivery finds the version its run committed and records it.
+          Duration delay = processing.retryDelay(message.receiveCount());
+          log.warn("message {} returns in {}: its success is not in the run ledger ({})", message.messageId(), delay,
+              failure.toString());
+          acknowledger.retryAfter(message, delay);
         }
       } catch (RuntimeException e) {
-        log.warn("deleting message {} failed; it returns once and is dropped as done: {}", message.messageId(),
+        log.warn("acknowledging message {} failed; it returns after its visibility timeout: {}", message.messageId(),
             e.toString());
       } finally {
         if (recordsPending.decrementAndGet() == 0) {
