@@ -204,10 +204,9 @@ class MessageLoopTest {
     assertThat(versions.history(new TargetRef("acme", "items"))).hasSize(1);
   }
 
-  @Test
-  void aDoneMessageIsDeletedOnlyOnceItsSuccessIsInTheRunLedger() {
+  /** Runs message m1 to its end, with its success handed over and held: the test completes the write. */
+  private CompletableFuture<Void> finishM1WithItsSuccessHeld(List<RunLedger.Success> handed) {
     CompletableFuture<Void> written = new CompletableFuture<>();
-    List<RunLedger.Success> handed = new CopyOnWriteArrayList<>();
     successes = success -> {
       handed.add(success);
       return written;
@@ -215,8 +214,15 @@ class MessageLoopTest {
     sourceGate.countDown();
     loop(new LoopSettings(1, Duration.ofMillis(50), Duration.ofSeconds(5))).start();
     queue.add(delivery("m1"));
-
     await().atMost(Duration.ofSeconds(5)).until(() -> finished.contains("m1"));
+    return written;
+  }
+
+  @Test
+  void aDoneMessageIsDeletedOnlyOnceItsSuccessIsInTheRunLedger() {
+    List<RunLedger.Success> handed = new CopyOnWriteArrayList<>();
+    CompletableFuture<Void> written = finishM1WithItsSuccessHeld(handed);
+
     assertThat(handed).singleElement().satisfies(s -> {
       assertThat(s.runId()).isEqualTo("run-1");
       assertThat(s.progress().target()).isEqualTo(new TargetRef("acme", "items"));
@@ -230,12 +236,7 @@ class MessageLoopTest {
 
   @Test
   void aSuccessTheRunLedgerDidNotTakeSendsItsMessageBackAfterTheRetryDelay() {
-    CompletableFuture<Void> written = new CompletableFuture<>();
-    successes = success -> written;
-    sourceGate.countDown();
-    loop(new LoopSettings(1, Duration.ofMillis(50), Duration.ofSeconds(5))).start();
-    queue.add(delivery("m1"));
-    await().atMost(Duration.ofSeconds(5)).until(() -> finished.contains("m1"));
+    CompletableFuture<Void> written = finishM1WithItsSuccessHeld(new CopyOnWriteArrayList<>());
 
     written.completeExceptionally(new IllegalStateException("throttled"));
 
@@ -245,12 +246,7 @@ class MessageLoopTest {
 
   @Test
   void stopWaitsForSuccessesBeingWrittenAndFlushesTheirDeletes() throws Exception {
-    CompletableFuture<Void> written = new CompletableFuture<>();
-    successes = success -> written;
-    sourceGate.countDown();
-    loop(new LoopSettings(1, Duration.ofMillis(50), Duration.ofSeconds(5))).start();
-    queue.add(delivery("m1"));
-    await().atMost(Duration.ofSeconds(5)).until(() -> finished.contains("m1"));
+    CompletableFuture<Void> written = finishM1WithItsSuccessHeld(new CopyOnWriteArrayList<>());
 
     Thread stopping = Thread.ofPlatform().start(loop::stop);
     // Nothing runs, so without the wait the stop would be over in milliseconds.
