@@ -35,6 +35,7 @@ import dev.storagebuilder.local.demo.DemoSource;
 import dev.storagebuilder.local.source.DemoDataGenerator;
 import dev.storagebuilder.local.source.GenerationReport;
 import dev.storagebuilder.worker.jdbc.JdbcRowSource;
+import dev.storagebuilder.worker.pipeline.BatchedSuccesses;
 import dev.storagebuilder.worker.pipeline.CompactionPolicy;
 import dev.storagebuilder.worker.pipeline.LeaseKeeper;
 import dev.storagebuilder.worker.pipeline.LoopSettings;
@@ -144,15 +145,17 @@ class DynamoFaultIT {
       ResilientRowSource rows = rowSource(config);
       CompositeBackpressure backpressure = new CompositeBackpressure(List.of(rows, s3, dynamodb));
       ProcessingSettings processing = new ProcessingSettings(2, Duration.ofMillis(500), Duration.ofSeconds(2));
+      ResilientRunLedger workerRuns = new ResilientRunLedger(new DynamoRunLedger(worker.dynamo(), direct.runsTable()), dynamodb);
+      BatchedSuccesses successes =
+          new BatchedSuccesses(workerRuns, BatchedSuccesses.DEFAULT_LINGER, BatchedSuccesses.DEFAULT_MAX_BATCH);
       TargetProcessor processor =
           new TargetProcessor(config,
               new SnapshotBuilder(rows, new ResilientObjectStore(new S3ObjectStore(worker.s3(), direct.bucket()), s3),
                   new StorageLayout("snapshots/", UUID::randomUUID), SnapshotWriterOptions.defaults(),
                   CompactionPolicy.defaults(), Clock.systemUTC()),
               new ResilientVersionLedger(new DynamoVersionLedger(worker.dynamo(), direct.versionsTable()), dynamodb),
-              new ResilientRunLedger(new DynamoRunLedger(worker.dynamo(), direct.runsTable()), dynamodb),
-              new DefaultFailureClassifier(), processing, Clock.systemUTC(), "w-1", backpressure, SourceAdmission.UNLIMITED,
-              MemoryBudget.UNLIMITED);
+              workerRuns, new DefaultFailureClassifier(), processing, Clock.systemUTC(), "w-1", backpressure,
+              SourceAdmission.UNLIMITED, MemoryBudget.UNLIMITED, successes);
       List<String> pauses = new CopyOnWriteArrayList<>();
       List<Outcome> outcomes = new CopyOnWriteArrayList<>();
       SqsAcknowledger acknowledger = new SqsAcknowledger(worker.sqs(), queues.queueUrl(), queues.dlqUrl());
@@ -213,6 +216,7 @@ class DynamoFaultIT {
             .allSatisfy(v -> assertThat(versions.history(v.target())).as("exactly one commit").hasSize(1));
       } finally {
         loop.stop();
+        successes.close();
         heartbeat.shutdownNow();
       }
     }

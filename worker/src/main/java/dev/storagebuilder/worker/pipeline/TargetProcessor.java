@@ -70,30 +70,14 @@ public final class TargetProcessor {
       Clock clock,
       String workerId) {
     this(catalog, builder, versions, runs, classifier, settings, clock, workerId, Backpressure.NONE,
-        SourceAdmission.UNLIMITED, MemoryBudget.UNLIMITED);
+        SourceAdmission.UNLIMITED, MemoryBudget.UNLIMITED, SuccessRecorder.direct(runs));
   }
 
   /**
    * @param admission the fleet-wide cap on targets reading the source at once
    * @param memory this worker's heap for running targets: each reserves its share before reading
+   * @param successes how a success reaches the run ledger (the other outcomes are written at once)
    */
-  public TargetProcessor(
-      SourceConfig catalog,
-      SnapshotBuilder builder,
-      VersionLedger versions,
-      RunLedger runs,
-      FailureClassifier classifier,
-      ProcessingSettings settings,
-      Clock clock,
-      String workerId,
-      Backpressure backpressure,
-      SourceAdmission admission,
-      MemoryBudget memory) {
-    this(catalog, builder, versions, runs, classifier, settings, clock, workerId, backpressure, admission, memory,
-        SuccessRecorder.direct(runs));
-  }
-
-  /** @param successes how a success reaches the run ledger (the other outcomes are written at once) */
   public TargetProcessor(
       SourceConfig catalog,
       SnapshotBuilder builder,

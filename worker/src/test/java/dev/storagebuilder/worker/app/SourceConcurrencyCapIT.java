@@ -36,6 +36,7 @@ import dev.storagebuilder.worker.pipeline.ProcessingSettings;
 import dev.storagebuilder.worker.pipeline.Scheduler;
 import dev.storagebuilder.worker.pipeline.SnapshotBuilder;
 import dev.storagebuilder.worker.pipeline.SourceAdmission;
+import dev.storagebuilder.worker.pipeline.SuccessRecorder;
 import dev.storagebuilder.worker.pipeline.TargetProcessor;
 import dev.storagebuilder.worker.port.Backpressure;
 import dev.storagebuilder.worker.port.ReceivedMessage;
@@ -191,12 +192,12 @@ class SourceConcurrencyCapIT {
         cap == 0
             ? SourceSlots.UNLIMITED
             : new DynamoSourceSlots(aws.dynamo(), settings.runsTable(), "it-source", cap, VISIBILITY);
+    DynamoRunLedger runs = new DynamoRunLedger(aws.dynamo(), settings.runsTable());
     TargetProcessor processor =
         new TargetProcessor(config, builder, new DynamoVersionLedger(aws.dynamo(), settings.versionsTable()),
-            new DynamoRunLedger(aws.dynamo(), settings.runsTable()), new DefaultFailureClassifier(),
-            ProcessingSettings.defaults(), clock, workerId, Backpressure.NONE,
+            runs, new DefaultFailureClassifier(), ProcessingSettings.defaults(), clock, workerId, Backpressure.NONE,
             new SourceAdmission(slots, Duration.ofSeconds(1), new SplittableRandom(workerId.hashCode())),
-            MemoryBudget.UNLIMITED);
+            MemoryBudget.UNLIMITED, SuccessRecorder.direct(runs));
     SqsAcknowledger acknowledger = new SqsAcknowledger(aws.sqs(), queues.queueUrl(), queues.dlqUrl());
     return new MessageLoop(
         new SqsMessageSource(aws.sqs(), queues.queueUrl(), VISIBILITY),

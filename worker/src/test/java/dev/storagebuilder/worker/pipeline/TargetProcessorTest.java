@@ -120,7 +120,8 @@ class TargetProcessorTest {
         new SnapshotBuilder(source, store, StorageLayout.withRandom("snapshots/", new Random(7)),
             SnapshotWriterOptions.defaults(), clock);
     return new TargetProcessor(config, builder, versions, runs, new DefaultFailureClassifier(),
-        ProcessingSettings.defaults(), clock, "w-test", Backpressure.NONE, admission, MemoryBudget.UNLIMITED);
+        ProcessingSettings.defaults(), clock, "w-test", Backpressure.NONE, admission, MemoryBudget.UNLIMITED,
+        SuccessRecorder.direct(runs));
   }
 
   private static SourceAdmission admission(FakeSourceSlots slots) {
