@@ -342,11 +342,12 @@ public final class MessageLoop {
         if (failure == null) {
           acknowledger.delete(message);
         } else {
-          // As for any failed attempt; the redelivery finds the version its run committed and records it.
-          Duration delay = processing.retryDelay(message.receiveCount());
+          // The target is done, so its message must not spend a delivery (nor end in the DLQ): a
+          // fresh copy returns, finds the version its run committed, and records the success.
+          Duration delay = backpressure.paused() ? backpressure.retryAfter() : processing.retryDelay(message.receiveCount());
           log.warn("message {} returns in {}: its success is not in the run ledger ({})", message.messageId(), delay,
               failure.toString());
-          acknowledger.retryAfter(message, delay);
+          acknowledger.postpone(message, delay);
         }
       } catch (RuntimeException e) {
         log.warn("acknowledging message {} failed; it returns after its visibility timeout: {}", message.messageId(),

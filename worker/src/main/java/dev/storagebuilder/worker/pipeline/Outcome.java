@@ -7,8 +7,8 @@ import java.util.concurrent.CompletionStage;
 public sealed interface Outcome {
   /**
    * Finished (committed, or already committed by someone else): delete the message once {@code
-   * recorded} completes, i.e. once the run ledger holds the success; if that fails, deliver it again
-   * after the retry delay, as for a failed attempt.
+   * recorded} completes, i.e. once the run ledger holds the success; if that fails, postpone it
+   * (a fresh copy, no delivery spent), whose delivery records the success.
    */
   record Done(String summary, CompletionStage<Void> recorded) implements Outcome {
     /** Already in the run ledger, or nothing to record. */

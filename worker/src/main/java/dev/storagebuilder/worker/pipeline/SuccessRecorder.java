@@ -5,8 +5,8 @@ import java.util.concurrent.CompletionStage;
 
 /**
  * How a target's success reaches the run ledger. Its message is finished (deleted from the queue)
- * once the returned stage completes normally; if it fails, the message is delivered again after the
- * retry delay, and the redelivery, finding the version committed by its run, records the success.
+ * once the returned stage completes normally; if it fails, the message is postponed (a fresh copy,
+ * no delivery spent), and that delivery, finding the version committed by its run, records the success.
  */
 public interface SuccessRecorder {
   CompletionStage<Void> record(RunLedger.Success success);

@@ -206,13 +206,17 @@ class MessageLoopTest {
 
   /** Runs message m1 to its end, with its success handed over and held: the test completes the write. */
   private CompletableFuture<Void> finishM1WithItsSuccessHeld(List<RunLedger.Success> handed) {
+    return finishM1WithItsSuccessHeld(handed, Backpressure.NONE);
+  }
+
+  private CompletableFuture<Void> finishM1WithItsSuccessHeld(List<RunLedger.Success> handed, Backpressure backpressure) {
     CompletableFuture<Void> written = new CompletableFuture<>();
     successes = success -> {
       handed.add(success);
       return written;
     };
     sourceGate.countDown();
-    loop(new LoopSettings(1, Duration.ofMillis(50), Duration.ofSeconds(5))).start();
+    loop(new LoopSettings(1, Duration.ofMillis(50), Duration.ofSeconds(5)), backpressure).start();
     queue.add(delivery("m1"));
     await().atMost(Duration.ofSeconds(5)).until(() -> finished.contains("m1"));
     return written;
@@ -235,13 +239,25 @@ class MessageLoopTest {
   }
 
   @Test
-  void aSuccessTheRunLedgerDidNotTakeSendsItsMessageBackAfterTheRetryDelay() {
+  void aSuccessTheRunLedgerDidNotTakePostponesItsMessageWithoutSpendingADelivery() {
     CompletableFuture<Void> written = finishM1WithItsSuccessHeld(new CopyOnWriteArrayList<>());
 
     written.completeExceptionally(new IllegalStateException("throttled"));
 
     assertThat(acknowledger.calls()).doesNotContain("delete m1")
-        .contains("retry m1 " + ProcessingSettings.defaults().retryDelay(1));
+        .contains("postpone m1 " + ProcessingSettings.defaults().retryDelay(1))
+        .noneMatch(call -> call.startsWith("retry m1"));
+  }
+
+  @Test
+  void aSuccessNotWrittenWhileADependencyIsDownWaitsOutTheBreakerUncounted() {
+    Switch breaker = new Switch();
+    CompletableFuture<Void> written = finishM1WithItsSuccessHeld(new CopyOnWriteArrayList<>(), breaker);
+    breaker.paused = true;
+
+    written.completeExceptionally(new IllegalStateException("dynamodb circuit breaker OPEN"));
+
+    assertThat(acknowledger.calls()).contains("postpone m1 PT7S").doesNotContain("delete m1");
   }
 
   @Test
