@@ -16,8 +16,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Writes the successes of targets that finish close together in one {@link RunLedger#markSucceeded}
  * call, from a thread of its own: the first success waits at most {@code linger} for others, up to
- * {@code maxBatch}. An idle incremental target takes a few milliseconds of work, and one ledger write
- * each cost a worker about as much as the target itself. The target's thread does not wait for the
+ * {@code maxBatch}. Most targets of an incremental run find nothing to sync, and a ledger write of
+ * their own took about a third of their thread's time. The target's thread does not wait for the
  * write; its message is deleted once the write is done ({@link SuccessRecorder}).
  */
 public final class BatchedSuccesses implements SuccessRecorder, AutoCloseable {
@@ -132,8 +132,8 @@ public final class BatchedSuccesses implements SuccessRecorder, AutoCloseable {
     try {
       runs.markSucceeded(successes);
     } catch (RuntimeException e) {
-      log.warn("recording {} successes in the run ledger failed; their messages are delivered again and recorded"
-          + " then: {}", batch.size(), e.toString());
+      log.warn("recording {} successes in the run ledger failed; their messages come back and are recorded then: {}",
+          batch.size(), e.toString());
       batch.forEach(pending -> pending.written().completeExceptionally(e));
       return;
     }
