@@ -188,10 +188,12 @@ data "aws_iam_policy_document" "worker_task" {
     }
   }
 
+  # BatchGetItem: the version records of a received batch, and the run entries a batch of successes
+  # replaces (BatchWriteItem).
   statement {
     sid       = "CommitVersionsAndProgress"
     effect    = "Allow"
-    actions   = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query", "dynamodb:BatchWriteItem", "dynamodb:DescribeTable"]
+    actions   = ["dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query", "dynamodb:BatchWriteItem", "dynamodb:DescribeTable"]
     resources = [var.versions_table_arn, var.runs_table_arn]
   }
 

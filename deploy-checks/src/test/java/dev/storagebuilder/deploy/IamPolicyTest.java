@@ -13,6 +13,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -35,6 +37,14 @@ class IamPolicyTest {
       this.requiredConditionKey = requiredConditionKey;
     }
   }
+
+  /** The DynamoDB adapters a worker calls, read by {@link #workerRoleAllowsEveryDynamoDbCallOfTheLedgersItUses}. */
+  private static final String DYNAMODB_ADAPTERS = "aws/src/main/java/dev/storagebuilder/aws/dynamo/";
+  private static final List<String> WORKER_DYNAMODB_ADAPTERS =
+      List.of("DynamoRunLedger.java", "DynamoVersionLedger.java", "DynamoSourceSlots.java");
+  /** {@code VersionLedger.all()}: the producer's and the CLI's listing, never called by a worker. */
+  private static final Set<String> NOT_ON_A_WORKERS_PATH = Set.of("dynamodb:Scan");
+  private static final Pattern DYNAMODB_CALL = Pattern.compile("\\bdynamo\\s*\\.\\s*(\\w+)\\s*\\(");
 
   private final TerraformConfig config = TerraformConfig.repository();
   private final List<Statement> statements = IamStatements.of(config);
@@ -163,10 +173,31 @@ class IamPolicyTest {
         "sqs:SendMessage",
         "s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts",
         "s3:ListBucket", "s3:ListBucketMultipartUploads",
-        "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query", "dynamodb:BatchWriteItem", "dynamodb:DescribeTable",
+        "dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query",
+        "dynamodb:BatchWriteItem", "dynamodb:DescribeTable",
         "kms:Decrypt", "kms:GenerateDataKey",
         "cloudwatch:PutMetricData",
         "ecs:UpdateTaskProtection", "ecs:GetTaskProtection");
+  }
+
+  /**
+   * The emulator has no IAM, so a DynamoDB call the worker's ledgers start making works in every
+   * test and fails with AccessDenied in production. This reads the calls from the adapters' source.
+   */
+  @Test
+  void workerRoleAllowsEveryDynamoDbCallOfTheLedgersItUses() throws IOException {
+    Set<String> called = new TreeSet<>();
+    for (String adapter : WORKER_DYNAMODB_ADAPTERS) {
+      Matcher call = DYNAMODB_CALL.matcher(Files.readString(Repository.ROOT.resolve(DYNAMODB_ADAPTERS + adapter)));
+      while (call.find()) {
+        String operation = call.group(1).replace("Paginator", "");
+        called.add("dynamodb:" + Character.toUpperCase(operation.charAt(0)) + operation.substring(1));
+      }
+    }
+    called.removeAll(NOT_ON_A_WORKERS_PATH);
+
+    assertThat(called).as("DynamoDB calls in %s", WORKER_DYNAMODB_ADAPTERS).contains("dynamodb:BatchGetItem");
+    assertThat(servicesStatement("worker_task", "CommitVersionsAndProgress").actions()).containsAll(called);
   }
 
   @Test
