@@ -151,10 +151,12 @@ resource "aws_iam_role_policy" "worker_execution" {
 # ---------------------------------------------------------------------------------------------------
 
 data "aws_iam_policy_document" "worker_task" {
+  # SendMessage: a target postponed while a dependency is down (or whose success the run ledger did
+  # not take) goes back as a fresh copy, so the wait spends none of its deliveries.
   statement {
     sid       = "ConsumeWorkQueue"
     effect    = "Allow"
-    actions   = ["sqs:GetQueueUrl", "sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueAttributes"]
+    actions   = ["sqs:GetQueueUrl", "sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueAttributes", "sqs:SendMessage"]
     resources = [var.queue_arn]
   }
 

@@ -38,13 +38,20 @@ class IamPolicyTest {
     }
   }
 
-  /** The DynamoDB adapters a worker calls, read by {@link #workerRoleAllowsEveryDynamoDbCallOfTheLedgersItUses}. */
-  private static final String DYNAMODB_ADAPTERS = "aws/src/main/java/dev/storagebuilder/aws/dynamo/";
-  private static final List<String> WORKER_DYNAMODB_ADAPTERS =
-      List.of("DynamoRunLedger.java", "DynamoVersionLedger.java", "DynamoSourceSlots.java");
+  /**
+   * The adapters a worker calls AWS through, read for the calls they make: the emulators have no
+   * IAM, so a call the code starts making passes every test and is refused in production.
+   */
+  private static final List<String> WORKER_DYNAMODB_ADAPTERS = List.of(
+      "aws/src/main/java/dev/storagebuilder/aws/dynamo/DynamoRunLedger.java",
+      "aws/src/main/java/dev/storagebuilder/aws/dynamo/DynamoVersionLedger.java",
+      "aws/src/main/java/dev/storagebuilder/aws/dynamo/DynamoSourceSlots.java");
+  private static final List<String> WORKER_SQS_ADAPTERS = List.of(
+      "worker/src/main/java/dev/storagebuilder/worker/sqs/SqsAcknowledger.java",
+      "worker/src/main/java/dev/storagebuilder/worker/sqs/SqsMessageSource.java",
+      "worker/src/main/java/dev/storagebuilder/worker/sqs/BatchingDeleter.java");
   /** {@code VersionLedger.all()}: the producer's and the CLI's listing, never called by a worker. */
   private static final Set<String> NOT_ON_A_WORKERS_PATH = Set.of("dynamodb:Scan");
-  private static final Pattern DYNAMODB_CALL = Pattern.compile("\\bdynamo\\s*\\.\\s*(\\w+)\\s*\\(");
 
   private final TerraformConfig config = TerraformConfig.repository();
   private final List<Statement> statements = IamStatements.of(config);
@@ -180,24 +187,45 @@ class IamPolicyTest {
         "ecs:UpdateTaskProtection", "ecs:GetTaskProtection");
   }
 
-  /**
-   * The emulator has no IAM, so a DynamoDB call the worker's ledgers start making works in every
-   * test and fails with AccessDenied in production. This reads the calls from the adapters' source.
-   */
   @Test
   void workerRoleAllowsEveryDynamoDbCallOfTheLedgersItUses() throws IOException {
-    Set<String> called = new TreeSet<>();
-    for (String adapter : WORKER_DYNAMODB_ADAPTERS) {
-      Matcher call = DYNAMODB_CALL.matcher(Files.readString(Repository.ROOT.resolve(DYNAMODB_ADAPTERS + adapter)));
-      while (call.find()) {
-        String operation = call.group(1).replace("Paginator", "");
-        called.add("dynamodb:" + Character.toUpperCase(operation.charAt(0)) + operation.substring(1));
-      }
-    }
+    Set<String> called = actionsCalled("dynamo", "dynamodb", WORKER_DYNAMODB_ADAPTERS);
     called.removeAll(NOT_ON_A_WORKERS_PATH);
 
     assertThat(called).as("DynamoDB calls in %s", WORKER_DYNAMODB_ADAPTERS).contains("dynamodb:BatchGetItem");
     assertThat(servicesStatement("worker_task", "CommitVersionsAndProgress").actions()).containsAll(called);
+  }
+
+  /** Every SQS call of the worker's adapter may go to the work queue: a postponed target is sent back there. */
+  @Test
+  void workerRoleAllowsEverySqsCallOfItsQueueAdapterOnTheWorkQueue() throws IOException {
+    Set<String> called = actionsCalled("sqs", "sqs", WORKER_SQS_ADAPTERS);
+
+    assertThat(called).as("SQS calls in %s", WORKER_SQS_ADAPTERS).contains("sqs:SendMessage", "sqs:ReceiveMessage");
+    Statement workQueue = servicesStatement("worker_task", "ConsumeWorkQueue");
+    assertThat(workQueue.resources()).containsExactly("${var.queue_arn}");
+    assertThat(workQueue.actions()).containsAll(called);
+  }
+
+  /**
+   * The IAM actions of the calls {@code client.operation(...)} in {@code sources}: paginators ask
+   * for their operation, batch calls for the single one (DeleteMessageBatch needs sqs:DeleteMessage;
+   * DynamoDB's Batch*Item are actions of their own).
+   */
+  private static Set<String> actionsCalled(String client, String service, List<String> sources) throws IOException {
+    Pattern call = Pattern.compile("\\b" + client + "\\s*\\.\\s*(\\w+)\\s*\\(");
+    Set<String> actions = new TreeSet<>();
+    for (String source : sources) {
+      Matcher found = call.matcher(Files.readString(Repository.ROOT.resolve(source)));
+      while (found.find()) {
+        String operation = found.group(1).replace("Paginator", "");
+        if (service.equals("sqs")) {
+          operation = operation.replace("Batch", "");
+        }
+        actions.add(service + ":" + Character.toUpperCase(operation.charAt(0)) + operation.substring(1));
+      }
+    }
+    return actions;
   }
 
   @Test
