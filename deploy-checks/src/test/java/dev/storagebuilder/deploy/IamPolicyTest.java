@@ -50,6 +50,28 @@ class IamPolicyTest {
       "worker/src/main/java/dev/storagebuilder/worker/sqs/SqsAcknowledger.java",
       "worker/src/main/java/dev/storagebuilder/worker/sqs/SqsMessageSource.java",
       "worker/src/main/java/dev/storagebuilder/worker/sqs/BatchingDeleter.java");
+  private static final List<String> WORKER_S3_ADAPTERS = List.of(
+      "aws/src/main/java/dev/storagebuilder/aws/s3/S3ObjectStore.java",
+      "aws/src/main/java/dev/storagebuilder/aws/s3/MultipartObjectOutput.java",
+      "aws/src/main/java/dev/storagebuilder/aws/s3/RangedS3Object.java",
+      "worker/src/main/java/dev/storagebuilder/worker/app/ReadinessChecks.java",
+      "worker/src/main/java/dev/storagebuilder/worker/app/WorkerFactory.java");
+  /** The IAM action that authorizes each S3 operation the worker calls. */
+  private static final Map<String, String> S3_ACTION_OF = Map.ofEntries(
+      Map.entry("putObject", "s3:PutObject"),
+      Map.entry("createMultipartUpload", "s3:PutObject"),
+      Map.entry("uploadPart", "s3:PutObject"),
+      Map.entry("completeMultipartUpload", "s3:PutObject"),
+      Map.entry("abortMultipartUpload", "s3:AbortMultipartUpload"),
+      Map.entry("getObject", "s3:GetObject"),
+      Map.entry("getObjectAsBytes", "s3:GetObject"),
+      Map.entry("headObject", "s3:GetObject"),
+      Map.entry("deleteObject", "s3:DeleteObject"),
+      Map.entry("listObjectsV2", "s3:ListBucket"),
+      Map.entry("listObjectsV2Paginator", "s3:ListBucket"));
+  /** {@code S3ObjectStore.ensureBucket}: local stacks only (production buckets come from Terraform). */
+  private static final Set<String> S3_CALLS_NOT_ON_A_WORKERS_PATH =
+      Set.of("headBucket", "createBucket", "serviceClientConfiguration");
   /** {@code VersionLedger.all()}: the producer's and the CLI's listing, never called by a worker. */
   private static final Set<String> NOT_ON_A_WORKERS_PATH = Set.of("dynamodb:Scan");
 
@@ -207,26 +229,49 @@ class IamPolicyTest {
     assertThat(workQueue.actions()).containsAll(called);
   }
 
+  /** S3's operations are authorized by actions of other names; an operation not listed here fails the test. */
+  @Test
+  void workerRoleAllowsEveryS3CallOfItsObjectStore() throws IOException {
+    Set<String> called = operationsCalled("s3", WORKER_S3_ADAPTERS);
+    called.removeAll(S3_CALLS_NOT_ON_A_WORKERS_PATH);
+
+    assertThat(called).as("S3 calls in %s", WORKER_S3_ADAPTERS).contains("uploadPart", "getObject");
+    assertThat(S3_ACTION_OF.keySet()).as("every S3 call has its IAM action listed here").containsAll(called);
+    Set<String> allowed = new TreeSet<>(servicesStatement("worker_task", "ReadWriteSnapshots").actions());
+    allowed.addAll(servicesStatement("worker_task", "ListSnapshots").actions());
+    assertThat(allowed).containsAll(called.stream().map(S3_ACTION_OF::get).toList());
+  }
+
   /**
    * The IAM actions of the calls {@code client.operation(...)} in {@code sources}: paginators ask
    * for their operation, batch calls for the single one (DeleteMessageBatch needs sqs:DeleteMessage;
    * DynamoDB's Batch*Item are actions of their own).
    */
   private static Set<String> actionsCalled(String client, String service, List<String> sources) throws IOException {
-    Pattern call = Pattern.compile("\\b" + client + "\\s*\\.\\s*(\\w+)\\s*\\(");
     Set<String> actions = new TreeSet<>();
-    for (String source : sources) {
-      Matcher found = call.matcher(Files.readString(Repository.ROOT.resolve(source)));
-      while (found.find()) {
-        String operation = found.group(1).replace("Paginator", "");
-        if (service.equals("sqs")) {
-          operation = operation.replace("Batch", "");
-        }
-        actions.add(service + ":" + Character.toUpperCase(operation.charAt(0)) + operation.substring(1));
+    for (String operation : operationsCalled(client, sources)) {
+      operation = operation.replace("Paginator", "");
+      if (service.equals("sqs")) {
+        operation = operation.replace("Batch", "");
       }
+      actions.add(service + ":" + Character.toUpperCase(operation.charAt(0)) + operation.substring(1));
     }
     return actions;
   }
+
+  /** The methods called as {@code client.operation(...)} in {@code sources}. */
+  private static Set<String> operationsCalled(String client, List<String> sources) throws IOException {
+    Pattern call = Pattern.compile("\\b" + client + "\\s*\\.\\s*(\\w+)\\s*\\(");
+    Set<String> operations = new TreeSet<>();
+    for (String source : sources) {
+      Matcher found = call.matcher(Files.readString(Repository.ROOT.resolve(source)));
+      while (found.find()) {
+        operations.add(found.group(1));
+      }
+    }
+    return operations;
+  }
+
 
   @Test
   void producerTaskRoleHoldsExactlyTheProducersPermissions() {
