@@ -42,10 +42,10 @@ class IamPolicyTest {
    * The adapters a worker calls AWS through, read for the calls they make: the emulators have no
    * IAM, so a call the code starts making passes every test and is refused in production.
    */
-  private static final List<String> WORKER_DYNAMODB_ADAPTERS = List.of(
-      "aws/src/main/java/dev/storagebuilder/aws/dynamo/DynamoRunLedger.java",
-      "aws/src/main/java/dev/storagebuilder/aws/dynamo/DynamoVersionLedger.java",
-      "aws/src/main/java/dev/storagebuilder/aws/dynamo/DynamoSourceSlots.java");
+  private static final String RUN_LEDGER = "aws/src/main/java/dev/storagebuilder/aws/dynamo/DynamoRunLedger.java";
+  private static final String VERSION_LEDGER = "aws/src/main/java/dev/storagebuilder/aws/dynamo/DynamoVersionLedger.java";
+  private static final List<String> WORKER_DYNAMODB_ADAPTERS =
+      List.of(RUN_LEDGER, VERSION_LEDGER, "aws/src/main/java/dev/storagebuilder/aws/dynamo/DynamoSourceSlots.java");
   private static final List<String> WORKER_SQS_ADAPTERS = List.of(
       "worker/src/main/java/dev/storagebuilder/worker/sqs/SqsAcknowledger.java",
       "worker/src/main/java/dev/storagebuilder/worker/sqs/SqsMessageSource.java",
@@ -216,6 +216,18 @@ class IamPolicyTest {
 
     assertThat(called).as("DynamoDB calls in %s", WORKER_DYNAMODB_ADAPTERS).contains("dynamodb:BatchGetItem");
     assertThat(servicesStatement("worker_task", "CommitVersionsAndProgress").actions()).containsAll(called);
+  }
+
+  /** The producer tracks runs and reads versions through the same adapters; committing a version is the worker's. */
+  @Test
+  void producerRoleAllowsEveryDynamoDbCallOfTheLedgersItUses() throws IOException {
+    Set<String> runCalls = actionsCalled("dynamo", "dynamodb", List.of(RUN_LEDGER));
+    Set<String> versionCalls = actionsCalled("dynamo", "dynamodb", List.of(VERSION_LEDGER));
+    versionCalls.remove("dynamodb:PutItem");
+
+    assertThat(versionCalls).contains("dynamodb:Scan", "dynamodb:BatchGetItem");
+    assertThat(servicesStatement("producer_task", "TrackRuns").actions()).containsAll(runCalls);
+    assertThat(servicesStatement("producer_task", "ReadVersions").actions()).containsAll(versionCalls);
   }
 
   /** Every SQS call of the worker's adapter may go to the work queue: a postponed target is sent back there. */
