@@ -44,18 +44,19 @@ class IamPolicyTest {
    */
   private static final String RUN_LEDGER = "aws/src/main/java/dev/storagebuilder/aws/dynamo/DynamoRunLedger.java";
   private static final String VERSION_LEDGER = "aws/src/main/java/dev/storagebuilder/aws/dynamo/DynamoVersionLedger.java";
-  private static final List<String> WORKER_DYNAMODB_ADAPTERS =
-      List.of(RUN_LEDGER, VERSION_LEDGER, "aws/src/main/java/dev/storagebuilder/aws/dynamo/DynamoSourceSlots.java");
+  /** The worker's wiring and readiness probes call the clients directly too. */
+  private static final String WORKER_FACTORY = "worker/src/main/java/dev/storagebuilder/worker/app/WorkerFactory.java";
+  private static final String WORKER_READINESS = "worker/src/main/java/dev/storagebuilder/worker/app/ReadinessChecks.java";
+  private static final List<String> WORKER_DYNAMODB_ADAPTERS = List.of(RUN_LEDGER, VERSION_LEDGER,
+      "aws/src/main/java/dev/storagebuilder/aws/dynamo/DynamoSourceSlots.java", WORKER_FACTORY, WORKER_READINESS);
   private static final List<String> WORKER_SQS_ADAPTERS = List.of(
       "worker/src/main/java/dev/storagebuilder/worker/sqs/SqsAcknowledger.java",
       "worker/src/main/java/dev/storagebuilder/worker/sqs/SqsMessageSource.java",
-      "worker/src/main/java/dev/storagebuilder/worker/sqs/BatchingDeleter.java");
+      "worker/src/main/java/dev/storagebuilder/worker/sqs/BatchingDeleter.java", WORKER_FACTORY, WORKER_READINESS);
   private static final List<String> WORKER_S3_ADAPTERS = List.of(
       "aws/src/main/java/dev/storagebuilder/aws/s3/S3ObjectStore.java",
       "aws/src/main/java/dev/storagebuilder/aws/s3/MultipartObjectOutput.java",
-      "aws/src/main/java/dev/storagebuilder/aws/s3/RangedS3Object.java",
-      "worker/src/main/java/dev/storagebuilder/worker/app/ReadinessChecks.java",
-      "worker/src/main/java/dev/storagebuilder/worker/app/WorkerFactory.java");
+      "aws/src/main/java/dev/storagebuilder/aws/s3/RangedS3Object.java", WORKER_FACTORY, WORKER_READINESS);
   /** The IAM action that authorizes each S3 operation the worker calls. */
   private static final Map<String, String> S3_ACTION_OF = Map.ofEntries(
       Map.entry("putObject", "s3:PutObject"),
@@ -214,7 +215,8 @@ class IamPolicyTest {
     Set<String> called = actionsCalled("dynamo", "dynamodb", WORKER_DYNAMODB_ADAPTERS);
     called.removeAll(NOT_ON_A_WORKERS_PATH);
 
-    assertThat(called).as("DynamoDB calls in %s", WORKER_DYNAMODB_ADAPTERS).contains("dynamodb:BatchGetItem");
+    assertThat(called).as("DynamoDB calls in %s", WORKER_DYNAMODB_ADAPTERS)
+        .contains("dynamodb:BatchGetItem", "dynamodb:DescribeTable");
     assertThat(servicesStatement("worker_task", "CommitVersionsAndProgress").actions()).containsAll(called);
   }
 
@@ -235,7 +237,8 @@ class IamPolicyTest {
   void workerRoleAllowsEverySqsCallOfItsQueueAdapterOnTheWorkQueue() throws IOException {
     Set<String> called = actionsCalled("sqs", "sqs", WORKER_SQS_ADAPTERS);
 
-    assertThat(called).as("SQS calls in %s", WORKER_SQS_ADAPTERS).contains("sqs:SendMessage", "sqs:ReceiveMessage");
+    assertThat(called).as("SQS calls in %s", WORKER_SQS_ADAPTERS)
+        .contains("sqs:SendMessage", "sqs:ReceiveMessage", "sqs:GetQueueUrl");
     Statement workQueue = servicesStatement("worker_task", "ConsumeWorkQueue");
     assertThat(workQueue.resources()).containsExactly("${var.queue_arn}");
     assertThat(workQueue.actions()).containsAll(called);
@@ -271,9 +274,9 @@ class IamPolicyTest {
     return actions;
   }
 
-  /** The methods called as {@code client.operation(...)} in {@code sources}. */
+  /** The methods called as {@code client.operation(...)} or {@code client().operation(...)} in {@code sources}. */
   private static Set<String> operationsCalled(String client, List<String> sources) throws IOException {
-    Pattern call = Pattern.compile("\\b" + client + "\\s*\\.\\s*(\\w+)\\s*\\(");
+    Pattern call = Pattern.compile("\\b" + client + "(?:\\(\\))?\\s*\\.\\s*(\\w+)\\s*\\(");
     Set<String> operations = new TreeSet<>();
     for (String source : sources) {
       Matcher found = call.matcher(Files.readString(Repository.ROOT.resolve(source)));
