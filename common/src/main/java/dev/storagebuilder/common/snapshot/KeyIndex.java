@@ -171,6 +171,11 @@ public final class KeyIndex implements Closeable {
     return new SnapshotFormatException("key index " + key + " " + problem);
   }
 
+  /** Whether this index reads a worker's local copy of the sidecar rather than the stored object. */
+  boolean isLocalCopy() {
+    return resource != null;
+  }
+
   /** Releases a local copy's file handle; nothing to do for a stored sidecar. */
   @Override
   public void close() throws IOException {
@@ -203,9 +208,11 @@ public final class KeyIndex implements Closeable {
 
   /**
    * As {@link #lookup(long[], int, LookupVisitor)}, with up to {@link #READS_IN_FLIGHT} block
-   * reads running on {@code reads} (null: on the caller) ahead of the one being scanned; the visitor
-   * still runs on the caller, in order. Memory stays below {@code READS_IN_FLIGHT} reads of at most
-   * {@link #MAX_READ_BYTES}.
+   * reads of a stored sidecar running on {@code reads} (null: on the caller) ahead of the one being
+   * scanned; the visitor still runs on the caller, in order. Memory stays below {@code
+   * READS_IN_FLIGHT} reads of at most {@link #MAX_READ_BYTES}. A local copy is always read on the
+   * caller: its reads come from the page cache in microseconds, less than handing each to another
+   * thread costs (100 keys of a 1M-row copy: 1.0-2.0 ms on the caller, 3-17 ms on virtual threads).
    */
   public void lookup(long[] hashes, int count, LookupVisitor visitor, Executor reads) throws IOException {
     if (entries == 0 || count == 0) {
@@ -216,7 +223,7 @@ public final class KeyIndex implements Closeable {
       return;
     }
     List<Range> ranges = ranges(hashes, count);
-    if (reads == null) {
+    if (reads == null || isLocalCopy()) {
       for (Range range : ranges) {
         range.scan(fetch(range), hashes, visitor);
       }

@@ -11,6 +11,8 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -169,14 +171,27 @@ class KeyIndexTest {
     }
     long[] wanted = {keys[1], keys[4], keys[29_999], 17L};
     Arrays.sort(wanted);
+    AtomicInteger storedReadsAhead = new AtomicInteger();
     List<String> stored = new ArrayList<>();
-    KeyIndex.open(store, "local.keys", entries).lookup(wanted, 4, (h, row, v, d) -> stored.add(h + ":" + row + ":" + d));
+    KeyIndex.open(store, "local.keys", entries).lookup(
+        wanted, 4, (h, row, v, d) -> stored.add(h + ":" + row + ":" + d), countingInline(storedReadsAhead));
+    AtomicInteger localReadsAhead = new AtomicInteger();
     List<String> local = new ArrayList<>();
     try (KeyIndex index = KeyIndex.openLocal(file, "local.keys", entries)) {
       Files.delete(file); // a cache evicting it meanwhile
-      index.lookup(wanted, 4, (h, row, v, d) -> local.add(h + ":" + row + ":" + d));
+      index.lookup(wanted, 4, (h, row, v, d) -> local.add(h + ":" + row + ":" + d), countingInline(localReadsAhead));
     }
     assertThat(local).hasSize(3).containsExactlyElementsOf(stored);
+    // A stored sidecar's block reads go ahead on the executor; a local copy's stay on the caller.
+    assertThat(storedReadsAhead).hasPositiveValue();
+    assertThat(localReadsAhead).hasValue(0);
+  }
+
+  private static Executor countingInline(AtomicInteger tasks) {
+    return task -> {
+      tasks.incrementAndGet();
+      task.run();
+    };
   }
 
   @Test
