@@ -43,6 +43,8 @@ public final class TargetProcessor {
   static final long SHORT_TARGET_ROWS = 20_000;
   /** A version record read with its batch serves its target this long (see {@link VersionPrefetch}). */
   static final Duration PREFETCH_MAX_AGE = Duration.ofSeconds(10);
+  /** Builds of one delivery whose commits lose to versions that read less; then it is postponed. */
+  static final int MAX_BUILDS = 3;
 
   private final SourceConfig catalog;
   private final SnapshotBuilder builder;
@@ -204,32 +206,57 @@ public final class TargetProcessor {
       log.info("target start mode={}", message.mode().wireName());
       MemoryBudget.Reservation reserved = reservation;
       boolean markWhenLong = current.isEmpty();
-      BuiltSnapshot built = builder.build(declaration.get(), message, current, rows -> {
+      SnapshotBuilder.RowProgress progress = rows -> {
         reserved.rowsRead(rows);
         if (markWhenLong && rows > SHORT_TARGET_ROWS && !running.marked && !running.mark()) {
           throw new AlreadySucceeded();
         }
-      });
-      stages.lap("build");
-      long expected = current.map(TargetVersion::sequence).orElse(0L);
-      if (lease.isLost()) {
-        return abandoned(lease);
+      };
+      BuiltSnapshot built;
+      boolean idle;
+      boolean committed;
+      long sequence;
+      for (int builds = 1; ; builds++) {
+        built = builder.build(declaration.get(), message, current, progress);
+        stages.lap("build");
+        long expected = current.map(TargetVersion::sequence).orElse(0L);
+        if (lease.isLost()) {
+          return abandoned(lease);
+        }
+        // An idle sync whose record already says everything writes nothing: the record keeps the run
+        // and time of the last change, and the run ledger shows this run checked it.
+        idle = !built.commits(expected);
+        committed = idle || versions.commit(built.version(), expected);
+        sequence = built.version().sequence();
+        stages.lap("commit");
+        if (committed) {
+          break;
+        }
+        // Another delivery or run committed first; our objects stay unreferenced.
+        builder.discard(built);
+        Optional<TargetVersion> winner = versions.current(ref);
+        sequence = winner.map(TargetVersion::sequence).orElse(0L);
+        if (!missesWhatWasRead(winner, built, message)) {
+          // The winner's read saw every change ours did: the target is as fresh as this message asks.
+          log.info("commit lost to a concurrent commit; now at sequence {}", sequence);
+          break;
+        }
+        if (builds == MAX_BUILDS) {
+          Duration wait = settings.retryDelay(received.receiveCount());
+          log.info("commit lost {} times to concurrent commits that read less than this message; postponing by {}",
+              builds, wait);
+          return new Outcome.Postpone("commit lost to concurrent commits " + builds + " times", wait);
+        }
+        // It read up to an older watermark (its read began earlier), so changes this build saw are
+        // missing from it: build again on top of it rather than report a target that lacks them.
+        log.info("commit lost to sequence {} (watermark {}), which misses changes this build read (watermark {});"
+            + " building again on top of it", sequence, winner.map(TargetVersion::watermark).orElse(0L),
+            built.version().watermark());
+        current = winner;
       }
-      // An idle sync whose record already says everything writes nothing: the record keeps the run
-      // and time of the last change, and the run ledger shows this run checked it.
-      boolean idle = !built.commits(expected);
-      boolean committed = idle || versions.commit(built.version(), expected);
-      long sequence = built.version().sequence();
       // Receive to commit: the new version is visible from here on.
       Duration took = Duration.between(started, clock.instant());
-      stages.lap("commit");
-      if (!committed) {
-        // Another delivery or run committed first: our objects stay unreferenced, and the target is
-        // as fresh as the winner made it, so this message is complete.
-        sequence = versions.current(ref).map(TargetVersion::sequence).orElse(0L);
-        builder.discard(built);
-        log.info("commit lost to a concurrent commit; now at sequence {}", sequence);
-      } else if (built.trailing().isPending()) {
+      if (committed && built.trailing().isPending()) {
         awaitTrailing(built, sequence);
         stages.lap("keyIndex");
       }
@@ -286,6 +313,16 @@ public final class TargetProcessor {
       log.warn("sequence {} is committed but its key index sidecar was not stored ({}); the next incremental sync"
           + " counts the state by reading it", sequence, e.toString());
     }
+  }
+
+  /**
+   * Whether the version that won the commit lacks source changes {@code lost} read: it comes from
+   * another run and was read up to an older watermark. A duplicate of this message (same run) is as
+   * fresh as this run asks whatever it read.
+   */
+  static boolean missesWhatWasRead(Optional<TargetVersion> winner, BuiltSnapshot lost, TargetMessage message) {
+    return winner.isEmpty()
+        || (!winner.get().runId().equals(message.runId()) && winner.get().watermark() < lost.version().watermark());
   }
 
   /**

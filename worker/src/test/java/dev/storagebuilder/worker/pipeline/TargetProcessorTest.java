@@ -418,6 +418,37 @@ class TargetProcessorTest {
     assertThat(versions.history(ref)).hasSize(1);
   }
 
+  @Test
+  void aBuildWhoseCommitsKeepLosingToVersionsThatReadLessIsBuiltAgainThenPostponed() {
+    TargetRef ref = new TargetRef("acme", "items");
+    // Before each commit of this worker, another run commits a version read up to watermark 0:
+    // older than anything this worker's read of acme's rows sees.
+    VersionLedger racing = new ForwardingVersionLedger(versions) {
+      @Override
+      public boolean commit(TargetVersion next, long expectedSequence) {
+        super.commit(new TargetVersion(ref, expectedSequence + 1, 0, "snapshots/other-" + expectedSequence + ".json", 0,
+            "0000000000000000", 0, "run-other", NOW), expectedSequence);
+        return super.commit(next, expectedSequence);
+      }
+    };
+    AtomicInteger reads = new AtomicInteger();
+    SnapshotBuilder builder =
+        new SnapshotBuilder(countingSource(reads, () -> {}), store, StorageLayout.withRandom("snapshots/", new Random(7)),
+            SnapshotWriterOptions.defaults(), clock);
+    TargetProcessor processor = new TargetProcessor(config, builder, racing, runs, new DefaultFailureClassifier(),
+        ProcessingSettings.defaults(), clock, "w-test");
+
+    Outcome outcome = processor.process(delivery(message("acme", "items"), 2));
+
+    assertThat(outcome).isInstanceOfSatisfying(Outcome.Postpone.class,
+        p -> assertThat(p.delay()).isEqualTo(ProcessingSettings.defaults().retryDelay(2)));
+    // The client check, then one read of the rows per build, each on top of the version that beat the last.
+    assertThat(reads).hasValue(1 + TargetProcessor.MAX_BUILDS);
+    assertThat(versions.history(ref)).extracting(TargetVersion::runId).containsOnly("run-other")
+        .hasSize(TargetProcessor.MAX_BUILDS);
+    assertThat(store.list("snapshots/")).isEmpty();
+  }
+
   /** Rows enough that acme's base stores its key index sidecar instead of inlining it in the manifest. */
   private void addRowsForAStoredSidecar() throws SQLException {
     try (Statement sql = keepAlive.createStatement()) {
@@ -530,7 +561,8 @@ class TargetProcessorTest {
   void aBaseThatLosesItsCommitStopsItsSidecarAndLeavesNoObjectBehind() throws Exception {
     addRowsForAStoredSidecar();
     TargetRef ref = new TargetRef("acme", "items");
-    TargetVersion winner = new TargetVersion(ref, 1, 99, "snapshots/winner.json", 3, "0000000000000000", 0, "run-0", NOW);
+    // Read as far as this worker's read (versions up to 1009) or further: nothing to build again.
+    TargetVersion winner = new TargetVersion(ref, 1, 2_000, "snapshots/winner.json", 3, "0000000000000000", 0, "run-0", NOW);
     VersionLedger racing = new ForwardingVersionLedger(versions) {
       @Override
       public boolean commit(TargetVersion next, long expectedSequence) {
