@@ -57,6 +57,12 @@ class IamPolicyTest {
       "aws/src/main/java/dev/storagebuilder/aws/s3/S3ObjectStore.java",
       "aws/src/main/java/dev/storagebuilder/aws/s3/MultipartObjectOutput.java",
       "aws/src/main/java/dev/storagebuilder/aws/s3/RangedS3Object.java", WORKER_FACTORY, WORKER_READINESS);
+  private static final String PRODUCER_SQS = "producer/src/main/java/dev/storagebuilder/producer/sqs/";
+  private static final List<String> PRODUCER_SQS_WORK_QUEUE = List.of(PRODUCER_SQS + "SqsWorkQueue.java",
+      "aws/src/main/java/dev/storagebuilder/aws/sqs/SqsBatchSender.java");
+  private static final List<String> PRODUCER_SQS_DEAD_LETTER_QUEUE = List.of(PRODUCER_SQS + "SqsDeadLetterQueue.java");
+  private static final List<String> PRODUCER_SQS_BOTH_QUEUES =
+      List.of(PRODUCER_SQS + "QueueLocator.java", PRODUCER_SQS + "QueueGauges.java");
   /** The IAM action that authorizes each S3 operation the worker calls. */
   private static final Map<String, String> S3_ACTION_OF = Map.ofEntries(
       Map.entry("putObject", "s3:PutObject"),
@@ -242,6 +248,32 @@ class IamPolicyTest {
     Statement workQueue = servicesStatement("worker_task", "ConsumeWorkQueue");
     assertThat(workQueue.resources()).containsExactly("${var.queue_arn}");
     assertThat(workQueue.actions()).containsAll(called);
+  }
+
+  /**
+   * The producer's SQS calls, each against the statement of the queue it goes to: enqueueing (and a
+   * filtered redrive, which sends through the same adapter) to the work queue, inspecting and
+   * redriving to the dead-letter queue, locating and gauging to both.
+   */
+  @Test
+  void producerRoleAllowsEverySqsCallOnTheQueueItGoesTo() throws IOException {
+    Set<String> bothQueues = actionsCalled("sqs", "sqs", PRODUCER_SQS_BOTH_QUEUES);
+    Set<String> workQueue = actionsCalled("sqs", "sqs", PRODUCER_SQS_WORK_QUEUE);
+    workQueue.addAll(bothQueues);
+    Set<String> deadLetters = actionsCalled("sqs", "sqs", PRODUCER_SQS_DEAD_LETTER_QUEUE);
+    deadLetters.addAll(bothQueues);
+
+    assertThat(workQueue).as("SQS calls in %s", PRODUCER_SQS_WORK_QUEUE).contains("sqs:SendMessage", "sqs:GetQueueUrl");
+    assertThat(deadLetters).as("SQS calls in %s", PRODUCER_SQS_DEAD_LETTER_QUEUE)
+        .contains("sqs:ReceiveMessage", "sqs:StartMessageMoveTask");
+    Statement enqueue = servicesStatement("producer_task", "EnqueueTargets");
+    assertThat(enqueue.resources()).containsExactly("${var.queue_arn}");
+    assertThat(enqueue.actions()).containsAll(workQueue);
+    Statement inspect = servicesStatement("producer_task", "InspectAndRedriveDeadLetters");
+    assertThat(inspect.resources()).containsExactly("${var.dlq_arn}");
+    assertThat(inspect.actions()).containsAll(deadLetters);
+    // A move task sends what it takes from the dead-letter queue to the work queue on the caller's behalf.
+    assertThat(enqueue.actions()).contains("sqs:SendMessage");
   }
 
   /** S3's operations are authorized by actions of other names; an operation not listed here fails the test. */
