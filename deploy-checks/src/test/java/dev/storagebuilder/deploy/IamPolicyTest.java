@@ -276,6 +276,26 @@ class IamPolicyTest {
     assertThat(enqueue.actions()).contains("sqs:SendMessage");
   }
 
+  /**
+   * With a customer key, SQS, S3 and DynamoDB encrypt with it on the caller's behalf: a role that
+   * may not use that very key is refused every message, object and item. The root passes one key to
+   * the queues, the bucket, the tables and both task roles.
+   */
+  @Test
+  void theTaskRolesMayUseTheKeyThatEncryptsQueuesBucketAndTables() {
+    TerraformConfig.Module root = config.module(".");
+    for (String data : List.of("queue", "storage", "ledger")) {
+      assertThat(Hcl.isReference(root.moduleCall(data).path("kms_key_arn"), "var.kms_key_arn")).as("%s's key", data).isTrue();
+    }
+    assertThat(Hcl.isReference(root.moduleCall("services").path("data_kms_key_arns"), "local.data_kms_key_arns")).isTrue();
+    assertThat(Hcl.text(root.local("data_kms_key_arns"))).isEqualTo("${var.kms_key_arn == null ? [] : [var.kms_key_arn]}");
+    for (String role : List.of("worker_task", "producer_task")) {
+      Statement dataKeys = servicesStatement(role, "UseDataKeys");
+      assertThat(dataKeys.resources()).as(role).containsExactly("${var.data_kms_key_arns}");
+      assertThat(dataKeys.actions()).as(role).containsExactlyInAnyOrder("kms:Decrypt", "kms:GenerateDataKey");
+    }
+  }
+
   /** S3's operations are authorized by actions of other names; an operation not listed here fails the test. */
   @Test
   void workerRoleAllowsEveryS3CallOfItsObjectStore() throws IOException {
