@@ -45,109 +45,104 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.h2.jdbcx.JdbcDataSource;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** Two workers process the same target at the same time, both from the same version record. */
 class ConcurrentCommitTest {
+  private final JdbcDataSource dataSource = new JdbcDataSource();
+  private final SourceSchema schema = new SourceSchema(SourceSchema.Dialect.H2);
+  private Connection keepAlive;
+  private IncrementalHarness h;
+
+  /** Ten rows in a committed base, then an eleventh for the racing incremental syncs to find. */
+  @BeforeEach
+  void baseOfTenRowsAndOneChange() throws Exception {
+    dataSource.setURL("jdbc:h2:mem:fence" + System.nanoTime() + ";DB_CLOSE_DELAY=-1");
+    keepAlive = dataSource.getConnection();
+    schema.create(keepAlive);
+    for (long id = 1; id <= 10; id++) {
+      SourceSchema.upsert(keepAlive, "acme", id, "row", id, schema.nextVersion(keepAlive));
+    }
+    h = new IncrementalHarness(dataSource, CompactionPolicy.defaults(), new ChangeReadSettings(0, Duration.ZERO), 3);
+    h.sync(SyncMode.FULL);
+    SourceSchema.upsert(keepAlive, "acme", 11, "new", 11, schema.nextVersion(keepAlive));
+  }
+
+  @AfterEach
+  void closeSource() throws SQLException {
+    keepAlive.close();
+  }
+
   @Test
   void exactlyOneOfTwoConcurrentWorkersCommitsAndTheOtherLeavesNoObjects() throws Exception {
-    JdbcDataSource dataSource = source();
-    SourceSchema schema = new SourceSchema(SourceSchema.Dialect.H2);
-    try (Connection keepAlive = dataSource.getConnection()) {
-      IncrementalHarness h = harnessWithTenRows(dataSource, schema, keepAlive);
-      SourceSchema.upsert(keepAlive, "acme", 11, "new", 11, schema.nextVersion(keepAlive));
-      List<String> before = h.store.keys();
+    List<String> before = h.store.keys();
 
-      CyclicBarrier bothRead = new CyclicBarrier(2);
-      Runnable waitForTheOther = () -> await(bothRead); // both have read the same version record
-      List<String> details = runBoth(dataSource, h,
-          new Worker(waitForTheOther, h.versions), new Worker(waitForTheOther, h.versions));
+    CyclicBarrier bothRead = new CyclicBarrier(2);
+    Runnable waitForTheOther = () -> await(bothRead); // both have read the same version record
+    List<String> details = runBoth(
+        new Worker(waitForTheOther, h.versions), new Worker(waitForTheOther, h.versions));
 
-      assertThat(details).containsExactlyInAnyOrder("committed sequence 2", "superseded");
-      assertThat(h.versions.history(IncrementalHarness.ACME)).extracting(TargetVersion::sequence).containsExactly(2L, 1L);
-      // The winner added a delta and a manifest (the small key index is inside it); the loser's are gone.
-      List<String> added = new ArrayList<>(h.store.keys());
-      added.removeAll(before);
-      String manifest = h.versions.current(IncrementalHarness.ACME).orElseThrow().manifestKey();
-      assertThat(added).hasSize(2).contains(manifest);
-      assertThat(ManifestCodec.decode(h.store.get(manifest)).deltas())
-          .extracting(SnapshotObject::key)
-          .containsExactly(added.stream().filter(key -> !key.equals(manifest)).findFirst().orElseThrow());
-      assertThat(h.state()).isEqualTo(h.source());
-    }
+    assertThat(details).containsExactlyInAnyOrder("committed sequence 2", "superseded");
+    assertThat(h.versions.history(IncrementalHarness.ACME)).extracting(TargetVersion::sequence).containsExactly(2L, 1L);
+    // The winner added a delta and a manifest (the small key index is inside it); the loser's are gone.
+    List<String> added = new ArrayList<>(h.store.keys());
+    added.removeAll(before);
+    String manifest = h.versions.current(IncrementalHarness.ACME).orElseThrow().manifestKey();
+    assertThat(added).hasSize(2).contains(manifest);
+    assertThat(ManifestCodec.decode(h.store.get(manifest)).deltas())
+        .extracting(SnapshotObject::key)
+        .containsExactly(added.stream().filter(key -> !key.equals(manifest)).findFirst().orElseThrow());
+    assertThat(h.state()).isEqualTo(h.source());
   }
 
   @Test
   void aWorkerWhoseCommitLosesToOneThatReadLessBuildsAgainOnTopOfIt() throws Exception {
-    JdbcDataSource dataSource = source();
-    SourceSchema schema = new SourceSchema(SourceSchema.Dialect.H2);
-    try (Connection keepAlive = dataSource.getConnection()) {
-      IncrementalHarness h = harnessWithTenRows(dataSource, schema, keepAlive);
-      SourceSchema.upsert(keepAlive, "acme", 11, "new", 11, schema.nextVersion(keepAlive));
-
-      // Both read version 1. A reads the changes (row 11); then row 12 changes and B reads both;
-      // A commits first, B's commit loses to a version that lacks row 12.
-      CyclicBarrier bothRead = new CyclicBarrier(2);
-      CountDownLatch laterChangeMade = new CountDownLatch(1);
-      CountDownLatch laterBuilt = new CountDownLatch(1);
-      CountDownLatch earlierCommitted = new CountDownLatch(1);
-      Worker earlier = new Worker(() -> await(bothRead), new ForwardingVersionLedger(h.versions) {
-        @Override
-        public boolean commit(TargetVersion next, long expectedSequence) {
-          try {
-            SourceSchema.upsert(keepAlive, "acme", 12, "later", 12, schema.nextVersion(keepAlive));
-          } catch (SQLException e) {
-            throw new IllegalStateException(e);
-          }
-          laterChangeMade.countDown();
-          await(laterBuilt);
-          boolean committed = super.commit(next, expectedSequence);
-          earlierCommitted.countDown();
-          return committed;
+    // Both read version 1. A reads the changes (row 11); then row 12 changes and B reads both;
+    // A commits first, B's commit loses to a version that lacks row 12.
+    CyclicBarrier bothRead = new CyclicBarrier(2);
+    CountDownLatch laterChangeMade = new CountDownLatch(1);
+    CountDownLatch laterBuilt = new CountDownLatch(1);
+    CountDownLatch earlierCommitted = new CountDownLatch(1);
+    Worker earlier = new Worker(() -> await(bothRead), new ForwardingVersionLedger(h.versions) {
+      @Override
+      public boolean commit(TargetVersion next, long expectedSequence) {
+        try {
+          SourceSchema.upsert(keepAlive, "acme", 12, "later", 12, schema.nextVersion(keepAlive));
+        } catch (SQLException e) {
+          throw new IllegalStateException(e);
         }
-      });
-      Worker later = new Worker(() -> {
-        await(bothRead);
-        await(laterChangeMade);
-      }, new ForwardingVersionLedger(h.versions) {
-        @Override
-        public boolean commit(TargetVersion next, long expectedSequence) {
-          laterBuilt.countDown();
-          await(earlierCommitted);
-          return super.commit(next, expectedSequence);
-        }
-      });
-      List<String> details = runBoth(dataSource, h, earlier, later);
+        laterChangeMade.countDown();
+        await(laterBuilt);
+        boolean committed = super.commit(next, expectedSequence);
+        earlierCommitted.countDown();
+        return committed;
+      }
+    });
+    Worker later = new Worker(() -> {
+      await(bothRead);
+      await(laterChangeMade);
+    }, new ForwardingVersionLedger(h.versions) {
+      @Override
+      public boolean commit(TargetVersion next, long expectedSequence) {
+        laterBuilt.countDown();
+        await(earlierCommitted);
+        return super.commit(next, expectedSequence);
+      }
+    });
+    List<String> details = runBoth(earlier, later);
 
-      assertThat(details).containsExactly("committed sequence 2", "committed sequence 3");
-      assertThat(h.versions.current(IncrementalHarness.ACME).orElseThrow().runId()).isEqualTo("race-2");
-      assertThat(h.state()).isEqualTo(h.source()).anyMatch(row -> row.contains("later"));
-    }
+    assertThat(details).containsExactly("committed sequence 2", "committed sequence 3");
+    assertThat(h.versions.current(IncrementalHarness.ACME).orElseThrow().runId()).isEqualTo("race-2");
+    assertThat(h.state()).isEqualTo(h.source()).anyMatch(row -> row.contains("later"));
   }
 
   /** One worker of a race: {@code beforeFirstChangeRead} runs once, before its first change read. */
   private record Worker(Runnable beforeFirstChangeRead, VersionLedger versions) {}
 
-  private static JdbcDataSource source() {
-    JdbcDataSource dataSource = new JdbcDataSource();
-    dataSource.setURL("jdbc:h2:mem:fence" + System.nanoTime() + ";DB_CLOSE_DELAY=-1");
-    return dataSource;
-  }
-
-  private static IncrementalHarness harnessWithTenRows(JdbcDataSource dataSource, SourceSchema schema, Connection connection)
-      throws Exception {
-    schema.create(connection);
-    for (long id = 1; id <= 10; id++) {
-      SourceSchema.upsert(connection, "acme", id, "row", id, schema.nextVersion(connection));
-    }
-    IncrementalHarness h = new IncrementalHarness(dataSource, CompactionPolicy.defaults(), new ChangeReadSettings(0, Duration.ZERO), 3);
-    h.sync(SyncMode.FULL);
-    return h;
-  }
-
   /** Runs an incremental message of run "race-1" on the first worker and of "race-2" on the second; their summaries. */
-  private static List<String> runBoth(JdbcDataSource dataSource, IncrementalHarness h, Worker first, Worker second)
-      throws Exception {
+  private List<String> runBoth(Worker first, Worker second) throws Exception {
     InMemoryRunLedger runs = new InMemoryRunLedger();
     SourceConfig config = new SourceConfig(dataSource.getURL(), null, null, "SELECT 'acme'", List.of(IncrementalHarness.ITEMS));
     ExecutorService pool = Executors.newFixedThreadPool(2);
