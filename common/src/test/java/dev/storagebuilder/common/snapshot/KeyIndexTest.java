@@ -12,6 +12,8 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -90,6 +92,39 @@ class KeyIndexTest {
       spilled.writeTo(b);
       assertThat(memory.spilled()).isFalse();
       assertThat(b.toByteArray()).isEqualTo(a.toByteArray());
+    }
+  }
+
+  @Test
+  void chunksSpilledOnAnExecutorGiveTheSameSidecarAsChunksSpilledByTheCaller() throws IOException {
+    AtomicInteger handedOff = new AtomicInteger();
+    ExecutorService spills = Executors.newSingleThreadExecutor();
+    Executor counting = task -> {
+      handedOff.incrementAndGet();
+      spills.execute(task);
+    };
+    Random random = new Random(5);
+    ByteArrayOutputStream byCaller = new ByteArrayOutputStream();
+    ByteArrayOutputStream byExecutor = new ByteArrayOutputStream();
+    try (KeyIndexWriter caller = new KeyIndexWriter(false, 1_000, spillDirectory);
+        KeyIndexWriter background = new KeyIndexWriter(false, 1_000, spillDirectory, counting)) {
+      for (int i = 0; i < 25_500; i++) {
+        // One key hash recurs in every chunk: its entries must keep their write order across runs.
+        long keyHash = i % 7 == 0 ? 42 : random.nextLong();
+        caller.add(keyHash, i, i % 3, i % 5 == 0);
+        background.add(keyHash, i, i % 3, i % 5 == 0);
+      }
+      caller.writeTo(byCaller);
+      background.writeTo(byExecutor);
+      assertThat(background.spilled()).isTrue();
+    } finally {
+      spills.shutdownNow();
+    }
+    // 25 full chunks went to the executor; the last, partial one is written with the sidecar.
+    assertThat(handedOff).hasValue(25);
+    assertThat(byExecutor.toByteArray()).hasSize(byCaller.size()).isEqualTo(byCaller.toByteArray());
+    try (var left = Files.list(spillDirectory)) {
+      assertThat(left).isEmpty();
     }
   }
 

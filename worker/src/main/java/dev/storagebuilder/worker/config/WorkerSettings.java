@@ -1,6 +1,7 @@
 package dev.storagebuilder.worker.config;
 
 import dev.storagebuilder.aws.config.AwsSettings;
+import dev.storagebuilder.common.snapshot.KeyIndexWriter;
 import dev.storagebuilder.common.target.SourceConfig;
 import dev.storagebuilder.worker.jdbc.ChangeReadSettings;
 import dev.storagebuilder.worker.pipeline.CompactionPolicy;
@@ -62,6 +63,11 @@ public record WorkerSettings(
   static final long BASELINE_HEAP_BYTES = 48L << 20;
   /** A generous upper bound of one fetched row's heap, for the fetch buffer's share of the budget. */
   static final long ROW_BYTES_ESTIMATE = 512;
+  /**
+   * A base's key index entries: the chunk being filled and the one being spilled, ~33 bytes an entry
+   * while sorted ({@link KeyIndexWriter}).
+   */
+  static final long KEY_INDEX_BYTES = 2L * KeyIndexWriter.DEFAULT_CHUNK_ENTRIES * 33;
   /** Decoded rows waiting between the reader thread and the writer (jdbc.PrefetchingResultSet). */
   public static final int PREFETCH_ROWS = 3_000;
   /**
@@ -111,7 +117,8 @@ public record WorkerSettings(
     if (needed > maxHeapBytes) {
       throw new IllegalArgumentException(
           "worker memory budget does not fit: one target (row group " + mib(rowGroupBytes) + " + " + (partsInFlight + 1)
-              + " parts x " + mib(partBytes) + " + fetch " + fetchSize + " + prefetch " + PREFETCH_ROWS + " rows) + "
+              + " parts x " + mib(partBytes) + " + fetch " + fetchSize + " + prefetch " + PREFETCH_ROWS + " rows + key index "
+              + mib(KEY_INDEX_BYTES) + ") + "
               + mib(BASELINE_HEAP_BYTES) + " baseline = " + mib(needed) + ", but the heap is " + mib(maxHeapBytes)
               + "; lower the buffers or give the JVM more memory");
     }
@@ -136,9 +143,13 @@ public record WorkerSettings(
     return sourceSlots.readersPerWorker(concurrency) + 1;
   }
 
-  /** The most one running target buffers: a row group, its parts in flight and the one filling, a fetch. */
+  /**
+   * The most one running target buffers: a row group, its parts in flight and the one filling, a
+   * fetch, and its key index's chunks.
+   */
   public static long perTargetBytes(int fetchSize, long rowGroupBytes, long partBytes, int partsInFlight) {
-    return rowGroupBytes + (partsInFlight + 1) * partBytes + (fetchSize + PREFETCH_ROWS) * ROW_BYTES_ESTIMATE;
+    return rowGroupBytes + (partsInFlight + 1) * partBytes + (fetchSize + PREFETCH_ROWS) * ROW_BYTES_ESTIMATE
+        + KEY_INDEX_BYTES;
   }
 
   private static String mib(long bytes) {

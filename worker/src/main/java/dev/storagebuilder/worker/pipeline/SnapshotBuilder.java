@@ -94,6 +94,8 @@ public final class SnapshotBuilder {
   private final LocalKeyIndexes localKeyIndexes = new LocalKeyIndexes(LOCAL_KEY_INDEX_BYTES);
   /** Key index block reads of a lookup run ahead on virtual threads (they wait on S3, not on a core). */
   private final Executor keyIndexReads = Executors.newVirtualThreadPerTaskExecutor();
+  /** A base's full key index chunks are sorted and spilled there, off the thread writing its rows. */
+  private final Executor keyIndexSpills = Executors.newVirtualThreadPerTaskExecutor();
 
   public SnapshotBuilder(
       RowSource source, ObjectStore store, StorageLayout layout, SnapshotWriterOptions writerOptions, Clock clock) {
@@ -212,7 +214,7 @@ public final class SnapshotBuilder {
     long compress;
     long partWaits;
     byte[] inlineIndex = null;
-    KeyIndexWriter keyIndex = new KeyIndexWriter(true);
+    KeyIndexWriter keyIndex = new KeyIndexWriter(true, KeyIndexWriter.DEFAULT_CHUNK_ENTRIES, null, keyIndexSpills);
     // A stored sidecar goes up on a thread of its own, which closes the key index when it is done;
     // the caller commits without waiting for it (TrailingUpload).
     BackgroundUpload sidecar = null;
