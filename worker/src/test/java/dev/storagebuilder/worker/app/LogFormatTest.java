@@ -3,17 +3,21 @@ package dev.storagebuilder.worker.app;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ch.qos.logback.classic.LoggerContext;
-import ch.qos.logback.classic.joran.JoranConfigurator;
+import ch.qos.logback.classic.spi.Configurator;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.util.ServiceLoader;
 import org.junit.jupiter.api.Test;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
 
-/** The worker's logback.xml: plain by default, JSON lines with the MDC when asked for. */
+/**
+ * The worker's logging as registered with logback ({@link WorkerLogging}): plain by default, JSON
+ * lines with the MDC when asked for.
+ */
 class LogFormatTest {
 
   private static String logOneLine(String format) throws Exception {
@@ -38,20 +42,28 @@ class LogFormatTest {
     return captured.toString(StandardCharsets.UTF_8).strip();
   }
 
-  /** As at startup, with STORAGE_BUILDER_LOG_FORMAT set (a context property ranks first). */
-  private static void configure(LoggerContext context, String format) throws Exception {
+  /** As at startup, by the configurator logback finds as a service, with STORAGE_BUILDER_LOG_FORMAT set. */
+  private static void configure(LoggerContext context, String format) {
     context.reset();
-    if (format != null) {
-      context.putProperty("STORAGE_BUILDER_LOG_FORMAT", format);
+    String previous = System.getProperty("STORAGE_BUILDER_LOG_FORMAT");
+    System.setProperty("STORAGE_BUILDER_LOG_FORMAT", format);
+    try {
+      Configurator configurator = ServiceLoader.load(Configurator.class).findFirst().orElseThrow();
+      assertThat(configurator).isInstanceOf(WorkerLogging.class);
+      configurator.setContext(context);
+      configurator.configure(context);
+    } finally {
+      if (previous == null) {
+        System.clearProperty("STORAGE_BUILDER_LOG_FORMAT");
+      } else {
+        System.setProperty("STORAGE_BUILDER_LOG_FORMAT", previous);
+      }
     }
-    JoranConfigurator configurator = new JoranConfigurator();
-    configurator.setContext(context);
-    configurator.doConfigure(LogFormatTest.class.getResource("/logback.xml"));
   }
 
   @Test
   void plainByDefaultWithTheMdcInTheLine() throws Exception {
-    assertThat(logOneLine(null))
+    assertThat(logOneLine("plain"))
         .contains("run=run-1 client=acme target=entities attempt=2 - target finished: 42 rows");
   }
 
