@@ -208,8 +208,37 @@ public final class DynamoVersionLedger implements VersionLedger {
       dynamo.putItem(put.build());
       return true;
     } catch (ConditionalCheckFailedException e) {
+      // The SDK retries a PutItem whose response was lost (a timeout, a reset, a 500) after the
+      // write was applied; that retry then fails its own condition. Only the stored item tells a
+      // commit that lost from one that won on an earlier attempt: reporting the latter as lost
+      // would have the caller delete the objects of the committed version.
+      return holds(next);
+    }
+  }
+
+  /**
+   * Whether the stored item is {@code version}, or lists it in its history (another commit may
+   * already have followed it). Every version carries its run, commit time and a manifest key with
+   * a random UUID, so no other commit can equal it.
+   */
+  private boolean holds(TargetVersion version) {
+    Optional<Map<String, AttributeValue>> stored = item(version.target());
+    if (stored.isEmpty()) {
       return false;
     }
+    if (fromAttributes(version.target(), stored.get()).equals(version)) {
+      return true;
+    }
+    AttributeValue history = stored.get().get(HISTORY);
+    if (history == null || !history.hasL()) {
+      return false;
+    }
+    for (AttributeValue entry : history.l()) {
+      if (entry.hasM() && fromAttributes(version.target(), entry.m()).equals(version)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   @Override

@@ -7,12 +7,24 @@ import dev.storagebuilder.aws.config.AwsSettings;
 import dev.storagebuilder.aws.contract.VersionLedgerContract;
 import dev.storagebuilder.aws.support.LocalAws;
 import dev.storagebuilder.common.ids.TargetRef;
+import dev.storagebuilder.common.ledger.TargetVersion;
 import dev.storagebuilder.common.ledger.VersionLedger;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.core.interceptor.Context;
+import software.amazon.awssdk.core.interceptor.ExecutionAttributes;
+import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
+import software.amazon.awssdk.core.retry.RetryMode;
+import software.amazon.awssdk.http.SdkHttpResponse;
+import software.amazon.awssdk.http.apache5.Apache5HttpClient;
+import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+import software.amazon.awssdk.services.dynamodb.model.PutItemRequest;
 
 /** The version ledger contract on DynamoDB (dynalite), plus what the item looks like. */
 class DynamoVersionLedgerIT extends VersionLedgerContract {
@@ -75,6 +87,71 @@ class DynamoVersionLedgerIT extends VersionLedgerContract {
     assertThat(ledger.current(target)).hasValueSatisfying(v -> assertThat(v.sequence()).isEqualTo(2));
     assertThat(ledger.commit(version(target, 3, 30, "run-c"), 2)).isTrue();
     assertThat(ledger.history(target)).extracting(v -> v.runId()).containsExactly("run-c", "run-b", "run-a");
+  }
+
+  @Test
+  void aCommitWhoseResponseWasLostIsReportedCommittedWhenTheSdksRetryFindsItStored() {
+    TargetRef target = newTarget();
+    ledger.commit(version(target, 1, 10, "run-a"), 0);
+    TargetVersion second = version(target, 2, 20, "run-b");
+    AtomicInteger puts = new AtomicInteger();
+
+    boolean committed;
+    try (DynamoDbClient losingFirstResponse = clientAnswering500ToTheFirstPut(puts, () -> {})) {
+      committed = new DynamoVersionLedger(losingFirstResponse, settings.versionsTable()).commit(second, 1);
+    }
+
+    assertThat(puts).as("the first attempt and the SDK's retry, which failed its condition").hasValue(2);
+    assertThat(committed).isTrue();
+    assertThat(ledger.current(target)).contains(second);
+  }
+
+  @Test
+  void aCommitWhoseResponseWasLostIsReportedCommittedEvenWhenAnotherCommitFollowedItBeforeTheRetry() {
+    TargetRef target = newTarget();
+    ledger.commit(version(target, 1, 10, "run-a"), 0);
+    TargetVersion second = version(target, 2, 20, "run-b");
+    TargetVersion third = version(target, 3, 30, "run-c");
+    AtomicInteger puts = new AtomicInteger();
+
+    boolean committed;
+    try (DynamoDbClient losingFirstResponse =
+        clientAnswering500ToTheFirstPut(puts, () -> assertThat(ledger.commit(third, 2)).isTrue())) {
+      committed = new DynamoVersionLedger(losingFirstResponse, settings.versionsTable()).commit(second, 1);
+    }
+
+    assertThat(committed).as("its version is in the history the next commit kept").isTrue();
+    assertThat(ledger.history(target)).containsExactly(third, second, version(target, 1, 10, "run-a"));
+  }
+
+  /**
+   * A client whose first PutItem is applied by DynamoDB but answered with a 500 (as a lost response
+   * looks to the caller), so that the SDK's STANDARD retry sends it again; {@code
+   * beforeTheRetry} runs in between.
+   */
+  private static DynamoDbClient clientAnswering500ToTheFirstPut(AtomicInteger puts, Runnable beforeTheRetry) {
+    ExecutionInterceptor loseFirstResponse =
+        new ExecutionInterceptor() {
+          @Override
+          public SdkHttpResponse modifyHttpResponse(
+              Context.ModifyHttpResponse context, ExecutionAttributes attributes) {
+            if (context.request() instanceof PutItemRequest && puts.incrementAndGet() == 1) {
+              beforeTheRetry.run();
+              return context.httpResponse().toBuilder().statusCode(500).build();
+            }
+            return context.httpResponse();
+          }
+        };
+    return DynamoDbClient.builder()
+        .region(Region.of(settings.region()))
+        .endpointOverride(settings.dynamoEndpoint())
+        .credentialsProvider(
+            StaticCredentialsProvider.create(
+                AwsBasicCredentials.create(settings.accessKey(), settings.secretKey())))
+        .httpClientBuilder(Apache5HttpClient.builder())
+        .overrideConfiguration(
+            o -> o.retryStrategy(RetryMode.STANDARD).addExecutionInterceptor(loseFirstResponse))
+        .build();
   }
 
   @Test

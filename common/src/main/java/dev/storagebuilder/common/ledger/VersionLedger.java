@@ -27,7 +27,8 @@ public interface VersionLedger {
   /**
    * Publishes {@code next} only if the stored record's sequence still equals {@code
    * expectedSequence} (0: no record yet). Returns false when another commit won; the caller's
-   * objects then stay unreferenced.
+   * objects then stay unreferenced. True whenever {@code next} was stored, also when a retried
+   * request found the condition failed against its own earlier, applied attempt.
    */
   boolean commit(TargetVersion next, long expectedSequence);
 

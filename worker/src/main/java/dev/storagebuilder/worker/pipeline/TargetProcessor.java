@@ -232,9 +232,18 @@ public final class TargetProcessor {
         if (committed) {
           break;
         }
+        Optional<TargetVersion> winner = versions.current(ref);
+        if (isThisBuild(winner, built)) {
+          // The ledger said lost, yet the current version is this one: deleting its objects would
+          // leave the committed record pointing at nothing. Counted as the commit it is.
+          log.warn("the commit of sequence {} was reported lost but is the current version; keeping it",
+              winner.get().sequence());
+          committed = true;
+          sequence = winner.get().sequence();
+          break;
+        }
         // Another delivery or run committed first; our objects stay unreferenced.
         builder.discard(built);
-        Optional<TargetVersion> winner = versions.current(ref);
         sequence = winner.map(TargetVersion::sequence).orElse(0L);
         if (!missesWhatWasRead(winner, built, message)) {
           // The winner's read saw every change ours did: the target is as fresh as this message asks.
@@ -313,6 +322,12 @@ public final class TargetProcessor {
       log.warn("sequence {} is committed but its key index sidecar was not stored ({}); the next incremental sync"
           + " counts the state by reading it", sequence, e.toString());
     }
+  }
+
+  /** Whether {@code current} is {@code built}'s version: its manifest key is unique to the build. */
+  static boolean isThisBuild(Optional<TargetVersion> current, BuiltSnapshot built) {
+    return current.isPresent()
+        && (current.get().equals(built.version()) || built.newObjects().contains(current.get().manifestKey()));
   }
 
   /**

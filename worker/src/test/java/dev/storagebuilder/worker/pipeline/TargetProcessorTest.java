@@ -419,6 +419,25 @@ class TargetProcessorTest {
   }
 
   @Test
+  void aCommitReportedLostWhoseVersionIsCurrentKeepsItsObjectsAndCountsAsCommitted() throws Exception {
+    TargetRef ref = new TargetRef("acme", "items");
+    // An ambiguous write: stored, but the answer says the condition failed (a retried request).
+    VersionLedger storedButReportedLost = new ForwardingVersionLedger(versions) {
+      @Override
+      public boolean commit(TargetVersion next, long expectedSequence) {
+        super.commit(next, expectedSequence);
+        return false;
+      }
+    };
+
+    Outcome outcome = processor(storedButReportedLost).process(delivery(message("acme", "items"), 1));
+
+    assertThat(outcome).isEqualTo(new Outcome.Done("committed sequence 1"));
+    assertThat(versions.current(ref).orElseThrow().runId()).isEqualTo("run-1");
+    assertThat(snapshotRows(ref)).extracting(row -> row.get(0)).containsExactlyInAnyOrder(1L, 2L, 3L);
+  }
+
+  @Test
   void aBuildWhoseCommitsKeepLosingToVersionsThatReadLessIsBuiltAgainThenPostponed() {
     TargetRef ref = new TargetRef("acme", "items");
     // Before each commit of this worker, another run commits a version read up to watermark 0:
