@@ -221,6 +221,9 @@ public final class TargetProcessor {
         stages.lap("build");
         long expected = current.map(TargetVersion::sequence).orElse(0L);
         if (lease.isLost()) {
+          // No commit was tried, so nothing refers to what this build stored (nor to a sidecar
+          // still going up): left behind, it would never be deleted.
+          builder.discard(built);
           return abandoned(lease);
         }
         // An idle sync whose record already says everything writes nothing: the record keeps the run

@@ -844,6 +844,46 @@ class TargetProcessorTest {
   }
 
   @Test
+  void aTargetWhoseLeaseIsLostAfterItsBuildStopsItsSidecarAndLeavesNoObjectBehind() throws Exception {
+    addRowsForAStoredSidecar();
+    AtomicReference<String> lost = new AtomicReference<>();
+    ReceivedMessage received = delivery(message("acme", "items"), 1);
+    Lease lease = new Lease() {
+      @Override
+      public ReceivedMessage message() {
+        return received;
+      }
+
+      @Override
+      public Optional<String> lostReason() {
+        return Optional.ofNullable(lost.get());
+      }
+    };
+    // The sidecar's PUT is held until the end: an abandoned build must stop it, not leave it to land later.
+    java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+    List<String> events = java.util.Collections.synchronizedList(new ArrayList<>());
+    AtomicReference<Thread> uploader = new AtomicReference<>();
+    SnapshotBuilder builder =
+        new SnapshotBuilder(countingSource(new AtomicInteger(), () -> lost.set("heartbeat failed")),
+            sidecarGate(release, events, uploader),
+            StorageLayout.withRandom("snapshots/", new Random(7)), SnapshotWriterOptions.defaults(), clock);
+    TargetProcessor processor = new TargetProcessor(config, builder, versions, runs,
+        new DefaultFailureClassifier(), ProcessingSettings.defaults(), clock, "w-test");
+
+    try {
+      Outcome outcome = processor.process(received, lease);
+
+      assertThat(outcome).isEqualTo(new Outcome.Abandoned("heartbeat failed"));
+      assertThat(versions.all()).isEmpty();
+      assertThat(uploader.get()).matches(thread -> thread == null || !thread.isAlive(), "has ended");
+      assertThat(events).doesNotContain("sidecar stored");
+      assertThat(store.list("snapshots/")).isEmpty();
+    } finally {
+      release.countDown();
+    }
+  }
+
+  @Test
   void messagesRejectedBeforeReadingNeverAskForASlot() {
     FakeSourceSlots slots = new FakeSourceSlots(1);
     TargetProcessor processor = processor(countingSource(new AtomicInteger(), () -> {}), admission(slots));
