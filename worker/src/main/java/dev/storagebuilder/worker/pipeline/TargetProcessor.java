@@ -235,7 +235,9 @@ public final class TargetProcessor {
         if (committed) {
           break;
         }
-        Optional<TargetVersion> winner = versions.current(ref);
+        // With the versions before it: whether the winner is a fresh base shows against its predecessor.
+        List<TargetVersion> recent = versions.history(ref);
+        Optional<TargetVersion> winner = recent.stream().findFirst();
         if (isThisBuild(winner, built)) {
           // The ledger said lost, yet the current version is this one: deleting its objects would
           // leave the committed record pointing at nothing. Counted as the commit it is.
@@ -248,7 +250,7 @@ public final class TargetProcessor {
         // Another delivery or run committed first; our objects stay unreferenced.
         builder.discard(built);
         sequence = winner.map(TargetVersion::sequence).orElse(0L);
-        if (!missesWhatWasRead(winner, built, message)) {
+        if (!missesWhatWasRead(recent, built, message)) {
           // The winner's read saw every change ours did: the target is as fresh as this message asks.
           log.info("commit lost to a concurrent commit; now at sequence {}", sequence);
           break;
@@ -259,11 +261,12 @@ public final class TargetProcessor {
               builds, wait);
           return new Outcome.Postpone("commit lost to concurrent commits " + builds + " times", wait);
         }
-        // It read up to an older watermark (its read began earlier), so changes this build saw are
-        // missing from it: build again on top of it rather than report a target that lacks them.
-        log.info("commit lost to sequence {} (watermark {}), which misses changes this build read (watermark {});"
-            + " building again on top of it", sequence, winner.map(TargetVersion::watermark).orElse(0L),
-            built.version().watermark());
+        // It read up to an older watermark (its read began earlier), or this full sync's read drops
+        // rows it still holds, so changes this build saw are missing from it: build again on top of
+        // it rather than report a target that lacks them.
+        log.info("commit lost to sequence {} (watermark {}, chain {}), which misses changes this {} build read"
+            + " (watermark {}); building again on top of it", sequence, winner.map(TargetVersion::watermark).orElse(0L),
+            winner.map(TargetVersion::chainLength).orElse(0), message.mode().wireName(), built.version().watermark());
         current = winner;
       }
       // Receive to commit: the new version is visible from here on.
@@ -335,12 +338,41 @@ public final class TargetProcessor {
 
   /**
    * Whether the version that won the commit lacks source changes {@code lost} read: it comes from
-   * another run and was read up to an older watermark. A duplicate of this message (same run) is as
-   * fresh as this run asks whatever it read.
+   * another run and was read up to an older watermark, or {@code lost} is a full sync's base and the
+   * winner is not a base read at least as far. Only a full read drops rows deleted without a trace
+   * (targets without delete tracking are synced in full for that), so a delta or an unchanged sync
+   * with a newer watermark still holds them. A duplicate of this message (same run) is as fresh as
+   * this run asks whatever it read.
+   *
+   * @param recent the target's versions, newest (the winner) first
    */
-  static boolean missesWhatWasRead(Optional<TargetVersion> winner, BuiltSnapshot lost, TargetMessage message) {
-    return winner.isEmpty()
-        || (!winner.get().runId().equals(message.runId()) && winner.get().watermark() < lost.version().watermark());
+  static boolean missesWhatWasRead(List<TargetVersion> recent, BuiltSnapshot lost, TargetMessage message) {
+    if (recent.isEmpty()) {
+      return true;
+    }
+    TargetVersion winner = recent.get(0);
+    if (winner.runId().equals(message.runId())) {
+      return false;
+    }
+    return winner.watermark() < lost.version().watermark()
+        || (message.mode() == SyncMode.FULL && !isFreshBase(recent));
+  }
+
+  /**
+   * Whether the newest of {@code recent} is a base written from a full read: no deltas, and a
+   * manifest of its own. An unchanged sync also has no deltas on a base, but records its moved
+   * watermark on its predecessor's manifest. A first version is always a base; a newest version
+   * whose predecessor is unknown is not taken for one (at worst, one more build).
+   */
+  static boolean isFreshBase(List<TargetVersion> recent) {
+    TargetVersion newest = recent.get(0);
+    if (newest.chainLength() != 0) {
+      return false;
+    }
+    if (recent.size() > 1) {
+      return !recent.get(1).manifestKey().equals(newest.manifestKey());
+    }
+    return newest.sequence() == 1;
   }
 
   /**

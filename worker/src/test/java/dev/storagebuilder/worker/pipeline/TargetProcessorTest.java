@@ -438,6 +438,74 @@ class TargetProcessorTest {
   }
 
   @Test
+  void aFullSyncWhoseCommitLosesToAnotherRunsDeltaBuildsANewBaseWithoutTheRowsDeletedSince() throws Exception {
+    TargetRef ref = new TargetRef("acme", "items");
+    // A delta read further than the full sync, on top of the base that still holds row 3.
+    Outcome outcome = fullSyncAfterDeletingRow3LosingTo(
+        base -> new TargetVersion(ref, 2, 99, "snapshots/delta-manifest.json", 3, base.contentChecksum(), 1,
+            "run-inc", NOW));
+
+    assertThat(outcome).isEqualTo(new Outcome.Done("committed sequence 3"));
+    assertThat(versions.current(ref).orElseThrow()).satisfies(v -> {
+      assertThat(v.runId()).isEqualTo("run-full");
+      assertThat(v.chainLength()).isZero();
+      assertThat(v.watermark()).isEqualTo(99);
+    });
+    assertThat(snapshotRows(ref)).extracting(row -> row.get(0)).containsExactlyInAnyOrder(1L, 2L);
+  }
+
+  @Test
+  void aFullSyncWhoseCommitLosesToAnUnchangedSyncOfTheOldBaseBuildsANewBase() throws Exception {
+    TargetRef ref = new TargetRef("acme", "items");
+    // No deltas, but the old base's manifest with a moved watermark: no full read dropped row 3.
+    Outcome outcome = fullSyncAfterDeletingRow3LosingTo(
+        base -> new TargetVersion(ref, 2, 99, base.manifestKey(), base.rowCount(), base.contentChecksum(), 0,
+            "run-inc", NOW, base.shape()));
+
+    assertThat(outcome).isEqualTo(new Outcome.Done("committed sequence 3"));
+    assertThat(versions.current(ref).orElseThrow().runId()).isEqualTo("run-full");
+    assertThat(snapshotRows(ref)).extracting(row -> row.get(0)).containsExactlyInAnyOrder(1L, 2L);
+  }
+
+  @Test
+  void aFullSyncWhoseCommitLosesToAnotherRunsBaseReadAsFarIsSuperseded() throws Exception {
+    TargetRef ref = new TargetRef("acme", "items");
+    TargetVersion[] winner = new TargetVersion[1];
+    Outcome outcome = fullSyncAfterDeletingRow3LosingTo(base -> winner[0] =
+        new TargetVersion(ref, 2, 99, "snapshots/other-base.json", 2, base.contentChecksum(), 0, "run-other", NOW));
+
+    assertThat(outcome).isEqualTo(new Outcome.Done("superseded"));
+    assertThat(versions.current(ref)).contains(winner[0]);
+  }
+
+  /**
+   * Commits acme's base, deletes row 3 without a trace (the target tracks no deletes), then runs a
+   * full sync of run "run-full" whose first commit loses to {@code winner} (given the base).
+   */
+  private Outcome fullSyncAfterDeletingRow3LosingTo(java.util.function.UnaryOperator<TargetVersion> winner)
+      throws SQLException {
+    assertThat(processor().process(delivery(message("acme", "items"), 1))).isInstanceOf(Outcome.Done.class);
+    TargetVersion base = versions.current(new TargetRef("acme", "items")).orElseThrow();
+    try (Statement sql = keepAlive.createStatement()) {
+      sql.execute("DELETE FROM items WHERE client_id = 'acme' AND id = 3");
+    }
+    runs.createRun(new RunRecord("run-full", "all", SyncMode.FULL, "test", NOW, 1));
+    VersionLedger racing = new ForwardingVersionLedger(versions) {
+      boolean first = true;
+
+      @Override
+      public boolean commit(TargetVersion next, long expectedSequence) {
+        if (first) {
+          first = false;
+          assertThat(super.commit(winner.apply(base), expectedSequence)).isTrue();
+        }
+        return super.commit(next, expectedSequence);
+      }
+    };
+    return processor(racing).process(delivery(message("run-full", "acme", "items", SyncMode.FULL), 1));
+  }
+
+  @Test
   void aBuildWhoseCommitsKeepLosingToVersionsThatReadLessIsBuiltAgainThenPostponed() {
     TargetRef ref = new TargetRef("acme", "items");
     // Before each commit of this worker, another run commits a version read up to watermark 0:
