@@ -52,6 +52,7 @@ public final class KeyIndexWriter implements AutoCloseable {
   /** The spill running on the spiller, if any; at most one, so at most two chunks exist. */
   private CompletableFuture<Chunk> spilling;
   private long entries;
+  private long maxVersion;
   private Path spill;
   private FileChannel spillOut;
   /** Spilled entries go out through this buffer in bulk (DataOutputStream wrote a long at a time). */
@@ -104,6 +105,14 @@ public final class KeyIndexWriter implements AutoCloseable {
     chunk.versions[at] = version;
     chunk.deletes[at] = delete;
     entries++;
+    if (version > maxVersion) {
+      maxVersion = version;
+    }
+  }
+
+  /** The highest version among the records added so far (0 when none). */
+  public long maxVersion() {
+    return maxVersion;
   }
 
   public long entries() {

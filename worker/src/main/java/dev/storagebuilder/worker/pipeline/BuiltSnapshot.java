@@ -14,6 +14,9 @@ import java.util.List;
  * @param split where a base's build time went ({@link BuildSplit#NONE} for other kinds)
  * @param trailing an upload still running that the commit need not wait for (a base's key index
  *     sidecar); awaited before the message is finished, discarded when the commit loses
+ * @param highestVersionRead the highest source version among the records read (0: none); above
+ *     the version's watermark when the read saw changes it could not vouch for yet (a PostgreSQL
+ *     read that did not settle keeps the old watermark), and such changes must not be given up
  */
 public record BuiltSnapshot(
     TargetVersion version,
@@ -23,7 +26,8 @@ public record BuiltSnapshot(
     Kind kind,
     List<String> newObjects,
     BuildSplit split,
-    TrailingUpload trailing) {
+    TrailingUpload trailing,
+    long highestVersionRead) {
 
   public enum Kind {
     /** A new base: full mode, no version record yet, a schema change, or compaction. */
@@ -35,6 +39,14 @@ public record BuiltSnapshot(
      * the current record itself ({@link #commits} is false).
      */
     UNCHANGED
+  }
+
+  /**
+   * The source version this build's content reaches: its watermark, or a higher version it read.
+   * A version read up to less may lack some of what this build read.
+   */
+  public long readUpTo() {
+    return Math.max(version.watermark(), highestVersionRead);
   }
 
   /** Whether there is a version to commit on top of {@code currentSequence} (0: none yet). */
@@ -49,7 +61,8 @@ public record BuiltSnapshot(
   /** A snapshot with nothing left running. */
   public BuiltSnapshot(
       TargetVersion version, long rowsWritten, long bytesWritten, long rowsRead, Kind kind, List<String> newObjects,
-      BuildSplit split) {
-    this(version, rowsWritten, bytesWritten, rowsRead, kind, newObjects, split, TrailingUpload.NONE);
+      BuildSplit split, long highestVersionRead) {
+    this(version, rowsWritten, bytesWritten, rowsRead, kind, newObjects, split, TrailingUpload.NONE,
+        highestVersionRead);
   }
 }

@@ -213,6 +213,7 @@ public final class SnapshotBuilder {
     long rowWait;
     long compress;
     long partWaits;
+    long highestVersionRead;
     byte[] inlineIndex = null;
     KeyIndexWriter keyIndex = new KeyIndexWriter(true, KeyIndexWriter.DEFAULT_CHUNK_ENTRIES, null, keyIndexSpills);
     // A stored sidecar goes up on a thread of its own, which closes the key index when it is done;
@@ -247,6 +248,7 @@ public final class SnapshotBuilder {
             inlineIndex = sidecarContent(keyIndex);
           }
           stats = writer.seal();
+          highestVersionRead = keyIndex.maxVersion();
           finished = System.nanoTime();
           rowWait = read.rowWaitNanos();
           compress = writer.compressNanos();
@@ -312,7 +314,8 @@ public final class SnapshotBuilder {
           : List.of(baseKey, manifestKey);
       BuiltSnapshot built = new BuiltSnapshot(
           version, stats.rows(), stats.bytes() + manifestBytes.length, stats.rows(), BuiltSnapshot.Kind.BASE,
-          newObjects, split, sidecar == null ? TrailingUpload.NONE : new TrailingUpload(sidecar, this::deleteQuietly));
+          newObjects, split, sidecar == null ? TrailingUpload.NONE : new TrailingUpload(sidecar, this::deleteQuietly),
+          highestVersionRead);
       handedOver = true;
       return built;
     } finally {
@@ -422,7 +425,7 @@ public final class SnapshotBuilder {
       }
       Instant now = clock.instant();
       if (stats == null) {
-        return Optional.of(unchanged(current, sequence, watermark, rowsRead, message, now, shape));
+        return Optional.of(unchanged(current, sequence, watermark, rowsRead, 0, message, now, shape));
       }
       SnapshotObject delta = stats.toObject(deltaKey, Math.min(from, watermark), watermark);
       long checksumStart = System.nanoTime();
@@ -449,7 +452,7 @@ public final class SnapshotBuilder {
       if (state.count() == current.rowCount() && state.toHex().equals(current.contentChecksum())) {
         // Only re-read changes the state already held (an overlap window): keep no new object
         // (closing the objects takes the file back).
-        return Optional.of(unchanged(current, sequence, watermark, rowsRead, message, now, shape));
+        return Optional.of(unchanged(current, sequence, watermark, rowsRead, keyIndex.maxVersion(), message, now, shape));
       }
       List<String> newObjects = new ArrayList<>(List.of(deltaKey));
       long sidecarBytes = 0;
@@ -478,7 +481,7 @@ public final class SnapshotBuilder {
               now, shape);
       return Optional.of(new BuiltSnapshot(
           version, stats.rows(), stats.bytes() + sidecarBytes + manifestBytes.length, rowsRead,
-          BuiltSnapshot.Kind.DELTA, newObjects, BuildSplit.NONE));
+          BuiltSnapshot.Kind.DELTA, newObjects, BuildSplit.NONE, keyIndex.maxVersion()));
     }
   }
 
@@ -574,16 +577,18 @@ public final class SnapshotBuilder {
    * @param shape the manifest's (recorded from now on when the current record has none)
    */
   private static BuiltSnapshot unchanged(
-      TargetVersion current, long sequence, long watermark, long rowsRead, TargetMessage message, Instant now,
-      String shape) {
+      TargetVersion current, long sequence, long watermark, long rowsRead, long highestVersionRead,
+      TargetMessage message, Instant now, String shape) {
     if (watermark == current.watermark() && shape.equals(current.shape())) {
-      return new BuiltSnapshot(current, 0, 0, rowsRead, BuiltSnapshot.Kind.UNCHANGED, List.of(), BuildSplit.NONE);
+      return new BuiltSnapshot(current, 0, 0, rowsRead, BuiltSnapshot.Kind.UNCHANGED, List.of(), BuildSplit.NONE,
+          highestVersionRead);
     }
     TargetVersion version =
         new TargetVersion(
             current.target(), sequence, watermark, current.manifestKey(), current.rowCount(), current.contentChecksum(),
             current.chainLength(), message.runId(), now, shape);
-    return new BuiltSnapshot(version, 0, 0, rowsRead, BuiltSnapshot.Kind.UNCHANGED, List.of(), BuildSplit.NONE);
+    return new BuiltSnapshot(version, 0, 0, rowsRead, BuiltSnapshot.Kind.UNCHANGED, List.of(), BuildSplit.NONE,
+        highestVersionRead);
   }
 
   /** Count and checksum of the state a manifest describes, streamed once with bounded memory. */

@@ -265,8 +265,9 @@ public final class TargetProcessor {
         // rows it still holds, so changes this build saw are missing from it: build again on top of
         // it rather than report a target that lacks them.
         log.info("commit lost to sequence {} (watermark {}, chain {}), which misses changes this {} build read"
-            + " (watermark {}); building again on top of it", sequence, winner.map(TargetVersion::watermark).orElse(0L),
-            winner.map(TargetVersion::chainLength).orElse(0), message.mode().wireName(), built.version().watermark());
+            + " (up to version {}); building again on top of it", sequence,
+            winner.map(TargetVersion::watermark).orElse(0L), winner.map(TargetVersion::chainLength).orElse(0),
+            message.mode().wireName(), built.readUpTo());
         current = winner;
       }
       // Receive to commit: the new version is visible from here on.
@@ -338,7 +339,8 @@ public final class TargetProcessor {
 
   /**
    * Whether the version that won the commit lacks source changes {@code lost} read: it comes from
-   * another run and was read up to an older watermark, or {@code lost} is a full sync's base and the
+   * another run and its watermark is below a version {@code lost} read (its own watermark, or a
+   * higher one a read that could not settle delivered without vouching for it), or {@code lost} is a full sync's base and the
    * winner is not a base read at least as far. Only a full read drops rows deleted without a trace
    * (targets without delete tracking are synced in full for that), so a delta or an unchanged sync
    * with a newer watermark still holds them. A duplicate of this message (same run) is as fresh as
@@ -354,7 +356,7 @@ public final class TargetProcessor {
     if (winner.runId().equals(message.runId())) {
       return false;
     }
-    return winner.watermark() < lost.version().watermark()
+    return winner.watermark() < lost.readUpTo()
         || (message.mode() == SyncMode.FULL && !isFreshBase(recent));
   }
 

@@ -506,6 +506,61 @@ class TargetProcessorTest {
   }
 
   @Test
+  void aBuildThatReadRowsAboveItsWatermarkBuildsAgainWhenItLosesToAVersionReadUpToLessThanThoseRows() {
+    TargetRef ref = new TargetRef("acme", "items");
+    // Like a PostgreSQL read that could not settle: acme's rows (versions 1-3), vouched for up to nothing.
+    JdbcRowSource jdbc = new JdbcRowSource(dataSource, config.clientsQuery(), 100, clock);
+    RowSource unsettled = new RowSource() {
+      @Override
+      public boolean clientExists(String clientId) throws SQLException {
+        return jdbc.clientExists(clientId);
+      }
+
+      @Override
+      public SourceRead readAll(TargetDeclaration target, String clientId) throws SQLException {
+        SourceRead read = jdbc.readAll(target, clientId);
+        return new SourceRead() {
+          @Override
+          public java.sql.ResultSet rows() {
+            return read.rows();
+          }
+
+          @Override
+          public long watermark() {
+            return 0;
+          }
+
+          @Override
+          public void close() throws SQLException {
+            read.close();
+          }
+        };
+      }
+    };
+    // Another run's base, read up to version 2: not the row of version 3 this build read.
+    TargetVersion winner = new TargetVersion(ref, 1, 2, "snapshots/other.json", 2, "0000000000000000", 0, "run-0", NOW);
+    VersionLedger racing = new ForwardingVersionLedger(versions) {
+      @Override
+      public boolean commit(TargetVersion next, long expectedSequence) {
+        if (expectedSequence == 0) {
+          super.commit(winner, 0);
+        }
+        return super.commit(next, expectedSequence);
+      }
+    };
+    SnapshotBuilder builder = new SnapshotBuilder(unsettled, store, StorageLayout.withRandom("snapshots/", new Random(7)),
+        SnapshotWriterOptions.defaults(), clock);
+    TargetProcessor processor = new TargetProcessor(config, builder, racing, runs, new DefaultFailureClassifier(),
+        ProcessingSettings.defaults(), clock, "w-test");
+
+    Outcome outcome = processor.process(delivery(message("acme", "items"), 1));
+
+    assertThat(outcome).isEqualTo(new Outcome.Done("committed sequence 2"));
+    assertThat(versions.current(ref).orElseThrow().runId()).isEqualTo("run-1");
+    assertThat(processor.lastBuilt().orElseThrow().highestVersionRead()).isEqualTo(3);
+  }
+
+  @Test
   void aBuildWhoseCommitsKeepLosingToVersionsThatReadLessIsBuiltAgainThenPostponed() {
     TargetRef ref = new TargetRef("acme", "items");
     // Before each commit of this worker, another run commits a version read up to watermark 0:
