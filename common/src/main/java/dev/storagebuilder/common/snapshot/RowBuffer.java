@@ -144,7 +144,7 @@ final class RowBuffer {
             longs[c] = storedForm.storedLong();
             isNull = false;
           } else {
-            LocalDate value = rs.getObject(index, LocalDate.class);
+            LocalDate value = JdbcTemporals.read(rs, index, LocalDate.class, target, column.name);
             isNull = value == null;
             if (!isNull) {
               setDate(c, value);
@@ -156,14 +156,16 @@ final class RowBuffer {
             longs[c] = storedForm.storedLong();
             isNull = false;
           } else if (zoned[c]) {
-            OffsetDateTime value = rs.getObject(index, OffsetDateTime.class);
+            OffsetDateTime value =
+                JdbcTemporals.read(rs, index, OffsetDateTime.class, target, column.name);
             isNull = value == null;
             if (!isNull) {
               setMicros(c, value.toEpochSecond(), value.getNano(), value);
             }
           } else {
             // TIMESTAMP WITHOUT TIME ZONE: the wall-clock value is taken as UTC.
-            LocalDateTime value = rs.getObject(index, LocalDateTime.class);
+            LocalDateTime value =
+                JdbcTemporals.read(rs, index, LocalDateTime.class, target, column.name);
             isNull = value == null;
             if (!isNull) {
               setMicros(c, value.toEpochSecond(ZoneOffset.UTC), value.getNano(), value);

@@ -1,5 +1,7 @@
 package dev.storagebuilder.worker.jdbc;
 
+import dev.storagebuilder.common.snapshot.JdbcTemporals;
+import dev.storagebuilder.common.snapshot.SnapshotDataException;
 import dev.storagebuilder.common.snapshot.StoredFormResultSet;
 import dev.storagebuilder.common.target.ColumnType;
 import dev.storagebuilder.common.target.TargetDeclaration;
@@ -84,7 +86,8 @@ final class PrefetchingResultSet extends UnsupportedResultSet implements StoredF
     final long[][] scales;
     int rows;
     boolean last;
-    SQLException error;
+    /** What ended the read: a SQLException, or the SnapshotDataException of a value it refused. */
+    Exception error;
 
     Batch(int columns, BinaryCopyFeed.Decoder[] wire) {
       longs = new long[columns][BATCH_ROWS];
@@ -161,7 +164,12 @@ final class PrefetchingResultSet extends UnsupportedResultSet implements StoredF
             batch.rows++;
           }
         } catch (SQLException | RuntimeException e) {
-          batch.error = e instanceof SQLException sql ? sql : new SQLException("reading the source failed: " + e, e);
+          // A refused value stays a SnapshotDataException: the failure classifier takes it as
+          // permanent by its type, which a SQLException around it would hide.
+          batch.error =
+              e instanceof SQLException || e instanceof SnapshotDataException
+                  ? e
+                  : new SQLException("reading the source failed: " + e, e);
           batch.last = true;
         }
         hand(batch);
@@ -211,9 +219,13 @@ final class PrefetchingResultSet extends UnsupportedResultSet implements StoredF
       awaitBatch();
     }
     if (current.error != null) {
-      SQLException error = current.error;
+      Exception error = current.error;
       current.rows = 0;
-      throw error;
+      if (error instanceof SnapshotDataException refused) {
+        // Again on this thread, so the trace shows the consumer as well as the reader.
+        throw new SnapshotDataException(refused.getMessage(), refused);
+      }
+      throw (SQLException) error;
     }
     row = 0;
     return current.rows > 0;
@@ -439,15 +451,20 @@ final class PrefetchingResultSet extends UnsupportedResultSet implements StoredF
     private final ResultSet source;
     private final ColumnType[] types;
     private final boolean[] zoned;
+    private final String targetName;
+    private final String[] names;
 
     JdbcFeed(ResultSet source, TargetDeclaration target) throws SQLException {
       this.source = source;
       int columns = target.columns().size();
       this.types = new ColumnType[columns];
       this.zoned = new boolean[columns];
+      this.targetName = target.name();
+      this.names = new String[columns];
       ResultSetMetaData meta = source.getMetaData();
       for (int c = 0; c < columns; c++) {
         types[c] = target.columns().get(c).type();
+        names[c] = target.columns().get(c).name();
         zoned[c] = zoned(meta.getColumnType(c + 1), String.valueOf(meta.getColumnTypeName(c + 1)));
       }
     }
@@ -480,13 +497,10 @@ final class PrefetchingResultSet extends UnsupportedResultSet implements StoredF
           }
           case DECIMAL -> isNull = (refs[c][r] = source.getBigDecimal(index)) == null;
           case STRING -> isNull = (refs[c][r] = source.getString(index)) == null;
-          case DATE -> isNull = (refs[c][r] = source.getObject(index, LocalDate.class)) == null;
+          case DATE -> isNull = (refs[c][r] = temporal(index, LocalDate.class)) == null;
           case TIMESTAMP ->
               isNull =
-                  (refs[c][r] =
-                          zoned[c]
-                              ? source.getObject(index, OffsetDateTime.class)
-                              : source.getObject(index, LocalDateTime.class))
+                  (refs[c][r] = zoned[c] ? temporal(index, OffsetDateTime.class) : temporal(index, LocalDateTime.class))
                       == null;
           case BYTES -> isNull = (refs[c][r] = source.getBytes(index)) == null;
           default -> throw new IllegalStateException("unhandled type " + types[c]);
@@ -494,6 +508,10 @@ final class PrefetchingResultSet extends UnsupportedResultSet implements StoredF
         nulls[c][r] = isNull;
       }
       return true;
+    }
+
+    private <T> T temporal(int index, Class<T> type) throws SQLException {
+      return JdbcTemporals.read(source, index, type, targetName, names[index - 1]);
     }
 
     @Override

@@ -1,21 +1,31 @@
 package dev.storagebuilder.worker.jdbc;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.awaitility.Awaitility.await;
 
 import dev.storagebuilder.common.snapshot.JdbcValues;
+import dev.storagebuilder.common.snapshot.SnapshotDataException;
 import dev.storagebuilder.common.target.ColumnDeclaration;
+import dev.storagebuilder.common.target.ColumnType;
 import dev.storagebuilder.common.target.SourceConfigLoader;
 import dev.storagebuilder.common.target.TargetDeclaration;
 import dev.storagebuilder.common.target.TargetSql;
 import dev.storagebuilder.worker.config.WorkerSettings;
+import dev.storagebuilder.worker.port.FailureClassifier.Failure;
+import dev.storagebuilder.worker.resilience.DefaultFailureClassifier;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.sql.Types;
+import java.time.DateTimeException;
 import java.time.Duration;
+import java.time.LocalDate;
+import java.time.LocalDateTime;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -109,6 +119,113 @@ class PrefetchingResultSetTest {
         }
       }
     }
+  }
+
+  @Test
+  void aZeroDateReachesTheFailureClassifierAsPermanentUnserializableData() throws Exception {
+    TargetDeclaration target =
+        new TargetDeclaration(
+            "dates",
+            "dates",
+            "client_id",
+            List.of("id"),
+            "id",
+            List.of(
+                ColumnDeclaration.of("id", ColumnType.INT64, false),
+                ColumnDeclaration.of("d", ColumnType.DATE, true),
+                ColumnDeclaration.of("t", ColumnType.TIMESTAMP, true)),
+            null,
+            0);
+    for (String zero : List.of("0000-00-00", "2020-00-00")) {
+      try (ResultSet rows = new PrefetchingResultSet(new MariaDbZeroDates(zero), target)) {
+        JdbcValues values = JdbcValues.of(target);
+        List<Object[]> read = new ArrayList<>();
+
+        Throwable error =
+            catchThrowable(
+                () -> {
+                  while (rows.next()) {
+                    read.add(values.read(rows));
+                  }
+                });
+
+        assertThat(error)
+            .as(zero)
+            .isInstanceOf(SnapshotDataException.class)
+            .hasMessageContaining("target 'dates': column 'd' holds the zero or invalid date '" + zero + "'");
+        Failure failure = new DefaultFailureClassifier().classify(error);
+        assertThat(failure.retryable()).isFalse();
+        assertThat(failure.reasonCode()).isEqualTo("unserializable-data");
+        assertThat(failure.detail()).contains("column 'd'", zero);
+        // The batch before the zero date came through, its SQL NULLs as nulls.
+        assertThat(read).hasSize(PrefetchingResultSet.BATCH_ROWS);
+        assertThat(read.get(0)).containsExactly(1L, LocalDate.of(2020, 1, 2), LocalDateTime.of(2020, 1, 2, 3, 4).toInstant(ZoneOffset.UTC));
+        assertThat(read.get(1)).containsExactly(2L, null, null);
+      }
+    }
+  }
+
+  /**
+   * What MariaDB Connector/J does with a DATE column's zero date (sql_mode without NO_ZERO_DATE):
+   * '0000-00-00' comes back from getObject as null with wasNull() set, '2020-00-00' throws
+   * DateTimeException; getString shows both. A batch of rows alternating values and NULLs, then
+   * {@code zero} in column d.
+   */
+  private static final class MariaDbZeroDates extends UnsupportedResultSet {
+    private static final int ZERO_ROW = PrefetchingResultSet.BATCH_ROWS + 1;
+    private final String zero;
+    private int row;
+    private boolean lastNull;
+
+    MariaDbZeroDates(String zero) {
+      this.zero = zero;
+    }
+
+    @Override
+    public boolean next() {
+      return ++row <= ZERO_ROW;
+    }
+
+    @Override
+    public java.sql.ResultSetMetaData getMetaData() {
+      return PrefetchingResultSet.snapshotMetaData(
+          3, new int[] {Types.BIGINT, Types.DATE, Types.TIMESTAMP}, new String[] {"BIGINT", "DATE", "DATETIME"});
+    }
+
+    @Override
+    public long getLong(int i) {
+      lastNull = false;
+      return row;
+    }
+
+    @Override
+    public <T> T getObject(int i, Class<T> type) {
+      if (row == ZERO_ROW && i == 2) {
+        if (!zero.startsWith("0000")) {
+          throw new DateTimeException("Invalid value for MonthOfYear (valid values 1 - 12): 0");
+        }
+        lastNull = true;
+        return null;
+      }
+      Object value = row % 2 == 0 ? null : i == 2 ? LocalDate.of(2020, 1, 2) : LocalDateTime.of(2020, 1, 2, 3, 4);
+      lastNull = value == null;
+      return type.cast(value);
+    }
+
+    @Override
+    public String getString(int i) {
+      String value = row == ZERO_ROW && i == 2 ? zero : row % 2 == 0 ? null : String.valueOf(getObject(i, Object.class));
+      lastNull = value == null;
+      return value;
+    }
+
+    @Override
+    public boolean wasNull() {
+      return lastNull;
+    }
+
+    @Override
+    public void close() {}
   }
 
   /** Delegates the getters the reader uses; may hold back its first row, or fail {@code next()} at a given row. */
