@@ -73,7 +73,7 @@ public record Manifest(
     Objects.requireNonNull(createdAt, "createdAt");
     columns = List.copyOf(columns);
     keyColumns = List.copyOf(keyColumns);
-    deltas = deltas == null ? List.of() : List.copyOf(deltas);
+    deltas = List.copyOf(Objects.requireNonNull(deltas, "deltas"));
     if (sequence < 1) {
       throw new IllegalArgumentException("manifest sequence must be >= 1, got " + sequence);
     }

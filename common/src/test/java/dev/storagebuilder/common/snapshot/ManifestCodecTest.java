@@ -144,6 +144,70 @@ class ManifestCodecTest {
   }
 
   @Test
+  void aManifestMissingAPropertyTheWriterAlwaysWritesIsRejected() {
+    assertRejected("(?s)\"deltas\" : \\[.*?\\} \\],", "", "deltas");
+    assertRejected("\"watermark\" : 70,", "", "watermark");
+    assertRejected("\"rowCount\" : 8,", "", "rowCount");
+    assertRejected("\"rows\" : 10,", "", "rows");
+    assertRejected(",\\s*\"nullable\" : false", "", "nullable");
+  }
+
+  @Test
+  void numbersInAManifestAreWholeNonNullAndNotQuoted() {
+    assertRejected("\"rowCount\" : 8", "\"rowCount\" : 8.9", "rowCount");
+    assertRejected("\"rowCount\" : 8", "\"rowCount\" : 8.0", "rowCount");
+    assertRejected("\"rowCount\" : 8", "\"rowCount\" : null", "rowCount");
+    assertRejected("\"rows\" : 10", "\"rows\" : \"10\"", "rows");
+    assertRejected("\"sequence\" : 3", "\"sequence\" : true", "sequence");
+    assertRejected("\"kind\" : \"BASE\"", "\"kind\" : 0", "kind");
+    assertRejected("\"runId\" : \"[^\"]*\"", "\"runId\" : 7", "runId");
+    assertRejected("(?s)\"deltas\" : \\[.*?\\} \\],", "\"deltas\" : null,", "deltas");
+  }
+
+  @Test
+  void aManifestWithAPropertyTwiceIsRejected() {
+    String json = json(manifest()).replace("\"rowCount\" : 8,", "\"rowCount\" : 8, \"rowCount\" : 9,");
+
+    assertThatThrownBy(() -> ManifestCodec.decode(json.getBytes(StandardCharsets.UTF_8)))
+        .isInstanceOf(SnapshotFormatException.class)
+        .hasMessageContaining("Duplicate field 'rowCount'");
+  }
+
+  @Test
+  void aVersionTwoManifestWithStoredKeyIndexesStillReads() {
+    String json = json(manifest()).replace("\"schemaVersion\" : 3", "\"schemaVersion\" : 2");
+
+    Manifest decoded = ManifestCodec.decode(json.getBytes(StandardCharsets.UTF_8));
+
+    assertThat(json).doesNotContain("keyIndexInline");
+    assertThat(decoded.schemaVersion()).isEqualTo(2);
+    assertThat(decoded.keyIndexed()).isTrue();
+    assertThat(decoded.objects())
+        .extracting(SnapshotObject::keyIndex)
+        .containsExactly("k/base.keys", "k/d1.keys", "k/d2.keys");
+  }
+
+  private static String json(Manifest manifest) {
+    return new String(ManifestCodec.encode(manifest), StandardCharsets.UTF_8);
+  }
+
+  /** The manifest with the first match of {@code regex} replaced is rejected, naming {@code property}. */
+  private static void assertRejected(String regex, String replacement, String property) {
+    String json = json(manifest());
+    String corrupt = json.replaceFirst(regex, replacement);
+    assertThat(corrupt).as("the corruption applies").isNotEqualTo(json);
+    assertThatThrownBy(
+            () -> {
+              Manifest accepted = ManifestCodec.decode(corrupt.getBytes(StandardCharsets.UTF_8));
+              throw new AssertionError("accepted as " + accepted + " without " + regex);
+            })
+        .as(regex + " -> " + replacement)
+        .isInstanceOf(SnapshotFormatException.class)
+        .hasMessageStartingWith("manifest is invalid")
+        .hasMessageContaining(property);
+  }
+
+  @Test
   void storageLayoutBuildsSortableKeysWithInjectedUuids() {
     StorageLayout layout = new StorageLayout("snapshots/", new SequentialUuids());
 
