@@ -29,7 +29,8 @@ import org.apache.parquet.schema.PrimitiveType.PrimitiveTypeName;
  * the writer (from JDBC or from Java values), {@link JdbcValues} and {@link RowChecksum} cannot
  * disagree on what a value is.
  *
- * <p>Canonical forms: BOOLEAN 0/1; INT32/INT64 the value; DOUBLE its raw bits; DECIMAL the unscaled
+ * <p>Canonical forms: BOOLEAN 0/1; INT32/INT64 the value; DOUBLE its bits, every NaN as Java's
+ * one NaN (a source's NaN bits differ by how it computed it and how it was read); DECIMAL the unscaled
  * value at the declared scale (a long when it fits, else a BigInteger); STRING the String and its
  * UTF-8 bytes; DATE days since 1970-01-01; TIMESTAMP microseconds since the epoch (UTC, finer
  * digits truncated toward the past); BYTES the array.
@@ -109,7 +110,7 @@ final class RowBuffer {
         case DOUBLE -> {
           double value = rs.getDouble(index);
           isNull = rs.wasNull();
-          longs[c] = Double.doubleToRawLongBits(value);
+          longs[c] = Double.doubleToLongBits(value);
         }
         case DECIMAL -> {
           if (storedForm != null && storedForm.stored(index, ColumnType.DECIMAL, column.precision, column.scale)) {
@@ -259,7 +260,7 @@ final class RowBuffer {
         if (!(value instanceof Double || value instanceof Float)) {
           throw wrongType(column, value);
         }
-        longs[c] = Double.doubleToRawLongBits(((Number) value).doubleValue());
+        longs[c] = Double.doubleToLongBits(((Number) value).doubleValue());
       }
       case DECIMAL -> {
         if (!(value instanceof BigDecimal decimal)) {

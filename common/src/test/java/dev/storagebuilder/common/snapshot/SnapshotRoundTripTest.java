@@ -9,6 +9,9 @@ import static dev.storagebuilder.common.snapshot.SnapshotFixtures.write;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.storagebuilder.common.target.ColumnDeclaration;
+import dev.storagebuilder.common.target.ColumnType;
+import dev.storagebuilder.common.target.TargetDeclaration;
 import dev.storagebuilder.common.testing.InMemoryObjectStore;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -196,6 +199,64 @@ class SnapshotRoundTripTest {
                 new ByteArrayInputStream(file, file.length - 8 - footerLength, footerLength),
                 ParquetMetadataConverter.NO_FILTER);
     return footer.getBlocks().stream().flatMap(block -> block.getColumns().stream()).toList();
+  }
+
+  @Test
+  void everyNanIsStoredAsJavasOneNanWrittenFromValuesOrFromAResultSet() throws Exception {
+    // x86's default NaN, sign bit set: what PostgreSQL computes for 'inf' - 'inf'.
+    double signedNan = Double.longBitsToDouble(0xfff8000000000000L);
+    byte[] canonical = doubleFile("canonical", Double.NaN, false);
+
+    assertThat(doubleFile("from-values", signedNan, false)).isEqualTo(canonical);
+    assertThat(doubleFile("from-result-set", signedNan, true)).isEqualTo(canonical);
+    List<Object[]> back =
+        readAll(
+            SnapshotReader.readFile(
+                store,
+                new SnapshotObject("from-result-set", SnapshotKind.BASE, 1, canonical.length, 0, 0, "0000000000000000", 0),
+                DOUBLES.columns()));
+    assertThat(Double.doubleToRawLongBits((Double) back.get(0)[1])).isEqualTo(0x7ff8000000000000L);
+  }
+
+  private static final TargetDeclaration DOUBLES =
+      new TargetDeclaration(
+          "doubles",
+          "doubles",
+          "client_id",
+          List.of("id"),
+          "id",
+          List.of(ColumnDeclaration.of("id", ColumnType.INT64, false), ColumnDeclaration.of("d", ColumnType.DOUBLE, true)),
+          null,
+          0);
+
+  /** A file of one row (1, {@code d}), written from Java values or from a result set. */
+  private byte[] doubleFile(String key, double d, boolean fromResultSet) throws Exception {
+    try (SnapshotWriter writer =
+        SnapshotWriter.open(DOUBLES, SnapshotKind.BASE, store.create(key), SnapshotWriterOptions.defaults())) {
+      if (fromResultSet) {
+        writer.writeRow(
+            new StubResultSet() {
+              @Override
+              public long getLong(int index) {
+                return 1L;
+              }
+
+              @Override
+              public double getDouble(int index) {
+                return d;
+              }
+
+              @Override
+              public boolean wasNull() {
+                return false;
+              }
+            });
+      } else {
+        writer.writeValues(new Object[] {1L, d});
+      }
+      writer.finish();
+    }
+    return store.bytes(key);
   }
 
   @Test

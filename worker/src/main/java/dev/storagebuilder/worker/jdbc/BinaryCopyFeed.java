@@ -168,8 +168,9 @@ final class BinaryCopyFeed implements PrefetchingResultSet.RowFeed {
       case INT2 -> longs[row] = (short) SHORT.get(b, p);
       case INT4 -> longs[row] = (int) INT.get(b, p);
       case INT8 -> longs[row] = (long) LONG.get(b, p);
-      // Through double, as the driver's getDouble does (the writer stores the double's raw bits).
-      case FLOAT8 -> longs[row] = Double.doubleToRawLongBits(Double.longBitsToDouble((long) LONG.get(b, p)));
+      // Every NaN as Java's one NaN, as the writer stores it: a NaN PostgreSQL computed has other
+      // bits (x86's default NaN has the sign bit set) than the one text JDBC parses from "NaN".
+      case FLOAT8 -> longs[row] = Double.doubleToLongBits(Double.longBitsToDouble((long) LONG.get(b, p)));
       case NUMERIC -> {
         if (!numericAsLong(b, p, longs, scales, row)) {
           refs[row] = numeric(b, p);

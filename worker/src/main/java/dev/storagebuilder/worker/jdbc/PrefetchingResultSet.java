@@ -492,7 +492,8 @@ final class PrefetchingResultSet extends UnsupportedResultSet implements StoredF
             isNull = source.wasNull();
           }
           case DOUBLE -> {
-            longs[c][r] = Double.doubleToRawLongBits(source.getDouble(index));
+            // One NaN, as the writer stores it (a driver's binary transfer keeps the server's bits).
+            longs[c][r] = Double.doubleToLongBits(source.getDouble(index));
             isNull = source.wasNull();
           }
           case DECIMAL -> isNull = (refs[c][r] = source.getBigDecimal(index)) == null;

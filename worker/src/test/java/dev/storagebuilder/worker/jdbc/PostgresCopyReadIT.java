@@ -54,6 +54,8 @@ class PostgresCopyReadIT {
   private static final String MANY = "many-" + SCHEMA;
 
   private static final String NAN = "nan";
+  /** A double NaN PostgreSQL computed ('inf' - 'inf'): x86's default NaN, sign bit set. */
+  private static final String COMPUTED_NAN = "computed-nan";
   private static final int MANY_ROWS = 200_000;
 
   private static final TargetDeclaration TARGET =
@@ -121,6 +123,8 @@ class PostgresCopyReadIT {
             + edge(100, "'infinity'", "'infinity'", "'infinity'")
             + edge(101, "'-infinity'", "'-infinity'", "'-infinity'")
             + "INSERT INTO all_types (client_id, id, n4, version) VALUES ('nan', 1, 'NaN', 1);"
+            + "INSERT INTO all_types (client_id, id, d, version) VALUES ('" + COMPUTED_NAN + "', 1,"
+            + " 'inf'::float8 - 'inf'::float8, 1);"
             + "INSERT INTO all_types (client_id, id, i4, s, ts, n4, by, version) SELECT '" + MANY + "', g, g::int,"
             + " 'row ' || g, timestamp '2020-01-01' + g * interval '1 second', g / 7.0, '\\x0102', g"
             + " FROM generate_series(1, " + MANY_ROWS + ") g;"
@@ -270,6 +274,26 @@ class PostgresCopyReadIT {
     assertThat(viaCopy.getSQLState()).isEqualTo(viaJdbc.getSQLState());
     assertThat(new DefaultFailureClassifier().classify(viaCopy))
         .isEqualTo(new DefaultFailureClassifier().classify(viaJdbc));
+  }
+
+  @Test
+  void aNanWithTheSignBitSetIsStoredFromCopyAsJdbcStoresIt() throws Exception {
+    try (Connection connection = pool.getConnection();
+        Statement statement = connection.createStatement();
+        ResultSet wire =
+            statement.executeQuery("SELECT float8send(d) FROM all_types WHERE client_id = '" + COMPUTED_NAN + "'")) {
+      wire.next();
+      assertThat(HexFormat.of().formatHex(wire.getBytes(1))).as("the source's NaN").isEqualTo("fff8000000000000");
+    }
+    List<List<Object>> viaJdbc = rawRows(source(false), COMPUTED_NAN);
+    assertThat(rawRows(source(true), COMPUTED_NAN)).isEqualTo(viaJdbc);
+    assertThat(viaJdbc.get(0).get(TARGET.indexOf("d"))).isEqualTo(Double.doubleToRawLongBits(Double.NaN));
+
+    InMemoryObjectStore store = new InMemoryObjectStore();
+    SnapshotFileStats jdbcFile = write(source(false), COMPUTED_NAN, store, "jdbc");
+    SnapshotFileStats copyFile = write(source(true), COMPUTED_NAN, store, "copy");
+    assertThat(copyFile.checksum().toHex()).isEqualTo(jdbcFile.checksum().toHex());
+    assertThat(store.get("copy")).isEqualTo(store.get("jdbc"));
   }
 
   @Test

@@ -228,6 +228,61 @@ class PrefetchingResultSetTest {
     public void close() {}
   }
 
+  @Test
+  void aNanIsHandedOnAsJavasOneNanWhateverBitsTheDriverGave() throws Exception {
+    TargetDeclaration target =
+        new TargetDeclaration("doubles", "doubles", "client_id", List.of("id"), "id",
+            List.of(ColumnDeclaration.of("id", ColumnType.INT64, false), ColumnDeclaration.of("d", ColumnType.DOUBLE, true)),
+            null, 0);
+    // x86's default NaN, sign bit set, as a driver's binary transfer hands on what PostgreSQL computed.
+    double signedNan = Double.longBitsToDouble(0xfff8000000000000L);
+    try (ResultSet rows = new PrefetchingResultSet(new OneDouble(signedNan), target)) {
+      assertThat(rows.next()).isTrue();
+
+      assertThat(Long.toHexString(Double.doubleToRawLongBits(rows.getDouble(2))))
+          .isEqualTo(Long.toHexString(Double.doubleToRawLongBits(Double.NaN)));
+      assertThat(rows.wasNull()).isFalse();
+    }
+  }
+
+  /** One row: (1, {@code value}). */
+  private static final class OneDouble extends UnsupportedResultSet {
+    private final double value;
+    private int row;
+
+    OneDouble(double value) {
+      this.value = value;
+    }
+
+    @Override
+    public boolean next() {
+      return ++row == 1;
+    }
+
+    @Override
+    public java.sql.ResultSetMetaData getMetaData() {
+      return PrefetchingResultSet.snapshotMetaData(2, new int[] {Types.BIGINT, Types.DOUBLE}, new String[] {"int8", "float8"});
+    }
+
+    @Override
+    public long getLong(int i) {
+      return 1;
+    }
+
+    @Override
+    public double getDouble(int i) {
+      return value;
+    }
+
+    @Override
+    public boolean wasNull() {
+      return false;
+    }
+
+    @Override
+    public void close() {}
+  }
+
   /** Delegates the getters the reader uses; may hold back its first row, or fail {@code next()} at a given row. */
   private static final class ScriptedSource extends UnsupportedResultSet {
     private final ResultSet delegate;
