@@ -12,9 +12,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Keeps the messages of running targets invisible with a heartbeat: every half visibility timeout
- * it extends the visibility by a whole timeout, so a target that runs longer than the timeout is
- * never delivered twice. When an extension fails (receipt handle expired, message deleted or
+ * Keeps the messages of running targets invisible with a heartbeat: every half visibility timeout,
+ * counted from the message's receipt, it extends the visibility by a whole timeout, so a target
+ * that runs longer than the timeout (or started late, after waiting for a thread) is never
+ * delivered twice. When an extension fails (receipt handle expired, message deleted or
  * redelivered) the lease is lost and the holding thread is interrupted: the target is abandoned
  * without a commit, and the fenced commit makes even a late one harmless.
  */
@@ -41,11 +42,27 @@ public final class LeaseKeeper {
     return visibilityTimeout;
   }
 
-  /** Starts the heartbeat for a message the calling thread is about to process. */
+  /** The time receipts are taken in ({@link Scheduler#nanoTime()}): for {@link #hold(ReceivedMessage, long)}. */
+  public long nanoTime() {
+    return scheduler.nanoTime();
+  }
+
+  /** Starts the heartbeat for a message received just now that the calling thread is about to process. */
   public HeldLease hold(ReceivedMessage message) {
+    return hold(message, scheduler.nanoTime());
+  }
+
+  /**
+   * Starts the heartbeat for a message the calling thread is about to process, received at
+   * {@code receivedAtNanos} ({@link #nanoTime()}). Its visibility timeout has run since then, not
+   * since now: a message that waited for a thread is extended half a timeout after its receipt, at
+   * once if that is past.
+   */
+  public HeldLease hold(ReceivedMessage message, long receivedAtNanos) {
     HeldLease lease = new HeldLease(message, Thread.currentThread());
     held.put(lease, Boolean.TRUE);
-    lease.scheduleRenewal();
+    long sinceReceipt = scheduler.nanoTime() - receivedAtNanos;
+    lease.scheduleRenewal(Duration.ofNanos(Math.max(0, renewEvery.toNanos() - sinceReceipt)));
     return lease;
   }
 
@@ -83,9 +100,9 @@ public final class LeaseKeeper {
       alongside.add(renewal);
     }
 
-    private synchronized void scheduleRenewal() {
+    private synchronized void scheduleRenewal(Duration delay) {
       if (!closed && lostReason == null) {
-        renewal = scheduler.schedule(this::renew, renewEvery);
+        renewal = scheduler.schedule(this::renew, delay);
       }
     }
 
@@ -111,7 +128,7 @@ public final class LeaseKeeper {
           log.warn("renewal alongside message {} failed: {}", message.messageId(), e.toString());
         }
       }
-      scheduleRenewal();
+      scheduleRenewal(renewEvery);
     }
 
     /**

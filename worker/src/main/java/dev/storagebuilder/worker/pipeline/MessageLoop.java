@@ -177,18 +177,19 @@ public final class MessageLoop {
       } finally {
         polling = false;
       }
+      // Their visibility timeout runs from here: the prefetch and any wait for a thread count against it.
+      long receivedAt = leases.nanoTime();
       listener.received(messages.size());
       releaseSlots(free - messages.size());
       processor.prefetch(messages);
       for (ReceivedMessage message : messages) {
-        dispatch(message);
+        dispatch(message, receivedAt);
       }
     }
   }
 
-  private void dispatch(ReceivedMessage message) {
+  private void dispatch(ReceivedMessage message, long receivedAt) {
     if (running.get()) {
-      long receivedAt = System.nanoTime();
       try {
         // Beyond the free threads, the pool's queue holds the received-ahead messages.
         workers.execute(new WaitingTarget(message, receivedAt));
@@ -284,10 +285,10 @@ public final class MessageLoop {
       roomChanged(); // one fewer message waits: the receiver may stop batching
       if (!running.get()) {
         giveBack("not started before the stop");
-      } else if (System.nanoTime() - receivedAt > maxWaitForSlot.toNanos()) {
+      } else if (leases.nanoTime() - receivedAt > maxWaitForSlot.toNanos()) {
         giveBack("waited " + maxWaitForSlot + " for a free target slot");
       } else {
-        handle(message);
+        handle(message, receivedAt);
       }
     }
 
@@ -297,11 +298,11 @@ public final class MessageLoop {
     }
   }
 
-  private void handle(ReceivedMessage message) {
+  private void handle(ReceivedMessage message, long receivedAt) {
     inFlight.incrementAndGet();
     long start = System.nanoTime();
     Outcome outcome;
-    try (LeaseKeeper.HeldLease lease = leases.hold(message)) {
+    try (LeaseKeeper.HeldLease lease = leases.hold(message, receivedAt)) {
       outcome = processor.process(message, lease);
       if (lease.isLost() && !(outcome instanceof Outcome.Done)) {
         // Someone else owns the message now; a retry or dead-letter from here would race them.

@@ -10,6 +10,14 @@ public interface Scheduler {
   /** Runs {@code task} once after {@code delay}; the returned handle cancels it if it has not started. */
   Cancellable schedule(Runnable task, Duration delay);
 
+  /**
+   * The time {@link #schedule} counts delays in, as {@link System#nanoTime()} does: a deadline
+   * taken from it (a message's receipt) and a delay scheduled later agree even when time is faked.
+   */
+  default long nanoTime() {
+    return System.nanoTime();
+  }
+
   interface Cancellable {
     void cancel();
   }

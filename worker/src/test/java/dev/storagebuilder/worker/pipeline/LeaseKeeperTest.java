@@ -36,6 +36,39 @@ class LeaseKeeperTest {
   }
 
   @Test
+  void aMessageThatWaitedForAThreadIsFirstExtendedHalfATimeoutAfterItsReceiptNotItsStart() {
+    long receivedAt = keeper.nanoTime();
+    scheduler.advance(Duration.ofSeconds(20)); // waiting for a free thread
+
+    try (LeaseKeeper.HeldLease lease = keeper.hold(message("m1"), receivedAt)) {
+      scheduler.advance(Duration.ofSeconds(9));
+      assertThat(acknowledger.calls()).isEmpty();
+
+      scheduler.advance(Duration.ofSeconds(1));
+      assertThat(acknowledger.calls()).as("30 s after receipt, 10 s after the start").containsExactly("extend m1 PT1M");
+
+      scheduler.advance(Duration.ofSeconds(30));
+      assertThat(acknowledger.calls()).containsExactly("extend m1 PT1M", "extend m1 PT1M");
+    }
+  }
+
+  @Test
+  void aMessageThatWaitedPastHalfItsTimeoutIsExtendedAtOnce() {
+    long receivedAt = keeper.nanoTime();
+    scheduler.advance(Duration.ofSeconds(40));
+
+    try (LeaseKeeper.HeldLease lease = keeper.hold(message("m1"), receivedAt)) {
+      scheduler.advance(Duration.ZERO);
+      assertThat(acknowledger.calls()).containsExactly("extend m1 PT1M");
+
+      scheduler.advance(Duration.ofSeconds(29));
+      assertThat(acknowledger.calls()).as("then every half timeout").containsExactly("extend m1 PT1M");
+      scheduler.advance(Duration.ofSeconds(1));
+      assertThat(acknowledger.calls()).containsExactly("extend m1 PT1M", "extend m1 PT1M");
+    }
+  }
+
+  @Test
   void closingTheLeaseStopsTheHeartbeat() {
     keeper.hold(message("m1")).close();
 

@@ -6,6 +6,8 @@ import static org.awaitility.Awaitility.await;
 import dev.storagebuilder.common.ids.TargetRef;
 import dev.storagebuilder.common.ledger.RunLedger;
 import dev.storagebuilder.common.ledger.RunRecord;
+import dev.storagebuilder.common.ledger.TargetVersion;
+import dev.storagebuilder.common.ledger.VersionLedger;
 import dev.storagebuilder.common.message.SyncMode;
 import dev.storagebuilder.common.message.TargetMessage;
 import dev.storagebuilder.common.message.TargetMessageCodec;
@@ -23,6 +25,7 @@ import dev.storagebuilder.worker.port.ReceivedMessage;
 import dev.storagebuilder.worker.port.RowSource;
 import dev.storagebuilder.worker.port.SourceRead;
 import dev.storagebuilder.worker.resilience.DefaultFailureClassifier;
+import dev.storagebuilder.worker.testing.ForwardingVersionLedger;
 import dev.storagebuilder.worker.testing.InMemoryRunLedger;
 import dev.storagebuilder.worker.testing.InMemoryVersionLedger;
 import dev.storagebuilder.worker.testing.ManualScheduler;
@@ -35,8 +38,10 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -80,6 +85,8 @@ class MessageLoopTest {
   private volatile Error receiveBug;
   /** How the processor records a success: at once, unless a test holds the write. */
   private SuccessRecorder successes = SuccessRecorder.direct(runs);
+  /** Runs inside the batch read of version records (the prefetch of a received batch). */
+  private volatile Runnable duringBatchRead = () -> {};
   /** Messages the loop has finished with (acknowledged, or handed on to be acknowledged). */
   private final List<String> finished = new CopyOnWriteArrayList<>();
 
@@ -148,8 +155,15 @@ class MessageLoopTest {
     SnapshotBuilder builder =
         new SnapshotBuilder(gatedSource, store, StorageLayout.withRandom("snapshots/", new Random(7)),
             SnapshotWriterOptions.defaults(), clock);
+    VersionLedger batchReadVersions = new ForwardingVersionLedger(versions) {
+      @Override
+      public Map<TargetRef, Optional<TargetVersion>> currentOf(Collection<TargetRef> targets) {
+        duringBatchRead.run();
+        return super.currentOf(targets);
+      }
+    };
     TargetProcessor processor =
-        new TargetProcessor(config, builder, versions, runs, new DefaultFailureClassifier(),
+        new TargetProcessor(config, builder, batchReadVersions, runs, new DefaultFailureClassifier(),
             ProcessingSettings.defaults(), clock, "w-test", backpressure, SourceAdmission.UNLIMITED,
             MemoryBudget.UNLIMITED, successes);
     MessageSource source = batchSource != null ? batchSource :
@@ -286,6 +300,24 @@ class MessageLoopTest {
     await().atMost(Duration.ofSeconds(5)).until(() -> loop.inFlight() == 0);
     assertThat(acknowledger.calls()).containsExactly("extend-failed m1");
     assertThat(versions.all()).isEmpty();
+  }
+
+  @Test
+  void aMessageIsFirstExtendedHalfAVisibilityAfterItsReceiptHoweverLongItsBatchReadTook() throws SQLException {
+    try (Statement sql = keepAlive.createStatement()) {
+      sql.execute("INSERT INTO clients VALUES ('beta')");
+    }
+    queue.add(delivery("m1"));
+    queue.add(delivery("m2", "beta"));
+    duringBatchRead = () -> scheduler.advance(Duration.ofSeconds(20)); // a throttled BatchGetItem
+    loop(new LoopSettings(1, Duration.ofMillis(50), Duration.ofSeconds(5), Duration.ofSeconds(2), 1),
+        Backpressure.NONE, new BatchSource()).start();
+    await().atMost(Duration.ofSeconds(5)).until(() -> readsStarted.get() == 1);
+
+    scheduler.advance(Duration.ofSeconds(10));
+
+    assertThat(acknowledger.calls()).as("30 s after the receipt, 10 s after the target started")
+        .contains("extend m1 PT1M");
   }
 
   @Test

@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 /** A scheduler whose time moves only when a test advances it. */
 public final class ManualScheduler implements Scheduler {
@@ -34,6 +35,12 @@ public final class ManualScheduler implements Scheduler {
     Task scheduled = new Task(task, nowMillis + delay.toMillis());
     tasks.add(scheduled);
     return scheduled;
+  }
+
+  /** This scheduler's time: only {@link #advance} moves it. */
+  @Override
+  public synchronized long nanoTime() {
+    return TimeUnit.MILLISECONDS.toNanos(nowMillis);
   }
 
   /** Moves time forward, running every task that falls due on the way, in due order. */
