@@ -51,8 +51,7 @@ import java.time.Clock;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.UUID;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -227,8 +226,11 @@ final class WorkerFactory {
             settings.workerId(), backpressure, admission, memory,
             new BatchedSuccesses(runs, BatchedSuccesses.DEFAULT_LINGER, BatchedSuccesses.DEFAULT_MAX_BATCH));
     SqsAcknowledger acknowledger = new SqsAcknowledger(aws.sqs(), queueUrl, dlqUrl);
-    ScheduledExecutorService heartbeat =
-        Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("lease-heartbeat").daemon(true).factory());
+    ScheduledThreadPoolExecutor heartbeat =
+        new ScheduledThreadPoolExecutor(1, Thread.ofPlatform().name("lease-heartbeat").daemon(true).factory());
+    // Each received message schedules a hand-back timer that its start cancels: dropped at once,
+    // not kept queued until it would have been due (half a visibility timeout, per message).
+    heartbeat.setRemoveOnCancelPolicy(true);
     heartbeat.scheduleAtFixedRate(new WorkerPresence(runs, settings.workerId(), clock),
         WorkerPresence.FIRST_MARK.toMillis(), WorkerPresence.INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
     return new MessageLoop(

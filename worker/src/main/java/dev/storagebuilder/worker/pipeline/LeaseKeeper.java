@@ -61,9 +61,21 @@ public final class LeaseKeeper {
   public HeldLease hold(ReceivedMessage message, long receivedAtNanos) {
     HeldLease lease = new HeldLease(message, Thread.currentThread());
     held.put(lease, Boolean.TRUE);
-    long sinceReceipt = scheduler.nanoTime() - receivedAtNanos;
-    lease.scheduleRenewal(Duration.ofNanos(Math.max(0, renewEvery.toNanos() - sinceReceipt)));
+    lease.scheduleRenewal(untilReceiptPlus(receivedAtNanos, renewEvery));
     return lease;
+  }
+
+  /**
+   * Runs {@code task} on the heartbeat's scheduler once {@code after} has passed since a receipt
+   * taken at {@code receivedAtNanos} ({@link #nanoTime()}), at once if it has already.
+   */
+  public Scheduler.Cancellable runAfterReceipt(long receivedAtNanos, Duration after, Runnable task) {
+    return scheduler.schedule(task, untilReceiptPlus(receivedAtNanos, after));
+  }
+
+  private Duration untilReceiptPlus(long receivedAtNanos, Duration after) {
+    long sinceReceipt = scheduler.nanoTime() - receivedAtNanos;
+    return Duration.ofNanos(Math.max(0, after.toNanos() - sinceReceipt));
   }
 
   /** The leases of targets still running. */

@@ -23,9 +23,11 @@ import org.slf4j.LoggerFactory;
 /**
  * Receive → dispatch → process → acknowledge. Receives as many messages as it has free target slots
  * plus {@link LoopSettings#receiveAhead()}, so a slot that frees starts its next target without
- * waiting for a receive round trip; a message waiting for a slot goes back to the queue (visibility
- * 0) when a stop begins or when it has waited half its visibility timeout, so none waits out its
- * visibility here. Every running target's message is kept with a {@link LeaseKeeper} heartbeat.
+ * waiting for a receive round trip. A message waiting for a slot goes back to the queue when a stop
+ * begins (visibility 0), and when it has waited half its visibility timeout, on a timer, whether or
+ * not a thread is free by then: postponed as a fresh copy, since a message that only ever waited
+ * must not spend its deliveries toward the DLQ. So none waits out its visibility here. Every running
+ * target's message is kept with a {@link LeaseKeeper} heartbeat.
  *
  * <p>While received-ahead messages still wait for a thread, the receiver lets freed slots accumulate
  * up to {@link #batchTarget} (half the receive-ahead) before it calls receive, so short targets cost
@@ -71,7 +73,10 @@ public final class MessageLoop {
 
     default void receiveFailed(RuntimeException error) {}
 
-    /** A message handed back to the queue at once (shutdown): it is redelivered without delay. */
+    /**
+     * A message handed back to the queue without running (a stop, or it waited too long for a
+     * thread): it is delivered again without delay.
+     */
     default void released(ReceivedMessage message, String why) {}
 
     /** Receiving paused (true) or resumed (false) because of {@link Backpressure}. */
@@ -189,18 +194,19 @@ public final class MessageLoop {
   }
 
   private void dispatch(ReceivedMessage message, long receivedAt) {
+    WaitingTarget waiting = new WaitingTarget(message, receivedAt);
     if (running.get()) {
+      waiting.handBackInTime();
       try {
         // Beyond the free threads, the pool's queue holds the received-ahead messages.
-        workers.execute(new WaitingTarget(message, receivedAt));
+        workers.execute(waiting);
         return;
       } catch (RejectedExecutionException e) {
         // stopping: fall through
       }
     }
     // Received while stopping: hand it straight back rather than let it wait out its visibility.
-    releaseSlots(1);
-    release(message, "received while stopping");
+    waiting.giveBack("received while stopping");
   }
 
   /**
@@ -270,31 +276,76 @@ public final class MessageLoop {
     }
   }
 
-  /** A received message waiting for a thread; one that can no longer start in time goes back. */
+  /**
+   * A received message waiting for a thread. Whoever claims it first decides its fate: the thread
+   * that takes it runs it, the timer started at its receipt hands it back after half its visibility
+   * timeout (no thread came in time), a stop hands it back at once.
+   */
   private final class WaitingTarget implements Runnable {
     private final ReceivedMessage message;
     private final long receivedAt;
+    private final AtomicBoolean claimed = new AtomicBoolean();
+    private volatile Scheduler.Cancellable handBackTimer;
 
     WaitingTarget(ReceivedMessage message, long receivedAt) {
       this.message = message;
       this.receivedAt = receivedAt;
     }
 
+    /** Starts the timer that hands the message back if no thread has taken it in time. */
+    void handBackInTime() {
+      handBackTimer = leases.runAfterReceipt(receivedAt, maxWaitForSlot, this::handBackIfStillWaiting);
+    }
+
+    private boolean claim() {
+      if (!claimed.compareAndSet(false, true)) {
+        return false;
+      }
+      Scheduler.Cancellable timer = handBackTimer;
+      if (timer != null) {
+        timer.cancel();
+      }
+      return true;
+    }
+
     @Override
     public void run() {
+      if (!claim()) {
+        return; // handed back already
+      }
       roomChanged(); // one fewer message waits: the receiver may stop batching
       if (!running.get()) {
-        giveBack("not started before the stop");
-      } else if (leases.nanoTime() - receivedAt > maxWaitForSlot.toNanos()) {
-        giveBack("waited " + maxWaitForSlot + " for a free target slot");
+        releaseSlots(1);
+        release(message, "not started before the stop");
+      } else if (leases.nanoTime() - receivedAt >= maxWaitForSlot.toNanos()) {
+        // The timer is due but has not run yet: too late to start under this receipt either way.
+        handBackAfterWaiting();
       } else {
         handle(message, receivedAt);
       }
     }
 
-    void giveBack(String why) {
+    /** On the timer: no thread took the message within half its visibility timeout. */
+    private void handBackIfStillWaiting() {
+      if (!claim()) {
+        return;
+      }
+      workers.remove(this); // frees no thread, but the receiver's batching counts what waits
+      roomChanged();
+      handBackAfterWaiting();
+    }
+
+    private void handBackAfterWaiting() {
       releaseSlots(1);
-      release(message, why);
+      postponeUnstarted(message, "waited " + maxWaitForSlot + " for a free target slot");
+    }
+
+    /** Hands the message back at once (visibility 0) unless a thread or the timer has claimed it. */
+    void giveBack(String why) {
+      if (claim()) {
+        releaseSlots(1);
+        release(message, why);
+      }
     }
   }
 
@@ -379,6 +430,22 @@ public final class MessageLoop {
     if (recordsPending.get() > 0) {
       log.warn("stopping with {} successes not yet in the run ledger; their messages return and are recorded then",
           recordsPending.get());
+    }
+  }
+
+  /**
+   * Hands back a message that never ran as a fresh copy (see {@link Acknowledger#postpone}): a
+   * visibility change would leave this receive counted toward the redrive policy, and a message
+   * that keeps waiting behind long targets (here or on other workers) would be dead-lettered unrun.
+   */
+  private void postponeUnstarted(ReceivedMessage message, String why) {
+    try {
+      acknowledger.postpone(message, Duration.ZERO);
+      log.info("message {} handed back unstarted: {}", message.messageId(), why);
+      listener.released(message, why);
+    } catch (RuntimeException e) {
+      log.warn("could not hand back message {} ({}); it returns after its visibility timeout: {}",
+          message.messageId(), why, e.toString());
     }
   }
 

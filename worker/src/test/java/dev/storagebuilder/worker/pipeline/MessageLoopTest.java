@@ -19,6 +19,7 @@ import dev.storagebuilder.common.target.SourceConfig;
 import dev.storagebuilder.common.target.TargetDeclaration;
 import dev.storagebuilder.common.testing.InMemoryObjectStore;
 import dev.storagebuilder.worker.jdbc.JdbcRowSource;
+import dev.storagebuilder.worker.port.Acknowledger;
 import dev.storagebuilder.worker.port.Backpressure;
 import dev.storagebuilder.worker.port.MessageSource;
 import dev.storagebuilder.worker.port.ReceivedMessage;
@@ -26,6 +27,7 @@ import dev.storagebuilder.worker.port.RowSource;
 import dev.storagebuilder.worker.port.SourceRead;
 import dev.storagebuilder.worker.resilience.DefaultFailureClassifier;
 import dev.storagebuilder.worker.testing.ForwardingVersionLedger;
+import dev.storagebuilder.worker.testing.InMemorySqs;
 import dev.storagebuilder.worker.testing.InMemoryRunLedger;
 import dev.storagebuilder.worker.testing.InMemoryVersionLedger;
 import dev.storagebuilder.worker.testing.ManualScheduler;
@@ -152,6 +154,11 @@ class MessageLoopTest {
 
   /** With {@code batchSource} null: a source that returns one message per call from {@link #queue}. */
   private MessageLoop loop(LoopSettings settings, Backpressure backpressure, MessageSource batchSource) {
+    return loop(settings, backpressure, batchSource, acknowledger);
+  }
+
+  private MessageLoop loop(
+      LoopSettings settings, Backpressure backpressure, MessageSource batchSource, Acknowledger acknowledger) {
     SnapshotBuilder builder =
         new SnapshotBuilder(gatedSource, store, StorageLayout.withRandom("snapshots/", new Random(7)),
             SnapshotWriterOptions.defaults(), clock);
@@ -335,6 +342,57 @@ class MessageLoopTest {
 
     await().atMost(Duration.ofSeconds(10)).until(() -> acknowledger.calls().size() == 3);
     assertThat(acknowledger.calls()).containsExactlyInAnyOrder("delete m1", "delete m2", "delete m3");
+  }
+
+  @Test
+  void aReceivedAheadMessageStillWaitingAfterHalfItsVisibilityIsHandedBackUnstartedWithoutSpendingADelivery()
+      throws Exception {
+    startWithOneRunningTarget(new LoopSettings(1, Duration.ofMillis(50), Duration.ofSeconds(10), Duration.ofSeconds(2), 1));
+    queue.add(delivery("m2"));
+    await().atMost(Duration.ofSeconds(5)).until(queue::isEmpty);
+
+    scheduler.advance(VISIBILITY.dividedBy(2));
+
+    await().atMost(Duration.ofSeconds(5)).until(() -> acknowledger.calls().contains("postpone m2 PT0S"));
+    assertThat(acknowledger.calls()).as("m1 kept, m2 handed back as a fresh copy while m1 still runs")
+        .containsExactlyInAnyOrder("extend m1 PT1M", "postpone m2 PT0S");
+    queue.add(delivery("m3"));
+    await().atMost(Duration.ofSeconds(5)).until(queue::isEmpty); // its slot is free again
+    sourceGate.countDown();
+    await().atMost(Duration.ofSeconds(10)).until(() -> acknowledger.calls().contains("delete m3"));
+    assertThat(acknowledger.calls()).contains("delete m1").noneMatch(call -> call.startsWith("retry m2"));
+    assertThat(finished).as("m2 never ran").containsExactlyInAnyOrder("m1", "m3");
+  }
+
+  @Test
+  void aMessageThatOnlyEverWaitsBehindALongTargetIsNeverDeadLetteredByTheRedrivePolicy() throws SQLException {
+    try (Statement sql = keepAlive.createStatement()) {
+      sql.execute("INSERT INTO clients VALUES ('beta')");
+    }
+    int maxReceiveCount = 3;
+    InMemorySqs sqs = new InMemorySqs(VISIBILITY, maxReceiveCount, scheduler::nanoTime);
+    sqs.send("m1", delivery("m1").body()); // holds the one thread until the gate opens
+    sqs.send("m2", delivery("m2", "beta").body());
+    loop(new LoopSettings(1, Duration.ofMillis(50), Duration.ofSeconds(10), Duration.ofSeconds(2), 1),
+        Backpressure.NONE, sqs, sqs).start();
+    await().atMost(Duration.ofSeconds(5)).until(() -> readsStarted.get() == 1);
+
+    int handBacks = 2 * maxReceiveCount;
+    for (int round = 1; round <= handBacks; round++) {
+      await("m2 received again, its hand-back timer started next to m1's heartbeat").atMost(Duration.ofSeconds(5))
+          .until(() -> sqs.isInFlight("m2") && scheduler.pending() == 2);
+      scheduler.advance(VISIBILITY.dividedBy(2));
+      int handedBack = round;
+      await().atMost(Duration.ofSeconds(5))
+          .until(() -> sqs.calls().stream().filter(call -> call.startsWith("postpone m2")).count() == handedBack);
+    }
+
+    assertThat(sqs.redriven()).isEmpty();
+    assertThat(sqs.lapsed()).as("never left to wait out its visibility").isEmpty();
+    assertThat(sqs.calls()).noneMatch(call -> call.startsWith("retry m2")).doesNotContain("extend-failed m1");
+    sourceGate.countDown();
+    await().atMost(Duration.ofSeconds(10)).until(() -> sqs.calls().contains("delete m2"));
+    assertThat(sqs.redriven()).isEmpty();
   }
 
   @Test
