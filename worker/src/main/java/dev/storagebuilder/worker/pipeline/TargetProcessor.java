@@ -432,15 +432,26 @@ public final class TargetProcessor {
     }
   }
 
+  /**
+   * Gives the slot back, also when a revoked lease has interrupted this thread: the AWS SDK aborts
+   * a call made on an interrupted thread, which would leave the slot taken for a whole lease while
+   * the released message, picked up at once elsewhere, finds the cap full. So the interrupt is set
+   * aside for the release and restored after it.
+   */
   private static void release(SourceSlots.Slot slot) {
     if (slot == null) {
       return;
     }
+    boolean interrupted = Thread.interrupted();
     try {
       slot.close();
     } catch (RuntimeException e) {
       // The outcome stands; an unreleased slot frees itself when its lease runs out.
       log.warn("could not release the source slot: {}", e.toString());
+    } finally {
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
     }
   }
 

@@ -1040,6 +1040,31 @@ class TargetProcessorTest {
   }
 
   @Test
+  void aTargetAbandonedByARevokedLeaseReleasesItsSlotThoughTheRevokeInterruptedItsThread() {
+    FakeSourceSlots slots = new FakeSourceSlots(1);
+    ManualScheduler scheduler = new ManualScheduler();
+    RecordingAcknowledger acknowledger = new RecordingAcknowledger();
+    acknowledger.failExtendWhen(m -> true);
+    LeaseKeeper keeper = new LeaseKeeper(acknowledger, scheduler, Duration.ofSeconds(60));
+    ReceivedMessage received = delivery(message("acme", "items"), 1);
+    TargetProcessor processor =
+        processor(countingSource(new AtomicInteger(), () -> scheduler.advance(Duration.ofSeconds(30))),
+            admission(slots));
+
+    Outcome outcome;
+    boolean interruptedAfterwards;
+    try (LeaseKeeper.HeldLease lease = keeper.hold(received)) {
+      outcome = processor.process(received, lease); // the heartbeat fails mid-read: revoked, thread interrupted
+      interruptedAfterwards = Thread.currentThread().isInterrupted();
+    }
+
+    assertThat(outcome).isInstanceOf(Outcome.Abandoned.class);
+    assertThat(slots.calls()).containsExactly("acquire w-test/m-1/1", "release w-test/m-1/1");
+    assertThat(slots.holders()).isEmpty();
+    assertThat(interruptedAfterwards).as("the interrupt is restored for the caller").isTrue();
+  }
+
+  @Test
   void postponementsAreJitteredAroundTheWait() {
     SourceAdmission admission = new SourceAdmission(new FakeSourceSlots(0), Duration.ofSeconds(10), new SplittableRandom(3));
     List<Duration> waits = new ArrayList<>();
