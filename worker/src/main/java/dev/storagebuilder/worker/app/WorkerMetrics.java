@@ -20,7 +20,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  *   <li>{@code storage_builder.worker.messages.failed{outcome=retry|rejected, reason}}: the reason is the
  *       DLQ reason code for rejections, "retry" otherwise (a small, fixed set: no ids in tags)
  *   <li>{@code storage_builder.worker.message.duration{outcome}}: a timer with percentiles histogram
- *   <li>{@code storage_builder.worker.targets.inflight}: messages received and not yet finished
+ *   <li>{@code storage_builder.worker.targets.inflight}: messages received and not yet finished or
+ *       handed back (running, or waiting for a thread)
  *   <li>{@code storage_builder.worker.receive.failures}
  * </ul>
  *
@@ -83,6 +84,12 @@ final class WorkerMetrics implements MessageLoop.LoopListener {
         .publishPercentileHistogram()
         .register(registry)
         .record(took);
+  }
+
+  /** A message that never ran, handed back: it leaves this worker like a finished one. */
+  @Override
+  public void released(ReceivedMessage message, String why) {
+    inFlight.decrementAndGet();
   }
 
   @Override

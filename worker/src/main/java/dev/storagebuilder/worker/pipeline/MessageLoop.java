@@ -75,7 +75,8 @@ public final class MessageLoop {
 
     /**
      * A message handed back to the queue without running (a stop, or it waited too long for a
-     * thread): it is delivered again without delay.
+     * thread): it is delivered again without delay. Every received message ends exactly once, in
+     * this or in {@link #finished} (a running target released at a stop ends in finished).
      */
     default void released(ReceivedMessage message, String why) {}
 
@@ -316,7 +317,7 @@ public final class MessageLoop {
       roomChanged(); // one fewer message waits: the receiver may stop batching
       if (!running.get()) {
         releaseSlots(1);
-        release(message, "not started before the stop");
+        releaseUnstarted(message, "not started before the stop");
       } else if (leases.nanoTime() - receivedAt >= maxWaitForSlot.toNanos()) {
         // The timer is due but has not run yet: too late to start under this receipt either way.
         handBackAfterWaiting();
@@ -344,7 +345,7 @@ public final class MessageLoop {
     void giveBack(String why) {
       if (claim()) {
         releaseSlots(1);
-        release(message, why);
+        releaseUnstarted(message, why);
       }
     }
   }
@@ -442,17 +443,30 @@ public final class MessageLoop {
     try {
       acknowledger.postpone(message, Duration.ZERO);
       log.info("message {} handed back unstarted: {}", message.messageId(), why);
-      listener.released(message, why);
     } catch (RuntimeException e) {
       log.warn("could not hand back message {} ({}); it returns after its visibility timeout: {}",
           message.messageId(), why, e.toString());
+    } finally {
+      listener.released(message, why); // this worker is done with it either way
     }
   }
 
-  private boolean release(ReceivedMessage message, String why) {
+  /** Hands back a message that never ran at once (visibility 0), and tells the listener it ended here. */
+  private void releaseUnstarted(ReceivedMessage message, String why) {
+    try {
+      releaseToQueue(message, why);
+    } finally {
+      listener.released(message, why);
+    }
+  }
+
+  /**
+   * Visibility 0: delivered again at once. Says nothing to the listener: a running target's message
+   * released at the stop is reported by {@link #handle} when the target unwinds.
+   */
+  private boolean releaseToQueue(ReceivedMessage message, String why) {
     try {
       acknowledger.retryAfter(message, Duration.ZERO);
-      listener.released(message, why);
       return true;
     } catch (RuntimeException e) {
       log.warn("could not release message {} ({}); it returns after its visibility timeout: {}",
@@ -509,7 +523,7 @@ public final class MessageLoop {
       int unreleased = 0;
       for (LeaseKeeper.HeldLease lease : leases.held()) {
         if (lease.revoke("worker shutting down")) {
-          if (release(lease.message(), "shutdown grace running out")) {
+          if (releaseToQueue(lease.message(), "shutdown grace running out")) {
             released++;
           } else {
             unreleased++;

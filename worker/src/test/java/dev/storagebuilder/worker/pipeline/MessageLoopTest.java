@@ -91,6 +91,8 @@ class MessageLoopTest {
   private volatile Runnable duringBatchRead = () -> {};
   /** Messages the loop has finished with (acknowledged, or handed on to be acknowledged). */
   private final List<String> finished = new CopyOnWriteArrayList<>();
+  /** How each received message ended for the listener: {@code finished m1}, {@code released m2}. */
+  private final List<String> ended = new CopyOnWriteArrayList<>();
 
   @BeforeEach
   void createSource() throws SQLException {
@@ -191,6 +193,12 @@ class MessageLoopTest {
           @Override
           public void finished(ReceivedMessage message, Outcome outcome, Duration took) {
             finished.add(message.messageId());
+            ended.add("finished " + message.messageId());
+          }
+
+          @Override
+          public void released(ReceivedMessage message, String why) {
+            ended.add("released " + message.messageId());
           }
         }, backpressure);
     return loop;
@@ -465,6 +473,21 @@ class MessageLoopTest {
     assertThat(acknowledger.calls()).containsExactly("retry m1 PT0S");
     assertThat(versions.all()).as("a released target never commits").isEmpty();
     assertThat(loop.inFlight()).isZero();
+  }
+
+  @Test
+  void everyReceivedMessageEndsExactlyOnceForTheListenerWhenAStopReleasesItRunningOrWaiting() throws Exception {
+    startWithOneRunningTarget(
+        new LoopSettings(1, Duration.ofMillis(50), Duration.ofMillis(1500), Duration.ofMillis(1000), 1));
+    queue.add(delivery("m2"));
+    await().atMost(Duration.ofSeconds(5)).until(queue::isEmpty);
+    acknowledger.failRetryWhen(m -> m.messageId().equals("m2")); // it returns after its visibility timeout
+
+    loop.stop();
+
+    assertThat(acknowledger.calls()).containsExactlyInAnyOrder("retry-failed m2", "retry m1 PT0S");
+    assertThat(ended).as("m1 was running: it ends when it unwinds, not when it is released")
+        .containsExactlyInAnyOrder("released m2", "finished m1");
   }
 
   /** Returns up to {@code max} of the queued messages at once, like SQS; counts calls that return some. */

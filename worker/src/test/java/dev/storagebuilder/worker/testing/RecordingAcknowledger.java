@@ -12,6 +12,7 @@ import java.util.function.Predicate;
 public final class RecordingAcknowledger implements Acknowledger {
   private final List<String> calls = new CopyOnWriteArrayList<>();
   private volatile Predicate<ReceivedMessage> extendFails = m -> false;
+  private volatile Predicate<ReceivedMessage> retryFails = m -> false;
   private final AtomicInteger flushes = new AtomicInteger();
 
   public List<String> calls() {
@@ -32,6 +33,10 @@ public final class RecordingAcknowledger implements Acknowledger {
     extendFails = condition;
   }
 
+  public void failRetryWhen(Predicate<ReceivedMessage> condition) {
+    retryFails = condition;
+  }
+
   @Override
   public void delete(ReceivedMessage message) {
     calls.add("delete " + message.messageId());
@@ -39,6 +44,10 @@ public final class RecordingAcknowledger implements Acknowledger {
 
   @Override
   public void retryAfter(ReceivedMessage message, Duration delay) {
+    if (retryFails.test(message)) {
+      calls.add("retry-failed " + message.messageId());
+      throw new IllegalStateException("queue unavailable");
+    }
     calls.add("retry " + message.messageId() + " " + delay);
   }
 
