@@ -11,6 +11,9 @@ import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
 import software.amazon.awssdk.services.dynamodb.model.ProvisionedThroughputExceededException;
 import software.amazon.awssdk.services.s3.model.S3Exception;
+import software.amazon.awssdk.services.sqs.model.MessageNotInflightException;
+import software.amazon.awssdk.services.sqs.model.ReceiptHandleIsInvalidException;
+import software.amazon.awssdk.services.sqs.model.SqsException;
 
 class AwsErrorsTest {
   @Test
@@ -56,5 +59,31 @@ class AwsErrorsTest {
         .isFalse();
     assertThat(AwsErrors.isTransient(AbortedException.create("interrupted"))).isFalse();
     assertThat(AwsErrors.isTransient(new IllegalStateException("bug"))).isFalse();
+  }
+
+  /** The lease heartbeat tries a transient failure again and gives the target up on any other. */
+  @Test
+  void aThrottledOrUnavailableQueueIsTransientAMessageNoLongerOursIsNot() {
+    var throttled =
+        SqsException.builder()
+            .statusCode(400)
+            .awsErrorDetails(AwsErrorDetails.builder().errorCode("RequestThrottled").build())
+            .build();
+    assertThat(AwsErrors.isTransient(throttled)).isTrue();
+    assertThat(AwsErrors.isTransient(SqsException.builder().statusCode(503).build())).isTrue();
+
+    var invalidHandle =
+        ReceiptHandleIsInvalidException.builder()
+            .statusCode(400)
+            .awsErrorDetails(AwsErrorDetails.builder().errorCode("ReceiptHandleIsInvalid").build())
+            .build();
+    var notInflight =
+        MessageNotInflightException.builder()
+            .statusCode(400)
+            .awsErrorDetails(
+                AwsErrorDetails.builder().errorCode("AWS.SimpleQueueService.MessageNotInflight").build())
+            .build();
+    assertThat(AwsErrors.isTransient(invalidHandle)).isFalse();
+    assertThat(AwsErrors.isTransient(notInflight)).isFalse();
   }
 }

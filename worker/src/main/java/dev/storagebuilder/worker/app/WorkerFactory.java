@@ -237,7 +237,7 @@ final class WorkerFactory {
         new SqsMessageSource(aws.sqs(), queueUrl, settings.visibilityTimeout()),
         acknowledger,
         processor,
-        new LeaseKeeper(acknowledger, Scheduler.of(heartbeat), settings.visibilityTimeout()),
+        new LeaseKeeper(acknowledger, Scheduler.of(heartbeat), settings.visibilityTimeout(), AwsErrors::isTransient),
         settings.loop(),
         settings.processing(),
         new WorkerMetrics(meters),

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -15,9 +16,15 @@ import org.slf4j.LoggerFactory;
  * Keeps the messages of running targets invisible with a heartbeat: every half visibility timeout,
  * counted from the message's receipt, it extends the visibility by a whole timeout, so a target
  * that runs longer than the timeout (or started late, after waiting for a thread) is never
- * delivered twice. When an extension fails (receipt handle expired, message deleted or
- * redelivered) the lease is lost and the holding thread is interrupted: the target is abandoned
- * without a commit, and the fenced commit makes even a late one harmless.
+ * delivered twice. An extension that fails transiently (throttling, a 5xx, the network) is tried
+ * again every tenth of the renewal interval while the message's visibility lasts. When the message
+ * is no longer ours (receipt handle expired, message deleted or redelivered), or its visibility runs
+ * out before an extension gets through, the lease is lost and the holding thread is interrupted:
+ * the target is abandoned without a commit, and the fenced commit makes even a late one harmless.
+ *
+ * <p>The SDK has already retried each failed call a few times within a second or so; this is the
+ * heartbeat's own schedule, not a retry stacked on the call: losing a target that has run for an
+ * hour to a throttling burst costs far more than a few more calls while time remains.
  */
 public final class LeaseKeeper {
   private static final Logger log = LoggerFactory.getLogger(LeaseKeeper.class);
@@ -26,9 +33,21 @@ public final class LeaseKeeper {
   private final Scheduler scheduler;
   private final Duration visibilityTimeout;
   private final Duration renewEvery;
+  private final Duration retryEvery;
+  private final Predicate<Throwable> isTransient;
   private final ConcurrentHashMap<HeldLease, Boolean> held = new ConcurrentHashMap<>();
 
+  /** For an acknowledger none of whose failures is transient: every failed extension loses the lease. */
   public LeaseKeeper(Acknowledger acknowledger, Scheduler scheduler, Duration visibilityTimeout) {
+    this(acknowledger, scheduler, visibilityTimeout, failure -> false);
+  }
+
+  /**
+   * @param isTransient whether a failed extension may get through if tried again soon (for SQS:
+   *     {@code AwsErrors.isTransient}); any other failure means the message is no longer ours
+   */
+  public LeaseKeeper(
+      Acknowledger acknowledger, Scheduler scheduler, Duration visibilityTimeout, Predicate<Throwable> isTransient) {
     if (visibilityTimeout.toSeconds() < 2) {
       throw new IllegalArgumentException("visibility timeout must be >= 2s for a heartbeat, got " + visibilityTimeout);
     }
@@ -36,6 +55,8 @@ public final class LeaseKeeper {
     this.scheduler = scheduler;
     this.visibilityTimeout = visibilityTimeout;
     this.renewEvery = visibilityTimeout.dividedBy(2);
+    this.retryEvery = renewEvery.dividedBy(10);
+    this.isTransient = isTransient;
   }
 
   public Duration visibilityTimeout() {
@@ -59,7 +80,7 @@ public final class LeaseKeeper {
    * once if that is past.
    */
   public HeldLease hold(ReceivedMessage message, long receivedAtNanos) {
-    HeldLease lease = new HeldLease(message, Thread.currentThread());
+    HeldLease lease = new HeldLease(message, Thread.currentThread(), receivedAtNanos + visibilityTimeout.toNanos());
     held.put(lease, Boolean.TRUE);
     lease.scheduleRenewal(untilReceiptPlus(receivedAtNanos, renewEvery));
     return lease;
@@ -91,10 +112,13 @@ public final class LeaseKeeper {
     private Scheduler.Cancellable renewal;
     private String lostReason;
     private boolean closed;
+    /** When the message becomes visible again unless extended ({@link Scheduler#nanoTime()}). */
+    private long invisibleUntil;
 
-    private HeldLease(ReceivedMessage message, Thread holder) {
+    private HeldLease(ReceivedMessage message, Thread holder, long invisibleUntil) {
       this.message = message;
       this.holder = holder;
+      this.invisibleUntil = invisibleUntil;
     }
 
     @Override
@@ -124,13 +148,16 @@ public final class LeaseKeeper {
           return;
         }
       }
+      long attemptedAt = scheduler.nanoTime();
       try {
         acknowledger.extend(message, visibilityTimeout);
         log.debug("extended visibility of message {} by {}", message.messageId(), visibilityTimeout);
       } catch (RuntimeException e) {
-        log.warn("heartbeat for message {} failed, abandoning its target: {}", message.messageId(), e.toString());
-        revoke("heartbeat failed: " + e);
+        tryAgainOrRevoke(e);
         return;
+      }
+      synchronized (this) {
+        invisibleUntil = attemptedAt + visibilityTimeout.toNanos();
       }
       for (Runnable renewal : alongside) {
         try {
@@ -141,6 +168,24 @@ public final class LeaseKeeper {
         }
       }
       scheduleRenewal(renewEvery);
+    }
+
+    private void tryAgainOrRevoke(RuntimeException failure) {
+      boolean transientFailure = isTransient.test(failure);
+      long visibleIn;
+      synchronized (this) {
+        visibleIn = invisibleUntil - scheduler.nanoTime();
+      }
+      if (transientFailure && visibleIn > retryEvery.toNanos()) {
+        log.warn("heartbeat for message {} failed, trying again in {} ({} of visibility left): {}", message.messageId(),
+            retryEvery, Duration.ofNanos(visibleIn), failure.toString());
+        scheduleRenewal(retryEvery);
+        return;
+      }
+      String reason = transientFailure ? "heartbeat failed until the visibility ran out: " + failure
+          : "heartbeat failed: " + failure;
+      log.warn("{} (message {}), abandoning its target", reason, message.messageId());
+      revoke(reason);
     }
 
     /**

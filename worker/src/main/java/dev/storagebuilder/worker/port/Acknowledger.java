@@ -12,7 +12,9 @@ public interface Acknowledger {
 
   /**
    * Keeps the message invisible for {@code visibility} more from now (the lease heartbeat). Throws
-   * when the message is no longer ours (deleted, or its receipt handle expired and it was redelivered).
+   * when the message is no longer ours (deleted, or its receipt handle expired and it was
+   * redelivered), and when the queue could not be asked (throttled, unavailable): the heartbeat
+   * tries the latter again while the message stays invisible.
    */
   void extend(ReceivedMessage message, Duration visibility);
 

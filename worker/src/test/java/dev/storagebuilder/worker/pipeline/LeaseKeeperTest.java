@@ -8,6 +8,7 @@ import dev.storagebuilder.worker.testing.RecordingAcknowledger;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 class LeaseKeeperTest {
@@ -15,6 +16,9 @@ class LeaseKeeperTest {
   private final ManualScheduler scheduler = new ManualScheduler();
   private final RecordingAcknowledger acknowledger = new RecordingAcknowledger();
   private final LeaseKeeper keeper = new LeaseKeeper(acknowledger, scheduler, VISIBILITY);
+  /** As in production: a throttled extension may get through if tried again. */
+  private final LeaseKeeper throttleTolerant =
+      new LeaseKeeper(acknowledger, scheduler, VISIBILITY, RecordingAcknowledger.QueueThrottled.class::isInstance);
 
   private static ReceivedMessage message(String id) {
     return new ReceivedMessage(id, "{}", "handle-" + id, 1, Map.of(), Instant.EPOCH);
@@ -93,6 +97,58 @@ class LeaseKeeperTest {
       assertThat(acknowledger.calls()).containsExactly("extend-failed m1");
     }
     assertThat(Thread.interrupted()).as("close clears the interrupt for the pooled thread").isFalse();
+  }
+
+  @Test
+  void aTransientlyFailedExtensionIsTriedAgainSoonAndTheLeaseHolds() {
+    AtomicInteger throttled = new AtomicInteger(2);
+    acknowledger.throttleExtendWhen(m -> throttled.getAndDecrement() > 0);
+    try (LeaseKeeper.HeldLease lease = throttleTolerant.hold(message("m1"))) {
+      scheduler.advance(Duration.ofSeconds(30));
+      assertThat(lease.isLost()).isFalse();
+
+      scheduler.advance(Duration.ofSeconds(6)); // a tenth of the renewal interval apart
+      assertThat(acknowledger.calls()).containsExactly("extend-throttled m1", "extend-throttled m1", "extend m1 PT1M");
+      assertThat(lease.isLost()).isFalse();
+
+      scheduler.advance(Duration.ofSeconds(29));
+      assertThat(acknowledger.calls()).as("the next heartbeat half a timeout after the extension").hasSize(3);
+      scheduler.advance(Duration.ofSeconds(1));
+      assertThat(acknowledger.calls()).hasSize(4).last().isEqualTo("extend m1 PT1M");
+      assertThat(Thread.currentThread().isInterrupted()).isFalse();
+    }
+  }
+
+  @Test
+  void extensionsThatKeepFailingTransientlyLoseTheLeaseBeforeTheVisibilityRunsOut() {
+    acknowledger.throttleExtendWhen(m -> true);
+    try (LeaseKeeper.HeldLease lease = throttleTolerant.hold(message("m1"))) {
+      scheduler.advance(Duration.ofSeconds(56));
+      assertThat(lease.isLost()).isFalse();
+
+      scheduler.advance(Duration.ofSeconds(1));
+      assertThat(lease.lostReason()).hasValueSatisfying(reason -> assertThat(reason).contains("visibility ran out"));
+      assertThat(Thread.currentThread().isInterrupted()).isTrue();
+      assertThat(acknowledger.calls()).hasSize(10).containsOnly("extend-throttled m1"); // at 30, 33, ... 57 s
+
+      scheduler.advance(Duration.ofMinutes(5));
+      assertThat(acknowledger.calls()).hasSize(10);
+    }
+    assertThat(Thread.interrupted()).isFalse();
+  }
+
+  @Test
+  void aMessageNoLongerOursLosesItsLeaseAtTheFirstFailedExtensionEvenWhereTransientFailuresAreTriedAgain() {
+    acknowledger.failExtendWhen(m -> true);
+    try (LeaseKeeper.HeldLease lease = throttleTolerant.hold(message("m1"))) {
+      scheduler.advance(Duration.ofSeconds(30));
+
+      assertThat(lease.lostReason())
+          .hasValueSatisfying(reason -> assertThat(reason).contains("receipt handle is invalid"));
+      scheduler.advance(Duration.ofMinutes(5));
+      assertThat(acknowledger.calls()).containsExactly("extend-failed m1");
+    }
+    assertThat(Thread.interrupted()).as("close clears the interrupt").isFalse();
   }
 
   @Test

@@ -13,6 +13,14 @@ public final class RecordingAcknowledger implements Acknowledger {
   private final List<String> calls = new CopyOnWriteArrayList<>();
   private volatile Predicate<ReceivedMessage> extendFails = m -> false;
   private volatile Predicate<ReceivedMessage> retryFails = m -> false;
+  private volatile Predicate<ReceivedMessage> extendThrottled = m -> false;
+
+  /** What a throttled or unavailable queue answers: the call may get through if tried again. */
+  public static final class QueueThrottled extends RuntimeException {
+    QueueThrottled() {
+      super("throttled");
+    }
+  }
   private final AtomicInteger flushes = new AtomicInteger();
 
   public List<String> calls() {
@@ -31,6 +39,11 @@ public final class RecordingAcknowledger implements Acknowledger {
 
   public void failExtendWhen(Predicate<ReceivedMessage> condition) {
     extendFails = condition;
+  }
+
+  /** Extensions of matching messages fail with {@link QueueThrottled} ({@code extend-throttled m1}). */
+  public void throttleExtendWhen(Predicate<ReceivedMessage> condition) {
+    extendThrottled = condition;
   }
 
   public void failRetryWhen(Predicate<ReceivedMessage> condition) {
@@ -53,6 +66,10 @@ public final class RecordingAcknowledger implements Acknowledger {
 
   @Override
   public void extend(ReceivedMessage message, Duration visibility) {
+    if (extendThrottled.test(message)) {
+      calls.add("extend-throttled " + message.messageId());
+      throw new QueueThrottled();
+    }
     if (extendFails.test(message)) {
       calls.add("extend-failed " + message.messageId());
       throw new IllegalStateException("receipt handle is invalid");
