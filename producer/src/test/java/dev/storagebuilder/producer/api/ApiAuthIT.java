@@ -44,6 +44,28 @@ class ApiAuthIT {
   }
 
   @Test
+  void everySpellingOfAProtectedRouteNeedsAToken() {
+    for (String path :
+        new String[] {
+          "/api", "/api/", "/api/runs/", "//api/runs", "/api//runs", "/api/dlq/",
+          "/is-completed/?taskId=x", "//is-completed?taskId=x", "/no-such-route",
+          "/health/../api/runs", "/dashboard/../api/runs", "/dashboard/%2e%2e/api/runs"
+        }) {
+      Response response = producer.get(path, null);
+      assertThat(response.status()).as("GET %s: %s", path, response.body()).isEqualTo(401);
+    }
+    for (String path :
+        new String[] {
+          "/update-all/", "//update-all", "/update/?clientId=c0001", "//update?clientId=c0001",
+          "/api/runs/", "/api//runs", "/prometheus/../update-all"
+        }) {
+      Response response = producer.post(path, RUN, null);
+      assertThat(response.status()).as("POST %s: %s", path, response.body()).isEqualTo(401);
+    }
+    assertThat(producer.drainWorkQueue()).as("nothing was enqueued").isEmpty();
+  }
+
+  @Test
   void aWrongTokenIsRefusedWith401() {
     Response response = producer.get("/api/runs", "not-a-valid-token-at-all");
     assertThat(response.status()).isEqualTo(401);
@@ -73,9 +95,14 @@ class ApiAuthIT {
   }
 
   @Test
-  void healthAndPrometheusStayOpen() {
+  void healthPrometheusTheOpenApiDocumentAndTheDashboardStayOpen() {
     assertThat(producer.get("/health", null).status()).isEqualTo(200);
     assertThat(producer.get("/prometheus", null).status()).isEqualTo(200);
+    assertThat(producer.get(OpenApiRoutesIT.DOCUMENT, null).status()).isEqualTo(200);
+    Response dashboard = producer.get("/dashboard/index.html", null);
+    assertThat(dashboard.status()).isEqualTo(200);
+    assertThat(dashboard.body()).contains("dashboard.js");
+    assertThat(producer.get("/dashboard/dashboard.js", null).status()).isEqualTo(200);
   }
 
   @Test
