@@ -31,7 +31,9 @@ import org.slf4j.MDC;
  * <p>The run record is written before any message is sent, so a worker never reports progress for a
  * run the ledger does not know. If some messages cannot be sent, their targets are recorded as
  * dead-lettered with the cause, so the run still finishes (as failed) and says which targets never
- * went out, instead of waiting forever for messages that do not exist.
+ * went out, instead of waiting forever for messages that do not exist. That holds when the send
+ * fails as a whole too (every target is then recorded as not enqueued); a queue that cannot be
+ * found at all refuses the run before it is recorded.
  */
 public final class RunEnqueuer {
   private static final Logger log = LoggerFactory.getLogger(RunEnqueuer.class);
@@ -86,12 +88,13 @@ public final class RunEnqueuer {
 
   /**
    * @throws dev.storagebuilder.producer.InvalidRequestException for unknown clients or target kinds
-   * @throws ServiceUnavailableException when the source or the ledger cannot be reached (nothing
-   *     was sent)
+   * @throws ServiceUnavailableException when the source, the work queue or the ledger cannot be
+   *     reached (nothing was sent, no run was recorded)
    */
   public EnqueueResult start(RunRequest request) {
     List<TargetRef> targets =
         FairOrder.order(resolver.resolve(request.scope(), clients.clientIds()), kindsBySize);
+    sender.requireReachable();
     Instant requestedAt = clock.instant();
     String runId = Ids.newRunId(requestedAt, random);
     String scope = request.scope().describe();
@@ -112,7 +115,7 @@ public final class RunEnqueuer {
       for (TargetRef target : targets) {
         messages.add(TargetMessage.of(runId, target, request.mode(), requestedAt));
       }
-      TargetMessageSender.SendReport report = sender.send(messages);
+      TargetMessageSender.SendReport report = send(messages);
       enqueued.increment(report.sent());
       Optional<String> firstError =
           report.failures().stream().findFirst().map(TargetMessageSender.SendReport.Failure::error);
@@ -140,6 +143,25 @@ public final class RunEnqueuer {
           runId, scope, request.mode(), targets.size(), report.sent(), firstError);
     } finally {
       MDC.remove("run");
+    }
+  }
+
+  /**
+   * A send that throws (instead of reporting per-message failures) counts as sending nothing: the
+   * run is recorded already, and a target left QUEUED without a message would keep it running
+   * forever. Should some messages have gone out before the failure, their workers' outcomes
+   * replace the dead-lettered entries.
+   */
+  private TargetMessageSender.SendReport send(List<TargetMessage> messages) {
+    try {
+      return sender.send(messages);
+    } catch (RuntimeException e) {
+      String error = e.getClass().getSimpleName() + ": " + e.getMessage();
+      List<TargetMessageSender.SendReport.Failure> failures = new ArrayList<>(messages.size());
+      for (TargetMessage message : messages) {
+        failures.add(new TargetMessageSender.SendReport.Failure(message.targetRef(), error));
+      }
+      return new TargetMessageSender.SendReport(0, failures);
     }
   }
 

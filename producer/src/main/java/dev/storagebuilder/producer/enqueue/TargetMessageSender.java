@@ -7,6 +7,14 @@ import java.util.List;
 /** Puts a run's messages on the work queue. */
 public interface TargetMessageSender {
   /**
+   * Fails when the queue cannot be used at all (its URL cannot be looked up, say), so a run is
+   * refused before it is recorded rather than recorded with nothing sent.
+   *
+   * @throws dev.storagebuilder.producer.ServiceUnavailableException when the queue is unusable
+   */
+  default void requireReachable() {}
+
+  /**
    * Sends every message, retrying what can be retried; never throws for individual messages. The
    * order of {@code messages} is kept as far as batching allows.
    */

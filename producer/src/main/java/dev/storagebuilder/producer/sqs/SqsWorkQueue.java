@@ -43,6 +43,12 @@ public final class SqsWorkQueue implements TargetMessageSender, WorkQueue, AutoC
     this.fairGroupIds = fairGroupIds;
   }
 
+  /** Looks the queue up (once) and fails with a ServiceUnavailableException if it cannot. */
+  @Override
+  public void requireReachable() {
+    sender();
+  }
+
   @Override
   public SendReport send(List<TargetMessage> messages) {
     // Encoded a slice at a time, each slice handed to the sender at once: the first batches are

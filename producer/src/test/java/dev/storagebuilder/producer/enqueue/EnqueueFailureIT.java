@@ -11,9 +11,24 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
- * When the queue refuses the messages, the caller gets a 503 and the run says what never went out.
+ * When the queue refuses the messages, the caller gets a 503 and the run says what never went out;
+ * when the queue cannot be found at all, the caller gets a 503 and no run is recorded.
  */
 class EnqueueFailureIT {
+  @Test
+  void aWorkQueueThatCannotBeFoundIsA503AndRecordsNoRun() {
+    try (ProducerFixture producer =
+        new ProducerFixture("enqueue-no-queue", 1)
+            .with("storage-builder.aws.queue", "no-such-queue")
+            .start()) {
+      Response response = producer.post("/api/runs", "{\"scope\": \"all\"}");
+
+      assertThat(response.status()).as(response.body()).isEqualTo(503);
+      assertThat(response.error()).contains("cannot find SQS queue 'no-such-queue'");
+      assertThat(producer.ledger.recentRuns(10)).as("no run left running").isEmpty();
+    }
+  }
+
   @Test
   void messagesThatCannotBeSentAreA503AndDeadLetteredInTheRun() {
     try (ProducerFixture producer = new ProducerFixture("enqueue-failure", 2).start()) {

@@ -45,7 +45,17 @@ class RunEnqueuerTest {
         kinds,
         100,
         ledger,
-        messages -> sender.send(messages),
+        new TargetMessageSender() {
+          @Override
+          public void requireReachable() {
+            sender.requireReachable();
+          }
+
+          @Override
+          public SendReport send(List<TargetMessage> messages) {
+            return sender.send(messages);
+          }
+        },
         Clock.fixed(NOW, ZoneOffset.UTC),
         new Random(7),
         meters);
@@ -105,6 +115,60 @@ class RunEnqueuerTest {
     assertThat(entry.state()).isEqualTo(TargetState.DEAD_LETTERED);
     assertThat(entry.lastError()).isEqualTo("not enqueued: InternalError: boom");
     assertThat(meters.get(ProducerMetrics.MESSAGES_ENQUEUE_FAILED).counter().count()).isEqualTo(1);
+  }
+
+  @Test
+  void aSendThatFailsAsAWholeRecordsEveryTargetAsNotEnqueuedSoTheRunFinishes() {
+    sender =
+        messages -> {
+          throw new IllegalStateException("connection pool shut down");
+        };
+
+    EnqueueResult result =
+        enqueuer(() -> List.of("a"))
+            .start(new RunRequest(new RunScope.All(), SyncMode.FULL, "test"));
+
+    assertThat(result.enqueued()).isZero();
+    assertThat(result.total()).isEqualTo(2);
+    assertThat(result.firstError().orElseThrow()).contains("connection pool shut down");
+    assertThat(ledger.entries.get(result.runId()).values())
+        .hasSize(2)
+        .allSatisfy(
+            entry -> {
+              assertThat(entry.state()).isEqualTo(TargetState.DEAD_LETTERED);
+              assertThat(entry.lastError())
+                  .isEqualTo("not enqueued: IllegalStateException: connection pool shut down");
+            });
+    assertThat(ledger.status(result.runId()).orElseThrow().isFinished()).isTrue();
+    assertThat(meters.get(ProducerMetrics.MESSAGES_ENQUEUE_FAILED).counter().count()).isEqualTo(2);
+  }
+
+  @Test
+  void aQueueThatCannotBeReachedRefusesTheRunBeforeItIsRecorded() {
+    sender =
+        new TargetMessageSender() {
+          @Override
+          public void requireReachable() {
+            throw new ServiceUnavailableException(
+                "cannot find SQS queue 'q'", new IllegalStateException("no such queue"));
+          }
+
+          @Override
+          public SendReport send(List<TargetMessage> messages) {
+            sent.addAll(messages);
+            return new SendReport(messages.size(), List.of());
+          }
+        };
+
+    assertThatThrownBy(
+            () ->
+                enqueuer(() -> List.of("a"))
+                    .start(new RunRequest(new RunScope.All(), SyncMode.FULL, "test")))
+        .isInstanceOf(ServiceUnavailableException.class)
+        .hasMessageContaining("cannot find SQS queue 'q'");
+    assertThat(ledger.calls).isEmpty();
+    assertThat(ledger.runs).isEmpty();
+    assertThat(sent).isEmpty();
   }
 
   @Test
