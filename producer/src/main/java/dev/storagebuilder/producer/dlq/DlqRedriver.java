@@ -16,6 +16,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -131,8 +132,27 @@ public final class DlqRedriver {
           entries);
     }
 
+    // Each sent message stands for the DLQ copies it carries out of the DLQ: itself, and for a new
+    // run every other copy of the same client/target. The new run's ledger keeps one entry per
+    // client/target, so a second message for a target (dead-lettered in two runs, or delivered
+    // twice) would count in the run's total without ever finishing it.
+    Map<String, List<DlqMessage>> copiesBySentId = new LinkedHashMap<>();
+    if (newRun) {
+      Map<TargetRef, String> sentIdByTarget = new LinkedHashMap<>();
+      for (DlqMessage message : movable) {
+        String sentId =
+            sentIdByTarget.computeIfAbsent(
+                decoded.get(message.messageId()).targetRef(), t -> message.messageId());
+        copiesBySentId.computeIfAbsent(sentId, id -> new ArrayList<>()).add(message);
+      }
+    } else {
+      movable.forEach(m -> copiesBySentId.put(m.messageId(), List.of(m)));
+    }
+    Map<String, DlqMessage> byId = new LinkedHashMap<>();
+    movable.forEach(m -> byId.put(m.messageId(), m));
+
     String newRunId = null;
-    List<WorkQueue.Outbound> outbound = new ArrayList<>(movable.size());
+    List<WorkQueue.Outbound> outbound = new ArrayList<>(copiesBySentId.size());
     if (newRun && !movable.isEmpty()) {
       newRunId = Ids.newRunId(now, random);
       SyncMode mode =
@@ -142,14 +162,20 @@ public final class DlqRedriver {
       // Recorded before anything is sent, like every run.
       ledger.createRun(
           new RunRecord(
-              newRunId, "redrive:" + filter.describe(), mode, REQUESTED_BY, now, movable.size()));
-      for (DlqMessage message : movable) {
-        TargetMessage original = decoded.get(message.messageId());
+              newRunId,
+              "redrive:" + filter.describe(),
+              mode,
+              REQUESTED_BY,
+              now,
+              copiesBySentId.size()));
+      for (String sentId : copiesBySentId.keySet()) {
+        DlqMessage message = byId.get(sentId);
+        TargetMessage original = decoded.get(sentId);
         TargetMessage readdressed =
             TargetMessage.of(newRunId, original.targetRef(), original.mode(), now);
         outbound.add(
             new WorkQueue.Outbound(
-                message.messageId(),
+                sentId,
                 TargetMessageCodec.encode(readdressed),
                 original.clientId(),
                 message.messageGroupId()));
@@ -163,8 +189,18 @@ public final class DlqRedriver {
     }
 
     Map<String, String> sendFailures = outbound.isEmpty() ? Map.of() : work.resend(outbound);
-    List<DlqMessage> sent =
-        movable.stream().filter(m -> !sendFailures.containsKey(m.messageId())).toList();
+    // Every DLQ copy shares the fate of the message sent for it.
+    List<DlqMessage> sent = new ArrayList<>();
+    Map<String, String> failedCopies = new LinkedHashMap<>();
+    copiesBySentId.forEach(
+        (sentId, copies) -> {
+          String error = sendFailures.get(sentId);
+          if (error == null) {
+            sent.addAll(copies);
+          } else {
+            copies.forEach(copy -> failedCopies.put(copy.messageId(), error));
+          }
+        });
     Map<String, String> handleToId = new LinkedHashMap<>();
     sent.forEach(m -> handleToId.put(m.receiptHandle(), m.messageId()));
     List<String> notDeleted = sent.isEmpty() ? List.of() : dlq.delete(handleToId.keySet());
@@ -181,7 +217,7 @@ public final class DlqRedriver {
     }
 
     if (newRun) {
-      recordUnsentInNewRun(newRunId, movable, decoded, sendFailures, now);
+      recordUnsentInNewRun(newRunId, copiesBySentId.keySet(), decoded, sendFailures, now);
     } else {
       requeueInOriginalRuns(sent, decoded, now);
     }
@@ -193,8 +229,8 @@ public final class DlqRedriver {
         entries.add(
             RedriveResult.Entry.of(
                 message, "skipped", "cannot join a new run: " + undecodable.get(id)));
-      } else if (sendFailures.containsKey(id)) {
-        entries.add(RedriveResult.Entry.of(message, "send-failed", sendFailures.get(id)));
+      } else if (failedCopies.containsKey(id)) {
+        entries.add(RedriveResult.Entry.of(message, "send-failed", failedCopies.get(id)));
       } else {
         entries.add(RedriveResult.Entry.of(message, "moved", null));
       }
@@ -206,7 +242,7 @@ public final class DlqRedriver {
         held.size(),
         matching.size(),
         sent.size(),
-        sendFailures.size(),
+        failedCopies.size(),
         skipped,
         newRunId == null ? "" : ", new run " + newRunId);
     return new RedriveResult.Filtered(
@@ -219,7 +255,7 @@ public final class DlqRedriver {
         held.size() < scanLimit,
         matching.size(),
         sent.size(),
-        sendFailures.size(),
+        failedCopies.size(),
         skipped,
         entries);
   }
@@ -274,18 +310,18 @@ public final class DlqRedriver {
    */
   private void recordUnsentInNewRun(
       String newRunId,
-      List<DlqMessage> movable,
+      Collection<String> sentIds,
       Map<String, TargetMessage> decoded,
       Map<String, String> sendFailures,
       Instant now) {
-    for (DlqMessage message : movable) {
-      String error = sendFailures.get(message.messageId());
+    for (String sentId : sentIds) {
+      String error = sendFailures.get(sentId);
       if (error != null) {
         try {
           ledger.markOutcome(
               newRunId,
               new TargetProgress(
-                  decoded.get(message.messageId()).targetRef(),
+                  decoded.get(sentId).targetRef(),
                   TargetState.DEAD_LETTERED,
                   0,
                   "not redriven: " + error,
@@ -299,7 +335,7 @@ public final class DlqRedriver {
           log.warn(
               "redrive: cannot record in run {} that {} was not sent: {}",
               newRunId,
-              message.messageId(),
+              sentId,
               e.toString());
         }
       }

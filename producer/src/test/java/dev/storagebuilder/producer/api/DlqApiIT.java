@@ -348,6 +348,48 @@ class DlqApiIT {
   }
 
   @Test
+  void aNewRunRedriveOfTwoDeadLettersOfOneTargetSendsOneMessageAndFinishes() {
+    // The same target dead-lettered again, in a later run.
+    String laterRun = run + "b";
+    producer.ledger.createRun(
+        new RunRecord(laterRun, "all", SyncMode.FULL, "test", Instant.now().minusSeconds(60), 1));
+    putInDlq(
+        TargetMessageCodec.encode(
+            TargetMessage.of(
+                laterRun,
+                new TargetRef("c0001", "raw_data"),
+                SyncMode.FULL,
+                Instant.now().minusSeconds(60))),
+        "source-unavailable",
+        "connection refused");
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .until(() -> producer.visibleMessages(producer.queues.dlqUrl()) == 5);
+
+    Response response =
+        producer.post(
+            "/api/dlq/redrive",
+            "{\"filter\": {\"clientId\": \"c0001\", \"target\": \"raw_data\"}, \"run\":"
+                + " \"new\"}");
+
+    assertThat(response.status()).as(response.body()).isEqualTo(200);
+    assertThat(response.json().get("moved").asInt()).isEqualTo(2);
+    String newRun = response.json().get("newRunId").asText();
+    List<TargetMessage> moved = producer.drainWorkQueue();
+    assertThat(moved)
+        .extracting(TargetMessage::targetRef)
+        .containsExactly(new TargetRef("c0001", "raw_data"));
+    assertThat(producer.ledger.run(newRun).orElseThrow().totalTargets()).isEqualTo(1);
+    assertThat(producer.visibleMessages(producer.queues.dlqUrl()))
+        .as("both copies left the DLQ")
+        .isEqualTo(3);
+
+    moved.forEach(m -> succeed(newRun, m.targetRef()));
+    JsonNode done = producer.get("/api/runs/" + newRun).json();
+    assertThat(done.get("state").asText()).as(done.toString()).isEqualTo("succeeded");
+  }
+
+  @Test
   void aFilteredRedriveKeepsTheMessageGroupOfTheDeadLetter() {
     putGroupedInDlq(new TargetRef("c0003", "raw_data"), "c0003");
 

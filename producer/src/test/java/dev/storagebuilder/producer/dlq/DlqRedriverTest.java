@@ -211,6 +211,70 @@ class DlqRedriverTest {
   }
 
   @Test
+  void intoANewRunTwoDeadLettersOfOneTargetBecomeOneMessageAndBothLeaveTheDlq()
+      throws InvalidMessageException {
+    String otherRun = "run-20260301T100000Z-ghijkl";
+    dlq.put(
+        "m5",
+        TargetMessageCodec.encode(
+            TargetMessage.of(
+                otherRun,
+                new TargetRef("a", "raw_data"),
+                SyncMode.FULL,
+                NOW.minusSeconds(7200))),
+        "source-unavailable",
+        NOW.minusSeconds(30));
+
+    RedriveResult.Filtered result =
+        filtered(false, new RedriveFilter(null, "raw_data", null, null), RunChoice.NEW);
+
+    assertThat(result.matched()).isEqualTo(3);
+    assertThat(result.moved()).as("every copy left the DLQ").isEqualTo(3);
+    assertThat(ledger.runs.get(result.newRunId()).totalTargets()).isEqualTo(2);
+    assertThat(resent).extracting(WorkQueue.Outbound::id).containsExactly("m1", "m3");
+    List<TargetRef> targets = new ArrayList<>();
+    for (WorkQueue.Outbound message : resent) {
+      targets.add(TargetMessageCodec.decode(message.body()).targetRef());
+    }
+    assertThat(targets)
+        .containsExactly(new TargetRef("a", "raw_data"), new TargetRef("b", "raw_data"));
+    assertThat(dlq.ids()).containsExactly("m2", "m4");
+    for (TargetRef target : targets) {
+      ledger.markOutcome(
+          result.newRunId(),
+          new TargetProgress(target, TargetState.SUCCEEDED, 1, null, "w1", 1, 1, 1, 1, NOW));
+    }
+    assertThat(ledger.status(result.newRunId()).orElseThrow().isFinished()).isTrue();
+  }
+
+  @Test
+  void intoANewRunTheCopiesOfATargetWhoseSendFailedStayInTheDlq() {
+    dlq.put(
+        "m5",
+        TargetMessageCodec.encode(
+            TargetMessage.of(
+                RUN, new TargetRef("a", "raw_data"), SyncMode.FULL, NOW.minusSeconds(3600))),
+        "source-unavailable",
+        NOW.minusSeconds(30));
+    sendFailures.put("m1", "InternalError: try later");
+
+    RedriveResult.Filtered result =
+        filtered(false, new RedriveFilter("a", "raw_data", null, null), RunChoice.NEW);
+
+    assertThat(result.moved()).isZero();
+    assertThat(result.failed()).isEqualTo(2);
+    assertThat(result.messages())
+        .extracting(RedriveResult.Entry::outcome)
+        .containsOnly("send-failed");
+    assertThat(dlq.ids()).contains("m1", "m5");
+    RunRecord run = ledger.runs.get(result.newRunId());
+    assertThat(run.totalTargets()).isEqualTo(1);
+    assertThat(ledger.entries.get(result.newRunId()).get(new TargetRef("a", "raw_data")).state())
+        .isEqualTo(TargetState.DEAD_LETTERED);
+    assertThat(ledger.status(result.newRunId()).orElseThrow().isFinished()).isTrue();
+  }
+
+  @Test
   void everythingIntoTheOriginalRunsUsesTheQueuesMoveTask() {
     RedriveResult result =
         redriver.redrive(new RedriveRequest(false, Optional.empty(), RunChoice.ORIGINAL));
