@@ -260,6 +260,55 @@ public final class DynamoRunLedger implements RunLedger {
     }
   }
 
+  /**
+   * One UpdateItem like {@link #markOutcome}, conditional on the entry's state and updatedAt as
+   * {@code seen} read them (every write of an entry sets updatedAt). A success still never changes.
+   */
+  @Override
+  public boolean markOutcomeIfUnchanged(
+      String runId, TargetProgress seen, TargetProgress progress) {
+    if (!seen.target().equals(progress.target())) {
+      throw new IllegalArgumentException(
+          "seen is " + seen.target() + " but progress is " + progress.target());
+    }
+    if (seen.state() == TargetState.SUCCEEDED) {
+      return false;
+    }
+    Map<String, AttributeValue> fields = outcomeFields(progress);
+    if (progress.attempts() > 0) {
+      fields.put(ATTEMPTS, n(progress.attempts()));
+    }
+    Map<String, String> names = new HashMap<>();
+    Map<String, AttributeValue> values = new HashMap<>();
+    StringBuilder set = new StringBuilder("SET ");
+    fields.forEach((attribute, value) -> set(set, names, values, attribute, value));
+    names.put("#pk", PK);
+    names.put("#state", STATE);
+    names.put("#seenUpdatedAt", UPDATED_AT);
+    values.put(":seenState", s(seen.state().wireName()));
+    String unchanged = "attribute_exists(#pk) AND #state = :seenState AND ";
+    if (seen.updatedAt() == null) {
+      unchanged += "attribute_not_exists(#seenUpdatedAt)";
+    } else {
+      values.put(":seenUpdatedAt", s(seen.updatedAt().toString()));
+      unchanged += "#seenUpdatedAt = :seenUpdatedAt";
+    }
+    String condition = unchanged;
+    try {
+      dynamo.updateItem(
+          b ->
+              b.tableName(table)
+                  .key(entryKey(runId, progress.target()))
+                  .updateExpression(set.toString())
+                  .conditionExpression(condition)
+                  .expressionAttributeNames(names)
+                  .expressionAttributeValues(values));
+      return true;
+    } catch (ConditionalCheckFailedException e) {
+      return false;
+    }
+  }
+
   /** What an outcome sets on its entry; a null {@code lastError} or {@code workerId} keeps the previous one. */
   private Map<String, AttributeValue> outcomeFields(TargetProgress progress) {
     TargetRef target = progress.target();

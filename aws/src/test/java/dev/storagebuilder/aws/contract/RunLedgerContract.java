@@ -171,6 +171,37 @@ public abstract class RunLedgerContract {
   }
 
   @Test
+  void aConditionalOutcomeIsWrittenOnlyOverTheEntryAsItWasRead() {
+    RunRecord run = newRun(1);
+    ledger().createRun(run);
+    TargetRef target = new TargetRef("acme", "raw_data");
+    ledger().markOutcome(run.runId(), deadLettered(target, "worker-1", 3, "poison"));
+    TargetProgress seen = ledger().targets(run.runId()).get(0);
+    TargetProgress queued =
+        new TargetProgress(
+            target, TargetState.QUEUED, 0, null, null, 0, 0, 0, 0, T0.plusSeconds(60));
+
+    // A worker dead-letters the target again after it was read: the conditional write loses.
+    ledger()
+        .markOutcome(
+            run.runId(),
+            new TargetProgress(
+                target, TargetState.DEAD_LETTERED, 4, "poison again", "worker-2", 0, 0, 0, 0,
+                T0.plusSeconds(30)));
+    assertThat(ledger().markOutcomeIfUnchanged(run.runId(), seen, queued)).isFalse();
+    TargetProgress entry = ledger().targets(run.runId()).get(0);
+    assertThat(entry.state()).isEqualTo(TargetState.DEAD_LETTERED);
+    assertThat(entry.lastError()).isEqualTo("poison again");
+
+    // Over the entry as read now, it is written.
+    assertThat(ledger().markOutcomeIfUnchanged(run.runId(), entry, queued)).isTrue();
+    assertThat(ledger().targets(run.runId()).get(0).state()).isEqualTo(TargetState.QUEUED);
+    assertThat(ledger().markOutcomeIfUnchanged(run.runId(), entry, queued))
+        .as("the entry changed since it was read")
+        .isFalse();
+  }
+
+  @Test
   void countsAreDerivedExactlyUnderDuplicatesAndRedelivery() {
     long seed = VersionLedgerContract.seed();
     SplittableRandom random = new SplittableRandom(seed);

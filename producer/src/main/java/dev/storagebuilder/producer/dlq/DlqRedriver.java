@@ -188,6 +188,8 @@ public final class DlqRedriver {
       }
     }
 
+    List<Requeued> requeued =
+        newRun ? List.of() : markQueuedInOriginalRuns(movable, decoded, now);
     Map<String, String> sendFailures = outbound.isEmpty() ? Map.of() : work.resend(outbound);
     // Every DLQ copy shares the fate of the message sent for it.
     List<DlqMessage> sent = new ArrayList<>();
@@ -219,7 +221,7 @@ public final class DlqRedriver {
     if (newRun) {
       recordUnsentInNewRun(newRunId, copiesBySentId.keySet(), decoded, sendFailures, now);
     } else {
-      requeueInOriginalRuns(sent, decoded, now);
+      restoreUnsent(requeued, failedCopies.keySet());
     }
 
     List<RedriveResult.Entry> entries = new ArrayList<>();
@@ -260,47 +262,78 @@ public final class DlqRedriver {
         entries);
   }
 
+  /** A target marked queued again before its messages were re-sent. */
+  private record Requeued(
+      String runId, TargetProgress deadLettered, TargetProgress queued, List<String> messageIds) {}
+
   /**
-   * Moved targets count as queued again in their run, which then reports running until they finish.
+   * Moved targets count as queued again in their run, which then reports running until they
+   * finish. They are marked before their messages go out, and only while each entry is still the
+   * dead-lettered one read here: once a message is out, a worker may dead-letter it again within
+   * milliseconds, and that outcome must stand rather than be overwritten with queued.
    */
-  private void requeueInOriginalRuns(
-      List<DlqMessage> sent, Map<String, TargetMessage> decoded, Instant now) {
-    Map<String, List<TargetMessage>> byRun = new LinkedHashMap<>();
-    for (DlqMessage message : sent) {
+  private List<Requeued> markQueuedInOriginalRuns(
+      List<DlqMessage> movable, Map<String, TargetMessage> decoded, Instant now) {
+    Map<String, Map<TargetRef, List<String>>> idsByRunAndTarget = new LinkedHashMap<>();
+    for (DlqMessage message : movable) {
       TargetMessage target = decoded.get(message.messageId());
       if (target != null) {
-        byRun.computeIfAbsent(target.runId(), r -> new ArrayList<>()).add(target);
+        idsByRunAndTarget
+            .computeIfAbsent(target.runId(), r -> new LinkedHashMap<>())
+            .computeIfAbsent(target.targetRef(), t -> new ArrayList<>())
+            .add(message.messageId());
       }
     }
-    for (Map.Entry<String, List<TargetMessage>> run : byRun.entrySet()) {
+    List<Requeued> requeued = new ArrayList<>();
+    for (Map.Entry<String, Map<TargetRef, List<String>>> run : idsByRunAndTarget.entrySet()) {
+      String runId = run.getKey();
       try {
-        if (ledger.run(run.getKey()).isEmpty()) {
+        if (ledger.run(runId).isEmpty()) {
           continue;
         }
-        Map<TargetRef, TargetProgress> entries = new LinkedHashMap<>();
-        ledger.targets(run.getKey()).forEach(p -> entries.put(p.target(), p));
-        for (TargetMessage message : run.getValue()) {
-          TargetProgress entry = entries.get(message.targetRef());
-          if (entry != null && entry.state() == TargetState.DEAD_LETTERED) {
-            ledger.markOutcome(
-                run.getKey(),
-                new TargetProgress(
-                    entry.target(),
-                    TargetState.QUEUED,
-                    entry.attempts(),
-                    entry.lastError(),
-                    entry.workerId(),
-                    0,
-                    0,
-                    0,
-                    0,
-                    now));
+        for (TargetProgress entry : ledger.targets(runId)) {
+          List<String> messageIds = run.getValue().get(entry.target());
+          if (messageIds == null || entry.state() != TargetState.DEAD_LETTERED) {
+            continue;
+          }
+          TargetProgress queued =
+              new TargetProgress(
+                  entry.target(),
+                  TargetState.QUEUED,
+                  entry.attempts(),
+                  entry.lastError(),
+                  entry.workerId(),
+                  0,
+                  0,
+                  0,
+                  0,
+                  now);
+          if (ledger.markOutcomeIfUnchanged(runId, entry, queued)) {
+            requeued.add(new Requeued(runId, entry, queued, messageIds));
           }
         }
       } catch (RuntimeException e) {
-        // The messages are already on their way; the run's counts catch up as workers report.
+        // The messages go out anyway; the run's counts catch up as workers report.
+        log.warn("redrive: cannot mark targets of run {} queued again: {}", runId, e.toString());
+      }
+    }
+    return requeued;
+  }
+
+  /** A target none of whose messages went out is dead-lettered again, unless a worker wrote since. */
+  private void restoreUnsent(List<Requeued> requeued, Set<String> unsentIds) {
+    for (Requeued target : requeued) {
+      if (!unsentIds.containsAll(target.messageIds())) {
+        continue;
+      }
+      try {
+        ledger.markOutcomeIfUnchanged(target.runId(), target.queued(), target.deadLettered());
+      } catch (RuntimeException e) {
         log.warn(
-            "redrive: cannot mark targets of run {} queued again: {}", run.getKey(), e.toString());
+            "redrive: {} of run {} was not re-sent but stays marked queued: {}",
+            target.deadLettered().target(),
+            target.runId(),
+            e.toString());
       }
     }
   }

@@ -182,6 +182,47 @@ class DlqRedriverTest {
   }
 
   @Test
+  void aTargetDeadLetteredAgainWhileItsMessageIsRedrivenStaysDeadLettered() {
+    TargetRef target = new TargetRef("b", "raw_data");
+    // A worker behind the work queue that rejects the message again at once (a poison message).
+    WorkQueue rejectingAtOnce =
+        messages -> {
+          for (WorkQueue.Outbound message : messages) {
+            ledger.markFinished(
+                RUN,
+                new TargetProgress(
+                    target, TargetState.DEAD_LETTERED, 0, "poison again", "w2", 0, 0, 0, 0,
+                    NOW.plusMillis(5)));
+            dlq.put("m3-again", message.body(), "poison", NOW);
+          }
+          return Map.of();
+        };
+    DlqRedriver redriver =
+        new DlqRedriver(
+            dlq,
+            rejectingAtOnce,
+            ledger,
+            Clock.fixed(NOW, ZoneOffset.UTC),
+            new Random(3),
+            1_000,
+            Duration.ZERO);
+
+    redriver.redrive(
+        new RedriveRequest(
+            false, Optional.of(new RedriveFilter("b", null, null, null)), RunChoice.ORIGINAL));
+
+    assertThat(dlq.ids()).contains("m3-again").doesNotContain("m3");
+    TargetProgress entry = ledger.entries.get(RUN).get(target);
+    assertThat(entry.state()).isEqualTo(TargetState.DEAD_LETTERED);
+    assertThat(entry.lastError()).isEqualTo("poison again");
+    assertThat(ledger.calls)
+        .as("marked queued before the message went out")
+        .containsSubsequence(
+            "markOutcomeIfUnchanged " + RUN + " b/raw_data queued",
+            "markOutcome " + RUN + " b/raw_data dead-lettered");
+  }
+
+  @Test
   void intoANewRunRecordsTheRunFirstAndReaddressesTheMessages() throws InvalidMessageException {
     RedriveResult.Filtered result = filtered(false, null, RunChoice.NEW);
 

@@ -81,6 +81,30 @@ public class InMemoryRunLedger implements RunLedger {
   }
 
   @Override
+  public boolean markOutcomeIfUnchanged(
+      String runId, TargetProgress seen, TargetProgress progress) {
+    calls.add(
+        "markOutcomeIfUnchanged "
+            + runId
+            + " "
+            + progress.target()
+            + " "
+            + progress.state().wireName());
+    Map<TargetRef, TargetProgress> run = entries(runId);
+    synchronized (run) {
+      TargetProgress current = run.get(progress.target());
+      if (current == null
+          || current.state() == TargetState.SUCCEEDED
+          || current.state() != seen.state()
+          || !java.util.Objects.equals(current.updatedAt(), seen.updatedAt())) {
+        return false;
+      }
+      run.put(progress.target(), progress);
+      return true;
+    }
+  }
+
+  @Override
   public List<TargetProgress> targets(String runId) {
     return List.copyOf(entries(runId).values());
   }
