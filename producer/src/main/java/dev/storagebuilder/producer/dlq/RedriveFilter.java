@@ -1,5 +1,6 @@
 package dev.storagebuilder.producer.dlq;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -8,16 +9,27 @@ import java.util.List;
  * Which DLQ messages a filtered redrive moves; every given criterion must hold. A criterion that
  * needs the body (client, target) never matches a message whose body cannot be read.
  *
- * @param olderThanSeconds the message was first sent at least this long ago
+ * @param olderThanSeconds the message was first sent at least this long ago, 0 to {@link
+ *     #MAX_OLDER_THAN_SECONDS}
  */
 public record RedriveFilter(String clientId, String target, String reason, Long olderThanSeconds) {
   /** Matches every message: used for a dry run or a move into a new run without a filter. */
   public static final RedriveFilter ALL = new RedriveFilter(null, null, null, null);
 
+  /**
+   * SQS keeps a message at most 14 days, so no DLQ message is older; the bound also keeps {@code
+   * sentAt + olderThanSeconds} far from Instant's range.
+   */
+  public static final long MAX_OLDER_THAN_SECONDS = Duration.ofDays(14).toSeconds();
+
   public RedriveFilter {
-    if (olderThanSeconds != null && olderThanSeconds < 0) {
+    if (olderThanSeconds != null
+        && (olderThanSeconds < 0 || olderThanSeconds > MAX_OLDER_THAN_SECONDS)) {
       throw new IllegalArgumentException(
-          "filter.olderThanSeconds must be >= 0, got " + olderThanSeconds);
+          "filter.olderThanSeconds must be 0.."
+              + MAX_OLDER_THAN_SECONDS
+              + " (14 days, the longest SQS keeps a message), got "
+              + olderThanSeconds);
     }
   }
 

@@ -76,9 +76,15 @@ public record RedriveRequest(boolean dryRun, Optional<RedriveFilter> filter, Run
     Long olderThan = null;
     JsonNode age = node.get("olderThanSeconds");
     if (age != null && !age.isNull()) {
-      if (!age.isIntegralNumber() || !age.canConvertToLong() || age.longValue() < 0) {
+      if (!age.isIntegralNumber()
+          || !age.canConvertToLong()
+          || age.longValue() < 0
+          || age.longValue() > RedriveFilter.MAX_OLDER_THAN_SECONDS) {
         throw new InvalidRequestException(
-            "filter.olderThanSeconds must be a whole number >= 0, got " + age);
+            "filter.olderThanSeconds must be a whole number 0.."
+                + RedriveFilter.MAX_OLDER_THAN_SECONDS
+                + " (14 days, the longest SQS keeps a message), got "
+                + age);
       }
       olderThan = age.longValue();
     }

@@ -496,7 +496,10 @@ class DlqApiIT {
     cases.put("{\"filter\": {}}", "filter must name at least one of");
     cases.put(
         "{\"filter\": {\"olderThanSeconds\": -5}}",
-        "filter.olderThanSeconds must be a whole number >= 0");
+        "filter.olderThanSeconds must be a whole number 0..1209600");
+    cases.put(
+        "{\"dryRun\": true, \"filter\": {\"olderThanSeconds\": 9223372036854775807}}",
+        "filter.olderThanSeconds must be a whole number 0..1209600 (14 days");
     cases.put("{\"filters\": {}}", "unknown field 'filters'");
     List<String> failures = new ArrayList<>();
     cases.forEach(

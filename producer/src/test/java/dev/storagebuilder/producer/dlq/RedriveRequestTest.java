@@ -7,6 +7,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.storagebuilder.common.json.Json;
 import dev.storagebuilder.producer.InvalidRequestException;
 import dev.storagebuilder.producer.dlq.RedriveRequest.RunChoice;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -38,6 +40,23 @@ class RedriveRequestTest {
     assertThat(request.isMoveAll()).isFalse();
   }
 
+  @Test
+  void anAgeOfFourteenDaysIsTheLongestAndMatchesAMessageThatOld() throws Exception {
+    RedriveRequest request = parse("{\"filter\": {\"olderThanSeconds\": 1209600}}");
+
+    RedriveFilter filter = request.filter().orElseThrow();
+    Instant now = Instant.parse("2026-03-15T00:00:00Z");
+    DlqMessage fourteenDaysOld =
+        DlqMessage.of("m1", null, "{}", null, null, now.minus(Duration.ofDays(14)), 1);
+    DlqMessage younger =
+        DlqMessage.of("m2", null, "{}", null, null, now.minus(Duration.ofDays(13)), 1);
+    assertThat(filter.matches(fourteenDaysOld, now)).isTrue();
+    assertThat(filter.matches(younger, now)).isFalse();
+    assertThatThrownBy(() -> new RedriveFilter(null, null, null, Long.MAX_VALUE))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("filter.olderThanSeconds must be 0..1209600");
+  }
+
   @ParameterizedTest(name = "[{index}] {1}")
   @CsvSource(
       delimiter = '|',
@@ -54,11 +73,15 @@ class RedriveRequestTest {
         "`{\"filter\": {\"clientId\": 5}}` | filter.clientId must be a non-empty string",
         "`{\"filter\": {\"reason\": \"\"}}` | filter.reason must be a non-empty string",
         "`{\"filter\": {\"olderThanSeconds\": -1}}` | filter.olderThanSeconds must be a whole"
-            + " number >= 0",
+            + " number 0..1209600",
         "`{\"filter\": {\"olderThanSeconds\": 1.5}}` | filter.olderThanSeconds must be a whole"
-            + " number >= 0",
+            + " number 0..1209600",
         "`{\"filter\": {\"olderThanSeconds\": \"60\"}}` | filter.olderThanSeconds must be a whole"
-            + " number >= 0",
+            + " number 0..1209600",
+        "`{\"filter\": {\"olderThanSeconds\": 1209601}}` | filter.olderThanSeconds must be a whole"
+            + " number 0..1209600 (14 days, the longest SQS keeps a message), got 1209601",
+        "`{\"filter\": {\"olderThanSeconds\": 9223372036854775807}}` | filter.olderThanSeconds"
+            + " must be a whole number 0..1209600",
       })
   void rejectsBadInput(String json, String message) {
     assertThatThrownBy(() -> parse(json))
