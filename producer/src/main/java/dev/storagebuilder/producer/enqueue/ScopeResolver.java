@@ -29,12 +29,16 @@ public final class ScopeResolver {
 
   /**
    * @param knownClients the source's clients, in the clients query's order; an {@code all} run
-   *     keeps that order, the other scopes keep the caller's
+   *     keeps that order (a client listed twice counts once, where it first appears), the other
+   *     scopes keep the caller's
    */
   public List<TargetRef> resolve(RunScope scope, List<String> knownClients) {
     List<TargetRef> refs =
         switch (scope) {
-          case RunScope.All all -> expand(knownClients);
+          // A clients query may list a client twice (a join without DISTINCT). The run ledger keeps
+          // one entry per client/target, so a pair sent twice would count twice in the run's total
+          // and the run could never finish.
+          case RunScope.All all -> expand(new LinkedHashSet<>(knownClients));
           case RunScope.Clients clients -> {
             requireKnown(clients.clientIds(), knownClients);
             yield expand(clients.clientIds());

@@ -172,6 +172,26 @@ class RunEnqueuerTest {
   }
 
   @Test
+  void aClientTheSourceListsTwiceGetsOneMessagePerTargetAndTheRunCanFinish() {
+    EnqueueResult result =
+        enqueuer(() -> List.of("a", "b", "a"))
+            .start(new RunRequest(new RunScope.All(), SyncMode.FULL, "test"));
+
+    assertThat(result.total()).isEqualTo(4);
+    assertThat(ledger.runs.get(result.runId()).totalTargets()).isEqualTo(4);
+    assertThat(sent)
+        .extracting(m -> m.clientId() + "/" + m.target())
+        .containsExactly("a/large", "b/large", "a/small", "b/small");
+    for (TargetMessage message : sent) {
+      ledger.markOutcome(
+          result.runId(),
+          new TargetProgress(
+              message.targetRef(), TargetState.SUCCEEDED, 1, null, "w", 1, 1, 1, 1, NOW));
+    }
+    assertThat(ledger.status(result.runId()).orElseThrow().isFinished()).isTrue();
+  }
+
+  @Test
   void unknownClientSendsNothingAndRecordsNothing() {
     assertThatThrownBy(
             () ->

@@ -28,6 +28,13 @@ class ScopeResolverTest {
   }
 
   @Test
+  void allCountsAClientTheSourceListsTwiceOnceWhereItFirstAppears() {
+    assertThat(resolver.resolve(new RunScope.All(), List.of("c2", "c1", "c2", "c1")))
+        .extracting(TargetRef::toString)
+        .containsExactly("c2/raw_data", "c2/entities", "c1/raw_data", "c1/entities");
+  }
+
+  @Test
   void clientsExpandOnlyThoseClients() {
     assertThat(resolver.resolve(new RunScope.Clients(List.of("c3")), CLIENTS))
         .extracting(TargetRef::toString)
