@@ -477,7 +477,6 @@ final class BenchRun {
         && Files.getLastModifiedTime(archive).compareTo(Files.getLastModifiedTime(jar)) > 0) {
       return;
     }
-    Files.deleteIfExists(archive); // the JVM rejects an archive of an older jar
     FleetProcess probe = fleet.addWorker();
     out.printf("   %s writing the worker's class-data archive (once per build)...%n", java.time.LocalTime.now().withNano(0));
     awaitFirstReceive(probe, System.nanoTime());

@@ -4,7 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -47,6 +50,23 @@ class FleetProcessTest {
     assertThat(dir.resolve("t.jsa")).exists();
     assertThat(writing).doesNotContain("[error]");
     assertThat(mapping).doesNotContain("[error]").doesNotContain("[warning]");
+  }
+
+  @Test
+  void startingAJarRebuiltSinceItsArchiveDropsTheArchiveSoTheNextCleanExitWritesAFreshOne() throws Exception {
+    Path jar = Files.writeString(dir.resolve("app.jar"), "not really a jar");
+    Path archive = Files.writeString(FleetProcess.sharedArchive(jar), "archive of an older build");
+    Files.setLastModifiedTime(archive, FileTime.from(Instant.now().minusSeconds(60)));
+    FleetProcess rebuilt = new FleetProcess("worker-1", jar, 64, List.of(), List.of(), Map.of(), dir);
+    rebuilt.start();
+    rebuilt.stop(10);
+    assertThat(archive).doesNotExist();
+
+    Files.writeString(archive, "archive of this build");
+    FleetProcess current = new FleetProcess("worker-2", jar, 64, List.of(), List.of(), Map.of(), dir);
+    current.start();
+    current.stop(10);
+    assertThat(archive).hasContent("archive of this build");
   }
 
   private static String run(List<String> command) throws Exception {
