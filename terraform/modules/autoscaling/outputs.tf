@@ -17,3 +17,13 @@ output "wake_alarm_arn" {
   description = "ARN of the alarm that triggers the wake-up policy."
   value       = aws_cloudwatch_metric_alarm.wake_from_zero.arn
 }
+
+output "scale_in_policy_arn" {
+  description = "ARN of the step scaling policy that scales the workers in once the queue is drained."
+  value       = aws_appautoscaling_policy.scale_in_when_drained.arn
+}
+
+output "drained_alarm_arn" {
+  description = "ARN of the alarm that triggers the scale-in policy."
+  value       = aws_cloudwatch_metric_alarm.queue_drained.arn
+}

@@ -74,12 +74,23 @@ variable "scale_out_cooldown_seconds" {
 
 variable "scale_in_cooldown_seconds" {
   type        = number
-  description = "Seconds after a scale-in before target tracking scales in again. Tasks that hold targets are protected from scale-in by the worker itself."
+  description = "Seconds after the drained policy scaled in before it acts again."
   default     = 300
 
   validation {
     condition     = var.scale_in_cooldown_seconds >= 0 && var.scale_in_cooldown_seconds <= 3600
     error_message = "scale_in_cooldown_seconds must be in 0..3600."
+  }
+}
+
+variable "drained_minutes" {
+  type        = number
+  description = "Minutes the work queue must hold no message (visible, in flight or delayed) before the workers are scaled in to min_capacity. Target tracking only scales out: while any message is in flight, some worker may be running it."
+  default     = 15
+
+  validation {
+    condition     = var.drained_minutes >= 1 && var.drained_minutes <= 60 && floor(var.drained_minutes) == var.drained_minutes
+    error_message = "drained_minutes must be a whole number in 1..60."
   }
 }
 
