@@ -39,8 +39,8 @@ locals {
     STORAGE_BUILDER_WORKER_MAX_RECEIVE_COUNT  = tostring(var.max_receive_count)
     # Fleet-wide: every task must carry the same cap (see docs/resilience.md).
     STORAGE_BUILDER_WORKER_SOURCE_CONCURRENCY_CAP = tostring(var.source_concurrency_cap)
-    # The whole budget from SIGTERM to SIGKILL, equal to the container's stopTimeout: the worker must
-    # stop waiting for in-flight targets early enough to release the rest within it.
+    # How long in-flight targets may run on after SIGTERM; the container's stopTimeout adds what the
+    # worker's stop does after it (local.worker_stop_after_grace_seconds in sizing.tf).
     STORAGE_BUILDER_WORKER_SHUTDOWN_GRACE = "${var.worker_shutdown_grace_seconds}s"
     # ECS injects ECS_AGENT_URI; the worker sets scale-in protection there while it holds targets.
     STORAGE_BUILDER_WORKER_TASK_PROTECTION = "true"
@@ -101,7 +101,7 @@ locals {
       retries     = 3
       startPeriod = 60
     }
-    stopTimeout     = var.worker_shutdown_grace_seconds
+    stopTimeout     = local.worker_stop_timeout_seconds
     mountPoints     = [{ sourceVolume = "tmp", containerPath = "/tmp", readOnly = false }]
     linuxParameters = { initProcessEnabled = true }
     logConfiguration = {

@@ -21,6 +21,15 @@ locals {
 
   producer_memory_range = local.fargate_memory[tostring(var.producer_cpu)]
   worker_memory_range   = local.fargate_memory[tostring(var.worker_cpu)]
+
+  # SIGTERM to SIGKILL (the worker container's stopTimeout): the worker's grace (finish what can
+  # finish, release the rest), then what its stop still does after the grace: up to 10 s for
+  # successes being written to the run ledger (MessageLoop.RECORD_WAIT), the last deletes with up to
+  # 10 s for a batch in flight (BatchingDeleter.FLUSH_WAIT), and closing the context. A stopTimeout of
+  # the grace alone killed those writes: finished targets came back after a visibility timeout.
+  worker_stop_after_grace_seconds = 25
+  worker_stop_timeout_seconds     = var.worker_shutdown_grace_seconds + local.worker_stop_after_grace_seconds
+  fargate_max_stop_timeout        = 120
 }
 
 resource "terraform_data" "task_sizing" {
@@ -46,6 +55,11 @@ resource "terraform_data" "task_sizing" {
         (var.worker_memory - local.worker_memory_range[0]) % local.worker_memory_range[2] == 0
       )
       error_message = "worker_memory ${var.worker_memory} MiB is not a Fargate size for worker_cpu ${var.worker_cpu} (${local.worker_memory_range[0]}..${local.worker_memory_range[1]} MiB in steps of ${local.worker_memory_range[2]})."
+    }
+
+    precondition {
+      condition     = local.worker_stop_timeout_seconds <= local.fargate_max_stop_timeout
+      error_message = "worker_shutdown_grace_seconds ${var.worker_shutdown_grace_seconds} s plus the ${local.worker_stop_after_grace_seconds} s the worker's stop needs after it exceeds Fargate's stopTimeout maximum of ${local.fargate_max_stop_timeout} s."
     }
 
     # Unbounded concurrency once multiplied per-task memory into a 92 GB peak: refuse a concurrency the

@@ -208,12 +208,12 @@ variable "worker_lease_seconds" {
 
 variable "worker_shutdown_grace_seconds" {
   type        = number
-  description = "The worker's graceful-shutdown grace period (finish what can finish, release the rest) and, the same value, the container's ECS stopTimeout: the seconds between SIGTERM and SIGKILL."
+  description = "How long the worker lets in-flight targets run on after SIGTERM before it releases the rest to other workers. The container's stopTimeout is this plus 25 s for the worker's last ledger writes and deletes, within Fargate's 120 s."
   default     = 30
 
   validation {
-    condition     = var.worker_shutdown_grace_seconds >= 10 && var.worker_shutdown_grace_seconds <= 120 && floor(var.worker_shutdown_grace_seconds) == var.worker_shutdown_grace_seconds
-    error_message = "worker_shutdown_grace_seconds must be a whole number in 10..120 (Fargate's stopTimeout maximum is 120 s)."
+    condition     = var.worker_shutdown_grace_seconds >= 10 && var.worker_shutdown_grace_seconds <= 95 && floor(var.worker_shutdown_grace_seconds) == var.worker_shutdown_grace_seconds
+    error_message = "worker_shutdown_grace_seconds must be a whole number in 10..95: the stopTimeout (grace + 25 s for the last ledger writes and deletes) must stay within Fargate's 120 s."
   }
 }
 

@@ -10,6 +10,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -20,6 +22,9 @@ import org.junit.jupiter.params.provider.MethodSource;
 /** The ECS services: safe deployments, health checks, graceful stops, secrets, sizes from the budget. */
 class ServicesTest {
   private static final String SECRET_LIKE = "(?i).*(PASSWORD|SECRET|TOKEN|CREDENTIAL|PRIVATE_KEY).*";
+  private static final int FARGATE_MAX_STOP_TIMEOUT = 120;
+  private static final String MESSAGE_LOOP = "worker/src/main/java/dev/storagebuilder/worker/pipeline/MessageLoop.java";
+  private static final String BATCHING_DELETER = "worker/src/main/java/dev/storagebuilder/worker/sqs/BatchingDeleter.java";
 
   private final TerraformConfig config = TerraformConfig.repository();
   private final TerraformConfig.Module services = config.module("modules/services");
@@ -35,10 +40,32 @@ class ServicesTest {
     });
   }
 
+  /**
+   * SIGTERM to SIGKILL must hold the worker's whole stop: MessageLoop.stop drains for the grace, then
+   * still waits (bounded) for successes being written to the run ledger and sends the last deletes,
+   * waiting for a batch in flight. A stopTimeout of the grace alone killed those writes.
+   */
   @Test
-  void workerStopTimeoutEqualsTheConfiguredShutdownGrace() {
+  void workerStopTimeoutCoversTheShutdownGraceAndTheWritesAfterIt() throws IOException {
+    int afterGrace = secondsConstant(MESSAGE_LOOP, "RECORD_WAIT") + secondsConstant(BATCHING_DELETER, "FLUSH_WAIT");
+    int reserved = services.local("worker_stop_after_grace_seconds").asInt();
+    assertThat(reserved).as("seconds after the grace: the stop's bounded waits (%d s) and closing the context", afterGrace)
+        .isGreaterThanOrEqualTo(afterGrace + 5);
+
     JsonNode worker = services.local("worker_container");
-    assertThat(Hcl.isReference(worker.path("stopTimeout"), "var.worker_shutdown_grace_seconds")).isTrue();
+    assertThat(Hcl.isReference(worker.path("stopTimeout"), "local.worker_stop_timeout_seconds")).isTrue();
+    assertThat(Hcl.text(services.local("worker_stop_timeout_seconds")))
+        .isEqualTo("${var.worker_shutdown_grace_seconds + local.worker_stop_after_grace_seconds}");
+    assertThat(services.local("fargate_max_stop_timeout").asInt()).isEqualTo(FARGATE_MAX_STOP_TIMEOUT);
+    assertThat(Hcl.text(services.resource("terraform_data", "task_sizing").path("lifecycle")))
+        .contains("local.worker_stop_timeout_seconds <= local.fargate_max_stop_timeout");
+    int longestGrace = FARGATE_MAX_STOP_TIMEOUT - reserved;
+    for (TerraformConfig.Module module : List.of(services, config.module("."))) {
+      assertThat(Hcl.text(module.variable("worker_shutdown_grace_seconds").path("validation")))
+          .as("terraform/%s refuses a grace whose stop does not fit Fargate's %d s", module.path(), FARGATE_MAX_STOP_TIMEOUT)
+          .contains("var.worker_shutdown_grace_seconds <= " + longestGrace);
+    }
+
     assertThat(Hcl.text(services.resource("aws_ecs_task_definition", "worker").path("container_definitions")))
         .isEqualTo("${jsonencode([local.worker_container])}");
     assertThat(Hcl.text(services.local("worker_environment")).replaceAll("\\s+", " "))
@@ -46,6 +73,13 @@ class ServicesTest {
     assertThat(services.variable("worker_shutdown_grace_seconds").path("default").asInt()).isEqualTo(30);
     assertThat(Hcl.isReference(config.module(".").moduleCall("services").path("worker_shutdown_grace_seconds"), "var.worker_shutdown_grace_seconds"))
         .isTrue();
+  }
+
+  private static int secondsConstant(String source, String constant) throws IOException {
+    Matcher matcher = Pattern.compile(constant + "\\s*=\\s*Duration\\.ofSeconds\\((\\d+)\\)")
+        .matcher(Files.readString(Repository.ROOT.resolve(source)));
+    assertThat(matcher.find()).as("%s in %s", constant, source).isTrue();
+    return Integer.parseInt(matcher.group(1));
   }
 
   @Test
@@ -147,6 +181,8 @@ class ServicesTest {
         Arguments.of("1 GiB for 1 vCPU, which Fargate does not offer", Map.of("worker_memory", "1024", "worker_concurrency", "2"), "not a Fargate size"),
         Arguments.of("8 targets in 2 GiB, over the memory budget", Map.of("worker_concurrency", "8"), "under the budget"),
         Arguments.of("a stopTimeout Fargate does not allow", Map.of("worker_shutdown_grace_seconds", "300"), "worker_shutdown_grace_seconds"),
+        Arguments.of("the longest grace whose stop fits Fargate's 120 s", Map.of("worker_shutdown_grace_seconds", "95"), null),
+        Arguments.of("a grace that leaves the last writes no time within 120 s", Map.of("worker_shutdown_grace_seconds", "100"), "worker_shutdown_grace_seconds"),
         Arguments.of("a producer without API tokens", Map.of("producer_secrets", "{ DB_PASSWORD = \"" + secret("db") + "\" }"), "STORAGE_BUILDER_API_TOKENS"),
         Arguments.of("a password in the plain environment", Map.of("worker_environment", "{ DB_PASSWORD = \"hunter2\" }"), "worker_environment"),
         Arguments.of("no source cap", Map.of("source_concurrency_cap", "0"), null),

@@ -9,7 +9,8 @@ import java.time.Duration;
  *     its writer's buffers, so it is also the memory multiplier)
  * @param receiveWait long-poll wait per receive call (SQS allows up to 20 s)
  * @param shutdownGrace how long in-flight targets may run on after a stop request (ECS
- *     {@code stopTimeout} should equal it)
+ *     {@code stopTimeout} must exceed it by the stop's bounded waits after it: up to 10 s for
+ *     ledger writes, up to 10 s for the last deletes)
  * @param releaseMargin how long before the grace ends the targets still running are released
  *     (visibility 0) so another worker takes them at once instead of after a visibility timeout
  * @param receiveAhead messages received beyond the free target slots, so a slot that frees starts its
