@@ -2,8 +2,8 @@
 # backlog, write Parquet snapshots to S3 and commit versions and run progress to DynamoDB.
 
 locals {
-  # The fleet's own CloudWatch namespace: the task roles may publish to it only, and RunsFailed is
-  # alarmed there.
+  # The fleet's own CloudWatch namespace: the task roles may publish to it only (the apps' Micrometer
+  # export, off unless STORAGE_BUILDER_CLOUDWATCH_METRICS=true).
   metrics_namespace = "StorageBuilder"
   data_kms_key_arns = var.kms_key_arn == null ? [] : [var.kms_key_arn]
   tags              = merge({ Application = "storage-builder" }, var.tags)
@@ -109,7 +109,6 @@ module "alarms" {
   dlq_name                             = module.queue.dlq_name
   cluster_name                         = module.services.cluster_name
   worker_service_name                  = module.services.worker_service_name
-  metrics_namespace                    = local.metrics_namespace
   oldest_message_age_threshold_seconds = var.oldest_message_age_threshold_seconds
   tags                                 = local.tags
 }

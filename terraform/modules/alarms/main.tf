@@ -7,7 +7,11 @@ locals {
   }
 }
 
-# Anything on the DLQ is a target that did not sync: look at the reason, fix, redrive.
+# Anything on the DLQ is a target that did not sync: look at the reason, fix, redrive. It is also the
+# failed-run alarm: a run fails only through a dead-lettered target, and a worker dead-letters a target
+# by moving its message here (targets the producer could not send at all are dead-lettered in the run
+# ledger only; the request that started the run answers with their count and first error). No
+# process publishes a run metric: an alarm on StorageBuilder/RunsFailed never had data, never fired.
 resource "aws_cloudwatch_metric_alarm" "dlq_not_empty" {
   alarm_name          = "${var.name_prefix}-dlq-not-empty"
   alarm_description   = "Messages on ${var.dlq_name}: targets failed permanently or exhausted their retries. Inspect with GET /api/dlq, redrive with POST /api/dlq/redrive."
@@ -71,23 +75,6 @@ resource "aws_cloudwatch_metric_alarm" "worker_memory_high" {
   evaluation_periods  = 3
   comparison_operator = "GreaterThanThreshold"
   threshold           = var.worker_memory_threshold_percent
-  treat_missing_data  = "notBreaching"
-  alarm_actions       = local.actions
-  ok_actions          = local.actions
-  tags                = var.tags
-}
-
-resource "aws_cloudwatch_metric_alarm" "runs_failed" {
-  alarm_name          = "${var.name_prefix}-runs-failed"
-  alarm_description   = "A run finished with failed targets (${var.metrics_namespace}/RunsFailed). GET /api/runs/{id}/targets?state=failed says which and why."
-  namespace           = var.metrics_namespace
-  metric_name         = "RunsFailed"
-  dimensions          = var.runs_failed_dimensions
-  statistic           = "Sum"
-  period              = 300
-  evaluation_periods  = 1
-  comparison_operator = "GreaterThanThreshold"
-  threshold           = 0
   treat_missing_data  = "notBreaching"
   alarm_actions       = local.actions
   ok_actions          = local.actions

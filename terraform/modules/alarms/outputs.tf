@@ -5,6 +5,5 @@ output "alarm_arns" {
     oldest_message_age = aws_cloudwatch_metric_alarm.oldest_message_age.arn
     worker_cpu_high    = aws_cloudwatch_metric_alarm.worker_cpu_high.arn
     worker_memory_high = aws_cloudwatch_metric_alarm.worker_memory_high.arn
-    runs_failed        = aws_cloudwatch_metric_alarm.runs_failed.arn
   }
 }

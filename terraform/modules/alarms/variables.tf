@@ -59,23 +59,6 @@ variable "worker_service_name" {
   }
 }
 
-variable "metrics_namespace" {
-  type        = string
-  description = "CloudWatch namespace of the fleet's own metrics (RunsFailed)."
-  default     = "StorageBuilder"
-
-  validation {
-    condition     = can(regex("^[A-Za-z0-9_./#:-]{1,255}$", var.metrics_namespace)) && !startswith(var.metrics_namespace, "AWS/")
-    error_message = "metrics_namespace must be 1-255 characters of letters, digits and _ . / # : - and must not start with AWS/."
-  }
-}
-
-variable "runs_failed_dimensions" {
-  type        = map(string)
-  description = "Dimensions the worker publishes RunsFailed with; the alarm matches exactly these ({} = none)."
-  default     = {}
-}
-
 variable "oldest_message_age_threshold_seconds" {
   type        = number
   description = "Alarm when the oldest message on the work queue is older than this: work is arriving faster than it is done, or the workers are stuck. Default 1 hour, half the legacy's 2-hour target for a whole update-all."

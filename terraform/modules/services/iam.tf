@@ -210,7 +210,7 @@ data "aws_iam_policy_document" "worker_task" {
   }
 
   # Exception: PutMetricData has no resource-level permission; AWS requires "*". The condition limits
-  # it to this fleet's namespace (RunsFailed and the other worker metrics).
+  # it to this fleet's namespace (the worker's meters, when STORAGE_BUILDER_CLOUDWATCH_METRICS=true).
   statement {
     sid       = "PublishMetricsInOwnNamespace"
     effect    = "Allow"

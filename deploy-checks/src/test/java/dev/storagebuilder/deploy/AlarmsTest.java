@@ -3,11 +3,19 @@ package dev.storagebuilder.deploy;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /** Someone hears about dead letters, stuck queues, starving workers and failed runs. */
 class AlarmsTest {
+  private static final String RUN_STATUS = "common/src/main/java/dev/storagebuilder/common/ledger/RunStatus.java";
+  private static final String WORKER_ACKNOWLEDGER = "worker/src/main/java/dev/storagebuilder/worker/sqs/SqsAcknowledger.java";
+
   private final TerraformConfig config = TerraformConfig.repository();
   private final TerraformConfig.Module alarms = config.module("modules/alarms");
   private final Map<String, JsonNode> all = alarms.resources("aws_cloudwatch_metric_alarm");
@@ -39,18 +47,48 @@ class AlarmsTest {
     assertThat(alarms.variable("worker_memory_threshold_percent").path("default").asInt()).isEqualTo(85);
   }
 
+  /**
+   * An alarm on a metric no process publishes never has data and never fires: every alarm outside
+   * AWS's own namespaces must watch a metric whose name the applications' sources spell out.
+   */
   @Test
-  void aFailedRunRaisesAnAlarmOnTheFleetsOwnMetric() {
-    JsonNode failed = all.get("runs_failed");
-    assertThat(Hcl.isReference(failed.path("namespace"), "var.metrics_namespace")).isTrue();
-    assertThat(failed.path("metric_name").asText()).isEqualTo("RunsFailed");
-    assertThat(alarms.variable("metrics_namespace").path("default").asText()).isEqualTo("StorageBuilder");
-    assertThat(config.module(".").local("metrics_namespace").asText()).isEqualTo("StorageBuilder");
+  void everyAlarmOnTheFleetsOwnMetricsWatchesAMetricTheCodePublishes() throws IOException {
+    String sources = applicationSources();
+    config.modules().values().forEach(module -> module.resources("aws_cloudwatch_metric_alarm").forEach((name, alarm) -> {
+      String namespace = alarm.path("namespace").asText();
+      if (!namespace.isEmpty() && !namespace.startsWith("AWS/") && !namespace.startsWith("ECS/")) {
+        String metric = alarm.path("metric_name").asText();
+        assertThat(sources).as("terraform/%s alarm %s: %s/%s published by the code", module.path(), name, namespace, metric)
+            .contains("\"" + metric + "\"");
+      }
+    }));
+  }
+
+  /** A run fails only through a dead-lettered target; the worker dead-letters by sending to the DLQ. */
+  @Test
+  void aFailedRunRaisesTheDeadLetterQueueAlarm() throws IOException {
+    assertThat(Files.readString(Repository.ROOT.resolve(RUN_STATUS)).replaceAll("\\s+", " "))
+        .contains("count(TargetState.DEAD_LETTERED) == 0 ? State.SUCCEEDED : State.FAILED");
+    assertThat(Files.readString(Repository.ROOT.resolve(WORKER_ACKNOWLEDGER)))
+        .contains("queueUrl(deadLetterQueueUrl)");
+    assertThat(all).containsKey("dlq_not_empty");
+  }
+
+  private static String applicationSources() throws IOException {
+    StringBuilder text = new StringBuilder();
+    for (String module : List.of("producer", "worker", "common", "aws")) {
+      try (Stream<Path> files = Files.walk(Repository.ROOT.resolve(module).resolve("src/main"))) {
+        for (Path file : files.filter(f -> f.toString().endsWith(".java") || f.toString().endsWith(".yml")).toList()) {
+          text.append(Files.readString(file)).append('\n');
+        }
+      }
+    }
+    return text.toString();
   }
 
   @Test
   void everyAlarmNotifiesTheConfiguredTopicOnFiringAndRecovery() {
-    assertThat(all).containsOnlyKeys("dlq_not_empty", "oldest_message_age", "worker_cpu_high", "worker_memory_high", "runs_failed");
+    assertThat(all).containsOnlyKeys("dlq_not_empty", "oldest_message_age", "worker_cpu_high", "worker_memory_high");
     all.forEach((name, alarm) -> {
       assertThat(Hcl.isReference(alarm.path("alarm_actions"), "local.actions")).as("%s alarm_actions", name).isTrue();
       assertThat(Hcl.isReference(alarm.path("ok_actions"), "local.actions")).as("%s ok_actions", name).isTrue();
