@@ -25,7 +25,6 @@ locals {
   worker_secret_arns   = distinct([for v in values(var.worker_secrets) : regex(local.secret_arn_pattern, v)[0]])
 
   snapshot_objects_arn = "${var.bucket_arn}/${var.snapshot_prefix}*"
-  cluster_tasks_arn    = "arn:${local.partition}:ecs:${local.region}:${local.account_id}:task/${aws_ecs_cluster.this.name}/*"
 
   execution_roles = {
     producer = {
@@ -222,15 +221,6 @@ data "aws_iam_policy_document" "worker_task" {
       variable = "cloudwatch:namespace"
       values   = [var.metrics_namespace]
     }
-  }
-
-  # The worker protects itself from scale-in while it holds targets, through the ECS agent endpoint
-  # ($ECS_AGENT_URI/task-protection/v1/state), which acts with the task role.
-  statement {
-    sid       = "ScaleInProtectionOfOwnTasks"
-    effect    = "Allow"
-    actions   = ["ecs:UpdateTaskProtection", "ecs:GetTaskProtection"]
-    resources = [local.cluster_tasks_arn]
   }
 }
 

@@ -42,8 +42,6 @@ locals {
     # How long in-flight targets may run on after SIGTERM; the container's stopTimeout adds what the
     # worker's stop does after it (local.worker_stop_after_grace_seconds in sizing.tf).
     STORAGE_BUILDER_WORKER_SHUTDOWN_GRACE = "${var.worker_shutdown_grace_seconds}s"
-    # ECS injects ECS_AGENT_URI; the worker sets scale-in protection there while it holds targets.
-    STORAGE_BUILDER_WORKER_TASK_PROTECTION = "true"
   })
 
   # Health checks run inside the container with the wget the eclipse-temurin image ships: no curl, no

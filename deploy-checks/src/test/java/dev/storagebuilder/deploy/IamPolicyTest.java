@@ -212,8 +212,7 @@ class IamPolicyTest {
         "dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query",
         "dynamodb:BatchWriteItem", "dynamodb:DescribeTable",
         "kms:Decrypt", "kms:GenerateDataKey",
-        "cloudwatch:PutMetricData",
-        "ecs:UpdateTaskProtection", "ecs:GetTaskProtection");
+        "cloudwatch:PutMetricData");
   }
 
   @Test
@@ -386,13 +385,19 @@ class IamPolicyTest {
     assertThat(servicesStatement("producer_task", "InspectAndRedriveDeadLetters").resources()).containsExactly("${var.dlq_arn}");
   }
 
+  /** Nothing in the worker calls the ECS agent's task-protection endpoint, so its role may not either. */
   @Test
-  void workerSetsScaleInProtectionOnlyOnTasksOfItsCluster() {
-    Statement protection = servicesStatement("worker_task", "ScaleInProtectionOfOwnTasks");
-    assertThat(protection.actions()).containsExactlyInAnyOrder("ecs:UpdateTaskProtection", "ecs:GetTaskProtection");
-    assertThat(protection.resources()).containsExactly("${local.cluster_tasks_arn}");
-    assertThat(Hcl.text(config.module("modules/services").local("cluster_tasks_arn")))
-        .endsWith(":task/${aws_ecs_cluster.this.name}/*");
+  void workerRoleMayNotSetTaskProtectionItNeverUses() throws IOException {
+    boolean called = false;
+    for (String module : List.of("worker", "common", "aws")) {
+      try (var files = Files.walk(Repository.ROOT.resolve(module).resolve("src/main/java"))) {
+        for (Path file : files.filter(f -> f.toString().endsWith(".java")).toList()) {
+          called |= Files.readString(file).contains("task-protection");
+        }
+      }
+    }
+    assertThat(called).as("the worker now sets task protection: grant it ecs:UpdateTaskProtection on its cluster's tasks").isFalse();
+    assertThat(actionsOf("worker_task")).noneMatch(action -> action.contains("TaskProtection"));
   }
 
   @Test

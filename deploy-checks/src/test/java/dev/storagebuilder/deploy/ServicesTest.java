@@ -99,6 +99,84 @@ class ServicesTest {
     assertThat(Hcl.isReference(call.path("worker_concurrency"), "var.worker_concurrency")).isTrue();
   }
 
+  /**
+   * A variable the process never reads configures nothing: Micronaut maps STORAGE_BUILDER_A_B_C onto
+   * a property only when the code asks for one (storage-builder.a.b-c), and the other variables are
+   * read by name. Every name the task definitions set must be one the code reads, under that name.
+   */
+  @Test
+  void everyEnvironmentVariableTheTasksGetIsOneTheirProcessReads() throws IOException {
+    Map<String, List<String>> readers = Map.of(
+        "producer", List.of("producer", "common", "aws"),
+        "worker", List.of("worker", "common", "aws"));
+    List<String> common = new ArrayList<>();
+    services.local("common_environment").fieldNames().forEachRemaining(common::add);
+    Map<String, List<String>> setFor = Map.of(
+        "producer", common,
+        "worker", Stream.concat(common.stream(), literalKeys(services.local("worker_environment")).stream()).toList());
+    assertThat(setFor.get("worker")).contains("STORAGE_BUILDER_WORKER_SHUTDOWN_GRACE", "STORAGE_BUILDER_AWS_QUEUE");
+
+    List<String> unread = new ArrayList<>();
+    for (String process : List.of("producer", "worker")) {
+      List<String> sources = sources(readers.get(process));
+      for (String name : setFor.get(process)) {
+        if (sources.stream().noneMatch(source -> reads(source, name))) {
+          unread.add(process + ": " + name);
+        }
+      }
+    }
+    assertThat(unread).as("environment variables set in terraform/modules/services that the code never reads").isEmpty();
+  }
+
+  private static final Pattern PROPERTY_PREFIX = Pattern.compile("\"(storage-builder\\.[a-z0-9.-]*\\.)\"");
+  private static final Pattern STRING_LITERAL = Pattern.compile("\"([a-z0-9.-]+)\"");
+
+  /** The name itself (a placeholder, a lookup), or a property prefix and the rest of the name in one file. */
+  private static boolean reads(String source, String name) {
+    if (source.contains(name)) {
+      return true;
+    }
+    Matcher prefixes = PROPERTY_PREFIX.matcher(source);
+    while (prefixes.find()) {
+      String prefix = environmentName(prefixes.group(1));
+      if (name.startsWith(prefix)) {
+        String rest = name.substring(prefix.length());
+        Matcher literals = STRING_LITERAL.matcher(source);
+        while (literals.find()) {
+          if (environmentName(literals.group(1)).equals(rest)) {
+            return true;
+          }
+        }
+      }
+    }
+    return false;
+  }
+
+  private static String environmentName(String property) {
+    return property.toUpperCase(java.util.Locale.ROOT).replace('.', '_').replace('-', '_');
+  }
+
+  private static List<String> literalKeys(JsonNode expression) {
+    List<String> keys = new ArrayList<>();
+    Matcher key = Pattern.compile("\\b(STORAGE_BUILDER_[A-Z0-9_]+)\\s*=").matcher(Hcl.text(expression));
+    while (key.find()) {
+      keys.add(key.group(1));
+    }
+    return keys;
+  }
+
+  private static List<String> sources(List<String> modules) throws IOException {
+    List<String> sources = new ArrayList<>();
+    for (String module : modules) {
+      try (Stream<Path> files = Files.walk(Repository.ROOT.resolve(module).resolve("src/main"))) {
+        for (Path file : files.filter(f -> f.toString().endsWith(".java") || f.toString().endsWith(".yml")).toList()) {
+          sources.add(Files.readString(file));
+        }
+      }
+    }
+    return sources;
+  }
+
   @Test
   void containersCheckTheirHealthRouteWithToolsTheImageHas() {
     assertThat(services.local("producer_health_path").asText()).isEqualTo("/health");
