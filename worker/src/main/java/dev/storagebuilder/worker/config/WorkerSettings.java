@@ -51,6 +51,8 @@ public record WorkerSettings(
 
   public static final int DEFAULT_FETCH_SIZE = 5_000;
   public static final Duration DEFAULT_VISIBILITY_TIMEOUT = Duration.ofMinutes(5);
+  /** SQS's shortest long poll: {@code WaitTimeSeconds} is whole seconds, and 0 is a short poll. */
+  static final Duration MIN_RECEIVE_WAIT = Duration.ofSeconds(1);
   /**
    * 8 MiB: one export worker's peak RSS 234-240 MB against 246-257 MB at 16 MiB (1M and 10M rows,
    * {@code -Xmx128m}, alternating bench runs), no slower (1M: 1.14 / 1.23 s against 1.16 / 1.29 s; 10M:
@@ -99,6 +101,14 @@ public record WorkerSettings(
     if (visibilityTimeout.toSeconds() < 10 || visibilityTimeout.toSeconds() > 43_200) {
       throw new IllegalArgumentException(
           "worker.visibility-timeout must be 10s..12h (SQS limits), got " + visibilityTimeout);
+    }
+    // LoopSettings takes any wait up to 20 s (tests poll in-memory queues for milliseconds), but SQS
+    // waits whole seconds: under 1 s is a short poll, which the loop repeats at once while the queue
+    // is empty, spinning a core on ReceiveMessage calls that are each billed.
+    if (loop.receiveWait().compareTo(MIN_RECEIVE_WAIT) < 0) {
+      throw new IllegalArgumentException(
+          "worker.receive-wait must be 1s..20s (SQS long-polls in whole seconds; a shorter wait is a short poll"
+              + " repeated without pause while the queue is empty), got " + loop.receiveWait());
     }
     if (rowGroupBytes < (1L << 20) || rowGroupBytes > (1L << 30)) {
       throw new IllegalArgumentException("worker.row-group-bytes must be 1 MiB..1 GiB, got " + rowGroupBytes);

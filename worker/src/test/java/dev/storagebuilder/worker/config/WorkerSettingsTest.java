@@ -7,6 +7,7 @@ import dev.storagebuilder.worker.pipeline.MemoryBudget;
 import dev.storagebuilder.worker.resilience.BreakerSettings;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
@@ -91,6 +92,21 @@ class WorkerSettingsTest {
     assertThatThrownBy(() -> load(HEAP_128M)).hasMessageContaining("worker.part-bytes must be 5 MiB");
     properties.put("storage-builder.worker.part-bytes", "lots");
     assertThatThrownBy(() -> load(HEAP_128M)).hasMessage("storage-builder.worker.part-bytes: cannot parse 'lots'");
+  }
+
+  /** WaitTimeSeconds is whole seconds: 500ms went out as 0, a short poll the loop repeated without pause. */
+  @Test
+  void aReceiveWaitUnderOneSecondIsRefusedBecauseSqsWouldShortPollInABusyLoop() {
+    for (String wait : List.of("0s", "500ms", "999ms")) {
+      properties.put("storage-builder.worker.receive-wait", wait);
+      assertThatThrownBy(() -> load(HEAP_128M)).as(wait)
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageStartingWith("worker.receive-wait must be 1s..20s");
+    }
+    properties.put("storage-builder.worker.receive-wait", "1s");
+    assertThat(load(HEAP_128M).loop().receiveWait()).isEqualTo(Duration.ofSeconds(1));
+    properties.remove("storage-builder.worker.receive-wait");
+    assertThat(load(HEAP_128M).loop().receiveWait()).as("default").isEqualTo(Duration.ofSeconds(20));
   }
 
   @Test
