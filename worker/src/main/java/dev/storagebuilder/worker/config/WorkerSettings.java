@@ -1,6 +1,7 @@
 package dev.storagebuilder.worker.config;
 
 import dev.storagebuilder.aws.config.AwsSettings;
+import dev.storagebuilder.aws.s3.S3StoreOptions;
 import dev.storagebuilder.common.snapshot.KeyIndexWriter;
 import dev.storagebuilder.common.target.SourceConfig;
 import dev.storagebuilder.worker.jdbc.ChangeReadSettings;
@@ -23,7 +24,7 @@ import java.util.Objects;
  * @param fetchSize rows per JDBC round trip
  * @param visibilityTimeout how long a received message stays hidden while its target runs
  * @param rowGroupBytes Parquet row group size: one is buffered in memory per running target
- * @param partBytes S3 multipart part size (>= 5 MiB, the S3 minimum)
+ * @param partBytes S3 multipart part size (5 MiB, the S3 minimum, ..512 MiB, the store's maximum)
  * @param partsInFlight parts uploading concurrently per target
  * @param maxHeapBytes the heap the budget must fit in (the JVM's -Xmx)
  * @param compaction when an incremental sync writes a new base instead of a delta
@@ -113,9 +114,12 @@ public record WorkerSettings(
     if (rowGroupBytes < (1L << 20) || rowGroupBytes > (1L << 30)) {
       throw new IllegalArgumentException("worker.row-group-bytes must be 1 MiB..1 GiB, got " + rowGroupBytes);
     }
-    if (partBytes < (5L << 20) || partBytes > (1L << 30)) {
+    // The store's own bounds (S3StoreOptions): checked here so the message names this setting, not
+    // the store's, and before anything is wired.
+    if (partBytes < S3StoreOptions.MIN_PART_SIZE || partBytes > S3StoreOptions.MAX_PART_SIZE) {
       throw new IllegalArgumentException(
-          "worker.part-bytes must be 5 MiB (the S3 multipart minimum)..1 GiB, got " + partBytes);
+          "worker.part-bytes must be 5 MiB (the S3 multipart minimum)..512 MiB (a part is one heap buffer), got "
+              + partBytes);
     }
     if (partsInFlight < 1 || partsInFlight > 16) {
       throw new IllegalArgumentException("worker.parts-in-flight must be 1..16, got " + partsInFlight);

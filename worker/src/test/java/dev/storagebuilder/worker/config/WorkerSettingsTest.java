@@ -3,6 +3,7 @@ package dev.storagebuilder.worker.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.storagebuilder.aws.s3.S3StoreOptions;
 import dev.storagebuilder.worker.pipeline.MemoryBudget;
 import dev.storagebuilder.worker.resilience.BreakerSettings;
 import java.time.Duration;
@@ -107,6 +108,21 @@ class WorkerSettingsTest {
     assertThat(load(HEAP_128M).loop().receiveWait()).isEqualTo(Duration.ofSeconds(1));
     properties.remove("storage-builder.worker.receive-wait");
     assertThat(load(HEAP_128M).loop().receiveWait()).as("default").isEqualTo(Duration.ofSeconds(20));
+  }
+
+  /** 600m passed these checks and only the S3 store's options refused it, naming s3.partSize. */
+  @Test
+  void aPartSizeTheObjectStoreCannotTakeIsRefusedNamingTheWorkerSetting() {
+    properties.put("storage-builder.worker.part-bytes", "600m");
+    assertThatThrownBy(() -> load(8L << 30))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("worker.part-bytes must be 5 MiB (the S3 multipart minimum)..512 MiB (a part is one heap buffer),"
+            + " got " + (600L << 20));
+
+    properties.put("storage-builder.worker.part-bytes", "512m");
+    WorkerSettings largest = load(8L << 30);
+    assertThat(new S3StoreOptions(Math.toIntExact(largest.partBytes()), largest.partsInFlight(),
+        S3StoreOptions.DEFAULT_READ_AHEAD_BYTES).partSize()).isEqualTo(512 << 20);
   }
 
   @Test
