@@ -30,6 +30,9 @@ public final class AwsClients implements AutoCloseable {
   /** Covers the connections a worker needs per service: N targets, K parts each, plus polls. */
   public static final int DEFAULT_MAX_CONNECTIONS = 64;
 
+  /** The largest connection pool of one service client. */
+  public static final int MAX_CONNECTIONS = 1024;
+
   static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(3);
 
   /** Above SQS's 20 s long poll, so a ReceiveMessage that waits the full poll never times out. */
@@ -57,9 +60,9 @@ public final class AwsClients implements AutoCloseable {
    *     the process's concurrency (for a worker: targets in flight x parts in flight + a few)
    */
   public AwsClients(AwsSettings settings, int maxConnections) {
-    if (maxConnections < 1 || maxConnections > 1024) {
+    if (maxConnections < 1 || maxConnections > MAX_CONNECTIONS) {
       throw new IllegalArgumentException(
-          "aws.maxConnections must be 1..1024, got " + maxConnections);
+          "aws.maxConnections must be 1.." + MAX_CONNECTIONS + ", got " + maxConnections);
     }
     this.settings = settings;
     AwsCredentialsProvider credentials =

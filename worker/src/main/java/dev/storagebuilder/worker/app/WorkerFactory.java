@@ -77,7 +77,7 @@ final class WorkerFactory {
   @Singleton
   @Bean(preDestroy = "close")
   AwsClients awsClients(WorkerSettings settings) {
-    return new AwsClients(settings.aws(), Math.max(16, settings.loop().concurrency() * (settings.partsInFlight() + 2)));
+    return new AwsClients(settings.aws(), settings.awsConnections());
   }
 
   @Singleton

@@ -1,5 +1,6 @@
 package dev.storagebuilder.worker.config;
 
+import dev.storagebuilder.aws.config.AwsClients;
 import dev.storagebuilder.aws.config.AwsSettings;
 import dev.storagebuilder.aws.s3.S3StoreOptions;
 import dev.storagebuilder.common.snapshot.KeyIndexWriter;
@@ -52,6 +53,7 @@ public record WorkerSettings(
 
   public static final int DEFAULT_FETCH_SIZE = 5_000;
   public static final Duration DEFAULT_VISIBILITY_TIMEOUT = Duration.ofMinutes(5);
+  static final int MIN_AWS_CONNECTIONS = 16;
   /** SQS's shortest long poll: {@code WaitTimeSeconds} is whole seconds, and 0 is a short poll. */
   static final Duration MIN_RECEIVE_WAIT = Duration.ofSeconds(1);
   /**
@@ -124,6 +126,16 @@ public record WorkerSettings(
     if (partsInFlight < 1 || partsInFlight > 16) {
       throw new IllegalArgumentException("worker.parts-in-flight must be 1..16, got " + partsInFlight);
     }
+    // Each SDK client's pool must hold every target's parts in flight and its other calls at once
+    // (awsConnections): a larger product passed here and then failed the wiring, naming
+    // aws.maxConnections, a setting nobody can set.
+    long connections = (long) loop.concurrency() * (partsInFlight + 2);
+    if (connections > AwsClients.MAX_CONNECTIONS) {
+      throw new IllegalArgumentException(
+          "worker.concurrency x (worker.parts-in-flight + 2) must be <= " + AwsClients.MAX_CONNECTIONS
+              + " (the connections of one SDK client), got " + loop.concurrency() + " x " + (partsInFlight + 2) + " = "
+              + connections + "; lower either");
+    }
     if (workerId == null || workerId.isBlank()) {
       throw new IllegalArgumentException("worker.id must not be blank");
     }
@@ -147,6 +159,14 @@ public record WorkerSettings(
     long perTarget = perTargetBytes(fetchSize, rowGroupBytes, partBytes, partsInFlight);
     return new MemoryBudget(
         maxHeapBytes - BASELINE_HEAP_BYTES, perTarget, Math.min(perTarget, SMALL_TARGET_BYTES), SMALL_TARGET_ROWS);
+  }
+
+  /**
+   * The connection pool of each SDK client: every running target's parts in flight, plus one for its
+   * other calls and one for the loop's, at least {@value #MIN_AWS_CONNECTIONS}.
+   */
+  public int awsConnections() {
+    return Math.max(MIN_AWS_CONNECTIONS, loop.concurrency() * (partsInFlight + 2));
   }
 
   /**

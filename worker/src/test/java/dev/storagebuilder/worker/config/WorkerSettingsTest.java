@@ -125,6 +125,23 @@ class WorkerSettingsTest {
         S3StoreOptions.DEFAULT_READ_AHEAD_BYTES).partSize()).isEqualTo(512 << 20);
   }
 
+  /** 64 x (16 + 2) = 1152 connections passed here and then failed the wiring, naming aws.maxConnections. */
+  @Test
+  void moreConcurrentPartUploadsThanAnSdkClientHoldsAreRefusedNamingTheWorkerSettings() {
+    properties.put("storage-builder.worker.concurrency", "64");
+    properties.put("storage-builder.worker.parts-in-flight", "16");
+    assertThatThrownBy(() -> load(64L << 30))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("worker.concurrency x (worker.parts-in-flight + 2) must be <= 1024 (the connections of one SDK"
+            + " client), got 64 x 18 = 1152; lower either");
+
+    properties.put("storage-builder.worker.parts-in-flight", "14");
+    assertThat(load(64L << 30).awsConnections()).isEqualTo(1024);
+    properties.remove("storage-builder.worker.concurrency");
+    properties.remove("storage-builder.worker.parts-in-flight");
+    assertThat(load(HEAP_128M).awsConnections()).as("defaults: at least 16").isEqualTo(16);
+  }
+
   @Test
   void readsPostgresWithCopyUnlessSwitchedOff() {
     assertThat(load(HEAP_128M).postgresCopy()).isTrue();
