@@ -148,7 +148,8 @@ public final class WorkerSettingsProperties {
       multiplier = unit == 'k' ? 1L << 10 : unit == 'm' ? 1L << 20 : 1L << 30;
       value = value.substring(0, value.length() - 1);
     }
-    return Long.parseLong(value.trim()) * multiplier;
+    // Exact: a count that overflows must not wrap around into a plausible size ((2^34 + 1) GiB was 1 GiB).
+    return Math.multiplyExact(Long.parseLong(value.trim()), multiplier);
   }
 
   private static boolean parseBoolean(String text) {

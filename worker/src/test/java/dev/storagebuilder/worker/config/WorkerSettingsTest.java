@@ -167,6 +167,16 @@ class WorkerSettingsTest {
   }
 
   @Test
+  void aSizeThatOverflowsIsRefusedRatherThanWrappedIntoAnotherSize() {
+    properties.put("storage-builder.worker.row-group-bytes", "17179869185g"); // (2^34 + 1) GiB
+    assertThatThrownBy(() -> load(4L << 30))
+        .hasMessage("storage-builder.worker.row-group-bytes: cannot parse '17179869185g'");
+    assertThatThrownBy(() -> WorkerSettingsProperties.parseBytes("9223372036854775807k"))
+        .isInstanceOf(ArithmeticException.class);
+    assertThat(WorkerSettingsProperties.parseBytes("1g")).isEqualTo(1L << 30);
+  }
+
+  @Test
   void noSourceCapByDefaultAndThePoolCoversConcurrencyPlusTheProbe() {
     WorkerSettings settings = load(HEAP_128M);
 
