@@ -35,6 +35,12 @@ public record SourceResilienceSettings(
   public static final int DEFAULT_BREAKER_MINIMUM_CALLS = 4;
   public static final Duration DEFAULT_BREAKER_OPEN_WAIT = Duration.ofSeconds(15);
   public static final Duration DEFAULT_CONNECTION_TIMEOUT = Duration.ofSeconds(10);
+  /**
+   * The longest the retries of one read may wait in all, jitter at its worst. While they wait, the
+   * target holds its thread, its memory reservation and a fleet-wide source slot; an outage longer
+   * than this is for the breaker (which pauses the worker) and SQS redelivery to ride out.
+   */
+  public static final Duration MAX_TOTAL_RETRY_WAIT = Duration.ofMinutes(10);
 
   public SourceResilienceSettings {
     if (retryAttempts < 1 || retryAttempts > 10) {
@@ -48,6 +54,15 @@ public record SourceResilienceSettings(
     }
     if (retryJitter < 0 || retryJitter >= 1) {
       throw new IllegalArgumentException("worker.source-retry-jitter must be 0..<1, got " + retryJitter);
+    }
+    // Each bound alone allows waits of years (10 attempts, 1m, x10: the last wait 10^8 minutes).
+    double totalWaitMillis = worstCaseRetryWaitMillis(retryAttempts, retryInitialBackoff, retryMultiplier, retryJitter);
+    if (totalWaitMillis > MAX_TOTAL_RETRY_WAIT.toMillis()) {
+      throw new IllegalArgumentException(
+          "worker.source-retry-attempts (" + retryAttempts + "), -backoff (" + retryInitialBackoff + "), -multiplier ("
+              + retryMultiplier + ") and -jitter (" + retryJitter + ") let one read wait up to "
+              + Math.round(totalWaitMillis / 1000) + " s in retries; at most " + MAX_TOTAL_RETRY_WAIT.toSeconds()
+              + " s: lower the attempts, the backoff or the multiplier");
     }
     if (breakerFailureRate < 1 || breakerFailureRate > 100) {
       throw new IllegalArgumentException("worker.source-breaker-failure-rate must be 1..100, got " + breakerFailureRate);
@@ -70,6 +85,15 @@ public record SourceResilienceSettings(
         DEFAULT_RETRY_ATTEMPTS, DEFAULT_RETRY_INITIAL_BACKOFF, DEFAULT_RETRY_MULTIPLIER, DEFAULT_RETRY_JITTER,
         DEFAULT_BREAKER_FAILURE_RATE, DEFAULT_BREAKER_WINDOW, DEFAULT_BREAKER_MINIMUM_CALLS, DEFAULT_BREAKER_OPEN_WAIT,
         DEFAULT_CONNECTION_TIMEOUT);
+  }
+
+  /** The sum of the waits between {@code attempts} attempts, each jittered up as far as it goes. */
+  private static double worstCaseRetryWaitMillis(int attempts, Duration backoff, double multiplier, double jitter) {
+    double total = 0;
+    for (int attempt = 1; attempt < attempts; attempt++) {
+      total += backoff.toMillis() * Math.pow(multiplier, attempt - 1) * (1 + jitter);
+    }
+    return total;
   }
 
   /** The wait before attempt {@code attempt + 1}, jittered by {@code random01} in [0, 1). */

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.storagebuilder.aws.s3.S3StoreOptions;
 import dev.storagebuilder.worker.pipeline.MemoryBudget;
 import dev.storagebuilder.worker.resilience.BreakerSettings;
+import dev.storagebuilder.worker.resilience.SourceResilienceSettings;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -42,6 +43,30 @@ class WorkerSettingsTest {
     properties.put("storage-builder.worker.s3-breaker-minimum-calls", "11");
     assertThatThrownBy(() -> WorkerSettingsProperties.breaker(lookup, "s3"))
         .hasMessageContaining("worker.s3-breaker-minimum-calls must be 1..worker.s3-breaker-window, got 11 / 10");
+  }
+
+  /** Each bound held alone, so 10 attempts at x10 from 500 ms had a target sleep 5 x 10^7 s before its last read. */
+  @Test
+  void sourceRetriesThatCouldWaitLongerThanTenMinutesInAllAreRefused() {
+    Function<String, Optional<String>> lookup = name -> Optional.ofNullable(properties.get(name));
+    properties.put("storage-builder.worker.source-retry-attempts", "10");
+    properties.put("storage-builder.worker.source-retry-multiplier", "10");
+    assertThatThrownBy(() -> WorkerSettingsProperties.sourceResilience(lookup))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith("worker.source-retry-attempts (10), -backoff (PT0.5S), -multiplier (10.0) and -jitter (0.5)"
+            + " let one read wait up to ")
+        .hasMessageEndingWith(" s in retries; at most 600 s: lower the attempts, the backoff or the multiplier");
+
+    properties.put("storage-builder.worker.source-retry-multiplier", "2");
+    SourceResilienceSettings doubling = WorkerSettingsProperties.sourceResilience(lookup);
+    double worst = 0;
+    for (int attempt = 1; attempt < doubling.retryAttempts(); attempt++) {
+      worst += doubling.backoff(attempt, 0.999_999).toMillis();
+    }
+    assertThat(worst).as("10 attempts doubling from 500 ms: 383 s at worst").isBetween(380_000.0, 600_000.0);
+    properties.remove("storage-builder.worker.source-retry-attempts");
+    properties.remove("storage-builder.worker.source-retry-multiplier");
+    assertThat(WorkerSettingsProperties.sourceResilience(lookup)).isEqualTo(SourceResilienceSettings.defaults());
   }
 
   @Test
