@@ -10,14 +10,9 @@ import jakarta.inject.Singleton;
 import java.sql.Connection;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
+import java.util.concurrent.Callable;
 
 /**
  * Readiness: the worker can reach SQS (its queue), S3 (its bucket), DynamoDB (both ledger tables)
@@ -36,93 +31,44 @@ final class ReadinessChecks {
   static final Duration CHECK_TIMEOUT = Duration.ofSeconds(2);
   static final Duration CACHE_FOR = Duration.ofSeconds(5);
 
-  private final AwsClients aws;
-  private final HikariDataSource source;
-  private final WorkerSettings settings;
-  private final Map<String, CircuitBreaker> breakers = new LinkedHashMap<>();
-  private final Clock clock = Clock.systemUTC();
-  private final ExecutorService checks =
-      Executors.newFixedThreadPool(4, Thread.ofPlatform().name("readiness-", 0).daemon(true).factory());
-  private volatile Health cached;
-  private volatile Instant cachedAt = Instant.MIN;
+  private final DependencyChecks checks;
 
   ReadinessChecks(
       AwsClients aws, HikariDataSource source, WorkerSettings settings, ResilientRowSource rowSource,
       DependencyBreakers dependencies) {
-    this.aws = aws;
-    this.source = source;
-    this.settings = settings;
+    Map<String, CircuitBreaker> breakers = new LinkedHashMap<>();
     for (DependencyBreaker breaker : dependencies.all()) {
       breakers.put(breaker.dependency(), breaker.circuitBreaker());
     }
     breakers.put("source", rowSource.circuitBreaker());
-  }
-
-  synchronized Health result() {
-    Instant now = clock.instant();
-    if (cached != null && now.isBefore(cachedAt.plus(CACHE_FOR))) {
-      return cached;
-    }
-    Map<String, CompletableFuture<String>> running = new LinkedHashMap<>();
-    running.put("sqs", check(() -> {
+    Map<String, Callable<String>> calls = new LinkedHashMap<>();
+    calls.put("sqs", () -> {
       aws.sqs().getQueueUrl(b -> b.queueName(settings.aws().queueName()));
       return "queue " + settings.aws().queueName();
-    }));
-    running.put("s3", check(() -> {
+    });
+    calls.put("s3", () -> {
       // A LIST under the snapshot prefix, not HeadBucket: the task role may list only that prefix.
       String prefix = settings.aws().snapshotPrefix() + WorkerFactory.PROBE_PREFIX;
       aws.s3().listObjectsV2(b -> b.bucket(settings.aws().bucket()).prefix(prefix).maxKeys(1));
       return "bucket " + settings.aws().bucket();
-    }));
-    running.put("dynamodb", check(() -> {
+    });
+    calls.put("dynamodb", () -> {
       aws.dynamo().describeTable(b -> b.tableName(settings.aws().versionsTable()));
       aws.dynamo().describeTable(b -> b.tableName(settings.aws().runsTable()));
       return "tables " + settings.aws().versionsTable() + ", " + settings.aws().runsTable();
-    }));
-    running.put("source", check(() -> {
+    });
+    calls.put("source", () -> {
       try (Connection connection = source.getConnection()) {
         if (!connection.isValid((int) CHECK_TIMEOUT.toSeconds())) {
           throw new IllegalStateException("connection not valid");
         }
       }
       return "database reachable";
-    }));
-    Map<String, Object> details = new LinkedHashMap<>();
-    boolean up = true;
-    for (Map.Entry<String, CompletableFuture<String>> entry : running.entrySet()) {
-      String outcome;
-      try {
-        outcome = "UP: " + entry.getValue().get(CHECK_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-      } catch (TimeoutException e) {
-        entry.getValue().cancel(true);
-        outcome = "DOWN: no answer within " + CHECK_TIMEOUT.toSeconds() + " s";
-        up = false;
-      } catch (Exception e) {
-        Throwable cause = e.getCause() == null ? e : e.getCause();
-        outcome = "DOWN: " + cause.getClass().getSimpleName() + ": " + cause.getMessage();
-        up = false;
-      }
-      CircuitBreaker breaker = breakers.get(entry.getKey());
-      if (breaker != null && breaker.getState() != CircuitBreaker.State.CLOSED) {
-        outcome = "DOWN: circuit breaker " + breaker.getState() + " (" + outcome + ")";
-        up = false;
-      }
-      details.put(entry.getKey(), outcome);
-    }
-    cached = new Health("dependencies", up, details);
-    cachedAt = clock.instant();
-    return cached;
+    });
+    this.checks = new DependencyChecks(calls, breakers, Clock.systemUTC(), CHECK_TIMEOUT, CACHE_FOR);
   }
 
-  private CompletableFuture<String> check(java.util.concurrent.Callable<String> call) {
-    return CompletableFuture.supplyAsync(
-        () -> {
-          try {
-            return call.call();
-          } catch (Exception e) {
-            throw new java.util.concurrent.CompletionException(e);
-          }
-        },
-        checks);
+  Health result() {
+    return checks.result();
   }
 }
