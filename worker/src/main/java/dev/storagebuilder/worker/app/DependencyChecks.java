@@ -4,6 +4,7 @@ import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -15,9 +16,16 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * Named dependency checks run in parallel, each bounded by a timeout, their combined answer cached
+ * Named dependency checks run in parallel, their combined answer bounded by a timeout and cached
  * for a while; a dependency whose circuit breaker is not closed is DOWN whatever its check says.
  * {@link ReadinessChecks} gives it the worker's dependencies.
+ *
+ * <p>A check that does not answer in time cannot be stopped: {@code CompletableFuture.cancel} does
+ * not interrupt the thread running it, and an SDK call may sit in its retries for minutes. So a
+ * dependency has at most one check running: the next answer waits on that one (if it ends in time,
+ * its answer counts) instead of starting another beside it. Before, every answer started a new one,
+ * the hung checks took every thread of the pool (and a connection of the SDK's each), and the other
+ * dependencies' checks queued behind them and were reported DOWN while they answered at once.
  */
 final class DependencyChecks {
   private final Map<String, Callable<String>> checks;
@@ -26,8 +34,13 @@ final class DependencyChecks {
   private final Duration checkTimeout;
   private final Duration cacheFor;
   private final ExecutorService runner;
+  // Guarded by this.
+  private final Map<String, Running> running = new HashMap<>();
   private Health cached;
   private Instant cachedAt = Instant.MIN;
+
+  /** A dependency's check and when it started. */
+  private record Running(CompletableFuture<String> answer, Instant startedAt) {}
 
   /**
    * @param checks by dependency, in the order of the answer; each returns what it reached or throws
@@ -51,29 +64,40 @@ final class DependencyChecks {
     if (cached != null && now.isBefore(cachedAt.plus(cacheFor))) {
       return cached;
     }
-    Map<String, CompletableFuture<String>> running = new LinkedHashMap<>();
-    checks.forEach((dependency, check) -> running.put(dependency, start(check)));
+    checks.forEach((dependency, check) -> {
+      Running previous = running.get(dependency);
+      if (previous == null || previous.answer().isDone()) {
+        running.put(dependency, new Running(start(check), now));
+      }
+    });
+    // One deadline for all: the answer comes within the timeout, not within a timeout per check.
+    long deadline = System.nanoTime() + checkTimeout.toNanos();
     Map<String, Object> details = new LinkedHashMap<>();
     boolean up = true;
-    for (Map.Entry<String, CompletableFuture<String>> entry : running.entrySet()) {
+    for (String dependency : checks.keySet()) {
+      Running check = running.get(dependency);
       String outcome;
       try {
-        outcome = "UP: " + entry.getValue().get(checkTimeout.toMillis(), TimeUnit.MILLISECONDS);
+        outcome = "UP: " + check.answer().get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
       } catch (TimeoutException e) {
-        entry.getValue().cancel(true);
-        outcome = "DOWN: no answer within " + checkTimeout.toSeconds() + " s";
+        long waited = Duration.between(check.startedAt(), clock.instant()).toMillis();
+        outcome = "DOWN: no answer in " + Math.max(waited, checkTimeout.toMillis()) / 1000.0 + " s";
+        up = false;
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        outcome = "DOWN: not waited for (interrupted)";
         up = false;
       } catch (Exception e) {
         Throwable cause = e.getCause() == null ? e : e.getCause();
         outcome = "DOWN: " + cause.getClass().getSimpleName() + ": " + cause.getMessage();
         up = false;
       }
-      CircuitBreaker breaker = breakers.get(entry.getKey());
+      CircuitBreaker breaker = breakers.get(dependency);
       if (breaker != null && breaker.getState() != CircuitBreaker.State.CLOSED) {
         outcome = "DOWN: circuit breaker " + breaker.getState() + " (" + outcome + ")";
         up = false;
       }
-      details.put(entry.getKey(), outcome);
+      details.put(dependency, outcome);
     }
     cached = new Health("dependencies", up, details);
     cachedAt = clock.instant();

@@ -16,9 +16,9 @@ import java.util.concurrent.Callable;
 
 /**
  * Readiness: the worker can reach SQS (its queue), S3 (its bucket), DynamoDB (both ledger tables)
- * and its source database. Checks run in parallel, each bounded by {@link #CHECK_TIMEOUT}, and the
- * result is cached for {@link #CACHE_FOR}, so a probe every few seconds costs at most four
- * cheap calls and answers in under {@link #CHECK_TIMEOUT}. {@code /health} and {@code
+ * and its source database. Checks run in parallel, one at a time per dependency ({@link
+ * DependencyChecks}), and the result is cached for {@link #CACHE_FOR}, so a probe every few seconds
+ * costs at most four cheap calls and answers in under {@link #CHECK_TIMEOUT}. {@code /health} and {@code
  * /health/readiness} include it; {@code /health/liveness} does not (a slow dependency must not get
  * a healthy process restarted).
  *
