@@ -215,8 +215,8 @@ variable "worker_lease_seconds" {
   default     = 300
 
   validation {
-    condition     = var.worker_lease_seconds >= 30 && var.worker_lease_seconds <= 43200 && floor(var.worker_lease_seconds) == var.worker_lease_seconds
-    error_message = "worker_lease_seconds must be a whole number of seconds in 30..43200."
+    condition     = var.worker_lease_seconds >= 30 && var.worker_lease_seconds <= 27000 && floor(var.worker_lease_seconds) == var.worker_lease_seconds
+    error_message = "worker_lease_seconds must be a whole number of seconds in 30..27000 (7.5 h): the worker's heartbeat extends the lease by a whole lease at half of it, and SQS extends a message to at most 12 h from its receipt."
   }
 }
 

@@ -54,6 +54,12 @@ public record WorkerSettings(
   public static final int DEFAULT_FETCH_SIZE = 5_000;
   public static final Duration DEFAULT_VISIBILITY_TIMEOUT = Duration.ofMinutes(5);
   static final int MIN_AWS_CONNECTIONS = 16;
+  /**
+   * The heartbeat's first extension, at half the timeout, ends one and a half timeouts after the
+   * receipt: 11 h 15 min at most, within SQS's 12 h with time to spare for a late heartbeat (the
+   * receipt SQS counts from is a little earlier than the worker's, and the heartbeat may run late).
+   */
+  static final Duration MAX_VISIBILITY_TIMEOUT = Duration.ofMinutes(450);
   /** SQS's shortest long poll: {@code WaitTimeSeconds} is whole seconds, and 0 is a short poll. */
   static final Duration MIN_RECEIVE_WAIT = Duration.ofSeconds(1);
   /**
@@ -101,9 +107,14 @@ public record WorkerSettings(
     if (fetchSize < 100 || fetchSize > 100_000) {
       throw new IllegalArgumentException("worker.fetch-size must be 100..100000, got " + fetchSize);
     }
-    if (visibilityTimeout.toSeconds() < 10 || visibilityTimeout.toSeconds() > 43_200) {
+    // The heartbeat extends by a whole timeout every half timeout, and SQS refuses an extension that
+    // reaches past 12 h from the receipt. From 8 h on the very first one (at half the timeout, to one
+    // and a half, plus however late it is) is refused, and every target running longer than half the
+    // timeout was abandoned: a 10 h timeout let targets run 5 h, where 7 h let them run 7 h.
+    if (visibilityTimeout.toSeconds() < 10 || visibilityTimeout.compareTo(MAX_VISIBILITY_TIMEOUT) > 0) {
       throw new IllegalArgumentException(
-          "worker.visibility-timeout must be 10s..12h (SQS limits), got " + visibilityTimeout);
+          "worker.visibility-timeout must be 10s..7h30m (the heartbeat extends it by a whole timeout at half of it,"
+              + " and SQS extends a message to at most 12 h from its receipt), got " + visibilityTimeout);
     }
     // LoopSettings takes any wait up to 20 s (tests poll in-memory queues for milliseconds), but SQS
     // waits whole seconds: under 1 s is a short poll, which the loop repeats at once while the queue

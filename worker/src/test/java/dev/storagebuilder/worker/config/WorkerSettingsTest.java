@@ -167,6 +167,24 @@ class WorkerSettingsTest {
     assertThat(load(HEAP_128M).awsConnections()).as("defaults: at least 16").isEqualTo(16);
   }
 
+  /**
+   * 10h passed (SQS's limit is 12 h), but the heartbeat's first extension at 5 h asks for 10 h more,
+   * past 12 h from the receipt: SQS refuses it and every target running past 5 h was abandoned.
+   */
+  @Test
+  void aVisibilityTimeoutWhoseFirstHeartbeatSqsWouldRefuseIsRefused() {
+    for (String timeout : List.of("8h", "10h", "12h")) {
+      properties.put("storage-builder.worker.visibility-timeout", timeout);
+      assertThatThrownBy(() -> load(HEAP_128M)).as(timeout)
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageStartingWith("worker.visibility-timeout must be 10s..7h30m");
+    }
+    properties.put("storage-builder.worker.visibility-timeout", "450m");
+    Duration timeout = load(HEAP_128M).visibilityTimeout();
+    assertThat(timeout.dividedBy(2).plus(timeout)).as("the first extension ends within 12 h of the receipt")
+        .isLessThan(Duration.ofHours(12));
+  }
+
   @Test
   void readsPostgresWithCopyUnlessSwitchedOff() {
     assertThat(load(HEAP_128M).postgresCopy()).isTrue();
