@@ -1,7 +1,9 @@
 package dev.storagebuilder.common.message;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.storagebuilder.common.ids.Ids;
 import dev.storagebuilder.common.json.Json;
@@ -16,6 +18,15 @@ public final class TargetMessageCodec {
    * Far below SQS's 256 KiB: a valid message is a few hundred bytes, so anything large is not ours.
    */
   public static final int MAX_BODY_BYTES = 16 * 1024;
+
+  /**
+   * The shared mapper's tree reader, strict about what a body is: one JSON value and no duplicate
+   * fields (Jackson reads the first value and ignores what follows it, and keeps the last of
+   * duplicate fields, so two differing bodies decoded as one message).
+   */
+  private static final ObjectReader STRICT =
+      Json.mapper().reader().with(
+          DeserializationFeature.FAIL_ON_TRAILING_TOKENS, DeserializationFeature.FAIL_ON_READING_DUP_TREE_KEY);
 
   private TargetMessageCodec() {}
 
@@ -41,7 +52,7 @@ public final class TargetMessageCodec {
     }
     JsonNode node;
     try {
-      node = Json.mapper().readTree(body);
+      node = STRICT.readTree(body);
     } catch (JsonProcessingException e) {
       throw new InvalidMessageException(
           Reason.MALFORMED_JSON, "message body is not JSON: " + e.getOriginalMessage());
@@ -53,7 +64,9 @@ public final class TargetMessageCodec {
     if (version == null || version.isNull()) {
       throw new InvalidMessageException(Reason.MISSING_FIELD, "schemaVersion is missing");
     }
-    if (!version.canConvertToInt() || version.asInt() != TargetMessage.CURRENT_SCHEMA_VERSION) {
+    // An integer: canConvertToInt holds for 1.5 too, which asInt would have truncated to 1.
+    if (!version.isIntegralNumber() || !version.canConvertToInt()
+        || version.intValue() != TargetMessage.CURRENT_SCHEMA_VERSION) {
       throw new InvalidMessageException(
           Reason.UNKNOWN_SCHEMA_VERSION,
           "schemaVersion " + version + " is not supported (this worker reads "
