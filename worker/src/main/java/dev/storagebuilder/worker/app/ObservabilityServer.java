@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -39,6 +40,7 @@ final class ObservabilityServer implements AutoCloseable {
   private final Supplier<String> scrape;
   private HttpServer server;
   private ExecutorService handlers;
+  private ExecutorService readinessHandlers;
 
   /**
    * @param port 0 for any free port (tests)
@@ -61,17 +63,21 @@ final class ObservabilityServer implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot listen on port " + port + " for health and metrics", e);
     }
-    // Two handlers: a readiness check waiting on a slow dependency (up to its timeout) must not
-    // hold back the liveness probe behind it.
+    // Liveness is what the ECS container check asks, with a 5 s timeout. Readiness may wait on a
+    // slow dependency (up to its timeout, and behind another readiness request), so it is answered
+    // on threads of its own: however many readiness requests wait, the handlers stay free for
+    // liveness and metrics. (With two shared handlers, two readiness requests held liveness back.)
     handlers = Executors.newFixedThreadPool(2, Thread.ofPlatform().name("http-", 0).daemon(true).factory());
+    readinessHandlers =
+        Executors.newFixedThreadPool(2, Thread.ofPlatform().name("http-readiness-", 0).daemon(true).factory());
     server.setExecutor(handlers);
     List<Supplier<Health>> all = new ArrayList<>(liveness);
     all.addAll(readiness);
     server.createContext("/", exchange -> {
       switch (exchange.getRequestURI().getPath()) {
         case "/health/liveness" -> health(exchange, liveness);
-        case "/health/readiness" -> health(exchange, readiness);
-        case "/health", "/health/" -> health(exchange, all);
+        case "/health/readiness" -> healthAside(exchange, readiness);
+        case "/health", "/health/" -> healthAside(exchange, all);
         case "/prometheus" -> send(exchange, 200, PROMETHEUS_CONTENT_TYPE, scrape.get());
         default -> send(exchange, 404, "application/json", "{\"message\":\"Not Found\"}");
       }
@@ -83,6 +89,22 @@ final class ObservabilityServer implements AutoCloseable {
   /** The bound port (the one asked for, or the one picked for 0). */
   synchronized int port() {
     return server == null ? port : server.getAddress().getPort();
+  }
+
+  /** Answers on a readiness thread; the handler's thread returns at once. */
+  private void healthAside(HttpExchange exchange, List<Supplier<Health>> checks) {
+    try {
+      readinessHandlers.execute(() -> {
+        try {
+          health(exchange, checks);
+        } catch (IOException | RuntimeException e) {
+          log.debug("health answer failed: {}", e.toString());
+          exchange.close();
+        }
+      });
+    } catch (RejectedExecutionException e) {
+      exchange.close(); // closing
+    }
   }
 
   private void health(HttpExchange exchange, List<Supplier<Health>> checks) throws IOException {
@@ -123,6 +145,7 @@ final class ObservabilityServer implements AutoCloseable {
     if (server != null) {
       server.stop(1);
       handlers.shutdownNow();
+      readinessHandlers.shutdownNow();
       server = null;
     }
   }

@@ -1,6 +1,7 @@
 package dev.storagebuilder.worker.app;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.storagebuilder.common.json.Json;
 import java.net.URI;
@@ -8,9 +9,14 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -77,6 +83,54 @@ class ObservabilityServerTest {
     }
   }
 
+  /**
+   * Two readiness requests waiting on a slow dependency took both handler threads, and the ECS
+   * container check's liveness request (5 s timeout) queued behind them: a healthy worker could be
+   * restarted for a slow dependency, which is what asking liveness alone was meant to prevent.
+   */
+  @Test
+  void livenessAnswersWhileReadinessRequestsWaitOnASlowDependency() throws Exception {
+    CountDownLatch dependencyAnswers = new CountDownLatch(1);
+    AtomicInteger waitingOnIt = new AtomicInteger();
+    ObservabilityServer slow =
+        new ObservabilityServer(
+            0, "w", List.of(() -> new Health("receive-loop", true, Map.of())),
+            List.of(() -> {
+              waitingOnIt.incrementAndGet();
+              try {
+                dependencyAnswers.await();
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+              return new Health("dependencies", true, Map.of());
+            }),
+            () -> "");
+    slow.start();
+    try {
+      List<CompletableFuture<HttpResponse<String>>> readiness = new ArrayList<>();
+      for (String path : List.of("/health/readiness", "/health", "/health/readiness")) {
+        readiness.add(HTTP.sendAsync(request(slow, path), HttpResponse.BodyHandlers.ofString()));
+      }
+      await().atMost(Duration.ofSeconds(5)).until(() -> waitingOnIt.get() >= 2);
+
+      HttpResponse<String> live =
+          HTTP.send(
+              HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + slow.port() + "/health/liveness"))
+                  .timeout(Duration.ofSeconds(2))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
+      assertThat(live.statusCode()).isEqualTo(200);
+
+      dependencyAnswers.countDown();
+      for (CompletableFuture<HttpResponse<String>> answer : readiness) {
+        assertThat(answer.get(10, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
+      }
+    } finally {
+      dependencyAnswers.countDown();
+      slow.close();
+    }
+  }
+
   @Test
   void prometheusServesTheScrapeAndUnknownPathsAre404() throws Exception {
     server.start();
@@ -105,10 +159,12 @@ class ObservabilityServerTest {
   }
 
   private static HttpResponse<String> get(ObservabilityServer server, String path) throws Exception {
-    return HTTP.send(
-        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + path))
-            .timeout(Duration.ofSeconds(10))
-            .build(),
-        HttpResponse.BodyHandlers.ofString());
+    return HTTP.send(request(server, path), HttpResponse.BodyHandlers.ofString());
+  }
+
+  private static HttpRequest request(ObservabilityServer server, String path) {
+    return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + path))
+        .timeout(Duration.ofSeconds(10))
+        .build();
   }
 }
