@@ -49,10 +49,12 @@ public record SourceResilienceSettings(
     if (retryInitialBackoff.isNegative() || retryInitialBackoff.compareTo(Duration.ofMinutes(1)) > 0) {
       throw new IllegalArgumentException("worker.source-retry-backoff must be 0..1m, got " + retryInitialBackoff);
     }
-    if (retryMultiplier < 1 || retryMultiplier > 10) {
+    // Negated ranges: NaN fails every comparison, so "< 1 || > 10" let it through (and every
+    // backoff computed from it rounded to 0 ms).
+    if (!(retryMultiplier >= 1 && retryMultiplier <= 10)) {
       throw new IllegalArgumentException("worker.source-retry-multiplier must be 1..10, got " + retryMultiplier);
     }
-    if (retryJitter < 0 || retryJitter >= 1) {
+    if (!(retryJitter >= 0 && retryJitter < 1)) {
       throw new IllegalArgumentException("worker.source-retry-jitter must be 0..<1, got " + retryJitter);
     }
     // Each bound alone allows waits of years (10 attempts, 1m, x10: the last wait 10^8 minutes).

@@ -69,6 +69,19 @@ class WorkerSettingsTest {
     assertThat(WorkerSettingsProperties.sourceResilience(lookup)).isEqualTo(SourceResilienceSettings.defaults());
   }
 
+  /** NaN failed both comparisons of each range check, and every backoff computed from it was 0 ms. */
+  @Test
+  void aSourceRetryMultiplierOrJitterThatIsNotANumberIsRefused() {
+    Function<String, Optional<String>> lookup = name -> Optional.ofNullable(properties.get(name));
+    properties.put("storage-builder.worker.source-retry-multiplier", "NaN");
+    assertThatThrownBy(() -> WorkerSettingsProperties.sourceResilience(lookup))
+        .hasMessage("worker.source-retry-multiplier must be 1..10, got NaN");
+    properties.remove("storage-builder.worker.source-retry-multiplier");
+    properties.put("storage-builder.worker.source-retry-jitter", "NaN");
+    assertThatThrownBy(() -> WorkerSettingsProperties.sourceResilience(lookup))
+        .hasMessage("worker.source-retry-jitter must be 0..<1, got NaN");
+  }
+
   @Test
   void defaultsFitA128MebibyteHeap() {
     WorkerSettings settings = load(HEAP_128M);
