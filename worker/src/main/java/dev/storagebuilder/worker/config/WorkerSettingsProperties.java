@@ -21,6 +21,14 @@ import java.util.function.Function;
 public final class WorkerSettingsProperties {
   public static final String PREFIX = "storage-builder.worker.";
 
+  // What each kind of value looks like: a value that does not parse is refused with one of these, so
+  // the message says what to write (a bare "300" for a duration said only "cannot parse").
+  private static final String A_DURATION = "a duration such as 500ms, 30s, 5m, 1h or PT30S";
+  private static final String A_SIZE = "a byte count or a size such as 512KiB, 8MiB, 1GiB";
+  private static final String A_WHOLE_NUMBER = "a whole number";
+  private static final String A_NUMBER = "a number";
+  private static final String TRUE_OR_FALSE = "true or false";
+
   private WorkerSettingsProperties() {}
 
   public static WorkerSettings from(
@@ -64,15 +72,15 @@ public final class WorkerSettingsProperties {
         new CompactionPolicy(
             integer(worker, "max-chain-length", CompactionPolicy.DEFAULT_MAX_CHAIN_LENGTH),
             worker.apply("max-delta-fraction")
-                .map(v -> parse("max-delta-fraction", v, Double::parseDouble))
+                .map(v -> parse("max-delta-fraction", v, Double::parseDouble, A_NUMBER))
                 .orElse(CompactionPolicy.DEFAULT_MAX_DELTA_FRACTION)),
         new ChangeReadSettings(
             worker.apply("overlap-versions")
-                .map(v -> parse("overlap-versions", v, Long::parseLong))
+                .map(v -> parse("overlap-versions", v, Long::parseLong, A_WHOLE_NUMBER))
                 .orElse(ChangeReadSettings.DIALECT_DEFAULT_OVERLAP),
             duration(worker, "settle-timeout", ChangeReadSettings.DEFAULT_SETTLE_TIMEOUT)),
         sourceSlots,
-        worker.apply("postgres-copy").map(v -> parse("postgres-copy", v, WorkerSettingsProperties::parseBoolean)).orElse(true));
+        worker.apply("postgres-copy").map(v -> parse("postgres-copy", v, WorkerSettingsProperties::parseBoolean, TRUE_OR_FALSE)).orElse(true));
   }
 
   /** Retry and circuit breaker around source reads ({@code storage-builder.worker.source-*}). */
@@ -106,19 +114,19 @@ public final class WorkerSettingsProperties {
   }
 
   private static double decimal(Function<String, Optional<String>> worker, String name, double fallback) {
-    return worker.apply(name).map(v -> parse(name, v, Double::parseDouble)).orElse(fallback);
+    return worker.apply(name).map(v -> parse(name, v, Double::parseDouble, A_NUMBER)).orElse(fallback);
   }
 
   private static int integer(Function<String, Optional<String>> worker, String name, int fallback) {
-    return worker.apply(name).map(v -> parse(name, v, Integer::parseInt)).orElse(fallback);
+    return worker.apply(name).map(v -> parse(name, v, Integer::parseInt, A_WHOLE_NUMBER)).orElse(fallback);
   }
 
   private static long bytes(Function<String, Optional<String>> worker, String name, long fallback) {
-    return worker.apply(name).map(v -> parse(name, v, WorkerSettingsProperties::parseBytes)).orElse(fallback);
+    return worker.apply(name).map(v -> parse(name, v, WorkerSettingsProperties::parseBytes, A_SIZE)).orElse(fallback);
   }
 
   private static Duration duration(Function<String, Optional<String>> worker, String name, Duration fallback) {
-    return worker.apply(name).map(v -> parse(name, v, WorkerSettingsProperties::parseDuration)).orElse(fallback);
+    return worker.apply(name).map(v -> parse(name, v, WorkerSettingsProperties::parseDuration, A_DURATION)).orElse(fallback);
   }
 
   /** Accepts ISO-8601 ({@code PT30S}) or a number with a unit: {@code 500ms}, {@code 30s}, {@code 5m}, {@code 1h}. */
@@ -160,11 +168,12 @@ public final class WorkerSettingsProperties {
     };
   }
 
-  private static <T> T parse(String name, String value, Function<String, T> parser) {
+  /** @param expected what a value of this kind looks like, for the message of one that does not parse */
+  private static <T> T parse(String name, String value, Function<String, T> parser, String expected) {
     try {
       return parser.apply(value);
     } catch (RuntimeException e) {
-      throw new IllegalArgumentException(PREFIX + name + ": cannot parse '" + value + "'", e);
+      throw new IllegalArgumentException(PREFIX + name + ": cannot parse '" + value + "', expected " + expected, e);
     }
   }
 }

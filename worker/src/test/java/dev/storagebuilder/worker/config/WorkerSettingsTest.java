@@ -130,7 +130,8 @@ class WorkerSettingsTest {
     properties.put("storage-builder.worker.part-bytes", "1MiB");
     assertThatThrownBy(() -> load(HEAP_128M)).hasMessageContaining("worker.part-bytes must be 5 MiB");
     properties.put("storage-builder.worker.part-bytes", "lots");
-    assertThatThrownBy(() -> load(HEAP_128M)).hasMessage("storage-builder.worker.part-bytes: cannot parse 'lots'");
+    assertThatThrownBy(() -> load(HEAP_128M)).hasMessage("storage-builder.worker.part-bytes: cannot parse 'lots', expected a byte count or a size such as"
+        + " 512KiB, 8MiB, 1GiB");
   }
 
   /** WaitTimeSeconds is whole seconds: 500ms went out as 0, a short poll the loop repeated without pause. */
@@ -198,13 +199,26 @@ class WorkerSettingsTest {
         .isLessThan(Duration.ofHours(12));
   }
 
+  /** Said only "cannot parse '300'": nothing told the operator that a duration needs a unit. */
+  @Test
+  void aValueThatDoesNotParseSaysWhatTheSettingExpects() {
+    properties.put("storage-builder.worker.visibility-timeout", "300");
+    assertThatThrownBy(() -> load(HEAP_128M))
+        .hasMessage("storage-builder.worker.visibility-timeout: cannot parse '300', expected a duration such as 500ms,"
+            + " 30s, 5m, 1h or PT30S");
+    properties.put("storage-builder.worker.visibility-timeout", "5m");
+    properties.put("storage-builder.worker.concurrency", "2.5");
+    assertThatThrownBy(() -> load(HEAP_128M))
+        .hasMessage("storage-builder.worker.concurrency: cannot parse '2.5', expected a whole number");
+  }
+
   @Test
   void readsPostgresWithCopyUnlessSwitchedOff() {
     assertThat(load(HEAP_128M).postgresCopy()).isTrue();
     properties.put("storage-builder.worker.postgres-copy", "false");
     assertThat(load(HEAP_128M).postgresCopy()).isFalse();
     properties.put("storage-builder.worker.postgres-copy", "no");
-    assertThatThrownBy(() -> load(HEAP_128M)).hasMessage("storage-builder.worker.postgres-copy: cannot parse 'no'");
+    assertThatThrownBy(() -> load(HEAP_128M)).hasMessage("storage-builder.worker.postgres-copy: cannot parse 'no', expected true or false");
   }
 
   @Test
@@ -226,7 +240,7 @@ class WorkerSettingsTest {
   void aSizeThatOverflowsIsRefusedRatherThanWrappedIntoAnotherSize() {
     properties.put("storage-builder.worker.row-group-bytes", "17179869185g"); // (2^34 + 1) GiB
     assertThatThrownBy(() -> load(4L << 30))
-        .hasMessage("storage-builder.worker.row-group-bytes: cannot parse '17179869185g'");
+        .hasMessageStartingWith("storage-builder.worker.row-group-bytes: cannot parse '17179869185g'");
     assertThatThrownBy(() -> WorkerSettingsProperties.parseBytes("9223372036854775807k"))
         .isInstanceOf(ArithmeticException.class);
     assertThat(WorkerSettingsProperties.parseBytes("1g")).isEqualTo(1L << 30);
