@@ -36,7 +36,7 @@ final class DemoCommand implements Callable<Integer> {
   @Option(names = "--summary", paramLabel = "FILE", description = "also write the summary as JSON to FILE")
   Path summary;
 
-  @Option(names = "--state-dir", paramLabel = "DIR", description = "keep the stack's state here (default: a fresh temporary directory)")
+  @Option(names = "--state-dir", paramLabel = "DIR", description = "keep the stack's state here (default: a temporary directory, deleted after a demo that succeeded)")
   Path stateDir;
 
   @Option(names = "--scenario", description = "update-all, or incremental (full run, change burst, incremental run). Default: ${DEFAULT-VALUE}")

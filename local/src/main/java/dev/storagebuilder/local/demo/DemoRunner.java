@@ -24,13 +24,16 @@ import dev.storagebuilder.local.verify.SnapshotVerifier;
 import dev.storagebuilder.local.verify.TargetVerification;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
+import java.util.stream.Stream;
 import org.h2.jdbcx.JdbcDataSource;
 
 /**
@@ -73,7 +76,28 @@ public final class DemoRunner {
 
   /** Runs the demo; returns the summary (its {@link RunSummary#ok()} decides the exit code). */
   public RunSummary run() throws IOException, SQLException, InterruptedException {
-    Path stateDir = options.stateDir() != null ? options.stateDir() : Files.createTempDirectory("sb-demo-");
+    if (options.stateDir() != null) {
+      return runIn(options.stateDir());
+    }
+    // Without --state-dir nothing is kept, as the embedded stack deletes its own temporary state:
+    // the source database, S3 objects and tables (gigabytes at --scale 1) would otherwise pile up
+    // in the temporary directory, one directory per demo. A failed demo keeps them for its logs.
+    Path stateDir = Files.createTempDirectory("sb-demo-");
+    boolean succeeded = false;
+    try {
+      RunSummary summary = runIn(stateDir);
+      succeeded = summary.ok();
+      return summary;
+    } finally {
+      if (succeeded) {
+        deleteQuietly(stateDir);
+      } else {
+        out.println("  state and logs kept in " + stateDir);
+      }
+    }
+  }
+
+  private RunSummary runIn(Path stateDir) throws IOException, SQLException, InterruptedException {
     long started = System.nanoTime();
     try (DemoSource source = DemoSource.start(stateDir.resolve("source"))) {
       out.printf("Generating the demo source (scale %s, seed %d)...%n", options.scale(), options.seed());
@@ -235,6 +259,17 @@ public final class DemoRunner {
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(stopped::countDown));
     stopped.await();
+  }
+
+  /** Deletes a finished demo's temporary state; what cannot be deleted is reported, not thrown. */
+  private void deleteQuietly(Path directory) {
+    try (Stream<Path> paths = Files.walk(directory)) {
+      for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(path);
+      }
+    } catch (IOException | UncheckedIOException e) {
+      out.println("  could not delete the demo's temporary state in " + directory + ": " + e.getMessage());
+    }
   }
 
   private static double seconds(long startNanos) {
