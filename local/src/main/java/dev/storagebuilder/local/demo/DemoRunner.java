@@ -205,7 +205,10 @@ public final class DemoRunner {
       chaos.start(runId, refs);
     }
     Progress progress = new Progress(out, System.console() != null);
-    JsonNode run = progress.follow(producer, runId, runStart, POLL, RUN_TIMEOUT, fleet::sampleMemory);
+    JsonNode run = progress.follow(producer, runId, runStart, POLL, RUN_TIMEOUT, () -> {
+      fleet.sampleMemory();
+      fleet.requireRunning();
+    });
     if (chaos != null) {
       chaos.close();
     }

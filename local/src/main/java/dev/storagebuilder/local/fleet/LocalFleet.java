@@ -36,6 +36,7 @@ public final class LocalFleet implements AutoCloseable {
   // Generous: a Micronaut start without its class-data archive (the first after a build) took over
   // 60 s at load average 20 on two cores. A producer that dies is noticed at once regardless.
   private static final Duration PRODUCER_START_TIMEOUT = Duration.ofSeconds(180);
+  static final Duration ALL_WORKERS_GONE_GRACE = Duration.ofSeconds(5);
 
   private final FleetOptions options;
   private final EmbeddedAwsStack stack;
@@ -49,6 +50,7 @@ public final class LocalFleet implements AutoCloseable {
   private final String apiToken;
   private Thread shutdownHook;
   private boolean closed;
+  private long allWorkersGoneSince;
 
   private LocalFleet(FleetOptions options, Path home, String apiToken) throws IOException {
     this.options = options;
@@ -189,6 +191,30 @@ public final class LocalFleet implements AutoCloseable {
   public synchronized void sampleMemory() {
     producer.sampleRss();
     workers.forEach(FleetProcess::sampleRss);
+  }
+
+  /**
+   * Throws when a run on this fleet can no longer progress: the producer exited, or every worker
+   * has been gone for {@link #ALL_WORKERS_GONE_GRACE} (nothing restarts them, so a demo or sync would
+   * otherwise watch a frozen run until its timeout, hours later). The grace covers a worker that is
+   * killed and replaced (chaos). Call it periodically while a run goes on; a fleet started without
+   * workers is not checked for them.
+   */
+  public synchronized void requireRunning() {
+    if (!producer.isAlive()) {
+      throw new IllegalStateException("the producer exited; see " + producer.log());
+    }
+    if (workers.isEmpty() || workers.stream().anyMatch(FleetProcess::isAlive)) {
+      allWorkersGoneSince = 0;
+      return;
+    }
+    long now = System.nanoTime();
+    if (allWorkersGoneSince == 0) {
+      allWorkersGoneSince = now;
+    } else if (now - allWorkersGoneSince > ALL_WORKERS_GONE_GRACE.toNanos()) {
+      throw new IllegalStateException(
+          "every worker exited, so the run cannot finish; see " + options.stateDir().resolve("logs").resolve("worker-*.log"));
+    }
   }
 
   @Override

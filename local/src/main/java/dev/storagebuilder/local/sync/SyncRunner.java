@@ -86,7 +86,10 @@ public final class SyncRunner {
       String runId = started.path("runId").asText();
       out.printf("Run %s: %d targets enqueued (%s)%n", runId, started.path("enqueued").asInt(), options.mode().wireName());
       Progress progress = new Progress(out, System.console() != null);
-      JsonNode run = progress.follow(producer, runId, runStart, POLL, RUN_TIMEOUT, fleet::sampleMemory);
+      JsonNode run = progress.follow(producer, runId, runStart, POLL, RUN_TIMEOUT, () -> {
+        fleet.sampleMemory();
+        fleet.requireRunning();
+      });
       double runSeconds = seconds(runStart);
       JsonNode targets = producer.get("/api/runs/" + runId + "/targets").path("targets");
       long slowest = 0;
