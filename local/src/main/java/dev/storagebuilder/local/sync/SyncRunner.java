@@ -43,7 +43,15 @@ public final class SyncRunner {
   /** What to sync. {@code clients} empty = every client. */
   public record Options(
       Path config, Path stateDir, SyncMode mode, List<String> clients, Path summaryFile, int workers) {
+    /** The most worker processes one machine's fleet starts (as {@link FleetOptions} allows). */
+    public static final int MAX_WORKERS = 32;
+
     public Options {
+      // The fleet accepts 0 workers (tests add them later); a sync with none would wait out
+      // RUN_TIMEOUT for a run nobody works on.
+      if (workers < 1 || workers > MAX_WORKERS) {
+        throw new IllegalArgumentException("--workers must be 1.." + MAX_WORKERS + ", got " + workers);
+      }
       clients = List.copyOf(clients);
     }
   }
