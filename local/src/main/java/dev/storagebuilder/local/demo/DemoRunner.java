@@ -205,12 +205,17 @@ public final class DemoRunner {
       chaos.start(runId, refs);
     }
     Progress progress = new Progress(out, System.console() != null);
-    JsonNode run = progress.follow(producer, runId, runStart, POLL, RUN_TIMEOUT, () -> {
-      fleet.sampleMemory();
-      fleet.requireRunning();
-    });
-    if (chaos != null) {
-      chaos.close();
+    JsonNode run;
+    try {
+      run = progress.follow(producer, runId, runStart, POLL, RUN_TIMEOUT, () -> {
+        fleet.sampleMemory();
+        fleet.requireRunning();
+      });
+    } finally {
+      // Also when following failed: the chaos must not kill and restart workers while the fleet stops.
+      if (chaos != null) {
+        chaos.close();
+      }
     }
     double runSeconds = seconds(runStart);
     long peakRssMb = fleet.workers().stream().mapToLong(FleetProcess::peakRssKb).max().orElse(0) / 1024;

@@ -122,8 +122,15 @@ public final class LocalFleet implements AutoCloseable {
     }
   }
 
-  /** Starts one more worker process; returns it. */
+  /**
+   * Starts one more worker process; returns it. Refused once the fleet is closed: close() stops
+   * only the workers it knows, so a worker started after it (by the chaos thread, which may still
+   * be running while a failed or interrupted demo closes the fleet) would outlive the CLI.
+   */
   public synchronized FleetProcess addWorker() throws IOException {
+    if (closed) {
+      throw new IllegalStateException("the fleet is stopped; no worker started");
+    }
     int index = workers.size() + 1;
     Map<String, String> properties = new LinkedHashMap<>(workerProperties);
     properties.put("micronaut.server.port", String.valueOf(freePort()));

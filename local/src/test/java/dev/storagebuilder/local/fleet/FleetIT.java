@@ -1,6 +1,7 @@
 package dev.storagebuilder.local.fleet;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -65,6 +66,24 @@ class FleetIT {
     try (DemoSource source = DemoSource.start(stateDir.resolve("source"))) {
       GenerationReport generated = source.load(new DemoDataGenerator(SEED, SCALE));
       runUpdateAllAndCheck(source.localDataSource(), source.jdbcUrl(), generated, true);
+    }
+  }
+
+  @Test
+  void aClosedFleetStartsNoMoreWorkers() throws Exception {
+    try (DemoSource source = DemoSource.start(stateDir.resolve("source"))) {
+      FleetOptions options =
+          new FleetOptions(stateDir, 0, 1, FleetOptions.DEFAULT_WORKER_HEAP_MB,
+              Map.of("storage-builder.source.jdbc-url", source.jdbcUrl()), Map.of());
+      LocalFleet fleet = LocalFleet.start(options, FleetJars.home());
+      fleet.close();
+      try {
+        // What the chaos thread does when it restarts a killed worker while a demo stops.
+        assertThatThrownBy(fleet::addWorker).isInstanceOf(IllegalStateException.class).hasMessageContaining("stopped");
+        assertThat(fleet.workers()).isEmpty();
+      } finally {
+        fleet.workers().forEach(FleetProcess::kill); // a worker started after close: nothing else stops it
+      }
     }
   }
 
