@@ -141,6 +141,16 @@ final class DlqCommand {
         out.println((dryRun ? "dry run (nothing moved): " : "redrive: ") + result);
         out.flush();
       }
+      // The producer answers 200 even when some sends failed (those messages stay in the DLQ):
+      // a script that redrives and moves on must see that not everything it asked for moved.
+      int failed = result.path("failed").asInt();
+      if (!dryRun && failed > 0) {
+        PrintWriter err = spec.commandLine().getErr();
+        err.println("sb: " + failed + " matched message(s) could not be sent and stayed in the DLQ;"
+            + " run the redrive again");
+        err.flush();
+        return 1;
+      }
       return 0;
     }
 

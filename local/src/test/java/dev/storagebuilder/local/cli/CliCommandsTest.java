@@ -173,6 +173,33 @@ class CliCommandsTest {
   }
 
   @Test
+  void aRedriveWhoseSendsFailedExitsNonZeroAndSaysSo() {
+    answers.put(
+        "/api/dlq/redrive",
+        "{\"mode\": \"filtered\", \"dryRun\": false, \"run\": \"original\", \"matched\": 3, \"moved\": 1,"
+            + " \"failed\": 2, \"skipped\": 0, \"complete\": true}");
+
+    Result result = sb("dlq", "redrive", "--reason", "source-unavailable");
+
+    assertThat(result.exit()).isEqualTo(1);
+    assertThat(result.err()).contains("2 matched message(s) could not be sent and stayed in the DLQ");
+    assertThat(result.out()).contains("\"moved\":1");
+  }
+
+  @Test
+  void aRedriveThatMovedEveryMatchedMessageExitsZero() {
+    answers.put(
+        "/api/dlq/redrive",
+        "{\"mode\": \"filtered\", \"dryRun\": false, \"run\": \"original\", \"matched\": 3, \"moved\": 3,"
+            + " \"failed\": 0, \"skipped\": 0, \"complete\": true}");
+
+    Result result = sb("dlq", "redrive", "--reason", "source-unavailable");
+
+    assertThat(result.exit()).as(result.err()).isZero();
+    assertThat(result.err()).isEmpty();
+  }
+
+  @Test
   void dlqStatsAndListAndTargetsShowPrintWhatTheProducerSays() {
     answers.put("/api/dlq/stats", "{\"total\": 3, \"byReason\": {\"unknown-target\": 3}}");
     answers.put(
