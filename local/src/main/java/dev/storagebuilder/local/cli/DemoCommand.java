@@ -77,6 +77,7 @@ final class DemoCommand implements Callable<Integer> {
       case "incremental" -> Math.max(3, changes);
       default -> throw new IllegalArgumentException("--scenario must be update-all or incremental, got '" + scenario + "'");
     };
+    OutputFiles.requireWritable("--summary", summary);
     RunSummary result = new DemoRunner(options, System.out, FleetJars.home(), burst).withApiToken(token).run();
     return result.ok() ? 0 : 1;
   }

@@ -38,6 +38,7 @@ final class SyncCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    OutputFiles.requireWritable("--summary", summary);
     SyncRunner.Options options =
         new SyncRunner.Options(config, stateDir, SyncMode.fromWire(mode), clients, summary, workers);
     return new SyncRunner(options, System.out, FleetJars.home()).run().summary().ok() ? 0 : 1;

@@ -4,7 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 /** What {@code ./sb demo} rejects before it starts anything. */
@@ -15,6 +17,18 @@ class DemoCommandTest {
     cli.setErr(new PrintWriter(err));
     assertThat(cli.execute(args)).isEqualTo(2);
     return err.toString();
+  }
+
+  @Test
+  void aSummaryFileInADirectoryThatDoesNotExistIsRejectedBeforeTheDemoStarts(@TempDir Path dir) {
+    Path summary = dir.resolve("missing").resolve("summary.json");
+    Path state = dir.resolve("state");
+
+    assertThat(rejected("demo", "--scale", "0.0005", "--summary", summary.toString(), "--state-dir", state.toString()))
+        .contains("--summary " + summary + ": directory " + summary.getParent() + " does not exist");
+    assertThat(rejected("demo", "--scale", "0.0005", "--summary", dir.toString(), "--state-dir", state.toString()))
+        .contains("--summary " + dir + " is a directory");
+    assertThat(state).as("nothing started").doesNotExist();
   }
 
   @Test

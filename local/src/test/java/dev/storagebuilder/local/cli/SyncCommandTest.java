@@ -43,4 +43,18 @@ class SyncCommandTest {
     }
     assertThat(state).doesNotExist();
   }
+
+  @Test
+  @Timeout(value = 60, unit = TimeUnit.SECONDS)
+  void aSummaryFileInADirectoryThatDoesNotExistIsRejectedBeforeAnythingStarts() throws Exception {
+    Path config = dir.resolve("source.json");
+    Files.writeString(config, "{}");
+    Path summary = dir.resolve("missing").resolve("summary.json");
+    Path state = dir.resolve("state");
+
+    assertThat(rejected("sync", "--config", config.toString(), "--state-dir", state.toString(), "--summary",
+        summary.toString()))
+        .contains("--summary " + summary + ": directory " + summary.getParent() + " does not exist");
+    assertThat(state).doesNotExist();
+  }
 }
