@@ -40,7 +40,13 @@ final class SnapshotCommand {
 
     @Override
     public Integer call() throws Exception {
-      SnapshotPrinter.Format chosen = SnapshotPrinter.Format.valueOf(format.toUpperCase(Locale.ROOT));
+      SnapshotPrinter.Format chosen;
+      try {
+        chosen = SnapshotPrinter.Format.valueOf(format.toUpperCase(Locale.ROOT));
+      } catch (IllegalArgumentException e) {
+        // valueOf's own message names a Java class, not the option
+        throw new IllegalArgumentException("--format must be csv or jsonl, got '" + format + "'");
+      }
       PrintStream out = new PrintStream(new BufferedOutputStream(System.out, 1 << 16), false, StandardCharsets.UTF_8);
       try (LocalState state = LocalState.open(stateDir)) {
         SnapshotPrinter.print(state.versions(), state.store(), new TargetRef(client, target), chosen, out);
