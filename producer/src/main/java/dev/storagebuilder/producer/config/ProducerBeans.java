@@ -6,7 +6,6 @@ import dev.storagebuilder.aws.dynamo.DynamoVersionLedger;
 import dev.storagebuilder.common.ledger.RunLedger;
 import dev.storagebuilder.common.ledger.VersionLedger;
 import dev.storagebuilder.common.target.SourceConfig;
-import dev.storagebuilder.common.target.SourceConfigLoader;
 import dev.storagebuilder.common.target.TargetDeclaration;
 import dev.storagebuilder.producer.dlq.DlqInspector;
 import dev.storagebuilder.producer.dlq.DlqRedriver;
@@ -43,13 +42,7 @@ public class ProducerBeans {
   @Context
   SourceConfig sourceConfig(
       ProducerSettings settings, ProducerSettingsFactory.SourceEnvironment environment) {
-    SourceConfig source =
-        switch (settings.source()) {
-          case SourceLocation.ConfigFile file ->
-              SourceConfigLoader.load(file.path(), environment.variables());
-          case SourceLocation.DemoDatabase demo ->
-              SourceConfigLoader.demo(demo.jdbcUrl(), demo.username(), demo.password());
-        };
+    SourceConfig source = settings.source().load(environment.variables());
     log.info("source: {}; aws: {}", source, settings.aws());
     return source;
   }

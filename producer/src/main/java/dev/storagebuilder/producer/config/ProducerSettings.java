@@ -1,6 +1,7 @@
 package dev.storagebuilder.producer.config;
 
 import dev.storagebuilder.aws.config.AwsSettings;
+import dev.storagebuilder.common.target.SourceLocation;
 import java.time.Duration;
 import java.util.Objects;
 
@@ -45,11 +46,7 @@ public record ProducerSettings(
 
   public ProducerSettings {
     Objects.requireNonNull(aws, "aws settings");
-    if (source == null) {
-      throw new IllegalArgumentException(
-          "set storage-builder.source.config-file (a source config JSON) or"
-              + " storage-builder.source.jdbc-url (the built-in demo declarations)");
-    }
+    Objects.requireNonNull(source, "source location");
     requireRange(
         ProducerSettingsFactory.ENQUEUE_CONCURRENCY,
         enqueueConcurrency,

@@ -2,10 +2,10 @@ package dev.storagebuilder.producer.config;
 
 import dev.storagebuilder.aws.config.AwsSettings;
 import dev.storagebuilder.aws.config.AwsSettingsProperties;
+import dev.storagebuilder.common.target.SourceConfigProperties;
 import io.micronaut.context.annotation.Context;
 import io.micronaut.context.annotation.Factory;
 import io.micronaut.context.env.Environment;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
@@ -23,10 +23,11 @@ import java.util.function.Function;
  */
 @Factory
 public class ProducerSettingsFactory {
-  public static final String SOURCE_CONFIG_FILE = "storage-builder.source.config-file";
-  public static final String SOURCE_JDBC_URL = "storage-builder.source.jdbc-url";
-  public static final String SOURCE_USERNAME = "storage-builder.source.username";
-  public static final String SOURCE_PASSWORD = "storage-builder.source.password";
+  public static final String SOURCE_CONFIG_FILE = SourceConfigProperties.CONFIG_FILE;
+  public static final String SOURCE_CONFIG_JSON = SourceConfigProperties.CONFIG_JSON;
+  public static final String SOURCE_JDBC_URL = SourceConfigProperties.JDBC_URL;
+  public static final String SOURCE_USERNAME = SourceConfigProperties.USERNAME;
+  public static final String SOURCE_PASSWORD = SourceConfigProperties.PASSWORD;
   public static final String SOURCE_POOL_SIZE = "storage-builder.source.pool-size";
   public static final String SOURCE_CONNECTION_TIMEOUT =
       "storage-builder.source.connection-timeout";
@@ -90,7 +91,7 @@ public class ProducerSettingsFactory {
     }
     return new ProducerSettings(
         aws,
-        source(get),
+        SourceConfigProperties.location(get),
         integer(get, ENQUEUE_CONCURRENCY, ProducerSettings.DEFAULT_ENQUEUE_CONCURRENCY),
         bool(get, FAIR_QUEUE_GROUP_IDS, ProducerSettings.DEFAULT_FAIR_QUEUE_GROUP_IDS),
         integer(get, MAX_SCOPE_TARGETS, ProducerSettings.DEFAULT_MAX_SCOPE_TARGETS),
@@ -99,25 +100,6 @@ public class ProducerSettingsFactory {
             get, SOURCE_CONNECTION_TIMEOUT, ProducerSettings.DEFAULT_SOURCE_CONNECTION_TIMEOUT),
         integer(get, DLQ_SCAN_LIMIT, ProducerSettings.DEFAULT_DLQ_SCAN_LIMIT),
         duration(get, DLQ_SCAN_WAIT, ProducerSettings.DEFAULT_DLQ_SCAN_WAIT));
-  }
-
-  private static SourceLocation source(Function<String, Optional<String>> get) {
-    Optional<String> file = get.apply(SOURCE_CONFIG_FILE);
-    Optional<String> jdbcUrl = get.apply(SOURCE_JDBC_URL);
-    if (file.isPresent() && jdbcUrl.isPresent()) {
-      throw new IllegalArgumentException(
-          "set either " + SOURCE_CONFIG_FILE + " or " + SOURCE_JDBC_URL + ", not both");
-    }
-    if (file.isPresent()) {
-      return new SourceLocation.ConfigFile(Path.of(file.get()));
-    }
-    if (jdbcUrl.isPresent()) {
-      return new SourceLocation.DemoDatabase(
-          jdbcUrl.get(),
-          get.apply(SOURCE_USERNAME).orElse(null),
-          get.apply(SOURCE_PASSWORD).orElse(null));
-    }
-    return null; // ProducerSettings says what to set
   }
 
   private static int integer(Function<String, Optional<String>> get, String name, int fallback) {

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.storagebuilder.aws.config.AwsSettings;
+import dev.storagebuilder.common.target.SourceConfig;
+import dev.storagebuilder.common.target.SourceLocation;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
@@ -120,8 +122,12 @@ class ProducerSettingsTest {
             + " seconds",
         "storage-builder.source.jdbc-url | postgres://db | storage-builder.source.jdbc-url must"
             + " start with 'jdbc:', got 'postgres://db'",
-        "storage-builder.source.config-file | /tmp/x.json | set either"
-            + " storage-builder.source.config-file or storage-builder.source.jdbc-url, not both",
+        "storage-builder.source.config-file | /tmp/x.json | storage-builder.source.config-file"
+            + " and storage-builder.source.jdbc-url are set: set only one of"
+            + " storage-builder.source.config-file, storage-builder.source.config-json or"
+            + " storage-builder.source.jdbc-url",
+        "storage-builder.source.config-json | {} | storage-builder.source.config-json and"
+            + " storage-builder.source.jdbc-url are set: set only one of",
         "storage-builder.aws.queue | bad queue | aws.queueName must be 1-80",
         "storage-builder.aws.sqs-endpoint | http://127.0.0.1:9324 | aws.accessKey and aws.secretKey"
             + " are required when an endpoint override is set",
@@ -139,6 +145,47 @@ class ProducerSettingsTest {
     assertThatThrownBy(this::settings)
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("set storage-builder.source.config-file")
+        .hasMessageContaining("storage-builder.source.config-json")
         .hasMessageContaining("or storage-builder.source.jdbc-url");
   }
+
+  @Test
+  void theDeclarationsCanBeGivenInlineAndLoadLikeAFile() {
+    properties.clear();
+    properties.put("storage-builder.source.config-json", INLINE);
+
+    SourceLocation source = settings().source();
+    SourceConfig config = source.load(Map.of("ORDERS_DB_PASSWORD", "s3cret"));
+
+    assertThat(source).isEqualTo(new SourceLocation.ConfigJson(INLINE.strip()));
+    assertThat(source.toString()).doesNotContain("orders");
+    assertThat(config.jdbcUrl()).isEqualTo("jdbc:postgresql://db:5432/orders");
+    assertThat(config.password()).isEqualTo("s3cret");
+    assertThat(config.targetNames()).containsExactly("orders");
+    assertThatThrownBy(() -> source.load(Map.of()))
+        .hasMessage(
+            "storage-builder.source.config-json: passwordEnv names ORDERS_DB_PASSWORD, which is"
+                + " not set in the environment");
+  }
+
+  @Test
+  void inlineDeclarationsAreExclusiveWithAConfigFile() {
+    properties.clear();
+    properties.put("storage-builder.source.config-json", INLINE);
+    properties.put("storage-builder.source.config-file", "/etc/sb/source.json");
+    assertThatThrownBy(this::settings)
+        .hasMessageStartingWith(
+            "storage-builder.source.config-file and storage-builder.source.config-json are set");
+  }
+
+  private static final String INLINE =
+      """
+      {"jdbcUrl": "jdbc:postgresql://db:5432/orders", "username": "reader",
+       "passwordEnv": "ORDERS_DB_PASSWORD",
+       "clientsQuery": "SELECT client_id FROM clients",
+       "targets": [{"name": "orders", "table": "orders", "clientColumn": "client_id",
+                    "keyColumns": ["id"], "versionColumn": "version",
+                    "columns": [{"name": "id", "type": "INT64", "nullable": false},
+                                {"name": "version", "type": "INT64", "nullable": false}]}]}
+      """;
 }

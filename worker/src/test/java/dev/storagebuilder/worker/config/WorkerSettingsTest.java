@@ -224,7 +224,7 @@ class WorkerSettingsTest {
   @Test
   void requiresASource() {
     properties.remove("storage-builder.source.jdbc-url");
-    assertThatThrownBy(() -> load(HEAP_128M)).hasMessageContaining("no source configured");
+    assertThatThrownBy(() -> load(HEAP_128M)).hasMessageContaining("no source configured").hasMessageContaining("storage-builder.source.config-json");
   }
 
   @Test
@@ -293,4 +293,45 @@ class WorkerSettingsTest {
     assertThat(SourceSlotSettings.sourceIdOf("jdbc:h2:tcp://127.0.0.1:9092/./demo;DB_CLOSE_DELAY=-1"))
         .isEqualTo("h2:tcp://127.0.0.1:9092/./demo");
   }
+
+  @Test
+  void theDeclarationsCanBeGivenInlineWithTheirPasswordFromTheEnvironment() {
+    properties.remove("storage-builder.source.jdbc-url");
+    properties.put("storage-builder.source.config-json", INLINE);
+
+    WorkerSettings settings =
+        WorkerSettingsProperties.from(
+            name -> Optional.ofNullable(properties.get(name)), Map.of("ORDERS_DB_PASSWORD", "s3cret"), HEAP_128M, "w-1");
+
+    assertThat(settings.source().jdbcUrl()).isEqualTo("jdbc:postgresql://db:5432/orders");
+    assertThat(settings.source().password()).isEqualTo("s3cret");
+    assertThat(settings.source().targetNames()).containsExactly("orders");
+    assertThat(settings.sourceSlots().sourceId()).isEqualTo("postgresql://db:5432/orders");
+    assertThatThrownBy(() -> load(HEAP_128M))
+        .hasMessage("storage-builder.source.config-json: passwordEnv names ORDERS_DB_PASSWORD, which is not set in the environment");
+    properties.put("storage-builder.source.config-json", "{\"targets\": [{\"name\": \"orders\"}]}");
+    assertThatThrownBy(() -> load(HEAP_128M)).hasMessageStartingWith("storage-builder.source.config-json: targets[0]: ");
+    properties.put("storage-builder.source.config-json", "{\"targets\": [");
+    assertThatThrownBy(() -> load(HEAP_128M)).hasMessageStartingWith("storage-builder.source.config-json: not valid JSON");
+  }
+
+  @Test
+  void onlyOneSourceSettingMayBeSet() {
+    properties.put("storage-builder.source.config-json", INLINE);
+    assertThatThrownBy(() -> load(HEAP_128M))
+        .hasMessageStartingWith("storage-builder.source.config-json and storage-builder.source.jdbc-url are set: set only one of");
+    properties.put("storage-builder.source.config-file", "/etc/sb/source.json");
+    assertThatThrownBy(() -> load(HEAP_128M))
+        .hasMessageStartingWith(
+            "storage-builder.source.config-file and storage-builder.source.config-json and storage-builder.source.jdbc-url are set");
+  }
+
+  private static final String INLINE = """
+      {"jdbcUrl": "jdbc:postgresql://db:5432/orders", "username": "reader", "passwordEnv": "ORDERS_DB_PASSWORD",
+       "clientsQuery": "SELECT client_id FROM clients",
+       "targets": [{"name": "orders", "table": "orders", "clientColumn": "client_id", "keyColumns": ["id"],
+                    "versionColumn": "version",
+                    "columns": [{"name": "id", "type": "INT64", "nullable": false},
+                                {"name": "version", "type": "INT64", "nullable": false}]}]}
+      """;
 }
