@@ -47,6 +47,7 @@ module "services" {
   api_allowed_cidr_blocks = var.api_allowed_cidr_blocks
   api_certificate_arn     = var.api_certificate_arn
   source_jdbc_url         = var.source_jdbc_url
+  source_config_json      = var.source_config_json
   source_db_port          = var.source_db_port
   source_db_cidr_blocks   = var.source_db_cidr_blocks
 

@@ -47,6 +47,7 @@ module "storage_builder" {
   subnet_ids              = var.private_subnet_ids
   api_allowed_cidr_blocks = var.operator_cidr_blocks
 
+  source_config_json    = var.source_config_file == null ? null : file(var.source_config_file)
   source_jdbc_url       = var.source_jdbc_url
   source_db_port        = var.source_db_port
   source_db_cidr_blocks = var.source_db_cidr_blocks

@@ -50,13 +50,25 @@ variable "operator_cidr_blocks" {
   }
 }
 
-variable "source_jdbc_url" {
+variable "source_config_file" {
   type        = string
-  description = "JDBC URL of the source database, without credentials."
+  default     = null
+  description = "Path of your source's declarations (the SourceConfig JSON in README.md), e.g. \"source.json\" next to terraform.tfvars; its passwordEnv should be STORAGE_BUILDER_SOURCE_PASSWORD, which the tasks get from source_db_secret_arn. Set exactly one of this and source_jdbc_url."
 
   validation {
-    condition     = can(regex("^jdbc:(postgresql|mariadb|mysql)://", var.source_jdbc_url)) && !can(regex("(?i)(password|passwd|pwd)=", var.source_jdbc_url))
-    error_message = "source_jdbc_url must be a jdbc:postgresql://, jdbc:mariadb:// or jdbc:mysql:// URL without a password in it."
+    condition     = var.source_config_file == null ? true : fileexists(var.source_config_file)
+    error_message = "source_config_file must be the path of an existing file."
+  }
+}
+
+variable "source_jdbc_url" {
+  type        = string
+  default     = null
+  description = "Demo mode only: JDBC URL of a database holding the generated demo schema, without credentials; the tasks sync the built-in demo declarations, never your tables. Set exactly one of this and source_config_file."
+
+  validation {
+    condition     = var.source_jdbc_url == null ? true : can(regex("^jdbc:(postgresql|mariadb|mysql)://", var.source_jdbc_url)) && !can(regex("(?i)(password|passwd|pwd)=", var.source_jdbc_url))
+    error_message = "source_jdbc_url must be null or a jdbc:postgresql://, jdbc:mariadb:// or jdbc:mysql:// URL without a password in it."
   }
 }
 

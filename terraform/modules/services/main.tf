@@ -26,14 +26,13 @@ locals {
     STORAGE_BUILDER_AWS_SNAPSHOT_PREFIX = var.snapshot_prefix
     STORAGE_BUILDER_AWS_VERSIONS_TABLE  = var.versions_table_name
     STORAGE_BUILDER_AWS_RUNS_TABLE      = var.runs_table_name
-    STORAGE_BUILDER_SOURCE_JDBC_URL     = var.source_jdbc_url
     STORAGE_BUILDER_METRICS_NAMESPACE   = var.metrics_namespace
     STORAGE_BUILDER_LOG_FORMAT          = "json"
   }
 
-  producer_environment = merge(var.producer_environment, local.common_environment)
+  producer_environment = merge(var.producer_environment, local.common_environment, local.source_environment)
 
-  worker_environment = merge(var.worker_environment, local.common_environment, {
+  worker_environment = merge(var.worker_environment, local.common_environment, local.source_environment, {
     STORAGE_BUILDER_WORKER_CONCURRENCY        = tostring(var.worker_concurrency)
     STORAGE_BUILDER_WORKER_VISIBILITY_TIMEOUT = "${var.worker_lease_seconds}s"
     STORAGE_BUILDER_WORKER_MAX_RECEIVE_COUNT  = tostring(var.max_receive_count)

@@ -76,11 +76,33 @@ variable "source_db_port" {
 
 variable "source_jdbc_url" {
   type        = string
-  description = "JDBC URL of the source database, without credentials (they come from Secrets Manager), e.g. jdbc:postgresql://db.internal:5432/app."
+  default     = null
+  description = "Demo mode: JDBC URL of a database holding the generated demo schema, without credentials (they come from Secrets Manager), e.g. jdbc:postgresql://db.internal:5432/app. The tasks then sync the built-in DEMO declarations only (raw_data, entities, ...), never your tables. Set exactly one of this and source_config_json."
 
   validation {
-    condition     = can(regex("^jdbc:(postgresql|mariadb|mysql)://", var.source_jdbc_url)) && !can(regex("(?i)(password|passwd|pwd)=", var.source_jdbc_url))
-    error_message = "source_jdbc_url must be a jdbc:postgresql://, jdbc:mariadb:// or jdbc:mysql:// URL without a password in it."
+    condition     = var.source_jdbc_url == null ? true : can(regex("^jdbc:(postgresql|mariadb|mysql)://", var.source_jdbc_url)) && !can(regex("(?i)(password|passwd|pwd)=", var.source_jdbc_url))
+    error_message = "source_jdbc_url must be null or a jdbc:postgresql://, jdbc:mariadb:// or jdbc:mysql:// URL without a password in it."
+  }
+}
+
+variable "source_config_json" {
+  type        = string
+  default     = null
+  description = "Your source's declarations: the SourceConfig JSON (jdbcUrl, username, passwordEnv, clientsQuery, targets; see README.md), passed to the producer and the workers as STORAGE_BUILDER_SOURCE_CONFIG_JSON, e.g. file(\"source.json\"). Not secret: it lands in plain text in the task definitions, so the password stays in Secrets Manager and the JSON names its variable in passwordEnv (e.g. STORAGE_BUILDER_SOURCE_PASSWORD, filled from producer_secrets/worker_secrets). It is minified and must stay within 32 KiB, as ECS refuses a task definition over 64 KiB in all. Set exactly one of this and source_jdbc_url."
+
+  validation {
+    condition     = var.source_config_json == null ? true : can(jsondecode(var.source_config_json).targets)
+    error_message = "source_config_json must be a JSON object with a targets array (the SourceConfig format in README.md)."
+  }
+
+  validation {
+    condition     = var.source_config_json == null ? true : try(length(jsonencode(jsondecode(var.source_config_json))) <= 32768, true)
+    error_message = "source_config_json must be at most 32 KiB once minified: ECS refuses a task definition over 64 KiB, and both containers carry it."
+  }
+
+  validation {
+    condition     = var.source_config_json == null ? true : try(!contains(keys(jsondecode(var.source_config_json)), "password") && !can(regex("(?i)(password|passwd|pwd)=", jsondecode(var.source_config_json).jdbcUrl)), true)
+    error_message = "source_config_json must hold no password (it is plain text in the task definitions): name the variable that holds it in passwordEnv and fill that variable from producer_secrets and worker_secrets."
   }
 }
 

@@ -111,10 +111,13 @@ class ServicesTest {
         "worker", List.of("worker", "common", "aws"));
     List<String> common = new ArrayList<>();
     services.local("common_environment").fieldNames().forEachRemaining(common::add);
+    // Either branch of the source choice reaches both tasks (bothServicesGetTheOneSourceSetting).
+    common.addAll(literalKeys(services.local("source_environment")));
     Map<String, List<String>> setFor = Map.of(
         "producer", common,
         "worker", Stream.concat(common.stream(), literalKeys(services.local("worker_environment")).stream()).toList());
     assertThat(setFor.get("worker")).contains("STORAGE_BUILDER_WORKER_SHUTDOWN_GRACE", "STORAGE_BUILDER_AWS_QUEUE");
+    assertThat(setFor.get("producer")).contains("STORAGE_BUILDER_SOURCE_CONFIG_JSON", "STORAGE_BUILDER_SOURCE_JDBC_URL");
 
     List<String> unread = new ArrayList<>();
     for (String process : List.of("producer", "worker")) {
@@ -126,6 +129,33 @@ class ServicesTest {
       }
     }
     assertThat(unread).as("environment variables set in terraform/modules/services that the code never reads").isEmpty();
+  }
+
+  /**
+   * The tasks sync the operator's declarations only if STORAGE_BUILDER_SOURCE_CONFIG_JSON reaches
+   * both of them; the demo URL must not come along, as the applications refuse more than one source
+   * setting (and a URL alone syncs the built-in demo declarations).
+   */
+  @Test
+  void bothServicesGetTheOneSourceSetting() {
+    assertThat(Hcl.text(services.local("source_environment")).replaceAll("\\s+", " "))
+        .isEqualTo("${var.source_config_json == null ? tomap({ STORAGE_BUILDER_SOURCE_JDBC_URL = var.source_jdbc_url })"
+            + " : tomap({ STORAGE_BUILDER_SOURCE_CONFIG_JSON = jsonencode(jsondecode(var.source_config_json)) })}");
+    for (String container : List.of("producer", "worker")) {
+      assertThat(Hcl.text(services.local(container + "_environment")))
+          .as("%s environment", container)
+          .startsWith("${merge(var." + container + "_environment, local.common_environment, local.source_environment");
+    }
+    List<String> common = new ArrayList<>();
+    services.local("common_environment").fieldNames().forEachRemaining(common::add);
+    assertThat(common).noneMatch(name -> name.startsWith("STORAGE_BUILDER_SOURCE_"));
+    assertThat(Hcl.text(services.resource("terraform_data", "source_declarations").path("lifecycle")))
+        .contains("(var.source_config_json == null) != (var.source_jdbc_url == null)");
+    JsonNode call = config.module(".").moduleCall("services");
+    assertThat(Hcl.isReference(call.path("source_config_json"), "var.source_config_json")).isTrue();
+    assertThat(Hcl.isReference(call.path("source_jdbc_url"), "var.source_jdbc_url")).isTrue();
+    assertThat(Hcl.text(config.module("examples/complete").moduleCall("storage_builder").path("source_config_json")))
+        .isEqualTo("${var.source_config_file == null ? null : file(var.source_config_file)}");
   }
 
   private static final Pattern PROPERTY_PREFIX = Pattern.compile("\"(storage-builder\\.[a-z0-9.-]*\\.)\"");
@@ -277,6 +307,7 @@ class ServicesTest {
     Path module = Repository.terraform().resolve("modules/services");
     Files.copy(module.resolve("variables.tf"), dir.resolve("variables.tf"));
     Files.copy(module.resolve("sizing.tf"), dir.resolve("sizing.tf"));
+    Files.copy(module.resolve("source.tf"), dir.resolve("source.tf"));
     Files.writeString(dir.resolve("required.tfvars"), REQUIRED_SERVICES_INPUTS);
     Processes.Result plan = plan(dir, overrides);
     if (refusalMentions == null) {
@@ -284,6 +315,49 @@ class ServicesTest {
     } else {
       assertThat(plan.exitCode()).as(plan.describe()).isNotZero();
       assertThat(plan.stderr()).as(plan.describe()).contains(refusalMentions);
+    }
+  }
+
+  static Stream<Arguments> sourceSettings() {
+    String declarations = """
+        {"jdbcUrl": "jdbc:postgresql://db.internal:5432/app", "username": "reader",
+         "passwordEnv": "STORAGE_BUILDER_SOURCE_PASSWORD", "clientsQuery": "SELECT id FROM clients",
+         "targets": []}""";
+    String url = "jdbc:postgresql://db.internal:5432/app";
+    return Stream.of(
+        Arguments.of("the demo URL alone", Map.of("source_jdbc_url", url), "STORAGE_BUILDER_SOURCE_JDBC_URL"),
+        Arguments.of("the declarations alone", Map.of("source_config_json", declarations), "STORAGE_BUILDER_SOURCE_CONFIG_JSON"),
+        Arguments.of("both", Map.of("source_jdbc_url", url, "source_config_json", declarations), "exactly one of source_config_json"),
+        Arguments.of("neither", Map.of(), "exactly one of source_config_json"),
+        Arguments.of("not JSON", Map.of("source_config_json", "{targets: []}"), "must be a JSON object with a targets array"),
+        Arguments.of("JSON without targets", Map.of("source_config_json", "{\"jdbcUrl\": \"" + url + "\"}"), "must be a JSON object with a targets array"),
+        Arguments.of("a password in the declarations",
+            Map.of("source_config_json", declarations.replace("\"username\"", "\"password\": \"hunter2\", \"username\"")), "must hold no password"),
+        Arguments.of("a password in the declarations' URL",
+            Map.of("source_config_json", declarations.replace("/app\"", "/app?password=hunter2\"")), "must hold no password"),
+        Arguments.of("declarations over 32 KiB",
+            Map.of("source_config_json", declarations.replace("SELECT id", "SELECT id" + " ".repeat(100) + "x".repeat(33_000))),
+            "at most 32 KiB"));
+  }
+
+  /** Which of the two source variables reaches the tasks, and what terraform refuses before an apply. */
+  @ParameterizedTest(name = "services module: {0}")
+  @MethodSource("sourceSettings")
+  void planPassesExactlyOneSourceSetting(String description, Map<String, String> variables, String expected, @TempDir Path dir)
+      throws IOException {
+    assumeTrue(TerraformCli.binary().isPresent(), "terraform is not on PATH");
+    Path module = Repository.terraform().resolve("modules/services");
+    for (String file : List.of("variables.tf", "sizing.tf", "source.tf")) {
+      Files.copy(module.resolve(file), dir.resolve(file));
+    }
+    Files.writeString(dir.resolve("required.tfvars"), REQUIRED_SERVICES_INPUTS.replaceAll("(?m)^\\s*source_jdbc_url .*\\n", ""));
+    Processes.Result plan = plan(dir, variables);
+    if (expected.startsWith("STORAGE_BUILDER_")) {
+      assertThat(plan.exitCode()).as(plan.describe()).isZero();
+      assertThat(plan.stdout()).as(plan.describe()).containsPattern("input\\s*=\\s*\\[\\s*\\+?\\s*\"" + expected + "\",?\\s*\\]");
+    } else {
+      assertThat(plan.exitCode()).as(plan.describe()).isNotZero();
+      assertThat(plan.stderr().replaceAll("[\\s│]+", " ")).as(plan.describe()).contains(expected);
     }
   }
 
