@@ -6,6 +6,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 
@@ -16,6 +18,12 @@ public final class DlqInspector {
   private final DeadLetterQueue dlq;
   private final DlqScanner scanner;
   private final int scanLimit;
+
+  /**
+   * The stats walk that has been asked for and has not started yet; every caller that comes before
+   * it starts shares its answer. Null when none waits.
+   */
+  private CompletableFuture<DlqStats> waitingStats;
 
   /**
    * @param scanLimit how many messages {@link #stats} reads at most
@@ -53,9 +61,43 @@ public final class DlqInspector {
 
   /**
    * Counts by reason and by client over a walk of the DLQ; every message is released afterwards.
+   *
+   * <p>Callers that ask while a stats walk waits for its turn share that walk instead of queueing
+   * one each: each dashboard polls the stats, a walk takes at least the scan wait (its last, empty
+   * receive), and walks take turns, so one walk per caller piled up without bound (every blocking
+   * request thread waiting on the turn, the DLQ held almost all the time, a redrive queued behind
+   * them all). Every caller still gets a walk that started after it asked.
    */
   public DlqStats stats() {
-    DeadLetterQueue.Depth depth = dlq.depth();
+    CompletableFuture<DlqStats> shared;
+    boolean walker;
+    synchronized (this) {
+      walker = waitingStats == null;
+      if (walker) {
+        waitingStats = new CompletableFuture<>();
+      }
+      shared = waitingStats;
+    }
+    if (walker) {
+      try {
+        DeadLetterQueue.Depth depth = dlq.depth();
+        shared.complete(scanner.exclusively(() -> walkForStats(shared, depth)));
+      } catch (RuntimeException e) {
+        startedOrFailed(shared);
+        shared.completeExceptionally(e);
+        throw e;
+      }
+    }
+    try {
+      return shared.join();
+    } catch (CompletionException e) {
+      throw e.getCause() instanceof RuntimeException cause ? cause : e;
+    }
+  }
+
+  private DlqStats walkForStats(CompletableFuture<DlqStats> shared, DeadLetterQueue.Depth depth) {
+    // From here on a new caller needs a walk of its own: this one may miss what it waits for.
+    startedOrFailed(shared);
     return scanner.walk(
         scanLimit,
         (held, deleted) ->
@@ -66,6 +108,12 @@ public final class DlqInspector {
                 held.size() < scanLimit,
                 countBy(held, DlqMessage::reason),
                 countBy(held, m -> m.clientId() == null ? DlqStats.UNKNOWN_CLIENT : m.clientId())));
+  }
+
+  private synchronized void startedOrFailed(CompletableFuture<DlqStats> walk) {
+    if (waitingStats == walk) {
+      waitingStats = null;
+    }
   }
 
   /** Largest count first, ties by name. */

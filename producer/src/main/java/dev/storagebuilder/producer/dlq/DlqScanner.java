@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Supplier;
 
 /**
  * Walks the DLQ by receiving every message and holding it invisible until the walk is over, so each
@@ -63,6 +64,19 @@ final class DlqScanner {
       } finally {
         release(held.stream().filter(m -> !deleted.contains(m.messageId())).toList());
       }
+    } finally {
+      WALKS.unlock();
+    }
+  }
+
+  /**
+   * Runs {@code action} in this process's turn for walks, waiting for it like {@link #walk}; a walk
+   * inside it takes the same turn. Lets a caller act when its turn has come, before it walks.
+   */
+  <T> T exclusively(Supplier<T> action) {
+    WALKS.lock();
+    try {
+      return action.get();
     } finally {
       WALKS.unlock();
     }

@@ -21,11 +21,13 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -401,6 +403,140 @@ class DlqRedriverTest {
     } finally {
       statsMayFinish.countDown();
       threads.shutdownNow();
+    }
+  }
+
+  @Test
+  void statsAskedWhileAStatsWalkWaitsForItsTurnShareThatWalk() throws Exception {
+    CountDownLatch dryRunHolding = new CountDownLatch(1);
+    CountDownLatch dryRunMayFinish = new CountDownLatch(1);
+    dlq.afterNextReceive.set(() -> {
+      dryRunHolding.countDown();
+      awaitLatch(dryRunMayFinish);
+    });
+    DlqInspector inspector = new DlqInspector(dlq, 1_000, Duration.ZERO);
+    int callers = 5;
+    ExecutorService threads = Executors.newFixedThreadPool(callers + 1);
+    try {
+      Future<RedriveResult.Filtered> dryRun =
+          threads.submit(() -> filtered(true, null, RunChoice.ORIGINAL));
+      assertThat(dryRunHolding.await(10, TimeUnit.SECONDS)).isTrue();
+      int receivesBefore = dlq.receives;
+
+      // Five dashboards poll the stats while the dry run holds the DLQ.
+      List<Thread> waiting = new CopyOnWriteArrayList<>();
+      List<Future<DlqInspector.DlqStats>> stats = new ArrayList<>();
+      for (int i = 0; i < callers; i++) {
+        stats.add(threads.submit(() -> {
+          waiting.add(Thread.currentThread());
+          return inspector.stats();
+        }));
+      }
+      await().atMost(Duration.ofSeconds(10))
+          .until(() -> waiting.size() == callers
+              && waiting.stream().allMatch(t -> t.getState() == Thread.State.WAITING));
+      dryRunMayFinish.countDown();
+
+      assertThat(dryRun.get(10, TimeUnit.SECONDS).scanned()).isEqualTo(4);
+      for (Future<DlqInspector.DlqStats> answer : stats) {
+        DlqInspector.DlqStats counted = answer.get(10, TimeUnit.SECONDS);
+        assertThat(counted.scanned()).isEqualTo(4);
+        assertThat(counted.byReason()).containsEntry("source-unavailable", 2);
+      }
+      // The dry run's last, empty receive, then one stats walk: its receive of all four and its
+      // empty one. A walk per caller would have been five.
+      assertThat(dlq.receives - receivesBefore).as("receives after the dry run's first").isEqualTo(3);
+      assertThat(dlq.visibleCount()).isEqualTo(4);
+    } finally {
+      dryRunMayFinish.countDown();
+      threads.shutdownNow();
+    }
+  }
+
+  @Test
+  void statsWalkAgainForACallerThatAskedAfterTheSharedWalkStarted() throws Exception {
+    DlqInspector inspector = new DlqInspector(dlq, 1_000, Duration.ZERO);
+    CountDownLatch firstHolding = new CountDownLatch(1);
+    CountDownLatch firstMayFinish = new CountDownLatch(1);
+    dlq.afterNextReceive.set(() -> {
+      firstHolding.countDown();
+      awaitLatch(firstMayFinish);
+    });
+    ExecutorService threads = Executors.newFixedThreadPool(2);
+    try {
+      Future<DlqInspector.DlqStats> first = threads.submit(inspector::stats);
+      assertThat(firstHolding.await(10, TimeUnit.SECONDS)).isTrue();
+      AtomicReference<Thread> secondThread = new AtomicReference<>();
+      Future<DlqInspector.DlqStats> second = threads.submit(() -> {
+        secondThread.set(Thread.currentThread());
+        return inspector.stats();
+      });
+      await().atMost(Duration.ofSeconds(10))
+          .until(() -> secondThread.get() != null && secondThread.get().getState() == Thread.State.WAITING);
+      firstMayFinish.countDown();
+
+      assertThat(first.get(10, TimeUnit.SECONDS).scanned()).isEqualTo(4);
+      assertThat(second.get(10, TimeUnit.SECONDS).scanned()).isEqualTo(4);
+      // Two walks of two receives each (all four, then an empty one): the second caller asked
+      // after the first walk had begun, so that walk may have missed what it asks about.
+      assertThat(dlq.receives).isEqualTo(4);
+    } finally {
+      firstMayFinish.countDown();
+      threads.shutdownNow();
+    }
+  }
+
+  @Test
+  void aFailedStatsWalkFailsEveryCallerThatSharedItAndTheNextCallerWalksAgain() {
+    FailingDlq failing = new FailingDlq(dlq);
+    DlqInspector inspector = new DlqInspector(failing, 1_000, Duration.ZERO);
+    failing.failNextReceive = true;
+
+    assertThatThrownBy(inspector::stats).isInstanceOf(IllegalStateException.class).hasMessage("sqs down");
+    assertThat(inspector.stats().scanned()).isEqualTo(4);
+  }
+
+  /** The fake DLQ, with receives that fail on demand. */
+  private static final class FailingDlq implements DeadLetterQueue {
+    private final DeadLetterQueue delegate;
+    volatile boolean failNextReceive;
+
+    FailingDlq(DeadLetterQueue delegate) {
+      this.delegate = delegate;
+    }
+
+    @Override
+    public List<DlqMessage> receive(int max, Duration visibility, Duration wait) {
+      if (failNextReceive) {
+        failNextReceive = false;
+        throw new IllegalStateException("sqs down");
+      }
+      return delegate.receive(max, visibility, wait);
+    }
+
+    @Override
+    public void release(Collection<String> receiptHandles) {
+      delegate.release(receiptHandles);
+    }
+
+    @Override
+    public List<String> delete(Collection<String> receiptHandles) {
+      return delegate.delete(receiptHandles);
+    }
+
+    @Override
+    public Depth depth() {
+      return delegate.depth();
+    }
+
+    @Override
+    public MoveTask startMoveToWorkQueue() {
+      return delegate.startMoveToWorkQueue();
+    }
+
+    @Override
+    public List<MoveTask> moveTasks() {
+      return delegate.moveTasks();
     }
   }
 
