@@ -80,8 +80,7 @@ public final class DlqInspector {
     }
     if (walker) {
       try {
-        DeadLetterQueue.Depth depth = dlq.depth();
-        shared.complete(scanner.exclusively(() -> walkForStats(shared, depth)));
+        shared.complete(scanner.exclusively(() -> walkForStats(shared)));
       } catch (RuntimeException e) {
         startedOrFailed(shared);
         shared.completeExceptionally(e);
@@ -95,9 +94,11 @@ public final class DlqInspector {
     }
   }
 
-  private DlqStats walkForStats(CompletableFuture<DlqStats> shared, DeadLetterQueue.Depth depth) {
+  private DlqStats walkForStats(CompletableFuture<DlqStats> shared) {
     // From here on a new caller needs a walk of its own: this one may miss what it waits for.
     startedOrFailed(shared);
+    // Read in the walks' turn: during another walk, the messages it holds count as not visible.
+    DeadLetterQueue.Depth depth = dlq.depth();
     return scanner.walk(
         scanLimit,
         (held, deleted) ->
@@ -132,7 +133,8 @@ public final class DlqInspector {
   }
 
   /**
-   * @param approximateNumberOfMessages SQS's approximate count of visible messages, before the walk
+   * @param approximateNumberOfMessages SQS's approximate count of visible messages, read just
+   *     before the walk (in the walks' turn, so no other walk of this producer hides any)
    * @param scanned messages the walk read
    * @param complete false when the walk stopped at the scan limit
    */

@@ -496,6 +496,41 @@ class DlqRedriverTest {
     assertThat(inspector.stats().scanned()).isEqualTo(4);
   }
 
+  @Test
+  void statsTakenWhileADryRunHoldsTheDlqCountItsMessagesAsWaiting() throws Exception {
+    CountDownLatch dryRunHolding = new CountDownLatch(1);
+    CountDownLatch dryRunMayFinish = new CountDownLatch(1);
+    dlq.afterNextReceive.set(() -> {
+      dryRunHolding.countDown();
+      awaitLatch(dryRunMayFinish);
+    });
+    DlqInspector inspector = new DlqInspector(dlq, 1_000, Duration.ZERO);
+    ExecutorService threads = Executors.newFixedThreadPool(2);
+    try {
+      Future<RedriveResult.Filtered> dryRun =
+          threads.submit(() -> filtered(true, null, RunChoice.ORIGINAL));
+      assertThat(dryRunHolding.await(10, TimeUnit.SECONDS)).isTrue();
+      AtomicReference<Thread> statsThread = new AtomicReference<>();
+      Future<DlqInspector.DlqStats> stats = threads.submit(() -> {
+        statsThread.set(Thread.currentThread());
+        return inspector.stats();
+      });
+      await().atMost(Duration.ofSeconds(10))
+          .until(() -> statsThread.get() != null && statsThread.get().getState() == Thread.State.WAITING);
+      dryRunMayFinish.countDown();
+
+      assertThat(dryRun.get(10, TimeUnit.SECONDS).scanned()).isEqualTo(4);
+      DlqInspector.DlqStats counted = stats.get(10, TimeUnit.SECONDS);
+      // The dashboard shows this number as "waiting": four, not the none the dry run left visible.
+      assertThat(counted.approximateNumberOfMessages()).isEqualTo(4);
+      assertThat(counted.approximateNumberOfMessagesNotVisible()).isZero();
+      assertThat(counted.scanned()).isEqualTo(4);
+    } finally {
+      dryRunMayFinish.countDown();
+      threads.shutdownNow();
+    }
+  }
+
   /** The fake DLQ, with receives that fail on demand. */
   private static final class FailingDlq implements DeadLetterQueue {
     private final DeadLetterQueue delegate;
