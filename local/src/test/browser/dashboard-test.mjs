@@ -22,6 +22,18 @@ const browser = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir()
 try {
   const page = await browser.newPage();
   page.setDefaultTimeout(60_000);
+  // Requests to the DLQ stats in flight at once, and the most seen: polls must not overlap.
+  const isStats = (request) => new URL(request.url()).pathname === '/api/dlq/stats';
+  let statsInFlight = 0;
+  seen.statsMostInFlight = 0;
+  page.on('request', (r) => { if (isStats(r)) seen.statsMostInFlight = Math.max(seen.statsMostInFlight, ++statsInFlight); });
+  let apiRequests = 0;
+  page.on('request', (r) => { if (new URL(r.url()).pathname.startsWith('/api/')) apiRequests++; });
+  let runsAnswered = 0;
+  const statsDone = (r) => { if (isStats(r)) statsInFlight--; };
+  page.on('requestfinished', statsDone);
+  page.on('requestfinished', (r) => { if (new URL(r.url()).pathname === '/api/runs') runsAnswered++; });
+  page.on('requestfailed', statsDone);
   await page.goto(`${DASHBOARD_URL}/dashboard/?token=${encodeURIComponent(SB_TOKEN)}`);
 
   const runRow = page.locator(`#runs tbody tr[data-run-id="${RUN_ID}"]`);
@@ -63,6 +75,38 @@ try {
   await page.click('#target-form button');
   await page.locator('#target-details p').waitFor();
   seen.targetDetails = (await page.locator('#target-details').innerText()).split('\n')[0];
+
+  // A DLQ that takes 4 s to walk (a big one): the dashboard must wait for each answer instead of
+  // asking again every poll, and the runs must stay live meanwhile.
+  await page.route('**/api/dlq/stats', async (route) => {
+    try {
+      const response = await route.fetch();
+      await new Promise((resolve) => setTimeout(resolve, 4_000));
+      await route.fulfill({ response });
+    } catch {
+      // The page gave up on it (or it was handled at the unroute): nothing left to answer.
+    }
+  });
+  const runsBefore = runsAnswered;
+  await page.waitForTimeout(9_000);
+  seen.runsPolledWhileStatsSlow = runsAnswered - runsBefore;
+  await page.unroute('**/api/dlq/stats');
+
+  // A tab nobody looks at asks for nothing, and catches up when shown again.
+  const setHidden = (hidden) => page.evaluate((h) => {
+    if (h) Object.defineProperty(document, 'hidden', { configurable: true, get: () => true });
+    else delete document.hidden;
+    document.dispatchEvent(new Event('visibilitychange'));
+  }, hidden);
+  await setHidden(true);
+  await page.waitForTimeout(5_000); // the polls under way answer (a DLQ walk takes over 1 s)
+  const requestsBefore = apiRequests;
+  await page.waitForTimeout(4_000);
+  seen.apiRequestsWhileHidden = apiRequests - requestsBefore;
+  const requestsHidden = apiRequests;
+  await setHidden(false);
+  await page.waitForTimeout(1_000);
+  seen.apiRequestsOnceShown = apiRequests - requestsHidden;
 
   await page.screenshot({ path: SCREENSHOT, fullPage: true });
   seen.screenshot = SCREENSHOT;

@@ -1,7 +1,12 @@
-// Storage Builder dashboard: plain JS over the producer's /api, polled every 1.5 s.
+// Storage Builder dashboard: plain JS over the producer's /api. Runs and targets are polled every
+// 1.5 s, the DLQ's counts every 10 s; each poll waits for the previous one to finish.
 'use strict';
 
 const POLL_MS = 1500;
+// Counting the DLQ walks it: the producer holds every message invisible until the walk ends (at
+// least its 1 s scan wait, longer on a big DLQ). Counted at the runs' pace, an open dashboard kept
+// the DLQ hidden most of the time and queued dry runs and redrives behind its walks.
+const DLQ_POLL_MS = 10000;
 const TOKEN_KEY = 'storage-builder-token';
 const $ = (id) => document.getElementById(id);
 let selectedRun = null;
@@ -125,7 +130,7 @@ async function refreshTargets() {
 
 async function refreshDlq() {
   const stats = await api('/api/dlq/stats');
-  $('dlq-total').textContent = `(${stats.approximateNumberOfMessages} waiting)`;
+  $('dlq-total').textContent = `(${stats.approximateNumberOfMessages} waiting, counted ${new Date().toLocaleTimeString()})`;
   const body = $('dlq-reasons').tBodies[0];
   body.replaceChildren();
   for (const [reason, count] of Object.entries(stats.byReason || {})) {
@@ -181,6 +186,7 @@ async function redriveNow() {
   const result = await api('/api/dlq/redrive', { method: 'POST', body: JSON.stringify({ dryRun: false, filter }) });
   $('redrive-result').textContent = summarize(result);
   resetRedrive();
+  pollDlq();
 }
 
 async function showTarget(client, target) {
@@ -214,9 +220,12 @@ function showTokenForm(message) {
 }
 
 async function tick() {
+  // A tab nobody looks at asks for nothing: each poll reads every listed run's entries, and a DLQ
+  // count holds the DLQ. Polling resumes when the tab is shown again.
+  if (document.hidden) return;
   if (!token()) { showTokenForm(); return; }
   try {
-    await Promise.all([refreshRuns(), refreshDlq()]);
+    await refreshRuns();
     await refreshTargets();
     $('app').hidden = false;
     $('token-form').hidden = true;
@@ -226,10 +235,52 @@ async function tick() {
   }
 }
 
+async function tickDlq() {
+  if (document.hidden || !token()) return;
+  try {
+    await refreshDlq();
+  } catch (e) {
+    // Shown in its section: the runs' next poll rewrites the status line within 1.5 s.
+    if (e.message !== 'unauthorized') $('dlq-total').textContent = '(not counted: ' + e.message + ')';
+  }
+}
+
+/**
+ * Runs task now and then again intervalMs after each run has finished, never two at once: a
+ * setInterval started a poll every interval whether or not the last had answered, so slow answers
+ * (a DLQ walk) piled up in the browser and on the producer. Calling the returned function polls
+ * now, or right after the poll under way.
+ */
+function poller(task, intervalMs) {
+  let timer = null;
+  let running = false;
+  let again = false;
+  const run = async () => {
+    clearTimeout(timer);
+    if (running) { again = true; return; }
+    running = true;
+    try {
+      await task();
+    } finally {
+      running = false;
+      timer = setTimeout(run, again ? 0 : intervalMs);
+      again = false;
+    }
+  };
+  return run;
+}
+
+const pollRuns = poller(tick, POLL_MS);
+const pollDlq = poller(tickDlq, DLQ_POLL_MS);
+
 $('token-form').addEventListener('submit', (e) => {
   e.preventDefault();
   localStorage.setItem(TOKEN_KEY, $('token-input').value.trim());
-  tick();
+  pollRuns();
+  pollDlq();
+});
+document.addEventListener('visibilitychange', () => {
+  if (!document.hidden) { pollRuns(); pollDlq(); }
 });
 $('forget-token').addEventListener('click', () => { localStorage.removeItem(TOKEN_KEY); showTokenForm(); });
 $('state-filter').addEventListener('change', () => refreshTargets().catch(showError));
@@ -239,5 +290,5 @@ $('redrive-reason').addEventListener('input', resetRedrive);
 $('redrive-client').addEventListener('input', resetRedrive);
 $('target-form').addEventListener('submit', (e) => { e.preventDefault(); showTarget($('target-client').value.trim(), $('target-name').value.trim()); });
 
-tick();
-setInterval(tick, POLL_MS);
+pollRuns();
+pollDlq();

@@ -30,9 +30,10 @@ import picocli.CommandLine;
 /**
  * The dashboard in a real headless chromium (Debian's, driven by playwright-core) against the
  * running fleet: the run progresses to its end, its dead-lettered targets are filtered with their
- * errors, a dry-run redrive answers. The screenshot stays in target/ as the test's artifact. The
- * same stack then answers the CLI. Skipped (with the reason) where /usr/bin/chromium is missing;
- * {@code .ci/run} installs it.
+ * errors, a dry-run redrive answers, a slow DLQ count neither piles up nor stalls the runs, and a
+ * hidden tab stops polling. The screenshot stays in target/ as the test's artifact. The same stack
+ * then answers the CLI. Skipped (with the reason) where /usr/bin/chromium is missing; {@code
+ * .ci/run} installs it.
  */
 class DashboardBrowserIT {
   static final Path CHROMIUM = Path.of("/usr/bin/chromium");
@@ -99,6 +100,13 @@ class DashboardBrowserIT {
         assertThat(seen.path("dryRun").asText()).startsWith("dry run: would move");
         assertThat(seen.path("redriveEnabledAfterDryRun").asBoolean()).isTrue();
         assertThat(seen.path("targetDetails").asText()).contains("/entities: version 1");
+        // Polls wait for the previous answer: a slow DLQ walk is asked for once at a time, and
+        // the runs stay live meanwhile.
+        assertThat(seen.path("statsMostInFlight").asInt()).as(output).isEqualTo(1);
+        assertThat(seen.path("runsPolledWhileStatsSlow").asInt()).as(output).isGreaterThanOrEqualTo(3);
+        // A hidden tab stops polling and starts again when shown.
+        assertThat(seen.path("apiRequestsWhileHidden").asInt()).as(output).isZero();
+        assertThat(seen.path("apiRequestsOnceShown").asInt()).as(output).isPositive();
         assertThat(Files.size(SCREENSHOT)).isGreaterThan(10_000);
 
         // The CLI against the same stack.
