@@ -17,7 +17,8 @@ import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
  * <ul>
  *   <li>{@code storage_builder.queue.visible} / {@code .inflight}: ApproximateNumberOfMessages
  *       and ApproximateNumberOfMessagesNotVisible of the work queue
- *   <li>{@code storage_builder.dlq.visible}: messages waiting on the dead-letter queue
+ *   <li>{@code storage_builder.dlq.visible}: messages waiting on the dead-letter queue, those a
+ *       DLQ walk holds invisible included (the name predates that)
  *   <li>{@code storage_builder.workers.active}: workers seen in the run ledger recently ({@link
  *       ActiveWorkers})
  *   <li>{@code storage_builder.queue.backlog.per.worker}: visible / max(1, active workers), the
@@ -69,7 +70,10 @@ public final class QueueGauges {
           new Snapshot(
               number(work, QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES),
               number(work, QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_NOT_VISIBLE),
-              number(dlq, QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES),
+              // Nothing consumes the DLQ: what is not visible there is held by a walk of ours
+              // (stats, a dry run, a redrive), and a dashboard walks it every few seconds.
+              number(dlq, QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES)
+                  + number(dlq, QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_NOT_VISIBLE),
               workers.count()));
     } catch (RuntimeException e) {
       log.warn("queue gauges not refreshed: {}", e.toString());

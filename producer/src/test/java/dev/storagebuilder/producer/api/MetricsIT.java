@@ -6,10 +6,13 @@ import dev.storagebuilder.common.ids.TargetRef;
 import dev.storagebuilder.producer.testing.ProducerFixture;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import software.amazon.awssdk.services.sqs.model.Message;
 
 /** The producer's fleet-load gauges on /prometheus, from real queue attributes and the ledger. */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -47,5 +50,32 @@ class MetricsIT {
     assertThat(metrics).contains("storage_builder_dlq_visible 0.0");
     assertThat(metrics).contains("storage_builder_queue_inflight 0.0");
     assertThat(metrics).contains("storage_builder_runs_started_total");
+  }
+
+  @Test
+  void theDlqDepthCountsTheMessagesADlqWalkHolds() {
+    String dlq = producer.queues.dlqUrl();
+    producer.drain(dlq);
+    for (int i = 0; i < 3; i++) {
+      String body = "{\"n\": " + i + "}";
+      producer.clients.sqs().sendMessage(b -> b.queueUrl(dlq).messageBody(body));
+    }
+    // Held the way a stats walk, a dry run or a redrive holds them while it reads the DLQ.
+    List<Message> held = new ArrayList<>();
+    while (held.size() < 2) {
+      int want = 2 - held.size();
+      held.addAll(
+          producer.clients.sqs()
+              .receiveMessage(b -> b.queueUrl(dlq).maxNumberOfMessages(want).visibilityTimeout(60))
+              .messages());
+    }
+    producer.context().getBean(dev.storagebuilder.producer.sqs.QueueGauges.class).refresh();
+
+    String metrics = producer.get("/prometheus", null).body();
+
+    held.forEach(
+        m -> producer.clients.sqs().deleteMessage(b -> b.queueUrl(dlq).receiptHandle(m.receiptHandle())));
+    producer.drain(dlq);
+    assertThat(metrics).contains("storage_builder_dlq_visible 3.0");
   }
 }
