@@ -56,9 +56,11 @@ public final class JdbcClientDirectory implements ClientDirectory, AutoCloseable
             ids.add(Ids.requireClientId(id));
           } catch (IllegalArgumentException e) {
             // Ids end up in S3 and DynamoDB keys; a source that breaks the rule must be fixed
-            // there.
-            throw new IllegalStateException(
-                "the source's clients query returned an unusable id: " + e.getMessage(), e);
+            // there. The source's trouble, not the caller's: a 503 that says so, not a bare 500.
+            throw new ServiceUnavailableException(
+                "the source's clients query returned an unusable client id (fix it in the source): "
+                    + e.getMessage(),
+                e);
           }
         }
       }

@@ -7,12 +7,16 @@ import dev.storagebuilder.common.ledger.TargetProgress;
 import dev.storagebuilder.common.ledger.TargetState;
 import dev.storagebuilder.producer.testing.ProducerFixture;
 import dev.storagebuilder.producer.testing.ProducerFixture.Response;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
  * When the queue refuses the messages, the caller gets a 503 and the run says what never went out;
- * when the queue cannot be found at all, the caller gets a 503 and no run is recorded.
+ * when the queue cannot be found at all, or the source lists a client id no key can hold, the
+ * caller gets a 503 and no run is recorded.
  */
 class EnqueueFailureIT {
   @Test
@@ -26,6 +30,24 @@ class EnqueueFailureIT {
       assertThat(response.status()).as(response.body()).isEqualTo(503);
       assertThat(response.error()).contains("cannot find SQS queue 'no-such-queue'");
       assertThat(producer.ledger.recentRuns(10)).as("no run left running").isEmpty();
+    }
+  }
+
+  @Test
+  void aClientIdTheSourceListsButNoKeyCanHoldIsA503NamingItAndRecordsNoRun() throws Exception {
+    try (ProducerFixture producer = new ProducerFixture("enqueue-bad-client-id", 1).start();
+        Connection source = DriverManager.getConnection(producer.jdbcUrl, "sa", "");
+        Statement sql = source.createStatement()) {
+      sql.execute("INSERT INTO clients VALUES ('acme corp', 'a space in the id')");
+
+      Response response = producer.post("/api/runs", "{\"scope\": \"all\"}");
+
+      assertThat(response.status()).as(response.body()).isEqualTo(503);
+      assertThat(response.error())
+          .contains("the source's clients query returned an unusable client id")
+          .contains("acme corp");
+      assertThat(producer.ledger.recentRuns(10)).isEmpty();
+      assertThat(producer.visibleMessages(producer.queues.queueUrl())).isZero();
     }
   }
 
