@@ -21,6 +21,7 @@ import software.amazon.awssdk.services.sqs.model.BatchResultErrorEntry;
 import software.amazon.awssdk.services.sqs.model.MessageAttributeValue;
 import software.amazon.awssdk.services.sqs.model.SendMessageBatchRequestEntry;
 import software.amazon.awssdk.services.sqs.model.SendMessageBatchResponse;
+import software.amazon.awssdk.services.sqs.model.SendMessageBatchResultEntry;
 
 /**
  * Sends many messages with SendMessageBatch: batches of up to {@value #MAX_BATCH_ENTRIES} (and
@@ -37,7 +38,9 @@ import software.amazon.awssdk.services.sqs.model.SendMessageBatchResponse;
  *       {@code SenderFault=true} (the message's trouble) fail at once.
  * </ul>
  *
- * Callers' ids may be anything distinct: batches use their own entry ids.
+ * An entry the answer names neither as sent nor as failed is reported as failed (code {@code
+ * NoAnswer}) and not sent again. Callers' ids may be anything distinct: batches use their own
+ * entry ids.
  */
 public final class SqsBatchSender implements AutoCloseable {
   /** SQS's limit of entries per SendMessageBatch. */
@@ -274,12 +277,19 @@ public final class SqsBatchSender implements AutoCloseable {
       }
       return List.of();
     }
-    tally.sent.addAndGet(response.successful().size());
+    // Every entry must be answered once; one the answer leaves out counts as failed, never as
+    // sent: a caller that deletes what was sent (a redrive deletes it from the DLQ) would lose it.
+    Map<String, Entry> unanswered = new HashMap<>(byBatchId);
+    for (SendMessageBatchResultEntry sent : response.successful()) {
+      if (unanswered.remove(sent.id()) != null) {
+        tally.sent.incrementAndGet();
+      }
+    }
     List<Entry> again = new ArrayList<>();
     for (BatchResultErrorEntry error : response.failed()) {
-      Entry entry = byBatchId.get(error.id());
+      Entry entry = unanswered.remove(error.id());
       if (entry == null) {
-        continue; // not ours: SQS echoes the ids we sent
+        continue; // not ours (SQS echoes the ids we sent), or already answered
       }
       if (Boolean.TRUE.equals(error.senderFault()) || attempt >= options.maxAttempts()) {
         String detail =
@@ -290,6 +300,14 @@ public final class SqsBatchSender implements AutoCloseable {
       } else {
         again.add(entry);
       }
+    }
+    for (Entry entry : unanswered.values()) {
+      // Not retried: it may have been sent, and a resend would be a second copy.
+      tally.failed.add(
+          new Failure(
+              entry.id(),
+              "NoAnswer",
+              "SendMessageBatch answered neither success nor failure for this entry"));
     }
     return again;
   }

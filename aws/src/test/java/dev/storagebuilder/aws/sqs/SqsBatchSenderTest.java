@@ -32,7 +32,8 @@ import software.amazon.awssdk.services.sqs.model.SqsException;
 
 class SqsBatchSenderTest {
   /**
-   * Answers each entry by its body: "ok", "flaky-N" (fails N times, then ok), "bad" (sender fault).
+   * Answers each entry by its body: "ok", "flaky-N" (fails N times, then ok), "bad" (sender fault),
+   * "unanswered" (left out of the answer).
    */
   private final FakeSqs sqs = new FakeSqs();
 
@@ -118,6 +119,21 @@ class SqsBatchSenderTest {
               assertThat(f.message()).contains("after 4 attempts");
             });
     assertThat(sqs.attemptsByCallerId().get(0)).isEqualTo(4);
+  }
+
+  @Test
+  void anEntryTheBatchAnswerLeavesOutIsReportedFailedNotSent() {
+    Result result = sender.send(entries(12, i -> i == 4 ? "unanswered" : "ok"));
+
+    assertThat(result.sent()).isEqualTo(11);
+    assertThat(result.failed())
+        .singleElement()
+        .satisfies(
+            f -> {
+              assertThat(f.id()).isEqualTo("m-4");
+              assertThat(f.code()).isEqualTo("NoAnswer");
+            });
+    assertThat(sqs.attemptsByCallerId().get(4)).as("not sent again").isEqualTo(1);
   }
 
   @Test
@@ -222,6 +238,9 @@ class SqsBatchSenderTest {
           int attempt =
               attempts.computeIfAbsent(caller, k -> new AtomicInteger()).incrementAndGet();
           String body = entry.messageBody();
+          if (body.equals("unanswered")) {
+            continue; // an answer that names the entry neither way
+          }
           if (body.equals("bad")) {
             failed.add(error(entry.id(), true, "InvalidMessageContents"));
           } else if (body.startsWith("flaky-") && attempt <= Integer.parseInt(body.substring(6))) {
