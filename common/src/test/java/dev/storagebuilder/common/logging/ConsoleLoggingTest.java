@@ -3,14 +3,9 @@ package dev.storagebuilder.common.logging;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.spi.Configurator.ExecutionStatus;
-import ch.qos.logback.classic.util.LogbackMDCAdapter;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -27,27 +22,17 @@ class ConsoleLoggingTest {
 
   /** What one configured context prints for an INFO and a DEBUG line of a quiet and a loud logger. */
   private static List<String> lines(Map<String, String> variables) {
-    PrintStream original = System.out;
-    ByteArrayOutputStream captured = new ByteArrayOutputStream();
-    LoggerContext context = new LoggerContext();
-    LogbackMDCAdapter mdc = new LogbackMDCAdapter();
-    context.setMDCAdapter(mdc);
-    try {
-      System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
-      ConsoleLogging logging =
-          new ConsoleLogging(PATTERN, Map.of("chatty.library", Level.WARN), name -> Optional.ofNullable(variables.get(name))) {};
-      logging.setContext(context);
-      assertThat(logging.configure(context)).isEqualTo(ExecutionStatus.DO_NOT_INVOKE_NEXT_IF_ANY);
-      mdc.put("run", "run-1");
+    ConsoleLogging logging =
+        new ConsoleLogging(PATTERN, Map.of("chatty.library", Level.WARN), name -> Optional.ofNullable(variables.get(name))) {};
+    PrintedLines printed = PrintedLines.by(logging, context -> {
+      context.getMDCAdapter().put("run", "run-1");
       context.getLogger("dev.storagebuilder.Thing").info("finished {} rows", 42);
       context.getLogger("dev.storagebuilder.Thing").debug("below the root level");
       context.getLogger("chatty.library.Client").info("below its own level");
       context.getLogger("chatty.library.Client").warn("at its level");
-    } finally {
-      System.setOut(original);
-      context.stop();
-    }
-    return captured.toString(StandardCharsets.UTF_8).lines().toList();
+    });
+    assertThat(printed.status()).isEqualTo(ExecutionStatus.DO_NOT_INVOKE_NEXT_IF_ANY);
+    return printed.lines();
   }
 
   @Test

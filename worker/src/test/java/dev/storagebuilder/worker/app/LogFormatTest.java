@@ -2,17 +2,13 @@ package dev.storagebuilder.worker.app;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.spi.Configurator;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
+import dev.storagebuilder.common.logging.ConsoleLogging;
+import dev.storagebuilder.common.logging.PrintedLines;
 import java.util.ServiceLoader;
 import org.junit.jupiter.api.Test;
-import org.slf4j.LoggerFactory;
-import org.slf4j.MDC;
 
 /**
  * The worker's logging as registered with logback ({@link WorkerLogging}): plain by default, JSON
@@ -20,49 +16,33 @@ import org.slf4j.MDC;
  */
 class LogFormatTest {
 
-  private static String logOneLine(String format) throws Exception {
-    PrintStream original = System.out;
-    ByteArrayOutputStream captured = new ByteArrayOutputStream();
-    LoggerContext context = (LoggerContext) LoggerFactory.getILoggerFactory();
+  /** One line logged as at startup, by the configurator logback finds as a service, in {@code format}. */
+  private static String logOneLine(String format) {
+    Configurator configurator = ServiceLoader.load(Configurator.class).findFirst().orElseThrow();
+    assertThat(configurator).isInstanceOf(WorkerLogging.class);
+    String previous = System.getProperty(ConsoleLogging.FORMAT_VARIABLE);
+    System.setProperty(ConsoleLogging.FORMAT_VARIABLE, format);
     try {
-      System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
-      configure(context, format);
-      MDC.put("run", "run-1");
-      MDC.put("client", "acme");
-      MDC.put("target", "entities");
-      MDC.put("attempt", "2");
-      context
-          .getLogger("dev.storagebuilder.worker.pipeline.TargetProcessor")
-          .info("target finished: {} rows", 42);
-    } finally {
-      MDC.clear();
-      System.setOut(original);
-      configure(context, "plain");
-    }
-    return captured.toString(StandardCharsets.UTF_8).strip();
-  }
-
-  /** As at startup, by the configurator logback finds as a service, with STORAGE_BUILDER_LOG_FORMAT set. */
-  private static void configure(LoggerContext context, String format) {
-    context.reset();
-    String previous = System.getProperty("STORAGE_BUILDER_LOG_FORMAT");
-    System.setProperty("STORAGE_BUILDER_LOG_FORMAT", format);
-    try {
-      Configurator configurator = ServiceLoader.load(Configurator.class).findFirst().orElseThrow();
-      assertThat(configurator).isInstanceOf(WorkerLogging.class);
-      configurator.setContext(context);
-      configurator.configure(context);
+      PrintedLines printed = PrintedLines.by(configurator, context -> {
+        context.getMDCAdapter().put("run", "run-1");
+        context.getMDCAdapter().put("client", "acme");
+        context.getMDCAdapter().put("target", "entities");
+        context.getMDCAdapter().put("attempt", "2");
+        context.getLogger("dev.storagebuilder.worker.pipeline.TargetProcessor").info("target finished: {} rows", 42);
+      });
+      assertThat(printed.lines()).hasSize(1);
+      return printed.lines().get(0);
     } finally {
       if (previous == null) {
-        System.clearProperty("STORAGE_BUILDER_LOG_FORMAT");
+        System.clearProperty(ConsoleLogging.FORMAT_VARIABLE);
       } else {
-        System.setProperty("STORAGE_BUILDER_LOG_FORMAT", previous);
+        System.setProperty(ConsoleLogging.FORMAT_VARIABLE, previous);
       }
     }
   }
 
   @Test
-  void plainByDefaultWithTheMdcInTheLine() throws Exception {
+  void plainByDefaultWithTheMdcInTheLine() {
     assertThat(logOneLine("plain"))
         .contains("run=run-1 client=acme target=entities attempt=2 - target finished: 42 rows");
   }
