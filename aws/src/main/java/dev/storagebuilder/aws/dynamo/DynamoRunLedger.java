@@ -8,6 +8,7 @@ import static dev.storagebuilder.aws.dynamo.Attributes.s;
 import static dev.storagebuilder.aws.dynamo.Attributes.string;
 
 import dev.storagebuilder.common.ids.TargetRef;
+import dev.storagebuilder.common.ledger.ConditionalRunLedger;
 import dev.storagebuilder.common.ledger.RunLedger;
 import dev.storagebuilder.common.ledger.RunRecord;
 import dev.storagebuilder.common.ledger.RunStatus;
@@ -54,7 +55,7 @@ import software.amazon.awssdk.services.dynamodb.model.WriteRequest;
  *
  * Every item carries {@code expiresAt} (epoch seconds) for DynamoDB's TTL; dynalite ignores it.
  */
-public final class DynamoRunLedger implements RunLedger {
+public final class DynamoRunLedger implements ConditionalRunLedger {
   public static final Duration DEFAULT_RETENTION = Duration.ofDays(30);
 
   static final String PK = "pk";

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.storagebuilder.common.ids.Ids;
 import dev.storagebuilder.common.ids.TargetRef;
+import dev.storagebuilder.common.ledger.ConditionalRunLedger;
 import dev.storagebuilder.common.ledger.RunLedger;
 import dev.storagebuilder.common.ledger.RunRecord;
 import dev.storagebuilder.common.ledger.RunStatus;
@@ -33,7 +34,7 @@ public abstract class RunLedgerContract {
   private static final SplittableRandom IDS = new SplittableRandom();
 
   /** The ledger under test. */
-  protected abstract RunLedger ledger();
+  protected abstract ConditionalRunLedger ledger();
 
   @Test
   void aWorkerCountsAsAliveFromItsLatestMark() {

@@ -6,7 +6,7 @@ import dev.storagebuilder.aws.config.AwsSettings;
 import dev.storagebuilder.aws.contract.RunLedgerContract;
 import dev.storagebuilder.aws.support.LocalAws;
 import dev.storagebuilder.common.ids.TargetRef;
-import dev.storagebuilder.common.ledger.RunLedger;
+import dev.storagebuilder.common.ledger.ConditionalRunLedger;
 import dev.storagebuilder.common.ledger.RunRecord;
 import java.time.Clock;
 import java.time.Duration;
@@ -37,7 +37,7 @@ class DynamoRunLedgerIT extends RunLedgerContract {
   }
 
   @Override
-  protected RunLedger ledger() {
+  protected ConditionalRunLedger ledger() {
     return ledger;
   }
 

@@ -41,21 +41,6 @@ public interface RunLedger {
   void markOutcome(String runId, TargetProgress progress);
 
   /**
-   * Records {@code progress} as {@link #markOutcome} does, but only while the target's entry is
-   * still the one {@code seen} read (same state and updatedAt); returns whether it did. For a
-   * writer that acts on what it read, such as a redrive marking a dead-lettered target queued
-   * again: an outcome a worker recorded in between wins. Only the producer's redrive needs this, so
-   * ledgers that cannot write conditionally (the worker's wrappers) need not support it.
-   *
-   * @throws UnsupportedOperationException from a ledger that does not support it
-   */
-  default boolean markOutcomeIfUnchanged(
-      String runId, TargetProgress seen, TargetProgress progress) {
-    throw new UnsupportedOperationException(
-        getClass().getSimpleName() + " cannot record an outcome conditionally");
-  }
-
-  /**
    * Records the outcome of an attempt that was never marked running (a short target: one write
    * instead of two): like {@link #markOutcome}, and attempts + 1 as {@link #markRunning} would have
    * counted it. Never overwrites a success. This default makes the two writes; stores that can

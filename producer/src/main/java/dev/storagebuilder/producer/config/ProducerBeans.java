@@ -3,6 +3,7 @@ package dev.storagebuilder.producer.config;
 import dev.storagebuilder.aws.config.AwsClients;
 import dev.storagebuilder.aws.dynamo.DynamoRunLedger;
 import dev.storagebuilder.aws.dynamo.DynamoVersionLedger;
+import dev.storagebuilder.common.ledger.ConditionalRunLedger;
 import dev.storagebuilder.common.ledger.RunLedger;
 import dev.storagebuilder.common.ledger.VersionLedger;
 import dev.storagebuilder.common.target.SourceConfig;
@@ -72,7 +73,7 @@ public class ProducerBeans {
   }
 
   @Singleton
-  RunLedger runLedger(AwsClients aws, ProducerSettings settings) {
+  ConditionalRunLedger runLedger(AwsClients aws, ProducerSettings settings) {
     return new DynamoRunLedger(aws.dynamo(), settings.aws().runsTable());
   }
 
@@ -142,7 +143,7 @@ public class ProducerBeans {
   DlqRedriver dlqRedriver(
       SqsDeadLetterQueue dlq,
       SqsWorkQueue workQueue,
-      RunLedger ledger,
+      ConditionalRunLedger ledger,
       ProducerSettings settings,
       Clock clock,
       RandomGenerator random) {

@@ -2,7 +2,7 @@ package dev.storagebuilder.producer.dlq;
 
 import dev.storagebuilder.common.ids.Ids;
 import dev.storagebuilder.common.ids.TargetRef;
-import dev.storagebuilder.common.ledger.RunLedger;
+import dev.storagebuilder.common.ledger.ConditionalRunLedger;
 import dev.storagebuilder.common.ledger.RunRecord;
 import dev.storagebuilder.common.ledger.TargetProgress;
 import dev.storagebuilder.common.ledger.TargetState;
@@ -40,7 +40,7 @@ public final class DlqRedriver {
 
   private final DeadLetterQueue dlq;
   private final WorkQueue work;
-  private final RunLedger ledger;
+  private final ConditionalRunLedger ledger;
   private final Clock clock;
   private final RandomGenerator random;
   private final DlqScanner scanner;
@@ -49,7 +49,7 @@ public final class DlqRedriver {
   public DlqRedriver(
       DeadLetterQueue dlq,
       WorkQueue work,
-      RunLedger ledger,
+      ConditionalRunLedger ledger,
       Clock clock,
       RandomGenerator random,
       int scanLimit,

@@ -1,6 +1,7 @@
 package dev.storagebuilder.producer.testing;
 
 import dev.storagebuilder.common.ids.TargetRef;
+import dev.storagebuilder.common.ledger.ConditionalRunLedger;
 import dev.storagebuilder.common.ledger.RunLedger;
 import dev.storagebuilder.common.ledger.RunRecord;
 import dev.storagebuilder.common.ledger.RunStatus;
@@ -19,7 +20,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /** A RunLedger in memory, with the DynamoDB ledger's rules (a success is never overwritten). */
-public class InMemoryRunLedger implements RunLedger {
+public class InMemoryRunLedger implements ConditionalRunLedger {
   private final WorkerMarks alive = new WorkerMarks();
   public final Map<String, RunRecord> runs = new ConcurrentHashMap<>();
   public final Map<String, Map<TargetRef, TargetProgress>> entries = new ConcurrentHashMap<>();
