@@ -3,8 +3,11 @@ package dev.storagebuilder.worker.sqs;
 import dev.storagebuilder.worker.port.Acknowledger;
 import dev.storagebuilder.worker.port.ReceivedMessage;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.TreeSet;
 import software.amazon.awssdk.services.sqs.SqsClient;
 import software.amazon.awssdk.services.sqs.model.MessageAttributeValue;
 
@@ -24,6 +27,7 @@ public final class SqsAcknowledger implements Acknowledger {
   public static final String POSTPONED = "sb-postponed";
   private static final int SQS_MAX_DELAY_SECONDS = 900;
   private static final int MAX_DETAIL_CHARS = 2000;
+  private static final int SQS_MAX_ATTRIBUTES = 10;
 
   private final SqsClient sqs;
   private final String queueUrl;
@@ -75,8 +79,12 @@ public final class SqsAcknowledger implements Acknowledger {
   public void postpone(ReceivedMessage message, Duration delay) {
     Map<String, MessageAttributeValue> attributes = new HashMap<>();
     message.attributes().forEach((name, value) -> attributes.put(name, text(value)));
-    int postponed = 1 + Integer.parseInt(message.attributes().getOrDefault(POSTPONED, "0"));
-    attributes.put(POSTPONED, text(String.valueOf(postponed)));
+    if (attributes.containsKey(POSTPONED) || attributes.size() < SQS_MAX_ATTRIBUTES) {
+      // The count is only informational: a message that already carries SQS's maximum of
+      // attributes goes back without it rather than be refused.
+      int postponed = 1 + Integer.parseInt(message.attributes().getOrDefault(POSTPONED, "0"));
+      attributes.put(POSTPONED, text(String.valueOf(postponed)));
+    }
     int seconds = (int) Math.min(Math.max(delay.toSeconds(), 0), SQS_MAX_DELAY_SECONDS);
     sqs.sendMessage(
         b -> b.queueUrl(queueUrl)
@@ -90,12 +98,27 @@ public final class SqsAcknowledger implements Acknowledger {
   @Override
   public void deadLetter(ReceivedMessage message, String reasonCode, String detail) {
     Map<String, MessageAttributeValue> attributes = new HashMap<>();
-    message.attributes().forEach((name, value) -> attributes.put(name, text(value)));
     attributes.put(REASON, text(reasonCode));
-    String shortDetail = detail == null ? "" : detail;
-    attributes.put(DETAIL, text(shortDetail.length() > MAX_DETAIL_CHARS ? shortDetail.substring(0, MAX_DETAIL_CHARS) : shortDetail));
     attributes.put(ORIGINAL_ID, text(message.messageId()));
     attributes.put(RECEIVE_COUNT, text(String.valueOf(message.receiveCount())));
+    // SQS refuses a message with more than ten attributes: the reason comes first, then as many of
+    // the original's as fit (by name), and the detail names those left out.
+    List<String> leftOut = new ArrayList<>();
+    for (String name : new TreeSet<>(message.attributes().keySet())) {
+      if (attributes.containsKey(name) || DETAIL.equals(name)) {
+        continue;
+      }
+      if (attributes.size() + 1 < SQS_MAX_ATTRIBUTES) {
+        attributes.put(name, text(message.attributes().get(name)));
+      } else {
+        leftOut.add(name);
+      }
+    }
+    String shortDetail = detail == null ? "" : detail;
+    if (!leftOut.isEmpty()) {
+      shortDetail += " (message attributes left out: " + String.join(", ", leftOut) + ")";
+    }
+    attributes.put(DETAIL, text(shortDetail.length() > MAX_DETAIL_CHARS ? shortDetail.substring(0, MAX_DETAIL_CHARS) : shortDetail));
     // SQS rejects an empty body; a blank poison message still has to be kept for inspection.
     String body = message.body() == null || message.body().isEmpty() ? "<empty>" : message.body();
     // The group travels along so a redrive (a move task, or the producer's filtered one) puts the

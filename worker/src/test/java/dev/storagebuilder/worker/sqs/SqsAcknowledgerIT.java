@@ -112,6 +112,54 @@ class SqsAcknowledgerIT {
     assertThat(left).extracting(ReceivedMessage::body).doesNotContain("{\"dead\": 1}");
   }
 
+  private static MessageAttributeValue text(String value) {
+    return MessageAttributeValue.builder().dataType("String").stringValue(value).build();
+  }
+
+  /** Sends {@code body} with SQS's maximum of ten message attributes, a0=v0 .. a9=v9, and receives it. */
+  private ReceivedMessage receiveWithTenAttributes(String body) {
+    Map<String, MessageAttributeValue> ten = new java.util.HashMap<>();
+    for (int i = 0; i < 10; i++) {
+      ten.put("a" + i, text("v" + i));
+    }
+    aws.sqs().sendMessage(b -> b.queueUrl(queues.queueUrl()).messageBody(body).messageAttributes(ten));
+    ReceivedMessage original = receiveOne(work, body);
+    assertThat(original.attributes()).hasSize(10);
+    return original;
+  }
+
+  @Test
+  void aMessageWithTenAttributesIsDeadLetteredWithItsReasonNamingTheAttributesLeftOut() {
+    ReceivedMessage original = receiveWithTenAttributes("{\"ten\": 1}");
+
+    acknowledger.deadLetter(original, "invalid-message", "not a target message");
+
+    ReceivedMessage dead = receiveOne(dlq, "{\"ten\": 1}");
+    assertThat(dead.attributes())
+        .hasSize(10)
+        .containsEntry(SqsAcknowledger.REASON, "invalid-message")
+        .containsEntry(SqsAcknowledger.ORIGINAL_ID, original.messageId())
+        .containsEntry(SqsAcknowledger.RECEIVE_COUNT, "1")
+        .containsEntry("a0", "v0")
+        .containsEntry("a5", "v5")
+        .doesNotContainKeys("a6", "a7", "a8", "a9");
+    assertThat(dead.attributes().get(SqsAcknowledger.DETAIL))
+        .isEqualTo("not a target message (message attributes left out: a6, a7, a8, a9)");
+    assertThat(work.receive(10, Duration.ZERO)).extracting(ReceivedMessage::body).doesNotContain("{\"ten\": 1}");
+  }
+
+  @Test
+  void aMessageWithTenAttributesIsPostponedWithAllOfThem() {
+    ReceivedMessage original = receiveWithTenAttributes("{\"ten-postponed\": 1}");
+
+    acknowledger.postpone(original, Duration.ZERO);
+
+    ReceivedMessage copy = receiveOne(work, "{\"ten-postponed\": 1}");
+    assertThat(copy.messageId()).isNotEqualTo(original.messageId());
+    assertThat(copy.attributes()).isEqualTo(original.attributes());
+    acknowledger.delete(copy);
+  }
+
   @Test
   void aMessageWithoutAGroupStaysWithoutOne() {
     send("{\"plain\": 1}", null);
