@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -22,12 +23,25 @@ import org.slf4j.LoggerFactory;
  * out before an extension gets through, the lease is lost and the holding thread is interrupted:
  * the target is abandoned without a commit, and the fenced commit makes even a late one harmless.
  *
+ * <p>SQS keeps a message invisible at most {@link #MAX_INVISIBLE_SINCE_RECEIPT} after its receipt
+ * and refuses an extension that asks past that: the last extension asks only for what is left (less
+ * {@link #RECEIPT_MARGIN}), and the lease is lost when that runs out, not at the refusal half a
+ * timeout earlier.
+ *
  * <p>The SDK has already retried each failed call a few times within a second or so; this is the
  * heartbeat's own schedule, not a retry stacked on the call: losing a target that has run for an
  * hour to a throttling burst costs far more than a few more calls while time remains.
  */
 public final class LeaseKeeper {
   private static final Logger log = LoggerFactory.getLogger(LeaseKeeper.class);
+  /** SQS's limit: a ChangeMessageVisibility past this since the receipt is refused. */
+  static final Duration MAX_INVISIBLE_SINCE_RECEIPT = Duration.ofHours(12);
+  /**
+   * The receipt is taken once the receive call has returned, a little after SQS counted it: the
+   * last extension stops this much short of the limit so it is never refused.
+   */
+  static final Duration RECEIPT_MARGIN = Duration.ofMinutes(1);
+  private static final Duration SHORTEST_EXTENSION = Duration.ofSeconds(1);
 
   private final Acknowledger acknowledger;
   private final Scheduler scheduler;
@@ -80,7 +94,10 @@ public final class LeaseKeeper {
    * once if that is past.
    */
   public HeldLease hold(ReceivedMessage message, long receivedAtNanos) {
-    HeldLease lease = new HeldLease(message, Thread.currentThread(), receivedAtNanos + visibilityTimeout.toNanos());
+    HeldLease lease =
+        new HeldLease(
+            message, Thread.currentThread(), receivedAtNanos + visibilityTimeout.toNanos(),
+            receivedAtNanos + MAX_INVISIBLE_SINCE_RECEIPT.minus(RECEIPT_MARGIN).toNanos());
     held.put(lease, Boolean.TRUE);
     lease.scheduleRenewal(untilReceiptPlus(receivedAtNanos, renewEvery));
     return lease;
@@ -114,11 +131,14 @@ public final class LeaseKeeper {
     private boolean closed;
     /** When the message becomes visible again unless extended ({@link Scheduler#nanoTime()}). */
     private long invisibleUntil;
+    /** How far the queue lets its visibility be extended ({@link Scheduler#nanoTime()}). */
+    private final long extendableUntil;
 
-    private HeldLease(ReceivedMessage message, Thread holder, long invisibleUntil) {
+    private HeldLease(ReceivedMessage message, Thread holder, long invisibleUntil, long extendableUntil) {
       this.message = message;
       this.holder = holder;
       this.invisibleUntil = invisibleUntil;
+      this.extendableUntil = extendableUntil;
     }
 
     @Override
@@ -149,15 +169,27 @@ public final class LeaseKeeper {
         }
       }
       long attemptedAt = scheduler.nanoTime();
+      Duration extension = visibilityTimeout;
+      Duration left = Duration.ofSeconds(TimeUnit.NANOSECONDS.toSeconds(extendableUntil - attemptedAt));
+      if (left.compareTo(extension) < 0) {
+        if (left.compareTo(SHORTEST_EXTENSION) < 0) {
+          String reason = "the message reached the queue's limit of " + MAX_INVISIBLE_SINCE_RECEIPT.toHours()
+              + " h invisible since its receipt";
+          log.warn("{} (message {}), abandoning its target", reason, message.messageId());
+          revoke(reason);
+          return;
+        }
+        extension = left;
+      }
       try {
-        acknowledger.extend(message, visibilityTimeout);
-        log.debug("extended visibility of message {} by {}", message.messageId(), visibilityTimeout);
+        acknowledger.extend(message, extension);
+        log.debug("extended visibility of message {} by {}", message.messageId(), extension);
       } catch (RuntimeException e) {
         tryAgainOrRevoke(e);
         return;
       }
       synchronized (this) {
-        invisibleUntil = attemptedAt + visibilityTimeout.toNanos();
+        invisibleUntil = attemptedAt + extension.toNanos();
       }
       for (Runnable renewal : alongside) {
         try {
@@ -167,7 +199,8 @@ public final class LeaseKeeper {
           log.warn("renewal alongside message {} failed: {}", message.messageId(), e.toString());
         }
       }
-      scheduleRenewal(renewEvery);
+      // A last, shorter extension is not renewed: the lease is given up when it runs out.
+      scheduleRenewal(extension.compareTo(renewEvery) < 0 ? extension : renewEvery);
     }
 
     private void tryAgainOrRevoke(RuntimeException failure) {

@@ -2,12 +2,15 @@ package dev.storagebuilder.worker.pipeline;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.storagebuilder.worker.port.Acknowledger;
 import dev.storagebuilder.worker.port.ReceivedMessage;
 import dev.storagebuilder.worker.testing.ManualScheduler;
 import dev.storagebuilder.worker.testing.RecordingAcknowledger;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
@@ -163,6 +166,65 @@ class LeaseKeeperTest {
       assertThat(acknowledger.calls()).containsExactlyInAnyOrder("extend good PT1M", "extend-failed bad", "extend good PT1M");
     }
     Thread.interrupted();
+  }
+
+  /**
+   * SQS keeps a message invisible at most 12 h after its receipt and refuses (not transiently) a
+   * visibility change that asks past that; this queue does the same, and records what it granted.
+   */
+  private static final class TwelveHourQueue implements Acknowledger {
+    private final ManualScheduler clock;
+    private final long receivedAt;
+    final List<String> calls = new CopyOnWriteArrayList<>();
+
+    TwelveHourQueue(ManualScheduler clock) {
+      this.clock = clock;
+      this.receivedAt = clock.nanoTime();
+    }
+
+    @Override
+    public void extend(ReceivedMessage message, Duration visibility) {
+      if (clock.nanoTime() + visibility.toNanos() > receivedAt + Duration.ofHours(12).toNanos()) {
+        calls.add("refused " + visibility);
+        throw new IllegalStateException("InvalidParameterValue: visibility past the 12 h maximum");
+      }
+      calls.add("extend " + visibility);
+    }
+
+    @Override
+    public void delete(ReceivedMessage message) {}
+
+    @Override
+    public void retryAfter(ReceivedMessage message, Duration delay) {}
+
+    @Override
+    public void postpone(ReceivedMessage message, Duration delay) {}
+
+    @Override
+    public void deadLetter(ReceivedMessage message, String reasonCode, String detail) {}
+  }
+
+  @Test
+  void theLastExtensionAsksOnlyForWhatIsLeftOfTwelveHoursAndTheLeaseHoldsUntilItRunsOut() {
+    Duration twoHours = Duration.ofHours(2);
+    TwelveHourQueue queue = new TwelveHourQueue(scheduler);
+    LeaseKeeper longTargets = new LeaseKeeper(queue, scheduler, twoHours);
+    try (LeaseKeeper.HeldLease lease = longTargets.hold(message("m1"))) {
+      scheduler.advance(Duration.ofHours(11).plusMinutes(30));
+      assertThat(lease.isLost()).as("invisible until 12 h after its receipt: %s", queue.calls).isFalse();
+      List<String> expected = new java.util.ArrayList<>(java.util.Collections.nCopies(9, "extend PT2H"));
+      expected.add("extend PT1H59M"); // at 10 h: what is left of 12 h, less a minute of margin
+      expected.add("extend PT59M"); // at 11 h
+      assertThat(queue.calls).isEqualTo(expected);
+      assertThat(Thread.currentThread().isInterrupted()).isFalse();
+
+      scheduler.advance(Duration.ofMinutes(29));
+      assertThat(lease.lostReason())
+          .as("lost before SQS's own limit lets another worker receive it")
+          .hasValueSatisfying(reason -> assertThat(reason).contains("12 h"));
+      assertThat(queue.calls).noneMatch(call -> call.startsWith("refused"));
+    }
+    assertThat(Thread.interrupted()).isFalse();
   }
 
   @Test
