@@ -231,7 +231,10 @@ final class WorkerFactory {
     // Each received message schedules a hand-back timer that its start cancels: dropped at once,
     // not kept queued until it would have been due (half a visibility timeout, per message).
     heartbeat.setRemoveOnCancelPolicy(true);
-    heartbeat.scheduleAtFixedRate(new WorkerPresence(runs, settings.workerId(), clock),
+    // A thread of its own: a DynamoDB write waiting out its timeouts must not hold up the heartbeat's timer.
+    ScheduledThreadPoolExecutor presence =
+        new ScheduledThreadPoolExecutor(1, Thread.ofPlatform().name("worker-presence").daemon(true).factory());
+    presence.scheduleAtFixedRate(new WorkerPresence(runs, settings.workerId(), clock),
         WorkerPresence.FIRST_MARK.toMillis(), WorkerPresence.INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
     return new MessageLoop(
         new SqsMessageSource(aws.sqs(), queueUrl, settings.visibilityTimeout()),

@@ -1,9 +1,12 @@
 package dev.storagebuilder.worker.pipeline;
 
 import java.time.Duration;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /** Runs a task later. Injected so lease tests advance time by hand instead of sleeping. */
 public interface Scheduler {
@@ -22,10 +25,28 @@ public interface Scheduler {
     void cancel();
   }
 
-  static Scheduler of(ScheduledExecutorService executor) {
+  /**
+   * {@code timer} only keeps time: each task runs on a thread of its own, so one that blocks (a
+   * heartbeat's ChangeMessageVisibility waiting out the SDK's timeouts and retries, minutes) does
+   * not hold up the tasks that fall due meanwhile (the other messages' heartbeats, whose visibility
+   * would run out). A task cancelled after it fell due but before its thread started does not run.
+   */
+  static Scheduler of(ScheduledExecutorService timer) {
+    ExecutorService runner =
+        Executors.newCachedThreadPool(Thread.ofPlatform().name("scheduled-task-", 0).daemon(true).factory());
     return (task, delay) -> {
-      ScheduledFuture<?> future = executor.schedule(task, delay.toMillis(), TimeUnit.MILLISECONDS);
-      return () -> future.cancel(false);
+      AtomicBoolean cancelled = new AtomicBoolean();
+      Runnable unlessCancelled = () -> {
+        if (!cancelled.get()) {
+          task.run();
+        }
+      };
+      ScheduledFuture<?> future =
+          timer.schedule(() -> runner.execute(unlessCancelled), delay.toMillis(), TimeUnit.MILLISECONDS);
+      return () -> {
+        cancelled.set(true);
+        future.cancel(false);
+      };
     };
   }
 }

@@ -1,6 +1,7 @@
 package dev.storagebuilder.worker.pipeline;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.storagebuilder.worker.port.Acknowledger;
 import dev.storagebuilder.worker.port.ReceivedMessage;
@@ -11,6 +12,8 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
@@ -172,7 +175,7 @@ class LeaseKeeperTest {
    * SQS keeps a message invisible at most 12 h after its receipt and refuses (not transiently) a
    * visibility change that asks past that; this queue does the same, and records what it granted.
    */
-  private static final class TwelveHourQueue implements Acknowledger {
+  private static class TwelveHourQueue implements Acknowledger {
     private final ManualScheduler clock;
     private final long receivedAt;
     final List<String> calls = new CopyOnWriteArrayList<>();
@@ -225,6 +228,39 @@ class LeaseKeeperTest {
       assertThat(queue.calls).noneMatch(call -> call.startsWith("refused"));
     }
     assertThat(Thread.interrupted()).isFalse();
+  }
+
+  @Test
+  void anExtensionThatHangsDoesNotHoldUpTheHeartbeatOfOtherMessages() throws Exception {
+    CountDownLatch answer = new CountDownLatch(1);
+    List<String> extended = new CopyOnWriteArrayList<>();
+    Acknowledger hangsOnM1 = new TwelveHourQueue(scheduler) {
+      @Override
+      public void extend(ReceivedMessage message, Duration visibility) {
+        extended.add(message.messageId());
+        if (message.messageId().equals("m1")) {
+          try {
+            answer.await(); // a call waiting out its socket timeouts and retries
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+        }
+      }
+    };
+    // As the worker wires it: one timer thread for every lease.
+    ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1);
+    LeaseKeeper realTime = new LeaseKeeper(hangsOnM1, Scheduler.of(timer), Duration.ofSeconds(2));
+    try (LeaseKeeper.HeldLease hung = realTime.hold(message("m1"));
+        LeaseKeeper.HeldLease other = realTime.hold(message("m2"))) {
+      await().atMost(Duration.ofSeconds(5)).until(() -> extended.contains("m1"));
+      await()
+          .atMost(Duration.ofSeconds(5))
+          .until(() -> extended.stream().filter("m2"::equals).count() >= 2);
+      assertThat(other.isLost()).isFalse();
+    } finally {
+      answer.countDown();
+      timer.shutdownNow();
+    }
   }
 
   @Test
