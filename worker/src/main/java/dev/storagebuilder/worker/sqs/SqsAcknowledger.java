@@ -82,8 +82,7 @@ public final class SqsAcknowledger implements Acknowledger {
     if (attributes.containsKey(POSTPONED) || attributes.size() < SQS_MAX_ATTRIBUTES) {
       // The count is only informational: a message that already carries SQS's maximum of
       // attributes goes back without it rather than be refused.
-      int postponed = 1 + Integer.parseInt(message.attributes().getOrDefault(POSTPONED, "0"));
-      attributes.put(POSTPONED, text(String.valueOf(postponed)));
+      attributes.put(POSTPONED, text(String.valueOf(1 + postponedSoFar(message))));
     }
     int seconds = (int) Math.min(Math.max(delay.toSeconds(), 0), SQS_MAX_DELAY_SECONDS);
     sqs.sendMessage(
@@ -93,6 +92,15 @@ public final class SqsAcknowledger implements Acknowledger {
             .messageAttributes(attributes)
             .messageGroupId(message.messageGroupId()));
     deleteNow(message);
+  }
+
+  /** The message's count of postponements; one that is not a count (not ours) starts again at 0. */
+  private static long postponedSoFar(ReceivedMessage message) {
+    try {
+      return Math.clamp(Long.parseLong(message.attributes().getOrDefault(POSTPONED, "0")), 0, Integer.MAX_VALUE);
+    } catch (NumberFormatException e) {
+      return 0;
+    }
   }
 
   @Override

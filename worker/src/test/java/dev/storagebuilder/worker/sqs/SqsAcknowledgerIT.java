@@ -161,6 +161,22 @@ class SqsAcknowledgerIT {
   }
 
   @Test
+  void aMessageWhosePostponeCountIsNotANumberIsPostponedCountingAgainFromOne() {
+    aws.sqs().sendMessage(
+        b -> b.queueUrl(queues.queueUrl())
+            .messageBody("{\"bad-count\": 1}")
+            .messageAttributes(Map.of(SqsAcknowledger.POSTPONED, text("many"))));
+    ReceivedMessage original = receiveOne(work, "{\"bad-count\": 1}");
+
+    acknowledger.postpone(original, Duration.ZERO);
+
+    ReceivedMessage copy = receiveOne(work, "{\"bad-count\": 1}");
+    assertThat(copy.messageId()).isNotEqualTo(original.messageId());
+    assertThat(copy.attributes()).containsEntry(SqsAcknowledger.POSTPONED, "1");
+    acknowledger.delete(copy);
+  }
+
+  @Test
   void aMessageWithoutAGroupStaysWithoutOne() {
     send("{\"plain\": 1}", null);
     ReceivedMessage first = receiveOne(work, "{\"plain\": 1}");
