@@ -116,6 +116,15 @@ public final class LeaseKeeper {
     return Duration.ofNanos(Math.max(0, after.toNanos() - sinceReceipt));
   }
 
+  /**
+   * How long the queue still lets a message received at {@code receivedAtNanos} ({@link #nanoTime()})
+   * be kept invisible, in whole seconds: a visibility change asking for more is refused.
+   */
+  public Duration invisibleAtMostFor(long receivedAtNanos) {
+    long left = receivedAtNanos + MAX_INVISIBLE_SINCE_RECEIPT.minus(RECEIPT_MARGIN).toNanos() - scheduler.nanoTime();
+    return Duration.ofSeconds(Math.max(0, TimeUnit.NANOSECONDS.toSeconds(left)));
+  }
+
   /** The leases of targets still running. */
   public Collection<HeldLease> held() {
     return List.copyOf(held.keySet());

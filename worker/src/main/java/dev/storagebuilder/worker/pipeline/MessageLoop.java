@@ -360,7 +360,7 @@ public final class MessageLoop {
         // Someone else owns the message now; a retry or dead-letter from here would race them.
         outcome = new Outcome.Abandoned(lease.lostReason().orElse("lease lost"));
       }
-      acknowledge(message, outcome);
+      acknowledge(message, outcome, receivedAt);
     } catch (RuntimeException e) {
       // The processor maps every failure to an outcome; reaching here means the acknowledgement
       // failed. The message becomes visible again when its timeout runs out, so nothing is lost.
@@ -373,11 +373,16 @@ public final class MessageLoop {
     listener.finished(message, outcome, Duration.ofNanos(System.nanoTime() - start));
   }
 
-  private void acknowledge(ReceivedMessage message, Outcome outcome) {
+  private void acknowledge(ReceivedMessage message, Outcome outcome, long receivedAt) {
     switch (outcome) {
       case Outcome.Done done -> deleteOnceRecorded(message, done.recorded());
-      case Outcome.RetryLater retry ->
-          acknowledger.retryAfter(message, processing.retryDelay(message.receiveCount()));
+      // The queue refuses a delay reaching past its limit since the receipt (SQS: 12 h), and the
+      // message would then come back after its visibility timeout instead: ask for what is left.
+      case Outcome.RetryLater retry -> {
+        Duration delay = processing.retryDelay(message.receiveCount());
+        Duration left = leases.invisibleAtMostFor(receivedAt);
+        acknowledger.retryAfter(message, delay.compareTo(left) > 0 ? left : delay);
+      }
       case Outcome.Reject reject -> acknowledger.deadLetter(message, reject.reasonCode(), reject.detail());
       case Outcome.Abandoned abandoned -> {}
       case Outcome.Postpone postpone -> acknowledger.postpone(message, postpone.delay());

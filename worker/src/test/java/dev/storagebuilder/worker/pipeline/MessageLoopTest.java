@@ -77,6 +77,10 @@ class MessageLoopTest {
   private final CountDownLatch sourceGate = new CountDownLatch(1);
   private final CountDownLatch readStarted = new CountDownLatch(1);
   private final AtomicInteger readsStarted = new AtomicInteger();
+  /** When set, reads fail (once let through the gate) with a lost connection: a retryable failure. */
+  private volatile boolean readsFail;
+  /** The loop's and the processor's retry settings. */
+  private ProcessingSettings processing = ProcessingSettings.defaults();
   /** When set, each read also takes one permit: a test lets targets finish one at a time. */
   private volatile Semaphore finishOneByOne;
   private Connection keepAlive;
@@ -128,6 +132,9 @@ class MessageLoopTest {
             } catch (InterruptedException e) {
               throw new SQLTransientConnectionException("read interrupted", "08006");
             }
+            if (readsFail) {
+              throw new SQLTransientConnectionException("connection reset", "08006");
+            }
             return jdbc.readAll(target, clientId);
           }
         };
@@ -173,7 +180,7 @@ class MessageLoopTest {
     };
     TargetProcessor processor =
         new TargetProcessor(config, builder, batchReadVersions, runs, new DefaultFailureClassifier(),
-            ProcessingSettings.defaults(), clock, "w-test", backpressure, SourceAdmission.UNLIMITED,
+            processing, clock, "w-test", backpressure, SourceAdmission.UNLIMITED,
             MemoryBudget.UNLIMITED, successes);
     MessageSource source = batchSource != null ? batchSource :
         (max, wait) -> {
@@ -189,7 +196,7 @@ class MessageLoopTest {
           }
         };
     loop = new MessageLoop(source, acknowledger, processor, new LeaseKeeper(acknowledger, scheduler, VISIBILITY),
-        settings, ProcessingSettings.defaults(), new MessageLoop.LoopListener() {
+        settings, processing, new MessageLoop.LoopListener() {
           @Override
           public void finished(ReceivedMessage message, Outcome outcome, Duration took) {
             finished.add(message.messageId());
@@ -231,6 +238,21 @@ class MessageLoopTest {
         "extend m1 PT1M", "extend m1 PT1M", "extend m1 PT1M", "extend m1 PT1M", "extend m1 PT1M", "extend m1 PT1M",
         "delete m1");
     assertThat(versions.history(new TargetRef("acme", "items"))).hasSize(1);
+  }
+
+  @Test
+  void aRetryDelayReachingPastTwelveHoursFromTheReceiptAsksOnlyForWhatIsLeftOfThem() throws Exception {
+    // SQS refuses a visibility change past 12 h from the receipt: a retry asking for 2 h at 11 h
+    // failed, and the message came back a visibility timeout later instead.
+    processing = new ProcessingSettings(5, Duration.ofHours(2), Duration.ofHours(2));
+    startWithOneRunningTarget(new LoopSettings(1, Duration.ofMillis(50), Duration.ofSeconds(5)));
+    scheduler.advance(Duration.ofHours(11));
+
+    readsFail = true;
+    sourceGate.countDown();
+
+    await().atMost(Duration.ofSeconds(5)).until(() -> finished.contains("m1"));
+    assertThat(acknowledger.calls()).last().isEqualTo("retry m1 PT59M");
   }
 
   /** Runs message m1 to its end, with its success handed over and held: the test completes the write. */
