@@ -16,7 +16,12 @@ public record RedriveRequest(boolean dryRun, Optional<RedriveFilter> filter, Run
 
   /** Which run a redriven target joins. */
   public enum RunChoice {
-    /** The run it was sent for: the run's counts move from dead-lettered back to queued. */
+    /**
+     * The run it was sent for. A filtered redrive moves the run's counts from dead-lettered back to
+     * queued as it re-sends each message; the queue's own move task (everything, see {@link
+     * #isMoveAll}) moves messages it does not show us, so their entries stay dead-lettered until a
+     * worker records the next outcome.
+     */
     ORIGINAL,
     /** A new run recorded for the moved messages, which are re-sent with its runId. */
     NEW;
