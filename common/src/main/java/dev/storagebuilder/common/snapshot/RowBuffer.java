@@ -16,6 +16,7 @@ import java.time.LocalDateTime;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import org.apache.parquet.column.ColumnWriter;
@@ -338,10 +339,38 @@ final class RowBuffer {
   }
 
   private void setString(int c, String value) {
+    int unpaired = unpairedSurrogate(value);
+    if (unpaired >= 0) {
+      // UTF-8 has no form for it: getBytes would store '?' in its place, and the checksum, which
+      // hashes those bytes, could not tell the stored text from the source's.
+      throw new SnapshotDataException(
+          where(columns[c])
+              + "holds text with an unpaired surrogate (\\u"
+              + HexFormat.of().withUpperCase().toHexDigits(value.charAt(unpaired))
+              + " at index "
+              + unpaired
+              + "), which is not Unicode text and cannot be stored as UTF-8");
+    }
     refs[c] = value;
     utf8[c] = value.getBytes(StandardCharsets.UTF_8);
     utf8Offset[c] = 0;
     utf8Length[c] = utf8[c].length;
+  }
+
+  /** Index of the first surrogate that is not half of a pair, or -1. */
+  private static int unpairedSurrogate(String value) {
+    int length = value.length();
+    for (int i = 0; i < length; i++) {
+      char ch = value.charAt(i);
+      if (Character.isSurrogate(ch)) {
+        if (Character.isHighSurrogate(ch) && i + 1 < length && Character.isLowSurrogate(value.charAt(i + 1))) {
+          i++;
+        } else {
+          return i;
+        }
+      }
+    }
+    return -1;
   }
 
   /**

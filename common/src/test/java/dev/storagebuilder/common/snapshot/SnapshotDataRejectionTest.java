@@ -4,6 +4,9 @@ import static dev.storagebuilder.common.snapshot.SnapshotFixtures.TARGET;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.storagebuilder.common.target.ColumnDeclaration;
+import dev.storagebuilder.common.target.ColumnType;
+import dev.storagebuilder.common.target.TargetDeclaration;
 import dev.storagebuilder.common.testing.InMemoryObjectStore;
 import java.io.IOException;
 import java.math.BigDecimal;
@@ -128,6 +131,51 @@ class SnapshotDataRejectionTest {
         assertThatThrownBy(() -> JdbcValues.of(target).read(rs))
             .isInstanceOf(SnapshotDataException.class)
             .hasMessageContaining("column 'id'");
+      }
+    }
+  }
+
+  @Test
+  void textWithAnUnpairedSurrogateIsRejectedRatherThanStoredAsAQuestionMark() throws Exception {
+    // UTF-8 cannot hold a lone surrogate: encoding it wrote '?' instead, and "?" and "\uD800"
+    // hashed alike, so the checksum and a verify could not tell the stored text from the source's.
+    for (String text : List.of("ab\uD800c", "\uDC00", "x\uD83D")) {
+      try (SnapshotWriter writer = open(SnapshotKind.BASE)) {
+        assertThatThrownBy(
+                () -> writer.writeValues(JdbcSnapshotContract.replace(SnapshotFixtures.edgeRows().get(0), 8, text)))
+            .isInstanceOf(SnapshotDataException.class)
+            .hasMessageContaining("column 'name'")
+            .hasMessageContaining("unpaired surrogate");
+      }
+    }
+    List<ColumnDeclaration> oneString = List.of(ColumnDeclaration.of("s", ColumnType.STRING, true));
+    assertThatThrownBy(() -> new RowChecksum(oneString).hash(new Object[] {"\uD800"}))
+        .isInstanceOf(SnapshotDataException.class);
+    // A pair is one character outside the BMP, stored as is.
+    assertThat(new RowChecksum(oneString).hash(new Object[] {"\uD83D\uDE00"}))
+        .isNotEqualTo(new RowChecksum(oneString).hash(new Object[] {"?"}));
+    // From a source too (H2 keeps Java strings as they are).
+    try (Connection h2 = DriverManager.getConnection("jdbc:h2:mem:surrogates");
+        Statement statement = h2.createStatement()) {
+      statement.execute("CREATE TABLE t (id BIGINT NOT NULL, s VARCHAR(10))");
+      try (var insert = h2.prepareStatement("INSERT INTO t VALUES (1, ?)")) {
+        insert.setString(1, "a\uD800");
+        insert.executeUpdate();
+      }
+      var target =
+          new TargetDeclaration(
+              "texts", "t", "client_id", List.of("id"), "id",
+              List.of(ColumnDeclaration.of("id", ColumnType.INT64, false), ColumnDeclaration.of("s", ColumnType.STRING, true)),
+              null, 0);
+      try (SnapshotWriter writer =
+              SnapshotWriter.open(target, SnapshotKind.BASE, store.create("texts"), SnapshotWriterOptions.defaults());
+          ResultSet rs = statement.executeQuery("SELECT id, s FROM t")) {
+        rs.next();
+        assertThatThrownBy(() -> writer.writeRow(rs))
+            .isInstanceOf(SnapshotDataException.class)
+            .hasMessageContaining("target 'texts'")
+            .hasMessageContaining("column 's'")
+            .hasMessageContaining("unpaired surrogate");
       }
     }
   }
