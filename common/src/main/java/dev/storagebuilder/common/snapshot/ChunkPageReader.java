@@ -2,7 +2,6 @@ package dev.storagebuilder.common.snapshot;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import org.apache.parquet.bytes.BytesInput;
 import org.apache.parquet.column.ColumnDescriptor;
 import org.apache.parquet.column.Encoding;
@@ -122,7 +121,15 @@ final class ChunkPageReader implements PageReader {
 
   private DataPage pageV2(PageHeader header) {
     DataPageHeaderV2 data = header.getData_page_header_v2();
-    int levels = data.getRepetition_levels_byte_length() + data.getDefinition_levels_byte_length();
+    long levels =
+        (long) data.getRepetition_levels_byte_length() + data.getDefinition_levels_byte_length();
+    if (data.getRepetition_levels_byte_length() < 0
+        || data.getDefinition_levels_byte_length() < 0
+        || levels > header.getCompressed_page_size()
+        || levels > header.getUncompressed_page_size()) {
+      throw corrupt("levels of " + levels + " bytes do not fit a page of " + header.getCompressed_page_size()
+          + " bytes (" + header.getUncompressed_page_size() + " uncompressed)");
+    }
     int start = in.position();
     in.skipExactly(header.getCompressed_page_size());
     BytesInput repetition = BytesInput.from(chunk, start, data.getRepetition_levels_byte_length());
@@ -131,13 +138,14 @@ final class ChunkPageReader implements PageReader {
             chunk,
             start + data.getRepetition_levels_byte_length(),
             data.getDefinition_levels_byte_length());
-    int compressedData = header.getCompressed_page_size() - levels;
-    int uncompressedData = header.getUncompressed_page_size() - levels;
+    int valuesStart = start + (int) levels;
+    int compressedData = header.getCompressed_page_size() - (int) levels;
+    int uncompressedData = header.getUncompressed_page_size() - (int) levels;
     boolean compressed = !data.isSetIs_compressed() || data.isIs_compressed();
     BytesInput values =
         compressed
-            ? BytesInput.from(decompress(start + levels, compressedData, uncompressedData))
-            : BytesInput.from(chunk, start + levels, compressedData);
+            ? BytesInput.from(decompress(valuesStart, compressedData, uncompressedData))
+            : BytesInput.from(chunk, valuesStart, compressedData);
     return DataPageV2.uncompressed(
         data.getNum_rows(),
         data.getNum_nulls(),
@@ -163,7 +171,14 @@ final class ChunkPageReader implements PageReader {
     return decompress(start, compressedSize, uncompressedSize);
   }
 
+  /**
+   * A corrupt page is a {@link SnapshotFormatException}: the object is unreadable for good, so the
+   * failure is permanent rather than an I/O error a retry could outlive.
+   */
   private byte[] decompress(int start, int compressedSize, int uncompressedSize) {
+    if (uncompressedSize < 0) {
+      throw corrupt("a page declares " + uncompressedSize + " uncompressed bytes");
+    }
     if (codec == CompressionCodecName.UNCOMPRESSED) {
       byte[] copy = new byte[compressedSize];
       System.arraycopy(chunk, start, copy, 0, compressedSize);
@@ -172,8 +187,12 @@ final class ChunkPageReader implements PageReader {
     try {
       return codecs.decompress(chunk, start, compressedSize, uncompressedSize);
     } catch (IOException e) {
-      throw new UncheckedIOException(object + ": column " + column + ": " + e.getMessage(), e);
+      throw new SnapshotFormatException(object + ": column " + column + ": " + e.getMessage(), e);
     }
+  }
+
+  private SnapshotFormatException corrupt(String problem) {
+    return new SnapshotFormatException(object + ": column " + column + ": " + problem);
   }
 
   private static Encoding encoding(org.apache.parquet.format.Encoding encoding) {

@@ -20,6 +20,9 @@ import org.apache.parquet.hadoop.metadata.CompressionCodecName;
  * context and one output buffer (a context per column would cost ~1 MB of native memory each).
  */
 final class ZstdCodecFactory implements CompressionCodecFactory {
+  /** What zstd's getFrameContentSize answers for bytes that are not a frame header. */
+  private static final long ZSTD_CONTENTSIZE_ERROR = -2;
+
   private final int level;
   private ZstdCompressCtx compressContext;
   private ZstdDecompressCtx decompressContext;
@@ -88,6 +91,18 @@ final class ZstdCodecFactory implements CompressionCodecFactory {
 
   /** Decompresses one zstd frame of exactly {@code size} bytes into a new array. */
   byte[] decompress(byte[] source, int offset, int length, int size) throws IOException {
+    if (size < 0 || length < 0) {
+      throw new IOException("corrupt ZSTD page: " + length + " bytes declared to hold " + size);
+    }
+    // A frame states its content size: check it before allocating what a corrupt header declares.
+    long content = Zstd.getFrameContentSize(source, offset, length);
+    if (content == ZSTD_CONTENTSIZE_ERROR || (content >= 0 && content != size)) {
+      throw new IOException(
+          "corrupt ZSTD page: "
+              + (content < 0 ? "no ZSTD frame" : "its frame holds " + content + " bytes")
+              + ", the page declares "
+              + size);
+    }
     byte[] out = new byte[size];
     int written;
     try {
