@@ -54,8 +54,7 @@ final class SnapshotSchema {
     }
     if (kind == SnapshotKind.DELTA) {
       for (ColumnDeclaration column : columns) {
-        if (column.name().equalsIgnoreCase(OP_COLUMN)
-            || column.name().equalsIgnoreCase(VERSION_COLUMN)) {
+        if (SnapshotKind.isDeltaColumn(column.name())) {
           throw new IllegalArgumentException(
               "target '"
                   + target

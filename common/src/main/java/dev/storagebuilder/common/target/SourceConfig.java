@@ -1,5 +1,6 @@
 package dev.storagebuilder.common.target;
 
+import dev.storagebuilder.common.snapshot.SnapshotKind;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -32,6 +33,15 @@ public record SourceConfig(
     for (TargetDeclaration target : targets) {
       if (byName.put(target.name(), target) != null) {
         throw new IllegalArgumentException("source.targets: '" + target.name() + "' is declared twice");
+      }
+      // Checked here rather than in TargetDeclaration, which manifests written before also decode.
+      for (ColumnDeclaration column : target.columns()) {
+        if (SnapshotKind.isDeltaColumn(column.name())) {
+          throw new IllegalArgumentException(
+              "source.targets: target '" + target.name() + "': column '" + column.name()
+                  + "' is reserved for the deltas' own columns (_sb_op, _sb_version); leave it out of the"
+                  + " declaration or rename it in the source");
+        }
       }
     }
     targets = List.copyOf(targets);

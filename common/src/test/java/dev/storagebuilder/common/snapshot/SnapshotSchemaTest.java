@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.storagebuilder.common.target.ColumnDeclaration;
 import dev.storagebuilder.common.target.ColumnType;
+import dev.storagebuilder.common.target.SourceConfig;
 import dev.storagebuilder.common.target.TargetDeclaration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -78,5 +79,24 @@ class SnapshotSchemaTest {
 
     assertThatThrownBy(() -> SnapshotSchema.of(target, SnapshotKind.DELTA))
         .hasMessageContaining("'_sb_op'");
+  }
+
+  @Test
+  void aDeclaredColumnNamedLikeADeltaColumnStopsTheSourceConfigAtStartup() {
+    // Full syncs wrote such a target's bases; its first change then failed every incremental sync
+    // (the delta schema refuses the name) as an unexpected error, sending it to the DLQ each run.
+    for (String name : List.of("_sb_version", "_SB_OP")) {
+      TargetDeclaration target =
+          new TargetDeclaration(
+              "items", "items", "client_id", List.of("id"), "id",
+              List.of(ColumnDeclaration.of("id", ColumnType.INT64, false), ColumnDeclaration.of(name, ColumnType.INT64, true)),
+              null, 0);
+
+      assertThatThrownBy(() -> new SourceConfig("jdbc:h2:mem:t", null, null, "SELECT 1", List.of(target)))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("target 'items'")
+          .hasMessageContaining("'" + name + "'")
+          .hasMessageContaining("reserved");
+    }
   }
 }
