@@ -212,17 +212,27 @@ final class MultipartObjectOutput extends ObjectOutput {
     if (id == null) {
       return;
     }
-    // A part still being sent could land after the abort and be kept by S3: stop the senders
-    // (the HTTP client gives up on interrupt) and wait for them before aborting.
-    synchronized (inFlightLock) {
-      sending.forEach(Thread::interrupt);
-    }
-    awaitNoPartInFlight();
+    // A revoked lease interrupts the writer, which then aborts here: on an interrupted thread the
+    // SDK refuses the call (AbortedException) and the wait below ends at once, so the interrupt is
+    // set aside for the abort and restored after.
+    boolean interrupted = Thread.interrupted();
     try {
-      s3.abortMultipartUpload(b -> b.bucket(bucket).key(key).uploadId(id));
-    } catch (RuntimeException e) {
-      // The bucket's AbortIncompleteMultipartUpload lifecycle rule is the backstop.
-      log.warn("could not abort multipart upload {} of {}: {}", id, location(), e.toString());
+      // A part still being sent could land after the abort and be kept by S3: stop the senders
+      // (the HTTP client gives up on interrupt) and wait for them before aborting.
+      synchronized (inFlightLock) {
+        sending.forEach(Thread::interrupt);
+      }
+      awaitNoPartInFlight();
+      try {
+        s3.abortMultipartUpload(b -> b.bucket(bucket).key(key).uploadId(id));
+      } catch (RuntimeException e) {
+        // The bucket's AbortIncompleteMultipartUpload lifecycle rule is the backstop.
+        log.warn("could not abort multipart upload {} of {}: {}", id, location(), e.toString());
+      }
+    } finally {
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
     }
   }
 

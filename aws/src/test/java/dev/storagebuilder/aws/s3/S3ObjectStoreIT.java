@@ -156,6 +156,26 @@ class S3ObjectStoreIT {
   }
 
   @Test
+  void anUploadAbortedOnAnInterruptedThreadLeavesNoPartsBehindAndKeepsTheInterrupt() throws IOException {
+    // A revoked lease interrupts the target's thread; the writer aborts its upload on that thread.
+    ObjectOutput out = store.create("interrupted/half.bin");
+    out.write(new byte[5 * MIB + 1]); // part 1 is on its way
+    boolean stillInterrupted;
+    Thread.currentThread().interrupt();
+    try {
+      out.abort();
+    } finally {
+      stillInterrupted = Thread.interrupted();
+    }
+
+    assertThat(stillInterrupted).as("the interrupt is the caller's to see").isTrue();
+    assertThat(openMultipartUploads())
+        .extracting(MultipartUpload::key)
+        .doesNotContain("snapshots/interrupted/half.bin");
+    assertThatThrownBy(() -> store.get("interrupted/half.bin")).isInstanceOf(NoSuchFileException.class);
+  }
+
+  @Test
   void aSmallObjectIsWrittenWholeAndReadBack() throws IOException {
     byte[] manifest = "{\"schemaVersion\":1}".getBytes(StandardCharsets.UTF_8);
     store.put("small/manifest.json", manifest, "application/json");
