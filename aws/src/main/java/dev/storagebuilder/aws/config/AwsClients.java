@@ -25,6 +25,10 @@ import software.amazon.awssdk.services.sqs.SqsClient;
  * uploads can never starve SQS receives or DynamoDB commits of connections. Retries are the SDK's
  * STANDARD mode (3 attempts, exponential backoff with jitter, throttling-aware): callers add none
  * of their own for the same call (STYLE.md: one retry layer per concern).
+ *
+ * <p>SQS and DynamoDB calls also have an attempt and a call timeout: the socket timeout bounds one
+ * read, not an answer that keeps trickling in, which held the caller's thread (a target's commit,
+ * a heartbeat) for good.
  */
 public final class AwsClients implements AutoCloseable {
   /** Covers the connections a worker needs per service: N targets, K parts each, plus polls. */
@@ -42,6 +46,21 @@ public final class AwsClients implements AutoCloseable {
   static final Duration ACQUIRE_TIMEOUT = Duration.ofSeconds(30);
 
   static final Duration MAX_IDLE = Duration.ofSeconds(30);
+
+  /**
+   * A DynamoDB call takes milliseconds; an attempt that has not answered in this long is retried.
+   * The socket timeout alone never ends an answer that trickles in a byte at a time.
+   */
+  static final Duration DYNAMODB_ATTEMPT_TIMEOUT = Duration.ofSeconds(10);
+
+  /** The whole DynamoDB call, its 3 attempts and their backoff included. */
+  static final Duration DYNAMODB_CALL_TIMEOUT = Duration.ofSeconds(35);
+
+  /** Above SQS's 20 s long poll, like the socket timeout. */
+  static final Duration SQS_ATTEMPT_TIMEOUT = Duration.ofSeconds(30);
+
+  /** The whole SQS call, its 3 attempts and their backoff included. */
+  static final Duration SQS_CALL_TIMEOUT = Duration.ofSeconds(95);
 
   private final AwsSettings settings;
   private final SdkHttpClient sqsHttp;
@@ -73,12 +92,24 @@ public final class AwsClients implements AutoCloseable {
     Region region = Region.of(settings.region());
     ClientOverrideConfiguration overrides =
         ClientOverrideConfiguration.builder().retryStrategy(RetryMode.STANDARD).build();
+    // S3 gets no call timeout: a part of up to 512 MiB, or a body read at a throttled pace, takes
+    // as long as it takes; its calls are the ones the socket timeout and the breaker watch.
+    ClientOverrideConfiguration sqsOverrides =
+        overrides.toBuilder()
+            .apiCallAttemptTimeout(SQS_ATTEMPT_TIMEOUT)
+            .apiCallTimeout(SQS_CALL_TIMEOUT)
+            .build();
+    ClientOverrideConfiguration dynamoOverrides =
+        overrides.toBuilder()
+            .apiCallAttemptTimeout(DYNAMODB_ATTEMPT_TIMEOUT)
+            .apiCallTimeout(DYNAMODB_CALL_TIMEOUT)
+            .build();
 
     this.sqsHttp = httpClient(maxConnections);
     this.s3Http = httpClient(maxConnections);
     this.dynamoHttp = httpClient(maxConnections);
     this.sqs =
-        configure(SqsClient.builder(), region, credentials, overrides, settings.sqsEndpoint())
+        configure(SqsClient.builder(), region, credentials, sqsOverrides, settings.sqsEndpoint())
             .httpClient(sqsHttp)
             .build();
     this.s3 =
@@ -88,7 +119,7 @@ public final class AwsClients implements AutoCloseable {
             .build();
     this.dynamo =
         configure(
-                DynamoDbClient.builder(), region, credentials, overrides, settings.dynamoEndpoint())
+                DynamoDbClient.builder(), region, credentials, dynamoOverrides, settings.dynamoEndpoint())
             .httpClient(dynamoHttp)
             .build();
   }
