@@ -192,6 +192,14 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
 
   @Override
   public byte[] getRange(String key, long position, int length) throws IOException {
+    if (position < 0 || length < 0) {
+      throw new IllegalArgumentException(
+          key + ": a range needs position >= 0 and length >= 0, got " + length + " bytes at " + position);
+    }
+    if (length == 0) {
+      // "bytes=p-(p-1)" is no range: S3 ignores it and sends the whole object, S3Proxy answers 416.
+      return new byte[0];
+    }
     String range = "bytes=" + position + "-" + (position + length - 1);
     byte[] bytes = getBytes(key, range);
     if (bytes.length != length) {

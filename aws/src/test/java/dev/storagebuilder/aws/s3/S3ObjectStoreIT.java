@@ -134,6 +134,22 @@ class S3ObjectStoreIT {
   }
 
   @Test
+  void anEmptyRangeIsEmptyAndANegativeOneIsRefusedWithoutReadingTheObject() throws IOException {
+    byte[] content = new byte[3 * MIB];
+    new SplittableRandom(7).nextBytes(content);
+    store.put("ranges/3mib.bin", content, "application/octet-stream");
+
+    // As ObjectStore's own getRange answers: no bytes, not the whole object.
+    assertThat(store.getRange("ranges/3mib.bin", 1000, 0)).isEmpty();
+    assertThatThrownBy(() -> store.getRange("ranges/3mib.bin", 1000, -5))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("-5");
+    assertThatThrownBy(() -> store.getRange("ranges/3mib.bin", -1, 10))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("-1");
+  }
+
+  @Test
   void anUploadWhoseWriterFailsMidwayIsAbortedAndLeavesNothing() throws IOException {
     byte[] chunk = new byte[MIB];
     ObjectOutput out = store.create("failed/half.bin");
