@@ -68,6 +68,7 @@ final class MultipartObjectOutput extends ObjectOutput {
   private final int partSize;
   private final int maxChunks;
   private final ExecutorService executor;
+  private final int maxParts;
 
   private final BlockingQueue<byte[]> freeChunks;
   private final Semaphore slots;
@@ -95,6 +96,19 @@ final class MultipartObjectOutput extends ObjectOutput {
       String contentType,
       S3StoreOptions options,
       ExecutorService executor) {
+    this(s3, bucket, key, contentType, options, executor, S3StoreOptions.MAX_PARTS);
+  }
+
+  /** @param maxParts S3's limit of parts per upload (tests lower it to reach it) */
+  MultipartObjectOutput(
+      S3Client s3,
+      String bucket,
+      String key,
+      String contentType,
+      S3StoreOptions options,
+      ExecutorService executor,
+      int maxParts) {
+    this.maxParts = maxParts;
     this.s3 = s3;
     this.bucket = bucket;
     this.key = key;
@@ -293,14 +307,16 @@ final class MultipartObjectOutput extends ObjectOutput {
 
   private void submitPart(List<byte[]> chunks, int length) throws IOException {
     int partNumber = nextPartNumber++;
-    if (partNumber > S3StoreOptions.MAX_PARTS) {
-      throw new IOException(
+    if (partNumber > maxParts) {
+      // Not an IOException, which callers take for an I/O error worth another try: every try
+      // would upload the same parts again and end here. Only a larger part size helps.
+      throw new IllegalStateException(
           location()
               + " exceeds S3's "
-              + S3StoreOptions.MAX_PARTS
+              + maxParts
               + " parts at "
               + partSize
-              + " bytes per part; raise s3.partSize");
+              + " bytes per part; raise storage-builder.worker.part-bytes");
     }
     String id = uploadId;
     synchronized (inFlightLock) {

@@ -170,6 +170,30 @@ class S3ObjectStoreTest {
   }
 
   @Test
+  void anObjectOfMorePartsThanS3AllowsFailsForGoodNamingTheWorkerSettingAndIsAborted() {
+    // With S3's limit at 2 parts, the third part is one too many (10,000 at 8 MiB is ~78 GiB).
+    java.util.concurrent.ExecutorService parts = java.util.concurrent.Executors.newCachedThreadPool();
+    ObjectOutput out =
+        new MultipartObjectOutput(
+            s3, "bucket", "snapshots/huge", "application/octet-stream", new S3StoreOptions(PART, 2, MIB), parts, 2);
+
+    // Not an IOException: that is an I/O error to try again, and each try uploaded the 10,000
+    // parts again before failing the same way. No retry changes the part size.
+    assertThatThrownBy(
+            () -> {
+              writeInOddChunks(out, bytes(3 * PART + 1, 11));
+              out.close();
+            })
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("s3://bucket/snapshots/huge exceeds S3's 2 parts")
+        .hasMessageContaining("worker.part-bytes");
+
+    assertThat(s3.calls).containsExactly("create snapshots/huge", "abort snapshots/huge");
+    assertThat(s3.objects).doesNotContainKey("snapshots/huge");
+    parts.shutdown();
+  }
+
+  @Test
   void abortDiscardsTheUploadIsIdempotentAndRefusesLaterWrites() throws IOException {
     ObjectOutput out = store.create("aborted");
     out.write(bytes(PART + 10, 6));
