@@ -1,5 +1,6 @@
 package dev.storagebuilder.producer;
 
+import dev.storagebuilder.common.process.ParentWatch;
 import io.micronaut.runtime.Micronaut;
 import io.swagger.v3.oas.annotations.OpenAPIDefinition;
 import io.swagger.v3.oas.annotations.enums.SecuritySchemeType;
@@ -23,6 +24,7 @@ public final class ProducerApplication {
   private ProducerApplication() {}
 
   public static void main(String[] args) {
+    ParentWatch.startIfAsked();
     Micronaut.build(args).mainClass(ProducerApplication.class).banner(false).start();
   }
 }

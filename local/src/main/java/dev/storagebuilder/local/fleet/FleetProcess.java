@@ -1,5 +1,6 @@
 package dev.storagebuilder.local.fleet;
 
+import dev.storagebuilder.common.process.ParentWatch;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -85,6 +86,8 @@ public final class FleetProcess {
     cmd.add("-XX:TrimNativeHeapInterval=1000");
     cmd.addAll(extraFlags);
     properties.forEach((key, value) -> cmd.add("-D" + key + "=" + value));
+    // Exit when this JVM does: a SIGKILL of the CLI runs no shutdown hook to stop them.
+    cmd.add("-D" + ParentWatch.PROPERTY + "=" + ProcessHandle.current().pid());
     cmd.add("-jar");
     cmd.add(jar.toString());
     this.command = List.copyOf(cmd);

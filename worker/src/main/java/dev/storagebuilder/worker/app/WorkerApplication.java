@@ -1,5 +1,6 @@
 package dev.storagebuilder.worker.app;
 
+import dev.storagebuilder.common.process.ParentWatch;
 import io.micronaut.context.ApplicationContext;
 import io.micronaut.runtime.Micronaut;
 import sun.misc.Signal;
@@ -13,6 +14,7 @@ public final class WorkerApplication {
   private WorkerApplication() {}
 
   public static void main(String[] args) {
+    ParentWatch.startIfAsked();
     ApplicationContext context = Micronaut.build(args).mainClass(WorkerApplication.class).banner(false).start();
     // Micronaut registers its shutdown hook only for an embedded server; without one, this is the
     // hook that closes the context and so drains the loop (WorkerLifecycle's @PreDestroy).
