@@ -169,13 +169,29 @@ public final class FleetProcess {
 
   /** SIGTERM, then wait for a graceful exit; SIGKILL if it does not come. */
   public synchronized void stop(long graceSeconds) {
+    requestStop();
+    awaitStop(System.nanoTime() + TimeUnit.SECONDS.toNanos(graceSeconds));
+  }
+
+  /** SIGTERM without waiting, so that several processes drain at once; then {@link #awaitStop}. */
+  synchronized void requestStop() {
     if (process == null) {
       return;
     }
     sampleRss();
     process.destroy();
+  }
+
+  /**
+   * Waits until {@code deadlineNanos} ({@link System#nanoTime()}) for the exit {@link #requestStop}
+   * asked for; SIGKILL if it does not come.
+   */
+  synchronized void awaitStop(long deadlineNanos) {
+    if (process == null) {
+      return;
+    }
     try {
-      if (!process.waitFor(graceSeconds, TimeUnit.SECONDS)) {
+      if (!process.waitFor(Math.max(0, deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS)) {
         process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
       }
     } catch (InterruptedException e) {

@@ -37,6 +37,8 @@ public final class LocalFleet implements AutoCloseable {
   // 60 s at load average 20 on two cores. A producer that dies is noticed at once regardless.
   private static final Duration PRODUCER_START_TIMEOUT = Duration.ofSeconds(180);
   static final Duration ALL_WORKERS_GONE_GRACE = Duration.ofSeconds(5);
+  private static final Duration WORKER_STOP_GRACE = Duration.ofSeconds(40);
+  private static final Duration PRODUCER_STOP_GRACE = Duration.ofSeconds(10);
 
   private final FleetOptions options;
   private final EmbeddedAwsStack stack;
@@ -237,10 +239,15 @@ public final class LocalFleet implements AutoCloseable {
         // the hook is running or about to; it finds the fleet closed
       }
     }
+    // All at once: each drains its targets for up to its shutdown grace (30 s by default), and
+    // one after another N workers took N times that.
+    long signalled = System.nanoTime();
+    workers.forEach(FleetProcess::requestStop);
+    producer.requestStop();
     for (FleetProcess worker : workers) {
-      worker.stop(40);
+      worker.awaitStop(signalled + WORKER_STOP_GRACE.toNanos());
     }
-    producer.stop(10);
+    producer.awaitStop(signalled + PRODUCER_STOP_GRACE.toNanos());
     stack.close();
   }
 
