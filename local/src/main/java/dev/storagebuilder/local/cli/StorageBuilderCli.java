@@ -33,6 +33,16 @@ public final class StorageBuilderCli {
           }
           return 2;
         });
+    commandLine.setParameterExceptionHandler(
+        (error, args) -> {
+          // One line, not picocli's default of the message followed by the whole usage help, which
+          // pushed the message itself out of sight: the help is one --help away.
+          CommandLine command = error.getCommandLine();
+          String name = command.getCommandSpec().qualifiedName();
+          command.getErr().println(name + ": " + error.getMessage() + " (./" + name + " --help lists the options)");
+          command.getErr().flush();
+          return command.getCommandSpec().exitCodeOnInvalidInput();
+        });
     return commandLine;
   }
 }
