@@ -42,7 +42,7 @@ final class DemoCommand implements Callable<Integer> {
   @Option(names = "--scenario", description = "update-all, or incremental (full run, change burst, incremental run). Default: ${DEFAULT-VALUE}")
   String scenario = "update-all";
 
-  @Option(names = "--changes", description = "changes the incremental scenario applies. Default: ${DEFAULT-VALUE}")
+  @Option(names = "--changes", description = "changes the incremental scenario applies (3 or more). Default: ${DEFAULT-VALUE}")
   int changes = 100;
 
   @Option(names = "--keep-running", description = "leave the stack up after the run and print its endpoints")
@@ -74,7 +74,14 @@ final class DemoCommand implements Callable<Integer> {
         new DemoOptions(scale, workers, seed, SyncMode.fromWire(mode), keepRunning, stateDir, summary, chaos, chaosSettings);
     int burst = switch (scenario) {
       case "update-all" -> 0;
-      case "incremental" -> Math.max(3, changes);
+      case "incremental" -> {
+        // the burst's first transaction commits after later ones: fewer would be raised silently
+        if (changes < 3) {
+          throw new IllegalArgumentException(
+              "--changes must be at least 3 (a held transaction and later ones), got " + changes);
+        }
+        yield changes;
+      }
       default -> throw new IllegalArgumentException("--scenario must be update-all or incremental, got '" + scenario + "'");
     };
     OutputFiles.requireWritable("--summary", summary);

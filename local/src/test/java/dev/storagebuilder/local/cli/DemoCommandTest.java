@@ -32,6 +32,16 @@ class DemoCommandTest {
   }
 
   @Test
+  void anIncrementalScenarioOfFewerThanThreeChangesIsRejectedNotRaisedToThree(@TempDir Path dir) throws Exception {
+    // a state directory no demo can create: were the option taken, the demo would fail at once on it
+    Path state = java.nio.file.Files.createFile(dir.resolve("file")).resolve("state");
+    assertThat(rejected("demo", "--scenario", "incremental", "--changes", "-5", "--state-dir", state.toString()))
+        .contains("--changes must be at least 3 (a held transaction and later ones), got -5");
+    assertThat(rejected("demo", "--scenario", "incremental", "--changes", "2", "--state-dir", state.toString()))
+        .contains("--changes must be at least 3 (a held transaction and later ones), got 2");
+  }
+
+  @Test
   void chaosOutagesOutsideTheirBoundsAreRejectedWithTheOptionName() {
     assertThat(rejected("demo", "--chaos", "--chaos-s3-fault", "30"))
         .contains("--chaos-s3-fault must be 1..10 seconds, got 30");
