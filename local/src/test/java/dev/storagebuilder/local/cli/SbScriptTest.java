@@ -21,6 +21,7 @@ class SbScriptTest {
   @TempDir Path checkout;
   @TempDir Path bin;
   private Path builds;
+  private Path javaHome = Path.of(System.getProperty("java.home"));
 
   @BeforeEach
   void copyTheScriptIntoAFakeCheckout() throws IOException {
@@ -50,9 +51,32 @@ class SbScriptTest {
     ProcessBuilder builder = new ProcessBuilder(command).directory(checkout.toFile()).redirectErrorStream(true)
         .redirectOutput(bin.resolve("sb.out").toFile());
     builder.environment().put("PATH", bin + ":" + System.getenv("PATH"));
-    builder.environment().put("JAVA_HOME", System.getProperty("java.home"));
+    builder.environment().put("JAVA_HOME", javaHome.toString());
     Process process = builder.start();
     assertThat(process.waitFor(60, TimeUnit.SECONDS)).as("./sb %s finished", List.of(args)).isTrue();
+  }
+
+  @Test
+  void withoutArgumentsTheCliIsAskedForItsHelp() throws Exception {
+    sb("help"); // builds once, so the next runs find the jars fresh
+    // a JDK whose java says it is 25 and records what the CLI was given
+    Path jdk = bin.resolve("jdk");
+    Path java = jdk.resolve("bin/java");
+    Files.createDirectories(java.getParent());
+    Path given = bin.resolve("cli-args");
+    Files.writeString(java, """
+        #!/bin/sh
+        case "$1" in -XshowSettings:*) echo '    java.specification.version = 25' >&2; exit 0;; esac
+        printf '%%s\n' "$*" > "%1$s"
+        """.formatted(given));
+    java.toFile().setExecutable(true);
+    javaHome = jdk;
+
+    sb("demo", "--scale", "0.1");
+    assertThat(Files.readString(given)).endsWith("StorageBuilderCli demo --scale 0.1\n");
+
+    sb();
+    assertThat(Files.readString(given)).as("./sb alone: the help the script's header promises").endsWith("StorageBuilderCli help\n");
   }
 
   private long buildsSoFar() throws IOException {
