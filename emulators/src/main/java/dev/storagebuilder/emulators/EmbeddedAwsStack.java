@@ -3,8 +3,12 @@ package dev.storagebuilder.emulators;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Comparator;
@@ -65,6 +69,7 @@ public final class EmbeddedAwsStack implements AutoCloseable {
   private static final String SECRET_KEY = "storage-builder-local-secret";
   private static final Duration DYNALITE_READY_TIMEOUT = Duration.ofSeconds(15);
   private static final int DYNALITE_LAUNCH_ATTEMPTS = 3;
+  private static final String STATE_LOCK = "stack.lock";
 
   /**
    * Laid over ElasticMQ's own configuration. ElasticMQ reads only raw headers ({@code
@@ -172,7 +177,8 @@ public final class EmbeddedAwsStack implements AutoCloseable {
     /**
      * Keep S3 objects ({@code DIR/s3}) and DynamoDB tables ({@code DIR/dynamodb}) across restarts.
      * Without it, objects go to a temporary directory deleted on close and dynalite keeps its
-     * tables in memory. SQS queues are never persisted.
+     * tables in memory. SQS queues are never persisted. One stack at a time uses a state
+     * directory: another, in any JVM, is refused until this one is closed.
      */
     public Builder stateDir(Path stateDir) {
       // absolute: dynalite runs with the install directory as its working directory
@@ -195,6 +201,8 @@ public final class EmbeddedAwsStack implements AutoCloseable {
           stopInReverse.push(new DeleteOnClose(s3Dir));
           dynamoDir = null;
         } else {
+          Files.createDirectories(stateDir);
+          lockStateDir(stateDir, stopInReverse);
           s3Dir = Files.createDirectories(stateDir.resolve("s3"));
           dynamoDir = Files.createDirectories(stateDir.resolve("dynamodb"));
         }
@@ -227,6 +235,44 @@ public final class EmbeddedAwsStack implements AutoCloseable {
         stopQuietly(stopInReverse);
         throw e;
       }
+    }
+
+    /**
+     * One stack per state directory, across JVMs: a second dynalite on the same LevelDB starts and
+     * listens, then dies on its first request (the database's LOCK is taken), which callers saw as
+     * connection failures after the SDK's retries. Held until the stack is closed.
+     */
+    private static void lockStateDir(Path stateDir, Deque<AutoCloseable> stopInReverse)
+        throws IOException {
+      FileChannel channel =
+          FileChannel.open(
+              stateDir.resolve(STATE_LOCK), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+      FileLock lock;
+      try {
+        lock = channel.tryLock();
+      } catch (OverlappingFileLockException inThisJvm) {
+        lock = null;
+      } catch (IOException | RuntimeException e) {
+        channel.close();
+        throw e;
+      }
+      if (lock == null) {
+        channel.close();
+        throw new EmulatorStartException(
+            "the state directory "
+                + stateDir
+                + " is in use by another embedded stack (a sync, demo, snapshot or verify"
+                + " still running on it); wait for it to end or use another directory");
+      }
+      FileLock held = lock;
+      stopInReverse.push(
+          new Named(
+              "lock of " + stateDir,
+              () -> {
+                try (channel) {
+                  held.release();
+                }
+              }));
     }
 
     private static URI startElasticMq(Deque<AutoCloseable> stopInReverse) {

@@ -293,6 +293,26 @@ class EmbeddedAwsStackIT {
   }
 
   @Test
+  void aSecondStackOnAStateDirInUseIsRefusedAndTheFirstKeepsWorking(@TempDir Path stateDir) {
+    try (EmbeddedAwsStack first = EmbeddedAwsStack.builder().stateDir(stateDir).start();
+        DynamoDbClient firstDynamo = dynamo(first)) {
+      createLedgerTable(firstDynamo, "in-use");
+
+      // e.g. ./sb snapshot cat on the state of a sync still running: two dynalites on one LevelDB
+      assertThatThrownBy(() -> EmbeddedAwsStack.builder().stateDir(stateDir).start().close())
+          .isInstanceOf(EmulatorStartException.class)
+          .hasMessageContaining(stateDir.toAbsolutePath().toString())
+          .hasMessageContaining("in use by another embedded stack");
+
+      assertThat(firstDynamo.listTables().tableNames()).containsExactly("in-use");
+    }
+    try (EmbeddedAwsStack again = EmbeddedAwsStack.builder().stateDir(stateDir).start();
+        DynamoDbClient dynamo = dynamo(again)) {
+      assertThat(dynamo.listTables().tableNames()).as("free again once closed").containsExactly("in-use");
+    }
+  }
+
+  @Test
   void closeStopsAllThreeEmulatorsPromptlyEvenWithClientConnectionsOpen() {
     EmbeddedAwsStack other = EmbeddedAwsStack.builder().start();
     List<URI> endpoints = List.of(other.sqsEndpoint(), other.s3Endpoint(), other.dynamoEndpoint());
