@@ -58,10 +58,11 @@ public final class BenchMain implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     BenchSizes sizes = sizes();
+    java.util.List<String> scenarios = scenarios();
     BenchReport report = new BenchReport(Machine.current(), quick);
     BenchRun run = new BenchRun(sizes, jdbcUrl, FleetJars.home(), report, System.out);
     try {
-      run.runAll(only == null ? BenchRun.SCENARIOS : only);
+      run.runAll(scenarios);
     } finally {
       report.printTable(System.out);
       if (json != null) {
@@ -70,6 +71,20 @@ public final class BenchMain implements Callable<Integer> {
       }
     }
     return 0;
+  }
+
+  /** --only's scenarios, or all: a misspelt name ran nothing and exited 0 with an empty table. */
+  java.util.List<String> scenarios() {
+    if (only == null) {
+      return BenchRun.SCENARIOS;
+    }
+    for (String scenario : only) {
+      if (!BenchRun.SCENARIOS.contains(scenario)) {
+        throw new ParameterException(
+            spec.commandLine(), "--only must name export, update-all or enqueue, got '" + scenario + "'");
+      }
+    }
+    return only;
   }
 
   /** The scenario sizes with the options applied; a bad value is refused before anything starts. */

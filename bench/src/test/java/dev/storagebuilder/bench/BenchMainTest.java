@@ -1,0 +1,27 @@
+package dev.storagebuilder.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** What {@code ./sb bench} refuses before it benchmarks anything. */
+class BenchMainTest {
+  private static String rejected(String... args) {
+    CommandLine cli = new CommandLine(new BenchMain());
+    StringWriter err = new StringWriter();
+    cli.setErr(new PrintWriter(err));
+    assertThat(cli.execute(args)).as("exit code; stderr: %s", err).isEqualTo(2);
+    return err.toString();
+  }
+
+  @Test
+  void anUnknownScenarioIsRefusedNotSkipped() {
+    assertThat(rejected("--only", "exprot"))
+        .contains("--only must name export, update-all or enqueue, got 'exprot'");
+  }
+}
