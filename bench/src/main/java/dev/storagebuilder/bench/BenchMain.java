@@ -61,8 +61,9 @@ public final class BenchMain implements Callable<Integer> {
     java.util.List<String> scenarios = scenarios();
     BenchReport report = new BenchReport(Machine.current(), quick);
     BenchRun run = new BenchRun(sizes, jdbcUrl, FleetJars.home(), report, System.out);
+    java.util.List<String> failed;
     try {
-      run.runAll(scenarios);
+      failed = run.runAll(scenarios);
     } finally {
       report.printTable(System.out);
       if (json != null) {
@@ -70,7 +71,13 @@ public final class BenchMain implements Callable<Integer> {
         System.out.println("figures written to " + json);
       }
     }
-    return 0;
+    // Timing never fails the bench; a scenario that threw has no figures to read, and a script
+    // running the bench must see that.
+    for (String scenario : failed) {
+      spec.commandLine().getErr().println("bench: scenario " + scenario + " failed (see its line above)");
+    }
+    spec.commandLine().getErr().flush();
+    return failed.isEmpty() ? 0 : 1;
   }
 
   /** --only's scenarios, or all: a misspelt name ran nothing and exited 0 with an empty table. */

@@ -121,7 +121,9 @@ final class BenchRun {
     this.scratch = Files.createTempDirectory("sb-bench-");
   }
 
-  void runAll(List<String> scenarios) throws Exception {
+  /** Runs the scenarios named, each whatever the others did; returns those that failed. */
+  List<String> runAll(List<String> scenarios) throws Exception {
+    List<String> failed = new java.util.ArrayList<>();
     try {
       for (String scenario : SCENARIOS) {
         if (!scenarios.contains(scenario)) {
@@ -139,9 +141,11 @@ final class BenchRun {
         } catch (Exception e) {
           out.printf("   %s failed: %s%n", scenario, e);
           report.add(Figure.missing(scenario + "_failed", "", "", "scenario failed: " + e));
+          failed.add(scenario);
         }
         out.printf("   (%.1f s)%n", seconds(start));
       }
+      return failed;
     } finally {
       if (Boolean.getBoolean("bench.keepLogs")) {
         out.println("logs kept under " + scratch);

@@ -4,9 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 /** What {@code ./sb bench} refuses before it benchmarks anything. */
@@ -23,5 +21,16 @@ class BenchMainTest {
   void anUnknownScenarioIsRefusedNotSkipped() {
     assertThat(rejected("--only", "exprot"))
         .contains("--only must name export, update-all or enqueue, got 'exprot'");
+  }
+
+  @Test
+  void aScenarioThatFailedMakesTheBenchExitNonZero() {
+    CommandLine cli = new CommandLine(new BenchMain());
+    StringWriter err = new StringWriter();
+    cli.setErr(new PrintWriter(err));
+    // nothing listens on port 1: the export cannot even create its schema
+    int exit = cli.execute("--only", "export", "--jdbc-url", "jdbc:postgresql://127.0.0.1:1/test");
+    assertThat(exit).as("exit code; stderr: %s", err).isEqualTo(1);
+    assertThat(err.toString()).contains("bench: scenario export failed");
   }
 }
