@@ -92,6 +92,13 @@ public final class ProducerClient {
       String hint = status == 401 ? " (set STORAGE_BUILDER_TOKEN to a valid API token)" : "";
       throw new ProducerException(method + " " + path + " → " + status + ": " + message + hint, status);
     }
+    if (json == null && response.body() != null && !response.body().isBlank()) {
+      // Every answer of the producer's API is JSON: this is another server (the default port 8080
+      // is a popular one), and reading its page as an empty answer reported runs that never were.
+      throw new ProducerException(
+          method + " " + path + " → " + status + ", but the answer is not JSON: is " + baseUrl + " the producer?",
+          status);
+    }
     return json == null ? Json.mapper().createObjectNode() : json;
   }
 

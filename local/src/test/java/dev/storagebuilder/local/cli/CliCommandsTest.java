@@ -252,4 +252,18 @@ class CliCommandsTest {
     assertThat(result.err().strip().lines()).hasSize(1);
     assertThat(result.err()).contains("cannot reach the producer at " + url);
   }
+
+  @Test
+  void aServerThatAnswersWithoutJsonIsNotTakenForTheProducer() {
+    // e.g. --url (or the default 8080) reaching some other web server: a run must not be reported
+    answers.put("/api/runs", "<html><body>Welcome to nginx!</body></html>");
+
+    Result result = sb("update-all");
+
+    assertThat(result.exit()).isNotZero();
+    assertThat(result.err().strip().lines()).hasSize(1);
+    assertThat(result.err()).contains("POST /api/runs").contains("200").contains("not JSON")
+        .contains("is " + url + " the producer?");
+    assertThat(result.out()).doesNotContain("targets enqueued");
+  }
 }
