@@ -86,16 +86,24 @@ public final class EmbeddedAwsStack implements AutoCloseable {
   private final URI dynamoEndpoint;
   private final Deque<AutoCloseable> stopInReverse;
   private final AtomicBoolean closed = new AtomicBoolean();
-  private final Thread shutdownHook;
+  private final @Nullable Thread shutdownHook;
 
   private EmbeddedAwsStack(
-      URI sqsEndpoint, URI s3Endpoint, URI dynamoEndpoint, Deque<AutoCloseable> stopInReverse) {
+      URI sqsEndpoint,
+      URI s3Endpoint,
+      URI dynamoEndpoint,
+      Deque<AutoCloseable> stopInReverse,
+      boolean shutdownHook) {
     this.sqsEndpoint = sqsEndpoint;
     this.s3Endpoint = s3Endpoint;
     this.dynamoEndpoint = dynamoEndpoint;
     this.stopInReverse = stopInReverse;
-    this.shutdownHook = new Thread(this::stopAll, "embedded-aws-stack-shutdown");
-    Runtime.getRuntime().addShutdownHook(shutdownHook);
+    if (shutdownHook) {
+      this.shutdownHook = new Thread(this::stopAll, "embedded-aws-stack-shutdown");
+      Runtime.getRuntime().addShutdownHook(this.shutdownHook);
+    } else {
+      this.shutdownHook = null;
+    }
   }
 
   public static Builder builder() {
@@ -137,6 +145,9 @@ public final class EmbeddedAwsStack implements AutoCloseable {
   @Override
   public void close() {
     stopAll();
+    if (shutdownHook == null) {
+      return;
+    }
     try {
       Runtime.getRuntime().removeShutdownHook(shutdownHook);
     } catch (IllegalStateException shutdownInProgress) {
@@ -171,8 +182,20 @@ public final class EmbeddedAwsStack implements AutoCloseable {
   public static final class Builder {
 
     private @Nullable Path stateDir;
+    private boolean shutdownHook = true;
 
     private Builder() {}
+
+    /**
+     * No shutdown hook of the stack's own: the caller closes it when the JVM exits, after what
+     * uses it. Shutdown hooks run all at once, so the stack's own would stop the emulators while
+     * the local fleet's hook is still stopping workers that drain against them (their targets'
+     * releases and commits then fail).
+     */
+    public Builder closedByCallerOnExit() {
+      this.shutdownHook = false;
+      return this;
+    }
 
     /**
      * Keep S3 objects ({@code DIR/s3}) and DynamoDB tables ({@code DIR/dynamodb}) across restarts.
@@ -218,7 +241,8 @@ public final class EmbeddedAwsStack implements AutoCloseable {
         dynamo = awaitDynalite(dynamo, dynalite, dynamoDir, stopInReverse);
 
         EmbeddedAwsStack stack =
-            new EmbeddedAwsStack(sqsEndpoint, s3Endpoint, dynamo.endpoint(), stopInReverse);
+            new EmbeddedAwsStack(
+                sqsEndpoint, s3Endpoint, dynamo.endpoint(), stopInReverse, shutdownHook);
         log.info(
             "Embedded AWS stack up in {} ms: sqs={} s3={} dynamodb={}{}",
             TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started),

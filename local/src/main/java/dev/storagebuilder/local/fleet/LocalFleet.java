@@ -50,7 +50,7 @@ public final class LocalFleet implements AutoCloseable {
   private final Map<String, String> workerProperties;
   private final Path home;
   private final String apiToken;
-  private Thread shutdownHook;
+  private final Thread shutdownHook;
   private boolean closed;
   private long allWorkersGoneSince;
 
@@ -60,7 +60,12 @@ public final class LocalFleet implements AutoCloseable {
     this.apiToken = apiToken == null || apiToken.isBlank() ? generateToken() : apiToken;
     Path logs = options.stateDir().resolve("logs");
     Files.createDirectories(logs);
-    this.stack = EmbeddedAwsStack.builder().stateDir(options.stateDir().resolve("aws")).start();
+    this.stack =
+        EmbeddedAwsStack.builder().stateDir(options.stateDir().resolve("aws")).closedByCallerOnExit().start();
+    // Child JVMs outlive us unless stopped: Ctrl-C on the demo must not leave workers behind. The
+    // stack is this hook's to stop too, after the workers have drained against it.
+    this.shutdownHook = new Thread(this::close, "fleet-shutdown");
+    Runtime.getRuntime().addShutdownHook(shutdownHook);
     try {
       this.aws = settingsFor(stack);
       try (AwsClients clients = new AwsClients(aws)) {
@@ -90,7 +95,7 @@ public final class LocalFleet implements AutoCloseable {
       worker.putAll(options.extraWorkerProperties());
       this.workerProperties = Map.copyOf(worker);
     } catch (RuntimeException e) {
-      stack.close();
+      close();
       throw e;
     }
   }
@@ -107,10 +112,6 @@ public final class LocalFleet implements AutoCloseable {
   public static LocalFleet start(FleetOptions options, Path home, String apiToken)
       throws IOException {
     LocalFleet fleet = new LocalFleet(options, home, apiToken);
-    // Child JVMs outlive us unless stopped: Ctrl-C on the demo must not leave workers behind.
-    Thread stopOnExit = new Thread(fleet::close, "fleet-shutdown");
-    Runtime.getRuntime().addShutdownHook(stopOnExit);
-    fleet.shutdownHook = stopOnExit;
     try {
       fleet.producer.start();
       for (int i = 1; i <= options.workers(); i++) {
@@ -243,11 +244,15 @@ public final class LocalFleet implements AutoCloseable {
     // one after another N workers took N times that.
     long signalled = System.nanoTime();
     workers.forEach(FleetProcess::requestStop);
-    producer.requestStop();
+    if (producer != null) { // null when the constructor failed before making it
+      producer.requestStop();
+    }
     for (FleetProcess worker : workers) {
       worker.awaitStop(signalled + WORKER_STOP_GRACE.toNanos());
     }
-    producer.awaitStop(signalled + PRODUCER_STOP_GRACE.toNanos());
+    if (producer != null) {
+      producer.awaitStop(signalled + PRODUCER_STOP_GRACE.toNanos());
+    }
     stack.close();
   }
 

@@ -1,0 +1,57 @@
+package dev.storagebuilder.local.fleet;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Ctrl-C (or SIGTERM) of a CLI whose fleet is mid-run: its shutdown hooks stop the workers, which
+ * drain (finish or release their targets) against the emulators, so those must still be up.
+ */
+class StoppedLauncherIT {
+  @TempDir Path stateDir;
+
+  @Test
+  void aWorkerStoppingWithTheCliReleasesItsTargetsBeforeTheEmulatorsStop() throws Exception {
+    Path started = stateDir.resolve("run-id");
+    Path log = stateDir.resolve("holder.log");
+    Process holder =
+        new ProcessBuilder(
+                ProcessHandle.current().info().command().orElse("java"),
+                "-Dsb.home=" + FleetJars.home(),
+                "-cp",
+                System.getProperty("java.class.path"),
+                BusyFleetHolder.class.getName(),
+                stateDir.toString(),
+                started.toString())
+            .redirectErrorStream(true)
+            .redirectOutput(log.toFile())
+            .start();
+    try {
+      await("the run started")
+          .atMost(Duration.ofMinutes(4))
+          .pollInterval(Duration.ofMillis(200))
+          .until(() -> Files.exists(started) || !holder.isAlive());
+      assertThat(holder.isAlive()).as("the holder is running; its log: %s", log).isTrue();
+      Path workerLog = stateDir.resolve("logs").resolve("worker-1.log");
+      await("worker-1 runs a target")
+          .atMost(Duration.ofSeconds(60))
+          .until(() -> Files.readString(workerLog).contains("target start"));
+
+      holder.destroy(); // SIGTERM, as Ctrl-C
+      assertThat(holder.waitFor(60, TimeUnit.SECONDS)).isTrue();
+
+      String worker = Files.readString(workerLog);
+      assertThat(worker).as("worker-1's log:%n%s", worker).containsPattern("released [1-9]\\d* running targets");
+      assertThat(worker).as("worker-1's log:%n%s", worker).doesNotContain("Unable to execute HTTP request");
+    } finally {
+      holder.destroyForcibly();
+    }
+  }
+}
