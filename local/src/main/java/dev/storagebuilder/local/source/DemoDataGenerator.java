@@ -402,7 +402,8 @@ public final class DemoDataGenerator {
     List<ClientPlan> plans = new ArrayList<>(count);
     for (int i = 0; i < count; i++) {
       int number = i + 1;
-      String clientId = "client-" + String.format("%0" + width + "d", number);
+      // Locale.ROOT: a default locale such as fa-IR formats digits that no client id may hold
+      String clientId = "client-" + String.format(java.util.Locale.ROOT, "%0" + width + "d", number);
       int rank = rankOf[i];
       Map<String, Long> rows = new LinkedHashMap<>();
       for (TargetDeclaration target : targets) {

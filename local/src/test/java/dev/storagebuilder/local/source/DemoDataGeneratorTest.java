@@ -19,6 +19,21 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 class DemoDataGeneratorTest {
+
+  @Test
+  void clientIdsAreTheSameWhateverTheDefaultLocale() {
+    java.util.Locale before = java.util.Locale.getDefault();
+    List<String> persian;
+    try {
+      // LANG=fa_IR.UTF-8: the JVM's default locale formats numbers with Persian digits
+      java.util.Locale.setDefault(java.util.Locale.forLanguageTag("fa-IR"));
+      persian = new DemoDataGenerator(42, 0.02).clientIds();
+    } finally {
+      java.util.Locale.setDefault(before);
+    }
+    assertThat(persian).first().isEqualTo("client-0001");
+    assertThat(persian).isEqualTo(new DemoDataGenerator(42, 0.02).clientIds());
+  }
   private static final long SEED = 7L;
 
   @Test
