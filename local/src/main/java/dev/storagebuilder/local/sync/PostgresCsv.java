@@ -9,6 +9,7 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * Rows as PostgreSQL's {@code COPY ... TO STDOUT (FORMAT csv)} writes the same values (session time
@@ -18,7 +19,7 @@ import java.util.List;
  * PostgreSQL's exponent rule; bytes as {@code \x} hex.
  */
 public final class PostgresCsv {
-  private static final DateTimeFormatter SECONDS = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss");
+  private static final DateTimeFormatter SECONDS = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss", Locale.ROOT);
 
   private PostgresCsv() {}
 
@@ -64,7 +65,7 @@ public final class PostgresCsv {
     if (micros == 0) {
       return text;
     }
-    String fraction = String.format("%06d", micros).replaceAll("0+$", "");
+    String fraction = String.format(Locale.ROOT, "%06d", micros).replaceAll("0+$", "");
     return text + "." + fraction;
   }
 
@@ -85,7 +86,7 @@ public final class PostgresCsv {
       String digits = exact.unscaledValue().abs().toString();
       String mantissa = digits.length() == 1 ? digits : digits.charAt(0) + "." + digits.substring(1);
       String sign = d < 0 ? "-" : "";
-      return sign + mantissa + "e" + (exponent < 0 ? "-" : "+") + String.format("%02d", Math.abs(exponent));
+      return sign + mantissa + "e" + (exponent < 0 ? "-" : "+") + String.format(Locale.ROOT, "%02d", Math.abs(exponent));
     }
     return exact.toPlainString();
   }
