@@ -8,9 +8,13 @@ import dev.storagebuilder.local.demo.RunSummary;
 import dev.storagebuilder.local.fleet.FleetJars;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.stream.Stream;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 @Command(
     name = "demo",
@@ -66,8 +70,21 @@ final class DemoCommand implements Callable<Integer> {
   @Option(names = "--chaos-duplicates", description = "with --chaos: duplicate messages sent. Default: ${DEFAULT-VALUE}")
   int chaosDuplicates = ChaosSettings.DEFAULT_DUPLICATES;
 
+  @Spec CommandSpec spec;
+
   @Override
   public Integer call() throws Exception {
+    if (!chaos) {
+      // taken silently, they asked for an outage the demo never made
+      List<String> given =
+          Stream.of("--chaos-db-outage", "--chaos-duplicates", "--chaos-s3-fault")
+              .filter(spec.commandLine().getParseResult()::hasMatchedOption)
+              .toList();
+      if (!given.isEmpty()) {
+        throw new IllegalArgumentException(
+            String.join(", ", given) + (given.size() == 1 ? " only applies" : " only apply") + " with --chaos");
+      }
+    }
     ChaosSettings chaosSettings =
         new ChaosSettings(Duration.ofSeconds(chaosDbOutageSeconds), Duration.ofSeconds(chaosS3FaultSeconds), chaosDuplicates);
     DemoOptions options =

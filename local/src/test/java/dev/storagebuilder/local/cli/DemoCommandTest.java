@@ -42,6 +42,16 @@ class DemoCommandTest {
   }
 
   @Test
+  void aChaosSettingWithoutChaosIsRejectedNotIgnored(@TempDir Path dir) throws Exception {
+    // a state directory no demo can create: were the option taken, the demo would fail at once on it
+    Path state = java.nio.file.Files.createFile(dir.resolve("file")).resolve("state");
+    assertThat(rejected("demo", "--chaos-db-outage", "5", "--state-dir", state.toString()))
+        .contains("--chaos-db-outage only applies with --chaos");
+    assertThat(rejected("demo", "--chaos-duplicates", "0", "--chaos-s3-fault", "2", "--state-dir", state.toString()))
+        .contains("--chaos-duplicates, --chaos-s3-fault only apply with --chaos");
+  }
+
+  @Test
   void chaosOutagesOutsideTheirBoundsAreRejectedWithTheOptionName() {
     assertThat(rejected("demo", "--chaos", "--chaos-s3-fault", "30"))
         .contains("--chaos-s3-fault must be 1..10 seconds, got 30");
