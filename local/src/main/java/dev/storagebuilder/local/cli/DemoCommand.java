@@ -90,7 +90,12 @@ final class DemoCommand implements Callable<Integer> {
     DemoOptions options =
         new DemoOptions(scale, workers, seed, SyncMode.fromWire(mode), keepRunning, stateDir, summary, chaos, chaosSettings);
     int burst = switch (scenario) {
-      case "update-all" -> 0;
+      case "update-all" -> {
+        if (spec.commandLine().getParseResult().hasMatchedOption("--changes")) {
+          throw new IllegalArgumentException("--changes only applies with --scenario incremental");
+        }
+        yield 0;
+      }
       case "incremental" -> {
         // the burst's first transaction commits after later ones: fewer would be raised silently
         if (changes < 3) {

@@ -42,6 +42,13 @@ class DemoCommandTest {
   }
 
   @Test
+  void changesWithoutTheIncrementalScenarioAreRejectedNotIgnored(@TempDir Path dir) throws Exception {
+    Path state = java.nio.file.Files.createFile(dir.resolve("file")).resolve("state");
+    assertThat(rejected("demo", "--changes", "500", "--state-dir", state.toString()))
+        .contains("--changes only applies with --scenario incremental");
+  }
+
+  @Test
   void aChaosSettingWithoutChaosIsRejectedNotIgnored(@TempDir Path dir) throws Exception {
     // a state directory no demo can create: were the option taken, the demo would fail at once on it
     Path state = java.nio.file.Files.createFile(dir.resolve("file")).resolve("state");
