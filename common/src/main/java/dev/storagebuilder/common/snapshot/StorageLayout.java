@@ -1,6 +1,7 @@
 package dev.storagebuilder.common.snapshot;
 
 import dev.storagebuilder.common.ids.TargetRef;
+import java.util.Locale;
 import java.util.Objects;
 import java.util.UUID;
 import java.util.function.Supplier;
@@ -86,7 +87,7 @@ public final class StorageLayout {
     return targetPrefix(ref)
         + name
         + "-"
-        + String.format("%012d", sequence)
+        + String.format(Locale.ROOT, "%012d", sequence) // the default locale may have other digits
         + "-"
         + uuids.get()
         + suffix;
