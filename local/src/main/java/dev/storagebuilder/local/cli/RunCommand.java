@@ -1,6 +1,7 @@
 package dev.storagebuilder.local.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.storagebuilder.common.ids.Ids;
 import dev.storagebuilder.local.client.ProducerClient;
 import dev.storagebuilder.local.demo.Progress;
 import java.io.PrintWriter;
@@ -10,6 +11,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
@@ -38,6 +40,11 @@ final class RunCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    try {
+      Ids.requireRunId(runId); // it goes into the URL's path as it is
+    } catch (IllegalArgumentException e) {
+      throw new ParameterException(spec.commandLine(), "RUN_ID: " + e.getMessage());
+    }
     ProducerClient client = api.client();
     PrintWriter out = spec.commandLine().getOut();
     JsonNode run;

@@ -43,4 +43,12 @@ class CliArgumentsTest {
   void anUnknownCommandIsOneLine() {
     assertThat(rejected("bogus")).hasLineCount(1).startsWith("sb: Unmatched argument at index 0: 'bogus'").contains("./sb --help");
   }
+
+  @Test
+  void aRunIdThatIsNoRunIdIsRefusedBeforeAnyRequest() {
+    // Put into the URL path as it was, "../dlq/stats" fetched the DLQ stats and printed them as a run.
+    assertThat(rejected("run", "../dlq/stats", "--url", "http://127.0.0.1:9"))
+        .hasLineCount(1)
+        .startsWith("sb run: RUN_ID: runId must be");
+  }
 }
