@@ -4,6 +4,8 @@ import dev.storagebuilder.common.ids.TargetRef;
 import dev.storagebuilder.local.sync.LocalState;
 import dev.storagebuilder.local.sync.SnapshotPrinter;
 import java.io.BufferedOutputStream;
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -47,7 +49,9 @@ final class SnapshotCommand {
         // valueOf's own message names a Java class, not the option
         throw new IllegalArgumentException("--format must be csv or jsonl, got '" + format + "'");
       }
-      PrintStream out = new PrintStream(new BufferedOutputStream(System.out, 1 << 16), false, StandardCharsets.UTF_8);
+      // Straight to file descriptor 1, not through System.out, which would hide a closed pipe.
+      PrintStream out =
+          new PrintStream(new BufferedOutputStream(new FileOutputStream(FileDescriptor.out), 1 << 16), false, StandardCharsets.UTF_8);
       try (LocalState state = LocalState.open(stateDir)) {
         SnapshotPrinter.print(state.versions(), state.store(), new TargetRef(client, target), chosen, out);
       }
