@@ -163,12 +163,14 @@ final class PrefetchingResultSet extends UnsupportedResultSet implements StoredF
             }
             batch.rows++;
           }
-        } catch (SQLException | RuntimeException e) {
+        } catch (SQLException | RuntimeException | Error e) {
+          // An Error too (a value too large for the heap): a reader thread that died without
+          // handing a batch left the consumer waiting for rows forever, its lease kept alive.
           // A refused value stays a SnapshotDataException: the failure classifier takes it as
           // permanent by its type, which a SQLException around it would hide.
           batch.error =
               e instanceof SQLException || e instanceof SnapshotDataException
-                  ? e
+                  ? (Exception) e
                   : new SQLException("reading the source failed: " + e, e);
           batch.last = true;
         }

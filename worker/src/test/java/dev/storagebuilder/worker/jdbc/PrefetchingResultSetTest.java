@@ -3,6 +3,7 @@ package dev.storagebuilder.worker.jdbc;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import dev.storagebuilder.common.snapshot.JdbcValues;
 import dev.storagebuilder.common.snapshot.SnapshotDataException;
@@ -92,6 +93,35 @@ class PrefetchingResultSetTest {
           assertThat(seen).isEqualTo(PrefetchingResultSet.BATCH_ROWS);
         }
       }
+    }
+  }
+
+  @Test
+  void anErrorOnTheReaderThreadFailsTheConsumerInsteadOfLeavingItWaitingForever() throws Exception {
+    TargetDeclaration target =
+        new TargetDeclaration("doubles", "doubles", "client_id", List.of("id"), "id",
+            List.of(ColumnDeclaration.of("id", ColumnType.INT64, false), ColumnDeclaration.of("d", ColumnType.DOUBLE, true)),
+            null, 0);
+    // What decoding a value too large for the heap does on the reader thread.
+    PrefetchingResultSet.RowFeed outOfMemory =
+        new PrefetchingResultSet.RowFeed() {
+          @Override
+          public boolean next(long[][] longs, Object[][] refs, boolean[][] nulls, long[][] scales, int row) {
+            throw new OutOfMemoryError("Java heap space");
+          }
+
+          @Override
+          public void close() {}
+        };
+    try (ResultSet rows =
+        new PrefetchingResultSet(
+            outOfMemory,
+            target,
+            PrefetchingResultSet.snapshotMetaData(2, new int[] {Types.BIGINT, Types.DOUBLE}, new String[] {"int8", "float8"}))) {
+      Throwable error = assertTimeoutPreemptively(Duration.ofSeconds(10), () -> catchThrowable(rows::next));
+
+      assertThat(error).isInstanceOf(SQLException.class).hasMessageContaining("OutOfMemoryError: Java heap space");
+      assertThat(error).hasRootCauseInstanceOf(OutOfMemoryError.class);
     }
   }
 
