@@ -75,6 +75,11 @@ public final class SourceConfigLoader {
       }
       List<TargetDeclaration> targets = new ArrayList<>();
       for (int i = 0; i < targetsNode.size(); i++) {
+        if (!targetsNode.get(i).isObject()) {
+          // Jackson maps null to a null declaration, which SourceConfig then met as an NPE.
+          throw new IllegalArgumentException(
+              origin + ": targets[" + i + "]: expected a target declaration object, got " + targetsNode.get(i));
+        }
         try {
           targets.add(Json.mapper().treeToValue(targetsNode.get(i), TargetDeclaration.class));
         } catch (JsonProcessingException e) {

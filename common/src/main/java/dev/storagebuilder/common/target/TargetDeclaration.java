@@ -42,6 +42,10 @@ public record TargetDeclaration(
     if (columns == null || columns.isEmpty()) {
       throw new IllegalArgumentException(where + "columns must list at least one column");
     }
+    // Said here: List.copyOf's NullPointerException reached the user as "problem: NullPointerException".
+    if (columns.stream().anyMatch(java.util.Objects::isNull)) {
+      throw new IllegalArgumentException(where + "columns must not list null");
+    }
     columns = List.copyOf(columns);
     Set<String> names = new HashSet<>();
     for (ColumnDeclaration column : columns) {
@@ -54,6 +58,9 @@ public record TargetDeclaration(
     }
     if (keyColumns == null || keyColumns.isEmpty()) {
       throw new IllegalArgumentException(where + "keyColumns must name at least one column");
+    }
+    if (keyColumns.stream().anyMatch(java.util.Objects::isNull)) {
+      throw new IllegalArgumentException(where + "keyColumns must not list null");
     }
     keyColumns = List.copyOf(keyColumns);
     for (String key : keyColumns) {

@@ -1,0 +1,51 @@
+package dev.storagebuilder.common.target;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
+
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class SourceConfigLoaderTest {
+  private static final String TARGET =
+      "{\"name\": \"orders\", \"table\": \"orders\", \"clientColumn\": \"client_id\", \"keyColumns\": [\"id\"],"
+          + " \"versionColumn\": \"version\", \"columns\": [{\"name\": \"id\", \"type\": \"INT64\", \"nullable\": false},"
+          + " {\"name\": \"version\", \"type\": \"INT64\", \"nullable\": false}]}";
+
+  private static String config(String targets) {
+    return "{\"jdbcUrl\": \"jdbc:h2:mem:x\", \"clientsQuery\": \"SELECT id FROM clients\", \"targets\": [" + targets + "]}";
+  }
+
+  private static Throwable parsing(String json) {
+    return catchThrowable(() -> SourceConfigLoader.parse(json, Map.of(), "source.json"));
+  }
+
+  @Test
+  void aValidFileLoadsItsTarget() {
+    SourceConfig config = SourceConfigLoader.parse(config(TARGET), Map.of(), "source.json");
+
+    assertThat(config.targetNames()).containsExactly("orders");
+    assertThat(config.target("orders").orElseThrow().keyColumns()).containsExactly("id");
+  }
+
+  @Test
+  void aNullTargetIsRefusedNamingItsPlace() {
+    assertThat(parsing(config(TARGET + ", null")))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("source.json: targets[1]: expected a target declaration object, got null");
+  }
+
+  @Test
+  void aNullKeyColumnIsRefusedNamingTheTargetAndTheField() {
+    assertThat(parsing(config(TARGET.replace("[\"id\"]", "[\"id\", null]"))))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("source.json: targets[0]: target 'orders': keyColumns must not list null");
+  }
+
+  @Test
+  void aNullColumnIsRefusedNamingTheTargetAndTheField() {
+    assertThat(parsing(config(TARGET.replace("\"columns\": [", "\"columns\": [null, "))))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("source.json: targets[0]: target 'orders': columns must not list null");
+  }
+}
