@@ -1,7 +1,9 @@
 package dev.storagebuilder.common.target;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import dev.storagebuilder.common.json.Json;
 import java.io.IOException;
@@ -27,6 +29,15 @@ import java.util.Map;
  */
 public final class SourceConfigLoader {
   private static final String DEMO_RESOURCE = "/dev/storagebuilder/common/target/demo-source.json";
+
+  /**
+   * The shared mapper's tree reader, strict about what a file is: one JSON value, no duplicate
+   * fields (Jackson ignores what follows the first value and keeps the last of duplicate fields, so
+   * a second jdbcUrl or keyColumns silently replaced the first).
+   */
+  private static final ObjectReader STRICT =
+      Json.mapper().reader().with(
+          DeserializationFeature.FAIL_ON_TRAILING_TOKENS, DeserializationFeature.FAIL_ON_READING_DUP_TREE_KEY);
 
   private SourceConfigLoader() {}
 
@@ -56,7 +67,7 @@ public final class SourceConfigLoader {
   /** Parses and validates; every failure is an IllegalArgumentException naming the file and field. */
   public static SourceConfig parse(String json, Map<String, String> environment, String origin) {
     try {
-      JsonNode root = Json.mapper().readTree(json);
+      JsonNode root = STRICT.readTree(json);
       if (root == null || !root.isObject()) {
         throw new IllegalArgumentException(origin + ": expected a JSON object");
       }

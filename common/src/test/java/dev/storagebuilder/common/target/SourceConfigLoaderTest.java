@@ -48,4 +48,24 @@ class SourceConfigLoaderTest {
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("source.json: targets[0]: target 'orders': columns must not list null");
   }
+
+  @Test
+  void aDuplicateFieldIsRefusedInsteadOfTakingTheLastOne() {
+    String twoUrls = config(TARGET).replace("{\"jdbcUrl\"", "{\"jdbcUrl\": \"jdbc:postgresql://prod/app\", \"jdbcUrl\"");
+    String twoKeys = config(TARGET.replace("\"keyColumns\": [\"id\"]", "\"keyColumns\": [\"id\"], \"keyColumns\": [\"version\"]"));
+
+    assertThat(parsing(twoUrls))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith("source.json: not valid JSON: Duplicate field 'jdbcUrl'");
+    assertThat(parsing(twoKeys))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith("source.json: not valid JSON: Duplicate field 'keyColumns'");
+  }
+
+  @Test
+  void contentAfterTheDeclarationsIsRefused() {
+    assertThat(parsing(config(TARGET) + " {\"targets\": []}"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith("source.json: not valid JSON: Trailing token");
+  }
 }
