@@ -238,10 +238,14 @@ public final class JdbcRowSource implements RowSource {
    */
   private OptionalLong settle(Connection connection, long candidate) throws SQLException {
     List<String> running = new ArrayList<>();
+    // pg_stat_activity shows a reader without pg_read_all_stats another role's backend_type as
+    // NULL: such a session is waited for like a client backend (the application's writers are
+    // usually another role; ignoring them advanced the watermark past their versions for good).
     try (PreparedStatement locks = connection.prepareStatement(
             "SELECT l.virtualxid FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid"
                 + " WHERE l.locktype = 'virtualxid' AND l.granted AND l.pid <> pg_backend_pid()"
-                + " AND a.datname = current_database() AND a.backend_type = 'client backend'"
+                + " AND a.datname = current_database()"
+                + " AND (a.backend_type = 'client backend' OR a.backend_type IS NULL)"
                 + " AND a.application_name <> ?");
 ) {
       locks.setString(1, READER_APPLICATION);
