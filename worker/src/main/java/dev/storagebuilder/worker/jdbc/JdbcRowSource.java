@@ -105,7 +105,11 @@ public final class JdbcRowSource implements RowSource {
         PreparedStatement statement = connection.prepareStatement(clientsQuery);
         ResultSet rows = statement.executeQuery()) {
       while (rows.next()) {
-        ids.add(rows.getString(1));
+        String id = rows.getString(1);
+        // A NULL is no client a message can name; Set.copyOf threw on it, failing every message.
+        if (id != null) {
+          ids.add(id);
+        }
       }
     }
     return Set.copyOf(ids);
