@@ -35,5 +35,6 @@ public record DeleteTracking(Kind kind, String table, String column) {
         throw new IllegalArgumentException("deletes: '" + identifier + "' is not an SQL identifier");
       }
     }
+    ColumnDeclaration.requireColumnName("deletes: column", column);
   }
 }

@@ -56,6 +56,7 @@ public record TargetDeclaration(
     if (clientColumn == null || !ColumnDeclaration.IDENTIFIER.matcher(clientColumn).matches()) {
       throw new IllegalArgumentException(where + "clientColumn must be an SQL identifier, got '" + clientColumn + "'");
     }
+    ColumnDeclaration.requireColumnName(where + "clientColumn", clientColumn);
     if (keyColumns == null || keyColumns.isEmpty()) {
       throw new IllegalArgumentException(where + "keyColumns must name at least one column");
     }
