@@ -521,6 +521,15 @@ final class BinaryCopyFeed implements PrefetchingResultSet.RowFeed {
   }
 
   /**
+   * Not asking {@code copy.isActive()} first: that takes the connection's lock, which the reader
+   * thread holds while it waits for the server's next message.
+   */
+  @Override
+  public void cancel() throws SQLException {
+    connection.cancelQuery();
+  }
+
+  /**
    * An abandoned COPY is cancelled and read to its end, so the connection goes back to the pool
    * clean (its transaction aborted: the caller rolls back). Not the driver's {@code cancelCopy}: for
    * a COPY TO it only sends the cancel and leaves the rest of the stream unread on the connection,

@@ -11,6 +11,7 @@ import java.sql.ResultSet;
 import java.sql.ResultSetMetaData;
 import java.sql.SQLException;
 import java.sql.Types;
+import java.time.Duration;
 import java.time.LocalDate;
 import java.time.LocalDateTime;
 import java.time.OffsetDateTime;
@@ -18,6 +19,7 @@ import java.util.Locale;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
+import org.postgresql.PGConnection;
 
 /**
  * Reads and decodes a target's rows on its own thread while the caller serializes the previous
@@ -36,6 +38,8 @@ import java.util.concurrent.TimeUnit;
 final class PrefetchingResultSet extends UnsupportedResultSet implements StoredFormResultSet {
   static final int BATCH_ROWS = 1_000;
   static final int BATCHES = 3;
+  /** How long a closed reader may take to notice before its statement is cancelled (it checks between batches). */
+  private static final long READER_GRACE_MILLIS = 1_000;
 
   private final RowFeed feed;
   /** Per column, the COPY decoder whose wire form the arrays hold; null for a JDBC feed (objects). */
@@ -75,6 +79,12 @@ final class PrefetchingResultSet extends UnsupportedResultSet implements StoredF
     default BinaryCopyFeed.Decoder[] wireForms() {
       return null;
     }
+
+    /**
+     * Asks the database to stop the statement the reader thread waits on, from another thread: no
+     * interrupt reaches a thread blocked reading a socket.
+     */
+    default void cancel() throws SQLException {}
 
     void close() throws SQLException;
   }
@@ -414,7 +424,13 @@ final class PrefetchingResultSet extends UnsupportedResultSet implements StoredF
     return closed;
   }
 
-  /** Stops the reader thread and closes the source result set. */
+  /**
+   * Stops the reader thread and closes the source result set. A reader still inside the feed after
+   * a moment waits on the database (rows the server is slow to produce), where no interrupt reaches
+   * it: the statement is cancelled. The caller's own interrupt (a lost lease) is set aside for the
+   * wait and restored after: it cut the wait short, and the feed's close then queued behind the
+   * reader's fetch on the connection for as long as the server took, the target's thread with it.
+   */
   @Override
   public void close() throws SQLException {
     if (closed) {
@@ -422,12 +438,42 @@ final class PrefetchingResultSet extends UnsupportedResultSet implements StoredF
     }
     closed = true;
     reader.interrupt();
+    boolean interrupted = Thread.interrupted();
     try {
-      reader.join(TimeUnit.SECONDS.toMillis(30));
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
+      if (!joinReader(READER_GRACE_MILLIS)) {
+        feed.cancel();
+        joinReader(TimeUnit.SECONDS.toMillis(30));
+      }
+    } finally {
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
     }
     feed.close();
+  }
+
+  /** Whether the reader thread ended within {@code millis}; uninterruptible (close must not leave it running). */
+  private boolean joinReader(long millis) {
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
+    boolean interrupted = false;
+    try {
+      while (reader.isAlive()) {
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          return false;
+        }
+        try {
+          reader.join(Duration.ofNanos(left));
+        } catch (InterruptedException e) {
+          interrupted = true;
+        }
+      }
+      return true;
+    } finally {
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
+    }
   }
 
   /** What the snapshot writer asks of the metadata, held apart from the connection. */
@@ -511,6 +557,22 @@ final class PrefetchingResultSet extends UnsupportedResultSet implements StoredF
         nulls[c][r] = isNull;
       }
       return true;
+    }
+
+    @Override
+    public void cancel() throws SQLException {
+      java.sql.Statement statement = source.getStatement();
+      if (statement == null) {
+        return;
+      }
+      java.sql.Connection connection = statement.getConnection();
+      if (connection.isWrapperFor(PGConnection.class)) {
+        // pgjdbc's Statement.cancel does nothing between executions, and a cursor's later fetches
+        // are not executions.
+        connection.unwrap(PGConnection.class).cancelQuery();
+      } else {
+        statement.cancel();
+      }
     }
 
     private <T> T temporal(int index, Class<T> type) throws SQLException {
