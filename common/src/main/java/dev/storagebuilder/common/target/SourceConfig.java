@@ -23,6 +23,7 @@ public record SourceConfig(
     if (jdbcUrl == null || !jdbcUrl.startsWith("jdbc:")) {
       throw new IllegalArgumentException("source.jdbcUrl must start with 'jdbc:', got '" + jdbcUrl + "'");
     }
+    jdbcUrl = permitMysqlScheme(jdbcUrl);
     if (clientsQuery == null || clientsQuery.isBlank()) {
       throw new IllegalArgumentException("source.clientsQuery must be a query returning client ids");
     }
@@ -45,6 +46,19 @@ public record SourceConfig(
       }
     }
     targets = List.copyOf(targets);
+  }
+
+  /**
+   * A {@code jdbc:mysql:} URL with the MariaDB driver's {@code permitMysqlScheme} option: that driver,
+   * the only MySQL-protocol one the fleet ships, takes the scheme only with it, so such a URL (which
+   * the dialect, the docs and Terraform accept) found no driver and the processes failed to start.
+   */
+  private static String permitMysqlScheme(String jdbcUrl) {
+    if (!jdbcUrl.toLowerCase(java.util.Locale.ROOT).startsWith("jdbc:mysql:")
+        || jdbcUrl.toLowerCase(java.util.Locale.ROOT).contains("permitmysqlscheme")) {
+      return jdbcUrl;
+    }
+    return jdbcUrl + (jdbcUrl.indexOf('?') < 0 ? "?" : "&") + "permitMysqlScheme";
   }
 
   public Optional<TargetDeclaration> target(String name) {
