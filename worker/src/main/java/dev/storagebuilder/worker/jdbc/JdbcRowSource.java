@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.OptionalLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import java.sql.SQLTimeoutException;
 import java.sql.SQLTransientConnectionException;
 import java.time.Clock;
 import java.time.Duration;
@@ -33,6 +34,13 @@ public final class JdbcRowSource implements RowSource {
   private static final Duration CLIENTS_TTL = Duration.ofSeconds(30);
 
   private static final Duration CLIENTS_MIN_REFRESH = Duration.ofSeconds(2);
+
+  /**
+   * The clients query is given up after this long (as the producer's): it runs holding this
+   * source's monitor, so while it waits (on a lock a migration holds, say) every target of the
+   * worker waits behind it, and no interrupt of a lost lease reaches them.
+   */
+  static final int CLIENTS_QUERY_TIMEOUT_SECONDS = 30;
 
   /** The application name of the worker's read sessions: they hold no versions, so settling ignores them. */
   static final String READER_APPLICATION = "storage-builder-read";
@@ -102,8 +110,29 @@ public final class JdbcRowSource implements RowSource {
   private Set<String> readClients() throws SQLException {
     Set<String> ids = new HashSet<>();
     try (Connection connection = dataSource.getConnection();
-        PreparedStatement statement = connection.prepareStatement(clientsQuery);
-        ResultSet rows = statement.executeQuery()) {
+        PreparedStatement statement = connection.prepareStatement(clientsQuery)) {
+      statement.setQueryTimeout(CLIENTS_QUERY_TIMEOUT_SECONDS);
+      readClients(statement, ids);
+    }
+    return Set.copyOf(ids);
+  }
+
+  private static void readClients(PreparedStatement statement, Set<String> ids) throws SQLException {
+    ResultSet rows;
+    try {
+      rows = statement.executeQuery();
+    } catch (SQLTimeoutException e) {
+      throw e;
+    } catch (SQLException e) {
+      // PostgreSQL reports its own timeout as a cancelled statement (57014), which says nothing
+      // of retrying: the source is slow now, a later message may find it answering.
+      if ("57014".equals(e.getSQLState())) {
+        throw new SQLTimeoutException(
+            "the clients query did not answer within " + CLIENTS_QUERY_TIMEOUT_SECONDS + " s", "57014", e);
+      }
+      throw e;
+    }
+    try (rows) {
       while (rows.next()) {
         String id = rows.getString(1);
         // A NULL is no client a message can name; Set.copyOf threw on it, failing every message.
@@ -112,7 +141,6 @@ public final class JdbcRowSource implements RowSource {
         }
       }
     }
-    return Set.copyOf(ids);
   }
 
   @Override

@@ -1,0 +1,87 @@
+package dev.storagebuilder.worker.jdbc;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import dev.storagebuilder.worker.port.FailureClassifier.Failure;
+import dev.storagebuilder.worker.resilience.DefaultFailureClassifier;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ThreadLocalRandom;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The worker's clients query against a clients table another session holds locked (a migration's
+ * ALTER TABLE, or one queued behind a long transaction). Real PostgreSQL at 127.0.0.1:5432 (trust).
+ */
+class PostgresClientsQueryIT {
+  private static final String ADMIN_URL = "jdbc:postgresql://127.0.0.1:5432/test?user=postgres&connectTimeout=5";
+  private static final String SCHEMA = "sbclients_" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt());
+
+  private static HikariDataSource pool;
+
+  @BeforeAll
+  static void createSource() throws SQLException {
+    admin("CREATE SCHEMA " + SCHEMA + "; CREATE TABLE " + SCHEMA + ".clients (id text); INSERT INTO " + SCHEMA
+        + ".clients VALUES ('acme')");
+    HikariConfig config = new HikariConfig();
+    config.setJdbcUrl(ADMIN_URL + "&currentSchema=" + SCHEMA);
+    config.setMaximumPoolSize(2);
+    config.setPoolName("clients-it");
+    pool = new HikariDataSource(config);
+  }
+
+  @AfterAll
+  static void dropSource() throws SQLException {
+    if (pool != null) {
+      pool.close();
+    }
+    admin("DROP SCHEMA IF EXISTS " + SCHEMA + " CASCADE");
+  }
+
+  private static void admin(String sql) throws SQLException {
+    try (Connection connection = DriverManager.getConnection(ADMIN_URL);
+        Statement statement = connection.createStatement()) {
+      statement.execute(sql);
+    }
+  }
+
+  @Test
+  void aClientsQueryBlockedByALockFailsRetryablyInsteadOfHoldingEveryTargetForever() throws Exception {
+    JdbcRowSource source = new JdbcRowSource(pool, "SELECT id FROM clients", 100, Clock.systemUTC());
+    CompletableFuture<Boolean> exists;
+    try (Connection migration = DriverManager.getConnection(ADMIN_URL);
+        Statement statement = migration.createStatement()) {
+      migration.setAutoCommit(false);
+      statement.execute("LOCK TABLE " + SCHEMA + ".clients IN ACCESS EXCLUSIVE MODE");
+
+      exists =
+          CompletableFuture.supplyAsync(() -> {
+            try {
+              return source.clientExists("acme");
+            } catch (SQLException e) {
+              throw new java.util.concurrent.CompletionException(e);
+            }
+          });
+      // clientExists holds the source's monitor: every target of the worker waits behind it.
+      await().atMost(Duration.ofSeconds(JdbcRowSource.CLIENTS_QUERY_TIMEOUT_SECONDS + 15)).until(exists::isDone);
+      migration.rollback();
+    }
+    Throwable failure = exists.handle((ok, e) -> e == null ? null : e.getCause()).join();
+    assertThat(failure).isInstanceOf(SQLException.class).hasMessageContaining("clients query");
+    Failure classified = new DefaultFailureClassifier().classify(failure);
+    assertThat(classified.retryable()).as(classified.detail()).isTrue();
+    // The lock gone, the next message's check reads the clients again.
+    assertThat(source.clientExists("acme")).isTrue();
+  }
+}
