@@ -17,6 +17,7 @@ import java.util.OptionalLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import java.sql.SQLTimeoutException;
+import java.sql.Types;
 import java.sql.SQLTransientConnectionException;
 import java.time.Clock;
 import java.time.Duration;
@@ -153,7 +154,7 @@ public final class JdbcRowSource implements RowSource {
           postgres ? settle(connection, settleCandidate(connection, target, clientId)) : OptionalLong.empty();
       begin(connection, dialect);
       // PostgreSQL's watermark is the settled one; elsewhere the highest version this snapshot sees.
-      long watermark = postgres ? settled.orElse(0L) : visibleMax(connection, target, clientId);
+      long watermark = postgres ? settled.orElse(0L) : visibleMax(connection, target, clientId, dialect);
       if (postgresCopy && postgres) {
         // The same transaction, so the same snapshot as the watermark read above.
         ResultSet copied = PostgresCopyRead.open(connection, target, clientId);
@@ -164,7 +165,7 @@ public final class JdbcRowSource implements RowSource {
       PreparedStatement select =
           connection.prepareStatement(TargetSql.selectAll(target), ResultSet.TYPE_FORWARD_ONLY, ResultSet.CONCUR_READ_ONLY);
       select.setFetchSize(fetchSize);
-      select.setString(1, clientId);
+      bindClient(select, 1, clientId, dialect);
       // Fetch and decode on a second thread while the caller encodes: the two overlap.
       ResultSet rows = new PrefetchingResultSet(select.executeQuery(), target);
       return new JdbcSourceRead(connection, select, rows, watermark, false);
@@ -194,8 +195,8 @@ public final class JdbcRowSource implements RowSource {
         settled = settle(connection, candidate);
       }
       begin(connection, dialect);
-      long safe = postgres ? settled.orElse(watermark) : visibleMax(connection, target, clientId);
-      return new JdbcChangeRead(connection, target, clientId, from, Math.max(safe, watermark));
+      long safe = postgres ? settled.orElse(watermark) : visibleMax(connection, target, clientId, dialect);
+      return new JdbcChangeRead(connection, dialect, target, clientId, from, Math.max(safe, watermark));
     } catch (SQLException | RuntimeException e) {
       closeQuietly(connection);
       throw e;
@@ -231,13 +232,28 @@ public final class JdbcRowSource implements RowSource {
     }
   }
 
+  /**
+   * Binds a client id. On PostgreSQL as a value of no declared type, which the server reads as the
+   * client column's type: as varchar, a tenant column of integers failed every read of every target
+   * with "operator does not exist: bigint = character varying" (the COPY path inlines a literal).
+   */
+  private static void bindClient(PreparedStatement statement, int index, String clientId, SqlDialect dialect)
+      throws SQLException {
+    if (dialect == SqlDialect.POSTGRESQL) {
+      statement.setObject(index, clientId, Types.OTHER);
+    } else {
+      statement.setString(index, clientId);
+    }
+  }
+
   /** The highest version among a client's rows and tombstones, as this connection sees them. */
-  private static long visibleMax(Connection connection, TargetDeclaration target, String clientId) throws SQLException {
+  private static long visibleMax(Connection connection, TargetDeclaration target, String clientId, SqlDialect dialect)
+      throws SQLException {
     // One column (and client id parameter) for the rows, a second for the tombstones if any.
     int parts = TargetSql.maxDeleteVersion(target) == null ? 1 : 2;
     try (PreparedStatement statement = connection.prepareStatement(TargetSql.maxVersions(target))) {
       for (int i = 1; i <= parts; i++) {
-        statement.setString(i, clientId);
+        bindClient(statement, i, clientId, dialect);
       }
       try (ResultSet result = statement.executeQuery()) {
         result.next();
@@ -256,7 +272,7 @@ public final class JdbcRowSource implements RowSource {
     connection.setAutoCommit(true);
     // Sent once per pooled connection: the driver skips a name the session already has.
     connection.setClientInfo("ApplicationName", READER_APPLICATION);
-    return visibleMax(connection, target, clientId);
+    return visibleMax(connection, target, clientId, SqlDialect.POSTGRESQL);
   }
 
   /**
@@ -327,6 +343,7 @@ public final class JdbcRowSource implements RowSource {
 
   private final class JdbcChangeRead implements ChangeRead {
     private final Connection connection;
+    private final SqlDialect dialect;
     private final TargetDeclaration target;
     private final String clientId;
     private final long from;
@@ -334,8 +351,10 @@ public final class JdbcRowSource implements RowSource {
     private PreparedStatement statement;
     private ResultSet rows;
 
-    JdbcChangeRead(Connection connection, TargetDeclaration target, String clientId, long from, long watermark) {
+    JdbcChangeRead(
+        Connection connection, SqlDialect dialect, TargetDeclaration target, String clientId, long from, long watermark) {
       this.connection = connection;
+      this.dialect = dialect;
       this.target = target;
       this.clientId = clientId;
       this.from = from;
@@ -358,7 +377,7 @@ public final class JdbcRowSource implements RowSource {
       closeCursor();
       statement = connection.prepareStatement(sql, ResultSet.TYPE_FORWARD_ONLY, ResultSet.CONCUR_READ_ONLY);
       statement.setFetchSize(fetchSize);
-      statement.setString(1, clientId);
+      bindClient(statement, 1, clientId, dialect);
       statement.setLong(2, from);
       rows = statement.executeQuery();
       return rows;
