@@ -133,9 +133,16 @@ public final class SourceConfigLoader {
     return e.getOriginalMessage();
   }
 
+  /** A string field, or null when absent; anything but a string is refused (asText() made an object ""). */
   private static String optionalText(JsonNode node, String field) {
     JsonNode value = node.get(field);
-    return value == null || value.isNull() ? null : value.asText();
+    if (value == null || value.isNull()) {
+      return null;
+    }
+    if (!value.isTextual()) {
+      throw new IllegalArgumentException("'" + field + "' must be a string, got " + value);
+    }
+    return value.asText();
   }
 
   private static <T> Iterable<T> iterable(java.util.Iterator<T> iterator) {

@@ -68,4 +68,18 @@ class SourceConfigLoaderTest {
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageStartingWith("source.json: not valid JSON: Trailing token");
   }
+
+  @Test
+  void aSettingThatIsNotAStringIsRefusedInsteadOfReadAsItsText() {
+    String objectUser = config(TARGET).replace("{\"jdbcUrl\"", "{\"username\": {\"name\": \"reader\"}, \"jdbcUrl\"");
+    String arrayPasswordEnv = config(TARGET).replace("{\"jdbcUrl\"", "{\"passwordEnv\": [\"SB_PW\"], \"jdbcUrl\"");
+
+    // asText() made the first an empty user name and the second an unset variable named "".
+    assertThat(parsing(objectUser))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("source.json: 'username' must be a string, got {\"name\":\"reader\"}");
+    assertThat(catchThrowable(() -> SourceConfigLoader.parse(arrayPasswordEnv, Map.of("SB_PW", "secret"), "source.json")))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("source.json: 'passwordEnv' must be a string, got [\"SB_PW\"]");
+  }
 }
