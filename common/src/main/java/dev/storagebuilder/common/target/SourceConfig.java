@@ -3,6 +3,7 @@ package dev.storagebuilder.common.target;
 import dev.storagebuilder.common.snapshot.SnapshotKind;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 
@@ -23,7 +24,7 @@ public record SourceConfig(
     if (jdbcUrl == null || !jdbcUrl.startsWith("jdbc:")) {
       throw new IllegalArgumentException("source.jdbcUrl must start with 'jdbc:', got '" + jdbcUrl + "'");
     }
-    jdbcUrl = permitMysqlScheme(jdbcUrl);
+    jdbcUrl = withDriverOptions(jdbcUrl);
     if (clientsQuery == null || clientsQuery.isBlank()) {
       throw new IllegalArgumentException("source.clientsQuery must be a query returning client ids");
     }
@@ -49,16 +50,35 @@ public record SourceConfig(
   }
 
   /**
-   * A {@code jdbc:mysql:} URL with the MariaDB driver's {@code permitMysqlScheme} option: that driver,
-   * the only MySQL-protocol one the fleet ships, takes the scheme only with it, so such a URL (which
-   * the dialect, the docs and Terraform accept) found no driver and the processes failed to start.
+   * The MariaDB driver's options the fleet relies on, added to a MariaDB or MySQL URL that does not
+   * set them itself:
+   *
+   * <ul>
+   *   <li>{@code permitMysqlScheme} on a {@code jdbc:mysql:} URL: that driver, the only
+   *       MySQL-protocol one the fleet ships, takes the scheme only with it, so such a URL (which
+   *       the dialect, the docs and Terraform accept) found no driver and the processes failed to
+   *       start;
+   *   <li>sessions in UTC ({@code connectionTimeZone=UTC&forceConnectionTimeZoneToSession=true}): a
+   *       {@code TIMESTAMP} is an instant that MariaDB shows in the session's zone, and the snapshot
+   *       stores zoneless timestamps as UTC wall clocks, so on a server whose default zone is not
+   *       UTC every such value was shifted by its offset ({@code DATETIME} has no zone and reads
+   *       the same either way).
+   * </ul>
    */
-  private static String permitMysqlScheme(String jdbcUrl) {
-    if (!jdbcUrl.toLowerCase(java.util.Locale.ROOT).startsWith("jdbc:mysql:")
-        || jdbcUrl.toLowerCase(java.util.Locale.ROOT).contains("permitmysqlscheme")) {
+  private static String withDriverOptions(String jdbcUrl) {
+    String lower = jdbcUrl.toLowerCase(Locale.ROOT);
+    boolean mysqlScheme = lower.startsWith("jdbc:mysql:");
+    if (!mysqlScheme && !lower.startsWith("jdbc:mariadb:")) {
       return jdbcUrl;
     }
-    return jdbcUrl + (jdbcUrl.indexOf('?') < 0 ? "?" : "&") + "permitMysqlScheme";
+    StringBuilder url = new StringBuilder(jdbcUrl);
+    if (mysqlScheme && !lower.contains("permitmysqlscheme")) {
+      url.append(jdbcUrl.indexOf('?') < 0 ? '?' : '&').append("permitMysqlScheme");
+    }
+    if (!lower.contains("connectiontimezone")) {
+      url.append(url.indexOf("?") < 0 ? '?' : '&').append("connectionTimeZone=UTC&forceConnectionTimeZoneToSession=true");
+    }
+    return url.toString();
   }
 
   public Optional<TargetDeclaration> target(String name) {

@@ -17,6 +17,8 @@ import org.junit.jupiter.api.Test;
  * password), database {@code test}.
  */
 class MysqlSchemeIT {
+  private static final String UTC_SESSIONS = "&connectionTimeZone=UTC&forceConnectionTimeZoneToSession=true";
+
   @Test
   void aJdbcMysqlUrlReachesTheSourceThroughThePool() throws SQLException {
     SourceConfig config =
@@ -44,10 +46,14 @@ class MysqlSchemeIT {
             Map.of(),
             "source.json");
 
-    assertThat(config.jdbcUrl()).isEqualTo("jdbc:mysql://db:3306/app?useSsl=true&permitMysqlScheme");
+    assertThat(config.jdbcUrl()).isEqualTo("jdbc:mysql://db:3306/app?useSsl=true&permitMysqlScheme" + UTC_SESSIONS);
     assertThat(config.withConnection(config.jdbcUrl(), null, null).jdbcUrl()).isEqualTo(config.jdbcUrl());
     assertThat(SourceConfigLoader.demo("jdbc:mysql://db/app", null, null).jdbcUrl())
-        .isEqualTo("jdbc:mysql://db/app?permitMysqlScheme");
-    assertThat(SourceConfigLoader.demo("jdbc:mariadb://db/app", null, null).jdbcUrl()).isEqualTo("jdbc:mariadb://db/app");
+        .isEqualTo("jdbc:mysql://db/app?permitMysqlScheme" + UTC_SESSIONS);
+    assertThat(SourceConfigLoader.demo("jdbc:mariadb://db/app", null, null).jdbcUrl())
+        .isEqualTo("jdbc:mariadb://db/app?" + UTC_SESSIONS.substring(1));
+    assertThat(SourceConfigLoader.demo("jdbc:mariadb://db/app?connectionTimeZone=SERVER", null, null).jdbcUrl())
+        .as("a zone the URL chooses is its own")
+        .isEqualTo("jdbc:mariadb://db/app?connectionTimeZone=SERVER");
   }
 }
