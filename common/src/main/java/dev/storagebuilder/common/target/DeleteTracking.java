@@ -6,7 +6,7 @@ import com.fasterxml.jackson.annotation.JsonInclude;
  * How a target's source records deletes, so an incremental sync can emit deleted keys.
  *
  * <ul>
- *   <li>{@code SOFT_DELETE_COLUMN}: rows stay in the table with {@code column} set true (or non-null)
+ *   <li>{@code SOFT_DELETE_COLUMN}: rows stay in the table with {@code column} (a BOOLEAN) set true
  *       and their version bumped; deleted rows are excluded from the target's state.
  *   <li>{@code TOMBSTONE_TABLE}: a deleted row's client, key columns and the delete's version are
  *       written to {@code table} (with the same column names as the target's key and version).

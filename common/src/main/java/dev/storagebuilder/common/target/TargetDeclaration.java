@@ -76,7 +76,7 @@ public record TargetDeclaration(
     ColumnDeclaration version = column(columns, versionColumn);
     if (version.type() != ColumnType.INT64 && version.type() != ColumnType.INT32) {
       throw new IllegalArgumentException(
-          where + "versionColumn '" + versionColumn + "' must be INT64, got " + version.type());
+          where + "versionColumn '" + versionColumn + "' must be INT64 or INT32, got " + version.type());
     }
     if (estimatedRowsPerClient < 0) {
       throw new IllegalArgumentException(where + "estimatedRowsPerClient must be >= 0");
