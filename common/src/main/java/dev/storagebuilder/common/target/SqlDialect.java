@@ -1,7 +1,9 @@
 package dev.storagebuilder.common.target;
 
 import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.SQLException;
+import java.sql.Types;
 import java.util.Locale;
 
 /** The source databases Storage Builder reads (the worker) and loads (the demo generator). */
@@ -42,5 +44,18 @@ public enum SqlDialect {
       return H2;
     }
     throw new IllegalArgumentException("unsupported database product '" + product + "'");
+  }
+
+  /**
+   * Binds a client id to a query's parameter. On PostgreSQL as a value of no declared type, which
+   * the server reads as the client column's type: bound as varchar, a tenant column of integers
+   * failed every read with "operator does not exist: bigint = character varying".
+   */
+  public void bindClientId(PreparedStatement statement, int index, String clientId) throws SQLException {
+    if (this == POSTGRESQL) {
+      statement.setObject(index, clientId, Types.OTHER);
+    } else {
+      statement.setString(index, clientId);
+    }
   }
 }

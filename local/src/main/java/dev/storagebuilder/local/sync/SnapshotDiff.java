@@ -9,6 +9,7 @@ import dev.storagebuilder.common.snapshot.ManifestCodec;
 import dev.storagebuilder.common.snapshot.SnapshotReader;
 import dev.storagebuilder.common.storage.ObjectStore;
 import dev.storagebuilder.common.target.SourceConfig;
+import dev.storagebuilder.common.target.SqlDialect;
 import dev.storagebuilder.common.target.TargetDeclaration;
 import dev.storagebuilder.common.target.TargetSql;
 import dev.storagebuilder.local.verify.SnapshotVerifier;
@@ -77,7 +78,7 @@ public final class SnapshotDiff {
       connection.setAutoCommit(false);
       try (PreparedStatement select = connection.prepareStatement(TargetSql.selectAll(declaration))) {
         select.setFetchSize(5_000);
-        select.setString(1, ref.clientId());
+        SqlDialect.of(connection).bindClientId(select, 1, ref.clientId());
         try (ResultSet rows = select.executeQuery()) {
           JdbcValues values = JdbcValues.of(declaration);
           while (rows.next()) {

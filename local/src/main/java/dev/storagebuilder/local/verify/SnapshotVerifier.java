@@ -11,6 +11,7 @@ import dev.storagebuilder.common.snapshot.RowChecksum;
 import dev.storagebuilder.common.snapshot.SnapshotReader;
 import dev.storagebuilder.common.storage.ObjectStore;
 import dev.storagebuilder.common.target.SourceConfig;
+import dev.storagebuilder.common.target.SqlDialect;
 import dev.storagebuilder.common.target.TargetDeclaration;
 import dev.storagebuilder.common.target.TargetSql;
 import java.io.IOException;
@@ -86,7 +87,7 @@ public final class SnapshotVerifier {
       connection.setAutoCommit(false);
       try (PreparedStatement statement = connection.prepareStatement(sql)) {
         statement.setFetchSize(5_000);
-        statement.setString(1, clientId);
+        SqlDialect.of(connection).bindClientId(statement, 1, clientId);
         try (ResultSet rows = statement.executeQuery()) {
           while (rows.next()) {
             checksum.add(values.read(rows));

@@ -17,7 +17,6 @@ import java.util.OptionalLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import java.sql.SQLTimeoutException;
-import java.sql.Types;
 import java.sql.SQLTransientConnectionException;
 import java.time.Clock;
 import java.time.Duration;
@@ -165,7 +164,7 @@ public final class JdbcRowSource implements RowSource {
       PreparedStatement select =
           connection.prepareStatement(TargetSql.selectAll(target), ResultSet.TYPE_FORWARD_ONLY, ResultSet.CONCUR_READ_ONLY);
       select.setFetchSize(fetchSize);
-      bindClient(select, 1, clientId, dialect);
+      dialect.bindClientId(select, 1, clientId);
       // Fetch and decode on a second thread while the caller encodes: the two overlap.
       ResultSet rows = new PrefetchingResultSet(select.executeQuery(), target);
       return new JdbcSourceRead(connection, select, rows, watermark, false);
@@ -232,20 +231,6 @@ public final class JdbcRowSource implements RowSource {
     }
   }
 
-  /**
-   * Binds a client id. On PostgreSQL as a value of no declared type, which the server reads as the
-   * client column's type: as varchar, a tenant column of integers failed every read of every target
-   * with "operator does not exist: bigint = character varying" (the COPY path inlines a literal).
-   */
-  private static void bindClient(PreparedStatement statement, int index, String clientId, SqlDialect dialect)
-      throws SQLException {
-    if (dialect == SqlDialect.POSTGRESQL) {
-      statement.setObject(index, clientId, Types.OTHER);
-    } else {
-      statement.setString(index, clientId);
-    }
-  }
-
   /** The highest version among a client's rows and tombstones, as this connection sees them. */
   private static long visibleMax(Connection connection, TargetDeclaration target, String clientId, SqlDialect dialect)
       throws SQLException {
@@ -253,7 +238,7 @@ public final class JdbcRowSource implements RowSource {
     int parts = TargetSql.maxDeleteVersion(target) == null ? 1 : 2;
     try (PreparedStatement statement = connection.prepareStatement(TargetSql.maxVersions(target))) {
       for (int i = 1; i <= parts; i++) {
-        bindClient(statement, i, clientId, dialect);
+        dialect.bindClientId(statement, i, clientId);
       }
       try (ResultSet result = statement.executeQuery()) {
         result.next();
@@ -377,7 +362,7 @@ public final class JdbcRowSource implements RowSource {
       closeCursor();
       statement = connection.prepareStatement(sql, ResultSet.TYPE_FORWARD_ONLY, ResultSet.CONCUR_READ_ONLY);
       statement.setFetchSize(fetchSize);
-      bindClient(statement, 1, clientId, dialect);
+      dialect.bindClientId(statement, 1, clientId);
       statement.setLong(2, from);
       rows = statement.executeQuery();
       return rows;
