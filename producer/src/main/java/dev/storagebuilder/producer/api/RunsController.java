@@ -36,10 +36,15 @@ public class RunsController {
   /**
    * {@code {"scope": "all" | {"clients": [...]} | {"targets": [{"clientId", "target"}]}, "mode":
    * "full" | "incremental"}} → 202 {@link EnqueueResponse}. The body is read as text and parsed
-   * here, so every mistake gets a message naming the field.
+   * here, so every mistake gets a message naming the field. A form content type is read the same
+   * way: it is what {@code curl -d} sends without {@code -H 'Content-Type: ...'}.
    */
   @Post
-  @Consumes({MediaType.APPLICATION_JSON, MediaType.TEXT_PLAIN})
+  @Consumes({
+    MediaType.APPLICATION_JSON,
+    MediaType.TEXT_PLAIN,
+    MediaType.APPLICATION_FORM_URLENCODED
+  })
   HttpResponse<?> start(@Body @Nullable String body) {
     return EnqueueResponse.of(enqueuer.start(RunRequestParser.parse(body, REQUESTED_BY)));
   }

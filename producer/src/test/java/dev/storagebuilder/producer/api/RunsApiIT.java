@@ -139,6 +139,27 @@ class RunsApiIT {
   }
 
   @Test
+  void aRunStartedAsCurlDashDSendsItIsTakenAsJson() {
+    // curl -d with no -H 'Content-Type: ...' sends application/x-www-form-urlencoded; the
+    // README's own command does.
+    Response response =
+        producer.post(
+            "/api/runs",
+            "{\"scope\":{\"clients\":[\"c0002\"]},\"mode\":\"incremental\"}",
+            ProducerFixture.ADMIN_TOKEN,
+            "application/x-www-form-urlencoded");
+
+    assertThat(response.status()).as(response.body()).isEqualTo(202);
+    assertThat(response.json().get("enqueued").asInt()).isEqualTo(6);
+    assertThat(response.json().get("scope").asText()).isEqualTo("clients:c0002");
+    List<TargetMessage> messages = producer.drainWorkQueue();
+    assertThat(messages)
+        .extracting(TargetMessage::targetRef)
+        .containsExactlyInAnyOrderElementsOf(expand(List.of("c0002")));
+    assertThat(messages).extracting(TargetMessage::mode).containsOnly(SyncMode.INCREMENTAL);
+  }
+
+  @Test
   void everyBadRequestIsA400WithAMessageAndEnqueuesNothing() {
     record Case(String body, String message) {}
     List<Case> cases =
