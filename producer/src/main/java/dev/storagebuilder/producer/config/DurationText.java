@@ -36,7 +36,15 @@ final class DurationText {
   }
 
   static String format(Duration duration) {
-    long millis = duration.toMillis();
-    return millis % 1000 == 0 ? millis / 1000 + "s" : millis + "ms";
+    // Whole seconds first: an ISO value such as PT9999999999999H has more milliseconds than a
+    // long holds, and toMillis() threw instead of the message naming the setting.
+    if (duration.getNano() == 0) {
+      return duration.getSeconds() + "s";
+    }
+    try {
+      return duration.toMillis() + "ms";
+    } catch (ArithmeticException e) {
+      return duration.toString();
+    }
   }
 }

@@ -111,6 +111,11 @@ class ProducerSettingsTest {
             + " got 17",
         "storage-builder.source.connection-timeout | 100ms |"
             + " storage-builder.source.connection-timeout must be between 250ms and 60s, got 100ms",
+        "storage-builder.source.connection-timeout | PT9999999999999H |"
+            + " storage-builder.source.connection-timeout must be between 250ms and 60s, got"
+            + " 35999999999996400s",
+        "storage-builder.dlq.scan-wait | PT-9999999999999H | storage-builder.dlq.scan-wait must"
+            + " be between 0s and 20s, got -35999999999996400s",
         "storage-builder.source.connection-timeout | soon |"
             + " storage-builder.source.connection-timeout must be a duration such as 500ms, 5s, 2m"
             + " or PT5S, got 'soon'",
