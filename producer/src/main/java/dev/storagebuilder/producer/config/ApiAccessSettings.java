@@ -55,6 +55,16 @@ public record ApiAccessSettings(List<String> readWriteTokens, List<String> readO
                 + token.length()
                 + " characters");
       }
+      // A header value arrives as bytes read one per character, so a token of other characters
+      // (UTF-8 'ö' is two there) would never match what a client sends: every request a 401.
+      if (token.chars().anyMatch(c -> c < 0x21 || c > 0x7e)) {
+        throw new IllegalArgumentException(
+            setting
+                + ": token #"
+                + (i + 1)
+                + " must be printable ASCII (an HTTP header carries nothing else), got another"
+                + " character");
+      }
     }
   }
 

@@ -48,6 +48,27 @@ class ApiAccessSettingsTest {
   }
 
   @Test
+  void aTokenNoHeaderCanCarryIsRefusedNamingTheSetting() {
+    // An HTTP header arrives as bytes read one per character: the UTF-8 of 'ö' is two characters
+    // there, so a token with it never matched and every request was answered 401.
+    assertThatThrownBy(
+            () -> of(Map.of(ProducerSettingsFactory.API_TOKENS, "t\u00f6k\u00e9n-0123456789abcdef")))
+        .hasMessageContaining(ProducerSettingsFactory.API_TOKENS)
+        .hasMessageContaining("token #1")
+        .hasMessageContaining("printable ASCII");
+    assertThatThrownBy(
+            () ->
+                of(
+                    Map.of(
+                        ProducerSettingsFactory.API_TOKENS, "aaaaaaaaaaaaaaaa",
+                        ProducerSettingsFactory.READONLY_TOKENS,
+                            "cccccccccccccccc,bell\u0007-0123456789abcdef")))
+        .hasMessageContaining(ProducerSettingsFactory.READONLY_TOKENS)
+        .hasMessageContaining("token #2")
+        .hasMessageContaining("printable ASCII");
+  }
+
+  @Test
   void tokensGrantTheirAccessOnlyAsBearerTokens() {
     ApiTokens tokens =
         new ApiTokens(
