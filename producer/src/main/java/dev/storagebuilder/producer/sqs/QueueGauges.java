@@ -1,5 +1,6 @@
 package dev.storagebuilder.producer.sqs;
 
+import dev.storagebuilder.aws.sqs.QueueProvisioner;
 import dev.storagebuilder.producer.runs.ActiveWorkers;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -25,7 +26,8 @@ import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
  *       scaling signal (target tracking on it keeps each worker's queue share bounded)
  * </ul>
  *
- * Before the first refresh the gauges read NaN (Prometheus: absent), not a misleading zero.
+ * Before the first refresh, and while what a gauge reads from cannot be read, the gauges read NaN
+ * (Prometheus: absent), not a misleading zero or a stale figure.
  */
 public final class QueueGauges {
   private static final Logger log = LoggerFactory.getLogger(QueueGauges.class);
@@ -60,23 +62,53 @@ public final class QueueGauges {
         Snapshot::backlogPerWorker);
   }
 
-  /** Reads the queues and the ledger; on failure keeps the last values and logs why. */
+  /**
+   * Reads the work queue, the DLQ and the ledger, each on its own: one that fails reads NaN
+   * (absent) until it answers again, and is logged, while the others stay current. (One failure
+   * used to skip the whole refresh, so a DLQ that could not be read froze the work queue's depth
+   * and the scaling signal at their last values, looking current.)
+   */
   public void refresh() {
+    QueueProvisioner.QueueUrls urls;
     try {
-      var urls = queues.urls();
-      Map<QueueAttributeName, String> work = attributes(urls.queueUrl());
-      Map<QueueAttributeName, String> dlq = attributes(urls.dlqUrl());
-      last.set(
-          new Snapshot(
-              number(work, QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES),
-              number(work, QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_NOT_VISIBLE),
-              // Nothing consumes the DLQ: what is not visible there is held by a walk of ours
-              // (stats, a dry run, a redrive), and a dashboard walks it every few seconds.
-              number(dlq, QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES)
-                  + number(dlq, QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_NOT_VISIBLE),
-              workers.count()));
+      urls = queues.urls();
     } catch (RuntimeException e) {
       log.warn("queue gauges not refreshed: {}", e.toString());
+      last.set(new Snapshot(Double.NaN, Double.NaN, Double.NaN, activeWorkers()));
+      return;
+    }
+    double[] work = depth(urls.queueUrl(), "work queue");
+    double[] dlq = depth(urls.dlqUrl(), "DLQ");
+    last.set(
+        new Snapshot(
+            work[0],
+            work[1],
+            // Nothing consumes the DLQ: what is not visible there is held by a walk of ours
+            // (stats, a dry run, a redrive), and a dashboard walks it every few seconds.
+            dlq[0] + dlq[1],
+            activeWorkers()));
+  }
+
+  /** Visible and not visible; NaN for both when the queue cannot be read. */
+  private double[] depth(String url, String which) {
+    try {
+      Map<QueueAttributeName, String> attributes = attributes(url);
+      return new double[] {
+        number(attributes, QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES),
+        number(attributes, QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_NOT_VISIBLE)
+      };
+    } catch (RuntimeException e) {
+      log.warn("{} depth gauges not refreshed: {}", which, e.toString());
+      return new double[] {Double.NaN, Double.NaN};
+    }
+  }
+
+  private double activeWorkers() {
+    try {
+      return workers.count();
+    } catch (RuntimeException e) {
+      log.warn("active workers gauge not refreshed: {}", e.toString());
+      return Double.NaN;
     }
   }
 

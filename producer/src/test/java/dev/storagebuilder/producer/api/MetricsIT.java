@@ -53,6 +53,31 @@ class MetricsIT {
   }
 
   @Test
+  void aQueueThatCannotBeReadLeavesTheOtherGaugesCurrent() {
+    try (ProducerFixture own = new ProducerFixture("metrics-no-dlq", 2).start()) {
+      dev.storagebuilder.producer.sqs.QueueGauges gauges =
+          own.context().getBean(dev.storagebuilder.producer.sqs.QueueGauges.class);
+      own.post("/api/runs", "{\"scope\": \"all\"}");
+      gauges.refresh();
+      assertThat(own.get("/prometheus", null).body())
+          .contains("storage_builder_queue_visible 12.0");
+
+      // The DLQ goes away (deleted by hand, or a policy that no longer lets the producer read it);
+      // the work queue still answers, and a second run doubles its backlog.
+      own.clients.sqs().deleteQueue(b -> b.queueUrl(own.queues.dlqUrl()));
+      own.post("/api/runs", "{\"scope\": \"all\"}");
+      own.ledger.markWorkerAlive("worker-a", Instant.now());
+      gauges.refresh();
+
+      String metrics = own.get("/prometheus", null).body();
+      assertThat(metrics).contains("storage_builder_queue_visible 24.0");
+      assertThat(metrics).contains("storage_builder_workers_active 1.0");
+      assertThat(metrics).contains("storage_builder_queue_backlog_per_worker 24.0");
+      assertThat(metrics).contains("storage_builder_dlq_visible NaN");
+    }
+  }
+
+  @Test
   void theDlqDepthCountsTheMessagesADlqWalkHolds() {
     String dlq = producer.queues.dlqUrl();
     producer.drain(dlq);
