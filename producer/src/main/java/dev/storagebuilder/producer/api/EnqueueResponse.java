@@ -14,6 +14,11 @@ public record EnqueueResponse(String runId, int enqueued, int total, String mode
   public record PartialFailure(
       String error, String runId, int enqueued, int total, String mode, String scope) {}
 
+  /** The legacy routes' 503 body: the same, plus the {@code taskId} old callers poll with. */
+  public record LegacyPartialFailure(
+      String error, String taskId, String runId, int enqueued, int total, String mode,
+      String scope) {}
+
   /**
    * The legacy routes' answer: the same, plus the run id as the {@code taskId} old callers poll
    * with.
@@ -51,14 +56,20 @@ public record EnqueueResponse(String runId, int enqueued, int total, String mode
             + " could be enqueued (first error: "
             + result.firstError().orElse("unknown")
             + "); the others are recorded as dead-lettered in the run, start a new run for them";
+    String mode = result.mode().wireName();
     return HttpResponse.status(HttpStatus.SERVICE_UNAVAILABLE)
         .body(
-            new PartialFailure(
-                error,
-                result.runId(),
-                result.enqueued(),
-                result.total(),
-                result.mode().wireName(),
-                result.scope()));
+            legacy
+                ? new LegacyPartialFailure(
+                    error,
+                    result.runId(),
+                    result.runId(),
+                    result.enqueued(),
+                    result.total(),
+                    mode,
+                    result.scope())
+                : new PartialFailure(
+                    error, result.runId(), result.enqueued(), result.total(), mode,
+                    result.scope()));
   }
 }

@@ -79,6 +79,16 @@ class EnqueueFailureIT {
       JsonNode run = producer.get("/api/runs/" + runId).json();
       assertThat(run.get("state").asText()).isEqualTo("failed");
       assertThat(run.get("counts").get("deadLettered").asInt()).isEqualTo(12);
+
+      // An old caller polls /is-completed with the taskId: the failed run's answer carries it too.
+      Response legacy = producer.post("/update-all", null);
+      assertThat(legacy.status()).as(legacy.body()).isEqualTo(503);
+      String legacyRunId = legacy.json().get("runId").asText();
+      assertThat(legacy.json().path("taskId").asText(null)).isEqualTo(legacyRunId);
+      assertThat(legacy.error()).contains("only 0 of 12 messages");
+      JsonNode completed = producer.get("/is-completed?taskId=" + legacyRunId).json();
+      assertThat(completed.get("completed").asBoolean()).isTrue();
+      assertThat(completed.get("state").asText()).isEqualTo("failed");
     }
   }
 }
