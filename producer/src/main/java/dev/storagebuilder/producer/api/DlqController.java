@@ -7,10 +7,13 @@ import dev.storagebuilder.producer.dlq.DlqMessage;
 import dev.storagebuilder.producer.dlq.DlqRedriver;
 import dev.storagebuilder.producer.dlq.RedriveRequest;
 import dev.storagebuilder.producer.dlq.RedriveResult;
+import dev.storagebuilder.producer.enqueue.RunRequestParser;
 import dev.storagebuilder.producer.runs.RunQueries;
 import io.micronaut.core.annotation.Nullable;
 import io.micronaut.http.HttpResponse;
+import io.micronaut.http.MediaType;
 import io.micronaut.http.annotation.Body;
+import io.micronaut.http.annotation.Consumes;
 import io.micronaut.http.annotation.Controller;
 import io.micronaut.http.annotation.Get;
 import io.micronaut.http.annotation.Post;
@@ -48,12 +51,17 @@ public class DlqController {
 
   /**
    * {@code {"dryRun": bool, "filter": {...}, "run": "original" | "new"}}. Everything into the
-   * original runs → 202 with the move task; otherwise → 200 with what moved (or would move).
-   * Micronaut parses the body: malformed JSON is answered 400 by its handler, in our error shape.
+   * original runs → 202 with the move task; otherwise → 200 with what moved (or would move). The
+   * body is read as text and parsed as a run request is: a duplicate field or trailing content is a
+   * 400 (Micronaut's parser kept the last of two {@code dryRun}s, so {@code {"dryRun": true,
+   * "dryRun": false}} moved everything), and a form content type is read as JSON, as {@code curl -d}
+   * sends it.
    */
   @Post("/redrive")
-  HttpResponse<RedriveResult> redrive(@Body JsonNode body) {
-    RedriveResult result = redriver.redrive(RedriveRequest.parse(body));
+  @Consumes({MediaType.APPLICATION_JSON, MediaType.TEXT_PLAIN, MediaType.APPLICATION_FORM_URLENCODED})
+  HttpResponse<RedriveResult> redrive(@Body @Nullable String body) {
+    RedriveResult result =
+        redriver.redrive(RedriveRequest.parse(RunRequestParser.readObject(body, RedriveRequest.SHAPE)));
     return result instanceof RedriveResult.MoveTaskStarted
         ? HttpResponse.accepted().body(result)
         : HttpResponse.ok(result);

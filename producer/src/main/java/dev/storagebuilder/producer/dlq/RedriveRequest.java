@@ -39,11 +39,12 @@ public record RedriveRequest(boolean dryRun, Optional<RedriveFilter> filter, Run
     return filter.isEmpty() && !dryRun && run == RunChoice.ORIGINAL;
   }
 
+  /** What a request body looks like, for messages. */
+  public static final String SHAPE = "{\"dryRun\": bool, \"filter\": {...}, \"run\": \"original\" | \"new\"}";
+
   public static RedriveRequest parse(JsonNode body) {
     if (body == null || !body.isObject()) {
-      throw new InvalidRequestException(
-          "request body must be a JSON object {\"dryRun\": bool, \"filter\": {...}, \"run\":"
-              + " \"original\" | \"new\"}");
+      throw new InvalidRequestException("request body must be a JSON object " + SHAPE);
     }
     rejectUnknown(body, "request body", Set.of("dryRun", "filter", "run"));
     boolean dryRun = false;

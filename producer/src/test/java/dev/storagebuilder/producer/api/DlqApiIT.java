@@ -172,6 +172,21 @@ class DlqApiIT {
   }
 
   @Test
+  void aRedriveSentAsCurlDashDSendsItIsTakenAsJson() {
+    // curl -d with no -H 'Content-Type: ...' sends application/x-www-form-urlencoded.
+    Response response =
+        producer.post(
+            "/api/dlq/redrive",
+            "{\"dryRun\": true, \"filter\": {\"clientId\": \"c0001\"}}",
+            ProducerFixture.ADMIN_TOKEN,
+            "application/x-www-form-urlencoded");
+
+    assertThat(response.status()).as(response.body()).isEqualTo(200);
+    assertThat(response.json().get("matched").asInt()).isEqualTo(2);
+    assertThat(response.json().get("moved").asInt()).isZero();
+  }
+
+  @Test
   void aTargetFilterMovesExactlyThatTargetsMessagesOfEveryClient() {
     Map<String, String> before = dlqContents();
     List<String> selected = idsOf(before, "\"target\":\"raw_data\"");
@@ -487,9 +502,9 @@ class DlqApiIT {
   @Test
   void badRedriveRequestsAre400WithAMessage() {
     Map<String, String> cases = new java.util.LinkedHashMap<>();
-    // Micronaut's own JSON parser answers these two, in our error shape
-    cases.put("{\"dryRun\": tru", "Invalid JSON: Unrecognized token 'tru'");
-    cases.put("", "Required Body [body] not specified");
+    cases.put("{\"dryRun\": tru", "request body is not valid JSON: Unrecognized token 'tru'");
+    cases.put("", "request body is required");
+    cases.put("{\"dryRun\": true, \"dryRun\": false}", "Duplicate field 'dryRun'");
     cases.put("[1]", "request body must be a JSON object");
     cases.put("{\"dryRun\": \"yes\"}", "dryRun must be true or false");
     cases.put("{\"run\": \"latest\"}", "run must be \"original\" or \"new\"");
