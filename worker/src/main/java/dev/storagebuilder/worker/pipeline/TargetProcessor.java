@@ -298,9 +298,11 @@ public final class TargetProcessor {
       log.info("target already succeeded in this run; duplicate delivery dropped after {}", e.getMessage());
       return new Outcome.Done("duplicate of a finished target");
     } catch (MemoryBudget.Outgrown e) {
-      // Its next delivery reserves in full from the start; what it wrote so far was aborted.
-      log.info("postponing: {}", e.getMessage());
-      return lease.isLost() ? abandoned(lease) : new Outcome.Postpone(e.getMessage(), Duration.ZERO);
+      // Its next delivery reserves in full from the start (what it wrote so far was aborted). That
+      // takes a delivery of this message: a postponed copy comes back with a receive count of 1,
+      // is sized small again, and outgrows again for as long as the memory stays taken.
+      log.info("retrying with a full reservation: {}", e.getMessage());
+      return lease.isLost() ? abandoned(lease) : new Outcome.RetryLater(e.getMessage());
     } catch (Exception | LinkageError e) {
       if (lease.isLost()) {
         return abandoned(lease);

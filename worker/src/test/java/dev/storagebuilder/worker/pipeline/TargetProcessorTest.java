@@ -897,6 +897,37 @@ class TargetProcessorTest {
   }
 
   @Test
+  void aTargetThatOutgrewItsSmallReservationComesBackAsADeliveryThatReservesInFull() throws Exception {
+    addClientWithRows("initech", 3_000);
+    long kib = 1024;
+    MemoryBudget budget = new MemoryBudget(100 * kib, 40 * kib, 10 * kib, 1_000, Duration.ofMillis(200));
+    List<Long> freeWhileReading = new ArrayList<>();
+    SnapshotBuilder builder =
+        new SnapshotBuilder(countingSource(new AtomicInteger(), () -> freeWhileReading.add(budget.availableBytes())),
+            store, StorageLayout.withRandom("snapshots/", new Random(7)), SnapshotWriterOptions.defaults(), clock);
+    TargetProcessor processor = new TargetProcessor(config, builder, versions, runs, new DefaultFailureClassifier(),
+        ProcessingSettings.defaults(), clock, "w-test", Backpressure.NONE, SourceAdmission.UNLIMITED, budget,
+        SuccessRecorder.direct(runs));
+    String body = message("initech", "items");
+
+    Outcome first;
+    try (MemoryBudget.Reservation others = budget.reserve(70 * kib)) {
+      first = processor.process(delivery(body, 1));
+    }
+    assertThat(versions.all()).as("the outgrown build committed nothing").isEmpty();
+    // What the queue delivers next: a postponed message comes back as a fresh copy (receive count
+    // 1); a retry is the same message delivered once more.
+    ReceivedMessage next = first instanceof Outcome.Postpone ? delivery(body, 1) : delivery(body, 2);
+
+    assertThat(processor.process(next)).isInstanceOf(Outcome.Done.class);
+    assertThat(freeWhileReading).as("free bytes while each delivery read: the second reserved in full")
+        .containsExactly(20 * kib, 60 * kib);
+    assertThat(first).isInstanceOf(Outcome.RetryLater.class);
+    assertThat(versions.current(new TargetRef("initech", "items")).orElseThrow().rowCount()).isEqualTo(3_000);
+    assertThat(budget.availableBytes()).isEqualTo(100 * kib);
+  }
+
+  @Test
   void theSlotIsReleasedOnceTheTargetCommitted() {
     FakeSourceSlots slots = new FakeSourceSlots(1);
     AtomicInteger reads = new AtomicInteger();
