@@ -16,7 +16,8 @@ import software.amazon.awssdk.core.exception.SdkException;
 
 /**
  * Retryable: AWS errors a later attempt can outlive (5xx, throttling, network), SQLSTATE class 08 (connection), 40001/40P01
- * (serialization failure, deadlock), 57P0x (server shutting down), timeouts and I/O errors, a call refused by an
+ * (serialization failure, deadlock), 57P0x (server shutting down), timeouts (also PostgreSQL's statement and lock
+ * timeouts, 57014 and 55P03) and I/O errors, a call refused by an
  * open circuit breaker (the dependency is down), and a snapshot of a format a later release writes (a rolling
  * deployment's new tasks can read it).
  * Permanent: data that cannot be serialized, a stored snapshot this build cannot read, SQL syntax/schema errors (class 42: the declaration does
@@ -64,6 +65,10 @@ public final class DefaultFailureClassifier implements FailureClassifier {
             || state.equals("40001")
             || state.equals("40P01")
             || state.startsWith("57P")
+            // PostgreSQL's statement_timeout (or a DBA's pg_cancel_backend) and lock_timeout (a read
+            // waiting behind a migration's lock): plain PSQLExceptions, not SQLTimeoutExceptions.
+            || state.equals("57014")
+            || state.equals("55P03")
             || state.equals("HYT00")
             || sql.getErrorCode() == 1213; // MariaDB deadlock
     if (retryable) {
