@@ -184,11 +184,7 @@ public final class SnapshotBuilder {
   public void discard(BuiltSnapshot built) {
     built.trailing().discard(); // first, or the sidecar could arrive after its key was deleted
     for (String key : built.newObjects()) {
-      try {
-        store.delete(key);
-      } catch (IOException | RuntimeException ignored) {
-        // an unreferenced object is garbage, not an error; a lifecycle rule can sweep it
-      }
+      deleteQuietly(key);
     }
   }
 
@@ -561,11 +557,21 @@ public final class SnapshotBuilder {
     sidecar.complete();
   }
 
+  /**
+   * Deletes an object no version refers to, also on a thread a revoked lease has interrupted: the
+   * AWS SDK refuses a call made on an interrupted thread, which left an abandoned build's objects in
+   * S3 for good. So the interrupt is set aside for the delete and restored after it.
+   */
   private void deleteQuietly(String key) {
+    boolean interrupted = Thread.interrupted();
     try {
       store.delete(key);
     } catch (IOException | RuntimeException ignored) {
       // an unreferenced object is garbage, not an error; a lifecycle rule can sweep it
+    } finally {
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
     }
   }
 
