@@ -88,9 +88,31 @@ public final class ResilientRowSource implements RowSource, Backpressure {
     return retries;
   }
 
+  /**
+   * Only a failure counts against the breaker: the answer mostly comes from the delegate's cache of
+   * clients, without a round trip, and counted as successes those answers diluted the failure rate
+   * of the reads during an outage (one success per failed read: with no retry and a failure rate
+   * above 50 % the breaker never opened, and every target spent its deliveries until the DLQ).
+   */
   @Override
   public boolean clientExists(String clientId) throws SQLException {
-    return call(() -> delegate.clientExists(clientId));
+    return guarded(failuresOnly(() -> delegate.clientExists(clientId)));
+  }
+
+  private <T> CheckedSupplier<T> failuresOnly(CheckedSupplier<T> read) {
+    return () -> {
+      breaker.acquirePermission();
+      long start = breaker.getCurrentTimestamp();
+      T result;
+      try {
+        result = read.get();
+      } catch (Throwable e) {
+        breaker.onError(breaker.getCurrentTimestamp() - start, breaker.getTimestampUnit(), e);
+        throw e;
+      }
+      breaker.releasePermission();
+      return result;
+    };
   }
 
   @Override
@@ -109,8 +131,13 @@ public final class ResilientRowSource implements RowSource, Backpressure {
   }
 
   private <T> T call(CheckedSupplier<T> read) throws SQLException {
+    return guarded(CircuitBreaker.decorateCheckedSupplier(breaker, read));
+  }
+
+  /** {@code read} already passes the breaker; retried here. */
+  private <T> T guarded(CheckedSupplier<T> read) throws SQLException {
     try {
-      return Retry.decorateCheckedSupplier(retry, CircuitBreaker.decorateCheckedSupplier(breaker, read)).get();
+      return Retry.decorateCheckedSupplier(retry, read).get();
     } catch (CallNotPermittedException e) {
       // Retryable by SQLSTATE class 08, so the classifier and the processor treat it as an outage.
       throw new SQLTransientConnectionException("source circuit breaker is open", "08001", e);

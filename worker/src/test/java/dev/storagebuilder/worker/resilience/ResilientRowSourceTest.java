@@ -85,6 +85,53 @@ class ResilientRowSourceTest {
   }
 
   @Test
+  void clientChecksAnsweredFromACacheDoNotKeepTheBreakerClosedThroughAnOutage() {
+    // No retry of its own (SQS redelivers) and a breaker opening at 60 % of failed reads.
+    SourceResilienceSettings settings =
+        new SourceResilienceSettings(1, Duration.ofMillis(10), 2.0, 0.5, 60, 10, 4, Duration.ofSeconds(30),
+            Duration.ofSeconds(1));
+    AtomicInteger reads = new AtomicInteger();
+    RowSource down =
+        new RowSource() {
+          @Override
+          public boolean clientExists(String clientId) {
+            return true; // the clients read before the outage, still cached: no round trip
+          }
+
+          @Override
+          public SourceRead readAll(TargetDeclaration target, String clientId) throws SQLException {
+            reads.incrementAndGet();
+            throw new SQLTransientConnectionException("connection refused", "08001");
+          }
+        };
+    ResilientRowSource outage =
+        new ResilientRowSource(down, settings, new DefaultFailureClassifier(), new SplittableRandom(1));
+
+    // Each target checks its client, then fails to open its read.
+    for (int target = 0; target < 6 && !outage.paused(); target++) {
+      assertThat((Throwable) catchSqlException(() -> outage.clientExists("acme"))).isNull();
+      assertThat((Throwable) catchSqlException(() -> outage.readAll(null, "acme"))).isNotNull();
+    }
+
+    assertThat(outage.circuitBreaker().getState().name()).as("every read failed").isEqualTo("OPEN");
+    assertThat(outage.paused()).isTrue();
+    assertThat(reads).as("the breaker opened at the minimum number of failed reads").hasValue(4);
+  }
+
+  private interface SqlCall {
+    void run() throws SQLException;
+  }
+
+  private static SQLException catchSqlException(SqlCall call) {
+    try {
+      call.run();
+      return null;
+    } catch (SQLException e) {
+      return e;
+    }
+  }
+
+  @Test
   void anOutageOpensTheBreakerWhichFailsFastPausesAndClosesAfterASuccessfulProbe() {
     down.set(true);
     assertThatThrownBy(() -> source.clientExists("acme")).isInstanceOf(SQLTransientConnectionException.class);
