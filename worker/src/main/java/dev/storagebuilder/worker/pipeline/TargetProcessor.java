@@ -148,7 +148,8 @@ public final class TargetProcessor {
     Optional<TargetDeclaration> declaration = catalog.target(ref.target());
     if (declaration.isEmpty()) {
       String detail = "target kind '" + ref.target() + "' is not declared (known: " + catalog.targetNames() + ")";
-      return reject(message, ref, InvalidMessageException.Reason.UNKNOWN_TARGET.code(), detail, started);
+      // No markRunning yet: the outcome counts this delivery's attempt.
+      return reject(message, ref, InvalidMessageException.Reason.UNKNOWN_TARGET.code(), detail, started, false);
     }
     // Unique per acquisition, even for two copies of one message on one worker.
     String holder = workerId + "/" + received.messageId() + "/" + admissions.incrementAndGet();
@@ -483,10 +484,6 @@ public final class TargetProcessor {
     log.warn("retryable failure (delivery {}): {}", received.receiveCount(), failure.detail(), error);
     record(message, ref, TargetState.FAILED, failure.reasonCode() + ": " + failure.detail(), started, markedRunning);
     return new Outcome.RetryLater(failure.detail());
-  }
-
-  private Outcome reject(TargetMessage message, TargetRef ref, String code, String detail, Instant started) {
-    return reject(message, ref, code, detail, started, true);
   }
 
   /** @param markedRunning false when this attempt has no run-ledger write yet: the outcome counts it */

@@ -822,6 +822,18 @@ class TargetProcessorTest {
   }
 
   @Test
+  void aMessageForAnUndeclaredTargetIsRecordedDeadLetteredWithItsAttemptCounted() {
+    Outcome outcome = processor().process(delivery(message("acme", "nope"), 1));
+
+    assertThat(outcome)
+        .isInstanceOfSatisfying(Outcome.Reject.class, r -> assertThat(r.reasonCode()).isEqualTo("unknown-target"));
+    assertThat(runs.targets("run-1")).singleElement().satisfies(entry -> {
+      assertThat(entry.state()).isEqualTo(TargetState.DEAD_LETTERED);
+      assertThat(entry.attempts()).as("the delivery that found it undeclared").isEqualTo(1);
+    });
+  }
+
+  @Test
   void unknownTargetsAndClientsAreDeadLetteredAndRecordedInTheRun() {
     Outcome unknownTarget = processor().process(delivery(message("acme", "nope"), 1));
     Outcome unknownClient = processor().process(delivery(message("initech", "items"), 1));
