@@ -131,7 +131,10 @@ public final class BatchedSuccesses implements SuccessRecorder, AutoCloseable {
     batch.forEach(pending -> successes.add(pending.success()));
     try {
       runs.markSucceeded(successes);
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | Error e) {
+      // An Error too (an OutOfMemoryError on a heap the running targets share): uncaught, it ended
+      // the writer thread with this batch never completed, and every success after it waited in the
+      // queue for good, its message neither deleted nor postponed.
       log.warn("recording {} successes in the run ledger failed; their messages come back and are recorded then: {}",
           batch.size(), e.toString());
       batch.forEach(pending -> pending.written().completeExceptionally(e));

@@ -19,6 +19,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -58,6 +59,31 @@ class BatchedSuccessesTest {
   private static RunLedger.Success success(String clientId) {
     return new RunLedger.Success("run-1", new TargetProgress(new TargetRef(clientId, "items"), TargetState.SUCCEEDED,
         0, null, "w", 10, 100, 5, 1, Instant.EPOCH), false);
+  }
+
+  @Test
+  void aWriteThatThrowsAnErrorFailsItsBatchAndTheWriterGoesOnWithTheNext() {
+    AtomicInteger writes = new AtomicInteger();
+    RunLedger failingOnce =
+        new ForwardingRunLedger(stored) {
+          @Override
+          public void markSucceeded(List<Success> successes) {
+            if (writes.incrementAndGet() == 1) {
+              throw new OutOfMemoryError("Java heap space"); // the heap is shared with the running targets
+            }
+            super.markSucceeded(successes);
+          }
+        };
+    batched = new BatchedSuccesses(failingOnce, Duration.ZERO, 25);
+
+    CompletableFuture<Void> lost = batched.record(success("c0")).toCompletableFuture();
+    await().atMost(Duration.ofSeconds(5)).until(lost::isDone);
+    CompletableFuture<Void> next = batched.record(success("c1")).toCompletableFuture();
+    await().atMost(Duration.ofSeconds(5)).until(next::isDone);
+
+    assertThat(lost).isCompletedExceptionally();
+    assertThat(next).isCompleted().isNotCompletedExceptionally();
+    assertThat(stored.targets("run-1")).extracting(p -> p.target().clientId()).containsExactly("c1");
   }
 
   @Test
