@@ -53,6 +53,7 @@ public final class JdbcRowSource implements RowSource {
   private final Clock clock;
   private final ChangeReadSettings changeSettings;
   private final boolean postgresCopy;
+  private final int clientsQueryTimeoutSeconds;
   private Set<String> clients = Set.of();
   private Instant clientsReadAt = Instant.EPOCH;
 
@@ -76,6 +77,18 @@ public final class JdbcRowSource implements RowSource {
       Clock clock,
       ChangeReadSettings changeSettings,
       boolean postgresCopy) {
+    this(dataSource, clientsQuery, fetchSize, clock, changeSettings, postgresCopy, CLIENTS_QUERY_TIMEOUT_SECONDS);
+  }
+
+  /** Tests: a clients query timeout other than {@link #CLIENTS_QUERY_TIMEOUT_SECONDS}. */
+  JdbcRowSource(
+      DataSource dataSource,
+      String clientsQuery,
+      int fetchSize,
+      Clock clock,
+      ChangeReadSettings changeSettings,
+      boolean postgresCopy,
+      int clientsQueryTimeoutSeconds) {
     if (fetchSize < 1) {
       throw new IllegalArgumentException("worker.fetch-size must be >= 1, got " + fetchSize);
     }
@@ -85,6 +98,7 @@ public final class JdbcRowSource implements RowSource {
     this.clock = clock;
     this.changeSettings = changeSettings;
     this.postgresCopy = postgresCopy;
+    this.clientsQueryTimeoutSeconds = clientsQueryTimeoutSeconds;
   }
 
   @Override
@@ -111,13 +125,14 @@ public final class JdbcRowSource implements RowSource {
     Set<String> ids = new HashSet<>();
     try (Connection connection = dataSource.getConnection();
         PreparedStatement statement = connection.prepareStatement(clientsQuery)) {
-      statement.setQueryTimeout(CLIENTS_QUERY_TIMEOUT_SECONDS);
-      readClients(statement, ids);
+      statement.setQueryTimeout(clientsQueryTimeoutSeconds);
+      readClients(statement, ids, clientsQueryTimeoutSeconds);
     }
     return Set.copyOf(ids);
   }
 
-  private static void readClients(PreparedStatement statement, Set<String> ids) throws SQLException {
+  private static void readClients(PreparedStatement statement, Set<String> ids, int timeoutSeconds)
+      throws SQLException {
     ResultSet rows;
     try {
       rows = statement.executeQuery();
@@ -128,7 +143,7 @@ public final class JdbcRowSource implements RowSource {
       // of retrying: the source is slow now, a later message may find it answering.
       if ("57014".equals(e.getSQLState())) {
         throw new SQLTimeoutException(
-            "the clients query did not answer within " + CLIENTS_QUERY_TIMEOUT_SECONDS + " s", "57014", e);
+            "the clients query did not answer within " + timeoutSeconds + " s", "57014", e);
       }
       throw e;
     }

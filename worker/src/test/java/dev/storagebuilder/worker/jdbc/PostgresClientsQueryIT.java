@@ -28,6 +28,9 @@ class PostgresClientsQueryIT {
   private static final String ADMIN_URL = "jdbc:postgresql://127.0.0.1:5432/test?user=postgres&connectTimeout=5";
   private static final String SCHEMA = "sbclients_" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt());
 
+  /** The production timeout is 30 s; the test waits out a shorter one. */
+  private static final int TIMEOUT_SECONDS = 2;
+
   private static HikariDataSource pool;
 
   @BeforeAll
@@ -58,7 +61,8 @@ class PostgresClientsQueryIT {
 
   @Test
   void aClientsQueryBlockedByALockFailsRetryablyInsteadOfHoldingEveryTargetForever() throws Exception {
-    JdbcRowSource source = new JdbcRowSource(pool, "SELECT id FROM clients", 100, Clock.systemUTC());
+    JdbcRowSource source =
+        new JdbcRowSource(pool, "SELECT id FROM clients", 100, Clock.systemUTC(), ChangeReadSettings.defaults(), true, TIMEOUT_SECONDS);
     CompletableFuture<Boolean> exists;
     try (Connection migration = DriverManager.getConnection(ADMIN_URL);
         Statement statement = migration.createStatement()) {
@@ -74,7 +78,7 @@ class PostgresClientsQueryIT {
             }
           });
       // clientExists holds the source's monitor: every target of the worker waits behind it.
-      await().atMost(Duration.ofSeconds(JdbcRowSource.CLIENTS_QUERY_TIMEOUT_SECONDS + 15)).until(exists::isDone);
+      await().atMost(Duration.ofSeconds(TIMEOUT_SECONDS + 15)).until(exists::isDone);
       migration.rollback();
     }
     Throwable failure = exists.handle((ok, e) -> e == null ? null : e.getCause()).join();
