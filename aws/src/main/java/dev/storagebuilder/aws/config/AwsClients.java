@@ -79,6 +79,11 @@ public final class AwsClients implements AutoCloseable {
    *     the process's concurrency (for a worker: targets in flight x parts in flight + a few)
    */
   public AwsClients(AwsSettings settings, int maxConnections) {
+    this(settings, maxConnections, DYNAMODB_ATTEMPT_TIMEOUT, DYNAMODB_CALL_TIMEOUT);
+  }
+
+  /** Tests: DynamoDB timeouts other than {@link #DYNAMODB_ATTEMPT_TIMEOUT} and {@link #DYNAMODB_CALL_TIMEOUT}. */
+  AwsClients(AwsSettings settings, int maxConnections, Duration dynamoAttemptTimeout, Duration dynamoCallTimeout) {
     if (maxConnections < 1 || maxConnections > MAX_CONNECTIONS) {
       throw new IllegalArgumentException(
           "aws.maxConnections must be 1.." + MAX_CONNECTIONS + ", got " + maxConnections);
@@ -101,8 +106,8 @@ public final class AwsClients implements AutoCloseable {
             .build();
     ClientOverrideConfiguration dynamoOverrides =
         overrides.toBuilder()
-            .apiCallAttemptTimeout(DYNAMODB_ATTEMPT_TIMEOUT)
-            .apiCallTimeout(DYNAMODB_CALL_TIMEOUT)
+            .apiCallAttemptTimeout(dynamoAttemptTimeout)
+            .apiCallTimeout(dynamoCallTimeout)
             .build();
 
     this.sqsHttp = httpClient(maxConnections);

@@ -29,13 +29,16 @@ class AwsClientsTest {
       throws Exception {
     // A half-dead proxy or server: the headers, then a byte of body every second. Every read gets
     // a byte well within the socket timeout, so only a timeout on the whole call ends it.
+    // The production timeouts (10 s an attempt, 35 s a call) are checked below; this waits out shorter ones.
+    Duration attemptTimeout = Duration.ofSeconds(1);
+    Duration callTimeout = Duration.ofSeconds(3);
     try (TricklingServer server = new TricklingServer();
-        AwsClients clients = new AwsClients(settings(server.endpoint()), 2)) {
+        AwsClients clients = new AwsClients(settings(server.endpoint()), 2, attemptTimeout, callTimeout)) {
       CompletableFuture<Object> call =
           CompletableFuture.supplyAsync(() -> clients.dynamo().listTables());
 
       await()
-          .atMost(AwsClients.DYNAMODB_CALL_TIMEOUT.plusSeconds(20))
+          .atMost(callTimeout.plusSeconds(20))
           .pollInterval(Duration.ofMillis(200))
           .until(call::isDone);
 
