@@ -3,22 +3,16 @@ package dev.storagebuilder.worker.jdbc;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.storagebuilder.common.target.ColumnDeclaration;
 import dev.storagebuilder.common.target.ColumnType;
 import dev.storagebuilder.common.target.TargetDeclaration;
 import dev.storagebuilder.worker.port.SourceRead;
-import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.HexFormat;
 import java.util.List;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterAll;
@@ -30,8 +24,6 @@ import org.junit.jupiter.api.Test;
  * slow to produce the next rows. Real PostgreSQL at 127.0.0.1:5432 (trust), database {@code test}.
  */
 class PostgresAbandonedReadIT {
-  private static final String ADMIN_URL = "jdbc:postgresql://127.0.0.1:5432/test?user=postgres&connectTimeout=5";
-  private static final String SCHEMA = "sbabandon_" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt());
   private static final String CLIENT = "slow";
   private static final int ROWS = 3_000;
 
@@ -53,42 +45,30 @@ class PostgresAbandonedReadIT {
   private static final TargetDeclaration FAST =
       new TargetDeclaration("base", "base", "client_id", List.of("id"), "version", KEY_AND_VERSION, null, 0);
 
+  private static PostgresTestSchema schema;
   private static HikariDataSource pool;
 
   @BeforeAll
   static void createSource() throws SQLException {
-    admin(
-        "CREATE SCHEMA " + SCHEMA + ";"
-            + "CREATE TABLE " + SCHEMA + ".base (client_id text NOT NULL, id bigint NOT NULL, version bigint NOT NULL,"
+    schema = PostgresTestSchema.create("sbabandon_", 1);
+    pool = schema.pool();
+    schema.admin(
+        "CREATE TABLE base (client_id text NOT NULL, id bigint NOT NULL, version bigint NOT NULL,"
             + " PRIMARY KEY (client_id, id));"
-            + "INSERT INTO " + SCHEMA + ".base SELECT 'slow', g, g FROM generate_series(1, " + ROWS + ") g;"
+            + "INSERT INTO base SELECT 'slow', g, g FROM generate_series(1, " + ROWS + ") g;"
             // Declared immutable so the view is flattened: the version queries never call it.
-            + "CREATE FUNCTION " + SCHEMA + ".payload(id bigint) RETURNS text LANGUAGE plpgsql IMMUTABLE AS"
+            + "CREATE FUNCTION " + schema.name() + ".payload(id bigint) RETURNS text LANGUAGE plpgsql IMMUTABLE AS"
             + " $$ BEGIN IF id > 1500 THEN PERFORM pg_sleep(60); END IF; RETURN 'x'; END $$;"
-            + "CREATE VIEW " + SCHEMA + ".slow AS SELECT client_id, id, version, " + SCHEMA + ".payload(id) AS payload"
-            + " FROM " + SCHEMA + ".base;");
-    HikariConfig config = new HikariConfig();
-    config.setJdbcUrl(ADMIN_URL + "&currentSchema=" + SCHEMA);
-    config.setMaximumPoolSize(1);
-    config.setPoolName("abandon-it");
-    pool = new HikariDataSource(config);
+            + "CREATE VIEW slow AS SELECT client_id, id, version, " + schema.name() + ".payload(id) AS payload FROM base;");
   }
 
   @AfterAll
   static void dropSource() throws SQLException {
-    // Whatever still runs over the view.
-    admin("SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE query LIKE '%FROM slow%' AND pid <> pg_backend_pid()"
-        + " AND datname = current_database()");
-    if (pool != null) {
-      pool.close();
-    }
-    admin("DROP SCHEMA IF EXISTS " + SCHEMA + " CASCADE");
-  }
-
-  private static void admin(String sql) throws SQLException {
-    try (Connection connection = DriverManager.getConnection(ADMIN_URL);
-        Statement statement = connection.createStatement()) {
-      statement.execute(sql);
+    if (schema != null) {
+      // Whatever still runs over the view.
+      schema.admin("SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE query LIKE '%FROM slow%'"
+          + " AND pid <> pg_backend_pid() AND datname = current_database()");
+      schema.close();
     }
   }
 

@@ -3,8 +3,6 @@ package dev.storagebuilder.worker.jdbc;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import com.zaxxer.hikari.HikariConfig;
-import com.zaxxer.hikari.HikariDataSource;
 import dev.storagebuilder.worker.port.FailureClassifier.Failure;
 import dev.storagebuilder.worker.resilience.DefaultFailureClassifier;
 import java.sql.Connection;
@@ -13,9 +11,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.HexFormat;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ThreadLocalRandom;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -25,49 +21,33 @@ import org.junit.jupiter.api.Test;
  * ALTER TABLE, or one queued behind a long transaction). Real PostgreSQL at 127.0.0.1:5432 (trust).
  */
 class PostgresClientsQueryIT {
-  private static final String ADMIN_URL = "jdbc:postgresql://127.0.0.1:5432/test?user=postgres&connectTimeout=5";
-  private static final String SCHEMA = "sbclients_" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt());
-
   /** The production timeout is 30 s; the test waits out a shorter one. */
   private static final int TIMEOUT_SECONDS = 2;
 
-  private static HikariDataSource pool;
+  private static PostgresTestSchema schema;
 
   @BeforeAll
   static void createSource() throws SQLException {
-    admin("CREATE SCHEMA " + SCHEMA + "; CREATE TABLE " + SCHEMA + ".clients (id text); INSERT INTO " + SCHEMA
-        + ".clients VALUES ('acme')");
-    HikariConfig config = new HikariConfig();
-    config.setJdbcUrl(ADMIN_URL + "&currentSchema=" + SCHEMA);
-    config.setMaximumPoolSize(2);
-    config.setPoolName("clients-it");
-    pool = new HikariDataSource(config);
+    schema = PostgresTestSchema.create("sbclients_", 2);
+    schema.admin("CREATE TABLE clients (id text); INSERT INTO clients VALUES ('acme')");
   }
 
   @AfterAll
   static void dropSource() throws SQLException {
-    if (pool != null) {
-      pool.close();
-    }
-    admin("DROP SCHEMA IF EXISTS " + SCHEMA + " CASCADE");
-  }
-
-  private static void admin(String sql) throws SQLException {
-    try (Connection connection = DriverManager.getConnection(ADMIN_URL);
-        Statement statement = connection.createStatement()) {
-      statement.execute(sql);
+    if (schema != null) {
+      schema.close();
     }
   }
 
   @Test
   void aClientsQueryBlockedByALockFailsRetryablyInsteadOfHoldingEveryTargetForever() throws Exception {
     JdbcRowSource source =
-        new JdbcRowSource(pool, "SELECT id FROM clients", 100, Clock.systemUTC(), ChangeReadSettings.defaults(), true, TIMEOUT_SECONDS);
+        new JdbcRowSource(schema.pool(), "SELECT id FROM clients", 100, Clock.systemUTC(), ChangeReadSettings.defaults(), true, TIMEOUT_SECONDS);
     CompletableFuture<Boolean> exists;
-    try (Connection migration = DriverManager.getConnection(ADMIN_URL);
+    try (Connection migration = DriverManager.getConnection(PostgresTestSchema.ADMIN_URL);
         Statement statement = migration.createStatement()) {
       migration.setAutoCommit(false);
-      statement.execute("LOCK TABLE " + SCHEMA + ".clients IN ACCESS EXCLUSIVE MODE");
+      statement.execute("LOCK TABLE " + schema.name() + ".clients IN ACCESS EXCLUSIVE MODE");
 
       exists =
           CompletableFuture.supplyAsync(() -> {

@@ -2,25 +2,18 @@ package dev.storagebuilder.worker.jdbc;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.zaxxer.hikari.HikariConfig;
-import com.zaxxer.hikari.HikariDataSource;
 import dev.storagebuilder.common.target.ColumnDeclaration;
 import dev.storagebuilder.common.target.ColumnType;
 import dev.storagebuilder.common.target.DeleteTracking;
 import dev.storagebuilder.common.target.TargetDeclaration;
 import dev.storagebuilder.worker.port.ChangeRead;
 import dev.storagebuilder.worker.port.SourceRead;
-import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
-import java.util.concurrent.ThreadLocalRandom;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -30,8 +23,6 @@ import org.junit.jupiter.api.Test;
  * compared with it. Real PostgreSQL at 127.0.0.1:5432 (trust), database {@code test}.
  */
 class PostgresIntegerClientIT {
-  private static final String ADMIN_URL = "jdbc:postgresql://127.0.0.1:5432/test?user=postgres&connectTimeout=5";
-  private static final String SCHEMA = "sbintclient_" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt());
 
   private static final TargetDeclaration TARGET =
       new TargetDeclaration(
@@ -44,40 +35,28 @@ class PostgresIntegerClientIT {
           new DeleteTracking(DeleteTracking.Kind.TOMBSTONE_TABLE, "items_deleted", null),
           0);
 
-  private static HikariDataSource pool;
+  private static PostgresTestSchema schema;
 
   @BeforeAll
   static void createSource() throws SQLException {
-    admin("CREATE SCHEMA " + SCHEMA + ";"
-        + "CREATE TABLE " + SCHEMA + ".items (tenant_id bigint NOT NULL, id bigint NOT NULL, version bigint NOT NULL,"
-        + " PRIMARY KEY (tenant_id, id));"
-        + "CREATE TABLE " + SCHEMA + ".items_deleted (tenant_id bigint NOT NULL, id bigint NOT NULL, version bigint NOT NULL);"
-        + "INSERT INTO " + SCHEMA + ".items VALUES (42, 1, 1), (42, 2, 3), (7, 1, 2);"
-        + "INSERT INTO " + SCHEMA + ".items_deleted VALUES (42, 3, 4);");
-    HikariConfig config = new HikariConfig();
-    config.setJdbcUrl(ADMIN_URL + "&currentSchema=" + SCHEMA);
-    config.setMaximumPoolSize(2);
-    config.setPoolName("int-client-it");
-    pool = new HikariDataSource(config);
+    schema = PostgresTestSchema.create("sbintclient_", 2);
+    schema.admin(
+        "CREATE TABLE items (tenant_id bigint NOT NULL, id bigint NOT NULL, version bigint NOT NULL,"
+            + " PRIMARY KEY (tenant_id, id));"
+            + "CREATE TABLE items_deleted (tenant_id bigint NOT NULL, id bigint NOT NULL, version bigint NOT NULL);"
+            + "INSERT INTO items VALUES (42, 1, 1), (42, 2, 3), (7, 1, 2);"
+            + "INSERT INTO items_deleted VALUES (42, 3, 4);");
   }
 
   @AfterAll
   static void dropSource() throws SQLException {
-    if (pool != null) {
-      pool.close();
-    }
-    admin("DROP SCHEMA IF EXISTS " + SCHEMA + " CASCADE");
-  }
-
-  private static void admin(String sql) throws SQLException {
-    try (Connection connection = DriverManager.getConnection(ADMIN_URL);
-        Statement statement = connection.createStatement()) {
-      statement.execute(sql);
+    if (schema != null) {
+      schema.close();
     }
   }
 
   private static JdbcRowSource source(boolean copy) {
-    return new JdbcRowSource(pool, "SELECT DISTINCT tenant_id FROM items", 100, Clock.systemUTC(),
+    return new JdbcRowSource(schema.pool(), "SELECT DISTINCT tenant_id FROM items", 100, Clock.systemUTC(),
         new ChangeReadSettings(0, Duration.ZERO), copy);
   }
 
