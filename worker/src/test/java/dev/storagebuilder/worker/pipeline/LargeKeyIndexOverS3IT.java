@@ -2,8 +2,6 @@ package dev.storagebuilder.worker.pipeline;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.storagebuilder.aws.config.AwsClients;
-import dev.storagebuilder.aws.config.AwsSettings;
 import dev.storagebuilder.aws.s3.S3ObjectStore;
 import dev.storagebuilder.common.ids.TargetRef;
 import dev.storagebuilder.common.ledger.TargetVersion;
@@ -12,12 +10,8 @@ import dev.storagebuilder.common.message.TargetMessage;
 import dev.storagebuilder.common.snapshot.KeyIndex;
 import dev.storagebuilder.common.snapshot.SnapshotWriterOptions;
 import dev.storagebuilder.common.snapshot.StorageLayout;
-import dev.storagebuilder.common.target.ColumnDeclaration;
-import dev.storagebuilder.common.target.ColumnType;
 import dev.storagebuilder.common.target.TargetDeclaration;
-import dev.storagebuilder.emulators.EmbeddedAwsStack;
 import dev.storagebuilder.worker.jdbc.JdbcRowSource;
-import dev.storagebuilder.worker.testing.EmbeddedAws;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -40,18 +34,10 @@ import org.junit.jupiter.api.TestInstance;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class LargeKeyIndexOverS3IT {
   private static final int ROWS = 60_000; // 25 bytes an entry: 1.5 MB, above the single-request size
-  private static final TargetDeclaration ITEMS =
-      new TargetDeclaration(
-          "items", "items", "client_id", List.of("id"), "version",
-          List.of(
-              ColumnDeclaration.of("id", ColumnType.INT64, false),
-              ColumnDeclaration.of("label", ColumnType.STRING, true),
-              ColumnDeclaration.of("version", ColumnType.INT64, false)),
-          null, 0);
+  private static final TargetDeclaration ITEMS = ItemsOverS3.ITEMS;
   private static final TargetRef ACME = new TargetRef("acme", "items");
 
-  private EmbeddedAwsStack stack;
-  private AwsClients aws;
+  private ItemsOverS3 world;
   private S3ObjectStore store;
   private Connection keepAlive;
   private JdbcDataSource dataSource;
@@ -59,27 +45,15 @@ class LargeKeyIndexOverS3IT {
 
   @BeforeAll
   void start() throws SQLException {
-    stack = EmbeddedAwsStack.builder().start();
-    AwsSettings settings = EmbeddedAws.settings(stack, "large-key-index");
-    aws = new AwsClients(settings, 4);
-    store = new S3ObjectStore(aws.s3(), settings.bucket());
-    store.ensureBucket();
-    dataSource = new JdbcDataSource();
-    dataSource.setURL("jdbc:h2:mem:largekeyindex;DB_CLOSE_DELAY=-1");
-    keepAlive = dataSource.getConnection();
-    try (Statement sql = keepAlive.createStatement()) {
-      sql.execute("CREATE TABLE items (client_id VARCHAR(64), id BIGINT, label VARCHAR(100), version BIGINT NOT NULL,"
-          + " PRIMARY KEY (client_id, id))");
-      sql.execute("INSERT INTO items SELECT 'acme', X, 'item ' || X, X FROM SYSTEM_RANGE(1, " + ROWS + ")");
-    }
+    world = new ItemsOverS3("large-key-index", ROWS);
+    store = world.store;
+    keepAlive = world.keepAlive;
+    dataSource = world.dataSource;
   }
 
   @AfterAll
   void stop() throws SQLException {
-    keepAlive.close();
-    store.close();
-    aws.close();
-    stack.close();
+    world.close();
   }
 
   private SnapshotBuilder freshWorker(long seed) {
