@@ -21,26 +21,10 @@ class KilledLauncherIT {
   @Test
   void theProducerWorkersAndDynaliteExitWhenTheJvmThatStartedThemIsKilled() throws Exception {
     Path pids = stateDir.resolve("pids");
-    Path log = stateDir.resolve("holder.log");
-    Process holder =
-        new ProcessBuilder(
-                ProcessHandle.current().info().command().orElse("java"),
-                "-Dsb.home=" + FleetJars.home(),
-                "-cp",
-                System.getProperty("java.class.path"),
-                FleetHolder.class.getName(),
-                stateDir.toString(),
-                pids.toString())
-            .redirectErrorStream(true)
-            .redirectOutput(log.toFile())
-            .start();
+    Process holder = LauncherProcess.start(FleetHolder.class, stateDir, pids);
     List<Long> started = new ArrayList<>();
     try {
-      await("the fleet started")
-          .atMost(Duration.ofMinutes(4))
-          .pollInterval(Duration.ofMillis(200))
-          .until(() -> Files.exists(pids) || !holder.isAlive());
-      assertThat(holder.isAlive()).as("the holder is running; its log: %s", log).isTrue();
+      LauncherProcess.awaitMarker(holder, stateDir, pids);
       Files.readAllLines(pids).stream().filter(l -> !l.isBlank()).map(Long::parseLong).forEach(started::add);
       assertThat(started).as("producer, two workers and dynalite").hasSizeGreaterThanOrEqualTo(4);
 

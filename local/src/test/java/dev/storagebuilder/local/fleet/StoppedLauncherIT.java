@@ -20,25 +20,9 @@ class StoppedLauncherIT {
   @Test
   void aWorkerStoppingWithTheCliReleasesItsTargetsBeforeTheEmulatorsStop() throws Exception {
     Path started = stateDir.resolve("run-id");
-    Path log = stateDir.resolve("holder.log");
-    Process holder =
-        new ProcessBuilder(
-                ProcessHandle.current().info().command().orElse("java"),
-                "-Dsb.home=" + FleetJars.home(),
-                "-cp",
-                System.getProperty("java.class.path"),
-                BusyFleetHolder.class.getName(),
-                stateDir.toString(),
-                started.toString())
-            .redirectErrorStream(true)
-            .redirectOutput(log.toFile())
-            .start();
+    Process holder = LauncherProcess.start(BusyFleetHolder.class, stateDir, started);
     try {
-      await("the run started")
-          .atMost(Duration.ofMinutes(4))
-          .pollInterval(Duration.ofMillis(200))
-          .until(() -> Files.exists(started) || !holder.isAlive());
-      assertThat(holder.isAlive()).as("the holder is running; its log: %s", log).isTrue();
+      LauncherProcess.awaitMarker(holder, stateDir, started);
       Path workerLog = stateDir.resolve("logs").resolve("worker-1.log");
       await("worker-1 runs a target")
           .atMost(Duration.ofSeconds(60))
