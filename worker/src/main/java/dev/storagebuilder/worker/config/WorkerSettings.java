@@ -119,9 +119,10 @@ public record WorkerSettings(
     // LoopSettings takes any wait up to 20 s (tests poll in-memory queues for milliseconds), but SQS
     // waits whole seconds: under 1 s is a short poll, which the loop repeats at once while the queue
     // is empty, spinning a core on ReceiveMessage calls that are each billed.
-    if (loop.receiveWait().compareTo(MIN_RECEIVE_WAIT) < 0) {
+    // A fraction of a second went out truncated (1500ms as 1 s), not what was set.
+    if (loop.receiveWait().compareTo(MIN_RECEIVE_WAIT) < 0 || loop.receiveWait().toNanosPart() != 0) {
       throw new IllegalArgumentException(
-          "worker.receive-wait must be 1s..20s (SQS long-polls in whole seconds; a shorter wait is a short poll"
+          "worker.receive-wait must be 1s..20s in whole seconds (SQS long-polls in whole seconds; a shorter wait is a short poll"
               + " repeated without pause while the queue is empty), got " + loop.receiveWait());
     }
     if (rowGroupBytes < (1L << 20) || rowGroupBytes > (1L << 30)) {

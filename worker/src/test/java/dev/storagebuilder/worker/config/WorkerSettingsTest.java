@@ -141,12 +141,25 @@ class WorkerSettingsTest {
       properties.put("storage-builder.worker.receive-wait", wait);
       assertThatThrownBy(() -> load(HEAP_128M)).as(wait)
           .isInstanceOf(IllegalArgumentException.class)
-          .hasMessageStartingWith("worker.receive-wait must be 1s..20s");
+          .hasMessageStartingWith("worker.receive-wait must be 1s..20s in whole seconds");
     }
     properties.put("storage-builder.worker.receive-wait", "1s");
     assertThat(load(HEAP_128M).loop().receiveWait()).isEqualTo(Duration.ofSeconds(1));
     properties.remove("storage-builder.worker.receive-wait");
     assertThat(load(HEAP_128M).loop().receiveWait()).as("default").isEqualTo(Duration.ofSeconds(20));
+  }
+
+  /** WaitTimeSeconds is whole seconds: 1500ms went out as 1 s and 19999ms as 19 s, silently. */
+  @Test
+  void aReceiveWaitWithAFractionOfASecondIsRefusedAsSqsWaitsWholeSeconds() {
+    for (String wait : List.of("1500ms", "19999ms", "PT2.5S")) {
+      properties.put("storage-builder.worker.receive-wait", wait);
+      assertThatThrownBy(() -> load(HEAP_128M)).as(wait)
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageStartingWith("worker.receive-wait must be 1s..20s in whole seconds");
+    }
+    properties.put("storage-builder.worker.receive-wait", "2000ms");
+    assertThat(load(HEAP_128M).loop().receiveWait()).isEqualTo(Duration.ofSeconds(2));
   }
 
   /** 600m passed these checks and only the S3 store's options refused it, naming s3.partSize. */
