@@ -97,6 +97,14 @@ final class DemoCommand implements Callable<Integer> {
         yield 0;
       }
       case "incremental" -> {
+        // it runs full, then incremental, and never plays chaos: taken silently, both were ignored
+        if (chaos) {
+          throw new IllegalArgumentException("--chaos only applies with --scenario update-all");
+        }
+        if (spec.commandLine().getParseResult().hasMatchedOption("--mode")) {
+          throw new IllegalArgumentException(
+              "--mode only applies with --scenario update-all (the incremental scenario runs full, then incremental)");
+        }
         // the burst's first transaction commits after later ones: fewer would be raised silently
         if (changes < 3) {
           throw new IllegalArgumentException(

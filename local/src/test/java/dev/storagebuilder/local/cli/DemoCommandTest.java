@@ -58,6 +58,16 @@ class DemoCommandTest {
         .contains("--chaos-duplicates, --chaos-s3-fault only apply with --chaos");
   }
 
+  /** The incremental scenario runs a full and then an incremental run, without chaos: both were taken silently. */
+  @Test
+  void chaosOrAModeWithTheIncrementalScenarioIsRejectedNotIgnored(@TempDir Path dir) throws Exception {
+    Path state = java.nio.file.Files.createFile(dir.resolve("file")).resolve("state");
+    assertThat(rejected("demo", "--scenario", "incremental", "--chaos", "--state-dir", state.toString()))
+        .contains("--chaos only applies with --scenario update-all");
+    assertThat(rejected("demo", "--scenario", "incremental", "--mode", "incremental", "--state-dir", state.toString()))
+        .contains("--mode only applies with --scenario update-all (the incremental scenario runs full, then incremental)");
+  }
+
   @Test
   void chaosOutagesOutsideTheirBoundsAreRejectedWithTheOptionName() {
     assertThat(rejected("demo", "--chaos", "--chaos-s3-fault", "30"))
