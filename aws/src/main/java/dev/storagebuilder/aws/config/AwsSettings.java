@@ -7,7 +7,8 @@ import java.util.regex.Pattern;
 
 /**
  * Where the fleet's AWS resources are and how to reach them. Immutable and checked on construction;
- * every rejection names the setting ({@code aws.bucket must be ...}).
+ * every rejection names the setting as spelled after {@code storage-builder.} ({@code aws.bucket
+ * must be ...}, {@code aws.snapshot-prefix ...}), not the field.
  *
  * <p>Endpoint overrides point a client at an emulator (or a VPC endpoint). When any is set, static
  * credentials ({@code accessKey}, {@code secretKey}) are required: emulators accept any, and the
@@ -67,18 +68,18 @@ public record AwsSettings(
       throw new IllegalArgumentException(
           "aws.region must be an AWS region such as eu-west-1, got '" + region + "'");
     }
-    requireEndpoint("aws.sqs.endpoint", sqsEndpoint);
-    requireEndpoint("aws.s3.endpoint", s3Endpoint);
-    requireEndpoint("aws.dynamodb.endpoint", dynamoEndpoint);
+    requireEndpoint("aws.sqs-endpoint", sqsEndpoint);
+    requireEndpoint("aws.s3-endpoint", s3Endpoint);
+    requireEndpoint("aws.dynamodb-endpoint", dynamoEndpoint);
     boolean hasKey = accessKey != null && !accessKey.isBlank();
     boolean hasSecret = secretKey != null && !secretKey.isBlank();
     if (hasKey != hasSecret) {
       throw new IllegalArgumentException(
-          "aws.accessKey and aws.secretKey must be set together (or both left unset)");
+          "aws.access-key and aws.secret-key must be set together (or both left unset)");
     }
     if (!hasKey && (sqsEndpoint != null || s3Endpoint != null || dynamoEndpoint != null)) {
       throw new IllegalArgumentException(
-          "aws.accessKey and aws.secretKey are required when an endpoint override is set"
+          "aws.access-key and aws.secret-key are required when an endpoint override is set"
               + " (emulators accept any static credentials)");
     }
     if (bucket == null
@@ -93,22 +94,22 @@ public record AwsSettings(
     }
     if (snapshotPrefix == null || !PREFIX.matcher(snapshotPrefix).matches()) {
       throw new IllegalArgumentException(
-          "aws.snapshotPrefix must be empty or path segments each ending in '/' (e.g."
+          "aws.snapshot-prefix must be empty or path segments each ending in '/' (e.g."
               + " 'snapshots/'), got '"
               + snapshotPrefix
               + "'");
     }
-    requireQueueName("aws.queueName", queueName);
-    requireQueueName("aws.dlqName", dlqName);
+    requireQueueName("aws.queue", queueName);
+    requireQueueName("aws.dlq", dlqName);
     if (queueName.equals(dlqName)) {
       throw new IllegalArgumentException(
-          "aws.dlqName must differ from aws.queueName, both are '" + queueName + "'");
+          "aws.dlq must differ from aws.queue, both are '" + queueName + "'");
     }
-    requireTableName("aws.versionsTable", versionsTable);
-    requireTableName("aws.runsTable", runsTable);
+    requireTableName("aws.versions-table", versionsTable);
+    requireTableName("aws.runs-table", runsTable);
     if (versionsTable.equals(runsTable)) {
       throw new IllegalArgumentException(
-          "aws.runsTable must differ from aws.versionsTable, both are '" + runsTable + "'");
+          "aws.runs-table must differ from aws.versions-table, both are '" + runsTable + "'");
     }
   }
 

@@ -29,7 +29,7 @@ class AwsSettingsTest {
   @Test
   void endpointOverridesNeedStaticCredentialsAndSwitchS3ToPathStyle() {
     assertThatThrownBy(() -> AwsSettings.builder().endpoints(LOCAL, null, null).build())
-        .hasMessageContaining("aws.accessKey and aws.secretKey are required");
+        .hasMessageContaining("aws.access-key and aws.secret-key are required");
 
     AwsSettings local =
         AwsSettings.builder()
@@ -43,7 +43,7 @@ class AwsSettingsTest {
   @Test
   void accessKeyWithoutSecretIsRejected() {
     assertThatThrownBy(() -> AwsSettings.builder().credentials("k", null).build())
-        .hasMessageContaining("aws.accessKey and aws.secretKey must be set together");
+        .hasMessageContaining("aws.access-key and aws.secret-key must be set together");
   }
 
   @ParameterizedTest
@@ -60,7 +60,7 @@ class AwsSettingsTest {
   @ValueSource(strings = {"/snapshots/", "snapshots", "a//"})
   void snapshotPrefixIsEmptyOrEndsInASlash(String prefix) {
     assertThatThrownBy(() -> AwsSettings.builder().snapshotPrefix(prefix).build())
-        .hasMessageStartingWith("aws.snapshotPrefix");
+        .hasMessageStartingWith("aws.snapshot-prefix");
   }
 
   @Test
@@ -71,14 +71,14 @@ class AwsSettingsTest {
   @Test
   void queueAndTableNamesAreCheckedAndMustDiffer() {
     assertThatThrownBy(() -> AwsSettings.builder().queueName("has space").build())
-        .hasMessageStartingWith("aws.queueName must be 1-80");
+        .hasMessageStartingWith("aws.queue must be 1-80");
     assertThatThrownBy(() -> AwsSettings.builder().dlqName(AwsSettings.DEFAULT_QUEUE).build())
-        .hasMessageStartingWith("aws.dlqName must differ from aws.queueName");
+        .hasMessageStartingWith("aws.dlq must differ from aws.queue");
     assertThatThrownBy(() -> AwsSettings.builder().versionsTable("ab").build())
-        .hasMessageStartingWith("aws.versionsTable must be 3-255");
+        .hasMessageStartingWith("aws.versions-table must be 3-255");
     assertThatThrownBy(
             () -> AwsSettings.builder().runsTable(AwsSettings.DEFAULT_VERSIONS_TABLE).build())
-        .hasMessageStartingWith("aws.runsTable must differ");
+        .hasMessageStartingWith("aws.runs-table must differ");
   }
 
   @Test
@@ -89,14 +89,14 @@ class AwsSettingsTest {
                     .endpoints(null, URI.create("ftp://127.0.0.1:1"), null)
                     .credentials("k", "s")
                     .build())
-        .hasMessageStartingWith("aws.s3.endpoint must be an absolute http(s) URI");
+        .hasMessageStartingWith("aws.s3-endpoint must be an absolute http(s) URI");
     assertThatThrownBy(
             () ->
                 AwsSettings.builder()
                     .endpoints(null, null, URI.create("http://127.0.0.1:1/x"))
                     .credentials("k", "s")
                     .build())
-        .hasMessageStartingWith("aws.dynamodb.endpoint must have no path");
+        .hasMessageStartingWith("aws.dynamodb-endpoint must have no path");
   }
 
   @Test

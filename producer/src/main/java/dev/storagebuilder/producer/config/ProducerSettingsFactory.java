@@ -85,7 +85,7 @@ public class ProducerSettingsFactory {
     try {
       aws = AwsSettingsProperties.from(get);
     } catch (IllegalArgumentException e) {
-      // AwsSettings names its fields (aws.queueName); say which property that is.
+      // AwsSettings names the setting without its prefix (aws.queue); say which property that is.
       throw new IllegalArgumentException(
           e.getMessage() + " (properties " + AwsSettingsProperties.PREFIX + "*)", e);
     }

@@ -133,8 +133,8 @@ class ProducerSettingsTest {
             + " storage-builder.source.jdbc-url",
         "storage-builder.source.config-json | {} | storage-builder.source.config-json and"
             + " storage-builder.source.jdbc-url are set: set only one of",
-        "storage-builder.aws.queue | bad queue | aws.queueName must be 1-80",
-        "storage-builder.aws.sqs-endpoint | http://127.0.0.1:9324 | aws.accessKey and aws.secretKey"
+        "storage-builder.aws.queue | bad queue | aws.queue must be 1-80",
+        "storage-builder.aws.sqs-endpoint | http://127.0.0.1:9324 | aws.access-key and aws.secret-key"
             + " are required when an endpoint override is set",
       })
   void badValuesAreRejectedNamingTheSetting(String property, String value, String message) {

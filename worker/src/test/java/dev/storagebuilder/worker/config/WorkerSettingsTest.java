@@ -162,6 +162,16 @@ class WorkerSettingsTest {
     assertThat(load(HEAP_128M).loop().receiveWait()).isEqualTo(Duration.ofSeconds(2));
   }
 
+  /** The message named AwsSettings' fields (aws.queueName), which no operator can set. */
+  @Test
+  void aBadAwsSettingIsRefusedNamingTheSettingAsSpelled() {
+    properties.put("storage-builder.aws.queue", "bad queue");
+    assertThatThrownBy(() -> load(HEAP_128M)).hasMessageStartingWith("aws.queue must be 1-80");
+    properties.remove("storage-builder.aws.queue");
+    properties.put("storage-builder.aws.versions-table", "sb-runs");
+    assertThatThrownBy(() -> load(HEAP_128M)).hasMessageStartingWith("aws.runs-table must differ from aws.versions-table");
+  }
+
   /** 600m passed these checks and only the S3 store's options refused it, naming s3.partSize. */
   @Test
   void aPartSizeTheObjectStoreCannotTakeIsRefusedNamingTheWorkerSetting() {
