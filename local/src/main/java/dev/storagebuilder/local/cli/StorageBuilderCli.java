@@ -14,7 +14,11 @@ import picocli.CommandLine.Command;
       UpdateCommand.class, RunsCommand.class, RunCommand.class, DlqCommand.class, TargetsCommand.class,
       CommandLine.HelpCommand.class
     },
-    footer = {"", "Also: ./sb test (the whole test suite), ./sb build (rebuild the jars)."})
+    footer = {
+      "",
+      "Also: ./sb test (the whole test suite), ./sb build (rebuild the jars),",
+      "      ./sb bench [--quick] [--json FILE] [--only SCENARIO,...] (benchmarks against PostgreSQL)."
+    })
 public final class StorageBuilderCli {
   private StorageBuilderCli() {}
 

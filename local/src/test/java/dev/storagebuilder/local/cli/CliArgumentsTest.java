@@ -20,6 +20,16 @@ class CliArgumentsTest {
     return err.toString();
   }
 
+  /** ./sb help lists what the script runs itself, bench included (the README's Performance section runs it). */
+  @Test
+  void theHelpNamesTheScriptsOwnCommandsBenchIncluded() {
+    CommandLine cli = StorageBuilderCli.commandLine();
+    StringWriter out = new StringWriter();
+    cli.setOut(new PrintWriter(out));
+    assertThat(cli.execute("help")).isZero();
+    assertThat(out.toString()).contains("./sb test").contains("./sb build").contains("./sb bench [--quick] [--json FILE]");
+  }
+
   @Test
   void anUnknownOptionIsOneLineNamingItAndTheCommandsHelp() {
     assertThat(rejected("demo", "--bogus"))
