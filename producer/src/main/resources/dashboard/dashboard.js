@@ -57,7 +57,8 @@ function progressBar(run) {
   const total = Math.max(1, run.total);
   const bar = document.createElement('span');
   bar.className = 'bar';
-  bar.title = `${c.succeeded} succeeded, ${c.deadLettered} dead-lettered, ${c.running} running, ${c.failed} retrying, ${c.queued} queued`;
+  bar.title = `${c.succeeded} succeeded, ${c.deadLettered} dead-lettered, ${c.running} running, ${c.failed} retrying, ${c.queued} queued` +
+    (c.notSent ? `, ${c.notSent} not sent (the producer stopped while enqueueing)` : '');
   const ok = document.createElement('span');
   ok.className = 'ok';
   ok.style.width = (100 * c.succeeded / total) + '%';
@@ -69,6 +70,7 @@ function progressBar(run) {
   const wrap = document.createElement('span');
   wrap.append(bar, ` ${c.succeeded + c.deadLettered}/${run.total}`);
   if (c.deadLettered + c.failed > 0) wrap.append(` (${c.deadLettered} dead, ${c.failed} retrying)`);
+  if (c.notSent > 0) wrap.append(` (${c.notSent} not sent)`);
   return wrap;
 }
 

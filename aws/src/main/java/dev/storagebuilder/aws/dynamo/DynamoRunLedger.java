@@ -81,6 +81,8 @@ public final class DynamoRunLedger implements ConditionalRunLedger {
   static final String REQUESTED_BY = "requestedBy";
   static final String REQUESTED_AT = "requestedAt";
   static final String TOTAL_TARGETS = "totalTargets";
+  /** Present (true) while the producer sends the run's messages; runs from before it lack it. */
+  static final String ENQUEUEING = "enqueueing";
   // target entry
   static final String CLIENT_ID = "clientId";
   static final String TARGET = "target";
@@ -134,9 +136,28 @@ public final class DynamoRunLedger implements ConditionalRunLedger {
     }
     item.put(REQUESTED_AT, s(run.requestedAt().toString()));
     item.put(TOTAL_TARGETS, n(run.totalTargets()));
+    if (run.enqueueing()) {
+      item.put(ENQUEUEING, AttributeValue.fromBool(true));
+    }
     item.put(EXPIRES_AT, n(expiresAt()));
     // A plain put: the SDK may retry a put that did land, and a condition would then fail it.
     dynamo.putItem(b -> b.tableName(table).item(item));
+  }
+
+  /** Removes the run's {@code enqueueing}: idempotent, so the SDK may retry it. */
+  @Override
+  public void markRunSent(String runId) {
+    try {
+      dynamo.updateItem(
+          b ->
+              b.tableName(table)
+                  .key(runKey(runId))
+                  .updateExpression("REMOVE #enqueueing")
+                  .conditionExpression("attribute_exists(#pk)")
+                  .expressionAttributeNames(Map.of("#enqueueing", ENQUEUEING, "#pk", PK)));
+    } catch (ConditionalCheckFailedException e) {
+      // no such run (expired, or never recorded): nothing to mark, and no item to create
+    }
   }
 
   @Override
@@ -443,7 +464,7 @@ public final class DynamoRunLedger implements ConditionalRunLedger {
     // Targets no worker has touched yet have no entry: they are still queued.
     int untouched = Math.max(0, run.get().totalTargets() - entries);
     counts.merge(TargetState.QUEUED, untouched, Integer::sum);
-    return Optional.of(new RunStatus(run.get(), counts, rows, bytes, lastUpdate));
+    return Optional.of(new RunStatus(run.get(), counts, untouched, rows, bytes, lastUpdate));
   }
 
   private Iterable<Map<String, AttributeValue>> entries(String runId, String projection) {
@@ -554,7 +575,9 @@ public final class DynamoRunLedger implements ConditionalRunLedger {
         SyncMode.fromWire(string(item, MODE)),
         string(item, REQUESTED_BY),
         instant(item, REQUESTED_AT),
-        integer(item, TOTAL_TARGETS));
+        integer(item, TOTAL_TARGETS),
+        // absent on runs recorded before the attribute existed: those were sent in full
+        item.containsKey(ENQUEUEING) && Boolean.TRUE.equals(item.get(ENQUEUEING).bool()));
   }
 
   private static TargetProgress progressOf(Map<String, AttributeValue> item) {

@@ -153,6 +153,54 @@ public abstract class RunLedgerContract {
   }
 
   @Test
+  void aRunWhoseEnqueueNeverFinishedFailsAtTheDeadlineWithItsUnstartedTargetsNotSent() {
+    RunRecord run = enqueueing(newRun(3));
+    ledger().createRun(run);
+    TargetRef sent = new TargetRef("acme", "data_items");
+    assertThat(ledger().markRunning(run.runId(), sent, "worker-1")).isTrue();
+    ledger().markOutcome(run.runId(), succeeded(sent, "worker-1", 1, 10, 20, 1));
+    Instant deadline = T0.plus(RunStatus.ENQUEUE_DEADLINE);
+
+    RunStatus status = ledger().status(run.runId()).orElseThrow();
+
+    assertThat(status.run().enqueueing()).isTrue();
+    assertThat(status.withoutEntry()).isEqualTo(2);
+    assertThat(status.state(deadline.minusSeconds(1))).isEqualTo(RunStatus.State.RUNNING);
+    assertThat(status.notSent(deadline.minusSeconds(1))).isZero();
+    assertThat(status.finishedAt(deadline.minusSeconds(1))).isEmpty();
+    assertThat(status.state(deadline)).isEqualTo(RunStatus.State.FAILED);
+    assertThat(status.notSent(deadline)).isEqualTo(2);
+    assertThat(status.finishedAt(deadline.plusSeconds(60))).contains(deadline);
+    assertThat(status.eta(deadline)).isEmpty();
+  }
+
+  @Test
+  void aRunMarkedSentIsNoLongerEnqueueingAndRunsPastTheDeadline() {
+    RunRecord run = enqueueing(newRun(2));
+    ledger().createRun(run);
+    assertThat(ledger().run(run.runId()).orElseThrow().enqueueing()).isTrue();
+
+    ledger().markRunSent(run.runId());
+    ledger().markRunSent(run.runId());
+
+    RunStatus status = ledger().status(run.runId()).orElseThrow();
+    assertThat(status.run()).isEqualTo(newRunLike(run, false));
+    Instant muchLater = T0.plus(RunStatus.ENQUEUE_DEADLINE).plus(Duration.ofHours(5));
+    assertThat(status.state(muchLater)).isEqualTo(RunStatus.State.RUNNING);
+    assertThat(status.notSent(muchLater)).isZero();
+    assertThat(status.count(TargetState.QUEUED)).isEqualTo(2);
+  }
+
+  @Test
+  void markingAnUnknownRunSentRecordsNoRun() {
+    String runId = newRun(1).runId();
+
+    ledger().markRunSent(runId);
+
+    assertThat(ledger().run(runId)).isEmpty();
+  }
+
+  @Test
   void aDeadLetteredTargetMaySucceedAfterARedrive() {
     RunRecord run = newRun(1);
     ledger().createRun(run);
@@ -383,6 +431,21 @@ public abstract class RunLedgerContract {
         .startsWith(created.get(1), created.get(0));
     assertThat(ledger().runsBefore(created.get(4).runId(), 2))
         .containsExactly(created.get(3), created.get(2));
+  }
+
+  protected static RunRecord enqueueing(RunRecord run) {
+    return newRunLike(run, true);
+  }
+
+  private static RunRecord newRunLike(RunRecord run, boolean enqueueing) {
+    return new RunRecord(
+        run.runId(),
+        run.scope(),
+        run.mode(),
+        run.requestedBy(),
+        run.requestedAt(),
+        run.totalTargets(),
+        enqueueing);
   }
 
   protected static RunRecord newRun(int totalTargets) {

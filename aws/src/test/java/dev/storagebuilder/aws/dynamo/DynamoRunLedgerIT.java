@@ -59,6 +59,44 @@ class DynamoRunLedgerIT extends RunLedgerContract {
   }
 
   @Test
+  void aRunItemFromBeforeTheEnqueueMarkReadsAsSentInFull() {
+    RunRecord run = newRun(4);
+    dynamo.putItem(
+        b ->
+            b.tableName(settings.runsTable())
+                .item(
+                    Map.of(
+                        "pk", AttributeValue.fromS("RUNS"),
+                        "sk", AttributeValue.fromS(run.runId()),
+                        "runId", AttributeValue.fromS(run.runId()),
+                        "scope", AttributeValue.fromS("all"),
+                        "mode", AttributeValue.fromS("incremental"),
+                        "requestedBy", AttributeValue.fromS("contract-test"),
+                        "requestedAt", AttributeValue.fromS(run.requestedAt().toString()),
+                        "totalTargets", AttributeValue.fromN("4"))));
+
+    var status = ledger.status(run.runId()).orElseThrow();
+
+    assertThat(status.run()).isEqualTo(run);
+    assertThat(status.run().enqueueing()).isFalse();
+    assertThat(status.state(NOW.plus(Duration.ofDays(1)))).isEqualTo(status.state());
+    assertThat(status.notSent(NOW.plus(Duration.ofDays(1)))).isZero();
+  }
+
+  @Test
+  void anEnqueueingRunSaysSoInItsItemUntilMarkedSent() {
+    RunRecord run = enqueueing(newRun(2));
+    ledger.createRun(run);
+    assertThat(item("RUNS", run.runId()).get("enqueueing").bool()).isTrue();
+
+    ledger.markRunSent(run.runId());
+
+    Map<String, AttributeValue> sent = item("RUNS", run.runId());
+    assertThat(sent).doesNotContainKey("enqueueing");
+    assertThat(sent.get("totalTargets").n()).isEqualTo("2");
+  }
+
+  @Test
   void aWorkersMarkIsOneItemInTheWorkersPartitionThatExpiresADayLater() {
     Instant at = NOW.minusSeconds(5);
     ledger.markWorkerAlive("worker-layout", at);

@@ -11,6 +11,13 @@ import java.util.Set;
 public interface RunLedger {
   void createRun(RunRecord run);
 
+  /**
+   * Records that the producer finished sending the run's messages (those it could not send are
+   * recorded dead-lettered already): the run's {@link RunRecord#enqueueing} becomes false. One write
+   * per run; a run that does not exist is left so.
+   */
+  void markRunSent(String runId);
+
   Optional<RunRecord> run(String runId);
 
   /** Newest first. */

@@ -50,7 +50,8 @@ final class RunsCommand implements Callable<Integer> {
           run.path("runId").asText(),
           run.path("state").asText(),
           done + "/" + run.path("total").asInt(),
-          counts.path("deadLettered").asInt(),
+          // a target the producer never sent failed as surely as a dead-lettered one
+          counts.path("deadLettered").asInt() + counts.path("notSent").asInt(),
           run.path("rows").asLong(),
           run.path("requestedAt").asText());
     }

@@ -82,6 +82,11 @@ public final class Progress {
     if (failed > 0 || deadLettered > 0) {
       line.append(String.format(Locale.ROOT, "  retrying %d, dead-lettered %d", failed, deadLettered));
     }
+    int notSent = counts.path("notSent").asInt();
+    if (notSent > 0) {
+      // the producer stopped while sending the run's messages: these never started
+      line.append(String.format(Locale.ROOT, "  not sent %d (enqueue abandoned)", notSent));
+    }
     return line.toString();
   }
 

@@ -27,6 +27,7 @@ import picocli.CommandLine;
 class CliCommandsTest {
   private static final String TOKEN = "cli-test-token-0123456789";
   private static final String RUN_ID = "run-20260101T000000Z-abcdef";
+  private static final String OTHER_RUN_ID = "run-20260101T000000Z-ghijkl";
 
   private HttpServer server;
   private String url;
@@ -146,6 +147,30 @@ class CliCommandsTest {
     assertThat(table.out()).contains(RUN_ID).contains("running").contains("3/6");
     assertThat(table.out()).contains("more: ./sb runs --cursor " + RUN_ID);
     assertThat(json.out()).contains("\"nextCursor\" : \"" + RUN_ID + "\"");
+  }
+
+  @Test
+  void aRunWhoseEnqueueWasAbandonedShowsItsTargetsNotSentInTheListAndTheRun() {
+    String abandoned =
+        """
+        {"runId": "%s", "state": "failed", "mode": "full", "scope": "all", "requestedBy": "api",
+         "requestedAt": "2026-01-01T00:00:00Z", "finishedAt": "2026-01-01T00:15:00Z", "total": 6,
+         "counts": {"queued": 0, "running": 1, "failed": 0, "succeeded": 1, "deadLettered": 0,
+                    "notSent": 4},
+         "rows": 10, "bytes": 2000, "etaSeconds": null}
+        """
+            .formatted(OTHER_RUN_ID);
+    answers.put("/api/runs/" + OTHER_RUN_ID, abandoned);
+    answers.put("/api/runs?limit=1", "{\"runs\": [" + abandoned + "], \"nextCursor\": null}");
+
+    Result run = sb("run", OTHER_RUN_ID);
+    Result list = sb("runs", "--limit", "1");
+
+    assertThat(run.exit()).as(run.err()).isEqualTo(1);
+    assertThat(run.out()).contains("failed").contains("not sent 4");
+    assertThat(list.out().lines().filter(l -> l.startsWith(OTHER_RUN_ID)))
+        .singleElement()
+        .satisfies(l -> assertThat(l.split(" +")).containsSequence("failed", "1/6", "4"));
   }
 
   @Test

@@ -34,6 +34,11 @@ import org.slf4j.MDC;
  * went out, instead of waiting forever for messages that do not exist. That holds when the send
  * fails as a whole too (every target is then recorded as not enqueued); a queue that cannot be
  * found at all refuses the run before it is recorded.
+ *
+ * <p>The run is recorded as enqueueing and marked sent once the send is over (one more write per
+ * run, whatever its size): a producer that dies in between leaves targets without a message and
+ * without an entry, and {@link dev.storagebuilder.common.ledger.RunStatus} fails such a run after
+ * its enqueue deadline instead of counting them as queued forever.
  */
 public final class RunEnqueuer {
   private static final Logger log = LoggerFactory.getLogger(RunEnqueuer.class);
@@ -104,7 +109,13 @@ public final class RunEnqueuer {
       try {
         ledger.createRun(
             new RunRecord(
-                runId, scope, request.mode(), request.requestedBy(), requestedAt, targets.size()));
+                runId,
+                scope,
+                request.mode(),
+                request.requestedBy(),
+                requestedAt,
+                targets.size(),
+                true));
       } catch (RuntimeException e) {
         throw new ServiceUnavailableException(
             "cannot record the run in the run ledger: " + e.getMessage(), e);
@@ -129,6 +140,7 @@ public final class RunEnqueuer {
             firstError.orElse("?"));
         recordUnsent(runId, report.failures());
       }
+      markSent(runId);
       long nanos = sample.stop(enqueueDuration);
       log.info(
           "run {} ({}, {}) requested by {}: {} of {} messages enqueued in {} ms",
@@ -162,6 +174,23 @@ public final class RunEnqueuer {
         failures.add(new TargetMessageSender.SendReport.Failure(message.targetRef(), error));
       }
       return new TargetMessageSender.SendReport(0, failures);
+    }
+  }
+
+  /**
+   * The messages are out (or recorded unsent) already, so a failure here does not fail the request:
+   * the run then reads failed after the enqueue deadline until its last target finishes.
+   */
+  private void markSent(String runId) {
+    try {
+      ledger.markRunSent(runId);
+    } catch (RuntimeException e) {
+      log.error(
+          "run {}: cannot record that its messages were sent; it will read as failed {} after"
+              + " its request unless every target finishes: {}",
+          runId,
+          dev.storagebuilder.common.ledger.RunStatus.ENQUEUE_DEADLINE,
+          e.toString());
     }
   }
 

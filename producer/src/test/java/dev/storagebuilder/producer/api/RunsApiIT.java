@@ -83,6 +83,7 @@ class RunsApiIT {
     assertThat(record.mode()).isEqualTo(SyncMode.FULL);
     assertThat(record.requestedBy()).isEqualTo("api");
     assertThat(record.requestedAt()).isEqualTo(messages.get(0).requestedAt());
+    assertThat(record.enqueueing()).as("marked sent once the messages went out").isFalse();
 
     Response status = producer.get("/api/runs/" + runId);
     assertThat(status.status()).isEqualTo(200);
@@ -99,6 +100,7 @@ class RunsApiIT {
     assertThat(run.get("counts").get("failed").asInt()).isZero();
     assertThat(run.get("counts").get("succeeded").asInt()).isZero();
     assertThat(run.get("counts").get("deadLettered").asInt()).isZero();
+    assertThat(run.get("counts").get("notSent").asInt()).isZero();
     assertThat(run.get("rows").asLong()).isZero();
     assertThat(run.get("bytes").asLong()).isZero();
     assertThat(run.get("etaSeconds").isNull()).isTrue();
@@ -354,6 +356,52 @@ class RunsApiIT {
     assertBadRequest(producer.post("/update?clientId=nobody", null), "unknown client 'nobody'");
     assertBadRequest(producer.post("/update?clientId=bad%20id", null), "clientId must be");
     assertThat(producer.visibleMessages(producer.queues.queueUrl())).isZero();
+  }
+
+  @Test
+  void aRunWhoseProducerDiedWhileEnqueueingIsFailedAfterTheDeadlineWithItsUnstartedTargetsNotSent() {
+    Instant requestedAt =
+        Instant.now()
+            .minus(Duration.ofMinutes(16))
+            .truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+    String abandoned =
+        dev.storagebuilder.common.ids.Ids.newRunId(requestedAt, new java.util.Random());
+    producer.ledger.createRun(
+        new RunRecord(abandoned, "all", SyncMode.FULL, "api", requestedAt, 3, true));
+    producer.ledger.markOutcome(
+        abandoned,
+        new TargetProgress(
+            new TargetRef("c0001", KINDS.get(0)),
+            TargetState.SUCCEEDED,
+            1,
+            null,
+            "w1",
+            7,
+            70,
+            5,
+            1,
+            requestedAt.plusSeconds(30)));
+    String recent =
+        dev.storagebuilder.common.ids.Ids.newRunId(Instant.now(), new java.util.Random());
+    producer.ledger.createRun(
+        new RunRecord(recent, "all", SyncMode.FULL, "api", Instant.now(), 3, true));
+
+    JsonNode run = producer.get("/api/runs/" + abandoned).json();
+    assertThat(run.get("state").asText()).isEqualTo("failed");
+    assertThat(run.get("counts").get("notSent").asInt()).isEqualTo(2);
+    assertThat(run.get("counts").get("queued").asInt()).isZero();
+    assertThat(run.get("counts").get("succeeded").asInt()).isEqualTo(1);
+    assertThat(Instant.parse(run.get("finishedAt").asText()))
+        .isEqualTo(requestedAt.plus(Duration.ofMinutes(15)));
+    assertThat(run.get("etaSeconds").isNull()).isTrue();
+    JsonNode legacy = producer.get("/is-completed?taskId=" + abandoned).json();
+    assertThat(legacy.get("completed").asBoolean()).isTrue();
+    assertThat(legacy.get("state").asText()).isEqualTo("failed");
+
+    JsonNode stillSending = producer.get("/api/runs/" + recent).json();
+    assertThat(stillSending.get("state").asText()).isEqualTo("running");
+    assertThat(stillSending.get("counts").get("queued").asInt()).isEqualTo(3);
+    assertThat(stillSending.get("counts").get("notSent").asInt()).isZero();
   }
 
   @Test

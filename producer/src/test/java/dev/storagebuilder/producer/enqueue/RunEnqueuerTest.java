@@ -71,7 +71,8 @@ class RunEnqueuerTest {
     assertThat(result.enqueued()).isEqualTo(4);
     assertThat(result.complete()).isTrue();
     assertThat(result.runId()).startsWith("run-20260102T030405Z-");
-    assertThat(ledger.calls).containsExactly("createRun " + result.runId(), "send 4");
+    assertThat(ledger.calls)
+        .containsExactly("createRun " + result.runId(), "send 4", "markRunSent " + result.runId());
     RunRecord run = ledger.runs.get(result.runId());
     assertThat(run)
         .isEqualTo(new RunRecord(result.runId(), "all", SyncMode.INCREMENTAL, "test", NOW, 4));
@@ -114,8 +115,55 @@ class RunEnqueuerTest {
     TargetProgress entry = ledger.entries.get(result.runId()).get(new TargetRef("a", "large"));
     assertThat(entry.state()).isEqualTo(TargetState.DEAD_LETTERED);
     assertThat(entry.lastError()).isEqualTo("not enqueued: InternalError: boom");
+    assertThat(ledger.calls).last().isEqualTo("markRunSent " + result.runId());
+    assertThat(ledger.runs.get(result.runId()).enqueueing()).isFalse();
     assertThat(meters.get(ProducerMetrics.MESSAGES_ENQUEUE_FAILED).counter().count()).isEqualTo(1);
   }
+
+  @Test
+  void theRunSaysItsEnqueueIsInProgressWhileTheMessagesAreSent() {
+    List<Boolean> enqueueingDuringSend = new ArrayList<>();
+    sender =
+        messages -> {
+          enqueueingDuringSend.add(ledger.runs.get(messages.get(0).runId()).enqueueing());
+          return new TargetMessageSender.SendReport(messages.size(), List.of());
+        };
+
+    EnqueueResult result =
+        enqueuer(() -> List.of("a"))
+            .start(new RunRequest(new RunScope.All(), SyncMode.FULL, "test"));
+
+    assertThat(enqueueingDuringSend).containsExactly(true);
+    assertThat(ledger.runs.get(result.runId()).enqueueing()).isFalse();
+  }
+
+  @Test
+  void aRunWhoseProducerDiedWhileSendingFailsAtTheDeadlineWithItsUnsentTargetsCounted() {
+    sender =
+        messages -> {
+          // what the ledger sees of a producer killed mid-send: one message out, then nothing
+          sent.add(messages.get(0));
+          throw new ProducerKilled();
+        };
+    RunEnqueuer enqueuer = enqueuer(() -> List.of("a", "b"));
+
+    assertThatThrownBy(
+            () -> enqueuer.start(new RunRequest(new RunScope.All(), SyncMode.FULL, "test")))
+        .isInstanceOf(ProducerKilled.class);
+
+    String runId = sent.get(0).runId();
+    TargetRef started = sent.get(0).targetRef();
+    ledger.markRunning(runId, started, "worker-1");
+    var status = ledger.status(runId).orElseThrow();
+    Instant deadline = NOW.plus(dev.storagebuilder.common.ledger.RunStatus.ENQUEUE_DEADLINE);
+    assertThat(status.run().enqueueing()).isTrue();
+    assertThat(status.state(deadline.minusSeconds(1)).wireName()).isEqualTo("running");
+    assertThat(status.state(deadline).wireName()).isEqualTo("failed");
+    assertThat(status.notSent(deadline)).isEqualTo(3);
+    assertThat(status.count(TargetState.RUNNING)).isEqualTo(1);
+  }
+
+  private static final class ProducerKilled extends Error {}
 
   @Test
   void aSendThatFailsAsAWholeRecordsEveryTargetAsNotEnqueuedSoTheRunFinishes() {

@@ -35,6 +35,22 @@ public class InMemoryRunLedger implements ConditionalRunLedger {
   }
 
   @Override
+  public void markRunSent(String runId) {
+    calls.add("markRunSent " + runId);
+    runs.computeIfPresent(
+        runId,
+        (id, run) ->
+            new RunRecord(
+                run.runId(),
+                run.scope(),
+                run.mode(),
+                run.requestedBy(),
+                run.requestedAt(),
+                run.totalTargets(),
+                false));
+  }
+
+  @Override
   public Optional<RunRecord> run(String runId) {
     return Optional.ofNullable(runs.get(runId));
   }
@@ -128,9 +144,9 @@ public class InMemoryRunLedger implements ConditionalRunLedger {
         last = p.updatedAt();
       }
     }
-    counts.merge(
-        TargetState.QUEUED, Math.max(0, run.totalTargets() - entries(runId).size()), Integer::sum);
-    return Optional.of(new RunStatus(run, counts, rows, bytes, last));
+    int withoutEntry = Math.max(0, run.totalTargets() - entries(runId).size());
+    counts.merge(TargetState.QUEUED, withoutEntry, Integer::sum);
+    return Optional.of(new RunStatus(run, counts, withoutEntry, rows, bytes, last));
   }
 
   private Map<TargetRef, TargetProgress> entries(String runId) {

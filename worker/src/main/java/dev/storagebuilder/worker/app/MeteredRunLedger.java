@@ -82,6 +82,11 @@ final class MeteredRunLedger implements RunLedger {
   }
 
   @Override
+  public void markRunSent(String runId) {
+    delegate.markRunSent(runId);
+  }
+
+  @Override
   public Optional<RunRecord> run(String runId) {
     return delegate.run(runId);
   }

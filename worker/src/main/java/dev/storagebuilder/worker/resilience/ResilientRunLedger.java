@@ -30,6 +30,15 @@ public final class ResilientRunLedger implements RunLedger {
   }
 
   @Override
+  public void markRunSent(String runId) {
+    breaker.call(
+        () -> {
+          delegate.markRunSent(runId);
+          return null;
+        });
+  }
+
+  @Override
   public Optional<RunRecord> run(String runId) {
     return breaker.call(() -> delegate.run(runId));
   }

@@ -27,6 +27,11 @@ public class ForwardingRunLedger implements RunLedger {
   }
 
   @Override
+  public void markRunSent(String runId) {
+    delegate.markRunSent(runId);
+  }
+
+  @Override
   public Optional<RunRecord> run(String runId) {
     return delegate.run(runId);
   }

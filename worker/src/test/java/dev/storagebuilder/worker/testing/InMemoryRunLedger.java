@@ -28,6 +28,12 @@ public final class InMemoryRunLedger implements RunLedger {
   }
 
   @Override
+  public synchronized void markRunSent(String runId) {
+    runs.computeIfPresent(runId, (id, run) -> new RunRecord(run.runId(), run.scope(), run.mode(),
+        run.requestedBy(), run.requestedAt(), run.totalTargets(), false));
+  }
+
+  @Override
   public synchronized Optional<RunRecord> run(String runId) {
     return Optional.ofNullable(runs.get(runId));
   }
@@ -82,8 +88,9 @@ public final class InMemoryRunLedger implements RunLedger {
       rows += progress.rows();
       bytes += progress.bytes();
     }
-    counts.put(TargetState.QUEUED, run.totalTargets() - targets(runId).size());
-    return Optional.of(new RunStatus(run, counts, rows, bytes, Instant.now()));
+    int withoutEntry = run.totalTargets() - targets(runId).size();
+    counts.put(TargetState.QUEUED, withoutEntry);
+    return Optional.of(new RunStatus(run, counts, withoutEntry, rows, bytes, Instant.now()));
   }
 
   @Override
