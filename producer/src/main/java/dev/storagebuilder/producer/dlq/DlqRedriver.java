@@ -159,7 +159,8 @@ public final class DlqRedriver {
           movable.stream().anyMatch(m -> decoded.get(m.messageId()).mode() == SyncMode.FULL)
               ? SyncMode.FULL
               : SyncMode.INCREMENTAL;
-      // Recorded before anything is sent, like every run.
+      // Recorded before anything is sent, like every run, and enqueueing until the copies are out:
+      // should the producer die in between, the run fails at its enqueue deadline.
       ledger.createRun(
           new RunRecord(
               newRunId,
@@ -167,7 +168,8 @@ public final class DlqRedriver {
               mode,
               REQUESTED_BY,
               now,
-              copiesBySentId.size()));
+              copiesBySentId.size(),
+              true));
       for (String sentId : copiesBySentId.keySet()) {
         DlqMessage message = byId.get(sentId);
         TargetMessage original = decoded.get(sentId);
@@ -220,6 +222,9 @@ public final class DlqRedriver {
 
     if (newRun) {
       recordUnsentInNewRun(newRunId, copiesBySentId.keySet(), decoded, sendFailures, now);
+      if (newRunId != null) {
+        markNewRunSent(newRunId);
+      }
     } else {
       restoreUnsent(requeued, failedCopies.keySet());
     }
@@ -341,6 +346,18 @@ public final class DlqRedriver {
   /**
    * A message that stayed in the DLQ is dead-lettered in the new run too, so the run can finish.
    */
+  private void markNewRunSent(String newRunId) {
+    try {
+      ledger.markRunSent(newRunId);
+    } catch (RuntimeException e) {
+      log.warn(
+          "redrive: cannot record that run {}'s copies were sent; it reads failed after its"
+              + " enqueue deadline unless every target finishes: {}",
+          newRunId,
+          e.toString());
+    }
+  }
+
   private void recordUnsentInNewRun(
       String newRunId,
       Collection<String> sentIds,

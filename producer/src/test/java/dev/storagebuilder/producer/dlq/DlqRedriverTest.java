@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.storagebuilder.common.ids.TargetRef;
 import dev.storagebuilder.common.ledger.RunRecord;
+import dev.storagebuilder.common.ledger.RunStatus;
 import dev.storagebuilder.common.ledger.TargetProgress;
 import dev.storagebuilder.common.ledger.TargetState;
 import dev.storagebuilder.common.message.InvalidMessageException;
@@ -45,10 +46,13 @@ class DlqRedriverTest {
   private final InMemoryRunLedger ledger = new InMemoryRunLedger();
   private final List<WorkQueue.Outbound> resent = new ArrayList<>();
   private final Map<String, String> sendFailures = new HashMap<>();
+  /** Whether each message's run said its enqueue was in progress when the message was sent. */
+  private final List<Boolean> runEnqueueingAtSend = new ArrayList<>();
   private final WorkQueue work =
       messages -> {
         Map<String, String> failed = new HashMap<>();
         for (WorkQueue.Outbound message : messages) {
+          runEnqueueingAtSend.add(ledger.runs.get(runIdOf(message)).enqueueing());
           if (sendFailures.containsKey(message.id())) {
             failed.put(message.id(), sendFailures.get(message.id()));
           } else {
@@ -77,6 +81,14 @@ class DlqRedriverTest {
           RUN,
           new TargetProgress(
               ref, TargetState.DEAD_LETTERED, 5, "boom", "w1", 0, 0, 0, 0, NOW.minusSeconds(60)));
+    }
+  }
+
+  private static String runIdOf(WorkQueue.Outbound message) {
+    try {
+      return TargetMessageCodec.decode(message.body()).runId();
+    } catch (dev.storagebuilder.common.message.InvalidMessageException e) {
+      throw new AssertionError(e);
     }
   }
 
@@ -288,6 +300,20 @@ class DlqRedriverTest {
           new TargetProgress(target, TargetState.SUCCEEDED, 1, null, "w1", 1, 1, 1, 1, NOW));
     }
     assertThat(ledger.status(result.newRunId()).orElseThrow().isFinished()).isTrue();
+  }
+
+  @Test
+  void aNewRunSaysItsEnqueueIsInProgressUntilTheCopiesAreSentSoAProducerDyingMidSendFailsIt() {
+    sendFailures.put("m3", "InternalError: try later");
+
+    RedriveResult.Filtered result =
+        filtered(false, new RedriveFilter(null, "raw_data", null, null), RunChoice.NEW);
+
+    assertThat(runEnqueueingAtSend).containsExactly(true, true);
+    assertThat(ledger.runs.get(result.newRunId()).enqueueing()).isFalse();
+    assertThat(ledger.calls).last().isEqualTo("markRunSent " + result.newRunId());
+    assertThat(ledger.status(result.newRunId()).orElseThrow().state(NOW.plus(Duration.ofDays(1))))
+        .isEqualTo(RunStatus.State.RUNNING);
   }
 
   @Test
