@@ -19,15 +19,32 @@ import java.util.List;
  * column per run, so two connections are plenty; the connection timeout bounds how long an HTTP
  * request can hang on an unreachable database. The pool opens lazily: the producer starts (and
  * answers health checks) while the source is down.
+ *
+ * <p>The query timeout cancels a query the server is slow to answer (a clients table locked by a
+ * migration); the socket timeout, above it, ends a read from a source that stopped answering at
+ * all (a network partition, a frozen host), which the cancel never reaches or never hears back
+ * from: without it such a read held the API request and a pool connection for good.
  */
 public final class JdbcClientDirectory implements ClientDirectory, AutoCloseable {
-  static final int QUERY_TIMEOUT_SECONDS = 30;
+  static final Duration QUERY_TIMEOUT = Duration.ofSeconds(30);
+  static final Duration SOCKET_TIMEOUT = QUERY_TIMEOUT.plusSeconds(15);
   static final int FETCH_SIZE = 1_000;
 
   private final HikariDataSource pool;
   private final String clientsQuery;
+  private final int queryTimeoutSeconds;
 
   public JdbcClientDirectory(SourceConfig source, int poolSize, Duration connectionTimeout) {
+    this(source, poolSize, connectionTimeout, QUERY_TIMEOUT, SOCKET_TIMEOUT);
+  }
+
+  JdbcClientDirectory(
+      SourceConfig source,
+      int poolSize,
+      Duration connectionTimeout,
+      Duration queryTimeout,
+      Duration socketTimeout) {
+    this.queryTimeoutSeconds = Math.toIntExact(queryTimeout.toSeconds());
     HikariConfig config = new HikariConfig();
     config.setPoolName("sb-producer-source");
     config.setJdbcUrl(source.jdbcUrl());
@@ -38,6 +55,14 @@ public final class JdbcClientDirectory implements ClientDirectory, AutoCloseable
     config.setConnectionTimeout(connectionTimeout.toMillis());
     config.setInitializationFailTimeout(-1);
     config.setReadOnly(true);
+    // Each driver names the read timeout its own way; H2 (in process) has no socket to time out.
+    if (source.jdbcUrl().startsWith("jdbc:postgresql:")) {
+      config.addDataSourceProperty(
+          "socketTimeout", Long.toString(Math.max(1, socketTimeout.toSeconds())));
+    } else if (source.jdbcUrl().startsWith("jdbc:mariadb:")
+        || source.jdbcUrl().startsWith("jdbc:mysql:")) {
+      config.addDataSourceProperty("socketTimeout", Long.toString(socketTimeout.toMillis()));
+    }
     this.pool = new HikariDataSource(config);
     this.clientsQuery = source.clientsQuery();
   }
@@ -46,7 +71,7 @@ public final class JdbcClientDirectory implements ClientDirectory, AutoCloseable
   public List<String> clientIds() {
     try (Connection connection = pool.getConnection();
         Statement statement = connection.createStatement()) {
-      statement.setQueryTimeout(QUERY_TIMEOUT_SECONDS);
+      statement.setQueryTimeout(queryTimeoutSeconds);
       statement.setFetchSize(FETCH_SIZE);
       List<String> ids = new ArrayList<>();
       try (ResultSet rows = statement.executeQuery(clientsQuery)) {
