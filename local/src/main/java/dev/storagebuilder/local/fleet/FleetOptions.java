@@ -3,6 +3,7 @@ package dev.storagebuilder.local.fleet;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * How to run the fleet on one machine.
@@ -13,6 +14,9 @@ import java.util.Objects;
  * @param workerHeapMb each worker's -Xmx
  * @param sourceProperties {@code storage-builder.source.*} properties handed to producer and workers
  * @param extraWorkerProperties any other properties for the workers (tests shorten timeouts here)
+ * @param workerClassDataArchive the class-data archive the workers map or write; empty: the one
+ *     beside the worker jar, shared with every other fleet (the bench keeps its own, so that an
+ *     archive a test suite's workers wrote does not decide the start-up it measures)
  */
 public record FleetOptions(
     Path stateDir,
@@ -20,7 +24,8 @@ public record FleetOptions(
     int workerConcurrency,
     int workerHeapMb,
     Map<String, String> sourceProperties,
-    Map<String, String> extraWorkerProperties) {
+    Map<String, String> extraWorkerProperties,
+    Optional<Path> workerClassDataArchive) {
   public static final int DEFAULT_WORKERS = 2;
   public static final int DEFAULT_WORKER_CONCURRENCY = 2;
   public static final int DEFAULT_WORKER_HEAP_MB = 128;
@@ -38,5 +43,17 @@ public record FleetOptions(
     }
     sourceProperties = Map.copyOf(sourceProperties);
     extraWorkerProperties = Map.copyOf(extraWorkerProperties);
+    Objects.requireNonNull(workerClassDataArchive, "workerClassDataArchive");
+  }
+
+  /** Workers that share the archive beside the worker jar. */
+  public FleetOptions(
+      Path stateDir,
+      int workers,
+      int workerConcurrency,
+      int workerHeapMb,
+      Map<String, String> sourceProperties,
+      Map<String, String> extraWorkerProperties) {
+    this(stateDir, workers, workerConcurrency, workerHeapMb, sourceProperties, extraWorkerProperties, Optional.empty());
   }
 }

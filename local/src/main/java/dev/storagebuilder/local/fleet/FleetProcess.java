@@ -15,6 +15,7 @@ public final class FleetProcess {
   private final String name;
   private final List<String> command;
   private final Path jar;
+  private final Path archive;
   private final Path log;
   private Process process;
   private long peakRssKb;
@@ -53,8 +54,22 @@ public final class FleetProcess {
       List<String> compiler,
       Map<String, String> properties,
       Path logDir) {
+    this(name, jar, sharedArchive(jar), heapMb, collector, compiler, properties, logDir);
+  }
+
+  /** @param archive the class-data archive this process maps, or writes at its first clean exit */
+  FleetProcess(
+      String name,
+      Path jar,
+      Path archive,
+      int heapMb,
+      List<String> collector,
+      List<String> compiler,
+      Map<String, String> properties,
+      Path logDir) {
     this.name = name;
     this.jar = jar;
+    this.archive = archive;
     this.log = logDir.resolve(name + ".log");
     List<String> cmd = new ArrayList<>();
     cmd.add(ProcessHandle.current().info().command().orElse("java"));
@@ -77,7 +92,7 @@ public final class FleetProcess {
     // see start()).
     // Kept on JDK 25 too: its AOT cache measured worse here (peak RSS over 256 MB, C2 no cheaper;
     // docs/performance.md, item 10).
-    cmd.add("-XX:SharedArchiveFile=" + sharedArchive(jar));
+    cmd.add("-XX:SharedArchiveFile=" + archive);
     cmd.add("-XX:+AutoCreateSharedArchive");
     cmd.add("-Xshare:auto");
     // Footprint: C2's compile arenas (~20-28 MB at the first export's peak) and other freed native
@@ -98,7 +113,10 @@ public final class FleetProcess {
     return command;
   }
 
-  /** The class-data archive a process of this jar maps when it exists (written at its first clean exit). */
+  /**
+   * The class-data archive a process of this jar maps by default when it exists (written at its
+   * first clean exit); shared by every fleet that starts the jar.
+   */
   public static Path sharedArchive(Path jar) {
     return jar.resolveSibling(jar.getFileName() + ".jsa");
   }
@@ -109,8 +127,7 @@ public final class FleetProcess {
    * one at exit either, so every later start of the rebuilt jar ran without one: the producer took
    * 3.8-3.9 s to its first health answer instead of 2.0 s.
    */
-  static void dropArchiveOfAnOlderJar(Path jar) throws IOException {
-    Path archive = sharedArchive(jar);
+  static void dropArchiveOfAnOlderJar(Path jar, Path archive) throws IOException {
     if (Files.exists(archive) && Files.getLastModifiedTime(archive).compareTo(Files.getLastModifiedTime(jar)) < 0) {
       Files.deleteIfExists(archive);
     }
@@ -126,7 +143,7 @@ public final class FleetProcess {
 
   public synchronized void start() throws IOException {
     Files.createDirectories(log.getParent());
-    dropArchiveOfAnOlderJar(jar);
+    dropArchiveOfAnOlderJar(jar, archive);
     ProcessBuilder builder =
         new ProcessBuilder(command)
             .redirectErrorStream(true)

@@ -138,9 +138,11 @@ public final class LocalFleet implements AutoCloseable {
     Map<String, String> properties = new LinkedHashMap<>(workerProperties);
     properties.put("micronaut.server.port", String.valueOf(freePort()));
     properties.put("storage-builder.worker.id", "worker-" + index);
+    Path workerJar = FleetJars.worker(home);
     FleetProcess worker =
-        new FleetProcess("worker-" + index, FleetJars.worker(home), options.workerHeapMb(), FleetProcess.WORKER_COLLECTOR,
-            FleetProcess.WORKER_COMPILER,
+        new FleetProcess("worker-" + index, workerJar,
+            options.workerClassDataArchive().orElseGet(() -> FleetProcess.sharedArchive(workerJar)),
+            options.workerHeapMb(), FleetProcess.WORKER_COLLECTOR, FleetProcess.WORKER_COMPILER,
             properties, options.stateDir().resolve("logs"));
     worker.start();
     workers.add(worker);

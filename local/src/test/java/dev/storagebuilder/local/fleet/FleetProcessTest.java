@@ -53,6 +53,24 @@ class FleetProcessTest {
   }
 
   @Test
+  void aProcessGivenItsOwnArchiveMapsThatOneAndLeavesTheArchiveBesideTheJarAlone() throws Exception {
+    Path jar = Files.writeString(dir.resolve("app.jar"), "not really a jar");
+    Path shared = Files.writeString(FleetProcess.sharedArchive(jar), "the test suite's archive");
+    Files.setLastModifiedTime(shared, FileTime.from(Instant.now().minusSeconds(60)));
+    Path own = Files.writeString(dir.resolve("own.jsa"), "an archive of an older build");
+    Files.setLastModifiedTime(own, FileTime.from(Instant.now().minusSeconds(60)));
+
+    FleetProcess process = new FleetProcess("worker-1", jar, own, 64, List.of(), List.of(), Map.of(), dir);
+    process.start();
+    process.stop(10);
+
+    assertThat(process.command()).contains("-XX:SharedArchiveFile=" + own)
+        .noneMatch(arg -> arg.equals("-XX:SharedArchiveFile=" + shared));
+    assertThat(own).doesNotExist();
+    assertThat(shared).hasContent("the test suite's archive");
+  }
+
+  @Test
   void startingAJarRebuiltSinceItsArchiveDropsTheArchiveSoTheNextCleanExitWritesAFreshOne() throws Exception {
     Path jar = Files.writeString(dir.resolve("app.jar"), "not really a jar");
     Path archive = Files.writeString(FleetProcess.sharedArchive(jar), "archive of an older build");
