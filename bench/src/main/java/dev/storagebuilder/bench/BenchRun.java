@@ -10,6 +10,7 @@ import dev.storagebuilder.common.target.SourceConfigLoader;
 import dev.storagebuilder.common.target.TargetDeclaration;
 import dev.storagebuilder.common.target.TargetSql;
 import dev.storagebuilder.local.client.ProducerClient;
+import dev.storagebuilder.local.fleet.FleetJars;
 import dev.storagebuilder.local.fleet.FleetOptions;
 import dev.storagebuilder.local.fleet.FleetProcess;
 import dev.storagebuilder.local.fleet.LocalFleet;
@@ -471,28 +472,27 @@ final class BenchRun {
 
   /**
    * A worker writes its class-data archive at its first clean exit; from then on every start maps
-   * it. Measure start-up as it is from then on: once per bench run, start and stop a worker to
-   * write the run's own archive (not the one beside the jar, which whatever ran the jar last wrote:
-   * after `./sb test` it held the fault tests' classes too, 67.6 MB against 49.3 MB, and the
-   * worker's start measured 2.1 s instead of 1.6 s).
+   * it. Measure start-up as it is from then on: once per build, start and stop a worker to write
+   * the bench's own archive. Not the one beside the jar, which whatever ran the jar last wrote:
+   * after `./sb test` it held the fault tests' classes too (67.6 MB against 49.3 MB) and the
+   * worker's start measured 2.1 s instead of 1.6 s.
    */
   private void primeSharedArchive(LocalFleet fleet) throws IOException {
-    if (Files.exists(workerArchive())) {
+    Path archive = workerArchive();
+    Path jar = FleetJars.worker(home);
+    if (Files.exists(archive) && Files.getLastModifiedTime(archive).compareTo(Files.getLastModifiedTime(jar)) > 0) {
       return;
     }
     FleetProcess probe = fleet.addWorker();
-    out.printf("   %s writing the worker's class-data archive (once per run)...%n", java.time.LocalTime.now().withNano(0));
+    out.printf("   %s writing the worker's class-data archive (once per build)...%n", java.time.LocalTime.now().withNano(0));
     awaitFirstReceive(probe, System.nanoTime());
     probe.stop(60);
-    if (!Files.exists(workerArchive())) {
-      // E.g. with a profiling agent in SB_FLEET_JAVA_OPTS, which the JVM refuses to archive with.
-      out.printf("   the worker wrote no class-data archive at its exit: its start is measured without one%n");
-    }
     LockSupport.parkNanos(Duration.ofSeconds(LONG_POLL_SECONDS + 1).toNanos()); // its long poll expires
   }
 
   private Path workerArchive() {
-    return scratch.resolve("worker.jsa");
+    Path jar = FleetJars.worker(home);
+    return jar.resolveSibling(jar.getFileName() + ".bench.jsa");
   }
 
   private static void awaitFirstReceive(FleetProcess worker, long start) throws IOException {
