@@ -275,7 +275,7 @@ final class BenchRun {
     int port = uri.getPort() < 0 ? 5432 : uri.getPort();
     CpuAccount.Reading before = cpu.read();
     double s = LimitPipeline.run(uri.getHost(), port, user, database, limitSelect, scratch, indexPlan);
-    CpuAccount.Use used = cpu.read().since(before);
+    CpuAccount.Use used = cpu.readOnceNewBackendsEnded(before).since(before);
     out.printf("   limit pipeline (%s): %.2f s (CPU-s: %s)%n", indexPlan ? "enable_seqscan=off" : "default plan", s,
         used.describe());
     limitSamples.add(indexPlan, s, used);

@@ -3,11 +3,13 @@ package dev.storagebuilder.bench;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -48,6 +50,8 @@ final class CpuAccount {
   /** {@code sysconf(_SC_CLK_TCK)}: 100 on every Linux the JDK supports. */
   private static final double TICKS_PER_SECOND = 100.0;
   private static final Path PROC = Path.of("/proc");
+  /** Long enough for a backend's exit; short enough for one an autovacuum started meanwhile. */
+  static final Duration BACKEND_END_WAIT = Duration.ofSeconds(3);
 
   private final Supplier<List<Long>> workerPids;
   private final Supplier<Optional<Long>> producerPid;
@@ -69,7 +73,7 @@ final class CpuAccount {
   /** What each role has spent so far; empty when {@code /proc} is not there. */
   Reading read() {
     if (!Files.isDirectory(PROC.resolve("self"))) {
-      return new Reading(Map.of());
+      return new Reading(Map.of(), Set.of());
     }
     Map<Role, Long> ticks = new EnumMap<>(Role.class);
     List<Long> workers = workerPids.get();
@@ -77,7 +81,8 @@ final class CpuAccount {
     long self = ProcessHandle.current().pid();
     ticks.put(Role.WORKERS, workers.stream().mapToLong(CpuAccount::ticksWithReaped).sum());
     ticks.put(Role.PRODUCER, producer.map(CpuAccount::ticksWithReaped).orElse(0L));
-    ticks.put(Role.POSTGRES, postgresPids().stream().mapToLong(CpuAccount::ticksWithReaped).sum());
+    List<Long> postgres = postgresPids();
+    ticks.put(Role.POSTGRES, postgres.stream().mapToLong(CpuAccount::ticksWithReaped).sum());
     StatTimes own = stat(self).orElse(StatTimes.NONE);
     ticks.put(Role.BENCH_JVM, own.user() + own.system());
     Set<Long> fleet = Stream.concat(workers.stream(), producer.stream()).collect(Collectors.toSet());
@@ -88,13 +93,40 @@ final class CpuAccount {
         .sum();
     // Reaped children include workers killed before this reading; windows never span a kill.
     ticks.put(Role.CHILDREN, otherChildren + own.childrenUser() + own.childrenSystem());
-    return new Reading(ticks);
+    return new Reading(ticks, Set.copyOf(postgres));
   }
 
-  /** CPU ticks of every role at one moment. */
-  record Reading(Map<Role, Long> ticks) {
+  /**
+   * A reading taken once every PostgreSQL process that started after {@code earlier} has ended and
+   * been reaped (waiting at most {@link #BACKEND_END_WAIT}). A client's backend ends after the
+   * client does; read in between, its CPU was in neither the backend nor the postmaster (one of 40
+   * readings right after a psql exited missed all of it, one limit run read 0.01 CPU-s of ~0.6).
+   */
+  Reading readOnceNewBackendsEnded(Reading earlier) {
+    long deadline = System.nanoTime() + BACKEND_END_WAIT.toNanos();
+    while (true) {
+      Reading reading = read();
+      boolean newBackendsGone = earlier.postgresPids().containsAll(reading.postgresPids());
+      if (newBackendsGone || System.nanoTime() > deadline) {
+        return reading;
+      }
+      LockSupport.parkNanos(Duration.ofMillis(5).toNanos());
+    }
+  }
+
+  /**
+   * CPU ticks of every role at one moment.
+   *
+   * @param postgresPids PostgreSQL's processes at that moment
+   */
+  record Reading(Map<Role, Long> ticks, Set<Long> postgresPids) {
     Reading {
       ticks = Map.copyOf(ticks);
+      postgresPids = Set.copyOf(postgresPids);
+    }
+
+    Reading(Map<Role, Long> ticks) {
+      this(ticks, Set.of());
     }
 
     /** CPU-seconds each role spent from {@code earlier} to this reading; empty if either is. */
