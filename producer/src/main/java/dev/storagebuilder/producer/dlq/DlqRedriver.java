@@ -190,8 +190,9 @@ public final class DlqRedriver {
       }
     }
 
-    List<Requeued> requeued =
-        newRun ? List.of() : markQueuedInOriginalRuns(movable, decoded, now);
+    // Read before the send, marked after it: see markQueuedInOriginalRuns.
+    List<DeadLettered> deadLettered =
+        newRun ? List.of() : deadLetteredInOriginalRuns(movable, decoded);
     Map<String, String> sendFailures = outbound.isEmpty() ? Map.of() : work.resend(outbound);
     // Every DLQ copy shares the fate of the message sent for it.
     List<DlqMessage> sent = new ArrayList<>();
@@ -226,7 +227,7 @@ public final class DlqRedriver {
         markNewRunSent(newRunId);
       }
     } else {
-      restoreUnsent(requeued, failedCopies.keySet());
+      markQueuedInOriginalRuns(deadLettered, failedCopies.keySet(), now);
     }
 
     List<RedriveResult.Entry> entries = new ArrayList<>();
@@ -267,18 +268,15 @@ public final class DlqRedriver {
         entries);
   }
 
-  /** A target marked queued again before its messages were re-sent. */
-  private record Requeued(
-      String runId, TargetProgress deadLettered, TargetProgress queued, List<String> messageIds) {}
+  /** A dead-lettered target of an original run, as read before its messages were re-sent. */
+  private record DeadLettered(String runId, TargetProgress seen, List<String> messageIds) {}
 
   /**
-   * Moved targets count as queued again in their run, which then reports running until they
-   * finish. They are marked before their messages go out, and only while each entry is still the
-   * dead-lettered one read here: once a message is out, a worker may dead-letter it again within
-   * milliseconds, and that outcome must stand rather than be overwritten with queued.
+   * The entries of the moved messages' targets that are dead-lettered in their original runs, read
+   * before anything is sent: the entry a worker writes for a re-sent message must come after it.
    */
-  private List<Requeued> markQueuedInOriginalRuns(
-      List<DlqMessage> movable, Map<String, TargetMessage> decoded, Instant now) {
+  private List<DeadLettered> deadLetteredInOriginalRuns(
+      List<DlqMessage> movable, Map<String, TargetMessage> decoded) {
     Map<String, Map<TargetRef, List<String>>> idsByRunAndTarget = new LinkedHashMap<>();
     for (DlqMessage message : movable) {
       TargetMessage target = decoded.get(message.messageId());
@@ -289,7 +287,7 @@ public final class DlqRedriver {
             .add(message.messageId());
       }
     }
-    List<Requeued> requeued = new ArrayList<>();
+    List<DeadLettered> deadLettered = new ArrayList<>();
     for (Map.Entry<String, Map<TargetRef, List<String>>> run : idsByRunAndTarget.entrySet()) {
       String runId = run.getKey();
       try {
@@ -298,45 +296,52 @@ public final class DlqRedriver {
         }
         for (TargetProgress entry : ledger.targets(runId)) {
           List<String> messageIds = run.getValue().get(entry.target());
-          if (messageIds == null || entry.state() != TargetState.DEAD_LETTERED) {
-            continue;
-          }
-          TargetProgress queued =
-              new TargetProgress(
-                  entry.target(),
-                  TargetState.QUEUED,
-                  entry.attempts(),
-                  entry.lastError(),
-                  entry.workerId(),
-                  0,
-                  0,
-                  0,
-                  0,
-                  now);
-          if (ledger.markOutcomeIfUnchanged(runId, entry, queued)) {
-            requeued.add(new Requeued(runId, entry, queued, messageIds));
+          if (messageIds != null && entry.state() == TargetState.DEAD_LETTERED) {
+            deadLettered.add(new DeadLettered(runId, entry, messageIds));
           }
         }
       } catch (RuntimeException e) {
         // The messages go out anyway; the run's counts catch up as workers report.
-        log.warn("redrive: cannot mark targets of run {} queued again: {}", runId, e.toString());
+        log.warn("redrive: cannot read the targets of run {}: {}", runId, e.toString());
       }
     }
-    return requeued;
+    return deadLettered;
   }
 
-  /** A target none of whose messages went out is dead-lettered again, unless a worker wrote since. */
-  private void restoreUnsent(List<Requeued> requeued, Set<String> unsentIds) {
-    for (Requeued target : requeued) {
-      if (!unsentIds.containsAll(target.messageIds())) {
+  /**
+   * Moved targets count as queued again in their run, which then reports running until they
+   * finish. A target is marked only once a message of it went out, so a producer that dies during
+   * the send leaves no entry queued for a message that never left (the run would read running
+   * forever); one that dies after the send leaves the entry dead-lettered until a worker takes the
+   * message. The mark is conditional on the entry being still the dead-lettered one read before
+   * the send: a worker may take the message and record running, success or a new dead-letter
+   * within milliseconds, and that outcome must stand rather than be overwritten with queued.
+   */
+  private void markQueuedInOriginalRuns(
+      List<DeadLettered> deadLettered, Set<String> unsentIds, Instant now) {
+    for (DeadLettered target : deadLettered) {
+      if (unsentIds.containsAll(target.messageIds())) {
         continue;
       }
+      TargetProgress seen = target.seen();
+      TargetProgress queued =
+          new TargetProgress(
+              seen.target(),
+              TargetState.QUEUED,
+              seen.attempts(),
+              seen.lastError(),
+              seen.workerId(),
+              0,
+              0,
+              0,
+              0,
+              now);
       try {
-        ledger.markOutcomeIfUnchanged(target.runId(), target.queued(), target.deadLettered());
+        ledger.markOutcomeIfUnchanged(target.runId(), seen, queued);
       } catch (RuntimeException e) {
         log.warn(
-            "redrive: {} of run {} was not re-sent but stays marked queued: {}",
-            target.deadLettered().target(),
+            "redrive: {} of run {} was re-sent but stays dead-lettered until a worker takes it: {}",
+            seen.target(),
             target.runId(),
             e.toString());
       }

@@ -230,10 +230,45 @@ class DlqRedriverTest {
     assertThat(entry.state()).isEqualTo(TargetState.DEAD_LETTERED);
     assertThat(entry.lastError()).isEqualTo("poison again");
     assertThat(ledger.calls)
-        .as("marked queued before the message went out")
+        .as("marked queued only after the message went out, and refused: the worker wrote since")
         .containsSubsequence(
-            "markOutcomeIfUnchanged " + RUN + " b/raw_data queued",
-            "markOutcome " + RUN + " b/raw_data dead-lettered");
+            "markOutcome " + RUN + " b/raw_data dead-lettered",
+            "markOutcomeIfUnchanged " + RUN + " b/raw_data queued");
+  }
+
+  @Test
+  void aProducerDyingMidResendIntoTheOriginalRunLeavesNoTargetQueuedForGood() {
+    // The process stops during the send (killed, out of memory): nothing after it runs.
+    WorkQueue dyingMidSend =
+        messages -> {
+          throw new OutOfMemoryError("the producer dies while re-sending");
+        };
+    DlqRedriver redriver =
+        new DlqRedriver(
+            dlq,
+            dyingMidSend,
+            ledger,
+            Clock.fixed(NOW, ZoneOffset.UTC),
+            new Random(3),
+            1_000,
+            Duration.ZERO);
+
+    assertThatThrownBy(
+            () ->
+                redriver.redrive(
+                    new RedriveRequest(
+                        false,
+                        Optional.of(new RedriveFilter(null, "raw_data", null, null)),
+                        RunChoice.ORIGINAL)))
+        .isInstanceOf(OutOfMemoryError.class);
+
+    assertThat(ledger.entries.get(RUN).values())
+        .as("no message was sent, so no target may wait for one")
+        .extracting(TargetProgress::state)
+        .containsOnly(TargetState.DEAD_LETTERED);
+    assertThat(ledger.status(RUN).orElseThrow().count(TargetState.QUEUED))
+        .as("only the target that never had an entry")
+        .isEqualTo(1);
   }
 
   @Test
