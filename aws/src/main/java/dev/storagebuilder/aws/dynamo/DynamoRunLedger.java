@@ -28,6 +28,8 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.model.BatchGetItemResponse;
@@ -36,6 +38,7 @@ import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedExce
 import software.amazon.awssdk.services.dynamodb.model.KeysAndAttributes;
 import software.amazon.awssdk.services.dynamodb.model.QueryRequest;
 import software.amazon.awssdk.services.dynamodb.model.QueryResponse;
+import software.amazon.awssdk.services.dynamodb.model.ReturnValue;
 import software.amazon.awssdk.services.dynamodb.model.WriteRequest;
 
 /**
@@ -56,6 +59,7 @@ import software.amazon.awssdk.services.dynamodb.model.WriteRequest;
  * Every item carries {@code expiresAt} (epoch seconds) for DynamoDB's TTL; dynalite ignores it.
  */
 public final class DynamoRunLedger implements ConditionalRunLedger {
+  private static final Logger log = LoggerFactory.getLogger(DynamoRunLedger.class);
   public static final Duration DEFAULT_RETENTION = Duration.ofDays(30);
 
   static final String PK = "pk";
@@ -83,6 +87,11 @@ public final class DynamoRunLedger implements ConditionalRunLedger {
   static final String TOTAL_TARGETS = "totalTargets";
   /** Present (true) while the producer sends the run's messages; runs from before it lack it. */
   static final String ENQUEUEING = "enqueueing";
+  /**
+   * Writes over a dead-lettered entry of the run ({@link RunRecord#reopenings}); absent until the
+   * first.
+   */
+  static final String REOPENINGS = "reopenings";
   // target entry
   static final String CLIENT_ID = "clientId";
   static final String TARGET = "target";
@@ -138,6 +147,9 @@ public final class DynamoRunLedger implements ConditionalRunLedger {
     item.put(TOTAL_TARGETS, n(run.totalTargets()));
     if (run.enqueueing()) {
       item.put(ENQUEUEING, AttributeValue.fromBool(true));
+    }
+    if (run.reopenings() > 0) {
+      item.put(REOPENINGS, n(run.reopenings()));
     }
     item.put(EXPIRES_AT, n(expiresAt()));
     // A plain put: the SDK may retry a put that did land, and a condition would then fail it.
@@ -325,10 +337,13 @@ public final class DynamoRunLedger implements ConditionalRunLedger {
                   .conditionExpression(condition)
                   .expressionAttributeNames(names)
                   .expressionAttributeValues(values));
-      return true;
     } catch (ConditionalCheckFailedException e) {
       return false;
     }
+    if (seen.state() == TargetState.DEAD_LETTERED) {
+      countReopening(runId);
+    }
+    return true;
   }
 
   /** What an outcome sets on its entry; a null {@code lastError} or {@code workerId} keeps the previous one. */
@@ -388,6 +403,7 @@ public final class DynamoRunLedger implements ConditionalRunLedger {
     KeysAndAttributes unread = read.unprocessedKeys().get(table);
     Set<Map<String, AttributeValue>> unanswered = unread == null ? Set.of() : new HashSet<>(unread.keys());
     List<WriteRequest> puts = new ArrayList<>(byKey.size());
+    Set<String> reopened = new HashSet<>();
     for (Map.Entry<Map<String, AttributeValue>, Success> next : byKey.entrySet()) {
       Success success = next.getValue();
       if (unanswered.contains(next.getKey())) {
@@ -400,6 +416,9 @@ public final class DynamoRunLedger implements ConditionalRunLedger {
       }
       Map<String, AttributeValue> item = succeededEntry(next.getKey(), before, success);
       puts.add(WriteRequest.builder().putRequest(p -> p.item(item)).build());
+      if (before != null && TargetState.DEAD_LETTERED.wireName().equals(string(before, STATE))) {
+        reopened.add(success.runId());
+      }
     }
     if (puts.isEmpty()) {
       return;
@@ -410,6 +429,8 @@ public final class DynamoRunLedger implements ConditionalRunLedger {
       Success success = byKey.get(Map.of(PK, item.get(PK), SK, item.get(SK)));
       writeOutcome(success.runId(), success.progress(), !success.markedRunning());
     }
+    // Counted once more when an unprocessed put's own write counted it: at least once is the rule.
+    reopened.forEach(this::countReopening);
   }
 
   /** The entry {@code before} (null: none yet) with the success written over it, as the conditional write would leave it. */
@@ -496,14 +517,46 @@ public final class DynamoRunLedger implements ConditionalRunLedger {
     names.put("#pk", PK);
     names.put("#state", STATE);
     values.put(":succeeded", s(TargetState.SUCCEEDED.wireName()));
-    dynamo.updateItem(
-        b ->
-            b.tableName(table)
-                .key(entryKey(runId, target))
-                .updateExpression(updateExpression)
-                .conditionExpression(NOT_SUCCEEDED)
-                .expressionAttributeNames(names)
-                .expressionAttributeValues(values));
+    // The state it replaced comes back with the write (UPDATED_OLD): no read to know a reopening.
+    Map<String, AttributeValue> old =
+        dynamo
+            .updateItem(
+                b ->
+                    b.tableName(table)
+                        .key(entryKey(runId, target))
+                        .updateExpression(updateExpression)
+                        .conditionExpression(NOT_SUCCEEDED)
+                        .expressionAttributeNames(names)
+                        .expressionAttributeValues(values)
+                        .returnValues(ReturnValue.UPDATED_OLD))
+            .attributes();
+    if (old != null && TargetState.DEAD_LETTERED.wireName().equals(string(old, STATE))) {
+      countReopening(runId);
+    }
+  }
+
+  /**
+   * Adds 1 to the run's reopenings, after the write over its dead-lettered entry: a reader that
+   * read the run item before that write sees the change on its next read. A failure (after the
+   * SDK's retries) is logged, not thrown: the entry is written, and failing the caller would have
+   * it write again over an entry that is no longer dead-lettered; readers bound how long they keep
+   * counts for this case.
+   */
+  private void countReopening(String runId) {
+    try {
+      dynamo.updateItem(
+          b ->
+              b.tableName(table)
+                  .key(runKey(runId))
+                  .updateExpression("ADD #reopenings :one")
+                  .conditionExpression("attribute_exists(#pk)")
+                  .expressionAttributeNames(Map.of("#reopenings", REOPENINGS, "#pk", PK))
+                  .expressionAttributeValues(Map.of(":one", n(1))));
+    } catch (ConditionalCheckFailedException e) {
+      // no such run (expired): nobody reads its counts
+    } catch (RuntimeException e) {
+      log.warn("cannot count a reopening of run {}: {}", runId, e.toString());
+    }
   }
 
   /** Appends {@code #name = :name} to a SET clause; every name goes through a placeholder. */
@@ -577,7 +630,8 @@ public final class DynamoRunLedger implements ConditionalRunLedger {
         instant(item, REQUESTED_AT),
         integer(item, TOTAL_TARGETS),
         // absent on runs recorded before the attribute existed: those were sent in full
-        item.containsKey(ENQUEUEING) && Boolean.TRUE.equals(item.get(ENQUEUEING).bool()));
+        item.containsKey(ENQUEUEING) && Boolean.TRUE.equals(item.get(ENQUEUEING).bool()),
+        item.containsKey(REOPENINGS) ? longValue(item, REOPENINGS) : 0);
   }
 
   private static TargetProgress progressOf(Map<String, AttributeValue> item) {

@@ -220,6 +220,50 @@ public abstract class RunLedgerContract {
   }
 
   @Test
+  void everyWriteOverADeadLetteredEntryCountsAReopeningOfItsRunAndNoOtherWriteDoes() {
+    RunRecord run = newRun(4);
+    ledger().createRun(run);
+    String id = run.runId();
+    TargetRef running = new TargetRef("acme", "raw_data");
+    TargetRef finished = new TargetRef("acme", "entities");
+    TargetRef queued = new TargetRef("bolt", "raw_data");
+    TargetRef batched = new TargetRef("bolt", "entities");
+    for (TargetRef target : List.of(running, finished, queued, batched)) {
+      ledger().markRunning(id, target, "worker-1");
+      ledger().markOutcome(id, failed(target, "worker-1", 1, "retry"));
+      ledger().markOutcome(id, deadLettered(target, "worker-1", 2, "poison"));
+    }
+    ledger().markOutcome(id, deadLettered(running, "worker-1", 2, "poison"));
+    assertThat(ledger().run(id).orElseThrow().reopenings())
+        .as("writes over new, running and failed entries, and one over a dead-letter")
+        .isEqualTo(1);
+
+    ledger().markRunning(id, running, "worker-2");
+    ledger().markFinished(id, succeeded(finished, "worker-2", 0, 1, 1, 1));
+    TargetProgress seen =
+        ledger().targets(id).stream().filter(t -> t.target().equals(queued)).findFirst().orElseThrow();
+    ledger()
+        .markOutcomeIfUnchanged(
+            id,
+            seen,
+            new TargetProgress(queued, TargetState.QUEUED, 2, null, null, 0, 0, 0, 0, T0.plusSeconds(99)));
+    ledger()
+        .markSucceeded(
+            List.of(new RunLedger.Success(id, succeeded(batched, "worker-2", 0, 1, 1, 1), false)));
+    assertThat(ledger().run(id).orElseThrow().reopenings()).isEqualTo(5);
+
+    ledger().markOutcome(id, succeeded(running, "worker-2", 3, 1, 1, 1));
+    ledger().markRunning(id, finished, "worker-3");
+    assertThat(ledger().run(id).orElseThrow().reopenings())
+        .as("over running and succeeded entries")
+        .isEqualTo(5);
+    assertThat(ledger().recentRuns(10_000).stream().filter(r -> r.runId().equals(id)))
+        .singleElement()
+        .extracting(RunRecord::reopenings)
+        .isEqualTo(5L);
+  }
+
+  @Test
   void aConditionalOutcomeIsWrittenOnlyOverTheEntryAsItWasRead() {
     RunRecord run = newRun(1);
     ledger().createRun(run);

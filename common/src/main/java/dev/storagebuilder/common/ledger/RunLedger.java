@@ -44,6 +44,10 @@ public interface RunLedger {
   /**
    * Records a terminal or retry outcome. A SUCCEEDED entry is never overwritten, so a late
    * duplicate cannot un-finish a target; a DEAD_LETTERED entry may become SUCCEEDED after a redrive.
+   *
+   * <p>Every write over a DEAD_LETTERED entry, by this or any other method, adds to the run's
+   * {@link RunRecord#reopenings} after the entry's write: readers keep a finished run's counts
+   * until it changes.
    */
   void markOutcome(String runId, TargetProgress progress);
 

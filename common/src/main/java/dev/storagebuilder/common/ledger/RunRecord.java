@@ -13,6 +13,10 @@ import java.util.Objects;
  *     RunLedger#createRun} until {@link RunLedger#markRunSent}. A producer that dies in between
  *     leaves it true for good, and {@link RunStatus} then fails the run after {@link
  *     RunStatus#ENQUEUE_DEADLINE}: the targets it never sent would otherwise count as queued forever.
+ * @param reopenings how many writes went over a dead-lettered target entry of the run (a redrive,
+ *     or a worker taking a redriven message): the only writes that change a finished run's counts,
+ *     as a success is never overwritten. A reader may keep a finished run's counts while this
+ *     stays the same; the ledger counts such a write at least once, after the entry's write.
  */
 public record RunRecord(
     String runId,
@@ -21,7 +25,20 @@ public record RunRecord(
     String requestedBy,
     Instant requestedAt,
     int totalTargets,
-    boolean enqueueing) {
+    boolean enqueueing,
+    long reopenings) {
+  /** A run none of whose dead-lettered entries was written over. */
+  public RunRecord(
+      String runId,
+      String scope,
+      SyncMode mode,
+      String requestedBy,
+      Instant requestedAt,
+      int totalTargets,
+      boolean enqueueing) {
+    this(runId, scope, mode, requestedBy, requestedAt, totalTargets, enqueueing, 0);
+  }
+
   /**
    * A run whose messages were all sent (or recorded unsent): how a run recorded before {@code
    * enqueueing} existed reads.
@@ -43,6 +60,9 @@ public record RunRecord(
     Objects.requireNonNull(requestedAt, "requestedAt");
     if (totalTargets < 0) {
       throw new IllegalArgumentException("totalTargets must be >= 0");
+    }
+    if (reopenings < 0) {
+      throw new IllegalArgumentException("reopenings must be >= 0, got " + reopenings);
     }
   }
 }

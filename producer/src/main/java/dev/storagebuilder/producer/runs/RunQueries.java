@@ -8,20 +8,51 @@ import dev.storagebuilder.common.ledger.TargetState;
 import dev.storagebuilder.producer.InvalidRequestException;
 import dev.storagebuilder.producer.ServiceUnavailableException;
 import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.Supplier;
 
 /**
  * Reads of the run ledger for the API: validated ids and limits, views instead of ledger records.
+ *
+ * <p>A run's counts are derived from every one of its target entries, and the dashboard lists 20
+ * runs every 1.5 s: 12,000 items a poll for runs of 600 targets. A finished run's counts change
+ * only when a dead-lettered entry is written over (a success is never overwritten), which the
+ * ledger counts in the run item's {@link RunRecord#reopenings}; so a finished run's status is kept
+ * here and served while its run item reads the same, and a run reopened by a redrive is read again.
  */
 public final class RunQueries {
   public static final int DEFAULT_LIMIT = 20;
   public static final int MAX_LIMIT = 200;
 
+  /** Finished runs kept; a few pages' worth, the least recently served dropped first. */
+  static final int FINISHED_KEPT = 1_000;
+
+  /**
+   * How long a finished run's status is served without reading its entries again. The reopenings
+   * count is written after the entry it counts, so a writer that died in between (or whose count
+   * failed) leaves it unchanged; this bounds how long such a run reads stale.
+   */
+  static final Duration FINISHED_KEPT_FOR = Duration.ofMinutes(5);
+
   private final RunLedger ledger;
   private final Clock clock;
+
+  /** Finished runs' statuses by run id, each with when it was read. Guarded by itself. */
+  private final Map<String, Kept> finished =
+      new LinkedHashMap<>(64, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Kept> eldest) {
+          return size() > FINISHED_KEPT;
+        }
+      };
+
+  private record Kept(RunStatus status, Instant readAt) {}
 
   public RunQueries(RunLedger ledger, Clock clock) {
     this.ledger = ledger;
@@ -34,8 +65,8 @@ public final class RunQueries {
    */
   public RunView run(String runId) {
     requireRunId(runId);
-    RunStatus status =
-        read(() -> ledger.status(runId)).orElseThrow(() -> new UnknownRunException(runId));
+    RunRecord run = read(() -> ledger.run(runId)).orElseThrow(() -> new UnknownRunException(runId));
+    RunStatus status = status(run).orElseThrow(() -> new UnknownRunException(runId));
     return RunView.of(status, clock.instant());
   }
 
@@ -64,12 +95,38 @@ public final class RunQueries {
         read(() -> before == null ? ledger.recentRuns(limit) : ledger.runsBefore(before, limit));
     List<RunView> views = new ArrayList<>(runs.size());
     for (RunRecord run : runs) {
-      read(() -> ledger.status(run.runId()))
-          .ifPresent(status -> views.add(RunView.of(status, clock.instant())));
+      status(run).ifPresent(status -> views.add(RunView.of(status, clock.instant())));
     }
     // A full page may have more behind it; the client asks again with the last id as cursor.
     String next = runs.size() == limit ? runs.get(runs.size() - 1).runId() : null;
     return new RunPage(views, next);
+  }
+
+  /**
+   * The run's status: kept if it finished and {@code listed}, read before now, is the run item it
+   * was kept with (no write over a dead-lettered entry since), else read from its entries.
+   */
+  private Optional<RunStatus> status(RunRecord listed) {
+    Instant now = clock.instant();
+    synchronized (finished) {
+      Kept kept = finished.get(listed.runId());
+      if (kept != null
+          && kept.status().run().equals(listed)
+          && now.isBefore(kept.readAt().plus(FINISHED_KEPT_FOR))) {
+        return Optional.of(kept.status());
+      }
+    }
+    Optional<RunStatus> status = read(() -> ledger.status(listed.runId()));
+    // Its run item was read before its entries: a reopening they missed shows in the next listing.
+    status
+        .filter(RunStatus::isFinished)
+        .ifPresent(
+            s -> {
+              synchronized (finished) {
+                finished.put(listed.runId(), new Kept(s, now));
+              }
+            });
+    return status;
   }
 
   /**

@@ -47,7 +47,27 @@ public class InMemoryRunLedger implements ConditionalRunLedger {
                 run.requestedBy(),
                 run.requestedAt(),
                 run.totalTargets(),
-                false));
+                false,
+                run.reopenings()));
+  }
+
+  /** As the DynamoDB ledger does after a write over a dead-lettered entry. */
+  private void countReopeningIfDeadLettered(String runId, TargetProgress old) {
+    if (old == null || old.state() != TargetState.DEAD_LETTERED) {
+      return;
+    }
+    runs.computeIfPresent(
+        runId,
+        (id, run) ->
+            new RunRecord(
+                run.runId(),
+                run.scope(),
+                run.mode(),
+                run.requestedBy(),
+                run.requestedAt(),
+                run.totalTargets(),
+                run.enqueueing(),
+                run.reopenings() + 1));
   }
 
   @Override
@@ -84,6 +104,7 @@ public class InMemoryRunLedger implements ConditionalRunLedger {
                 0,
                 0,
                 Instant.now()));
+    countReopeningIfDeadLettered(runId, old);
     return true;
   }
 
@@ -95,6 +116,7 @@ public class InMemoryRunLedger implements ConditionalRunLedger {
       return;
     }
     entries(runId).put(progress.target(), progress);
+    countReopeningIfDeadLettered(runId, old);
   }
 
   @Override
@@ -117,8 +139,9 @@ public class InMemoryRunLedger implements ConditionalRunLedger {
         return false;
       }
       run.put(progress.target(), progress);
-      return true;
     }
+    countReopeningIfDeadLettered(runId, seen);
+    return true;
   }
 
   @Override
