@@ -98,7 +98,9 @@ final class DlqCommand {
 
     @Option(
         names = "--older-than",
-        description = "only messages dead-lettered at least this long ago (e.g. PT1H, 30m, 45s)")
+        description =
+            "only messages dead-lettered at least this long ago (e.g. PT1H, 30m, 45s); for"
+                + " reason max-receive-count: first sent at least this long ago")
     String olderThan;
 
     @Option(names = "--dry-run", description = "say what would move; move nothing")

@@ -15,7 +15,9 @@ import java.time.Instant;
  * @param detail the {@code sb-detail} attribute, or null
  * @param runId the body's runId when the body is a JSON object with a string runId, else null (same
  *     for clientId and target)
- * @param sentAt when the message was first sent (SQS SentTimestamp), or null if unknown
+ * @param sentAt SQS's SentTimestamp, or null if unknown: when the worker dead-lettered the message
+ *     (it sends a fresh copy), but for one the redrive policy moved ({@link #REASON_MAX_RECEIVES})
+ *     when it was first sent to the work queue, as SQS keeps that and records no time of the move
  * @param messageGroupId the message's group (the client id on a fair queue), or null; a redrive
  *     keeps it
  */

@@ -9,8 +9,9 @@ import java.util.List;
  * Which DLQ messages a filtered redrive moves; every given criterion must hold. A criterion that
  * needs the body (client, target) never matches a message whose body cannot be read.
  *
- * @param olderThanSeconds the message was first sent at least this long ago, 0 to {@link
- *     #MAX_OLDER_THAN_SECONDS}
+ * @param olderThanSeconds the message's {@link DlqMessage#sentAt} is at least this long ago, 0 to
+ *     {@link #MAX_OLDER_THAN_SECONDS}: the time since it was dead-lettered, except for a message the
+ *     redrive policy moved, whose age counts from its first send to the work queue
  */
 public record RedriveFilter(String clientId, String target, String reason, Long olderThanSeconds) {
   /** Matches every message: used for a dry run or a move into a new run without a filter. */

@@ -154,7 +154,7 @@ class DlqRedriverTest {
   }
 
   @Test
-  void ageFilterUsesTheFirstSendTime() {
+  void ageFilterCountsFromTheMessagesSentTimestampOnTheDlq() {
     RedriveResult.Filtered result =
         filtered(true, new RedriveFilter(null, null, null, 300L), RunChoice.ORIGINAL);
     assertThat(result.messages())
