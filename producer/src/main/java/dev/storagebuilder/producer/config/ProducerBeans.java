@@ -135,8 +135,8 @@ public class ProducerBeans {
   }
 
   @Singleton
-  DlqInspector dlqInspector(SqsDeadLetterQueue dlq, ProducerSettings settings) {
-    return new DlqInspector(dlq, settings.dlqScanLimit(), settings.dlqScanWait());
+  DlqInspector dlqInspector(SqsDeadLetterQueue dlq, ProducerSettings settings, Clock clock) {
+    return new DlqInspector(dlq, settings.dlqScanLimit(), settings.dlqScanWait(), clock);
   }
 
   @Singleton

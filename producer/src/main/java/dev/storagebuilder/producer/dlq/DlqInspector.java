@@ -1,5 +1,6 @@
 package dev.storagebuilder.producer.dlq;
 
+import java.time.Clock;
 import java.time.Duration;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -29,10 +30,15 @@ public final class DlqInspector {
    * @param scanLimit how many messages {@link #stats} reads at most
    * @param scanWait see {@link DlqScanner}
    */
-  public DlqInspector(DeadLetterQueue dlq, int scanLimit, Duration scanWait) {
+  public DlqInspector(DeadLetterQueue dlq, int scanLimit, Duration scanWait, Clock clock) {
     this.dlq = dlq;
-    this.scanner = new DlqScanner(dlq, scanWait);
+    this.scanner = new DlqScanner(dlq, scanWait, clock);
     this.scanLimit = scanLimit;
+  }
+
+  /** An inspector on the system clock. */
+  public DlqInspector(DeadLetterQueue dlq, int scanLimit, Duration scanWait) {
+    this(dlq, scanLimit, scanWait, Clock.systemUTC());
   }
 
   /**
@@ -101,12 +107,12 @@ public final class DlqInspector {
     DeadLetterQueue.Depth depth = dlq.depth();
     return scanner.walk(
         scanLimit,
-        (held, deleted) ->
+        (held, complete, deleted) ->
             new DlqStats(
                 depth.visible(),
                 depth.notVisible(),
                 held.size(),
-                held.size() < scanLimit,
+                complete,
                 countBy(held, DlqMessage::reason),
                 countBy(held, m -> m.clientId() == null ? DlqStats.UNKNOWN_CLIENT : m.clientId())));
   }
@@ -136,7 +142,7 @@ public final class DlqInspector {
    * @param approximateNumberOfMessages SQS's approximate count of visible messages, read just
    *     before the walk (in the walks' turn, so no other walk of this producer hides any)
    * @param scanned messages the walk read
-   * @param complete false when the walk stopped at the scan limit
+   * @param complete false when the walk stopped at the scan limit or after receiving for a minute
    */
   public record DlqStats(
       long approximateNumberOfMessages,

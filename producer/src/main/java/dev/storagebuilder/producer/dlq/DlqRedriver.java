@@ -59,7 +59,7 @@ public final class DlqRedriver {
     this.ledger = ledger;
     this.clock = clock;
     this.random = random;
-    this.scanner = new DlqScanner(dlq, scanWait);
+    this.scanner = new DlqScanner(dlq, scanWait, clock);
     this.scanLimit = scanLimit;
   }
 
@@ -78,7 +78,9 @@ public final class DlqRedriver {
       return new RedriveResult.MoveTaskStarted(task.taskHandle(), depth);
     }
     RedriveFilter filter = request.filter().orElse(RedriveFilter.ALL);
-    return scanner.walk(scanLimit, (held, deleted) -> redriveHeld(request, filter, held, deleted));
+    return scanner.walk(
+        scanLimit,
+        (held, complete, deleted) -> redriveHeld(request, filter, held, complete, deleted));
   }
 
   public List<DeadLetterQueue.MoveTask> moveTasks() {
@@ -86,7 +88,11 @@ public final class DlqRedriver {
   }
 
   private RedriveResult redriveHeld(
-      RedriveRequest request, RedriveFilter filter, List<DlqMessage> held, Set<String> deleted) {
+      RedriveRequest request,
+      RedriveFilter filter,
+      List<DlqMessage> held,
+      boolean complete,
+      Set<String> deleted) {
     Instant now = clock.instant();
     List<DlqMessage> matching = held.stream().filter(m -> filter.matches(m, now)).toList();
 
@@ -124,7 +130,7 @@ public final class DlqRedriver {
           filter.describe(),
           null,
           held.size(),
-          held.size() < scanLimit,
+          complete,
           matching.size(),
           0,
           0,
@@ -260,7 +266,7 @@ public final class DlqRedriver {
         filter.describe(),
         newRunId,
         held.size(),
-        held.size() < scanLimit,
+        complete,
         matching.size(),
         sent.size(),
         failedCopies.size(),

@@ -1,6 +1,8 @@
 package dev.storagebuilder.producer.dlq;
 
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashSet;
@@ -25,29 +27,42 @@ final class DlqScanner {
   /** One walk at a time in this process (the producer has one DLQ); fair, so a poll cannot starve a redrive. */
   private static final ReentrantLock WALKS = new ReentrantLock(true);
 
-  /** Must outlast the longest walk (scanLimit / 10 receives of ~40 ms, plus the work after it). */
+  /** Must outlast the longest walk: its receives ({@link #RECEIVE_WINDOW}) and the work after them. */
   static final Duration HOLD = Duration.ofMinutes(2);
+
+  /**
+   * A walk stops receiving this long after its first receive, done or not, and says it is not
+   * complete. The scan limit alone did not bound it: up to 100,000 messages at 10 a receive take
+   * longer than the hold, and once the first holds lapsed the walk received them again and again,
+   * never finding the queue empty (a walk of a DLQ larger than it could hold never ended, and every
+   * other walk waited behind it). Half the hold leaves the other half for the work after it.
+   */
+  static final Duration RECEIVE_WINDOW = HOLD.dividedBy(2);
 
   private final DeadLetterQueue dlq;
   private final Duration wait;
+  private final Clock clock;
 
   /**
    * @param wait how long an empty receive waits before the walk concludes the queue has nothing
    *     more visible; a long poll asks every SQS server, so one empty answer is conclusive
    */
-  DlqScanner(DeadLetterQueue dlq, Duration wait) {
+  DlqScanner(DeadLetterQueue dlq, Duration wait, Clock clock) {
     this.dlq = dlq;
     this.wait = wait;
+    this.clock = clock;
   }
 
   /** What a walk does with the messages it holds. */
   @FunctionalInterface
   interface Walk<T> {
     /**
-     * @param held up to the walk's limit of messages; exactly the limit may not be the whole DLQ
+     * @param held up to the walk's limit of messages
+     * @param complete whether the walk saw the DLQ empty of visible messages at its end; false when
+     *     it stopped at its limit or its {@link #RECEIVE_WINDOW}
      * @param deleted ids of held messages this walk deleted: they are not released afterwards
      */
-    T apply(List<DlqMessage> held, Set<String> deleted);
+    T apply(List<DlqMessage> held, boolean complete, Set<String> deleted);
   }
 
   /**
@@ -57,12 +72,12 @@ final class DlqScanner {
   <T> T walk(int limit, Walk<T> work) {
     WALKS.lock();
     try {
-      List<DlqMessage> held = holdAll(limit);
+      Held held = holdAll(limit);
       Set<String> deleted = new HashSet<>();
       try {
-        return work.apply(held, deleted);
+        return work.apply(held.messages(), held.complete(), deleted);
       } finally {
-        release(held.stream().filter(m -> !deleted.contains(m.messageId())).toList());
+        release(held.messages().stream().filter(m -> !deleted.contains(m.messageId())).toList());
       }
     } finally {
       WALKS.unlock();
@@ -82,12 +97,17 @@ final class DlqScanner {
     }
   }
 
-  private List<DlqMessage> holdAll(int limit) {
+  private record Held(List<DlqMessage> messages, boolean complete) {}
+
+  private Held holdAll(int limit) {
     Map<String, DlqMessage> held = new LinkedHashMap<>();
+    Instant stopAt = clock.instant().plus(RECEIVE_WINDOW);
+    boolean complete = false;
     try {
-      while (held.size() < limit) {
+      while (held.size() < limit && clock.instant().isBefore(stopAt)) {
         List<DlqMessage> batch = dlq.receive(Math.min(10, limit - held.size()), HOLD, wait);
         if (batch.isEmpty()) {
+          complete = true;
           break;
         }
         for (DlqMessage message : batch) {
@@ -99,7 +119,7 @@ final class DlqScanner {
       release(held.values());
       throw e;
     }
-    return new ArrayList<>(held.values());
+    return new Held(new ArrayList<>(held.values()), complete);
   }
 
   private void release(Collection<DlqMessage> messages) {

@@ -21,7 +21,8 @@ public sealed interface RedriveResult {
    *
    * @param newRunId the run the moved messages joined when {@code run} is new and any moved
    * @param scanned DLQ messages read
-   * @param complete false when the walk stopped at the scan limit (run it again for the rest)
+   * @param complete false when the walk stopped at the scan limit or after receiving for a minute
+   *     (run it again for the rest)
    * @param matched messages the filter selected
    * @param moved messages now on the work queue and gone from the DLQ (0 for a dry run)
    * @param failed matched messages whose send failed; they stay in the DLQ
