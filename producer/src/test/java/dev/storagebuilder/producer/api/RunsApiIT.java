@@ -306,6 +306,47 @@ class RunsApiIT {
   }
 
   @Test
+  void aFinishedRunIsListedAgainAsRunningOnceAWorkerTakesItsRedrivenMessage() {
+    String runId = startRun("{\"scope\": {\"clients\": [\"c0001\"]}}");
+    TargetRef deadLettered = new TargetRef("c0001", KINDS.get(0));
+    for (String kind : KINDS) {
+      TargetRef target = new TargetRef("c0001", kind);
+      producer.ledger.markOutcome(
+          runId,
+          new TargetProgress(
+              target,
+              target.equals(deadLettered) ? TargetState.DEAD_LETTERED : TargetState.SUCCEEDED,
+              1, null, "w1", 1, 1, 1, 1, Instant.now()));
+    }
+    assertThat(listed(runId).get("state").asText()).isEqualTo("failed");
+    assertThat(listed(runId).get("state").asText()).as("listed again").isEqualTo("failed");
+
+    // A worker, another process, takes the dead letter's message after a redrive.
+    producer.ledger.markRunning(runId, deadLettered, "w2");
+    JsonNode reopened = listed(runId);
+    assertThat(reopened.get("state").asText()).isEqualTo("running");
+    assertThat(reopened.get("counts").get("running").asInt()).isEqualTo(1);
+    assertThat(producer.get("/api/runs/" + runId).json().get("state").asText()).isEqualTo("running");
+
+    producer.ledger.markOutcome(
+        runId,
+        new TargetProgress(
+            deadLettered, TargetState.SUCCEEDED, 0, null, "w2", 1, 1, 1, 1, Instant.now()));
+    assertThat(listed(runId).get("state").asText()).isEqualTo("succeeded");
+    assertThat(producer.get("/api/runs/" + runId).json().get("state").asText())
+        .isEqualTo("succeeded");
+  }
+
+  private JsonNode listed(String runId) {
+    for (JsonNode run : producer.get("/api/runs?limit=200").json().get("runs")) {
+      if (run.get("runId").asText().equals(runId)) {
+        return run;
+      }
+    }
+    throw new AssertionError(runId + " is not listed");
+  }
+
+  @Test
   void recentRunsAreListedNewestFirst() throws InterruptedException {
     String first = startRun("{\"scope\": {\"clients\": [\"c0001\"]}}");
     // Run ids sort by their creation second.
