@@ -18,7 +18,7 @@ public record RedriveRequest(boolean dryRun, Optional<RedriveFilter> filter, Run
   public enum RunChoice {
     /**
      * The run it was sent for. A filtered redrive moves the run's counts from dead-lettered back to
-     * queued as it re-sends each message; the queue's own move task (everything, see {@link
+     * queued once it has re-sent their messages (unless a worker wrote first); the queue's own move task (everything, see {@link
      * #isMoveAll}) moves messages it does not show us, so their entries stay dead-lettered until a
      * worker records the next outcome.
      */
