@@ -46,6 +46,7 @@ module "storage_builder" {
   vpc_id                  = var.vpc_id
   subnet_ids              = var.private_subnet_ids
   api_allowed_cidr_blocks = var.operator_cidr_blocks
+  api_certificate_arn     = var.api_certificate_arn
 
   source_config_json    = var.source_config_file == null ? null : file(var.source_config_file)
   source_jdbc_url       = var.source_jdbc_url
@@ -54,6 +55,8 @@ module "storage_builder" {
 
   producer_image = "${data.aws_ecr_repository.producer.repository_url}:${var.image_tag}"
   worker_image   = "${data.aws_ecr_repository.worker.repository_url}:${var.image_tag}"
+  # The images under image_tag must be built for it.
+  cpu_architecture = var.cpu_architecture
 
   # The measured sizes: a 0.25 vCPU / 512 MiB producer, 1 vCPU / 2 GiB workers running 4 targets each,
   # 0..4 of them on a backlog of 300 messages per task (600 targets -> 2 tasks).

@@ -123,6 +123,28 @@ variable "image_tag" {
   }
 }
 
+variable "cpu_architecture" {
+  type        = string
+  description = "X86_64 or ARM64 (Graviton, about 20 % cheaper on Fargate); the images pushed under image_tag must be built for it (docker buildx --platform linux/arm64)."
+  default     = "X86_64"
+
+  validation {
+    condition     = contains(["X86_64", "ARM64"], var.cpu_architecture)
+    error_message = "cpu_architecture must be X86_64 or ARM64."
+  }
+}
+
+variable "api_certificate_arn" {
+  type        = string
+  description = "ACM certificate of a name that resolves to the internal load balancer: the admin API is then served over HTTPS only (port 443). null serves plain HTTP on port 80, and the bearer tokens cross the VPC in clear text: a trial only."
+  default     = null
+
+  validation {
+    condition     = var.api_certificate_arn == null || can(regex("^arn:aws[a-z-]*:acm:[a-z0-9-]+:[0-9]{12}:certificate/[A-Za-z0-9-]+$", var.api_certificate_arn))
+    error_message = "api_certificate_arn must be null or an ACM certificate ARN."
+  }
+}
+
 variable "alarm_email" {
   type        = string
   description = "E-mail address subscribed to the alarm topic (confirm the subscription mail). null: no subscription."

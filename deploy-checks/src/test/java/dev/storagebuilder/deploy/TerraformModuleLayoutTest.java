@@ -3,6 +3,8 @@ package dev.storagebuilder.deploy;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -39,6 +41,33 @@ class TerraformModuleLayoutTest {
   void completeExampleCallsTheRootModule() {
     Map<String, JsonNode> calls = config.module("examples/complete").moduleCalls();
     assertThat(calls.values()).extracting(call -> call.path("source").asText()).contains("../..");
+  }
+
+  /**
+   * The operator's choices that have no right default for every deployment: the example declares
+   * each as a variable of its own (typed, described, validated like the root's, with the root's
+   * default) and passes it through, so choosing Graviton or HTTPS is a line in terraform.tfvars,
+   * not an edit of the example's main.tf.
+   */
+  @Test
+  void completeExamplePassesTheArchitectureAndTheApiCertificateThrough() throws IOException {
+    TerraformConfig.Module root = config.module(".");
+    TerraformConfig.Module example = config.module("examples/complete");
+    String tfvars = Files.readString(Repository.terraform().resolve("examples/complete/terraform.tfvars.example"));
+    for (String choice : List.of("cpu_architecture", "api_certificate_arn")) {
+      assertThat(example.variables()).as("variables of terraform/examples/complete").containsKey(choice);
+      JsonNode mine = example.variable(choice);
+      JsonNode roots = root.variable(choice);
+      assertThat(Hcl.text(mine.path("type"))).as("type of %s", choice).isEqualTo(Hcl.text(roots.path("type")));
+      assertThat(mine.path("default")).as("default of %s", choice).isEqualTo(roots.path("default"));
+      assertThat(Hcl.text(Hcl.block(mine, "validation").path("condition")))
+          .as("validation of %s", choice)
+          .isEqualTo(Hcl.text(Hcl.block(roots, "validation").path("condition")));
+      assertThat(Hcl.isReference(example.moduleCall("storage_builder").path(choice), "var." + choice))
+          .as("module storage_builder sets %s = var.%s", choice, choice)
+          .isTrue();
+      assertThat(tfvars).as("terraform.tfvars.example shows %s", choice).containsPattern("(?m)^#?\\s*" + choice + "\\s*=");
+    }
   }
 
   @Test
