@@ -155,7 +155,7 @@ data "aws_iam_policy_document" "worker_task" {
   statement {
     sid       = "ConsumeWorkQueue"
     effect    = "Allow"
-    actions   = ["sqs:GetQueueUrl", "sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueAttributes", "sqs:SendMessage"]
+    actions   = ["sqs:GetQueueUrl", "sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility", "sqs:SendMessage"]
     resources = [var.queue_arn]
   }
 
@@ -168,18 +168,19 @@ data "aws_iam_policy_document" "worker_task" {
   }
 
   # DeleteObject: compaction removes unreferenced bases and deltas (kept as noncurrent versions until
-  # the bucket's lifecycle expires them).
+  # the bucket's lifecycle expires them). AbortMultipartUpload: a failed upload aborts its own parts;
+  # the worker never lists uploads or parts (the lifecycle aborts what a killed worker left).
   statement {
     sid       = "ReadWriteSnapshots"
     effect    = "Allow"
-    actions   = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"]
+    actions   = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"]
     resources = [local.snapshot_objects_arn]
   }
 
   statement {
     sid       = "ListSnapshots"
     effect    = "Allow"
-    actions   = ["s3:ListBucket", "s3:ListBucketMultipartUploads"]
+    actions   = ["s3:ListBucket"]
     resources = [var.bucket_arn]
 
     condition {
@@ -189,13 +190,22 @@ data "aws_iam_policy_document" "worker_task" {
     }
   }
 
-  # BatchGetItem: the version records of a received batch, and the run entries a batch of successes
-  # replaces (BatchWriteItem).
+  # A commit is one conditional PutItem; BatchGetItem prefetches the version records of a received
+  # batch; DescribeTable is the readiness probe's.
   statement {
-    sid       = "CommitVersionsAndProgress"
+    sid       = "CommitVersions"
+    effect    = "Allow"
+    actions   = ["dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:DescribeTable"]
+    resources = [var.versions_table_arn]
+  }
+
+  # Run progress (BatchGetItem and BatchWriteItem: the entries a batch of successes replaces) and the
+  # source slots (GetItem, a PutItem fenced on the version, UpdateItem to renew and release).
+  statement {
+    sid       = "RecordProgressAndTakeSourceSlots"
     effect    = "Allow"
     actions   = ["dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query", "dynamodb:BatchWriteItem", "dynamodb:DescribeTable"]
-    resources = [var.versions_table_arn, var.runs_table_arn]
+    resources = [var.runs_table_arn]
   }
 
   dynamic "statement" {
@@ -262,7 +272,6 @@ data "aws_iam_policy_document" "producer_task" {
       "sqs:GetQueueAttributes",
       "sqs:StartMessageMoveTask",
       "sqs:ListMessageMoveTasks",
-      "sqs:CancelMessageMoveTask",
     ]
     resources = [var.dlq_arn]
   }
@@ -270,14 +279,15 @@ data "aws_iam_policy_document" "producer_task" {
   statement {
     sid       = "TrackRuns"
     effect    = "Allow"
-    actions   = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query", "dynamodb:BatchGetItem", "dynamodb:BatchWriteItem", "dynamodb:DescribeTable"]
+    actions   = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query", "dynamodb:BatchGetItem", "dynamodb:BatchWriteItem"]
     resources = [var.runs_table_arn]
   }
 
+  # Scan: the listing of every target's version (VersionLedger.all, behind the target queries).
   statement {
     sid       = "ReadVersions"
     effect    = "Allow"
-    actions   = ["dynamodb:GetItem", "dynamodb:Query", "dynamodb:Scan", "dynamodb:BatchGetItem", "dynamodb:DescribeTable"]
+    actions   = ["dynamodb:GetItem", "dynamodb:Scan", "dynamodb:BatchGetItem"]
     resources = [var.versions_table_arn]
   }
 
