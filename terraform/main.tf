@@ -110,6 +110,8 @@ module "alarms" {
   dlq_name                             = module.queue.dlq_name
   cluster_name                         = module.services.cluster_name
   worker_service_name                  = module.services.worker_service_name
+  api_load_balancer_arn_suffix         = module.services.api_load_balancer_arn_suffix
+  api_target_group_arn_suffix          = module.services.api_target_group_arn_suffix
   oldest_message_age_threshold_seconds = var.oldest_message_age_threshold_seconds
   tags                                 = local.tags
 }

@@ -7,6 +7,29 @@ locals {
   }
 }
 
+# Every run starts at the producer (the scheduler's POST /api/runs): with no healthy producer nothing
+# is enqueued, so no queue alarm can fire. Five minutes: a deployment keeps the old task healthy until
+# the new one is (minimum healthy 100 %), and ECS replaces a crashed task within about two. Missing
+# data is not breaching: health checks report a count, 0 included, every minute the load balancer
+# exists.
+resource "aws_cloudwatch_metric_alarm" "producer_unhealthy" {
+  alarm_name          = "${var.name_prefix}-producer-unhealthy"
+  alarm_description   = "No healthy producer task behind the admin API's load balancer for 5 minutes: no run can start. See the producer service's events and its target health."
+  namespace           = "AWS/ApplicationELB"
+  metric_name         = "HealthyHostCount"
+  dimensions          = { TargetGroup = var.api_target_group_arn_suffix, LoadBalancer = var.api_load_balancer_arn_suffix }
+  statistic           = "Minimum"
+  period              = 60
+  evaluation_periods  = 5
+  datapoints_to_alarm = 5
+  comparison_operator = "LessThanThreshold"
+  threshold           = 1
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = local.actions
+  ok_actions          = local.actions
+  tags                = var.tags
+}
+
 # Anything on the DLQ is a target that did not sync: look at the reason, fix, redrive. It is also the
 # failed-run alarm: a run fails only through a dead-lettered target, and a worker dead-letters a target
 # by moving its message here (targets the producer could not send at all are dead-lettered in the run

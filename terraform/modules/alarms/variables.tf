@@ -29,6 +29,26 @@ variable "queue_name" {
   }
 }
 
+variable "api_load_balancer_arn_suffix" {
+  type        = string
+  description = "ARN suffix of the admin API's load balancer (app/NAME/ID): the LoadBalancer dimension of the producer's health alarm."
+
+  validation {
+    condition     = can(regex("^app/[A-Za-z0-9-]{1,32}/[0-9a-f]+$", var.api_load_balancer_arn_suffix))
+    error_message = "api_load_balancer_arn_suffix must look like app/NAME/ID (aws_lb.arn_suffix)."
+  }
+}
+
+variable "api_target_group_arn_suffix" {
+  type        = string
+  description = "ARN suffix of the producer's target group (targetgroup/NAME/ID): the TargetGroup dimension of the producer's health alarm."
+
+  validation {
+    condition     = can(regex("^targetgroup/[A-Za-z0-9-]{1,32}/[0-9a-f]+$", var.api_target_group_arn_suffix))
+    error_message = "api_target_group_arn_suffix must look like targetgroup/NAME/ID (aws_lb_target_group.arn_suffix)."
+  }
+}
+
 variable "dlq_name" {
   type        = string
   description = "Name of the dead-letter queue."

@@ -67,3 +67,13 @@ output "worker_shutdown_grace_seconds" {
   description = "The worker's grace period and stopTimeout."
   value       = var.worker_shutdown_grace_seconds
 }
+
+output "api_load_balancer_arn_suffix" {
+  description = "The admin API load balancer's ARN suffix (app/NAME/ID), the LoadBalancer dimension of its CloudWatch metrics."
+  value       = aws_lb.api.arn_suffix
+}
+
+output "api_target_group_arn_suffix" {
+  description = "The producer target group's ARN suffix (targetgroup/NAME/ID), the TargetGroup dimension of its CloudWatch metrics."
+  value       = aws_lb_target_group.producer.arn_suffix
+}

@@ -48,6 +48,32 @@ class AlarmsTest {
   }
 
   /**
+   * Every run starts at the producer (the scheduler's POST /api/runs): with no healthy producer behind
+   * the load balancer nothing is enqueued, so no queue alarm can fire and nobody hears of it.
+   */
+  @Test
+  void noHealthyProducerBehindTheLoadBalancerRaisesAnAlarm() {
+    JsonNode producer = all.get("producer_unhealthy");
+    assertMetric(producer, "AWS/ApplicationELB", "HealthyHostCount");
+    assertThat(Hcl.isReference(producer.path("dimensions").path("TargetGroup"), "var.api_target_group_arn_suffix")).isTrue();
+    assertThat(Hcl.isReference(producer.path("dimensions").path("LoadBalancer"), "var.api_load_balancer_arn_suffix")).isTrue();
+    assertThat(producer.path("statistic").asText()).isEqualTo("Minimum");
+    assertThat(producer.path("comparison_operator").asText()).isEqualTo("LessThanThreshold");
+    assertThat(producer.path("threshold").asInt(-1)).isEqualTo(1);
+
+    TerraformConfig.Module root = config.module(".");
+    TerraformConfig.Module services = config.module("modules/services");
+    assertThat(Hcl.isReference(root.moduleCall("alarms").path("api_target_group_arn_suffix"),
+        "module.services.api_target_group_arn_suffix")).isTrue();
+    assertThat(Hcl.isReference(root.moduleCall("alarms").path("api_load_balancer_arn_suffix"),
+        "module.services.api_load_balancer_arn_suffix")).isTrue();
+    assertThat(Hcl.isReference(services.outputs().get("api_target_group_arn_suffix").path("value"),
+        "aws_lb_target_group.producer.arn_suffix")).isTrue();
+    assertThat(Hcl.isReference(services.outputs().get("api_load_balancer_arn_suffix").path("value"),
+        "aws_lb.api.arn_suffix")).isTrue();
+  }
+
+  /**
    * An alarm on a metric no process publishes never has data and never fires: every alarm outside
    * AWS's own namespaces must watch a metric whose name the applications' sources spell out.
    */
@@ -88,7 +114,7 @@ class AlarmsTest {
 
   @Test
   void everyAlarmNotifiesTheConfiguredTopicOnFiringAndRecovery() {
-    assertThat(all).containsOnlyKeys("dlq_not_empty", "oldest_message_age", "worker_cpu_high", "worker_memory_high");
+    assertThat(all).containsOnlyKeys("dlq_not_empty", "oldest_message_age", "worker_cpu_high", "worker_memory_high", "producer_unhealthy");
     all.forEach((name, alarm) -> {
       assertThat(Hcl.isReference(alarm.path("alarm_actions"), "local.actions")).as("%s alarm_actions", name).isTrue();
       assertThat(Hcl.isReference(alarm.path("ok_actions"), "local.actions")).as("%s ok_actions", name).isTrue();
