@@ -50,7 +50,8 @@ variable "api_allowed_cidr_blocks" {
   description = "IPv4 CIDR blocks allowed to call the producer's admin API on the internal load balancer."
 
   validation {
-    condition     = length(var.api_allowed_cidr_blocks) >= 1 && alltrue([for c in var.api_allowed_cidr_blocks : can(cidrhost(c, 0)) && c != "0.0.0.0/0"])
+    # cidrnetmask takes IPv4 blocks only, as the security group rules (cidr_ipv4) do.
+    condition     = length(var.api_allowed_cidr_blocks) >= 1 && alltrue([for c in var.api_allowed_cidr_blocks : can(cidrnetmask(c)) && c != "0.0.0.0/0"])
     error_message = "api_allowed_cidr_blocks must hold at least one valid IPv4 CIDR block, and not 0.0.0.0/0."
   }
 }
@@ -116,7 +117,8 @@ variable "source_db_cidr_blocks" {
   description = "IPv4 CIDR blocks of the source database."
 
   validation {
-    condition     = length(var.source_db_cidr_blocks) >= 1 && alltrue([for c in var.source_db_cidr_blocks : can(cidrhost(c, 0))])
+    # cidrnetmask takes IPv4 blocks only, as the security group rules (cidr_ipv4) do.
+    condition     = length(var.source_db_cidr_blocks) >= 1 && alltrue([for c in var.source_db_cidr_blocks : can(cidrnetmask(c))])
     error_message = "source_db_cidr_blocks must hold at least one valid IPv4 CIDR block."
   }
 }

@@ -45,7 +45,8 @@ variable "operator_cidr_blocks" {
   description = "Where operators and the nightly scheduler call the admin API from (VPN, bastion, scheduler subnets)."
 
   validation {
-    condition     = length(var.operator_cidr_blocks) >= 1 && alltrue([for c in var.operator_cidr_blocks : can(cidrhost(c, 0)) && c != "0.0.0.0/0"])
+    # cidrnetmask takes IPv4 blocks only, as the security group rules (cidr_ipv4) do.
+    condition     = length(var.operator_cidr_blocks) >= 1 && alltrue([for c in var.operator_cidr_blocks : can(cidrnetmask(c)) && c != "0.0.0.0/0"])
     error_message = "operator_cidr_blocks must hold at least one valid IPv4 CIDR block, and not 0.0.0.0/0."
   }
 }
@@ -77,7 +78,8 @@ variable "source_db_cidr_blocks" {
   description = "CIDR blocks of the source database (its subnets)."
 
   validation {
-    condition     = length(var.source_db_cidr_blocks) >= 1 && alltrue([for c in var.source_db_cidr_blocks : can(cidrhost(c, 0))])
+    # cidrnetmask takes IPv4 blocks only, as the security group rules (cidr_ipv4) do.
+    condition     = length(var.source_db_cidr_blocks) >= 1 && alltrue([for c in var.source_db_cidr_blocks : can(cidrnetmask(c))])
     error_message = "source_db_cidr_blocks must hold at least one valid IPv4 CIDR block."
   }
 }

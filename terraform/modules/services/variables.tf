@@ -37,7 +37,8 @@ variable "api_allowed_cidr_blocks" {
   description = "IPv4 CIDR blocks allowed to reach the producer's admin API through the internal load balancer (operators' VPN, the scheduler that triggers nightly runs)."
 
   validation {
-    condition     = length(var.api_allowed_cidr_blocks) >= 1 && alltrue([for c in var.api_allowed_cidr_blocks : can(cidrhost(c, 0)) && c != "0.0.0.0/0"])
+    # cidrnetmask takes IPv4 blocks only, as the security group rules (cidr_ipv4) do.
+    condition     = length(var.api_allowed_cidr_blocks) >= 1 && alltrue([for c in var.api_allowed_cidr_blocks : can(cidrnetmask(c)) && c != "0.0.0.0/0"])
     error_message = "api_allowed_cidr_blocks must hold at least one valid IPv4 CIDR block, and not 0.0.0.0/0: the admin API is internal."
   }
 }
@@ -58,7 +59,8 @@ variable "source_db_cidr_blocks" {
   description = "IPv4 CIDR blocks of the source database the producer (lists clients) and the workers (read rows) connect to."
 
   validation {
-    condition     = length(var.source_db_cidr_blocks) >= 1 && alltrue([for c in var.source_db_cidr_blocks : can(cidrhost(c, 0))])
+    # cidrnetmask takes IPv4 blocks only, as the security group rules (cidr_ipv4) do.
+    condition     = length(var.source_db_cidr_blocks) >= 1 && alltrue([for c in var.source_db_cidr_blocks : can(cidrnetmask(c))])
     error_message = "source_db_cidr_blocks must hold at least one valid IPv4 CIDR block."
   }
 }

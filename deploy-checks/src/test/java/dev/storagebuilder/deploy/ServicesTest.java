@@ -372,6 +372,42 @@ class ServicesTest {
     assertThat(refused.stderr()).contains("worker_cpu").contains("worker_memory");
   }
 
+  static Stream<Arguments> cidrBlockVariables() {
+    String example = """
+        vpc_id                = "vpc-0123456789abcdef0"
+        private_subnet_ids    = ["subnet-0123456789abcdef0", "subnet-0123456789abcdef1"]
+        operator_cidr_blocks  = ["10.20.0.0/16"]
+        source_db_cidr_blocks = ["10.0.32.0/20"]
+        source_db_secret_arn  = "arn:aws:secretsmanager:us-east-1:123456789012:secret:storage-builder/db-AbCdEf"
+        api_tokens_secret_arn = "arn:aws:secretsmanager:us-east-1:123456789012:secret:storage-builder/api-tokens-AbCdEf"
+        image_tag             = "0.1.0"
+        """;
+    return Stream.of(
+        Arguments.of(".", REQUIRED_ROOT_INPUTS, "api_allowed_cidr_blocks"),
+        Arguments.of(".", REQUIRED_ROOT_INPUTS, "source_db_cidr_blocks"),
+        Arguments.of("modules/services", REQUIRED_SERVICES_INPUTS, "api_allowed_cidr_blocks"),
+        Arguments.of("modules/services", REQUIRED_SERVICES_INPUTS, "source_db_cidr_blocks"),
+        Arguments.of("examples/complete", example, "operator_cidr_blocks"),
+        Arguments.of("examples/complete", example, "source_db_cidr_blocks"));
+  }
+
+  /**
+   * The security group rules take the blocks as cidr_ipv4: an IPv6 block must be refused at plan
+   * time, naming the variable, not by EC2 halfway through an apply.
+   */
+  @ParameterizedTest(name = "terraform/{0}: {2}")
+  @MethodSource("cidrBlockVariables")
+  void planRefusesAnIpv6BlockWhereTheSecurityGroupRulesTakeIpv4(String module, String inputs, String variable, @TempDir Path dir)
+      throws IOException {
+    assumeTrue(TerraformCli.binary().isPresent(), "terraform is not on PATH");
+    Files.copy(Repository.terraform().resolve(module).resolve("variables.tf"), dir.resolve("variables.tf"));
+    Files.writeString(dir.resolve("required.tfvars"), inputs);
+    assertThat(plan(dir, Map.of(variable, "[\"10.9.0.0/16\"]")).exitCode()).as("an IPv4 block").isZero();
+    Processes.Result refused = plan(dir, Map.of(variable, "[\"fd00:10::/56\"]"));
+    assertThat(refused.exitCode()).as(refused.describe()).isNotZero();
+    assertThat(refused.stderr()).as(refused.describe()).contains(variable);
+  }
+
   private static Processes.Result plan(Path dir, Map<String, String> overrides) {
     List<String> arguments = new ArrayList<>(List.of("plan", "-input=false", "-lock=false", "-refresh=false", "-no-color", "-var-file=required.tfvars"));
     overrides.forEach((name, value) -> arguments.add("-var=" + name + "=" + value));
