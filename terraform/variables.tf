@@ -393,12 +393,13 @@ variable "alarm_sns_topic_arn" {
 
 variable "oldest_message_age_threshold_seconds" {
   type        = number
-  description = "Alarm when the oldest work message is older than this."
+  description = "Alarm when the oldest work message is older than this; below the work queue's 4-day retention, after which SQS deletes a message without dead-lettering it."
   default     = 3600
 
+  # At or past the retention the alarm never fires: the message is gone first, unannounced.
   validation {
-    condition     = var.oldest_message_age_threshold_seconds >= 60 && var.oldest_message_age_threshold_seconds <= 1209600
-    error_message = "oldest_message_age_threshold_seconds must be in 60..1209600."
+    condition     = var.oldest_message_age_threshold_seconds >= 60 && var.oldest_message_age_threshold_seconds < 345600
+    error_message = "oldest_message_age_threshold_seconds must be in 60..345599: the work queue keeps a message 4 days (345600 s), then SQS deletes it without dead-lettering it, so a threshold at or past that never fires."
   }
 }
 

@@ -1,6 +1,7 @@
 package dev.storagebuilder.deploy;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
@@ -10,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** Someone hears about dead letters, stuck queues, starving workers and failed runs. */
 class AlarmsTest {
@@ -35,6 +37,28 @@ class AlarmsTest {
     assertMetric(age, "AWS/SQS", "ApproximateAgeOfOldestMessage");
     assertThat(Hcl.isReference(age.path("dimensions").path("QueueName"), "var.queue_name")).isTrue();
     assertThat(Hcl.isReference(age.path("threshold"), "var.oldest_message_age_threshold_seconds")).isTrue();
+  }
+
+  /**
+   * SQS deletes a message that outlives the work queue's retention without dead-lettering it: an age
+   * threshold at or above the retention never fires, and the targets vanish unannounced.
+   */
+  @Test
+  void theOldestMessageAlarmFiresBeforeTheWorkQueueDropsTheMessage(@TempDir Path dir) throws IOException {
+    assumeTrue(TerraformCli.binary().isPresent(), "terraform is not on PATH");
+    int retention = config.module("modules/queue").variable("message_retention_seconds").path("default").asInt();
+    assertThat(retention).isEqualTo(345_600);
+    assertThat(config.module(".").moduleCall("queue").has("message_retention_seconds"))
+        .as("the root leaves the work queue's retention at the module's default").isFalse();
+    Files.copy(Repository.terraform().resolve("variables.tf"), dir.resolve("variables.tf"));
+    Files.writeString(dir.resolve("required.tfvars"), ServicesTest.REQUIRED_ROOT_INPUTS);
+    String variable = "oldest_message_age_threshold_seconds";
+
+    Processes.Result justBefore = ServicesTest.plan(dir, Map.of(variable, Integer.toString(retention - 60)));
+    assertThat(justBefore.exitCode()).as(justBefore.describe()).isZero();
+    Processes.Result atRetention = ServicesTest.plan(dir, Map.of(variable, Integer.toString(retention)));
+    assertThat(atRetention.exitCode()).as(atRetention.describe()).isNotZero();
+    assertThat(atRetention.stderr()).as(atRetention.describe()).contains(variable);
   }
 
   @Test

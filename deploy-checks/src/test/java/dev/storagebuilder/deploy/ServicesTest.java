@@ -408,7 +408,7 @@ class ServicesTest {
     assertThat(refused.stderr()).as(refused.describe()).contains(variable);
   }
 
-  private static Processes.Result plan(Path dir, Map<String, String> overrides) {
+  static Processes.Result plan(Path dir, Map<String, String> overrides) {
     List<String> arguments = new ArrayList<>(List.of("plan", "-input=false", "-lock=false", "-refresh=false", "-no-color", "-var-file=required.tfvars"));
     overrides.forEach((name, value) -> arguments.add("-var=" + name + "=" + value));
     return TerraformCli.run(dir, arguments);
@@ -446,7 +446,7 @@ class ServicesTest {
       }
       """;
 
-  private static final String REQUIRED_ROOT_INPUTS = """
+  static final String REQUIRED_ROOT_INPUTS = """
       name_prefix             = "sb-test"
       vpc_id                  = "vpc-0123456789abcdef0"
       subnet_ids              = ["subnet-0123456789abcdef0", "subnet-0123456789abcdef1"]
