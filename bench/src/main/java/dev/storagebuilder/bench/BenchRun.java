@@ -302,7 +302,7 @@ final class BenchRun {
       report.add(Figure.missing("limit_cpu_s", "CPU-s", "", CPU_UNMEASURED));
       return;
     }
-    double spent = used.of(CpuAccount.Role.CHILDREN, CpuAccount.Role.POSTGRES);
+    double spent = used.limitPipeline();
     limitCpuSecondsPerRow = spent / sizes.exportRows();
     report.add(Figure.measured("limit_cpu_s", spent, "CPU-s", "", null, "")
         .withNote(sizes.exportRows() + " rows, the fastest limit run: " + used.describe()));

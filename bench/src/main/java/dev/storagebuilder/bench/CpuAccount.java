@@ -34,7 +34,10 @@ final class CpuAccount {
     POSTGRES("PostgreSQL"),
     PRODUCER("producer"),
     BENCH_JVM("this JVM (S3Proxy, ElasticMQ, the bench's polls)"),
-    CHILDREN("other children (dynalite; psql and zstd once they end)");
+    /** Children of this JVM still running at the reading, outside the fleet: dynalite. */
+    RUNNING_CHILDREN("other children (dynalite)"),
+    /** Children of this JVM that ended, counted once reaped: psql and zstd (through bash). */
+    ENDED_CHILDREN("children that ended (psql and zstd)");
 
     private final String label;
 
@@ -86,13 +89,17 @@ final class CpuAccount {
     StatTimes own = stat(self).orElse(StatTimes.NONE);
     ticks.put(Role.BENCH_JVM, own.user() + own.system());
     Set<Long> fleet = Stream.concat(workers.stream(), producer.stream()).collect(Collectors.toSet());
-    long otherChildren = ProcessHandle.current().descendants()
+    long runningChildren = ProcessHandle.current().descendants()
         .map(ProcessHandle::pid)
         .filter(pid -> !fleet.contains(pid))
         .mapToLong(pid -> stat(pid).map(t -> t.user() + t.system()).orElse(0L))
         .sum();
-    // Reaped children include workers killed before this reading; windows never span a kill.
-    ticks.put(Role.CHILDREN, otherChildren + own.childrenUser() + own.childrenSystem());
+    ticks.put(Role.RUNNING_CHILDREN, runningChildren);
+    // Apart from the running ones: dynalite's CPU in a limit run sampled while the fleet is up is not
+    // psql's and zstd's. A child that ends inside a window moves its whole CPU from the one to the
+    // other; only the limit pipeline's do, and they start inside it. Reaped children also include
+    // workers killed before this reading; windows never span a kill.
+    ticks.put(Role.ENDED_CHILDREN, own.childrenUser() + own.childrenSystem());
     return new Reading(ticks, Set.copyOf(postgres));
   }
 
@@ -163,6 +170,11 @@ final class CpuAccount {
 
     double total() {
       return of(Role.values());
+    }
+
+    /** What the limit pipeline costs: psql and zstd, which end inside its window, and PostgreSQL. */
+    double limitPipeline() {
+      return of(Role.ENDED_CHILDREN, Role.POSTGRES);
     }
 
     /** e.g. {@code workers 1.62, PostgreSQL 0.71, ...}: every role that spent something, in role order. */
