@@ -3,12 +3,19 @@ package dev.storagebuilder.deploy;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 /** The queues, the bucket and the tables: encrypted, TLS-only, private, recoverable. */
 class DataProtectionTest {
+  private static final String RUN_LEDGER = "aws/src/main/java/dev/storagebuilder/aws/dynamo/DynamoRunLedger.java";
+  private static final String VERSION_LEDGER = "aws/src/main/java/dev/storagebuilder/aws/dynamo/DynamoVersionLedger.java";
+
   private final TerraformConfig config = TerraformConfig.repository();
   private final TerraformConfig.Module queue = config.module("modules/queue");
   private final TerraformConfig.Module storage = config.module("modules/storage");
@@ -139,23 +146,42 @@ class DataProtectionTest {
     });
   }
 
+  /**
+   * The key schema and the TTL attribute are the adapters' attribute names, read from their sources:
+   * the emulators take whatever the code creates, so a renamed attribute passes every test and
+   * fails every read and write against the tables Terraform made.
+   */
   @Test
-  void tablesHaveTheKeysTheAdaptersUse() {
+  void tablesHaveTheKeysTheAdaptersUse() throws IOException {
     JsonNode versions = ledger.resource("aws_dynamodb_table", "versions");
     assertThat(Hcl.text(versions.path("hash_key"))).isEqualTo("${local.versions_hash_key}");
-    assertThat(ledger.local("versions_hash_key").asText()).isEqualTo("target");
+    assertThat(versions.has("range_key")).isFalse();
+    assertThat(ledger.local("versions_hash_key").asText()).isEqualTo(constantOf(VERSION_LEDGER, "TARGET"));
     JsonNode runs = ledger.resource("aws_dynamodb_table", "runs");
-    assertThat(ledger.local("runs_hash_key").asText()).isEqualTo("pk");
-    assertThat(ledger.local("runs_range_key").asText()).isEqualTo("sk");
+    assertThat(Hcl.text(runs.path("hash_key"))).isEqualTo("${local.runs_hash_key}");
+    assertThat(Hcl.text(runs.path("range_key"))).isEqualTo("${local.runs_range_key}");
+    assertThat(ledger.local("runs_hash_key").asText()).isEqualTo(constantOf(RUN_LEDGER, "PK"));
+    assertThat(ledger.local("runs_range_key").asText()).isEqualTo(constantOf(RUN_LEDGER, "SK"));
     assertThat(Hcl.blocks(runs, "attribute")).extracting(a -> a.path("type").asText()).containsOnly("S");
+    // No secondary index: the adapters query the tables' own keys only.
+    assertThat(Files.readString(Repository.ROOT.resolve(RUN_LEDGER)) + Files.readString(Repository.ROOT.resolve(VERSION_LEDGER)))
+        .doesNotContain("indexName(");
   }
 
   @Test
-  void runsTableExpiresOldRunsByTtlOnExpiresAt() {
+  void runsTableExpiresOldRunsByTtlOnExpiresAt() throws IOException {
     JsonNode ttl = Hcl.block(ledger.resource("aws_dynamodb_table", "runs"), "ttl");
     assertThat(ttl.path("enabled").asBoolean(false)).isTrue();
     assertThat(Hcl.text(ttl.path("attribute_name"))).isEqualTo("${local.runs_ttl_attribute}");
-    assertThat(ledger.local("runs_ttl_attribute").asText()).isEqualTo("expiresAt");
+    assertThat(ledger.local("runs_ttl_attribute").asText()).isEqualTo(constantOf(RUN_LEDGER, "EXPIRES_AT"));
+  }
+
+  /** The value of {@code static final String NAME = "...";} in a source file. */
+  private static String constantOf(String source, String name) throws IOException {
+    Matcher found = Pattern.compile("static final String " + name + " = \"([^\"]*)\";")
+        .matcher(Files.readString(Repository.ROOT.resolve(source)));
+    assertThat(found.find()).as("%s declares %s", source, name).isTrue();
+    return found.group(1);
   }
 
   private static boolean deniesInsecureTransport(JsonNode document, String actions) {
