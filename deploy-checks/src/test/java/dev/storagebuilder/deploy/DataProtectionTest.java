@@ -66,6 +66,24 @@ class DataProtectionTest {
         .isTrue();
   }
 
+  /**
+   * A live snapshot is a current object, however old: the base of a target that changes little is
+   * years old and still read by every incremental sync. No rule may expire current objects (only the
+   * delete markers compaction leaves) or move them to a storage class GetObject cannot read at once.
+   */
+  @Test
+  void noLifecycleRuleExpiresOrArchivesCurrentObjects() {
+    List<JsonNode> rules = Hcl.blocks(storage.resource("aws_s3_bucket_lifecycle_configuration", "snapshots"), "rule");
+    assertThat(rules).isNotEmpty();
+    for (JsonNode rule : rules) {
+      String id = rule.path("id").asText();
+      for (JsonNode expiration : Hcl.blocks(rule, "expiration")) {
+        assertThat(expiration.has("days") || expiration.has("date")).as("rule %s expires current objects", id).isFalse();
+      }
+      assertThat(rule.has("transition")).as("rule %s moves current objects to another storage class", id).isFalse();
+    }
+  }
+
   @Test
   void bucketAbortsIncompleteMultipartUploadsAfterOneDay() {
     List<JsonNode> rules = Hcl.blocks(storage.resource("aws_s3_bucket_lifecycle_configuration", "snapshots"), "rule");
