@@ -177,17 +177,15 @@ data "aws_iam_policy_document" "worker_task" {
     resources = [local.snapshot_objects_arn]
   }
 
+  # No s3:prefix condition: S3 answers a GET or HEAD of a missing key with 404 only to a caller
+  # allowed ListBucket, and such a request has no prefix to match, so under the condition it was a
+  # 403 and the worker's "not stored yet" paths (a base's key index sidecar) failed instead of
+  # falling back. The bucket is this deployment's own (modules/storage): its key names are ours.
   statement {
     sid       = "ListSnapshots"
     effect    = "Allow"
     actions   = ["s3:ListBucket"]
     resources = [var.bucket_arn]
-
-    condition {
-      test     = "StringLike"
-      variable = "s3:prefix"
-      values   = ["${var.snapshot_prefix}*"]
-    }
   }
 
   # A commit is one conditional PutItem; BatchGetItem prefetches the version records of a received
