@@ -91,7 +91,10 @@ resource "aws_lb" "api" {
   security_groups            = [aws_security_group.alb.id]
   subnets                    = var.subnet_ids
   drop_invalid_header_fields = true
-  tags                       = var.tags
+  # A DLQ stats or redrive request answers when its walk is over (up to the producer's 2-minute
+  # hold, after one other walk at most): the default 60 s gave such a request a 504 mid-walk.
+  idle_timeout = 300
+  tags         = var.tags
 }
 
 resource "aws_lb_target_group" "producer" {

@@ -241,6 +241,26 @@ class ServicesTest {
         assertThat(Hcl.block(service, "network_configuration").path("assign_public_ip").asBoolean(true)).as("%s public ip", name).isFalse());
   }
 
+  /**
+   * A DLQ stats or redrive request answers when its walk is over: up to the producer's hold (receives
+   * for half of it, the work after them) and, as walks take turns, after one other walk. At the
+   * load balancer's default idle timeout, 60 s, such a request got a 504 while the producer carried
+   * on, and the operator could not tell what happened.
+   */
+  @Test
+  void theLoadBalancerWaitsForTheLongestDlqWalk() throws Exception {
+    String scanner = Files.readString(
+        Repository.ROOT.resolve("producer/src/main/java/dev/storagebuilder/producer/dlq/DlqScanner.java"));
+    Matcher hold = Pattern.compile("HOLD = Duration\\.ofMinutes\\((\\d+)\\)").matcher(scanner);
+    assertThat(hold.find()).as("DlqScanner.HOLD in minutes").isTrue();
+    long walkSeconds = Long.parseLong(hold.group(1)) * 60;
+
+    JsonNode idleTimeout = services.resource("aws_lb", "api").path("idle_timeout");
+
+    assertThat(idleTimeout.isMissingNode()).as("aws_lb.api idle_timeout set (default 60 s)").isFalse();
+    assertThat(idleTimeout.asLong()).isGreaterThanOrEqualTo(2 * walkSeconds);
+  }
+
   @Test
   void secretsComeFromSecretsManagerAndNeverFromPlainEnvironment() {
     for (String container : List.of("producer", "worker")) {
