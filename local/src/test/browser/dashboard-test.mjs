@@ -67,6 +67,16 @@ try {
   await page.waitForFunction(() => document.querySelector('#redrive-result').textContent.startsWith('dry run'));
   seen.dryRun = (await page.locator('#redrive-result').innerText()).split('\n')[0];
   seen.redriveEnabledAfterDryRun = await page.locator('#redrive-now').isEnabled();
+  // A walk that stopped before the end of the DLQ (its scan limit, or a minute of receiving) says
+  // so, or an operator takes the part it reached for the whole.
+  await page.route('**/api/dlq/redrive', async (route) => {
+    const response = await route.fetch();
+    await route.fulfill({ response, json: { ...(await response.json()), complete: false } });
+  });
+  await page.click('#dry-run');
+  await page.waitForFunction(() => document.querySelector('#redrive-result').textContent.includes('run it again'));
+  seen.incompleteDryRun = await page.locator('#redrive-result').innerText();
+  await page.unroute('**/api/dlq/redrive');
 
   // A committed target's history: same client as the first failure, a kind that succeeded.
   const client = (await failures.first().locator('td').first().innerText()).trim();

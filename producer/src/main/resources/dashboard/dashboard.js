@@ -132,7 +132,8 @@ async function refreshTargets() {
 
 async function refreshDlq() {
   const stats = await api('/api/dlq/stats');
-  $('dlq-total').textContent = `(${stats.approximateNumberOfMessages} waiting, counted ${new Date().toLocaleTimeString()})`;
+  const partly = stats.complete === false ? `; by reason for the first ${stats.scanned} only` : '';
+  $('dlq-total').textContent = `(${stats.approximateNumberOfMessages} waiting, counted ${new Date().toLocaleTimeString()}${partly})`;
   const body = $('dlq-reasons').tBodies[0];
   body.replaceChildren();
   for (const [reason, count] of Object.entries(stats.byReason || {})) {
@@ -163,6 +164,10 @@ function resetRedrive() {
 function summarize(result) {
   if (result.taskHandle) return `moving everything back (task ${result.taskHandle}, ~${result.approximateNumberOfMessages} messages)`;
   const lines = [`${result.dryRun ? 'dry run: would move' : 'moved'} ${result.dryRun ? result.matched : result.moved} of ${result.matched} matched (scanned ${result.scanned})`];
+  if (result.complete === false) {
+    lines.push('the walk did not reach the end of the DLQ (its scan limit, or a minute of receiving):'
+      + ' what it did not reach is left as it is; run it again for the rest');
+  }
   for (const m of result.messages.slice(0, 20)) {
     lines.push(`  ${m.outcome}  ${text(m.clientId)}/${text(m.target)}  ${text(m.reason)}  ${text(m.detail)}`);
   }

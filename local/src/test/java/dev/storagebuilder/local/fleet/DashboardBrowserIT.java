@@ -99,6 +99,7 @@ class DashboardBrowserIT {
         assertThat(seen.path("firstError").asText()).isNotBlank();
         assertThat(seen.path("dryRun").asText()).startsWith("dry run: would move");
         assertThat(seen.path("redriveEnabledAfterDryRun").asBoolean()).isTrue();
+        assertThat(seen.path("incompleteDryRun").asText()).contains("did not reach the end of the DLQ");
         assertThat(seen.path("targetDetails").asText()).contains("/entities: version 1");
         // Polls wait for the previous answer: a slow DLQ walk is asked for once at a time, and
         // the runs stay live meanwhile.
