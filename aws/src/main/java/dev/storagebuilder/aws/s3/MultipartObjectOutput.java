@@ -24,6 +24,9 @@ import software.amazon.awssdk.http.ContentStreamProvider;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.ChecksumAlgorithm;
 import software.amazon.awssdk.services.s3.model.CompletedPart;
+import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
+import software.amazon.awssdk.services.s3.model.NoSuchUploadException;
+import software.amazon.awssdk.services.s3.model.S3Exception;
 import software.amazon.awssdk.services.s3.model.UploadPartResponse;
 
 /**
@@ -43,7 +46,8 @@ import software.amazon.awssdk.services.s3.model.UploadPartResponse;
  *
  * <p>Any failure (a part, the completion, the writer's own) aborts the multipart upload, so no
  * invisible parts are left to pay for, and surfaces the original exception: an SDK exception keeps
- * its {@code retryable()}.
+ * its {@code retryable()}. A completion answered {@code NoSuchUpload} is no failure when the object
+ * at the key has the ETag of these parts: an earlier attempt completed it and its answer was lost.
  *
  * <p>One thread writes; {@link #abort()} may also be called from another thread.
  */
@@ -200,12 +204,7 @@ final class MultipartObjectOutput extends ObjectOutput {
           completed.add(await(part));
         }
         completed.sort(Comparator.comparingInt(CompletedPart::partNumber));
-        s3.completeMultipartUpload(
-            b ->
-                b.bucket(bucket)
-                    .key(key)
-                    .uploadId(uploadId)
-                    .multipartUpload(m -> m.parts(completed)));
+        complete(completed);
       }
       state.set(State.CLOSED);
       current = null;
@@ -215,6 +214,54 @@ final class MultipartObjectOutput extends ObjectOutput {
     } finally {
       waitedNanos = waitedBefore + System.nanoTime() - closing;
     }
+  }
+
+  private void complete(List<CompletedPart> completed) {
+    try {
+      s3.completeMultipartUpload(
+          b ->
+              b.bucket(bucket)
+                  .key(key)
+                  .uploadId(uploadId)
+                  .multipartUpload(m -> m.parts(completed)));
+    } catch (S3Exception e) {
+      // An earlier attempt of this call may have completed the upload and lost its answer on the
+      // way back (a reset, a timeout): the SDK's next attempt then finds no upload. Only the object
+      // can tell, by the ETag S3 gives an object assembled from exactly these parts.
+      if (!isNoSuchUpload(e) || !publishedFrom(completed)) {
+        throw e;
+      }
+      log.info(
+          "upload {} of {} was completed by an attempt whose answer was lost; the object is this"
+              + " upload's",
+          uploadId,
+          location());
+    }
+  }
+
+  private static boolean isNoSuchUpload(S3Exception e) {
+    return e instanceof NoSuchUploadException
+        || (e.awsErrorDetails() != null && "NoSuchUpload".equals(e.awsErrorDetails().errorCode()));
+  }
+
+  /** Whether the object at the key is the one these parts make up. */
+  private boolean publishedFrom(List<CompletedPart> completed) {
+    String expected = MultipartETag.of(completed);
+    if (expected == null) {
+      return false; // a part ETag that is no MD5: nothing to compare with
+    }
+    String actual;
+    try {
+      actual = s3.headObject(b -> b.bucket(bucket).key(key)).eTag();
+    } catch (NoSuchKeyException e) {
+      return false;
+    } catch (S3Exception e) {
+      if (e.statusCode() == 404) {
+        return false;
+      }
+      throw e;
+    }
+    return expected.equals(MultipartETag.unquoted(actual));
   }
 
   @Override

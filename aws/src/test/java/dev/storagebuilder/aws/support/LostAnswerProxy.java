@@ -1,0 +1,213 @@
+package dev.storagebuilder.aws.support;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.util.Locale;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Predicate;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * A forwarder to an HTTP server that loses one answer: the first request whose request line
+ * matches reaches the server and is carried out there, but the client's connection is closed as
+ * the answer comes back, before any of it is forwarded, as when a response is lost on the way. Each
+ * later matching request (the client's retry) gets {@code laterAnswer} from the proxy itself, if
+ * one is given, else reaches the server.
+ *
+ * <p>It reads requests one at a time (headers, then {@code Content-Length} bytes of body), as the
+ * SDK's HTTP client sends them: no pipelining, no chunked transfer encoding.
+ */
+public final class LostAnswerProxy implements AutoCloseable {
+  private static final Pattern CONTENT_LENGTH =
+      Pattern.compile("\r\ncontent-length: *(\\d+)\r\n");
+
+  private final ServerSocket listener;
+  private final int targetPort;
+  private final Predicate<String> lose;
+  private final byte[] laterAnswer;
+  private final Runnable beforeLaterAnswer;
+  private final AtomicBoolean lost = new AtomicBoolean();
+  private final AtomicInteger matchingRequests = new AtomicInteger();
+  private final Set<Socket> open = ConcurrentHashMap.newKeySet();
+
+  /**
+   * @param lose matches the request line ({@code POST /bucket/key?uploadId=... HTTP/1.1}) of the
+   *     request whose answer is lost, the first time only
+   * @param laterAnswer a whole HTTP response for later matching requests, or null to forward them
+   */
+  public LostAnswerProxy(int targetPort, Predicate<String> lose, String laterAnswer) {
+    this(targetPort, lose, laterAnswer, () -> {});
+  }
+
+  /**
+   * @param beforeLaterAnswer runs before {@code laterAnswer} is given (what happened on the server
+   *     in the meantime)
+   */
+  public LostAnswerProxy(
+      int targetPort, Predicate<String> lose, String laterAnswer, Runnable beforeLaterAnswer) {
+    this.beforeLaterAnswer = beforeLaterAnswer;
+    this.targetPort = targetPort;
+    this.lose = lose;
+    this.laterAnswer = laterAnswer == null ? null : laterAnswer.getBytes(StandardCharsets.UTF_8);
+    try {
+      listener = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    Thread.ofVirtual().name("lost-answer-proxy").start(this::accept);
+  }
+
+  /** An S3 error answer with {@code Connection: close}. */
+  public static String s3Error(int status, String reason, String code, String message) {
+    String body =
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>"
+            + code
+            + "</Code><Message>"
+            + message
+            + "</Message></Error>";
+    return "HTTP/1.1 " + status + " " + reason + "\r\nContent-Type: application/xml\r\n"
+        + "Content-Length: " + body.getBytes(StandardCharsets.UTF_8).length
+        + "\r\nConnection: close\r\n\r\n" + body;
+  }
+
+  public URI endpoint() {
+    return URI.create("http://127.0.0.1:" + listener.getLocalPort());
+  }
+
+  /** Whether an answer was lost so far. */
+  public boolean lostAnAnswer() {
+    return lost.get();
+  }
+
+  /** Requests that matched, the one whose answer was lost included. */
+  public int matchingRequests() {
+    return matchingRequests.get();
+  }
+
+  private void accept() {
+    while (!listener.isClosed()) {
+      try {
+        Socket client = listener.accept();
+        Socket server = new Socket(InetAddress.getLoopbackAddress(), targetPort);
+        open.add(client);
+        open.add(server);
+        AtomicBoolean loseNextAnswer = new AtomicBoolean();
+        Thread.ofVirtual().start(() -> requests(client, server, loseNextAnswer));
+        Thread.ofVirtual().start(() -> answers(server, client, loseNextAnswer));
+      } catch (IOException e) {
+        return; // closed
+      }
+    }
+  }
+
+  private void requests(Socket client, Socket server, AtomicBoolean loseNextAnswer) {
+    try (InputStream in = client.getInputStream(); OutputStream out = server.getOutputStream()) {
+      byte[] head;
+      while ((head = readHead(in)) != null) {
+        String text = new String(head, StandardCharsets.ISO_8859_1);
+        String requestLine = text.substring(0, text.indexOf("\r\n"));
+        Matcher length = CONTENT_LENGTH.matcher(text.toLowerCase(Locale.ROOT));
+        long bodyLength = length.find() ? Long.parseLong(length.group(1)) : 0;
+        if (lose.test(requestLine)) {
+          matchingRequests.incrementAndGet();
+          if (lost.compareAndSet(false, true)) {
+            loseNextAnswer.set(true); // before the request can reach the server
+          } else if (laterAnswer != null) {
+            in.skipNBytes(bodyLength);
+            beforeLaterAnswer.run();
+            OutputStream toClient = client.getOutputStream();
+            toClient.write(laterAnswer);
+            toClient.flush();
+            return;
+          }
+        }
+        out.write(head);
+        copy(in, out, bodyLength);
+        out.flush();
+      }
+    } catch (IOException e) {
+      // one side went away
+    } finally {
+      close(client);
+      close(server);
+    }
+  }
+
+  private void answers(Socket server, Socket client, AtomicBoolean loseNextAnswer) {
+    byte[] buffer = new byte[64 * 1024];
+    try (InputStream in = server.getInputStream(); OutputStream out = client.getOutputStream()) {
+      int n;
+      while ((n = in.read(buffer)) >= 0) {
+        if (loseNextAnswer.get()) {
+          return; // the server carried the request out; the client never hears of it
+        }
+        out.write(buffer, 0, n);
+        out.flush();
+      }
+    } catch (IOException e) {
+      // one side went away
+    } finally {
+      close(client);
+      close(server);
+    }
+  }
+
+  /** The request line and headers up to the blank line, or null at the end of the stream. */
+  private static byte[] readHead(InputStream in) throws IOException {
+    ByteArrayOutputStream head = new ByteArrayOutputStream();
+    int matched = 0;
+    byte[] end = {'\r', '\n', '\r', '\n'};
+    while (matched < 4) {
+      int b = in.read();
+      if (b < 0) {
+        return null;
+      }
+      head.write(b);
+      matched = b == end[matched] ? matched + 1 : (b == '\r' ? 1 : 0);
+    }
+    return head.toByteArray();
+  }
+
+  private static void copy(InputStream in, OutputStream out, long length) throws IOException {
+    byte[] buffer = new byte[64 * 1024];
+    while (length > 0) {
+      int n = in.read(buffer, 0, (int) Math.min(buffer.length, length));
+      if (n < 0) {
+        throw new IOException("the client closed the connection mid-body");
+      }
+      out.write(buffer, 0, n);
+      length -= n;
+    }
+  }
+
+  private void close(Socket socket) {
+    open.remove(socket);
+    try {
+      socket.close();
+    } catch (IOException e) {
+      // closed already
+    }
+  }
+
+  @Override
+  public void close() {
+    try {
+      listener.close();
+    } catch (IOException e) {
+      // closing anyway
+    }
+    open.forEach(this::close);
+  }
+}
