@@ -97,8 +97,10 @@ public final class AwsClients implements AutoCloseable {
     Region region = Region.of(settings.region());
     ClientOverrideConfiguration overrides =
         ClientOverrideConfiguration.builder().retryStrategy(RetryMode.STANDARD).build();
-    // S3 gets no call timeout: a part of up to 512 MiB, or a body read at a throttled pace, takes
-    // as long as it takes; its calls are the ones the socket timeout and the breaker watch.
+    // S3 gets no client-wide call timeout: a part of up to 512 MiB, or a body read at a throttled
+    // pace, takes as long as it takes; its calls are the ones the socket timeout and the breaker
+    // watch. Uploads carry an attempt timeout sized to their body (S3ObjectStore), since no socket
+    // timeout ends a write the server stopped reading.
     ClientOverrideConfiguration sqsOverrides =
         overrides.toBuilder()
             .apiCallAttemptTimeout(SQS_ATTEMPT_TIMEOUT)

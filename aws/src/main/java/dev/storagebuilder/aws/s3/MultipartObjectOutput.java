@@ -73,6 +73,7 @@ final class MultipartObjectOutput extends ObjectOutput {
   private final int maxChunks;
   private final ExecutorService executor;
   private final int maxParts;
+  private final UploadAttemptTimeout uploadTimeout;
 
   private final BlockingQueue<byte[]> freeChunks;
   private final Semaphore slots;
@@ -112,6 +113,20 @@ final class MultipartObjectOutput extends ObjectOutput {
       S3StoreOptions options,
       ExecutorService executor,
       int maxParts) {
+    this(s3, bucket, key, contentType, options, executor, maxParts, UploadAttemptTimeout.DEFAULT);
+  }
+
+  /** @param uploadTimeout the attempt timeout of the PutObject or each UploadPart */
+  MultipartObjectOutput(
+      S3Client s3,
+      String bucket,
+      String key,
+      String contentType,
+      S3StoreOptions options,
+      ExecutorService executor,
+      int maxParts,
+      UploadAttemptTimeout uploadTimeout) {
+    this.uploadTimeout = uploadTimeout;
     this.maxParts = maxParts;
     this.s3 = s3;
     this.bucket = bucket;
@@ -193,7 +208,8 @@ final class MultipartObjectOutput extends ObjectOutput {
                     .key(key)
                     .contentType(contentType)
                     .contentLength((long) length)
-                    .checksumCRC32(Crc32Header.of(whole, length)),
+                    .checksumCRC32(Crc32Header.of(whole, length))
+                    .overrideConfiguration(uploadTimeout.forRequestOf(length)),
             RequestBody.fromContentProvider(contentOf(whole, length), length, contentType));
       } else {
         acquireSlot();
@@ -393,7 +409,8 @@ final class MultipartObjectOutput extends ObjectOutput {
                       .uploadId(id)
                       .partNumber(partNumber)
                       .contentLength((long) length)
-                      .checksumCRC32(Crc32Header.of(chunks, length)),
+                      .checksumCRC32(Crc32Header.of(chunks, length))
+                      .overrideConfiguration(uploadTimeout.forRequestOf(length)),
               RequestBody.fromContentProvider(
                   contentOf(chunks, length), length, "application/octet-stream"));
       return CompletedPart.builder()

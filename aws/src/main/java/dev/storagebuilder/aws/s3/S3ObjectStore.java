@@ -35,7 +35,8 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  * NoSuchFileException} as the interface promises.
  *
  * <p>Part uploads run on a small executor owned by the store; {@link #close()} stops it (the S3
- * client belongs to the caller and stays open).
+ * client belongs to the caller and stays open). Every upload request has an attempt timeout sized
+ * to its body ({@link UploadAttemptTimeout}): a server that stops reading blocked the write for good.
  */
 public final class S3ObjectStore implements ObjectStore, AutoCloseable {
   private static final String OCTET_STREAM = "application/octet-stream";
@@ -52,6 +53,7 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
   private final S3StoreOptions options;
   private final ExecutorService partUploader;
   private final int listPageSize;
+  private final UploadAttemptTimeout uploadTimeout;
 
   /**
    * A store at the bucket's root with the default options. Callers that lay out keys themselves
@@ -82,6 +84,23 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
    */
   S3ObjectStore(
       S3Client s3, String bucket, String prefix, S3StoreOptions options, int listPageSize) {
+    this(s3, bucket, prefix, options, listPageSize, UploadAttemptTimeout.DEFAULT);
+  }
+
+  /** @param uploadTimeout the attempt timeout of upload requests (tests shorten it) */
+  S3ObjectStore(
+      S3Client s3, String bucket, String prefix, S3StoreOptions options, UploadAttemptTimeout uploadTimeout) {
+    this(s3, bucket, prefix, options, S3_MAX_KEYS_PER_PAGE, uploadTimeout);
+  }
+
+  private S3ObjectStore(
+      S3Client s3,
+      String bucket,
+      String prefix,
+      S3StoreOptions options,
+      int listPageSize,
+      UploadAttemptTimeout uploadTimeout) {
+    this.uploadTimeout = Objects.requireNonNull(uploadTimeout, "uploadTimeout");
     this.listPageSize = listPageSize;
     this.s3 = Objects.requireNonNull(s3, "s3");
     this.bucket = Objects.requireNonNull(bucket, "bucket");
@@ -140,7 +159,14 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
   /** A streaming upload with a content type (e.g. {@code application/vnd.apache.parquet}). */
   public ObjectOutput create(String key, String contentType) {
     return new MultipartObjectOutput(
-        s3, bucket, fullKey(key), Objects.requireNonNull(contentType), options, partUploader);
+        s3,
+        bucket,
+        fullKey(key),
+        Objects.requireNonNull(contentType),
+        options,
+        partUploader,
+        S3StoreOptions.MAX_PARTS,
+        uploadTimeout);
   }
 
   @Override
@@ -152,7 +178,8 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
                 .key(fullKey(key))
                 .contentType(type)
                 .contentLength((long) content.length)
-                .checksumCRC32(Crc32Header.of(content, 0, content.length)),
+                .checksumCRC32(Crc32Header.of(content, 0, content.length))
+                .overrideConfiguration(uploadTimeout.forRequestOf(content.length)),
         // Not fromBytes, which copies the array: the request reads it only during this call.
         RequestBody.fromContentProvider(() -> new ByteArrayInputStream(content), content.length, type));
   }
@@ -178,7 +205,12 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
         };
     try {
       s3.putObject(
-          b -> b.bucket(bucket).key(fullKey(key)).contentType(type).contentLength(length),
+          b ->
+              b.bucket(bucket)
+                  .key(fullKey(key))
+                  .contentType(type)
+                  .contentLength(length)
+                  .overrideConfiguration(uploadTimeout.forRequestOf(length)),
           RequestBody.fromContentProvider(provider, length, type));
     } catch (UncheckedIOException e) {
       throw e.getCause();

@@ -1,6 +1,5 @@
 package dev.storagebuilder.aws.support;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -10,14 +9,11 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
-import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * A forwarder to an HTTP server that loses one answer: the first request whose request line
@@ -25,14 +21,8 @@ import java.util.regex.Pattern;
  * the answer comes back, before any of it is forwarded, as when a response is lost on the way. Each
  * later matching request (the client's retry) gets {@code laterAnswer} from the proxy itself, if
  * one is given, else reaches the server.
- *
- * <p>It reads requests one at a time (headers, then {@code Content-Length} bytes of body), as the
- * SDK's HTTP client sends them: no pipelining, no chunked transfer encoding.
  */
 public final class LostAnswerProxy implements AutoCloseable {
-  private static final Pattern CONTENT_LENGTH =
-      Pattern.compile("\r\ncontent-length: *(\\d+)\r\n");
-
   private final ServerSocket listener;
   private final int targetPort;
   private final Predicate<String> lose;
@@ -115,11 +105,9 @@ public final class LostAnswerProxy implements AutoCloseable {
   private void requests(Socket client, Socket server, AtomicBoolean loseNextAnswer) {
     try (InputStream in = client.getInputStream(); OutputStream out = server.getOutputStream()) {
       byte[] head;
-      while ((head = readHead(in)) != null) {
-        String text = new String(head, StandardCharsets.ISO_8859_1);
-        String requestLine = text.substring(0, text.indexOf("\r\n"));
-        Matcher length = CONTENT_LENGTH.matcher(text.toLowerCase(Locale.ROOT));
-        long bodyLength = length.find() ? Long.parseLong(length.group(1)) : 0;
+      while ((head = HttpRequests.readHead(in)) != null) {
+        String requestLine = HttpRequests.requestLine(head);
+        long bodyLength = HttpRequests.contentLength(head);
         if (lose.test(requestLine)) {
           matchingRequests.incrementAndGet();
           if (lost.compareAndSet(false, true)) {
@@ -134,7 +122,7 @@ public final class LostAnswerProxy implements AutoCloseable {
           }
         }
         out.write(head);
-        copy(in, out, bodyLength);
+        HttpRequests.copy(in, out, bodyLength);
         out.flush();
       }
     } catch (IOException e) {
@@ -164,33 +152,7 @@ public final class LostAnswerProxy implements AutoCloseable {
     }
   }
 
-  /** The request line and headers up to the blank line, or null at the end of the stream. */
-  private static byte[] readHead(InputStream in) throws IOException {
-    ByteArrayOutputStream head = new ByteArrayOutputStream();
-    int matched = 0;
-    byte[] end = {'\r', '\n', '\r', '\n'};
-    while (matched < 4) {
-      int b = in.read();
-      if (b < 0) {
-        return null;
-      }
-      head.write(b);
-      matched = b == end[matched] ? matched + 1 : (b == '\r' ? 1 : 0);
-    }
-    return head.toByteArray();
-  }
 
-  private static void copy(InputStream in, OutputStream out, long length) throws IOException {
-    byte[] buffer = new byte[64 * 1024];
-    while (length > 0) {
-      int n = in.read(buffer, 0, (int) Math.min(buffer.length, length));
-      if (n < 0) {
-        throw new IOException("the client closed the connection mid-body");
-      }
-      out.write(buffer, 0, n);
-      length -= n;
-    }
-  }
 
   private void close(Socket socket) {
     open.remove(socket);
