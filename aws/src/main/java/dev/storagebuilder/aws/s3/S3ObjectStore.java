@@ -16,6 +16,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import software.amazon.awssdk.http.ContentStreamProvider;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.regions.Region;
@@ -187,6 +188,8 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
   /**
    * One PUT streamed from the content: no part buffers on the heap (a multipart upload holds up to
    * {@code maxPartsInFlight + 1} parts). Content above S3's single-PUT limit goes up in parts.
+   * Content of another length than announced is refused, as the default does (the SDK sent the
+   * announced bytes of a longer one and S3 stored it cut off).
    */
   @Override
   public void putStream(String key, long length, ContentSource content, String contentType) throws IOException {
@@ -195,10 +198,12 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
       return;
     }
     String type = contentType == null ? OCTET_STREAM : contentType;
+    String location = "s3://" + bucket + "/" + fullKey(key);
+    AtomicReference<IOException> wrongLength = new AtomicReference<>();
     ContentStreamProvider provider =
         () -> {
           try {
-            return content.open();
+            return new AnnouncedLengthInputStream(content.open(), length, location, wrongLength);
           } catch (IOException e) {
             throw new UncheckedIOException(e);
           }
@@ -214,6 +219,13 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
           RequestBody.fromContentProvider(provider, length, type));
     } catch (UncheckedIOException e) {
       throw e.getCause();
+    } catch (RuntimeException e) {
+      IOException mismatch = wrongLength.get();
+      if (mismatch != null) {
+        mismatch.addSuppressed(e);
+        throw mismatch;
+      }
+      throw e;
     }
   }
 

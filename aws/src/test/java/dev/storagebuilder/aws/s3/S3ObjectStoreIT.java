@@ -295,8 +295,36 @@ class S3ObjectStoreIT {
   void aStreamShorterThanAnnouncedIsRefusedAndLeavesNoObject() {
     byte[] content = new byte[1000];
     assertThatThrownBy(() -> store.putStream("files/short.bin", 2000, () -> new java.io.ByteArrayInputStream(content), null))
-        .isInstanceOf(Exception.class);
+        .isInstanceOf(IOException.class)
+        .hasMessageContaining("files/short.bin")
+        .hasMessageContaining("ended after 1000 bytes");
     assertThatThrownBy(() -> store.get("files/short.bin")).isInstanceOf(java.nio.file.NoSuchFileException.class);
+  }
+
+  @Test
+  void aStreamLongerThanAnnouncedIsRefusedAndLeavesNoObject() {
+    // The default ObjectStore.putStream refuses it; a miscounted length must not store a
+    // truncated object that reads as whole.
+    byte[] content = new byte[3000];
+    new SplittableRandom(3).nextBytes(content);
+    AtomicInteger opens = new AtomicInteger();
+
+    assertThatThrownBy(
+            () ->
+                store.putStream(
+                    "files/long.bin",
+                    2000,
+                    () -> {
+                      opens.incrementAndGet();
+                      return new java.io.ByteArrayInputStream(content);
+                    },
+                    null))
+        .isInstanceOf(IOException.class)
+        .hasMessageContaining("files/long.bin")
+        .hasMessageContaining("2000");
+
+    assertThatThrownBy(() -> store.get("files/long.bin")).isInstanceOf(NoSuchFileException.class);
+    assertThat(opens).as("a wrong length is no reason to send it again").hasValue(1);
   }
 
   @Test
