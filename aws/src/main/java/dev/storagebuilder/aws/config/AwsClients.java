@@ -99,8 +99,8 @@ public final class AwsClients implements AutoCloseable {
         ClientOverrideConfiguration.builder().retryStrategy(RetryMode.STANDARD).build();
     // S3 gets no client-wide call timeout: a part of up to 512 MiB, or a body read at a throttled
     // pace, takes as long as it takes; its calls are the ones the socket timeout and the breaker
-    // watch. Uploads carry an attempt timeout sized to their body (S3ObjectStore), since no socket
-    // timeout ends a write the server stopped reading.
+    // watch. Uploads and reads carry an attempt timeout sized to their bytes (S3ObjectStore), since
+    // no socket timeout ends a write the server stopped reading, or an answer that trickles in.
     ClientOverrideConfiguration sqsOverrides =
         overrides.toBuilder()
             .apiCallAttemptTimeout(SQS_ATTEMPT_TIMEOUT)

@@ -73,7 +73,7 @@ final class MultipartObjectOutput extends ObjectOutput {
   private final int maxChunks;
   private final ExecutorService executor;
   private final int maxParts;
-  private final UploadAttemptTimeout uploadTimeout;
+  private final TransferAttemptTimeout uploadTimeout;
 
   private final BlockingQueue<byte[]> freeChunks;
   private final Semaphore slots;
@@ -113,7 +113,7 @@ final class MultipartObjectOutput extends ObjectOutput {
       S3StoreOptions options,
       ExecutorService executor,
       int maxParts) {
-    this(s3, bucket, key, contentType, options, executor, maxParts, UploadAttemptTimeout.DEFAULT);
+    this(s3, bucket, key, contentType, options, executor, maxParts, TransferAttemptTimeout.DEFAULT);
   }
 
   /** @param uploadTimeout the attempt timeout of the PutObject or each UploadPart */
@@ -125,7 +125,7 @@ final class MultipartObjectOutput extends ObjectOutput {
       S3StoreOptions options,
       ExecutorService executor,
       int maxParts,
-      UploadAttemptTimeout uploadTimeout) {
+      TransferAttemptTimeout uploadTimeout) {
     this.uploadTimeout = uploadTimeout;
     this.maxParts = maxParts;
     this.s3 = s3;

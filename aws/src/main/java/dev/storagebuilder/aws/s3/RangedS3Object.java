@@ -13,7 +13,8 @@ import software.amazon.awssdk.services.s3.model.GetObjectResponse;
  * Positional reads over ranged GETs. Small reads are served from a read-ahead window fetched in one
  * request; reads at least as large as the window go straight into the caller's buffer. Every GET
  * carries {@code If-Match} with the ETag seen at open, so a reader never stitches two versions of
- * an object together (S3 answers 412 instead).
+ * an object together (S3 answers 412 instead), and an attempt timeout sized to its range ({@link
+ * TransferAttemptTimeout}).
  *
  * <p>Deliberately not the SDK's multipart download: S3Proxy answers it 501, and a reader seeking
  * around a Parquet file wants ranges, not the whole object.
@@ -25,13 +26,22 @@ final class RangedS3Object implements RandomAccessObject {
   private final long length;
   private final String eTag;
   private final int readAhead;
+  private final TransferAttemptTimeout timeout;
 
   private byte[] window = new byte[0];
   private long windowStart;
   private int windowLength;
   private long requests;
 
-  RangedS3Object(S3Client s3, String bucket, String key, long length, String eTag, int readAhead) {
+  RangedS3Object(
+      S3Client s3,
+      String bucket,
+      String key,
+      long length,
+      String eTag,
+      int readAhead,
+      TransferAttemptTimeout timeout) {
+    this.timeout = timeout;
     this.s3 = s3;
     this.bucket = bucket;
     this.key = key;
@@ -95,7 +105,7 @@ final class RangedS3Object implements RandomAccessObject {
     try (ResponseInputStream<GetObjectResponse> in =
         s3.getObject(
             b -> {
-              b.bucket(bucket).key(key).range(range);
+              b.bucket(bucket).key(key).range(range).overrideConfiguration(timeout.forRequestOf(size));
               if (eTag != null) {
                 b.ifMatch(eTag);
               }

@@ -36,14 +36,21 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  * NoSuchFileException} as the interface promises.
  *
  * <p>Part uploads run on a small executor owned by the store; {@link #close()} stops it (the S3
- * client belongs to the caller and stays open). Every upload request has an attempt timeout sized
- * to its body ({@link UploadAttemptTimeout}): a server that stops reading blocked the write for good.
+ * client belongs to the caller and stays open). Every upload and read has an attempt timeout sized
+ * to its bytes ({@link TransferAttemptTimeout}): a server that stops reading blocked the write for
+ * good, and one whose answer trickled in held the read.
  */
 public final class S3ObjectStore implements ObjectStore, AutoCloseable {
   private static final String OCTET_STREAM = "application/octet-stream";
 
   /** S3's own maximum (and default) page of ListObjectsV2. */
   private static final int S3_MAX_KEYS_PER_PAGE = 1000;
+
+  /**
+   * What a whole-object read is given time for: {@link #get} is for small objects (manifests, small
+   * key index sidecars), whose size is not known before the answer.
+   */
+  static final long WHOLE_READ_ALLOWANCE_BYTES = 64L << 20;
 
   /** S3 takes up to 5 GiB in one PUT. */
   static final long MAX_SINGLE_PUT_BYTES = 5L << 30;
@@ -54,7 +61,7 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
   private final S3StoreOptions options;
   private final ExecutorService partUploader;
   private final int listPageSize;
-  private final UploadAttemptTimeout uploadTimeout;
+  private final TransferAttemptTimeout transferTimeout;
 
   /**
    * A store at the bucket's root with the default options. Callers that lay out keys themselves
@@ -85,13 +92,13 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
    */
   S3ObjectStore(
       S3Client s3, String bucket, String prefix, S3StoreOptions options, int listPageSize) {
-    this(s3, bucket, prefix, options, listPageSize, UploadAttemptTimeout.DEFAULT);
+    this(s3, bucket, prefix, options, listPageSize, TransferAttemptTimeout.DEFAULT);
   }
 
-  /** @param uploadTimeout the attempt timeout of upload requests (tests shorten it) */
+  /** @param transferTimeout the attempt timeout of uploads and reads (tests shorten it) */
   S3ObjectStore(
-      S3Client s3, String bucket, String prefix, S3StoreOptions options, UploadAttemptTimeout uploadTimeout) {
-    this(s3, bucket, prefix, options, S3_MAX_KEYS_PER_PAGE, uploadTimeout);
+      S3Client s3, String bucket, String prefix, S3StoreOptions options, TransferAttemptTimeout transferTimeout) {
+    this(s3, bucket, prefix, options, S3_MAX_KEYS_PER_PAGE, transferTimeout);
   }
 
   private S3ObjectStore(
@@ -100,8 +107,8 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
       String prefix,
       S3StoreOptions options,
       int listPageSize,
-      UploadAttemptTimeout uploadTimeout) {
-    this.uploadTimeout = Objects.requireNonNull(uploadTimeout, "uploadTimeout");
+      TransferAttemptTimeout transferTimeout) {
+    this.transferTimeout = Objects.requireNonNull(transferTimeout, "transferTimeout");
     this.listPageSize = listPageSize;
     this.s3 = Objects.requireNonNull(s3, "s3");
     this.bucket = Objects.requireNonNull(bucket, "bucket");
@@ -167,7 +174,7 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
         options,
         partUploader,
         S3StoreOptions.MAX_PARTS,
-        uploadTimeout);
+        transferTimeout);
   }
 
   @Override
@@ -180,7 +187,7 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
                 .contentType(type)
                 .contentLength((long) content.length)
                 .checksumCRC32(Crc32Header.of(content, 0, content.length))
-                .overrideConfiguration(uploadTimeout.forRequestOf(content.length)),
+                .overrideConfiguration(transferTimeout.forRequestOf(content.length)),
         // Not fromBytes, which copies the array: the request reads it only during this call.
         RequestBody.fromContentProvider(() -> new ByteArrayInputStream(content), content.length, type));
   }
@@ -215,7 +222,7 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
                   .key(fullKey(key))
                   .contentType(type)
                   .contentLength(length)
-                  .overrideConfiguration(uploadTimeout.forRequestOf(length)),
+                  .overrideConfiguration(transferTimeout.forRequestOf(length)),
           RequestBody.fromContentProvider(provider, length, type));
     } catch (UncheckedIOException e) {
       throw e.getCause();
@@ -231,7 +238,7 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
 
   @Override
   public byte[] get(String key) throws IOException {
-    return getBytes(key, null);
+    return getBytes(key, null, WHOLE_READ_ALLOWANCE_BYTES);
   }
 
   @Override
@@ -245,7 +252,7 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
       return new byte[0];
     }
     String range = "bytes=" + position + "-" + (position + length - 1);
-    byte[] bytes = getBytes(key, range);
+    byte[] bytes = getBytes(key, range, length);
     if (bytes.length != length) {
       throw new java.io.EOFException(key + ": range " + range + " returned " + bytes.length + " bytes");
     }
@@ -253,9 +260,15 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
   }
 
   /** The object, or the bytes of {@code range} (null: all of it); a missing key is {@link #absent}. */
-  private byte[] getBytes(String key, String range) throws IOException {
+  private byte[] getBytes(String key, String range, long expectedBytes) throws IOException {
     try {
-      return s3.getObjectAsBytes(b -> b.bucket(bucket).key(fullKey(key)).range(range)).asByteArrayUnsafe();
+      return s3.getObjectAsBytes(
+              b ->
+                  b.bucket(bucket)
+                      .key(fullKey(key))
+                      .range(range)
+                      .overrideConfiguration(transferTimeout.forRequestOf(expectedBytes)))
+          .asByteArrayUnsafe();
     } catch (NoSuchKeyException e) {
       throw absent(key, e);
     } catch (S3Exception e) {
@@ -282,7 +295,13 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
       throw e;
     }
     return new RangedS3Object(
-        s3, bucket, fullKey, head.contentLength(), head.eTag(), options.readAheadBytes());
+        s3,
+        bucket,
+        fullKey,
+        head.contentLength(),
+        head.eTag(),
+        options.readAheadBytes(),
+        transferTimeout);
   }
 
   @Override

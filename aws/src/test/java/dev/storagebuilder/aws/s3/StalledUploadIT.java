@@ -29,8 +29,8 @@ class StalledUploadIT {
   private static final int MIB = 1024 * 1024;
 
   /** Short, so the SDK's three attempts take seconds here; production's are sized in the class. */
-  private static final UploadAttemptTimeout QUICK =
-      new UploadAttemptTimeout(Duration.ofSeconds(1), 1L << 30);
+  private static final TransferAttemptTimeout QUICK =
+      new TransferAttemptTimeout(Duration.ofSeconds(1), 1L << 30);
 
   /** Well past the three attempts of QUICK; without attempt timeouts the uploads block for good. */
   private static final Duration PATIENCE = Duration.ofSeconds(45);
@@ -83,10 +83,10 @@ class StalledUploadIT {
 
   @Test
   void aDefaultAttemptAllowsADefaultPartOverAMinuteAndGrowsWithTheBody() {
-    assertThat(UploadAttemptTimeout.DEFAULT.forBytes(S3StoreOptions.DEFAULT_PART_SIZE))
+    assertThat(TransferAttemptTimeout.DEFAULT.forBytes(S3StoreOptions.DEFAULT_PART_SIZE))
         .isGreaterThan(Duration.ofMinutes(1));
-    assertThat(UploadAttemptTimeout.DEFAULT.forBytes(2L * S3StoreOptions.DEFAULT_PART_SIZE))
-        .isGreaterThan(UploadAttemptTimeout.DEFAULT.forBytes(S3StoreOptions.DEFAULT_PART_SIZE));
+    assertThat(TransferAttemptTimeout.DEFAULT.forBytes(2L * S3StoreOptions.DEFAULT_PART_SIZE))
+        .isGreaterThan(TransferAttemptTimeout.DEFAULT.forBytes(S3StoreOptions.DEFAULT_PART_SIZE));
     assertThat(QUICK.forBytes(0)).isEqualTo(Duration.ofSeconds(1));
   }
 

@@ -1,0 +1,108 @@
+package dev.storagebuilder.aws.s3;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.storagebuilder.aws.AwsErrors;
+import dev.storagebuilder.aws.config.AwsClients;
+import dev.storagebuilder.aws.config.AwsSettings;
+import dev.storagebuilder.aws.support.LocalAws;
+import dev.storagebuilder.aws.support.TricklingAnswerProxy;
+import dev.storagebuilder.common.storage.RandomAccessObject;
+import java.time.Duration;
+import java.util.SplittableRandom;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.core.exception.ApiCallAttemptTimeoutException;
+import software.amazon.awssdk.core.sync.RequestBody;
+
+/**
+ * Reads from an S3 whose answer trickles in (S3Proxy behind a proxy that passes a GET's answer on a
+ * byte at a time): every socket read gets a byte in time, so only the attempt timeout each GET
+ * carries, sized to the bytes it asks for, ends it.
+ */
+class TricklingReadIT {
+  private static final int MIB = 1024 * 1024;
+  private static final String KEY = "snapshots/trickle/3mib.bin";
+
+  /** Short, so the SDK's three attempts take seconds here. */
+  private static final TransferAttemptTimeout QUICK =
+      new TransferAttemptTimeout(Duration.ofSeconds(1), 1L << 30);
+
+  /** Well past the three attempts of QUICK; without attempt timeouts the reads go on for days. */
+  private static final Duration PATIENCE = Duration.ofSeconds(45);
+
+  private static AwsSettings direct;
+  private static TricklingAnswerProxy proxy;
+  private static AwsClients clients;
+  private static S3ObjectStore store;
+
+  @BeforeAll
+  static void storeAnObjectBehindTheProxy() {
+    direct = LocalAws.settings("trickling-read");
+    byte[] content = new byte[3 * MIB];
+    new SplittableRandom(13).nextBytes(content);
+    LocalAws.clients().s3().createBucket(b -> b.bucket(direct.bucket()));
+    LocalAws.clients().s3().putObject(b -> b.bucket(direct.bucket()).key(KEY), RequestBody.fromBytes(content));
+    proxy = new TricklingAnswerProxy(direct.s3Endpoint().getPort(), line -> line.startsWith("GET "));
+    clients =
+        new AwsClients(
+            direct.toBuilder()
+                .endpoints(direct.sqsEndpoint(), proxy.endpoint(), direct.dynamoEndpoint())
+                .build(),
+            4);
+    store = new S3ObjectStore(clients.s3(), direct.bucket(), "snapshots/", S3StoreOptions.defaults(), QUICK);
+  }
+
+  @AfterAll
+  static void stop() {
+    store.close();
+    clients.close();
+    proxy.close();
+  }
+
+  @Test
+  void aWholeObjectReadWhoseAnswerTricklesFailsRetryably() {
+    assertFailsByAttemptTimeout(() -> store.get("trickle/3mib.bin"));
+  }
+
+  @Test
+  void aRangeReadWhoseAnswerTricklesFailsRetryably() {
+    assertFailsByAttemptTimeout(() -> store.getRange("trickle/3mib.bin", 1000, 6400));
+  }
+
+  @Test
+  void readsOfAnOpenedObjectWhoseAnswerTricklesFailRetryably() throws Exception {
+    try (RandomAccessObject object = store.open("trickle/3mib.bin")) { // a HEAD: not trickled
+      assertFailsByAttemptTimeout(() -> object.read(10, new byte[100], 0, 100)); // a read-ahead window
+      assertFailsByAttemptTimeout(() -> object.read(MIB, new byte[2 * MIB], 0, 2 * MIB)); // straight in
+    }
+  }
+
+  private static void assertFailsByAttemptTimeout(Callable<?> read) {
+    int trickledBefore = proxy.trickledAnswers();
+    CompletableFuture<Object> call =
+        CompletableFuture.supplyAsync(
+            () -> {
+              try {
+                return read.call();
+              } catch (Exception e) {
+                throw new CompletionException(e);
+              }
+            });
+
+    await().atMost(PATIENCE).pollInterval(Duration.ofMillis(100)).until(call::isDone);
+    assertThat(proxy.trickledAnswers()).isGreaterThan(trickledBefore);
+    assertThat(call)
+        .failsWithin(Duration.ZERO)
+        .withThrowableOfType(ExecutionException.class)
+        .havingCause()
+        .isInstanceOf(ApiCallAttemptTimeoutException.class)
+        .satisfies(e -> assertThat(AwsErrors.isTransient(e)).as("retryable").isTrue());
+  }
+}
