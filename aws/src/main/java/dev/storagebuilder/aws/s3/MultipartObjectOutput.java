@@ -23,7 +23,9 @@ import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.http.ContentStreamProvider;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.ChecksumAlgorithm;
+import software.amazon.awssdk.services.s3.model.ChecksumMode;
 import software.amazon.awssdk.services.s3.model.CompletedPart;
+import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 import software.amazon.awssdk.services.s3.model.NoSuchUploadException;
 import software.amazon.awssdk.services.s3.model.S3Exception;
@@ -47,7 +49,8 @@ import software.amazon.awssdk.services.s3.model.UploadPartResponse;
  * <p>Any failure (a part, the completion, the writer's own) aborts the multipart upload, so no
  * invisible parts are left to pay for, and surfaces the original exception: an SDK exception keeps
  * its {@code retryable()}. A completion answered {@code NoSuchUpload} is no failure when the object
- * at the key has the ETag of these parts: an earlier attempt completed it and its answer was lost.
+ * at the key has the ETag or composite CRC32 of these parts ({@link MultipartIdentity}): an earlier
+ * attempt completed it and its answer was lost.
  *
  * <p>One thread writes; {@link #abort()} may also be called from another thread.
  */
@@ -243,7 +246,7 @@ final class MultipartObjectOutput extends ObjectOutput {
     } catch (S3Exception e) {
       // An earlier attempt of this call may have completed the upload and lost its answer on the
       // way back (a reset, a timeout): the SDK's next attempt then finds no upload. Only the object
-      // can tell, by the ETag S3 gives an object assembled from exactly these parts.
+      // can tell, by the ETag or checksum S3 gives an object assembled from exactly these parts.
       if (!isNoSuchUpload(e) || !publishedFrom(completed)) {
         throw e;
       }
@@ -262,13 +265,9 @@ final class MultipartObjectOutput extends ObjectOutput {
 
   /** Whether the object at the key is the one these parts make up. */
   private boolean publishedFrom(List<CompletedPart> completed) {
-    String expected = MultipartETag.of(completed);
-    if (expected == null) {
-      return false; // a part ETag that is no MD5: nothing to compare with
-    }
-    String actual;
+    HeadObjectResponse head;
     try {
-      actual = s3.headObject(b -> b.bucket(bucket).key(key)).eTag();
+      head = s3.headObject(b -> b.bucket(bucket).key(key).checksumMode(ChecksumMode.ENABLED));
     } catch (NoSuchKeyException e) {
       return false;
     } catch (S3Exception e) {
@@ -277,7 +276,12 @@ final class MultipartObjectOutput extends ObjectOutput {
       }
       throw e;
     }
-    return expected.equals(MultipartETag.unquoted(actual));
+    String eTag = MultipartIdentity.eTag(completed);
+    if (eTag != null && eTag.equals(MultipartIdentity.unquoted(head.eTag()))) {
+      return true;
+    }
+    String checksum = MultipartIdentity.compositeCrc32(completed);
+    return checksum != null && checksum.equals(head.checksumCRC32());
   }
 
   @Override

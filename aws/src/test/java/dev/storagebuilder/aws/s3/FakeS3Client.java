@@ -26,7 +26,10 @@ import software.amazon.awssdk.services.s3.model.GetObjectRequest;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 import software.amazon.awssdk.services.s3.model.HeadObjectRequest;
 import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
+import software.amazon.awssdk.awscore.exception.AwsErrorDetails;
+import software.amazon.awssdk.services.s3.model.ChecksumMode;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
+import software.amazon.awssdk.services.s3.model.NoSuchUploadException;
 import software.amazon.awssdk.services.s3.model.PutObjectRequest;
 import software.amazon.awssdk.services.s3.model.PutObjectResponse;
 import software.amazon.awssdk.services.s3.model.UploadPartRequest;
@@ -48,6 +51,18 @@ final class FakeS3Client implements S3Client {
 
   /** Part uploads take a permit each; start with "unlimited". */
   final Semaphore partGate = new Semaphore(Integer.MAX_VALUE);
+
+  /**
+   * When set, a completion stores the object and then answers {@code NoSuchUpload}, as S3 answers
+   * the SDK's next attempt after the first one's answer was lost.
+   */
+  volatile boolean loseCompletionAnswer;
+
+  /** Runs between the completion and its lost answer (another writer replacing the object). */
+  volatile Runnable afterLostCompletion = () -> {};
+
+  /** Key → the composite CRC32 S3 reports for an object completed from parts. */
+  final Map<String, String> compositeChecksums = new ConcurrentHashMap<>();
 
   /** Part number → exception to throw instead of storing it. */
   volatile IntFunction<RuntimeException> partFailure = partNumber -> null;
@@ -78,7 +93,7 @@ final class FakeS3Client implements S3Client {
       parts.put(request.partNumber(), bytes);
       return UploadPartResponse.builder()
           .eTag("etag-" + request.partNumber())
-          .checksumCRC32("crc-" + request.partNumber())
+          .checksumCRC32(Crc32Header.of(bytes, 0, bytes.length))
           .build();
     } finally {
       partsInFlight.decrementAndGet();
@@ -93,8 +108,9 @@ final class FakeS3Client implements S3Client {
     int size = 0;
     for (var part : request.multipartUpload().parts()) {
       completedPartNumbers.add(part.partNumber());
+      byte[] stored = parts.get(part.partNumber());
       if (!("etag-" + part.partNumber()).equals(part.eTag())
-          || !("crc-" + part.partNumber()).equals(part.checksumCRC32())) {
+          || !Crc32Header.of(stored, 0, stored.length).equals(part.checksumCRC32())) {
         throw new IllegalStateException(
             "part " + part.partNumber() + " has the wrong ETag/checksum");
       }
@@ -109,12 +125,42 @@ final class FakeS3Client implements S3Client {
       offset += bytes.length;
     }
     objects.put(request.key(), whole);
+    compositeChecksums.put(request.key(), compositeCrc32(request.multipartUpload().parts()));
+    if (loseCompletionAnswer) {
+      afterLostCompletion.run();
+      throw NoSuchUploadException.builder()
+          .statusCode(404)
+          .awsErrorDetails(AwsErrorDetails.builder().errorCode("NoSuchUpload").build())
+          .message("The specified upload does not exist.")
+          .build();
+    }
     return CompleteMultipartUploadResponse.builder().build();
+  }
+
+  /**
+   * S3's checksum of an object completed from CRC32-checksummed parts (COMPOSITE): the CRC32 of the
+   * parts' checksums (their four bytes each, in part order), in Base64, then {@code -} and the count.
+   */
+  private static String compositeCrc32(List<software.amazon.awssdk.services.s3.model.CompletedPart> parts) {
+    java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+    for (var part : parts) {
+      crc.update(java.util.Base64.getDecoder().decode(part.checksumCRC32()));
+    }
+    int value = (int) crc.getValue();
+    return java.util.Base64.getEncoder()
+            .encodeToString(
+                new byte[] {(byte) (value >>> 24), (byte) (value >>> 16), (byte) (value >>> 8), (byte) value})
+        + "-"
+        + parts.size();
   }
 
   @Override
   public AbortMultipartUploadResponse abortMultipartUpload(AbortMultipartUploadRequest request) {
     calls.add("abort " + request.key());
+    if (loseCompletionAnswer) {
+      afterLostCompletion.run();
+      throw NoSuchUploadException.builder().statusCode(404).message("completed already").build();
+    }
     parts.clear();
     return AbortMultipartUploadResponse.builder().build();
   }
@@ -141,7 +187,14 @@ final class FakeS3Client implements S3Client {
     if (bytes == null) {
       throw NoSuchKeyException.builder().statusCode(404).message("no such key").build();
     }
-    return HeadObjectResponse.builder().contentLength((long) bytes.length).eTag("\"e\"").build();
+    calls.add("head " + request.key());
+    // Part ETags here are no MD5s, as S3's are not under SSE-KMS or SSE-C: only the checksum tells.
+    return HeadObjectResponse.builder()
+        .contentLength((long) bytes.length)
+        .eTag("\"e\"")
+        .checksumCRC32(
+            request.checksumMode() == ChecksumMode.ENABLED ? compositeChecksums.get(request.key()) : null)
+        .build();
   }
 
   @Override

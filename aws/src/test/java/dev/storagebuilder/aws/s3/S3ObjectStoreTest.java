@@ -105,6 +105,38 @@ class S3ObjectStoreTest {
   }
 
   @Test
+  void aCompletionAnsweredNoSuchUploadPublishesWhenTheObjectsCompositeChecksumIsThisUploads()
+      throws IOException {
+    // The ETag of the fake's parts is no MD5 (as under SSE-KMS): the CRC32s must tell instead.
+    s3.loseCompletionAnswer = true;
+    byte[] content = bytes(2 * PART + 99, 12);
+    try (ObjectOutput out = store.create("lost-answer")) {
+      out.write(content);
+    }
+
+    assertThat(s3.calls)
+        .containsExactly("create snapshots/lost-answer", "complete snapshots/lost-answer", "head snapshots/lost-answer");
+    assertThat(s3.objects.get("snapshots/lost-answer")).isEqualTo(content);
+  }
+
+  @Test
+  void aCompletionAnsweredNoSuchUploadFailsWhenTheObjectsChecksumIsAnotherUploads() throws IOException {
+    s3.loseCompletionAnswer = true;
+    s3.afterLostCompletion =
+        () -> {
+          s3.objects.put("snapshots/lost-answer", new byte[] {1});
+          s3.compositeChecksums.put("snapshots/lost-answer", "AAAAAA==-1"); // someone else's object
+        };
+    ObjectOutput out = store.create("lost-answer");
+    out.write(bytes(2 * PART + 99, 13));
+
+    assertThatThrownBy(out::close)
+        .isInstanceOf(S3Exception.class)
+        .satisfies(e -> assertThat(((S3Exception) e).awsErrorDetails().errorCode()).isEqualTo("NoSuchUpload"));
+    assertThat(s3.objects.get("snapshots/lost-answer")).containsExactly(1);
+  }
+
+  @Test
   void writeBlocksWhileMaxPartsAreInFlightAndMemoryStaysAtKPlusOneParts() throws Exception {
     s3.partGate.drainPermits(); // every part upload waits at the gate
     byte[] content = bytes(6 * PART, 4);
