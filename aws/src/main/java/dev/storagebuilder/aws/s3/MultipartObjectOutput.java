@@ -267,7 +267,10 @@ final class MultipartObjectOutput extends ObjectOutput {
   private boolean publishedFrom(List<CompletedPart> completed) {
     HeadObjectResponse head;
     try {
-      head = s3.headObject(b -> b.bucket(bucket).key(key).checksumMode(ChecksumMode.ENABLED));
+      head =
+          s3.headObject(
+              b -> b.bucket(bucket).key(key).checksumMode(ChecksumMode.ENABLED)
+                  .overrideConfiguration(uploadTimeout.forRequestOf(0)));
     } catch (NoSuchKeyException e) {
       return false;
     } catch (S3Exception e) {
@@ -305,7 +308,7 @@ final class MultipartObjectOutput extends ObjectOutput {
       }
       awaitNoPartInFlight();
       try {
-        s3.abortMultipartUpload(b -> b.bucket(bucket).key(key).uploadId(id));
+        s3.abortMultipartUpload(b -> b.bucket(bucket).key(key).uploadId(id).overrideConfiguration(uploadTimeout.forRequestOf(0)));
       } catch (RuntimeException e) {
         // The bucket's AbortIncompleteMultipartUpload lifecycle rule is the backstop.
         log.warn("could not abort multipart upload {} of {}: {}", id, location(), e.toString());
@@ -353,12 +356,13 @@ final class MultipartObjectOutput extends ObjectOutput {
                         b.bucket(bucket)
                             .key(key)
                             .contentType(contentType)
-                            .checksumAlgorithm(ChecksumAlgorithm.CRC32))
+                            .checksumAlgorithm(ChecksumAlgorithm.CRC32)
+                            .overrideConfiguration(uploadTimeout.forRequestOf(0)))
                 .uploadId();
         if (state.get() == State.ABORTED) {
           // abort() ran on another thread while the upload was being created: it saw no id.
           String id = uploadId;
-          s3.abortMultipartUpload(b -> b.bucket(bucket).key(key).uploadId(id));
+          s3.abortMultipartUpload(b -> b.bucket(bucket).key(key).uploadId(id).overrideConfiguration(uploadTimeout.forRequestOf(0)));
           ensureWritable();
         }
       }

@@ -285,7 +285,7 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
     String fullKey = fullKey(key);
     HeadObjectResponse head;
     try {
-      head = s3.headObject(b -> b.bucket(bucket).key(fullKey));
+      head = s3.headObject(b -> b.bucket(bucket).key(fullKey).overrideConfiguration(transferTimeout.forRequestOf(0)));
     } catch (NoSuchKeyException e) {
       throw absent(key, e);
     } catch (S3Exception e) {
@@ -309,7 +309,9 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
     String full = fullKey(keyPrefix == null ? "" : keyPrefix, true);
     List<String> keys = new ArrayList<>();
     for (S3Object object :
-        s3.listObjectsV2Paginator(b -> b.bucket(bucket).prefix(full).maxKeys(listPageSize))
+        s3.listObjectsV2Paginator(
+                b -> b.bucket(bucket).prefix(full).maxKeys(listPageSize)
+                    .overrideConfiguration(transferTimeout.forRequestOf(0)))
             .contents()) {
       keys.add(object.key().substring(prefix.length()));
     }
@@ -320,7 +322,7 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
 
   @Override
   public void delete(String key) {
-    s3.deleteObject(b -> b.bucket(bucket).key(fullKey(key)));
+    s3.deleteObject(b -> b.bucket(bucket).key(fullKey(key)).overrideConfiguration(transferTimeout.forRequestOf(0)));
   }
 
   @Override

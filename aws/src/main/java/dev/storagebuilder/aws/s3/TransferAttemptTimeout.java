@@ -14,7 +14,9 @@ import software.amazon.awssdk.awscore.AwsRequestOverrideConfiguration;
  * socket timeout fire. Either held the target's thread for good. The SDK's attempt timeout aborts
  * the request, which closes the connection under the blocked write or read; the attempt then fails
  * as retryable and the SDK retries it. Why per request and sized to the bytes, not one for the S3
- * client: a part of up to 512 MiB or a 5 GiB PUT takes as long as its bytes take.
+ * client: a part of up to 512 MiB or a 5 GiB PUT takes as long as its bytes take. HEAD, LIST,
+ * DELETE, CreateMultipartUpload and AbortMultipartUpload get the floor alone (their answers trickled
+ * in the same way); CompleteMultipartUpload gets none, as S3 may take minutes to answer it.
  */
 record TransferAttemptTimeout(Duration floor, long minBytesPerSecond) {
   /**

@@ -41,6 +41,10 @@ class TricklingReadIT {
   private static TricklingAnswerProxy proxy;
   private static AwsClients clients;
   private static S3ObjectStore store;
+  /** Trickles the answers without a body to size a timeout by: HEAD and DELETE. */
+  private static TricklingAnswerProxy metadataProxy;
+  private static AwsClients metadataClients;
+  private static S3ObjectStore metadataStore;
 
   @BeforeAll
   static void storeAnObjectBehindTheProxy() {
@@ -57,6 +61,17 @@ class TricklingReadIT {
                 .build(),
             4);
     store = new S3ObjectStore(clients.s3(), direct.bucket(), "snapshots/", S3StoreOptions.defaults(), QUICK);
+    metadataProxy =
+        new TricklingAnswerProxy(
+            direct.s3Endpoint().getPort(), line -> line.startsWith("HEAD ") || line.startsWith("DELETE "));
+    metadataClients =
+        new AwsClients(
+            direct.toBuilder()
+                .endpoints(direct.sqsEndpoint(), metadataProxy.endpoint(), direct.dynamoEndpoint())
+                .build(),
+            4);
+    metadataStore =
+        new S3ObjectStore(metadataClients.s3(), direct.bucket(), "snapshots/", S3StoreOptions.defaults(), QUICK);
   }
 
   @AfterAll
@@ -64,27 +79,51 @@ class TricklingReadIT {
     store.close();
     clients.close();
     proxy.close();
+    metadataStore.close();
+    metadataClients.close();
+    metadataProxy.close();
+  }
+
+  // The calls without a body to size a timeout by have the floor alone: an answer of a few hundred
+  // bytes at a byte per 100 ms held the target's thread for a minute a page, attempt after attempt.
+
+  @Test
+  void aListingWhoseAnswerTricklesFailsRetryably() {
+    assertFailsByAttemptTimeout(proxy, () -> store.list("trickle/"));
+  }
+
+  @Test
+  void anOpenWhoseHeadTricklesFailsRetryably() {
+    assertFailsByAttemptTimeout(metadataProxy, () -> metadataStore.open("trickle/3mib.bin"));
+  }
+
+  @Test
+  void aDeleteWhoseAnswerTricklesFailsRetryably() {
+    assertFailsByAttemptTimeout(metadataProxy, () -> {
+      metadataStore.delete("trickle/not-there.bin");
+      return null;
+    });
   }
 
   @Test
   void aWholeObjectReadWhoseAnswerTricklesFailsRetryably() {
-    assertFailsByAttemptTimeout(() -> store.get("trickle/3mib.bin"));
+    assertFailsByAttemptTimeout(proxy, () -> store.get("trickle/3mib.bin"));
   }
 
   @Test
   void aRangeReadWhoseAnswerTricklesFailsRetryably() {
-    assertFailsByAttemptTimeout(() -> store.getRange("trickle/3mib.bin", 1000, 6400));
+    assertFailsByAttemptTimeout(proxy, () -> store.getRange("trickle/3mib.bin", 1000, 6400));
   }
 
   @Test
   void readsOfAnOpenedObjectWhoseAnswerTricklesFailRetryably() throws Exception {
     try (RandomAccessObject object = store.open("trickle/3mib.bin")) { // a HEAD: not trickled
-      assertFailsByAttemptTimeout(() -> object.read(10, new byte[100], 0, 100)); // a read-ahead window
-      assertFailsByAttemptTimeout(() -> object.read(MIB, new byte[2 * MIB], 0, 2 * MIB)); // straight in
+      assertFailsByAttemptTimeout(proxy, () -> object.read(10, new byte[100], 0, 100)); // a read-ahead window
+      assertFailsByAttemptTimeout(proxy, () -> object.read(MIB, new byte[2 * MIB], 0, 2 * MIB)); // straight in
     }
   }
 
-  private static void assertFailsByAttemptTimeout(Callable<?> read) {
+  private static void assertFailsByAttemptTimeout(TricklingAnswerProxy proxy, Callable<?> read) {
     int trickledBefore = proxy.trickledAnswers();
     CompletableFuture<Object> call =
         CompletableFuture.supplyAsync(
