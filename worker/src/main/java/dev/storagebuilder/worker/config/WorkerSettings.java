@@ -111,9 +111,12 @@ public record WorkerSettings(
     // reaches past 12 h from the receipt. From 8 h on the very first one (at half the timeout, to one
     // and a half, plus however late it is) is refused, and every target running longer than half the
     // timeout was abandoned: a 10 h timeout let targets run 5 h, where 7 h let them run 7 h.
-    if (visibilityTimeout.toSeconds() < 10 || visibilityTimeout.compareTo(MAX_VISIBILITY_TIMEOUT) > 0) {
+    // SQS takes whole seconds: a fraction went out truncated (10500ms as 10 s) while the lease keeper
+    // timed the heartbeat and the abandonment from the untruncated value, after SQS had let go.
+    if (visibilityTimeout.toSeconds() < 10 || visibilityTimeout.compareTo(MAX_VISIBILITY_TIMEOUT) > 0
+        || visibilityTimeout.toNanosPart() != 0) {
       throw new IllegalArgumentException(
-          "worker.visibility-timeout must be 10s..7h30m (the heartbeat extends it by a whole timeout at half of it,"
+          "worker.visibility-timeout must be 10s..7h30m in whole seconds (the heartbeat extends it by a whole timeout at half of it,"
               + " and SQS extends a message to at most 12 h from its receipt), got " + visibilityTimeout);
     }
     // LoopSettings takes any wait up to 20 s (tests poll in-memory queues for milliseconds), but SQS

@@ -214,12 +214,28 @@ class WorkerSettingsTest {
       properties.put("storage-builder.worker.visibility-timeout", timeout);
       assertThatThrownBy(() -> load(HEAP_128M)).as(timeout)
           .isInstanceOf(IllegalArgumentException.class)
-          .hasMessageStartingWith("worker.visibility-timeout must be 10s..7h30m");
+          .hasMessageStartingWith("worker.visibility-timeout must be 10s..7h30m in whole seconds");
     }
     properties.put("storage-builder.worker.visibility-timeout", "450m");
     Duration timeout = load(HEAP_128M).visibilityTimeout();
     assertThat(timeout.dividedBy(2).plus(timeout)).as("the first extension ends within 12 h of the receipt")
         .isLessThan(Duration.ofHours(12));
+  }
+
+  /**
+   * SQS takes a visibility timeout in whole seconds: 10500ms was received as 10 s, while the lease
+   * keeper timed its heartbeat and abandonment from 10.5 s, after the message was visible again.
+   */
+  @Test
+  void aVisibilityTimeoutWithAFractionOfASecondIsRefusedAsSqsTakesWholeSeconds() {
+    for (String timeout : List.of("10500ms", "299999ms", "PT30.5S")) {
+      properties.put("storage-builder.worker.visibility-timeout", timeout);
+      assertThatThrownBy(() -> load(HEAP_128M)).as(timeout)
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageStartingWith("worker.visibility-timeout must be 10s..7h30m in whole seconds");
+    }
+    properties.put("storage-builder.worker.visibility-timeout", "30000ms");
+    assertThat(load(HEAP_128M).visibilityTimeout()).isEqualTo(Duration.ofSeconds(30));
   }
 
   /** Said only "cannot parse '300'": nothing told the operator that a duration needs a unit. */
