@@ -4,12 +4,9 @@ import dev.storagebuilder.worker.port.Acknowledger;
 import dev.storagebuilder.worker.port.ReceivedMessage;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.TreeSet;
 import software.amazon.awssdk.services.sqs.SqsClient;
-import software.amazon.awssdk.services.sqs.model.MessageAttributeValue;
 
 /**
  * Maps outcomes onto SQS calls. Dead-lettering is done by the worker itself (send to the DLQ, then
@@ -27,7 +24,6 @@ public final class SqsAcknowledger implements Acknowledger {
   public static final String POSTPONED = "sb-postponed";
   private static final int SQS_MAX_DELAY_SECONDS = 900;
   private static final int MAX_DETAIL_CHARS = 2000;
-  private static final int SQS_MAX_ATTRIBUTES = 10;
 
   private final SqsClient sqs;
   private final String queueUrl;
@@ -77,19 +73,21 @@ public final class SqsAcknowledger implements Acknowledger {
    */
   @Override
   public void postpone(ReceivedMessage message, Duration delay) {
-    Map<String, MessageAttributeValue> attributes = new HashMap<>();
-    message.attributes().forEach((name, value) -> attributes.put(name, text(value)));
-    if (attributes.containsKey(POSTPONED) || attributes.size() < SQS_MAX_ATTRIBUTES) {
-      // The count is only informational: a message that already carries SQS's maximum of
-      // attributes goes back without it rather than be refused.
-      attributes.put(POSTPONED, text(String.valueOf(1 + postponedSoFar(message))));
-    }
+    SqsMessageSize copy = new SqsMessageSize(message.body());
+    message.attributes().forEach((name, value) -> {
+      if (!POSTPONED.equals(name)) {
+        copy.add(name, value);
+      }
+    });
+    // The count is only informational: a message that already carries SQS's maximum of attributes,
+    // or whose size leaves no room for it, goes back without it rather than be refused.
+    copy.add(POSTPONED, String.valueOf(1 + postponedSoFar(message)));
     int seconds = (int) Math.min(Math.max(delay.toSeconds(), 0), SQS_MAX_DELAY_SECONDS);
     sqs.sendMessage(
         b -> b.queueUrl(queueUrl)
             .messageBody(message.body())
             .delaySeconds(seconds)
-            .messageAttributes(attributes)
+            .messageAttributes(copy.attributes())
             .messageGroupId(message.messageGroupId()));
     deleteNow(message);
   }
@@ -105,41 +103,43 @@ public final class SqsAcknowledger implements Acknowledger {
 
   @Override
   public void deadLetter(ReceivedMessage message, String reasonCode, String detail) {
-    Map<String, MessageAttributeValue> attributes = new HashMap<>();
-    attributes.put(REASON, text(reasonCode));
-    attributes.put(ORIGINAL_ID, text(message.messageId()));
-    attributes.put(RECEIVE_COUNT, text(String.valueOf(message.receiveCount())));
-    // SQS refuses a message with more than ten attributes: the reason comes first, then as many of
-    // the original's as fit (by name), and the detail names those left out.
+    // SQS rejects an empty body; a blank poison message still has to be kept for inspection.
+    String body = message.body() == null || message.body().isEmpty() ? "<empty>" : message.body();
+    // SQS refuses the whole send past ten attributes or past its size limit (body and attributes
+    // together), and a refused dead letter comes back reasonless until the redrive policy moves
+    // it. So the reason comes first, then as many of the original's attributes as fit (by name,
+    // one place kept for the detail), then the detail, cut to the bytes left, naming those left out.
+    SqsMessageSize dead = new SqsMessageSize(body);
+    dead.add(REASON, reasonCode);
+    dead.add(ORIGINAL_ID, message.messageId());
+    dead.add(RECEIVE_COUNT, String.valueOf(message.receiveCount()));
+    int detailBytes = SqsMessageSize.attributeBytes(DETAIL, "-");
     List<String> leftOut = new ArrayList<>();
     for (String name : new TreeSet<>(message.attributes().keySet())) {
-      if (attributes.containsKey(name) || DETAIL.equals(name)) {
+      if (DETAIL.equals(name) || REASON.equals(name) || ORIGINAL_ID.equals(name) || RECEIVE_COUNT.equals(name)) {
         continue;
       }
-      if (attributes.size() + 1 < SQS_MAX_ATTRIBUTES) {
-        attributes.put(name, text(message.attributes().get(name)));
-      } else {
+      String value = message.attributes().get(name);
+      boolean roomForDetail =
+          dead.attributeCount() + 1 < SqsMessageSize.MAX_ATTRIBUTES
+              && dead.bytes() + SqsMessageSize.attributeBytes(name, value.isEmpty() ? "-" : value) + detailBytes
+                  <= SqsMessageSize.MAX_BYTES;
+      if (!roomForDetail || !dead.add(name, value)) {
         leftOut.add(name);
       }
     }
-    String shortDetail = detail == null ? "" : detail;
+    String fullDetail = detail == null ? "" : detail;
     if (!leftOut.isEmpty()) {
-      shortDetail += " (message attributes left out: " + String.join(", ", leftOut) + ")";
+      fullDetail += " (message attributes left out: " + String.join(", ", leftOut) + ")";
     }
-    attributes.put(DETAIL, text(shortDetail.length() > MAX_DETAIL_CHARS ? shortDetail.substring(0, MAX_DETAIL_CHARS) : shortDetail));
-    // SQS rejects an empty body; a blank poison message still has to be kept for inspection.
-    String body = message.body() == null || message.body().isEmpty() ? "<empty>" : message.body();
+    dead.addCut(DETAIL, fullDetail, MAX_DETAIL_CHARS);
     // The group travels along so a redrive (a move task, or the producer's filtered one) puts the
     // message back into its client's group.
     sqs.sendMessage(
         b -> b.queueUrl(deadLetterQueueUrl)
             .messageBody(body)
-            .messageAttributes(attributes)
+            .messageAttributes(dead.attributes())
             .messageGroupId(message.messageGroupId()));
     deleteNow(message);
-  }
-
-  private static MessageAttributeValue text(String value) {
-    return MessageAttributeValue.builder().dataType("String").stringValue(value.isEmpty() ? "-" : value).build();
   }
 }

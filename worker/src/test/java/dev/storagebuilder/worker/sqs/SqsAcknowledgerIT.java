@@ -160,6 +160,70 @@ class SqsAcknowledgerIT {
     acknowledger.delete(copy);
   }
 
+  /** SQS's limit on a message: its body and every attribute's name, data type and value together. */
+  private static final int SQS_MAX_MESSAGE_BYTES = 256 * 1024;
+
+  /** The size SQS counts for a message as received (every attribute is a String here). */
+  private static int sqsSize(ReceivedMessage message) {
+    int size = utf8(message.body());
+    for (Map.Entry<String, String> attribute : message.attributes().entrySet()) {
+      size += utf8(attribute.getKey()) + utf8("String") + utf8(attribute.getValue());
+    }
+    return size;
+  }
+
+  private static int utf8(String text) {
+    return text.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+  }
+
+  /** A body of exactly {@code bytes} UTF-8 bytes that names itself. */
+  private static String bodyOf(String name, int bytes) {
+    String head = "{\"" + name + "\": \"";
+    return head + "x".repeat(bytes - head.length() - 2) + "\"}";
+  }
+
+  /**
+   * ElasticMQ takes any size, SQS refuses a message over 256 KiB: a poison body near the limit sent
+   * to the DLQ with its reason and a 2000-character detail was refused, and the message kept coming
+   * back without a reason until the redrive policy moved it.
+   */
+  @Test
+  void aDeadLetterOfABodyNearTheSizeLimitKeepsItsReasonAndCutsItsDetailToFit() {
+    String body = bodyOf("near-limit-dead", SQS_MAX_MESSAGE_BYTES - 400);
+    send(body, "client-d");
+    ReceivedMessage original = receiveOne(work, body);
+    String detail = "é".repeat(1_900); // two bytes each: the limit is in bytes, not characters
+
+    acknowledger.deadLetter(original, "invalid-message", detail);
+
+    ReceivedMessage dead = receiveOne(dlq, body);
+    assertThat(sqsSize(dead)).isLessThanOrEqualTo(SQS_MAX_MESSAGE_BYTES);
+    assertThat(dead.attributes())
+        .containsEntry("trace", "t-1")
+        .containsEntry(SqsAcknowledger.REASON, "invalid-message")
+        .containsEntry(SqsAcknowledger.ORIGINAL_ID, original.messageId())
+        .containsEntry(SqsAcknowledger.RECEIVE_COUNT, "1");
+    assertThat(detail).startsWith(dead.attributes().get(SqsAcknowledger.DETAIL));
+    assertThat(dead.attributes().get(SqsAcknowledger.DETAIL)).isNotEmpty().isNotEqualTo(detail);
+  }
+
+  /** The original fit exactly; its count of postponements on top would not have. */
+  @Test
+  void aPostponedCopyOfAMessageAtTheSizeLimitGoesBackWithoutItsCount() {
+    int trace = utf8("trace") + utf8("String") + utf8("t-1");
+    String body = bodyOf("at-limit-postponed", SQS_MAX_MESSAGE_BYTES - trace);
+    send(body, "client-e");
+    ReceivedMessage original = receiveOne(work, body);
+    assertThat(sqsSize(original)).isEqualTo(SQS_MAX_MESSAGE_BYTES);
+
+    acknowledger.postpone(original, Duration.ZERO);
+
+    ReceivedMessage copy = receiveOne(work, body);
+    assertThat(copy.messageId()).isNotEqualTo(original.messageId());
+    assertThat(copy.attributes()).isEqualTo(Map.of("trace", "t-1"));
+    acknowledger.delete(copy);
+  }
+
   @Test
   void aMessageWhosePostponeCountIsNotANumberIsPostponedCountingAgainFromOne() {
     aws.sqs().sendMessage(
