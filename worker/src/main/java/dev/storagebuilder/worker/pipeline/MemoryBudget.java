@@ -24,9 +24,9 @@ import java.util.Optional;
  * <p>Growing comes before starting: a target that waits to grow already holds memory and has work
  * done, so new reservations wait while one does. A grower waits for memory only while some other
  * reservation is still running (it will end and give memory back), and at most {@link #GROW_WAIT}.
- * When every reservation is a grower waiting for another, none could ever go on: the newest grower
- * stops at once with {@link Outgrown}, gives its share back, and its redelivery reserves in full
- * from the start. (Before, all of them waited out the timeout: a first update-all, where every
+ * When every reservation is a grower waiting for another and the first in line does not fit, none
+ * could ever go on: the newest grower stops at once with {@link Outgrown}, gives its share back, and
+ * its redelivery reserves in full from the start. (Before, all of them waited out the timeout: a first update-all, where every
  * target starts small, stood still for 10 s at a time on each worker.)
  *
  * <p>New reservations are served in arrival order: a waiting large one is not overtaken forever by
@@ -183,7 +183,9 @@ public final class MemoryBudget {
       growers.addLast(this);
       try {
         while (growers.peekFirst() != this || freeUnits < more) {
-          if (growers.size() == holders && growers.peekLast() == this) {
+          // A deadlock only if the first in line cannot go on either: after a release it may be
+          // woken but not yet run, and once grown it runs on and gives its memory back.
+          if (growers.size() == holders && growers.peekLast() == this && !firstGrowerFits()) {
             return "cannot come free: every running target waits to grow";
           }
           long left = deadline - System.nanoTime();
@@ -201,6 +203,11 @@ public final class MemoryBudget {
         growers.remove(this);
         MemoryBudget.this.notifyAll();
       }
+    }
+
+    private boolean firstGrowerFits() {
+      Reservation first = growers.peekFirst();
+      return first != null && freeUnits >= unitsOf(fullTargetBytes) - first.taken;
     }
 
     @Override

@@ -115,6 +115,35 @@ class MemoryBudgetTest {
     assertThat(starter.get(5, TimeUnit.SECONDS).bytes()).isEqualTo(10 * KIB);
   }
 
+  /**
+   * A grower that arrives, or wakes, between a release and the first grower's turn saw "every
+   * running target waits to grow" and gave up, though the first could go on with the memory just
+   * given back and this one after it: a target postponed with the budget free for both.
+   */
+  @Test
+  void aGrowerDoesNotGiveUpWhileTheGrowerAheadCanGoOnWithMemoryJustGivenBack() throws Exception {
+    MemoryBudget tight = new MemoryBudget(200 * KIB, 100 * KIB, 10 * KIB, 1_000, Duration.ofMinutes(5));
+    MemoryBudget.Reservation first = tight.reserve(10 * KIB);
+    MemoryBudget.Reservation second = tight.reserve(10 * KIB);
+    MemoryBudget.Reservation running = tight.reserve(100 * KIB);
+    CompletableFuture<String> firstGrowth = CompletableFuture.supplyAsync(() -> growOrGiveBack(first), threads);
+    await().atMost(Duration.ofSeconds(2)).until(tight::hasWaiters); // 80 KiB free, 90 wanted
+
+    String secondGrowth;
+    // Holding the budget's monitor from the release to the second grower's first look is one order
+    // the threads can take: the first grower has been woken but not yet run.
+    synchronized (tight) {
+      running.close(); // 180 KiB free: 90 for the first, then 90 for the second
+      secondGrowth = growOrGiveBack(second);
+    }
+
+    assertThat(secondGrowth).isEqualTo("grown");
+    assertThat(firstGrowth.get(5, TimeUnit.SECONDS)).isEqualTo("grown");
+    assertThat(first.bytes()).isEqualTo(100 * KIB);
+    assertThat(second.bytes()).isEqualTo(100 * KIB);
+    assertThat(tight.availableBytes()).isZero();
+  }
+
   @Test
   void aReservationWaitsUntilEnoughIsGivenBack() throws Exception {
     MemoryBudget.Reservation first = budget.reserve(40 * KIB);
