@@ -1,6 +1,5 @@
 package dev.storagebuilder.worker.app;
 
-import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.storagebuilder.aws.AwsErrors;
 import dev.storagebuilder.aws.config.AwsClients;
@@ -16,9 +15,8 @@ import dev.storagebuilder.common.snapshot.SnapshotWriterOptions;
 import dev.storagebuilder.common.snapshot.StorageLayout;
 import dev.storagebuilder.worker.config.WorkerSettings;
 import dev.storagebuilder.worker.config.WorkerSettingsProperties;
-import dev.storagebuilder.worker.jdbc.EvictOnConnectionLoss;
 import dev.storagebuilder.worker.jdbc.JdbcRowSource;
-import dev.storagebuilder.common.target.SqlDialect;
+import dev.storagebuilder.worker.jdbc.SourcePool;
 import dev.storagebuilder.worker.pipeline.BatchedSuccesses;
 import dev.storagebuilder.worker.pipeline.LeaseKeeper;
 import dev.storagebuilder.worker.pipeline.MemoryBudget;
@@ -105,21 +103,8 @@ final class WorkerFactory {
   @Singleton
   @Bean(preDestroy = "close")
   HikariDataSource sourceDataSource(WorkerSettings settings, SourceResilienceSettings resilience) {
-    HikariConfig config = new HikariConfig();
-    config.setPoolName("source");
-    config.setJdbcUrl(settings.source().jdbcUrl());
-    config.setUsername(settings.source().username());
-    config.setPassword(settings.source().password());
-    config.setMaximumPoolSize(settings.poolSize());
-    config.setMinimumIdle(1);
-    config.setConnectionTimeout(resilience.connectionTimeout().toMillis());
-    config.setInitializationFailTimeout(-1);
-    config.setExceptionOverrideClassName(EvictOnConnectionLoss.class.getName());
-    if (SqlDialect.fromJdbcUrl(settings.source().jdbcUrl()) == SqlDialect.POSTGRESQL) {
-      // A statement run once per target would otherwise stay on the text protocol (slower decode).
-      config.addDataSourceProperty("prepareThreshold", "-1");
-    }
-    return new HikariDataSource(config);
+    return SourcePool.open(
+        settings.source(), settings.poolSize(), resilience.connectionTimeout(), resilience.readTimeout());
   }
 
   /**

@@ -95,7 +95,8 @@ public final class WorkerSettingsProperties {
         integer(worker, "source-breaker-window", SourceResilienceSettings.DEFAULT_BREAKER_WINDOW),
         integer(worker, "source-breaker-minimum-calls", SourceResilienceSettings.DEFAULT_BREAKER_MINIMUM_CALLS),
         duration(worker, "source-breaker-open-wait", SourceResilienceSettings.DEFAULT_BREAKER_OPEN_WAIT),
-        duration(worker, "source-connection-timeout", SourceResilienceSettings.DEFAULT_CONNECTION_TIMEOUT));
+        duration(worker, "source-connection-timeout", SourceResilienceSettings.DEFAULT_CONNECTION_TIMEOUT),
+        duration(worker, "source-read-timeout", SourceResilienceSettings.DEFAULT_READ_TIMEOUT));
   }
 
   /**

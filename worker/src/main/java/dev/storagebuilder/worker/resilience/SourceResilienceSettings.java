@@ -15,6 +15,9 @@ import java.time.Duration;
  * @param breakerOpenWait how long the breaker stays open before a probe read is allowed
  * @param connectionTimeout how long a read waits for a pooled connection before failing (a dead
  *     database must fail fast enough for the breaker to see it)
+ * @param readTimeout the longest the source may stay silent while a read waits for its answer (the
+ *     driver's socket timeout): a source that stopped answering mid-read (a network partition, a
+ *     frozen host) fails the read instead of holding it until the lease runs out
  */
 public record SourceResilienceSettings(
     int retryAttempts,
@@ -25,7 +28,8 @@ public record SourceResilienceSettings(
     int breakerWindow,
     int breakerMinimumCalls,
     Duration breakerOpenWait,
-    Duration connectionTimeout) {
+    Duration connectionTimeout,
+    Duration readTimeout) {
   public static final int DEFAULT_RETRY_ATTEMPTS = 3;
   public static final Duration DEFAULT_RETRY_INITIAL_BACKOFF = Duration.ofMillis(500);
   public static final double DEFAULT_RETRY_MULTIPLIER = 2.0;
@@ -35,6 +39,7 @@ public record SourceResilienceSettings(
   public static final int DEFAULT_BREAKER_MINIMUM_CALLS = 4;
   public static final Duration DEFAULT_BREAKER_OPEN_WAIT = Duration.ofSeconds(15);
   public static final Duration DEFAULT_CONNECTION_TIMEOUT = Duration.ofSeconds(10);
+  public static final Duration DEFAULT_READ_TIMEOUT = Duration.ofMinutes(15);
   /**
    * The longest the retries of one read may wait in all, jitter at its worst. While they wait, the
    * target holds its thread, its memory reservation and a fleet-wide source slot; an outage longer
@@ -80,13 +85,18 @@ public record SourceResilienceSettings(
     if (connectionTimeout.toMillis() < 250 || connectionTimeout.compareTo(Duration.ofMinutes(5)) > 0) {
       throw new IllegalArgumentException("worker.source-connection-timeout must be 250ms..5m, got " + connectionTimeout);
     }
+    // Above the clients query's 30 s timeout, whose cancel should end a query a busy server is slow
+    // with first; below the lease's 12 h, which it is there to beat by far.
+    if (readTimeout.compareTo(Duration.ofMinutes(1)) < 0 || readTimeout.compareTo(Duration.ofHours(6)) > 0) {
+      throw new IllegalArgumentException("worker.source-read-timeout must be 1m..6h, got " + readTimeout);
+    }
   }
 
   public static SourceResilienceSettings defaults() {
     return new SourceResilienceSettings(
         DEFAULT_RETRY_ATTEMPTS, DEFAULT_RETRY_INITIAL_BACKOFF, DEFAULT_RETRY_MULTIPLIER, DEFAULT_RETRY_JITTER,
         DEFAULT_BREAKER_FAILURE_RATE, DEFAULT_BREAKER_WINDOW, DEFAULT_BREAKER_MINIMUM_CALLS, DEFAULT_BREAKER_OPEN_WAIT,
-        DEFAULT_CONNECTION_TIMEOUT);
+        DEFAULT_CONNECTION_TIMEOUT, DEFAULT_READ_TIMEOUT);
   }
 
   /** The sum of the waits between {@code attempts} attempts, each jittered up as far as it goes. */

@@ -69,6 +69,19 @@ class WorkerSettingsTest {
     assertThat(WorkerSettingsProperties.sourceResilience(lookup)).isEqualTo(SourceResilienceSettings.defaults());
   }
 
+  @Test
+  void theSourceReadTimeoutIsFifteenMinutesByDefaultAndRefusedOutsideOneMinuteToSixHours() {
+    Function<String, Optional<String>> lookup = name -> Optional.ofNullable(properties.get(name));
+    assertThat(WorkerSettingsProperties.sourceResilience(lookup).readTimeout()).isEqualTo(Duration.ofMinutes(15));
+    for (String timeout : List.of("59s", "361m")) {
+      properties.put("storage-builder.worker.source-read-timeout", timeout);
+      assertThatThrownBy(() -> WorkerSettingsProperties.sourceResilience(lookup)).as(timeout)
+          .hasMessageStartingWith("worker.source-read-timeout must be 1m..6h, got ");
+    }
+    properties.put("storage-builder.worker.source-read-timeout", "2m");
+    assertThat(WorkerSettingsProperties.sourceResilience(lookup).readTimeout()).isEqualTo(Duration.ofMinutes(2));
+  }
+
   /** NaN failed both comparisons of each range check, and every backoff computed from it was 0 ms. */
   @Test
   void aSourceRetryMultiplierOrJitterThatIsNotANumberIsRefused() {

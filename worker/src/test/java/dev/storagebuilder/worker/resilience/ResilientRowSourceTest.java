@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Test;
 class ResilientRowSourceTest {
   private static final SourceResilienceSettings SETTINGS =
       new SourceResilienceSettings(3, Duration.ofMillis(10), 2.0, 0.5, 50, 4, 4, Duration.ofMillis(300),
-          Duration.ofSeconds(1));
+          Duration.ofSeconds(1), SourceResilienceSettings.DEFAULT_READ_TIMEOUT);
 
   private final AtomicInteger calls = new AtomicInteger();
   private final AtomicInteger failuresLeft = new AtomicInteger();
@@ -89,7 +89,7 @@ class ResilientRowSourceTest {
     // No retry of its own (SQS redelivers) and a breaker opening at 60 % of failed reads.
     SourceResilienceSettings settings =
         new SourceResilienceSettings(1, Duration.ofMillis(10), 2.0, 0.5, 60, 10, 4, Duration.ofSeconds(30),
-            Duration.ofSeconds(1));
+            Duration.ofSeconds(1), SourceResilienceSettings.DEFAULT_READ_TIMEOUT);
     AtomicInteger reads = new AtomicInteger();
     RowSource down =
         new RowSource() {

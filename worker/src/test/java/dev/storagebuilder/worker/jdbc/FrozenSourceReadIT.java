@@ -1,0 +1,166 @@
+package dev.storagebuilder.worker.jdbc;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.zaxxer.hikari.HikariDataSource;
+import dev.storagebuilder.common.target.ColumnDeclaration;
+import dev.storagebuilder.common.target.ColumnType;
+import dev.storagebuilder.common.target.SourceConfig;
+import dev.storagebuilder.common.target.TargetDeclaration;
+import dev.storagebuilder.common.testing.FreezingTcpProxy;
+import dev.storagebuilder.worker.port.FailureClassifier.Failure;
+import dev.storagebuilder.worker.port.SourceRead;
+import dev.storagebuilder.worker.resilience.DefaultFailureClassifier;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A full read from a source that stops answering mid-result-set (a network partition, a frozen
+ * host: no reset ever arrives), through a proxy that stops passing bytes. Nothing abandons such a
+ * read before the lease's 12 h limit, so the pool's read timeout must end it, as a failure worth
+ * retrying. Real PostgreSQL (127.0.0.1:5432) and MariaDB (127.0.0.1:3306), database {@code test}.
+ */
+class FrozenSourceReadIT {
+  private static final Duration READ_TIMEOUT = Duration.ofSeconds(3);
+  private static final String CLIENT = "frozen";
+  /** Far more than the sockets on the way buffer (~200 bytes a row, 60 MB), so a COPY or a streaming MariaDB read still waits on the wire when frozen. */
+  private static final int ROWS = 300_000;
+  private static final String MARIADB = "jdbc:mariadb://127.0.0.1:3306/test";
+
+  private static final TargetDeclaration ITEMS =
+      new TargetDeclaration(
+          "items",
+          "items",
+          "client_id",
+          List.of("id"),
+          "version",
+          List.of(
+              ColumnDeclaration.of("id", ColumnType.INT64, false),
+              ColumnDeclaration.of("version", ColumnType.INT64, false),
+              ColumnDeclaration.of("payload", ColumnType.STRING, false)),
+          null,
+          0);
+
+  private static PostgresTestSchema postgres;
+  private static String mariaDbTable;
+
+  private FreezingTcpProxy proxy;
+  private HikariDataSource pool;
+
+  @BeforeAll
+  static void createSources() throws SQLException {
+    postgres = PostgresTestSchema.create("sbfrozen_", 1);
+    postgres.admin(
+        "CREATE TABLE items (client_id text NOT NULL, id bigint NOT NULL, version bigint NOT NULL, payload text NOT NULL,"
+            + " PRIMARY KEY (client_id, id));"
+            + "INSERT INTO items SELECT '" + CLIENT + "', g, g, repeat('x', 180) FROM generate_series(1, " + ROWS + ") g;");
+    mariaDbTable = "sbfrozen_" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt());
+    mariaDb("CREATE TABLE " + mariaDbTable + " (client_id varchar(20) NOT NULL, id bigint NOT NULL,"
+        + " version bigint NOT NULL, payload text NOT NULL, PRIMARY KEY (client_id, id))");
+    mariaDb("INSERT INTO " + mariaDbTable + " SELECT '" + CLIENT + "', seq, seq, REPEAT('x', 180) FROM seq_1_to_" + ROWS);
+  }
+
+  @AfterAll
+  static void dropSources() throws SQLException {
+    if (postgres != null) {
+      postgres.close();
+    }
+    if (mariaDbTable != null) {
+      mariaDb("DROP TABLE IF EXISTS " + mariaDbTable);
+    }
+  }
+
+  /** The proxy first: closing the pool aborts its connections, which MariaDB's driver does only once a blocked read lets go. */
+  @AfterEach
+  void stop() {
+    if (proxy != null) {
+      proxy.close();
+    }
+    if (pool != null) {
+      pool.close();
+    }
+  }
+
+  @Test
+  void aPostgresCursorReadFailsRetryablyWhenTheSourceStopsAnsweringMidResultSet() throws Exception {
+    readFreezeAndExpectARetryableFailure(postgresSource(), false, ITEMS);
+  }
+
+  @Test
+  void aPostgresCopyReadFailsRetryablyWhenTheSourceStopsAnsweringMidResultSet() throws Exception {
+    readFreezeAndExpectARetryableFailure(postgresSource(), true, ITEMS);
+  }
+
+  @Test
+  void aMariaDbReadFailsRetryablyWhenTheSourceStopsAnsweringMidResultSet() throws Exception {
+    proxy = new FreezingTcpProxy(3306);
+    SourceConfig source =
+        new SourceConfig(
+            "jdbc:mariadb://127.0.0.1:" + proxy.port() + "/test", "root", null, "SELECT 'frozen'", List.of(ITEMS));
+    TargetDeclaration table =
+        new TargetDeclaration(
+            "items", mariaDbTable, "client_id", List.of("id"), "version", ITEMS.columns(), null, 0);
+    readFreezeAndExpectARetryableFailure(source, false, table);
+  }
+
+  private SourceConfig postgresSource() throws Exception {
+    proxy = new FreezingTcpProxy(5432);
+    return new SourceConfig(
+        "jdbc:postgresql://127.0.0.1:" + proxy.port() + "/test?connectTimeout=5&currentSchema=" + postgres.name(),
+        "postgres", null, "SELECT 'frozen'", List.of(ITEMS));
+  }
+
+  /** Reads until some rows came, freezes the proxy, and expects the read to fail soon after the read timeout. */
+  private void readFreezeAndExpectARetryableFailure(SourceConfig source, boolean copy, TargetDeclaration target) {
+    pool = SourcePool.open(source, 1, Duration.ofSeconds(5), READ_TIMEOUT);
+    JdbcRowSource rows =
+        new JdbcRowSource(pool, source.clientsQuery(), 100, Clock.systemUTC(), new ChangeReadSettings(0, Duration.ZERO),
+            copy);
+    AtomicLong seen = new AtomicLong();
+    AtomicReference<Throwable> failure = new AtomicReference<>();
+    Thread reader =
+        Thread.ofPlatform().name("frozen-read").daemon(true).start(() -> {
+          try (SourceRead read = rows.readAll(target, CLIENT)) {
+            ResultSet result = read.rows();
+            while (result.next()) {
+              if (seen.incrementAndGet() == 5_000) {
+                proxy.freeze();
+              }
+            }
+          } catch (Throwable e) {
+            failure.set(e);
+          }
+        });
+
+    await().atMost(Duration.ofSeconds(30)).until(() -> !reader.isAlive());
+    assertThat(seen.get()).as("rows read before the source froze, and not all of them").isBetween(5_000L, ROWS - 1L);
+    assertThat(failure.get()).isInstanceOf(SQLException.class);
+    Failure classified = new DefaultFailureClassifier().classify(failure.get());
+    assertThat(classified.retryable()).as(failure.get().toString()).isTrue();
+    assertThat(classified.reasonCode()).isEqualTo("source-unavailable");
+    // The broken connection left the pool: the next target gets a fresh one.
+    await().atMost(Duration.ofSeconds(10)).until(() -> pool.getHikariPoolMXBean().getActiveConnections() == 0);
+  }
+
+  private static void mariaDb(String sql) throws SQLException {
+    try (Connection connection = DriverManager.getConnection(MARIADB, "root", null);
+        Statement statement = connection.createStatement()) {
+      statement.execute(sql);
+    }
+  }
+}
