@@ -11,6 +11,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.SQLFeatureNotSupportedException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalLong;
@@ -41,6 +42,9 @@ public final class JdbcRowSource implements RowSource {
    * worker waits behind it, and no interrupt of a lost lease reaches them.
    */
   static final int CLIENTS_QUERY_TIMEOUT_SECONDS = 30;
+
+  /** How far past its query timeout the clients query may wait on a silent source (as the producer's, 45 s in all). */
+  static final Duration CLIENTS_QUERY_SILENCE_MARGIN = Duration.ofSeconds(15);
 
   /** The application name of the worker's read sessions: they hold no versions, so settling ignores them. */
   static final String READER_APPLICATION = "storage-builder-read";
@@ -126,9 +130,23 @@ public final class JdbcRowSource implements RowSource {
     try (Connection connection = dataSource.getConnection();
         PreparedStatement statement = connection.prepareStatement(clientsQuery)) {
       statement.setQueryTimeout(clientsQueryTimeoutSeconds);
+      // The query timeout's cancel never gets an answer from a source that stopped answering (a
+      // partition, a frozen host), and the read then waited out the pool's read timeout (15 min)
+      // holding this monitor, with every target of the worker behind it. A socket timeout above the
+      // query timeout, on this connection only (the pool restores its own when it comes back).
+      limitSilence(connection, Duration.ofSeconds(clientsQueryTimeoutSeconds).plus(CLIENTS_QUERY_SILENCE_MARGIN));
       readClients(statement, ids, clientsQueryTimeoutSeconds);
     }
     return Set.copyOf(ids);
+  }
+
+  /** On a driver that has no socket to time out (H2 in process), nothing to limit. */
+  private static void limitSilence(Connection connection, Duration silence) throws SQLException {
+    try {
+      connection.setNetworkTimeout(Runnable::run, Math.toIntExact(silence.toMillis()));
+    } catch (SQLFeatureNotSupportedException e) {
+      // in process: no network
+    }
   }
 
   private static void readClients(PreparedStatement statement, Set<String> ids, int timeoutSeconds)

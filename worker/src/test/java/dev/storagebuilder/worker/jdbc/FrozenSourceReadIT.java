@@ -118,6 +118,63 @@ class FrozenSourceReadIT {
     readFreezeAndExpectARetryableFailure(source, false, table);
   }
 
+  /**
+   * The clients query runs holding the source's monitor: every target of the worker waits behind
+   * it, uninterruptibly. On a frozen source its query timeout's cancel never gets an answer, so it
+   * held them all for the whole read timeout (15 min by default) rather than about its own 30 s.
+   */
+  @Test
+  void aClientsQueryOnAFrozenSourceFailsSoonAfterItsQueryTimeoutRatherThanAfterTheReadTimeout() throws Exception {
+    SourceConfig source = postgresSource();
+    pool = SourcePool.open(source, 1, Duration.ofSeconds(5), Duration.ofMinutes(10));
+    String marker = "sb_frozen_clients_probe";
+    JdbcRowSource rows =
+        new JdbcRowSource(pool, "SELECT 'c' || g AS " + marker + " FROM generate_series(1, 3) g, pg_sleep(1)", 100,
+            Clock.systemUTC(), new ChangeReadSettings(0, Duration.ZERO), false, 2);
+
+    java.util.concurrent.CompletableFuture<Boolean> hung =
+        java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+          try {
+            return rows.clientExists("c1"); // the first question reads the list
+          } catch (SQLException e) {
+            throw new java.util.concurrent.CompletionException(e);
+          }
+        });
+    await().atMost(Duration.ofSeconds(10)).until(() -> postgresQueryRunning(marker));
+    proxy.freeze();
+
+    // Query timeout (2 s) + the margin above it; PgJDBC's cancel waits out its own 10 s meanwhile.
+    await().atMost(Duration.ofSeconds(40)).until(hung::isDone);
+    assertThat(hung).isCompletedExceptionally();
+    Throwable failure = hung.handle((ok, e) -> e.getCause()).get();
+    assertThat(failure).isInstanceOf(SQLException.class);
+    assertThat(new DefaultFailureClassifier().classify(failure).retryable()).as(failure.toString()).isTrue();
+  }
+
+  /** The clients query's shorter limit stays with the query: the next read on that connection has the pool's. */
+  @Test
+  void theConnectionOfAClientsQueryGoesBackToThePoolWithThePoolsReadTimeout() throws Exception {
+    pool = SourcePool.open(postgresSource(), 1, Duration.ofSeconds(5), Duration.ofMinutes(10));
+    JdbcRowSource rows =
+        new JdbcRowSource(pool, "SELECT 'c1'", 100, Clock.systemUTC(), new ChangeReadSettings(0, Duration.ZERO), false);
+
+    assertThat(rows.clientExists("c1")).isTrue();
+
+    try (Connection connection = pool.getConnection()) {
+      assertThat(connection.getNetworkTimeout()).isEqualTo(600_000);
+    }
+  }
+
+  private static boolean postgresQueryRunning(String marker) throws SQLException {
+    try (Connection direct = DriverManager.getConnection(PostgresTestSchema.ADMIN_URL);
+        ResultSet running = direct.createStatement().executeQuery(
+            "SELECT count(*) FROM pg_stat_activity WHERE state = 'active' AND query LIKE '%" + marker
+                + "%' AND pid <> pg_backend_pid()")) {
+      running.next();
+      return running.getInt(1) > 0;
+    }
+  }
+
   private SourceConfig postgresSource() throws Exception {
     proxy = new FreezingTcpProxy(5432);
     return new SourceConfig(
