@@ -82,7 +82,9 @@ final class BatchingDeleter {
         send(batch);
       } catch (InterruptedException e) {
         return;
-      } catch (RuntimeException e) {
+      } catch (RuntimeException | Error e) {
+        // An Error too (a class that fails to load, a stack overflow): uncaught, it ended this thread,
+        // and every later delete waited in the queue for good while its message kept coming back.
         log.warn("deleting {} finished messages failed; they return once and are dropped as done: {}",
             batch.size(), e.toString());
       } finally {

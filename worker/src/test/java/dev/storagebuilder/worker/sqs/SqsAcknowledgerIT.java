@@ -320,6 +320,53 @@ class SqsAcknowledgerIT {
     }
   }
 
+  /**
+   * An Error on the deleter's thread (a class that fails to load, a stack overflow; a real
+   * OutOfMemoryError ends the container's JVM) ended it: every later finished message stayed queued
+   * for a delete that never went out, came back after its visibility timeout, was dropped as a
+   * duplicate and queued for delete again, until the redrive policy dead-lettered a finished target.
+   */
+  @Test
+  void deletesGoOnAfterAnErrorOnTheDeletersThread() {
+    QueueProvisioner.QueueUrls own = QueueProvisioner.ensureQueues(aws.sqs(), "sb-ack-error", "sb-ack-error-dlq", 5, 30);
+    SqsMessageSource source = new SqsMessageSource(aws.sqs(), own.queueUrl(), Duration.ofSeconds(30));
+    for (String body : List.of("{\"first\": 1}", "{\"second\": 1}")) {
+      aws.sqs().sendMessage(b -> b.queueUrl(own.queueUrl()).messageBody(body));
+    }
+    List<ReceivedMessage> received = new java.util.ArrayList<>();
+    await().atMost(Duration.ofSeconds(10)).until(() -> {
+      received.addAll(source.receive(10, Duration.ofSeconds(1)));
+      return received.size() == 2;
+    });
+    AtomicInteger deleteCalls = new AtomicInteger();
+    ExecutionInterceptor failingOnce = new ExecutionInterceptor() {
+      @Override
+      public void beforeExecution(Context.BeforeExecution context, ExecutionAttributes attributes) {
+        if (context.request() instanceof DeleteMessageBatchRequest && deleteCalls.incrementAndGet() == 1) {
+          throw new NoClassDefFoundError("test: a class of the request that does not load");
+        }
+      }
+    };
+    try (SqsClient failing =
+        SqsClient.builder()
+            .endpointOverride(stack.sqsEndpoint())
+            .region(Region.of(stack.region()))
+            .credentialsProvider(StaticCredentialsProvider.create(
+                AwsBasicCredentials.create(stack.accessKey(), stack.secretKey())))
+            .overrideConfiguration(c -> c.addExecutionInterceptor(failingOnce))
+            .build()) {
+      SqsAcknowledger deleting = new SqsAcknowledger(failing, own.queueUrl(), own.dlqUrl());
+
+      deleting.delete(received.get(0));
+      await().atMost(Duration.ofSeconds(10)).until(() -> deleteCalls.get() == 1);
+      deleting.delete(received.get(1));
+
+      // The first delete is lost (its message returns once, a duplicate the run ledger drops).
+      await().atMost(Duration.ofSeconds(10)).until(() -> messagesIn(own.queueUrl()) == 1);
+      assertThat(deleteCalls.get()).isEqualTo(2);
+    }
+  }
+
   private int messagesIn(String queueUrl) {
     Map<QueueAttributeName, String> attributes =
         aws.sqs()
