@@ -4,14 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.storagebuilder.common.target.SourceConfig;
+import dev.storagebuilder.common.testing.FreezingTcpProxy;
 import dev.storagebuilder.common.target.SourceConfigLoader;
 import dev.storagebuilder.producer.ServiceUnavailableException;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
@@ -20,8 +15,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.CountDownLatch;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -35,7 +28,7 @@ class JdbcClientDirectoryHangIT {
   private static final String DIRECT = "jdbc:postgresql://127.0.0.1:5432/test";
   private static final String MARKER = "sb_clients_query_hang_probe";
 
-  private FreezingProxy proxy;
+  private FreezingTcpProxy proxy;
   private JdbcClientDirectory clients;
 
   @AfterEach
@@ -51,8 +44,7 @@ class JdbcClientDirectoryHangIT {
   @Test
   void aSourceThatStopsAnsweringMidQueryFailsTheClientsQueryInsteadOfHoldingItForever()
       throws Exception {
-    proxy = new FreezingProxy(5432);
-    proxy.start();
+    proxy = new FreezingTcpProxy(5432);
     SourceConfig source =
         new SourceConfig(
             "jdbc:postgresql://127.0.0.1:" + proxy.port() + "/test",
@@ -73,8 +65,7 @@ class JdbcClientDirectoryHangIT {
 
   @Test
   void onMariaDbTooASourceThatStopsAnsweringMidQueryFailsTheClientsQuery() throws Exception {
-    proxy = new FreezingProxy(3306);
-    proxy.start();
+    proxy = new FreezingTcpProxy(3306);
     SourceConfig source =
         new SourceConfig(
             "jdbc:mariadb://127.0.0.1:" + proxy.port() + "/test",
@@ -140,94 +131,6 @@ class JdbcClientDirectoryHangIT {
                         + "%' AND pid <> pg_backend_pid()")) {
       rows.next();
       return rows.getInt(1) > 0;
-    }
-  }
-
-  /** Forwards TCP to a local port until frozen; then holds every byte and every new connection. */
-  private static final class FreezingProxy implements AutoCloseable {
-    private final int target;
-    private final CountDownLatch thawed = new CountDownLatch(1);
-    private final List<Socket> sockets = new CopyOnWriteArrayList<>();
-    private volatile boolean frozen;
-    private ServerSocket server;
-
-    FreezingProxy(int target) {
-      this.target = target;
-    }
-
-    void start() throws IOException {
-      server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-      Thread.ofVirtual()
-          .start(
-              () -> {
-                while (!server.isClosed()) {
-                  try {
-                    Socket client = server.accept();
-                    sockets.add(client);
-                    Thread.ofVirtual().start(() -> connect(client));
-                  } catch (IOException e) {
-                    return;
-                  }
-                }
-              });
-    }
-
-    int port() {
-      return server.getLocalPort();
-    }
-
-    void freeze() {
-      frozen = true;
-    }
-
-    private void connect(Socket client) {
-      try {
-        holdWhileFrozen();
-        Socket upstream = new Socket(InetAddress.getLoopbackAddress(), target);
-        sockets.add(upstream);
-        Thread.ofVirtual().start(() -> pump(client, upstream));
-        pump(upstream, client);
-      } catch (IOException | InterruptedException e) {
-        // closed
-      }
-    }
-
-    private void pump(Socket from, Socket to) {
-      byte[] buffer = new byte[8192];
-      try (InputStream in = from.getInputStream();
-          OutputStream out = to.getOutputStream()) {
-        int n;
-        while ((n = in.read(buffer)) >= 0) {
-          holdWhileFrozen();
-          out.write(buffer, 0, n);
-          out.flush();
-        }
-      } catch (IOException | InterruptedException e) {
-        // closed
-      }
-    }
-
-    private void holdWhileFrozen() throws InterruptedException {
-      if (frozen) {
-        thawed.await();
-      }
-    }
-
-    @Override
-    public void close() {
-      thawed.countDown();
-      try {
-        server.close();
-      } catch (IOException e) {
-        // closing anyway
-      }
-      for (Socket socket : sockets) {
-        try {
-          socket.close();
-        } catch (IOException e) {
-          // closing anyway
-        }
-      }
     }
   }
 }
