@@ -3,8 +3,11 @@ package dev.storagebuilder.emulators;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
+import java.io.OutputStream;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.net.Socket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -25,7 +28,8 @@ import org.slf4j.LoggerFactory;
  * One dynalite server: {@code node --require parent-watchdog.js <dynalite>/cli.js} on 127.0.0.1.
  *
  * <p>{@link #launch} returns as soon as node is spawned so the JVM-side emulators can start while
- * node boots; {@link #awaitReady} then waits for dynalite's "listening" line.
+ * node boots; {@link #awaitReady} then waits for dynalite's "listening" line and for one request
+ * answered.
  */
 final class DynaliteProcess implements AutoCloseable {
 
@@ -37,12 +41,15 @@ final class DynaliteProcess implements AutoCloseable {
 
   private final Process process;
   private final int port;
+  private final @Nullable Path dataDir;
   private final CompletableFuture<Void> ready = new CompletableFuture<>();
+  private final CompletableFuture<Void> outputEnded = new CompletableFuture<>();
   private final Deque<String> recentOutput = new ArrayDeque<>();
 
-  private DynaliteProcess(Process process, int port) {
+  private DynaliteProcess(Process process, int port, @Nullable Path dataDir) {
     this.process = process;
     this.port = port;
+    this.dataDir = dataDir;
     Thread reader = new Thread(this::pumpOutput, "dynalite-output-" + port);
     reader.setDaemon(true);
     reader.start();
@@ -72,7 +79,7 @@ final class DynaliteProcess implements AutoCloseable {
               .directory(installation.directory().toFile())
               .redirectErrorStream(true)
               .start();
-      return new DynaliteProcess(process, port);
+      return new DynaliteProcess(process, port, dataDir);
     } catch (IOException e) {
       throw new EmulatorStartException(
           "dynalite (the DynamoDB emulator) runs on Node.js, but `node` could not be started: "
@@ -83,10 +90,14 @@ final class DynaliteProcess implements AutoCloseable {
     }
   }
 
-  /** Blocks until dynalite listens; on failure the process is gone and the output is reported. */
+  /**
+   * Blocks until dynalite listens and has its database open; on failure the process is gone and
+   * the output is reported.
+   */
   void awaitReady(Duration timeout) {
     try {
       ready.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+      awaitDatabaseOpen(timeout);
     } catch (TimeoutException e) {
       close();
       throw new EmulatorStartException(
@@ -114,6 +125,85 @@ final class DynaliteProcess implements AutoCloseable {
       close();
       Thread.currentThread().interrupt();
       throw new EmulatorStartException("interrupted while starting dynalite", e);
+    }
+  }
+
+  /**
+   * dynalite prints "listening" before LevelDB has opened its directory, and a directory it cannot
+   * open (a CURRENT naming a missing manifest after a kill mid-write or a full disk, a LOCK held by
+   * a dynalite that is not ours) only crashes it on the first request: the caller then saw
+   * "Connection refused" after the SDK's retries, with the reason in a debug log. One ListTables
+   * here turns that into a start failure naming the directory.
+   */
+  private void awaitDatabaseOpen(Duration timeout) {
+    String failure = listTables(timeout);
+    if (failure == null) {
+      return;
+    }
+    close();
+    try {
+      outputEnded.get(STOP_GRACE.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (ExecutionException | TimeoutException e) {
+      // report what was read so far
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    String where =
+        dataDir == null
+            ? "in memory"
+            : "in "
+                + dataDir
+                + " (corrupt, e.g. after a full disk or a kill mid-write, or in use by another"
+                + " dynalite); move that directory away to start with no tables";
+    throw new EmulatorStartException(
+        "dynalite listened on "
+            + endpoint()
+            + " but could not open its database "
+            + where
+            + ". Its first request failed: "
+            + failure
+            + ". Output:\n"
+            + recentOutput());
+  }
+
+  /** A raw ListTables: null if answered 200, else what went wrong. */
+  private @Nullable String listTables(Duration timeout) {
+    byte[] body = "{}".getBytes(StandardCharsets.US_ASCII);
+    String request =
+        "POST / HTTP/1.1\r\n"
+            + "Host: "
+            + HOST
+            + ":"
+            + port
+            + "\r\n"
+            + "X-Amz-Target: DynamoDB_20120810.ListTables\r\n"
+            + "Content-Type: application/x-amz-json-1.0\r\n"
+            // dynalite checks that a SigV4 header is there and well formed, not the signature
+            + "X-Amz-Date: 20200101T000000Z\r\n"
+            + "Authorization: AWS4-HMAC-SHA256"
+            + " Credential=local/20200101/"
+            + "us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=0\r\n"
+            + "Content-Length: "
+            + body.length
+            + "\r\n"
+            + "Connection: close\r\n\r\n";
+    try (Socket socket = new Socket()) {
+      socket.connect(new InetSocketAddress(HOST, port), (int) timeout.toMillis());
+      socket.setSoTimeout((int) timeout.toMillis());
+      OutputStream out = socket.getOutputStream();
+      out.write(request.getBytes(StandardCharsets.US_ASCII));
+      out.write(body);
+      out.flush();
+      String statusLine =
+          new BufferedReader(
+                  new InputStreamReader(socket.getInputStream(), StandardCharsets.US_ASCII))
+              .readLine();
+      if (statusLine == null) {
+        return "the connection closed without an answer";
+      }
+      return statusLine.startsWith("HTTP/1.1 200") ? null : "answered " + statusLine;
+    } catch (IOException e) {
+      return e.toString();
     }
   }
 
@@ -165,6 +255,7 @@ final class DynaliteProcess implements AutoCloseable {
       log.debug("dynalite output closed: {}", e.getMessage());
     }
     ready.completeExceptionally(new IllegalStateException("dynalite exited"));
+    outputEnded.complete(null);
   }
 
   private void remember(String line) {

@@ -9,6 +9,7 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
@@ -308,7 +309,34 @@ class EmbeddedAwsStackIT {
     }
     try (EmbeddedAwsStack again = EmbeddedAwsStack.builder().stateDir(stateDir).start();
         DynamoDbClient dynamo = dynamo(again)) {
-      assertThat(dynamo.listTables().tableNames()).as("free again once closed").containsExactly("in-use");
+      assertThat(dynamo.listTables().tableNames())
+          .as("free again once closed")
+          .containsExactly("in-use");
+    }
+  }
+
+  @Test
+  void aStateDirWhoseDynamoDatabaseCannotBeOpenedIsRefusedAtStartAndUsableOnceItIsMovedAway(
+      @TempDir Path stateDir) throws IOException {
+    // what a LevelDB killed mid-write or written on a full disk can look like: a CURRENT that
+    // names a manifest that is not there
+    Path dynamoDir = Files.createDirectories(stateDir.resolve("dynamodb"));
+    Files.writeString(dynamoDir.resolve("CURRENT"), "MANIFEST-000099\n");
+
+    // dynalite listens before it opens its database: without a check at start the stack came up
+    // and its first DynamoDB call met "Connection refused" after the SDK's retries
+    assertThatThrownBy(() -> EmbeddedAwsStack.builder().stateDir(stateDir).start().close())
+        .isInstanceOf(EmulatorStartException.class)
+        .hasMessageContaining("could not open its database in " + dynamoDir.toAbsolutePath())
+        // dynalite's own crash, "Database is not open" or "Iterator is not open" by timing
+        .hasMessageContaining("ModuleError");
+
+    // nothing of the failed start holds the directory: with the database moved away it starts
+    Files.move(dynamoDir, stateDir.resolve("dynamodb.broken"));
+    try (EmbeddedAwsStack again = EmbeddedAwsStack.builder().stateDir(stateDir).start();
+        DynamoDbClient dynamo = dynamo(again)) {
+      createLedgerTable(dynamo, "fresh");
+      assertThat(dynamo.listTables().tableNames()).containsExactly("fresh");
     }
   }
 
