@@ -6,7 +6,11 @@ import java.net.URI;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
@@ -254,7 +258,7 @@ public final class EmbeddedAwsStack implements AutoCloseable {
       } catch (IOException e) {
         stopQuietly(stopInReverse);
         throw new EmulatorStartException(
-            "could not prepare the emulators' state directory: " + e.getMessage(), e);
+            "could not prepare the emulators' state directory: " + describe(e), e);
       } catch (RuntimeException | Error e) {
         stopQuietly(stopInReverse);
         throw e;
@@ -391,6 +395,22 @@ public final class EmbeddedAwsStack implements AutoCloseable {
         }
       }
     }
+  }
+
+  /**
+   * The JDK's {@link FileSystemException} messages are the bare path unless the OS gave a reason
+   * (permission denied, a file in the way carry none), which told the user where but not why.
+   */
+  static String describe(IOException e) {
+    return switch (e) {
+      case AccessDeniedException denied -> denied.getFile() + ": permission denied";
+      case FileAlreadyExistsException inTheWay ->
+          inTheWay.getFile() + ": exists and is not a directory";
+      case NoSuchFileException missing -> missing.getFile() + ": no such file or directory";
+      case FileSystemException other when other.getReason() == null ->
+          other.getFile() + ": " + other.getClass().getSimpleName();
+      default -> e.getMessage() == null ? e.toString() : e.getMessage();
+    };
   }
 
   /** Gives a lambda a name for the "Stopping X failed" log line. */

@@ -341,6 +341,19 @@ class EmbeddedAwsStackIT {
   }
 
   @Test
+  void aStateDirThatCannotBeADirectoryIsRefusedSayingWhy(@TempDir Path parent) throws IOException {
+    // a typo'd --state-dir naming a file; an unwritable one fails the same way (AccessDenied)
+    Path file = Files.writeString(parent.resolve("state"), "not a directory");
+
+    // the message was "could not prepare the emulators' state directory: <path>": the JDK's
+    // FileSystemException messages are the bare path, without the reason
+    assertThatThrownBy(() -> EmbeddedAwsStack.builder().stateDir(file).start().close())
+        .isInstanceOf(EmulatorStartException.class)
+        .hasMessageContaining(file.toAbsolutePath().toString())
+        .hasMessageContaining("exists and is not a directory");
+  }
+
+  @Test
   void closeStopsAllThreeEmulatorsPromptlyEvenWithClientConnectionsOpen() {
     EmbeddedAwsStack other = EmbeddedAwsStack.builder().start();
     List<URI> endpoints = List.of(other.sqsEndpoint(), other.s3Endpoint(), other.dynamoEndpoint());
