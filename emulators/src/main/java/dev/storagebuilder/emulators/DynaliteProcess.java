@@ -20,6 +20,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -44,6 +45,11 @@ final class DynaliteProcess implements AutoCloseable {
   private final @Nullable Path dataDir;
   private final CompletableFuture<Void> ready = new CompletableFuture<>();
   private final CompletableFuture<Void> outputEnded = new CompletableFuture<>();
+  /** Set once {@link #awaitReady} succeeded: an exit before is reported by it, not logged. */
+  private volatile boolean up;
+
+  private volatile boolean stopping;
+  private final AtomicBoolean exitReported = new AtomicBoolean();
   private final Deque<String> recentOutput = new ArrayDeque<>();
 
   private DynaliteProcess(Process process, int port, @Nullable Path dataDir) {
@@ -98,6 +104,11 @@ final class DynaliteProcess implements AutoCloseable {
     try {
       ready.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
       awaitDatabaseOpen(timeout);
+      up = true;
+      if (!process.isAlive() && !stopping) {
+        // it died between the check and the flag, so its output reader saw up == false
+        reportUnexpectedExit();
+      }
     } catch (TimeoutException e) {
       close();
       throw new EmulatorStartException(
@@ -218,6 +229,7 @@ final class DynaliteProcess implements AutoCloseable {
   /** Stops node and anything it spawned: SIGTERM first, SIGKILL after a short grace. */
   @Override
   public void close() {
+    stopping = true;
     List<ProcessHandle> descendants = process.descendants().toList();
     descendants.forEach(ProcessHandle::destroy);
     process.destroy();
@@ -256,6 +268,27 @@ final class DynaliteProcess implements AutoCloseable {
     }
     ready.completeExceptionally(new IllegalStateException("dynalite exited"));
     outputEnded.complete(null);
+    if (up && !stopping) {
+      reportUnexpectedExit();
+    }
+  }
+
+  /**
+   * Its output is logged at debug only, and callers see nothing but "Connection refused" after the
+   * SDK's retries; the exit code (137: SIGKILL, e.g. the OOM killer) and dynalite's last lines say
+   * why.
+   */
+  private void reportUnexpectedExit() {
+    if (!exitReported.compareAndSet(false, true)) {
+      return;
+    }
+    log.warn(
+        "dynalite (pid {}, {}) exited while the stack was up{}; DynamoDB calls to it fail from now"
+            + " on. Its last output:\n{}",
+        process.pid(),
+        endpoint(),
+        exitDescription(),
+        recentOutput());
   }
 
   private void remember(String line) {

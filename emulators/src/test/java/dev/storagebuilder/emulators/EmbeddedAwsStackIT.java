@@ -16,10 +16,16 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import org.assertj.core.api.InstanceOfAssertFactories;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.core.sync.RequestBody;
@@ -351,6 +357,48 @@ class EmbeddedAwsStackIT {
         .isInstanceOf(EmulatorStartException.class)
         .hasMessageContaining(file.toAbsolutePath().toString())
         .hasMessageContaining("exists and is not a directory");
+  }
+
+  @Test
+  void dynaliteDyingWhileTheStackIsUpIsAWarningWithItsExitCode() {
+    Logger logger = (Logger) LoggerFactory.getLogger(DynaliteProcess.class);
+    ListAppender<ILoggingEvent> logged = new ListAppender<>();
+    logged.start();
+    logger.addAppender(logged);
+    try (EmbeddedAwsStack other = EmbeddedAwsStack.builder().start()) {
+      ProcessHandle node =
+          ProcessHandle.current()
+              .children()
+              .filter(p -> p.info().commandLine().orElse("").contains(dynalitePort(other)))
+              .findFirst()
+              .orElseThrow();
+
+      // the OOM killer, or a crash inside dynalite: calls then met "Connection refused" after the
+      // SDK's retries, and why was in debug lines only
+      node.destroyForcibly();
+
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .untilAsserted(
+              () ->
+                  assertThat(logged.list)
+                      .filteredOn(e -> e.getLevel() == Level.WARN)
+                      .extracting(ILoggingEvent::getFormattedMessage)
+                      .singleElement(InstanceOfAssertFactories.STRING)
+                      .contains("exited while the stack was up")
+                      .contains(other.dynamoEndpoint().toString())
+                      .contains("exit code 137"));
+    } finally {
+      logger.detachAppender(logged);
+    }
+    assertThat(logged.list)
+        .as("a stack's own close is no warning")
+        .filteredOn(e -> e.getLevel() == Level.WARN)
+        .hasSize(1);
+  }
+
+  private static String dynalitePort(EmbeddedAwsStack stack) {
+    return "--port " + stack.dynamoEndpoint().getPort();
   }
 
   @Test
