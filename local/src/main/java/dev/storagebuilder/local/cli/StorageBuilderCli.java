@@ -1,5 +1,9 @@
 package dev.storagebuilder.local.cli;
 
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
+import java.nio.file.NoSuchFileException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -31,7 +35,7 @@ public final class StorageBuilderCli {
     commandLine.setExecutionExceptionHandler(
         (error, command, parseResult) -> {
           // One clear line for a user error; the stack trace only when asked for.
-          command.getErr().println("sb: " + (error.getMessage() == null ? error.toString() : error.getMessage()));
+          command.getErr().println("sb: " + describe(error));
           if (Boolean.getBoolean("sb.debug")) {
             error.printStackTrace(command.getErr());
           }
@@ -48,5 +52,21 @@ public final class StorageBuilderCli {
           return command.getCommandSpec().exitCodeOnInvalidInput();
         });
     return commandLine;
+  }
+
+  /**
+   * The JDK's messages for a path denied or in the way are the bare path (the OS gave no reason
+   * string), so "sb: /data/state/source" said where but not why.
+   */
+  static String describe(Exception error) {
+    return switch (error) {
+      case AccessDeniedException denied -> denied.getFile() + ": permission denied";
+      case FileAlreadyExistsException inTheWay ->
+          inTheWay.getFile() + ": exists and is not a directory";
+      case NoSuchFileException missing -> missing.getFile() + ": no such file or directory";
+      case FileSystemException other when other.getReason() == null ->
+          other.getFile() + ": " + other.getClass().getSimpleName();
+      default -> error.getMessage() == null ? error.toString() : error.getMessage();
+    };
   }
 }

@@ -69,6 +69,17 @@ class DemoCommandTest {
   }
 
   @Test
+  void aStateDirectoryTheDemoCannotWriteIsReportedWithTheReasonNotTheBarePath(@TempDir Path dir)
+      throws Exception {
+    Path state = java.nio.file.Files.createDirectories(dir.resolve("state"));
+    Path blocked = java.nio.file.Files.createFile(state.resolve("source"));
+
+    // the JDK's message for a path in the way (or one denied) is the path alone: "sb: /…/source"
+    assertThat(rejected("demo", "--scale", "0.0005", "--state-dir", state.toString()))
+        .contains("sb: " + blocked + ": exists and is not a directory");
+  }
+
+  @Test
   void chaosOutagesOutsideTheirBoundsAreRejectedWithTheOptionName() {
     assertThat(rejected("demo", "--chaos", "--chaos-s3-fault", "30"))
         .contains("--chaos-s3-fault must be 1..10 seconds, got 30");
