@@ -129,11 +129,13 @@ public final class DemoRunner {
       FleetOptions fleetOptions =
           new FleetOptions(stateDir, options.workers(), FleetOptions.DEFAULT_WORKER_CONCURRENCY,
               FleetOptions.DEFAULT_WORKER_HEAP_MB, Map.of("storage-builder.source.jdbc-url", workerJdbcUrl), workerExtras);
-      try (LocalFleet fleet = LocalFleet.start(fleetOptions, home, apiToken);
+      // The source's proxy first: it was started above, so a fleet that fails to start must close
+      // it too (it stayed listening), and a closing fleet's workers drain with the source reachable.
+      try (TcpProxy dbProxyScope = dbProxy;
+          LocalFleet fleet = LocalFleet.start(fleetOptions, home, apiToken);
           TcpProxy s3Proxy = options.chaos()
               ? TcpProxy.start(fleet.aws().s3Endpoint().getHost(), fleet.aws().s3Endpoint().getPort(), s3ProxyPort)
-              : null;
-          TcpProxy dbProxyScope = dbProxy) {
+              : null) {
         out.printf("  up in %.1f s; producer at %s, logs in %s%n", seconds(started), fleet.producerUrl(),
             stateDir.resolve("logs"));
         ChaosMonkey chaos =

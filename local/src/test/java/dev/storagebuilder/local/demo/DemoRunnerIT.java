@@ -1,9 +1,12 @@
 package dev.storagebuilder.local.demo;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.storagebuilder.common.message.SyncMode;
+import dev.storagebuilder.emulators.EmbeddedAwsStack;
+import dev.storagebuilder.emulators.EmulatorStartException;
 import dev.storagebuilder.local.fleet.FleetJars;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -12,7 +15,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -21,6 +27,7 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
 /** {@code ./sb demo} end to end on the smallest data: how it ends and what it leaves behind. */
 class DemoRunnerIT {
@@ -82,6 +89,54 @@ class DemoRunnerIT {
     } finally {
       deleteRecursively(stateDir);
     }
+  }
+
+  @Test
+  @Timeout(value = 5, unit = TimeUnit.MINUTES)
+  void aChaosDemoWhoseFleetCannotStartLeavesNothingListening(@TempDir Path stateDir) throws Exception {
+    // the state directory's stack is taken (another sync or demo on it): the fleet fails to start
+    try (EmbeddedAwsStack holder = EmbeddedAwsStack.builder().stateDir(stateDir.resolve("aws")).start()) {
+      Set<Integer> before = listeningPortsOfThisJvm();
+      DemoOptions chaos = new DemoOptions(0.0005, 1, 5, SyncMode.FULL, false, stateDir, null, true);
+      ByteArrayOutputStream printed = new ByteArrayOutputStream();
+
+      assertThatThrownBy(
+              () -> new DemoRunner(chaos, new PrintStream(printed, true, StandardCharsets.UTF_8), FleetJars.home()).run())
+          .isInstanceOf(EmulatorStartException.class)
+          .hasMessageContaining("in use by another embedded stack");
+
+      // the source's fault proxy was started before the fleet and closed only with it
+      assertThat(listeningPortsOfThisJvm()).isEqualTo(before);
+    }
+  }
+
+  /** TCP ports this JVM listens on: its socket descriptors matched against /proc/net/tcp. */
+  private static Set<Integer> listeningPortsOfThisJvm() throws Exception {
+    Set<String> inodes = new HashSet<>();
+    try (Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
+      for (Path fd : fds.toList()) {
+        try {
+          String target = Files.readSymbolicLink(fd).toString();
+          if (target.startsWith("socket:[")) {
+            inodes.add(target.substring("socket:[".length(), target.length() - 1));
+          }
+        } catch (java.io.IOException closedMeanwhile) {
+          // the descriptor of the listing itself, or one closed while listing
+        }
+      }
+    }
+    Set<Integer> ports = new TreeSet<>();
+    for (String table : List.of("/proc/net/tcp", "/proc/net/tcp6")) {
+      for (String line : Files.readAllLines(Path.of(table)).subList(1, Files.readAllLines(Path.of(table)).size())) {
+        String[] fields = line.trim().split("\\s+");
+        boolean listening = fields[3].equals("0A");
+        if (listening && inodes.contains(fields[9])) {
+          String local = fields[1];
+          ports.add(Integer.parseInt(local.substring(local.indexOf(':') + 1), 16));
+        }
+      }
+    }
+    return ports;
   }
 
   private static List<ProcessHandle> workerProcesses() {
