@@ -45,15 +45,23 @@ import org.slf4j.LoggerFactory;
  *       than {@code maxReceiveCount} times, and DLQ redrive with {@code StartMessageMoveTask} /
  *       {@code ListMessageMoveTasks} (source = the DLQ's ARN, no destination = back to the queues
  *       the messages came from). Queues are in memory only, even with a {@linkplain
- *       Builder#stateDir state directory}.
+ *       Builder#stateDir state directory}. Checked against ElasticMQ, not SQS: a DeleteMessage or
+ *       ChangeMessageVisibility with the handle of a message already deleted is answered {@code
+ *       ReceiptHandleIsInvalid} (SQS may accept such a delete: rely on neither), and a visibility
+ *       timeout above SQS's 12 h (43200 s) is accepted, so no test here shows one refused.
  *   <li><b>S3</b>: S3Proxy, in this JVM, filesystem backend, AWS signature V2 or V4 checked against
  *       {@link #accessKey()} / {@link #secretKey()}. Clients must use path-style addressing ({@code
  *       forcePathStyle(true)}). Multipart upload and ranged GETs work; the SDK's multipart
- *       <em>download</em> is answered 501, so read with a plain GetObject.
+ *       <em>download</em> is answered 501, so read with a plain GetObject. As S3 does, it checks
+ *       an {@code x-amz-checksum-crc32} against the body (400), answers 412 to a failed {@code
+ *       If-Match} / {@code If-None-Match}, 416 to a range past the end, and refuses parts under 5
+ *       MiB but the last; a write it cannot store (a full disk) is a 500, which the SDK retries.
  *   <li><b>DynamoDB</b>: dynalite 4.0.0, a Node.js child process (Node.js 20+ must be on the PATH),
  *       installed on first use with {@code npm ci} into {@code ~/.cache/storage-builder/}. Tables
- *       are ACTIVE at once. No transactions ({@code TransactWriteItems}) and no {@code
- *       UpdateTimeToLive}.
+ *       turn ACTIVE within milliseconds (CreateTable still answers CREATING: wait for ACTIVE). No
+ *       transactions ({@code TransactWriteItems}) and no {@code UpdateTimeToLive}. Every read is
+ *       strongly consistent (one LevelDB, no replicas), so a read without {@code
+ *       ConsistentRead} that passes here may still see stale data on DynamoDB.
  * </ul>
  *
  * <p>Resources (queues, buckets, tables) are not created here; that is the {@code aws} module's
