@@ -40,20 +40,27 @@ public final class Progress {
    */
   public JsonNode follow(
       ProducerClient producer, String runId, long startNanos, Duration poll, Duration timeout, Runnable betweenPolls) {
-    JsonNode run = producer.run(runId);
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (!run.path("state").asText().equals("succeeded") && !run.path("state").asText().equals("failed")) {
-      if (System.nanoTime() > deadline) {
-        throw new IllegalStateException("run " + runId + " did not finish within " + timeout);
+    try {
+      JsonNode run = producer.run(runId);
+      long deadline = System.nanoTime() + timeout.toNanos();
+      while (!run.path("state").asText().equals("succeeded") && !run.path("state").asText().equals("failed")) {
+        if (System.nanoTime() > deadline) {
+          throw new IllegalStateException("run " + runId + " did not finish within " + timeout);
+        }
+        show(run, (System.nanoTime() - startNanos) / 1e9);
+        betweenPolls.run();
+        LockSupport.parkNanos(poll.toNanos());
+        run = producer.run(runId);
       }
       show(run, (System.nanoTime() - startNanos) / 1e9);
-      betweenPolls.run();
-      LockSupport.parkNanos(poll.toNanos());
-      run = producer.run(runId);
+      return run;
+    } finally {
+      // Also when following failed: on a terminal the line is redrawn in place and left open, so
+      // whatever is printed next (the error, where the logs are) would continue the progress bar.
+      if (!lastLine.isEmpty()) {
+        end();
+      }
     }
-    show(run, (System.nanoTime() - startNanos) / 1e9);
-    end();
-    return run;
   }
 
   public void end() {
