@@ -3,14 +3,8 @@ package dev.storagebuilder.aws.support;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
@@ -22,15 +16,12 @@ import java.util.function.Predicate;
  * later matching request (the client's retry) gets {@code laterAnswer} from the proxy itself, if
  * one is given, else reaches the server.
  */
-public final class LostAnswerProxy implements AutoCloseable {
-  private final ServerSocket listener;
-  private final int targetPort;
+public final class LostAnswerProxy extends HttpForwarder {
   private final Predicate<String> lose;
   private final byte[] laterAnswer;
   private final Runnable beforeLaterAnswer;
   private final AtomicBoolean lost = new AtomicBoolean();
   private final AtomicInteger matchingRequests = new AtomicInteger();
-  private final Set<Socket> open = ConcurrentHashMap.newKeySet();
 
   /**
    * @param lose matches the request line ({@code POST /bucket/key?uploadId=... HTTP/1.1}) of the
@@ -47,16 +38,11 @@ public final class LostAnswerProxy implements AutoCloseable {
    */
   public LostAnswerProxy(
       int targetPort, Predicate<String> lose, String laterAnswer, Runnable beforeLaterAnswer) {
+    super(targetPort, 0);
     this.beforeLaterAnswer = beforeLaterAnswer;
-    this.targetPort = targetPort;
     this.lose = lose;
     this.laterAnswer = laterAnswer == null ? null : laterAnswer.getBytes(StandardCharsets.UTF_8);
-    try {
-      listener = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    Thread.ofVirtual().name("lost-answer-proxy").start(this::accept);
+    start("lost-answer-proxy");
   }
 
   /** An S3 error answer with {@code Connection: close}. */
@@ -72,10 +58,6 @@ public final class LostAnswerProxy implements AutoCloseable {
         + "\r\nConnection: close\r\n\r\n" + body;
   }
 
-  public URI endpoint() {
-    return URI.create("http://127.0.0.1:" + listener.getLocalPort());
-  }
-
   /** Whether an answer was lost so far. */
   public boolean lostAnAnswer() {
     return lost.get();
@@ -86,20 +68,11 @@ public final class LostAnswerProxy implements AutoCloseable {
     return matchingRequests.get();
   }
 
-  private void accept() {
-    while (!listener.isClosed()) {
-      try {
-        Socket client = listener.accept();
-        Socket server = new Socket(InetAddress.getLoopbackAddress(), targetPort);
-        open.add(client);
-        open.add(server);
-        AtomicBoolean loseNextAnswer = new AtomicBoolean();
-        Thread.ofVirtual().start(() -> requests(client, server, loseNextAnswer));
-        Thread.ofVirtual().start(() -> answers(server, client, loseNextAnswer));
-      } catch (IOException e) {
-        return; // closed
-      }
-    }
+  @Override
+  protected void serve(Socket client, Socket server) {
+    AtomicBoolean loseNextAnswer = new AtomicBoolean();
+    Thread.ofVirtual().start(() -> requests(client, server, loseNextAnswer));
+    Thread.ofVirtual().start(() -> answers(server, client, loseNextAnswer));
   }
 
   private void requests(Socket client, Socket server, AtomicBoolean loseNextAnswer) {
@@ -150,26 +123,5 @@ public final class LostAnswerProxy implements AutoCloseable {
       close(client);
       close(server);
     }
-  }
-
-
-
-  private void close(Socket socket) {
-    open.remove(socket);
-    try {
-      socket.close();
-    } catch (IOException e) {
-      // closed already
-    }
-  }
-
-  @Override
-  public void close() {
-    try {
-      listener.close();
-    } catch (IOException e) {
-      // closing anyway
-    }
-    open.forEach(this::close);
   }
 }

@@ -3,13 +3,7 @@ package dev.storagebuilder.aws.support;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
-import java.net.URI;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -21,29 +15,17 @@ import java.util.function.Predicate;
  * {@code 100 ms}, as a half-dead server or path does: every read of the client gets a byte well
  * within any socket timeout, so only a timeout on the whole attempt ends the call.
  */
-public final class TricklingAnswerProxy implements AutoCloseable {
+public final class TricklingAnswerProxy extends HttpForwarder {
   private static final long BYTE_EVERY_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
 
-  private final ServerSocket listener;
-  private final int targetPort;
   private final Predicate<String> trickle;
   private final AtomicInteger trickled = new AtomicInteger();
-  private final Set<Socket> open = ConcurrentHashMap.newKeySet();
 
   /** @param trickle matches the request line ({@code GET /bucket/key HTTP/1.1}) */
   public TricklingAnswerProxy(int targetPort, Predicate<String> trickle) {
-    this.targetPort = targetPort;
+    super(targetPort, 0);
     this.trickle = trickle;
-    try {
-      listener = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    Thread.ofVirtual().name("trickling-answer-proxy").start(this::accept);
-  }
-
-  public URI endpoint() {
-    return URI.create("http://127.0.0.1:" + listener.getLocalPort());
+    start("trickling-answer-proxy");
   }
 
   /** Requests whose answer was trickled so far. */
@@ -51,20 +33,11 @@ public final class TricklingAnswerProxy implements AutoCloseable {
     return trickled.get();
   }
 
-  private void accept() {
-    while (!listener.isClosed()) {
-      try {
-        Socket client = listener.accept();
-        Socket server = new Socket(InetAddress.getLoopbackAddress(), targetPort);
-        open.add(client);
-        open.add(server);
-        AtomicBoolean trickleAnswers = new AtomicBoolean();
-        Thread.ofVirtual().start(() -> requests(client, server, trickleAnswers));
-        Thread.ofVirtual().start(() -> answers(server, client, trickleAnswers));
-      } catch (IOException e) {
-        return; // closed
-      }
-    }
+  @Override
+  protected void serve(Socket client, Socket server) {
+    AtomicBoolean trickleAnswers = new AtomicBoolean();
+    Thread.ofVirtual().start(() -> requests(client, server, trickleAnswers));
+    Thread.ofVirtual().start(() -> answers(server, client, trickleAnswers));
   }
 
   private void requests(Socket client, Socket server, AtomicBoolean trickleAnswers) {
@@ -100,7 +73,7 @@ public final class TricklingAnswerProxy implements AutoCloseable {
           out.flush();
           continue;
         }
-        for (int i = 0; i < n && !listener.isClosed(); i++) {
+        for (int i = 0; i < n && !isClosed(); i++) {
           out.write(buffer[i]);
           out.flush();
           LockSupport.parkNanos(BYTE_EVERY_NANOS);
@@ -111,24 +84,5 @@ public final class TricklingAnswerProxy implements AutoCloseable {
     }
     close(client);
     close(server);
-  }
-
-  private void close(Socket socket) {
-    open.remove(socket);
-    try {
-      socket.close();
-    } catch (IOException e) {
-      // closed already
-    }
-  }
-
-  @Override
-  public void close() {
-    try {
-      listener.close();
-    } catch (IOException e) {
-      // closing anyway
-    }
-    open.forEach(this::close);
   }
 }

@@ -3,13 +3,7 @@ package dev.storagebuilder.aws.support;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
-import java.net.URI;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
 
@@ -19,30 +13,15 @@ import java.util.function.Predicate;
  * and the client's socket write blocks once the socket buffers are full (no socket option bounds a
  * write). Other requests pass through.
  */
-public final class UnreadBodyProxy implements AutoCloseable {
-  private final ServerSocket listener;
-  private final int targetPort;
+public final class UnreadBodyProxy extends HttpForwarder {
   private final Predicate<String> stall;
   private final AtomicInteger stalled = new AtomicInteger();
-  private final Set<Socket> open = ConcurrentHashMap.newKeySet();
 
   /** @param stall matches the request line ({@code PUT /bucket/key?partNumber=1&... HTTP/1.1}) */
   public UnreadBodyProxy(int targetPort, Predicate<String> stall) {
-    this.targetPort = targetPort;
+    super(targetPort, 4096); // a small window: the client's writes block after little of the body
     this.stall = stall;
-    try {
-      listener = new ServerSocket();
-      // A small window: the client's writes block after little of the body.
-      listener.setReceiveBufferSize(4096);
-      listener.bind(new java.net.InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    Thread.ofVirtual().name("unread-body-proxy").start(this::accept);
-  }
-
-  public URI endpoint() {
-    return URI.create("http://127.0.0.1:" + listener.getLocalPort());
+    start("unread-body-proxy");
   }
 
   /** Requests whose body was left unread so far. */
@@ -50,19 +29,10 @@ public final class UnreadBodyProxy implements AutoCloseable {
     return stalled.get();
   }
 
-  private void accept() {
-    while (!listener.isClosed()) {
-      try {
-        Socket client = listener.accept();
-        Socket server = new Socket(InetAddress.getLoopbackAddress(), targetPort);
-        open.add(client);
-        open.add(server);
-        Thread.ofVirtual().start(() -> requests(client, server));
-        Thread.ofVirtual().start(() -> answers(server, client));
-      } catch (IOException e) {
-        return; // closed
-      }
-    }
+  @Override
+  protected void serve(Socket client, Socket server) {
+    Thread.ofVirtual().start(() -> requests(client, server));
+    Thread.ofVirtual().start(() -> answers(server, client));
   }
 
   private void requests(Socket client, Socket server) {
@@ -101,26 +71,5 @@ public final class UnreadBodyProxy implements AutoCloseable {
     } catch (IOException e) {
       // one side went away
     }
-  }
-
-
-
-  private void close(Socket socket) {
-    open.remove(socket);
-    try {
-      socket.close();
-    } catch (IOException e) {
-      // closed already
-    }
-  }
-
-  @Override
-  public void close() {
-    try {
-      listener.close();
-    } catch (IOException e) {
-      // closing anyway
-    }
-    open.forEach(this::close);
   }
 }
