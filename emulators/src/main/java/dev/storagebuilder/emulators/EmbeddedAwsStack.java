@@ -409,7 +409,7 @@ public final class EmbeddedAwsStack implements AutoCloseable {
    * The JDK's {@link FileSystemException} messages are the bare path unless the OS gave a reason
    * (permission denied, a file in the way carry none), which told the user where but not why.
    */
-  static String describe(IOException e) {
+  public static String describe(IOException e) {
     return switch (e) {
       case AccessDeniedException denied -> denied.getFile() + ": permission denied";
       case FileAlreadyExistsException inTheWay ->

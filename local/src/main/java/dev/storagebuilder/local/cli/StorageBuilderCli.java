@@ -1,9 +1,7 @@
 package dev.storagebuilder.local.cli;
 
-import java.nio.file.AccessDeniedException;
-import java.nio.file.FileAlreadyExistsException;
-import java.nio.file.FileSystemException;
-import java.nio.file.NoSuchFileException;
+import dev.storagebuilder.emulators.EmbeddedAwsStack;
+import java.io.IOException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -55,18 +53,13 @@ public final class StorageBuilderCli {
   }
 
   /**
-   * The JDK's messages for a path denied or in the way are the bare path (the OS gave no reason
-   * string), so "sb: /data/state/source" said where but not why.
+   * A path denied or in the way with its reason: the JDK's messages for them are the bare path, so
+   * "sb: /data/state/source" said where but not why.
    */
   static String describe(Exception error) {
-    return switch (error) {
-      case AccessDeniedException denied -> denied.getFile() + ": permission denied";
-      case FileAlreadyExistsException inTheWay ->
-          inTheWay.getFile() + ": exists and is not a directory";
-      case NoSuchFileException missing -> missing.getFile() + ": no such file or directory";
-      case FileSystemException other when other.getReason() == null ->
-          other.getFile() + ": " + other.getClass().getSimpleName();
-      default -> error.getMessage() == null ? error.toString() : error.getMessage();
-    };
+    if (error instanceof IOException io) {
+      return EmbeddedAwsStack.describe(io);
+    }
+    return error.getMessage() == null ? error.toString() : error.getMessage();
   }
 }

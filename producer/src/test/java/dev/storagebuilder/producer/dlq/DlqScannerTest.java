@@ -2,11 +2,9 @@ package dev.storagebuilder.producer.dlq;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.time.Clock;
 import java.time.Duration;
+import dev.storagebuilder.common.testing.SettableClock;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -19,24 +17,7 @@ class DlqScannerTest {
   /** Each receive takes this long: a slow SQS, or a large DLQ at an ordinary pace. */
   private static final Duration PER_RECEIVE = Duration.ofSeconds(1);
 
-  private Instant now = Instant.parse("2026-03-01T12:00:00Z");
-  private final Clock clock =
-      new Clock() {
-        @Override
-        public ZoneId getZone() {
-          return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-          throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public Instant instant() {
-          return now;
-        }
-      };
+  private final SettableClock clock = new SettableClock(Instant.parse("2026-03-01T12:00:00Z"));
 
   /**
    * A DLQ whose holds lapse, as SQS's do: a message received with a visibility is hidden until
@@ -59,17 +40,17 @@ class DlqScannerTest {
       if (++receives > 50_000) {
         throw new AssertionError("the walk never ends: its first holds lapse before it gets to the end");
       }
-      now = now.plus(PER_RECEIVE);
+      clock.advance(PER_RECEIVE);
       List<DlqMessage> out = new ArrayList<>();
       for (Map.Entry<String, Instant> message : hiddenUntil.entrySet()) {
         if (out.size() == max) {
           break;
         }
-        if (!message.getValue().isAfter(now)) {
-          message.setValue(now.plus(visibility));
+        if (!message.getValue().isAfter(clock.instant())) {
+          message.setValue(clock.instant().plus(visibility));
           String handle = "h" + (++handles);
           handleToId.put(handle, message.getKey());
-          out.add(DlqMessage.of(message.getKey(), handle, "{}", "poison", null, now, 1));
+          out.add(DlqMessage.of(message.getKey(), handle, "{}", "poison", null, clock.instant(), 1));
         }
       }
       return out;
@@ -87,7 +68,7 @@ class DlqScannerTest {
     }
 
     long visible() {
-      return hiddenUntil.values().stream().filter(t -> !t.isAfter(now)).count();
+      return hiddenUntil.values().stream().filter(t -> !t.isAfter(clock.instant())).count();
     }
 
     @Override

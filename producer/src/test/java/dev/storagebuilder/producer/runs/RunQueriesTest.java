@@ -9,14 +9,11 @@ import dev.storagebuilder.common.ledger.TargetProgress;
 import dev.storagebuilder.common.ledger.TargetState;
 import dev.storagebuilder.common.message.SyncMode;
 import dev.storagebuilder.producer.testing.InMemoryRunLedger;
-import java.time.Clock;
+import dev.storagebuilder.common.testing.SettableClock;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -45,24 +42,7 @@ class RunQueriesTest {
   }
 
   private final CountingLedger ledger = new CountingLedger();
-  private final AtomicReference<Instant> now = new AtomicReference<>(NOW);
-  private final Clock clock =
-      new Clock() {
-        @Override
-        public ZoneId getZone() {
-          return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-          throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public Instant instant() {
-          return now.get();
-        }
-      };
+  private final SettableClock clock = new SettableClock(NOW);
   private final RunQueries queries = new RunQueries(ledger, clock);
 
   @BeforeEach
@@ -141,9 +121,9 @@ class RunQueriesTest {
         .get(FINISHED)
         .put(B, outcome(B, TargetState.RUNNING, 0));
 
-    now.set(NOW.plus(RunQueries.FINISHED_KEPT_FOR).minusSeconds(1));
+    clock.set(NOW.plus(RunQueries.FINISHED_KEPT_FOR).minusSeconds(1));
     assertThat(finishedRun().state()).as("kept").isEqualTo("failed");
-    now.set(NOW.plus(RunQueries.FINISHED_KEPT_FOR));
+    clock.set(NOW.plus(RunQueries.FINISHED_KEPT_FOR));
     assertThat(finishedRun().state()).isEqualTo("running");
   }
 
