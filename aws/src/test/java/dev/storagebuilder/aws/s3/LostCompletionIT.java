@@ -42,7 +42,7 @@ class LostCompletionIT {
                 direct.s3Endpoint().getPort(),
                 COMPLETION,
                 LostAnswerProxy.s3Error(404, "Not Found", "NoSuchUpload", NO_SUCH_UPLOAD));
-        AwsClients clients = clientsThrough(proxy, direct);
+        AwsClients clients = proxy.s3ClientsThrough(direct);
         S3ObjectStore store = store(clients, direct)) {
       store.ensureBucket();
       long seed = new SplittableRandom().nextLong();
@@ -78,7 +78,7 @@ class LostCompletionIT {
                         .putObject(
                             b -> b.bucket(direct.bucket()).key("snapshots/lost/replaced.bin"),
                             RequestBody.fromBytes(other)));
-        AwsClients clients = clientsThrough(proxy, direct);
+        AwsClients clients = proxy.s3ClientsThrough(direct);
         S3ObjectStore store = store(clients, direct)) {
       store.ensureBucket();
       byte[] content = new byte[6 * MIB];
@@ -92,14 +92,6 @@ class LostCompletionIT {
       assertThat(object(direct, "snapshots/lost/replaced.bin")).isEqualTo(other);
       assertThat(openUploads(direct)).isEmpty();
     }
-  }
-
-  private static AwsClients clientsThrough(LostAnswerProxy proxy, AwsSettings direct) {
-    return new AwsClients(
-        direct.toBuilder()
-            .endpoints(direct.sqsEndpoint(), proxy.endpoint(), direct.dynamoEndpoint())
-            .build(),
-        4);
   }
 
   private static S3ObjectStore store(AwsClients clients, AwsSettings direct) {

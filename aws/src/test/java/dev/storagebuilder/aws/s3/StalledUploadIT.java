@@ -41,7 +41,7 @@ class StalledUploadIT {
     try (UnreadBodyProxy proxy =
             new UnreadBodyProxy(
                 direct.s3Endpoint().getPort(), line -> line.startsWith("PUT ") && line.contains("partNumber="));
-        AwsClients clients = clientsThrough(proxy, direct);
+        AwsClients clients = proxy.s3ClientsThrough(direct);
         S3ObjectStore store = store(clients, direct)) {
       store.ensureBucket();
       byte[] content = new byte[11 * MIB];
@@ -98,7 +98,7 @@ class StalledUploadIT {
     AwsSettings direct = LocalAws.settings("stalled-put");
     Predicate<String> anyPut = line -> line.startsWith("PUT ");
     try (UnreadBodyProxy proxy = new UnreadBodyProxy(direct.s3Endpoint().getPort(), anyPut);
-        AwsClients clients = clientsThrough(proxy, direct);
+        AwsClients clients = proxy.s3ClientsThrough(direct);
         S3ObjectStore store = store(clients, direct)) {
       LocalAws.clients().s3().createBucket(b -> b.bucket(direct.bucket()));
       // Far more than the socket buffers of both ends take in.
@@ -128,14 +128,6 @@ class StalledUploadIT {
         .havingCause()
         .isInstanceOf(ApiCallAttemptTimeoutException.class)
         .satisfies(e -> assertThat(AwsErrors.isTransient(e)).as("retryable").isTrue());
-  }
-
-  private static AwsClients clientsThrough(UnreadBodyProxy proxy, AwsSettings direct) {
-    return new AwsClients(
-        direct.toBuilder()
-            .endpoints(direct.sqsEndpoint(), proxy.endpoint(), direct.dynamoEndpoint())
-            .build(),
-        4);
   }
 
   private static S3ObjectStore store(AwsClients clients, AwsSettings direct) {

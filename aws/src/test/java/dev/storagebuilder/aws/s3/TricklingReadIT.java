@@ -54,22 +54,12 @@ class TricklingReadIT {
     LocalAws.clients().s3().createBucket(b -> b.bucket(direct.bucket()));
     LocalAws.clients().s3().putObject(b -> b.bucket(direct.bucket()).key(KEY), RequestBody.fromBytes(content));
     proxy = new TricklingAnswerProxy(direct.s3Endpoint().getPort(), line -> line.startsWith("GET "));
-    clients =
-        new AwsClients(
-            direct.toBuilder()
-                .endpoints(direct.sqsEndpoint(), proxy.endpoint(), direct.dynamoEndpoint())
-                .build(),
-            4);
+    clients = proxy.s3ClientsThrough(direct);
     store = new S3ObjectStore(clients.s3(), direct.bucket(), "snapshots/", S3StoreOptions.defaults(), QUICK);
     metadataProxy =
         new TricklingAnswerProxy(
             direct.s3Endpoint().getPort(), line -> line.startsWith("HEAD ") || line.startsWith("DELETE "));
-    metadataClients =
-        new AwsClients(
-            direct.toBuilder()
-                .endpoints(direct.sqsEndpoint(), metadataProxy.endpoint(), direct.dynamoEndpoint())
-                .build(),
-            4);
+    metadataClients = metadataProxy.s3ClientsThrough(direct);
     metadataStore =
         new S3ObjectStore(metadataClients.s3(), direct.bucket(), "snapshots/", S3StoreOptions.defaults(), QUICK);
   }

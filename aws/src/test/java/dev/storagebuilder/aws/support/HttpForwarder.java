@@ -1,5 +1,7 @@
 package dev.storagebuilder.aws.support;
 
+import dev.storagebuilder.aws.config.AwsClients;
+import dev.storagebuilder.aws.config.AwsSettings;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -41,6 +43,12 @@ public abstract class HttpForwarder implements AutoCloseable {
 
   public final URI endpoint() {
     return URI.create("http://127.0.0.1:" + listener.getLocalPort());
+  }
+
+  /** Clients of the stack {@code direct} names whose S3 calls go through this forwarder. */
+  public final AwsClients s3ClientsThrough(AwsSettings direct) {
+    return new AwsClients(
+        direct.toBuilder().endpoints(direct.sqsEndpoint(), endpoint(), direct.dynamoEndpoint()).build(), 4);
   }
 
   /** Carries one client connection: typically one thread for its requests, one for the answers. */

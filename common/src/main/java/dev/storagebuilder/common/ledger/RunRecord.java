@@ -53,6 +53,14 @@ public record RunRecord(
     this(runId, scope, mode, requestedBy, requestedAt, totalTargets, false);
   }
 
+  public RunRecord withEnqueueing(boolean stillEnqueueing) {
+    return new RunRecord(runId, scope, mode, requestedBy, requestedAt, totalTargets, stillEnqueueing, reopenings);
+  }
+
+  public RunRecord withReopenings(long count) {
+    return new RunRecord(runId, scope, mode, requestedBy, requestedAt, totalTargets, enqueueing, count);
+  }
+
   public RunRecord {
     Objects.requireNonNull(runId, "runId");
     Objects.requireNonNull(scope, "scope");

@@ -37,18 +37,7 @@ public class InMemoryRunLedger implements ConditionalRunLedger {
   @Override
   public void markRunSent(String runId) {
     calls.add("markRunSent " + runId);
-    runs.computeIfPresent(
-        runId,
-        (id, run) ->
-            new RunRecord(
-                run.runId(),
-                run.scope(),
-                run.mode(),
-                run.requestedBy(),
-                run.requestedAt(),
-                run.totalTargets(),
-                false,
-                run.reopenings()));
+    runs.computeIfPresent(runId, (id, run) -> run.withEnqueueing(false));
   }
 
   /** As the DynamoDB ledger does after a write over a dead-lettered entry. */
@@ -56,18 +45,7 @@ public class InMemoryRunLedger implements ConditionalRunLedger {
     if (old == null || old.state() != TargetState.DEAD_LETTERED) {
       return;
     }
-    runs.computeIfPresent(
-        runId,
-        (id, run) ->
-            new RunRecord(
-                run.runId(),
-                run.scope(),
-                run.mode(),
-                run.requestedBy(),
-                run.requestedAt(),
-                run.totalTargets(),
-                run.enqueueing(),
-                run.reopenings() + 1));
+    runs.computeIfPresent(runId, (id, run) -> run.withReopenings(run.reopenings() + 1));
   }
 
   @Override
