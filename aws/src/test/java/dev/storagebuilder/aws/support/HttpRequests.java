@@ -12,7 +12,7 @@ import java.util.regex.Pattern;
 /**
  * Reads HTTP/1.1 requests off a stream one at a time, for the test proxies: a request line and
  * headers, then {@code Content-Length} bytes of body (the SDK's HTTP client neither pipelines nor
- * sends chunked bodies).
+ * sends chunked bodies); and skips a server's answer, chunked or not.
  */
 final class HttpRequests {
   private static final Pattern CONTENT_LENGTH = Pattern.compile("\r\ncontent-length: *(\\d+)\r\n");
@@ -44,6 +44,45 @@ final class HttpRequests {
     Matcher length =
         CONTENT_LENGTH.matcher(new String(head, StandardCharsets.ISO_8859_1).toLowerCase(Locale.ROOT));
     return length.find() ? Long.parseLong(length.group(1)) : 0;
+  }
+
+  /** Reads one HTTP/1.1 response to its end: its head, then its chunks or its Content-Length bytes. */
+  static void skipResponse(InputStream in) throws IOException {
+    byte[] head = readHead(in);
+    if (head == null) {
+      return;
+    }
+    String headers = new String(head, StandardCharsets.ISO_8859_1).toLowerCase(Locale.ROOT);
+    if (!headers.contains("\r\ntransfer-encoding: chunked\r\n")) {
+      in.skipNBytes(contentLength(head));
+      return;
+    }
+    while (true) {
+      String sizeLine = readLine(in);
+      int extension = sizeLine.indexOf(';');
+      long size = Long.parseLong((extension < 0 ? sizeLine : sizeLine.substring(0, extension)).trim(), 16);
+      if (size == 0) {
+        while (!readLine(in).isEmpty()) {
+          // trailers, up to the blank line
+        }
+        return;
+      }
+      in.skipNBytes(size + 2); // the chunk and its CRLF
+    }
+  }
+
+  private static String readLine(InputStream in) throws IOException {
+    StringBuilder line = new StringBuilder();
+    int b;
+    while ((b = in.read()) >= 0 && b != '\n') {
+      if (b != '\r') {
+        line.append((char) b);
+      }
+    }
+    if (b < 0) {
+      throw new IOException("the server closed the connection mid-answer");
+    }
+    return line.toString();
   }
 
   /** Copies exactly {@code length} bytes. */
