@@ -3,6 +3,7 @@ package dev.storagebuilder.local.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.storagebuilder.common.ids.Ids;
 import dev.storagebuilder.local.client.ProducerClient;
+import dev.storagebuilder.local.client.RunFailures;
 import dev.storagebuilder.local.demo.Progress;
 import java.io.PrintWriter;
 import java.time.Duration;
@@ -65,21 +66,7 @@ final class RunCommand implements Callable<Integer> {
           run.path("requestedAt").asText(),
           run.path("requestedBy").asText());
       out.println(Progress.line(run, RunWatcher.elapsedSeconds(run)));
-      JsonNode counts = run.path("counts");
-      if (counts.path("deadLettered").asInt() + counts.path("failed").asInt() > 0) {
-        for (String state : new String[] {"dead-lettered", "failed"}) {
-          for (JsonNode t : client.get("/api/runs/" + runId + "/targets?state=" + state)
-              .path("targets")) {
-            out.printf(
-                "  %-13s %s/%s attempts %d: %s%n",
-                state,
-                t.path("clientId").asText(),
-                t.path("target").asText(),
-                t.path("attempts").asInt(),
-                t.path("lastError").asText(""));
-          }
-        }
-      }
+      RunFailures.lines(client, runId, run).forEach(out::println);
       out.flush();
     }
     String state = run.path("state").asText();

@@ -2,6 +2,7 @@ package dev.storagebuilder.local.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.storagebuilder.local.client.ProducerClient;
+import dev.storagebuilder.local.client.RunFailures;
 import dev.storagebuilder.local.demo.Progress;
 import java.io.PrintWriter;
 import java.time.Duration;
@@ -51,6 +52,7 @@ final class RunWatcher {
       out.println();
     }
     out.println("run " + runId + " " + run.path("state").asText());
+    RunFailures.lines(client, runId, run).forEach(out::println);
     out.flush();
     return run;
   }

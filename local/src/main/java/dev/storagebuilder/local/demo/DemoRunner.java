@@ -14,6 +14,7 @@ import dev.storagebuilder.common.target.SourceConfigLoader;
 import dev.storagebuilder.local.chaos.ChaosMonkey;
 import dev.storagebuilder.local.chaos.TcpProxy;
 import dev.storagebuilder.local.client.ProducerClient;
+import dev.storagebuilder.local.client.RunFailures;
 import dev.storagebuilder.local.fleet.FleetOptions;
 import dev.storagebuilder.local.fleet.FleetProcess;
 import dev.storagebuilder.local.fleet.LocalFleet;
@@ -44,6 +45,7 @@ public final class DemoRunner {
   private static final Duration POLL = Duration.ofMillis(500);
   private static final int DEMO_OVERLAP_VERSIONS = 1_000;
   private static final Duration RUN_TIMEOUT = Duration.ofHours(2);
+  private static final int MAX_FAILURES_SHOWN = 10;
 
   private final DemoOptions options;
   private final PrintStream out;
@@ -220,6 +222,12 @@ public final class DemoRunner {
       }
     }
     double runSeconds = seconds(runStart);
+    // The reasons live in the run ledger, which a demo without --keep-running takes down with it.
+    List<String> failures = RunFailures.lines(producer, runId, run);
+    failures.stream().limit(MAX_FAILURES_SHOWN).forEach(out::println);
+    if (failures.size() > MAX_FAILURES_SHOWN) {
+      out.printf("  ... and %d more (./sb run %s, with --keep-running)%n", failures.size() - MAX_FAILURES_SHOWN, runId);
+    }
     long peakRssMb = fleet.workers().stream().mapToLong(FleetProcess::peakRssKb).max().orElse(0) / 1024;
 
     out.println("Verifying every snapshot against the source...");

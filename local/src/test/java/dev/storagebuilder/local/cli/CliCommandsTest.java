@@ -122,6 +122,33 @@ class CliCommandsTest {
   }
 
   @Test
+  void aRunWithFailuresListsEachFailedTargetWithItsLastErrorWhetherShownOrWatched() {
+    String failedRun = """
+        {"runId": "%s", "state": "failed", "mode": "full", "scope": "all", "requestedBy": "api",
+         "requestedAt": "2026-01-01T00:00:00Z", "finishedAt": "2026-01-01T00:01:00Z", "total": 6,
+         "counts": {"queued": 0, "running": 0, "failed": 1, "succeeded": 4, "deadLettered": 1},
+         "rows": 4000, "bytes": 2000000}
+        """.formatted(OTHER_RUN_ID);
+    answers.put("/api/runs/" + OTHER_RUN_ID, failedRun);
+    answers.put("/api/runs/" + OTHER_RUN_ID + "/targets?state=dead-lettered",
+        "{\"targets\": [{\"clientId\": \"acme\", \"target\": \"formulas\", \"attempts\": 1,"
+            + " \"lastError\": \"schema-mismatch: table FORMULAS not found\"}]}");
+    answers.put("/api/runs/" + OTHER_RUN_ID + "/targets?state=failed",
+        "{\"targets\": [{\"clientId\": \"zeta\", \"target\": \"entities\", \"attempts\": 3,"
+            + " \"lastError\": \"source-unavailable: connection refused\"}]}");
+
+    Result shown = sb("run", OTHER_RUN_ID);
+    Result watched = sb("run", OTHER_RUN_ID, "--watch");
+
+    for (Result result : List.of(shown, watched)) {
+      assertThat(result.exit()).isEqualTo(1);
+      assertThat(result.out())
+          .contains("dead-lettered acme/formulas attempts 1: schema-mismatch: table FORMULAS not found")
+          .contains("failed        zeta/entities attempts 3: source-unavailable: connection refused");
+    }
+  }
+
+  @Test
   void updateOfOneTargetSendsATargetScope() {
     answers.put("/api/runs", "{\"runId\": \"" + RUN_ID + "\", \"enqueued\": 1}");
 
