@@ -1,13 +1,16 @@
 package dev.storagebuilder.common.snapshot;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.storagebuilder.common.ids.Ids;
 import dev.storagebuilder.common.ids.TargetRef;
 import dev.storagebuilder.common.target.ColumnDeclaration;
 import dev.storagebuilder.common.target.TargetDeclaration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * What one committed version of a target consists of: a base and the deltas on top of it, in order,
@@ -23,6 +26,9 @@ import java.util.Objects;
  * @param deltas applied in order on top of {@code base}
  * @param rowCount rows of the target's current state
  * @param contentChecksum {@link RowChecksum#toHex()} of the current state
+ * @param retired objects earlier versions referenced and this one does not, kept for readers of
+ *     those versions until the grace period is over (schema version 4; empty before, and left out of
+ *     the JSON when empty); readers ignore it
  */
 public record Manifest(
     int schemaVersion,
@@ -38,13 +44,17 @@ public record Manifest(
     long rowCount,
     String contentChecksum,
     String runId,
-    Instant createdAt) {
+    Instant createdAt,
+    @JsonInclude(JsonInclude.Include.NON_EMPTY) List<RetiredObject> retired) {
 
   /**
-   * 3 allows a small key index inline ({@link SnapshotObject#keyIndexInline()}); 2 added the optional
-   * per-file key index sidecars; 1 and 2 are still read.
+   * 4 adds the list of retired objects ({@link #retired()}); 3 allows a small key index inline ({@link SnapshotObject#keyIndexInline()}); 2 added the optional
+   * per-file key index sidecars; 1 to 3 are still read.
    */
-  public static final int CURRENT_SCHEMA_VERSION = 3;
+  public static final int CURRENT_SCHEMA_VERSION = 4;
+
+  /** The first version that may list retired objects. */
+  static final int RETIRED_OBJECTS_SCHEMA_VERSION = 4;
 
   /** The first version that may carry a key index inline. */
   static final int INLINE_KEY_INDEX_SCHEMA_VERSION = 3;
@@ -74,6 +84,13 @@ public record Manifest(
     columns = List.copyOf(columns);
     keyColumns = List.copyOf(keyColumns);
     deltas = List.copyOf(Objects.requireNonNull(deltas, "deltas"));
+    // Absent in manifests written before schema version 4, and in later ones that retire nothing.
+    retired = retired == null ? List.of() : List.copyOf(retired);
+    if (schemaVersion < RETIRED_OBJECTS_SCHEMA_VERSION && !retired.isEmpty()) {
+      throw new IllegalArgumentException(
+          "manifest schemaVersion " + schemaVersion + " cannot list retired objects; it needs "
+              + RETIRED_OBJECTS_SCHEMA_VERSION);
+    }
     if (sequence < 1) {
       throw new IllegalArgumentException("manifest sequence must be >= 1, got " + sequence);
     }
@@ -129,7 +146,8 @@ public record Manifest(
         rowCount,
         contentChecksum,
         runId,
-        createdAt);
+        createdAt,
+        List.of());
   }
 
   public TargetRef targetRef() {
@@ -200,7 +218,30 @@ public record Manifest(
         rowCount,
         contentChecksum,
         runId,
-        createdAt);
+        createdAt,
+        retired);
+  }
+
+  /** The same manifest listing {@code retired} as its retired objects instead. */
+  public Manifest withRetired(List<RetiredObject> retired) {
+    return new Manifest(
+        CURRENT_SCHEMA_VERSION, clientId, target, sequence, watermark, columns, keyColumns, versionColumn, base,
+        deltas, rowCount, contentChecksum, runId, createdAt, retired);
+  }
+
+  /**
+   * The keys of the objects this version's files are stored under: each file and its stored key
+   * index sidecar (not the manifest's own key, which the version record holds).
+   */
+  public Set<String> storedKeys() {
+    Set<String> keys = new LinkedHashSet<>();
+    for (SnapshotObject object : objects()) {
+      keys.add(object.key());
+      if (object.keyIndex() != null) {
+        keys.add(object.keyIndex());
+      }
+    }
+    return keys;
   }
 
   static TargetDeclaration declaration(

@@ -127,8 +127,9 @@ public final class ManifestCodec {
 
   /**
    * Every property the writer always writes is required; optional are only those it leaves out when
-   * null ({@code @JsonInclude(NON_NULL)}, e.g. the key index fields, which schema versions 1 and 2
-   * predate). A primitive is always written, so always required.
+   * null or empty ({@code @JsonInclude(NON_NULL)}, e.g. the key index fields, which schema versions 1
+   * and 2 predate; {@code NON_EMPTY}, the retired objects, which versions 1 to 3 predate). A
+   * primitive is always written, so always required.
    */
   private static final class WrittenMeansRequired extends JacksonAnnotationIntrospector {
     @Override
@@ -141,7 +142,8 @@ public final class ManifestCodec {
       if (include == null) {
         include = member.getDeclaringClass().getAnnotation(JsonInclude.class);
       }
-      return include == null || include.value() != JsonInclude.Include.NON_NULL;
+      return include == null
+          || (include.value() != JsonInclude.Include.NON_NULL && include.value() != JsonInclude.Include.NON_EMPTY);
     }
   }
 }

@@ -28,7 +28,7 @@ class ManifestCodecTest {
         .extracting(SnapshotObject::kind)
         .containsExactly(SnapshotKind.BASE, SnapshotKind.DELTA, SnapshotKind.DELTA);
     assertThat(new String(json, StandardCharsets.UTF_8))
-        .contains("\"schemaVersion\" : 3")
+        .contains("\"schemaVersion\" : 4")
         .contains("\"keyIndex\" : \"k/base.keys\"")
         .contains("\"createdAt\" : \"2026-01-02T03:04:05Z\"")
         .contains("\"precision\" : 38");
@@ -38,19 +38,19 @@ class ManifestCodecTest {
   void unknownSchemaVersionIsRejectedClearly() {
     String json =
         new String(ManifestCodec.encode(manifest()), StandardCharsets.UTF_8)
-            .replace("\"schemaVersion\" : 3", "\"schemaVersion\" : 4");
+            .replace("\"schemaVersion\" : 4", "\"schemaVersion\" : 5");
 
     assertThatThrownBy(() -> ManifestCodec.decode(json.getBytes(StandardCharsets.UTF_8)))
         .isInstanceOf(SnapshotFormatException.class)
         .hasMessage(
-            "manifest schemaVersion 4 is not supported (this build reads 1..3); upgrade the reader");
+            "manifest schemaVersion 5 is not supported (this build reads 1..4); upgrade the reader");
   }
 
   @Test
   void aVersionOneManifestWithoutKeyIndexesStillReads() {
     String json =
         new String(ManifestCodec.encode(manifest()), StandardCharsets.UTF_8)
-            .replace("\"schemaVersion\" : 3", "\"schemaVersion\" : 1")
+            .replace("\"schemaVersion\" : 4", "\"schemaVersion\" : 1")
             .replaceAll(",\\s*\"keyIndex\" : \"[^\"]*\"", "");
 
     Manifest decoded = ManifestCodec.decode(json.getBytes(StandardCharsets.UTF_8));
@@ -103,7 +103,7 @@ class ManifestCodecTest {
     assertThatThrownBy(() -> ManifestCodec.decode(notBase64.getBytes(StandardCharsets.UTF_8)))
         .isInstanceOf(SnapshotFormatException.class)
         .hasMessageContaining("keyIndexInline is not base64");
-    String versionTwo = json.replace("\"schemaVersion\" : 3", "\"schemaVersion\" : 2");
+    String versionTwo = json.replace("\"schemaVersion\" : 4", "\"schemaVersion\" : 2");
     assertThatThrownBy(() -> ManifestCodec.decode(versionTwo.getBytes(StandardCharsets.UTF_8)))
         .isInstanceOf(SnapshotFormatException.class)
         .hasMessageContaining("schemaVersion 2 cannot hold an inline key index (k/d3)");
@@ -175,7 +175,7 @@ class ManifestCodecTest {
 
   @Test
   void aVersionTwoManifestWithStoredKeyIndexesStillReads() {
-    String json = json(manifest()).replace("\"schemaVersion\" : 3", "\"schemaVersion\" : 2");
+    String json = json(manifest()).replace("\"schemaVersion\" : 4", "\"schemaVersion\" : 2");
 
     Manifest decoded = ManifestCodec.decode(json.getBytes(StandardCharsets.UTF_8));
 
@@ -185,6 +185,50 @@ class ManifestCodecTest {
     assertThat(decoded.objects())
         .extracting(SnapshotObject::keyIndex)
         .containsExactly("k/base.keys", "k/d1.keys", "k/d2.keys");
+  }
+
+  @Test
+  void retiredObjectsRoundTripAndAManifestThatRetiresNothingLeavesTheListOut() {
+    Manifest retiring =
+        manifest().withRetired(List.of(
+            new RetiredObject("k/old-base", Instant.parse("2026-01-01T00:00:00Z")),
+            new RetiredObject("k/old-manifest", Instant.parse("2026-01-02T03:04:05Z"))));
+
+    Manifest decoded = ManifestCodec.decode(ManifestCodec.encode(retiring));
+
+    assertThat(decoded).isEqualTo(retiring);
+    assertThat(decoded.retired()).extracting(RetiredObject::key).containsExactly("k/old-base", "k/old-manifest");
+    assertThat(json(retiring)).contains("\"retired\" : [").contains("\"retiredAt\" : \"2026-01-01T00:00:00Z\"");
+    assertThat(json(manifest())).doesNotContain("retired");
+    // Readers read what the manifest references, never what it retired.
+    assertThat(decoded.objects()).extracting(SnapshotObject::key).containsExactly("k/base", "k/d1", "k/d2");
+    assertThat(decoded.storedKeys())
+        .containsExactly("k/base", "k/base.keys", "k/d1", "k/d1.keys", "k/d2", "k/d2.keys");
+  }
+
+  @Test
+  void aVersionThreeManifestReadsWithNothingRetiredAndCannotListRetiredObjects() {
+    String json = json(manifest()).replace("\"schemaVersion\" : 4", "\"schemaVersion\" : 3");
+
+    Manifest decoded = ManifestCodec.decode(json.getBytes(StandardCharsets.UTF_8));
+
+    assertThat(decoded.schemaVersion()).isEqualTo(3);
+    assertThat(decoded.retired()).isEmpty();
+    String retiring = json(manifest().withRetired(List.of(new RetiredObject("k/old", Instant.EPOCH))))
+        .replace("\"schemaVersion\" : 4", "\"schemaVersion\" : 3");
+    assertThatThrownBy(() -> ManifestCodec.decode(retiring.getBytes(StandardCharsets.UTF_8)))
+        .isInstanceOf(SnapshotFormatException.class)
+        .hasMessageContaining("schemaVersion 3 cannot list retired objects");
+  }
+
+  @Test
+  void aRetiredObjectWithoutItsTimeIsRejected() {
+    String json = json(manifest().withRetired(List.of(new RetiredObject("k/old", Instant.EPOCH))))
+        .replaceFirst(",\\s*\"retiredAt\" : \"[^\"]*\"", "");
+
+    assertThatThrownBy(() -> ManifestCodec.decode(json.getBytes(StandardCharsets.UTF_8)))
+        .isInstanceOf(SnapshotFormatException.class)
+        .hasMessageContaining("retiredAt");
   }
 
   private static String json(Manifest manifest) {

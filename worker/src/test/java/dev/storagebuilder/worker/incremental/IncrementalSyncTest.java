@@ -392,7 +392,7 @@ class IncrementalSyncTest {
     assertThat(written.base().keyIndex()).isNull(); // a small base's is inline
     String legacy =
         new String(ManifestCodec.encode(written), StandardCharsets.UTF_8)
-            .replace("\"schemaVersion\" : 3", "\"schemaVersion\" : 1")
+            .replace("\"schemaVersion\" : " + Manifest.CURRENT_SCHEMA_VERSION, "\"schemaVersion\" : 1")
             .replaceAll(",\\s*\"keyIndexInline\" : \"[^\"]*\"", "");
     // Under a key of its own, as a commit of an older worker would have written it.
     String legacyKey = full.manifestKey().replace(".json", "-legacy.json");
