@@ -34,8 +34,13 @@ resource "aws_s3_bucket_server_side_encryption_configuration" "snapshots" {
   }
 }
 
-# Versioning turns compaction's deletes and a manifest's overwrite into noncurrent versions, so a bad
-# commit can be undone until the lifecycle below expires them.
+# Versioning turns the worker's deletes into noncurrent versions, so a bad commit can be undone until
+# the lifecycle below expires them. No object is overwritten (every commit writes new keys); what a
+# new version no longer references (a replaced base, its deltas and key index sidecars, the replaced
+# manifests) is listed as retired in its manifest and deleted by the target's first commit after the
+# worker's retired-object-grace (6 h). The lifecycle expires only noncurrent versions: a retired
+# object whose delete failed, or that a target never committed again to delete, stays current (and
+# billed) until removed by hand (docs/incremental.md, "Retired objects").
 resource "aws_s3_bucket_versioning" "snapshots" {
   bucket = aws_s3_bucket.snapshots.id
 
@@ -59,7 +64,7 @@ resource "aws_s3_bucket_lifecycle_configuration" "snapshots" {
       noncurrent_days = var.noncurrent_version_retention_days
     }
 
-    # Once its last noncurrent version expires, the delete marker left by compaction is removed too.
+    # Once its last noncurrent version expires, the delete marker the worker's delete left is removed too.
     expiration {
       expired_object_delete_marker = true
     }

@@ -21,7 +21,7 @@ variable "snapshot_prefix" {
 
 variable "noncurrent_version_retention_days" {
   type        = number
-  description = "Days an overwritten or deleted snapshot object (an old base or delta that compaction unreferenced) is kept as a noncurrent version before it expires. The window in which an operator can restore a previous snapshot."
+  description = "Days an overwritten or deleted snapshot object (a replaced base, delta, key index sidecar or manifest the worker deleted once its retired-object grace was over) is kept as a noncurrent version before it expires. The window in which an operator can restore a previous snapshot."
   default     = 30
 
   validation {

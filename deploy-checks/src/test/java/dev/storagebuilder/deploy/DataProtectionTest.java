@@ -69,7 +69,7 @@ class DataProtectionTest {
   /**
    * A live snapshot is a current object, however old: the base of a target that changes little is
    * years old and still read by every incremental sync. No rule may expire current objects (only the
-   * delete markers compaction leaves) or move them to a storage class GetObject cannot read at once.
+   * delete markers the worker's deletes of retired objects leave) or move them to a storage class GetObject cannot read at once.
    */
   @Test
   void noLifecycleRuleExpiresOrArchivesCurrentObjects() {

@@ -201,6 +201,8 @@ final class WorkerFactory {
             new StorageLayout(settings.aws().snapshotPrefix(), UUID::randomUUID),
             SnapshotWriterOptions.defaults().withRowGroupBytes(settings.rowGroupBytes()),
             settings.compaction(),
+            settings.retiredObjectGrace(),
+            new RetiredObjectMetrics(meters),
             clock);
     MemoryBudget memory = settings.targetMemory();
     log.info("target memory budget {} MiB; worker.concurrency {}", memory.capacityBytes() >> 20,

@@ -32,6 +32,9 @@ import java.util.Objects;
  * @param changeRead how incremental reads find a safe watermark (overlap, settle timeout)
  * @param sourceSlots the fleet-wide cap on targets reading the source at once
  * @param postgresCopy read full snapshots from PostgreSQL with binary COPY where the column types allow
+ * @param retiredObjectGrace how long an object no current version references any more (a replaced
+ *     base, its deltas and sidecars, a replaced manifest) stays for readers of the version that did;
+ *     deleted by the target's first commit after it
  */
 public record WorkerSettings(
     AwsSettings aws,
@@ -49,10 +52,18 @@ public record WorkerSettings(
     CompactionPolicy compaction,
     ChangeReadSettings changeRead,
     SourceSlotSettings sourceSlots,
-    boolean postgresCopy) {
+    boolean postgresCopy,
+    Duration retiredObjectGrace) {
 
   public static final int DEFAULT_FETCH_SIZE = 5_000;
   public static final Duration DEFAULT_VISIBILITY_TIMEOUT = Duration.ofMinutes(5);
+  /** See {@link #retiredObjectGrace}: a reader holding a version for a long export of it still finds its objects. */
+  public static final Duration DEFAULT_RETIRED_OBJECT_GRACE = Duration.ofHours(6);
+  /**
+   * A superseded snapshot costs its storage for the whole grace; past a week nothing plausible is
+   * still reading a replaced version, and a larger value is more likely a unit mistake (7d for 7h).
+   */
+  static final Duration MAX_RETIRED_OBJECT_GRACE = Duration.ofDays(7);
   static final int MIN_AWS_CONNECTIONS = 16;
   /**
    * The heartbeat's first extension, at half the timeout, ends one and a half timeouts after the
@@ -98,6 +109,14 @@ public record WorkerSettings(
     Objects.requireNonNull(compaction, "compaction");
     Objects.requireNonNull(changeRead, "changeRead");
     Objects.requireNonNull(sourceSlots, "sourceSlots");
+    Objects.requireNonNull(retiredObjectGrace, "retiredObjectGrace");
+    // 0 is allowed (delete at the next commit) for targets nobody reads while they sync.
+    if (retiredObjectGrace.isNegative() || retiredObjectGrace.compareTo(MAX_RETIRED_OBJECT_GRACE) > 0) {
+      throw new IllegalArgumentException(
+          "worker.retired-object-grace must be 0s..168h (0 deletes what a version stops referencing at the target's"
+              + " next commit, which a reader still on the previous version may meet as a 404), got "
+              + retiredObjectGrace);
+    }
     if (poolSize < sourceSlots.readersPerWorker(loop.concurrency())) {
       throw new IllegalArgumentException(
           sourceSlots.capped() && sourceSlots.cap() < loop.concurrency()

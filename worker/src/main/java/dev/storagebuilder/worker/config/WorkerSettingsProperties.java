@@ -80,7 +80,8 @@ public final class WorkerSettingsProperties {
                 .orElse(ChangeReadSettings.DIALECT_DEFAULT_OVERLAP),
             duration(worker, "settle-timeout", ChangeReadSettings.DEFAULT_SETTLE_TIMEOUT)),
         sourceSlots,
-        worker.apply("postgres-copy").map(v -> parse("postgres-copy", v, WorkerSettingsProperties::parseBoolean, TRUE_OR_FALSE)).orElse(true));
+        worker.apply("postgres-copy").map(v -> parse("postgres-copy", v, WorkerSettingsProperties::parseBoolean, TRUE_OR_FALSE)).orElse(true),
+        duration(worker, "retired-object-grace", WorkerSettings.DEFAULT_RETIRED_OBJECT_GRACE));
   }
 
   /** Retry and circuit breaker around source reads ({@code storage-builder.worker.source-*}). */

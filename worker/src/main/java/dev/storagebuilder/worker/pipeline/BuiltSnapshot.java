@@ -17,6 +17,8 @@ import java.util.List;
  * @param highestVersionRead the highest source version among the records read (0: none); above
  *     the version's watermark when the read saw changes it could not vouch for yet (a PostgreSQL
  *     read that did not settle keeps the old watermark), and such changes must not be given up
+ * @param retiredDue objects earlier versions retired whose grace is over: the new manifest no
+ *     longer lists them, and the committer deletes them once (and only if) its commit succeeded
  */
 public record BuiltSnapshot(
     TargetVersion version,
@@ -27,7 +29,8 @@ public record BuiltSnapshot(
     List<String> newObjects,
     BuildSplit split,
     TrailingUpload trailing,
-    long highestVersionRead) {
+    long highestVersionRead,
+    List<String> retiredDue) {
 
   public enum Kind {
     /** A new base: full mode, no version record yet, a schema change, or compaction. */
@@ -56,6 +59,15 @@ public record BuiltSnapshot(
 
   public BuiltSnapshot {
     newObjects = List.copyOf(newObjects);
+    retiredDue = List.copyOf(retiredDue);
+  }
+
+  /** A snapshot that retires nothing for deletion. */
+  public BuiltSnapshot(
+      TargetVersion version, long rowsWritten, long bytesWritten, long rowsRead, Kind kind, List<String> newObjects,
+      BuildSplit split, TrailingUpload trailing, long highestVersionRead) {
+    this(version, rowsWritten, bytesWritten, rowsRead, kind, newObjects, split, trailing, highestVersionRead,
+        List.of());
   }
 
   /** A snapshot with nothing left running. */

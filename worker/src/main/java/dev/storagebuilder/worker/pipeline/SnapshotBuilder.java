@@ -13,6 +13,7 @@ import dev.storagebuilder.common.snapshot.Manifest;
 import dev.storagebuilder.common.snapshot.ManifestCodec;
 import dev.storagebuilder.common.snapshot.RowChecksum;
 import dev.storagebuilder.common.snapshot.SnapshotFileStats;
+import dev.storagebuilder.common.snapshot.SnapshotFormatException;
 import dev.storagebuilder.common.snapshot.SnapshotKind;
 import dev.storagebuilder.common.snapshot.SnapshotObject;
 import dev.storagebuilder.common.snapshot.SnapshotReader;
@@ -38,6 +39,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -59,6 +61,10 @@ import org.slf4j.LoggerFactory;
  * streaming the new state once through {@link SnapshotReader}; see docs/incremental.md for the cost.
  * When the state did not change, the delta is deleted again; the version record changes only when
  * the watermark moved (same manifest, new sequence and watermark), otherwise the current one stands.
+ *
+ * <p>A new manifest lists what the previous version referenced and it does not as retired ({@link
+ * Retirement}); retired objects whose grace is over are left out of it and deleted by {@link
+ * #deleteRetired} once the commit succeeded.
  */
 public final class SnapshotBuilder {
   private static final Logger log = LoggerFactory.getLogger(SnapshotBuilder.class);
@@ -87,9 +93,12 @@ public final class SnapshotBuilder {
   private final StorageLayout layout;
   private final SnapshotWriterOptions writerOptions;
   private final CompactionPolicy compaction;
+  private final Duration retiredObjectGrace;
+  private final RetiredObjectDeletions deletions;
   private final Clock clock;
   private final RecentObjects<Manifest> manifests =
-      new RecentObjects<>(RECENT_MANIFEST_BYTES, m -> 4096L + 512L * m.chainLength() + m.inlineKeyIndexChars());
+      new RecentObjects<>(RECENT_MANIFEST_BYTES,
+          m -> 4096L + 512L * m.chainLength() + 256L * m.retired().size() + m.inlineKeyIndexChars());
   private final RecentObjects<KeyIndex> keyIndexes = new RecentObjects<>(RECENT_KEY_INDEX_BYTES, KeyIndex::memoryBytes);
   private final LocalKeyIndexes localKeyIndexes = new LocalKeyIndexes(LOCAL_KEY_INDEX_BYTES);
   /** Key index block reads of a lookup run ahead on virtual threads (they wait on S3, not on a core). */
@@ -109,6 +118,29 @@ public final class SnapshotBuilder {
       SnapshotWriterOptions writerOptions,
       CompactionPolicy compaction,
       Clock clock) {
+    this(source, store, layout, writerOptions, compaction, Retirement.DEFAULT_GRACE, RetiredObjectDeletions.NONE,
+        clock);
+  }
+
+  /**
+   * @param retiredObjectGrace how long an object no version references any more stays for readers
+   *     of the version that did
+   * @param deletions told of each retired object deleted, or not
+   */
+  public SnapshotBuilder(
+      RowSource source,
+      ObjectStore store,
+      StorageLayout layout,
+      SnapshotWriterOptions writerOptions,
+      CompactionPolicy compaction,
+      Duration retiredObjectGrace,
+      RetiredObjectDeletions deletions,
+      Clock clock) {
+    if (retiredObjectGrace.isNegative()) {
+      throw new IllegalArgumentException("retired object grace must be >= 0, got " + retiredObjectGrace);
+    }
+    this.retiredObjectGrace = retiredObjectGrace;
+    this.deletions = deletions;
     this.source = source;
     this.store = store;
     this.layout = layout;
@@ -180,6 +212,34 @@ public final class SnapshotBuilder {
     return index;
   }
 
+  /**
+   * Deletes the retired objects whose grace is over, once {@code built} is committed: its manifest
+   * no longer lists them. Call it only for the attempt whose commit succeeded; a loser's manifest is
+   * never read, and the winner's decides. A failed delete is logged and counted, not tried again:
+   * no later manifest lists the object, so it stays in S3 for good.
+   *
+   * @return how many were deleted
+   */
+  public int deleteRetired(BuiltSnapshot built) {
+    int deleted = 0;
+    for (String key : built.retiredDue()) {
+      Optional<Exception> failure = deleteSettingInterruptAside(key);
+      if (failure.isEmpty()) {
+        deleted++;
+        deletions.deleted();
+      } else {
+        deletions.failed();
+        log.warn("could not delete retired object {} ({}); it is not tried again and stays in S3",
+            key, failure.get().toString());
+      }
+    }
+    if (!built.retiredDue().isEmpty()) {
+      log.info("deleted {} of {} retired objects whose grace of {} is over", deleted, built.retiredDue().size(),
+          retiredObjectGrace);
+    }
+    return deleted;
+  }
+
   /** Deletes what a losing or failed attempt wrote; the keys are unique to it, so no one else refers to them. */
   public void discard(BuiltSnapshot built) {
     built.trailing().discard(); // first, or the sidecar could arrive after its key was deleted
@@ -200,6 +260,8 @@ public final class SnapshotBuilder {
     TargetRef ref = message.targetRef();
     long sequence = current.map(TargetVersion::sequence).orElse(0L) + 1;
     String baseKey = layout.baseKey(ref, sequence);
+    // Read before the source is: a transient failure costs no export.
+    Optional<Manifest> replaced = current.isPresent() ? replacedManifest(current.get()) : Optional.empty();
     SnapshotFileStats stats;
     long watermark;
     long started = System.nanoTime();
@@ -270,6 +332,11 @@ public final class SnapshotBuilder {
       String checksum = stats.checksum().toHex();
       Manifest manifest =
           Manifest.of(ref, declaration, sequence, watermark, base, List.of(), stats.rows(), checksum, message.runId(), now);
+      Retirement retirement = current.isEmpty()
+          ? Retirement.NONE
+          : Retirement.of(replaced.orElse(null), current.get().manifestKey(), manifest.storedKeys(), now,
+              retiredObjectGrace);
+      manifest = manifest.withRetired(retirement.retired());
       String manifestKey = layout.manifestKey(ref, sequence);
       byte[] manifestBytes = ManifestCodec.encode(manifest);
       long manifestPut = System.nanoTime();
@@ -311,7 +378,7 @@ public final class SnapshotBuilder {
       BuiltSnapshot built = new BuiltSnapshot(
           version, stats.rows(), stats.bytes() + manifestBytes.length, stats.rows(), BuiltSnapshot.Kind.BASE,
           newObjects, split, sidecar == null ? TrailingUpload.NONE : new TrailingUpload(sidecar, this::deleteQuietly),
-          highestVersionRead);
+          highestVersionRead, retirement.due());
       handedOver = true;
       return built;
     } finally {
@@ -463,6 +530,9 @@ public final class SnapshotBuilder {
         delta = delta.withKeyIndex(indexKey);
       }
       Manifest next = manifest.withDelta(delta, sequence, state.count(), state.toHex(), message.runId(), now);
+      Retirement retirement =
+          Retirement.of(manifest, current.manifestKey(), next.storedKeys(), now, retiredObjectGrace);
+      next = next.withRetired(retirement.retired());
       String manifestKey = layout.manifestKey(ref, sequence);
       newObjects.add(manifestKey);
       byte[] manifestBytes = ManifestCodec.encode(next);
@@ -477,7 +547,8 @@ public final class SnapshotBuilder {
               now, shape);
       return Optional.of(new BuiltSnapshot(
           version, stats.rows(), stats.bytes() + sidecarBytes + manifestBytes.length, rowsRead,
-          BuiltSnapshot.Kind.DELTA, newObjects, BuildSplit.NONE, keyIndex.maxVersion()));
+          BuiltSnapshot.Kind.DELTA, newObjects, BuildSplit.NONE, TrailingUpload.NONE, keyIndex.maxVersion(),
+          retirement.due()));
     }
   }
 
@@ -563,15 +634,38 @@ public final class SnapshotBuilder {
    * S3 for good. So the interrupt is set aside for the delete and restored after it.
    */
   private void deleteQuietly(String key) {
+    // an unreferenced object is garbage, not an error; a failure leaves it behind
+    deleteSettingInterruptAside(key);
+  }
+
+  /** Deletes {@code key} with the thread's interrupt set aside (see above); the failure, if any. */
+  private Optional<Exception> deleteSettingInterruptAside(String key) {
     boolean interrupted = Thread.interrupted();
     try {
       store.delete(key);
-    } catch (IOException | RuntimeException ignored) {
-      // an unreferenced object is garbage, not an error; a lifecycle rule can sweep it
+      return Optional.empty();
+    } catch (IOException | RuntimeException e) {
+      return Optional.of(e);
     } finally {
       if (interrupted) {
         Thread.currentThread().interrupt();
       }
+    }
+  }
+
+  /**
+   * The manifest a new base replaces, for the objects it retires; empty when it is gone or this
+   * build cannot read it (a full sync is how a target is repaired, so that must not fail it: only
+   * the manifest's own key is retired then, and its files stay in S3). Other failures (S3 down)
+   * fail the build, retryably.
+   */
+  private Optional<Manifest> replacedManifest(TargetVersion current) throws IOException {
+    try {
+      return Optional.of(manifest(current.manifestKey()));
+    } catch (NoSuchFileException | SnapshotFormatException e) {
+      log.warn("the manifest {} this base replaces cannot be read ({}); its files are not retired and stay in S3",
+          current.manifestKey(), e.toString());
+      return Optional.empty();
     }
   }
 

@@ -282,6 +282,12 @@ public final class TargetProcessor {
               built.bytesWritten(), took.toMillis(), sequence, clock.instant());
       CompletionStage<Void> recorded = successes.record(new RunLedger.Success(message.runId(), succeeded, running.marked));
       stages.lap("outcome");
+      if (committed && !idle && !built.retiredDue().isEmpty()) {
+        // Only the winner of the conditional commit, and only now: its manifest, the current one,
+        // no longer lists them. While the success is written.
+        builder.deleteRetired(built);
+        stages.lap("retired");
+      }
       log.info(
           "target done kind={} rowsRead={} rows={} bytes={} seconds={} sequence={} watermark={} committed={} ms={}{}",
           built.kind(), built.rowsRead(), built.rowsWritten(), built.bytesWritten(), took.toMillis() / 1000.0, sequence,

@@ -265,6 +265,24 @@ class WorkerSettingsTest {
   }
 
   @Test
+  void retiredObjectsStaySixHoursByDefaultAndTheGraceIsChecked() {
+    assertThat(load(HEAP_128M).retiredObjectGrace()).isEqualTo(Duration.ofHours(6));
+    properties.put("storage-builder.worker.retired-object-grace", "0s");
+    assertThat(load(HEAP_128M).retiredObjectGrace()).isZero();
+    properties.put("storage-builder.worker.retired-object-grace", "P7D");
+    assertThat(load(HEAP_128M).retiredObjectGrace()).isEqualTo(Duration.ofHours(168));
+    for (String grace : List.of("169h", "-1s")) {
+      properties.put("storage-builder.worker.retired-object-grace", grace);
+      assertThatThrownBy(() -> load(HEAP_128M)).as(grace)
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageStartingWith("worker.retired-object-grace must be 0s..168h");
+    }
+    properties.put("storage-builder.worker.retired-object-grace", "6");
+    assertThatThrownBy(() -> load(HEAP_128M))
+        .hasMessageStartingWith("storage-builder.worker.retired-object-grace: cannot parse '6', expected a duration");
+  }
+
+  @Test
   void readsPostgresWithCopyUnlessSwitchedOff() {
     assertThat(load(HEAP_128M).postgresCopy()).isTrue();
     properties.put("storage-builder.worker.postgres-copy", "false");

@@ -505,6 +505,58 @@ class TargetProcessorTest {
     return processor(racing).process(delivery(message("run-full", "acme", "items", SyncMode.FULL), 1));
   }
 
+  /**
+   * A losing attempt built its manifest from the same previous version as the winner, so it found
+   * the same retired objects due; deleting them is the winner's call (its manifest is the one
+   * readers get), never the loser's.
+   */
+  @Test
+  void aBuildWhoseCommitLosesDeletesNoRetiredObjectWhoseGraceIsOver() throws Exception {
+    TargetRef ref = new TargetRef("acme", "items");
+    AtomicInteger deleted = new AtomicInteger();
+    RetiredObjectDeletions counting = new RetiredObjectDeletions() {
+      @Override
+      public void deleted() {
+        deleted.incrementAndGet();
+      }
+
+      @Override
+      public void failed() {}
+    };
+    java.util.function.Function<VersionLedger, TargetProcessor> zeroGrace = ledger -> new TargetProcessor(config,
+        new SnapshotBuilder(new JdbcRowSource(dataSource, config.clientsQuery(), 100, clock), store,
+            StorageLayout.withRandom("snapshots/", new Random(ledger.hashCode())), SnapshotWriterOptions.defaults(),
+            CompactionPolicy.defaults(), Duration.ZERO, counting, clock),
+        ledger, runs, new DefaultFailureClassifier(), ProcessingSettings.defaults(), clock, "w-test");
+    assertThat(zeroGrace.apply(versions).process(delivery(message("acme", "items"), 1))).isInstanceOf(Outcome.Done.class);
+    TargetVersion first = versions.current(ref).orElseThrow();
+    Set<String> firstObjects = new java.util.HashSet<>(ManifestCodec.decode(store.get(first.manifestKey())).storedKeys());
+    firstObjects.add(first.manifestKey());
+    runs.createRun(new RunRecord("run-2", "all", SyncMode.FULL, "test", NOW, 1));
+    assertThat(zeroGrace.apply(versions).process(delivery(message("run-2", "acme", "items", SyncMode.FULL), 1)))
+        .isEqualTo(new Outcome.Done("committed sequence 2"));
+    TargetVersion second = versions.current(ref).orElseThrow();
+    assertThat(store.list("snapshots/")).as("retired by the second version, due at the next commit").containsAll(firstObjects);
+
+    // Another run's base, read as far, commits first: this attempt is superseded.
+    TargetVersion winner =
+        new TargetVersion(ref, 3, second.watermark(), "snapshots/other-base.json", 3, second.contentChecksum(), 0,
+            "run-other", NOW);
+    VersionLedger racing = new ForwardingVersionLedger(versions) {
+      @Override
+      public boolean commit(TargetVersion next, long expectedSequence) {
+        assertThat(super.commit(winner, expectedSequence)).isTrue();
+        return super.commit(next, expectedSequence);
+      }
+    };
+    runs.createRun(new RunRecord("run-3", "all", SyncMode.FULL, "test", NOW, 1));
+    assertThat(zeroGrace.apply(racing).process(delivery(message("run-3", "acme", "items", SyncMode.FULL), 1)))
+        .isEqualTo(new Outcome.Done("superseded"));
+
+    assertThat(store.list("snapshots/")).as("the loser deleted none of them").containsAll(firstObjects);
+    assertThat(deleted).hasValue(0);
+  }
+
   @Test
   void aBuildThatReadRowsAboveItsWatermarkBuildsAgainWhenItLosesToAVersionReadUpToLessThanThoseRows() {
     TargetRef ref = new TargetRef("acme", "items");

@@ -1,0 +1,17 @@
+package dev.storagebuilder.worker.pipeline;
+
+/** Told what became of each retired object the worker deleted after its grace (for the metrics). */
+public interface RetiredObjectDeletions {
+  RetiredObjectDeletions NONE = new RetiredObjectDeletions() {
+    @Override
+    public void deleted() {}
+
+    @Override
+    public void failed() {}
+  };
+
+  void deleted();
+
+  /** The delete failed: it is not tried again, so the object stays in S3 for good. */
+  void failed();
+}
