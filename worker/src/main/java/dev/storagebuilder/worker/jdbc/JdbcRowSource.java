@@ -213,7 +213,7 @@ public final class JdbcRowSource implements RowSource {
     try {
       SqlDialect dialect = SqlDialect.fromJdbcUrl(connection.getMetaData().getURL());
       boolean postgres = dialect == SqlDialect.POSTGRESQL;
-      long from = Math.max(0, watermark - changeSettings.overlapFor(dialect));
+      long from = changeSettings.windowFrom(watermark, dialect);
       OptionalLong settled = OptionalLong.empty();
       if (postgres) {
         long candidate = settleCandidate(connection, target, clientId);
