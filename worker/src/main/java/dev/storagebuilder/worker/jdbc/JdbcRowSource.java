@@ -191,7 +191,7 @@ public final class JdbcRowSource implements RowSource {
         // The same transaction, so the same snapshot as the watermark read above.
         ResultSet copied = PostgresCopyRead.open(connection, target, clientId);
         if (copied != null) {
-          return new JdbcSourceRead(connection, null, copied, watermark, true);
+          return new JdbcSourceRead(connection, null, copied, watermark, true, true);
         }
       }
       PreparedStatement select =
@@ -200,7 +200,7 @@ public final class JdbcRowSource implements RowSource {
       dialect.bindClientId(select, 1, clientId);
       // Fetch and decode on a second thread while the caller encodes: the two overlap.
       ResultSet rows = new PrefetchingResultSet(select.executeQuery(), target);
-      return new JdbcSourceRead(connection, select, rows, watermark, false);
+      return new JdbcSourceRead(connection, select, rows, watermark, false, postgres);
     } catch (SQLException | RuntimeException e) {
       closeQuietly(connection);
       throw e;
@@ -415,6 +415,11 @@ public final class JdbcRowSource implements RowSource {
     }
 
     @Override
+    public boolean watermarkSettled() {
+      return dialect == SqlDialect.POSTGRESQL;
+    }
+
+    @Override
     public long watermark() {
       return watermark;
     }
@@ -440,6 +445,12 @@ public final class JdbcRowSource implements RowSource {
       return new NoRows();
     }
 
+    /** Only PostgreSQL ends a read here: nothing above the settled watermark was visible. */
+    @Override
+    public boolean watermarkSettled() {
+      return true;
+    }
+
     @Override
     public void close() {}
   }
@@ -463,9 +474,15 @@ public final class JdbcRowSource implements RowSource {
    * @param statement the cursor's statement; null for a COPY
    * @param copied read with COPY: ends with a rollback, since an abandoned COPY is cancelled and
    *     leaves the transaction aborted (the read-only transaction changed nothing either way)
+   * @param watermarkSettled PostgreSQL's settled watermark; elsewhere the highest version seen
    */
   private record JdbcSourceRead(
-      Connection connection, PreparedStatement statement, ResultSet rows, long watermark, boolean copied)
+      Connection connection,
+      PreparedStatement statement,
+      ResultSet rows,
+      long watermark,
+      boolean copied,
+      boolean watermarkSettled)
       implements SourceRead {
     @Override
     public long rowWaitNanos() {

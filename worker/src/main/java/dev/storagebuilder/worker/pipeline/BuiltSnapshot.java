@@ -17,6 +17,9 @@ import java.util.List;
  * @param highestVersionRead the highest source version among the records read (0: none); above
  *     the version's watermark when the read saw changes it could not vouch for yet (a PostgreSQL
  *     read that did not settle keeps the old watermark), and such changes must not be given up
+ * @param watermarkSettled whether the source vouched that no change at or below the watermark can
+ *     still appear ({@link dev.storagebuilder.worker.port.ChangeRead#watermarkSettled()}); false
+ *     where another read with the same watermark may have missed a row this one read
  * @param retiredDue objects earlier versions retired whose grace is over: the new manifest no
  *     longer lists them, and the committer deletes them once (and only if) its commit succeeded
  */
@@ -30,6 +33,7 @@ public record BuiltSnapshot(
     BuildSplit split,
     TrailingUpload trailing,
     long highestVersionRead,
+    boolean watermarkSettled,
     List<String> retiredDue) {
 
   public enum Kind {
@@ -65,16 +69,16 @@ public record BuiltSnapshot(
   /** A snapshot that retires nothing for deletion. */
   public BuiltSnapshot(
       TargetVersion version, long rowsWritten, long bytesWritten, long rowsRead, Kind kind, List<String> newObjects,
-      BuildSplit split, TrailingUpload trailing, long highestVersionRead) {
+      BuildSplit split, TrailingUpload trailing, long highestVersionRead, boolean watermarkSettled) {
     this(version, rowsWritten, bytesWritten, rowsRead, kind, newObjects, split, trailing, highestVersionRead,
-        List.of());
+        watermarkSettled, List.of());
   }
 
-  /** A snapshot with nothing left running. */
+  /** A snapshot with nothing left running that retires nothing for deletion. */
   public BuiltSnapshot(
       TargetVersion version, long rowsWritten, long bytesWritten, long rowsRead, Kind kind, List<String> newObjects,
-      BuildSplit split, long highestVersionRead) {
+      BuildSplit split, long highestVersionRead, boolean watermarkSettled) {
     this(version, rowsWritten, bytesWritten, rowsRead, kind, newObjects, split, TrailingUpload.NONE,
-        highestVersionRead);
+        highestVersionRead, watermarkSettled);
   }
 }

@@ -272,6 +272,7 @@ public final class SnapshotBuilder {
     long compress;
     long partWaits;
     long highestVersionRead;
+    boolean watermarkSettled;
     byte[] inlineIndex = null;
     KeyIndexWriter keyIndex = new KeyIndexWriter(true, KeyIndexWriter.DEFAULT_CHUNK_ENTRIES, null, keyIndexSpills);
     // A stored sidecar goes up on a thread of its own, which closes the key index when it is done;
@@ -321,6 +322,7 @@ public final class SnapshotBuilder {
         // A full read must not move the watermark backwards either (a PostgreSQL read that could not
         // settle reports 0): the rows it read are complete up to what the previous version held.
         watermark = Math.max(read.watermark(), current.map(TargetVersion::watermark).orElse(0L));
+        watermarkSettled = read.watermarkSettled();
       }
       long readClosed = System.nanoTime();
       Instant now = clock.instant();
@@ -378,7 +380,7 @@ public final class SnapshotBuilder {
       BuiltSnapshot built = new BuiltSnapshot(
           version, stats.rows(), stats.bytes() + manifestBytes.length, stats.rows(), BuiltSnapshot.Kind.BASE,
           newObjects, split, sidecar == null ? TrailingUpload.NONE : new TrailingUpload(sidecar, this::deleteQuietly),
-          highestVersionRead, retirement.due());
+          highestVersionRead, watermarkSettled, retirement.due());
       handedOver = true;
       return built;
     } finally {
@@ -430,6 +432,7 @@ public final class SnapshotBuilder {
       long rowsRead = 0;
       long from;
       long watermark;
+      boolean watermarkSettled;
       long opened;
       long deletesRead;
       long upsertsRead;
@@ -485,10 +488,12 @@ public final class SnapshotBuilder {
         }
         from = read.fromVersion();
         watermark = Math.max(read.watermark(), current.watermark());
+        watermarkSettled = read.watermarkSettled();
       }
       Instant now = clock.instant();
       if (stats == null) {
-        return Optional.of(unchanged(current, sequence, watermark, rowsRead, 0, message, now, shape));
+        return Optional.of(
+            unchanged(current, sequence, watermark, watermarkSettled, rowsRead, 0, message, now, shape));
       }
       SnapshotObject delta = stats.toObject(deltaKey, Math.min(from, watermark), watermark);
       long checksumStart = System.nanoTime();
@@ -515,7 +520,8 @@ public final class SnapshotBuilder {
       if (state.count() == current.rowCount() && state.toHex().equals(current.contentChecksum())) {
         // Only re-read changes the state already held (an overlap window): keep no new object
         // (closing the objects takes the file back).
-        return Optional.of(unchanged(current, sequence, watermark, rowsRead, keyIndex.maxVersion(), message, now, shape));
+        return Optional.of(unchanged(
+            current, sequence, watermark, watermarkSettled, rowsRead, keyIndex.maxVersion(), message, now, shape));
       }
       List<String> newObjects = new ArrayList<>(List.of(deltaKey));
       long sidecarBytes = 0;
@@ -548,7 +554,7 @@ public final class SnapshotBuilder {
       return Optional.of(new BuiltSnapshot(
           version, stats.rows(), stats.bytes() + sidecarBytes + manifestBytes.length, rowsRead,
           BuiltSnapshot.Kind.DELTA, newObjects, BuildSplit.NONE, TrailingUpload.NONE, keyIndex.maxVersion(),
-          retirement.due()));
+          watermarkSettled, retirement.due()));
     }
   }
 
@@ -677,18 +683,18 @@ public final class SnapshotBuilder {
    * @param shape the manifest's (recorded from now on when the current record has none)
    */
   private static BuiltSnapshot unchanged(
-      TargetVersion current, long sequence, long watermark, long rowsRead, long highestVersionRead,
-      TargetMessage message, Instant now, String shape) {
+      TargetVersion current, long sequence, long watermark, boolean watermarkSettled, long rowsRead,
+      long highestVersionRead, TargetMessage message, Instant now, String shape) {
     if (watermark == current.watermark() && shape.equals(current.shape())) {
       return new BuiltSnapshot(current, 0, 0, rowsRead, BuiltSnapshot.Kind.UNCHANGED, List.of(), BuildSplit.NONE,
-          highestVersionRead);
+          highestVersionRead, watermarkSettled);
     }
     TargetVersion version =
         new TargetVersion(
             current.target(), sequence, watermark, current.manifestKey(), current.rowCount(), current.contentChecksum(),
             current.chainLength(), message.runId(), now, shape);
     return new BuiltSnapshot(version, 0, 0, rowsRead, BuiltSnapshot.Kind.UNCHANGED, List.of(), BuildSplit.NONE,
-        highestVersionRead);
+        highestVersionRead, watermarkSettled);
   }
 
   /** Count and checksum of the state a manifest describes, streamed once with bounded memory. */

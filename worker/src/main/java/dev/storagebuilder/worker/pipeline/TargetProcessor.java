@@ -349,7 +349,9 @@ public final class TargetProcessor {
   /**
    * Whether the version that won the commit lacks source changes {@code lost} read: it comes from
    * another run and its watermark is below a version {@code lost} read (its own watermark, or a
-   * higher one a read that could not settle delivered without vouching for it), or {@code lost} is a full sync's base and the
+   * higher one a read that could not settle delivered without vouching for it), or equal to it
+   * while {@code lost} found changes on a source without a settled watermark (the winner's read may
+   * have been the earlier one), or {@code lost} is a full sync's base and the
    * winner is not a base read at least as far. Only a full read drops rows deleted without a trace
    * (targets without delete tracking are synced in full for that), so a delta or an unchanged sync
    * with a newer watermark still holds them. A duplicate of this message (same run) is as fresh as
@@ -365,7 +367,14 @@ public final class TargetProcessor {
     if (winner.runId().equals(message.runId())) {
       return false;
     }
+    // Where the watermark is only the highest version a read saw (no settle step: MariaDB/MySQL, H2),
+    // a winner with the same watermark may have read an earlier snapshot: a transaction holding a
+    // lower version that committed between the two reads is in this build only. Taken as read as
+    // far, it left a run reporting the target done without a row its read saw.
+    boolean sameWatermarkMayLack =
+        !lost.watermarkSettled() && lost.kind() != BuiltSnapshot.Kind.UNCHANGED && winner.watermark() == lost.readUpTo();
     return winner.watermark() < lost.readUpTo()
+        || sameWatermarkMayLack
         || (message.mode() == SyncMode.FULL && !isFreshBase(recent));
   }
 

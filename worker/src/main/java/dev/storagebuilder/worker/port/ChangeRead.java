@@ -26,10 +26,19 @@ public interface ChangeRead extends AutoCloseable {
   long fromVersion();
 
   /**
-   * The safe high watermark: no change at or below it can still become visible later. Never below
-   * the watermark the read started from.
+   * The high watermark: the next read starts from it. Never below the watermark the read started
+   * from. Safe for good when {@link #watermarkSettled()}; else the next read re-reads an overlap
+   * window below it.
    */
   long watermark();
+
+  /**
+   * Whether no change at or below {@link #watermark()} can still become visible later (PostgreSQL's
+   * settle step). False where the watermark is only the highest version this read saw (MariaDB/MySQL,
+   * H2): a transaction holding a lower version may commit after it, so another read with the same
+   * watermark but an earlier snapshot may lack a row this one read.
+   */
+  boolean watermarkSettled();
 
   @Override
   void close() throws SQLException;

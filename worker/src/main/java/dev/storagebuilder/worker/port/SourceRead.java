@@ -12,9 +12,13 @@ public interface SourceRead extends AutoCloseable {
 
   /**
    * The source version this read is complete up to: every row with a version at or below it is in
-   * {@link #rows()} (or deliberately excluded by the read's filter).
+   * {@link #rows()} (or deliberately excluded by the read's filter), as far as {@link
+   * #watermarkSettled()} vouches; else only every such row visible to this read.
    */
   long watermark();
+
+  /** As {@link ChangeRead#watermarkSettled()}: whether no row at or below the watermark can still appear. */
+  boolean watermarkSettled();
 
   /**
    * Nanoseconds the consumer of {@link #rows()} has spent waiting for the source so far: opening

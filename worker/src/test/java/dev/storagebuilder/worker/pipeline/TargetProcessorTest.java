@@ -583,6 +583,11 @@ class TargetProcessorTest {
           }
 
           @Override
+          public boolean watermarkSettled() {
+            return true;
+          }
+
+          @Override
           public void close() throws SQLException {
             read.close();
           }
