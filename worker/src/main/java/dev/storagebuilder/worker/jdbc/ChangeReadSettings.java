@@ -1,7 +1,5 @@
 package dev.storagebuilder.worker.jdbc;
 
-import dev.storagebuilder.common.target.SqlDialect;
-
 import java.time.Duration;
 
 /**
@@ -10,7 +8,8 @@ import java.time.Duration;
  * @param overlapVersions MariaDB/MySQL and H2 re-read this many versions below the watermark on
  *     every incremental read ({@code version >= watermark - overlapVersions}), so a transaction that
  *     commits at most this many versions out of order is still seen; -1 picks the dialect's default
- *     (0 on PostgreSQL, which is exact without it)
+ *     (0 on a PostgreSQL primary, which is exact without it; a hot standby cannot settle and gets
+ *     the others' default)
  * @param settleTimeout PostgreSQL waits at most this long for transactions in flight when a read
  *     starts; if they are still running, the watermark does not advance past the previous one
  */
@@ -34,20 +33,17 @@ public record ChangeReadSettings(long overlapVersions, Duration settleTimeout) {
 
   /**
    * The exclusive lower version bound of a change read above {@code watermark}: the watermark itself
-   * on PostgreSQL, else {@code overlap} whole versions below it are re-read ({@code watermark -
-   * overlap} and up). Excluding {@code watermark - overlap} too re-read one version fewer than the
-   * guarantee promises: a transaction that committed once exactly {@code overlap} later versions had
-   * been read was skipped for good.
+   * where the read settles (PostgreSQL's primary), else {@code overlap} whole versions below it are
+   * re-read ({@code watermark - overlap} and up). Excluding {@code watermark - overlap} too re-read
+   * one version fewer than the guarantee promises: a transaction that committed once exactly
+   * {@code overlap} later versions had been read was skipped for good.
+   *
+   * @param settles whether the read waits for the transactions in flight (the dialect default
+   *     overlap is then 0)
    */
-  long windowFrom(long watermark, SqlDialect dialect) {
-    long overlap = overlapFor(dialect);
+  long windowFrom(long watermark, boolean settles) {
+    long overlap = overlapVersions >= 0 ? overlapVersions : settles ? 0 : DEFAULT_NON_POSTGRES_OVERLAP;
     return overlap == 0 ? watermark : Math.max(0, watermark - overlap - 1);
   }
 
-  long overlapFor(SqlDialect dialect) {
-    if (overlapVersions >= 0) {
-      return overlapVersions;
-    }
-    return dialect == SqlDialect.POSTGRESQL ? 0 : DEFAULT_NON_POSTGRES_OVERLAP;
-  }
 }

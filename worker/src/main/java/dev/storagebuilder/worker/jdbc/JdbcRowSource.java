@@ -182,16 +182,17 @@ public final class JdbcRowSource implements RowSource {
     try {
       SqlDialect dialect = SqlDialect.fromJdbcUrl(connection.getMetaData().getURL());
       boolean postgres = dialect == SqlDialect.POSTGRESQL;
-      OptionalLong settled =
-          postgres ? settle(connection, settleCandidate(connection, target, clientId)) : OptionalLong.empty();
+      SettleCandidate candidate = postgres ? settleCandidate(connection, target, clientId) : null;
+      boolean settles = postgres && !candidate.standby();
+      OptionalLong settled = settles ? settle(connection, candidate.version()) : OptionalLong.empty();
       begin(connection, dialect);
-      // PostgreSQL's watermark is the settled one; elsewhere the highest version this snapshot sees.
-      long watermark = postgres ? settled.orElse(0L) : visibleMax(connection, target, clientId, dialect);
+      // A PostgreSQL primary's watermark is the settled one; elsewhere the highest version this snapshot sees.
+      long watermark = settles ? settled.orElse(0L) : visibleMax(connection, target, clientId, dialect);
       if (postgresCopy && postgres) {
         // The same transaction, so the same snapshot as the watermark read above.
         ResultSet copied = PostgresCopyRead.open(connection, target, clientId);
         if (copied != null) {
-          return new JdbcSourceRead(connection, null, copied, watermark, true, true);
+          return new JdbcSourceRead(connection, null, copied, watermark, true, settles);
         }
       }
       PreparedStatement select =
@@ -200,7 +201,7 @@ public final class JdbcRowSource implements RowSource {
       dialect.bindClientId(select, 1, clientId);
       // Fetch and decode on a second thread while the caller encodes: the two overlap.
       ResultSet rows = new PrefetchingResultSet(select.executeQuery(), target);
-      return new JdbcSourceRead(connection, select, rows, watermark, false, postgres);
+      return new JdbcSourceRead(connection, select, rows, watermark, false, settles);
     } catch (SQLException | RuntimeException e) {
       closeQuietly(connection);
       throw e;
@@ -213,22 +214,26 @@ public final class JdbcRowSource implements RowSource {
     try {
       SqlDialect dialect = SqlDialect.fromJdbcUrl(connection.getMetaData().getURL());
       boolean postgres = dialect == SqlDialect.POSTGRESQL;
-      long from = changeSettings.windowFrom(watermark, dialect);
+      SettleCandidate candidate = postgres ? settleCandidate(connection, target, clientId) : null;
+      boolean settles = postgres && !candidate.standby();
+      long from = changeSettings.windowFrom(watermark, settles);
       OptionalLong settled = OptionalLong.empty();
       if (postgres) {
-        long candidate = settleCandidate(connection, target, clientId);
-        if (candidate <= from) {
-          // Nothing at or below the watermark can still appear (it was settled), and nothing above
-          // it is visible yet: no change to read, and the watermark stays. Most targets of an
-          // incremental update-all end here, one query instead of six round trips.
+        if (candidate.version() <= from) {
+          // Nothing at or below the watermark can still appear (it was settled, or the window below
+          // it is re-read), and nothing above the window is visible yet: no change to read, and the
+          // watermark stays. Most targets of an incremental update-all end here, one query instead
+          // of six round trips.
           connection.close();
-          return new NoChangeRead(from, watermark);
+          return new NoChangeRead(from, watermark, settles);
         }
-        settled = settle(connection, candidate);
+        if (settles) {
+          settled = settle(connection, candidate.version());
+        }
       }
       begin(connection, dialect);
-      long safe = postgres ? settled.orElse(watermark) : visibleMax(connection, target, clientId, dialect);
-      return new JdbcChangeRead(connection, dialect, target, clientId, from, Math.max(safe, watermark));
+      long safe = settles ? settled.orElse(watermark) : visibleMax(connection, target, clientId, dialect);
+      return new JdbcChangeRead(connection, dialect, target, clientId, from, Math.max(safe, watermark), settles);
     } catch (SQLException | RuntimeException e) {
       closeQuietly(connection);
       throw e;
@@ -284,13 +289,38 @@ public final class JdbcRowSource implements RowSource {
     }
   }
 
-  /** PostgreSQL: the version to settle, V below: the highest visible now, read outside a transaction. */
-  private static long settleCandidate(Connection connection, TargetDeclaration target, String clientId)
+  /**
+   * PostgreSQL: the version to settle (V below), and whether the server is a hot standby.
+   *
+   * @param standby a read replica in recovery: its {@code pg_locks} shows none of the primary's
+   *     transactions, so settling there waited for nothing and a primary transaction holding a lower
+   *     version that committed afterwards was skipped for good; such a read gets the overlap window
+   */
+  private record SettleCandidate(long version, boolean standby) {}
+
+  /** PostgreSQL: the highest version visible now, read outside a transaction, with the server's recovery state. */
+  private static SettleCandidate settleCandidate(Connection connection, TargetDeclaration target, String clientId)
       throws SQLException {
     connection.setAutoCommit(true);
     // Sent once per pooled connection: the driver skips a name the session already has.
     connection.setClientInfo("ApplicationName", READER_APPLICATION);
-    return visibleMax(connection, target, clientId, SqlDialect.POSTGRESQL);
+    // Asked on every read, in the same round trip: a pool behind a name or a multi-host URL may
+    // reach the primary and a replica by turns.
+    int parts = TargetSql.maxDeleteVersion(target) == null ? 1 : 2;
+    try (PreparedStatement statement = connection.prepareStatement(
+        "SELECT pg_is_in_recovery(), v.* FROM (" + TargetSql.maxVersions(target) + ") v")) {
+      for (int i = 1; i <= parts; i++) {
+        SqlDialect.POSTGRESQL.bindClientId(statement, i, clientId);
+      }
+      try (ResultSet result = statement.executeQuery()) {
+        result.next();
+        long max = 0; // NULL (no rows) reads as 0
+        for (int column = 2; column <= parts + 1; column++) {
+          max = Math.max(max, result.getLong(column));
+        }
+        return new SettleCandidate(max, result.getBoolean(1));
+      }
+    }
   }
 
   /**
@@ -366,17 +396,25 @@ public final class JdbcRowSource implements RowSource {
     private final String clientId;
     private final long from;
     private final long watermark;
+    private final boolean watermarkSettled;
     private PreparedStatement statement;
     private ResultSet rows;
 
     JdbcChangeRead(
-        Connection connection, SqlDialect dialect, TargetDeclaration target, String clientId, long from, long watermark) {
+        Connection connection,
+        SqlDialect dialect,
+        TargetDeclaration target,
+        String clientId,
+        long from,
+        long watermark,
+        boolean watermarkSettled) {
       this.connection = connection;
       this.dialect = dialect;
       this.target = target;
       this.clientId = clientId;
       this.from = from;
       this.watermark = watermark;
+      this.watermarkSettled = watermarkSettled;
     }
 
     @Override
@@ -416,7 +454,7 @@ public final class JdbcRowSource implements RowSource {
 
     @Override
     public boolean watermarkSettled() {
-      return dialect == SqlDialect.POSTGRESQL;
+      return watermarkSettled;
     }
 
     @Override
@@ -434,7 +472,7 @@ public final class JdbcRowSource implements RowSource {
   }
 
   /** A change read that found nothing to read before it began; holds no connection. */
-  private record NoChangeRead(long fromVersion, long watermark) implements ChangeRead {
+  private record NoChangeRead(long fromVersion, long watermark, boolean watermarkSettled) implements ChangeRead {
     @Override
     public ResultSet upserts() {
       return new NoRows();
@@ -443,12 +481,6 @@ public final class JdbcRowSource implements RowSource {
     @Override
     public ResultSet deletes() {
       return new NoRows();
-    }
-
-    /** Only PostgreSQL ends a read here: nothing above the settled watermark was visible. */
-    @Override
-    public boolean watermarkSettled() {
-      return true;
     }
 
     @Override
@@ -474,7 +506,7 @@ public final class JdbcRowSource implements RowSource {
    * @param statement the cursor's statement; null for a COPY
    * @param copied read with COPY: ends with a rollback, since an abandoned COPY is cancelled and
    *     leaves the transaction aborted (the read-only transaction changed nothing either way)
-   * @param watermarkSettled PostgreSQL's settled watermark; elsewhere the highest version seen
+   * @param watermarkSettled a PostgreSQL primary's settled watermark; elsewhere the highest version seen
    */
   private record JdbcSourceRead(
       Connection connection,

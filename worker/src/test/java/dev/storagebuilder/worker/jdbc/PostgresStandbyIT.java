@@ -1,0 +1,167 @@
+package dev.storagebuilder.worker.jdbc;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import dev.storagebuilder.common.target.ColumnDeclaration;
+import dev.storagebuilder.common.target.ColumnType;
+import dev.storagebuilder.common.target.TargetDeclaration;
+import dev.storagebuilder.worker.port.ChangeRead;
+import dev.storagebuilder.worker.port.SourceRead;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.TreeMap;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A PostgreSQL source read from a hot standby (a read replica): its {@code pg_locks} shows none of
+ * the primary's transactions, so the settle step cannot wait for them. A primary and a standby of
+ * their own ({@link PostgresStandbyPair}), from the machine's PostgreSQL binaries.
+ */
+class PostgresStandbyIT {
+  private static final String CLIENT = "acme";
+  private static final TargetDeclaration TARGET =
+      new TargetDeclaration(
+          "items",
+          "items",
+          "client_id",
+          List.of("id"),
+          "version",
+          List.of(
+              ColumnDeclaration.of("id", ColumnType.INT64, false),
+              ColumnDeclaration.of("label", ColumnType.STRING, false),
+              ColumnDeclaration.of("version", ColumnType.INT64, false)),
+          null,
+          0);
+
+  private static PostgresStandbyPair pair;
+  private static HikariDataSource standby;
+
+  @BeforeAll
+  static void startPrimaryAndStandby() throws Exception {
+    pair = PostgresStandbyPair.start();
+    try (Connection primary = DriverManager.getConnection(pair.primaryUrl());
+        Statement sql = primary.createStatement()) {
+      sql.execute("CREATE SEQUENCE versions");
+      sql.execute("CREATE TABLE items (client_id text NOT NULL, id bigint NOT NULL, label text NOT NULL,"
+          + " version bigint NOT NULL, PRIMARY KEY (client_id, id))");
+      sql.execute("CREATE INDEX items_version ON items (client_id, version)");
+    }
+    HikariConfig config = new HikariConfig();
+    config.setJdbcUrl(pair.standbyUrl());
+    config.setMaximumPoolSize(2);
+    config.setPoolName("standby-it");
+    standby = new HikariDataSource(config);
+  }
+
+  @AfterAll
+  static void stopPrimaryAndStandby() throws Exception {
+    try {
+      if (standby != null) {
+        standby.close();
+      }
+    } finally {
+      if (pair != null) {
+        pair.close();
+      }
+    }
+  }
+
+  @Test
+  void aRowAPrimaryTransactionHeldWhileAChangeReadOfTheStandbyRanIsReadByTheNextOne() throws Exception {
+    JdbcRowSource source =
+        new JdbcRowSource(standby, "SELECT 'acme'", 100, Clock.systemUTC(), ChangeReadSettings.defaults());
+    write(1, "before");
+    awaitOnStandby(1);
+    TreeMap<Long, String> synced;
+    long watermark;
+    try (SourceRead base = source.readAll(TARGET, CLIENT)) {
+      synced = rows(base.rows());
+      watermark = base.watermark();
+    }
+
+    try (Connection held = DriverManager.getConnection(pair.primaryUrl())) {
+      // A transaction on the primary takes version 2 and stays open while version 3 commits.
+      held.setAutoCommit(false);
+      insert(held, 2, "held", nextVersion(held));
+      write(3, "meanwhile");
+      awaitOnStandby(3);
+      try (ChangeRead changes = source.readChanges(TARGET, CLIENT, watermark)) {
+        synced.putAll(changed(changes));
+        watermark = changes.watermark();
+      }
+      held.commit();
+    }
+    awaitOnStandby(2);
+    try (ChangeRead changes = source.readChanges(TARGET, CLIENT, watermark)) {
+      synced.putAll(changed(changes));
+    }
+
+    try (SourceRead full = source.readAll(TARGET, CLIENT)) {
+      assertThat(synced).isEqualTo(rows(full.rows())).containsEntry(2L, "held");
+    }
+  }
+
+  private static void write(long id, String label) throws SQLException {
+    try (Connection connection = DriverManager.getConnection(pair.primaryUrl())) {
+      connection.setAutoCommit(false);
+      insert(connection, id, label, nextVersion(connection));
+      connection.commit();
+    }
+  }
+
+  private static long nextVersion(Connection connection) throws SQLException {
+    try (Statement sql = connection.createStatement();
+        ResultSet result = sql.executeQuery("SELECT nextval('versions')")) {
+      result.next();
+      return result.getLong(1);
+    }
+  }
+
+  private static void insert(Connection connection, long id, String label, long version) throws SQLException {
+    try (PreparedStatement insert = connection.prepareStatement("INSERT INTO items VALUES ('acme', ?, ?, ?)")) {
+      insert.setLong(1, id);
+      insert.setString(2, label);
+      insert.setLong(3, version);
+      insert.executeUpdate();
+    }
+  }
+
+  /** Until the standby has replayed the row's commit. */
+  private static void awaitOnStandby(long id) {
+    await().atMost(Duration.ofSeconds(30)).until(() -> {
+      try (Connection connection = DriverManager.getConnection(pair.standbyUrl());
+          PreparedStatement select = connection.prepareStatement("SELECT 1 FROM items WHERE id = ?")) {
+        select.setLong(1, id);
+        try (ResultSet result = select.executeQuery()) {
+          return result.next();
+        }
+      }
+    });
+  }
+
+  /** id -> label of the rows a change read upserts; the target tracks no deletes. */
+  private static TreeMap<Long, String> changed(ChangeRead changes) throws SQLException {
+    assertThat(changes.deletes().next()).isFalse();
+    return rows(changes.upserts());
+  }
+
+  private static TreeMap<Long, String> rows(ResultSet rows) throws SQLException {
+    TreeMap<Long, String> read = new TreeMap<>();
+    while (rows.next()) {
+      read.put(rows.getLong(1), rows.getString(2));
+    }
+    return read;
+  }
+}
