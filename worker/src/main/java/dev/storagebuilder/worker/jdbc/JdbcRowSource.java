@@ -327,47 +327,56 @@ public final class JdbcRowSource implements RowSource {
    * PostgreSQL: a version V is safe once every transaction that was running when V was the highest
    * visible version has ended. A transaction that holds a lower version (taken from the sequence,
    * committed or not yet written) was running then, so it is among the virtual transaction ids
-   * captured after reading V; once they are all gone, a snapshot taken afterwards sees every
-   * version at or below V that will ever commit. Transactions that start later take versions above
-   * V (a sequence hands out increasing values; CACHE 1). Returns V, or empty when those
-   * transactions did not end within the settle timeout (the caller then does not advance).
+   * captured after reading V, or, prepared for two-phase commit, among the prepared transactions;
+   * once they are all gone, a snapshot taken afterwards sees every version at or below V that will
+   * ever commit. Transactions that start later take versions above V (a sequence hands out
+   * increasing values; CACHE 1). Returns V, or empty when those transactions did not end within the
+   * settle timeout (the caller then does not advance).
    */
   private OptionalLong settle(Connection connection, long candidate) throws SQLException {
     List<String> running = new ArrayList<>();
+    List<String> prepared = new ArrayList<>();
     // pg_stat_activity shows a reader without pg_read_all_stats another role's backend_type as
     // NULL: such a session is waited for like a client backend (the application's writers are
     // usually another role; ignoring them advanced the watermark past their versions for good).
+    // A prepared transaction (PREPARE TRANSACTION, XA) has given its session's virtual id back and
+    // has no session, yet commits later with the version it took: pg_locks never showed it, and
+    // its row was skipped for good. It is waited for by its xid until committed or rolled back.
     try (PreparedStatement locks = connection.prepareStatement(
-            "SELECT l.virtualxid FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid"
+            "SELECT 'v', l.virtualxid FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid"
                 + " WHERE l.locktype = 'virtualxid' AND l.granted AND l.pid <> pg_backend_pid()"
                 + " AND a.datname = current_database()"
                 + " AND (a.backend_type = 'client backend' OR a.backend_type IS NULL)"
-                + " AND a.application_name <> ?");
-) {
+                + " AND a.application_name <> ?"
+                + " UNION ALL SELECT 'p', p.transaction::text FROM pg_prepared_xacts p"
+                + " WHERE p.database = current_database()")) {
       locks.setString(1, READER_APPLICATION);
       try (ResultSet rows = locks.executeQuery()) {
         while (rows.next()) {
-          running.add(rows.getString(1));
+          (rows.getString(1).equals("v") ? running : prepared).add(rows.getString(2));
         }
       }
     }
     long deadline = System.nanoTime() + changeSettings.settleTimeout().toNanos();
     try (PreparedStatement still = connection.prepareStatement(
-        "SELECT count(*) FROM pg_locks WHERE locktype = 'virtualxid' AND granted AND virtualxid = ANY (?)");
+        "SELECT (SELECT count(*) FROM pg_locks WHERE locktype = 'virtualxid' AND granted AND virtualxid = ANY (?))"
+            + " + (SELECT count(*) FROM pg_prepared_xacts WHERE transaction::text = ANY (?))");
         PreparedStatement pause = connection.prepareStatement("SELECT pg_sleep(0.01)")) {
-      while (!running.isEmpty()) {
+      while (!running.isEmpty() || !prepared.isEmpty()) {
         still.setArray(1, connection.createArrayOf("text", running.toArray()));
+        still.setArray(2, connection.createArrayOf("text", prepared.toArray()));
         try (ResultSet result = still.executeQuery()) {
           result.next();
           if (result.getLong(1) == 0) {
             long waited = changeSettings.settleTimeout().toNanos() - (deadline - System.nanoTime());
-            log.info("watermark {} settled after {} ms ({} transactions in flight)", candidate, waited / 1_000_000,
-                running.size());
+            log.info("watermark {} settled after {} ms ({} transactions in flight, {} prepared)", candidate,
+                waited / 1_000_000, running.size(), prepared.size());
             return OptionalLong.of(candidate);
           }
         }
         if (System.nanoTime() - deadline > 0) {
-          log.warn("transactions in flight did not end within {}; watermark not advanced", changeSettings.settleTimeout());
+          log.warn("transactions in flight ({} prepared) did not end within {}; watermark not advanced",
+              prepared.size(), changeSettings.settleTimeout());
           return OptionalLong.empty();
         }
         pause.execute();
@@ -375,6 +384,7 @@ public final class JdbcRowSource implements RowSource {
     }
     return OptionalLong.of(candidate);
   }
+
 
   private static void closeQuietly(Connection connection) {
     try {

@@ -13,7 +13,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
- * A PostgreSQL primary and a hot standby streaming from it, made for one test from the server
+ * A PostgreSQL primary and a hot standby streaming from it (or a primary alone, with settings the
+ * shared test server does not have), made for one test from the server
  * binaries of the machine ({@code pg_config --bindir}) in a temporary directory, on free ports;
  * closing stops both and deletes the directory. As root, the binaries run as the {@code postgres}
  * user (initdb refuses root). A standby is what a source pointed at a read replica reads.
@@ -34,6 +35,16 @@ final class PostgresStandbyPair implements AutoCloseable {
   }
 
   static PostgresStandbyPair start() throws IOException, InterruptedException {
+    return start("", true);
+  }
+
+  /** A primary alone, with {@code settings} ({@code -c name=value ...}) on its command line. */
+  static PostgresStandbyPair primaryOnly(String settings) throws IOException, InterruptedException {
+    return start(settings, false);
+  }
+
+  private static PostgresStandbyPair start(String settings, boolean withStandby)
+      throws IOException, InterruptedException {
     String bin = output(List.of("pg_config", "--bindir")).strip();
     boolean root = "root".equals(System.getProperty("user.name"));
     Path directory = Files.createTempDirectory("sbstandby");
@@ -45,10 +56,12 @@ final class PostgresStandbyPair implements AutoCloseable {
     PostgresStandbyPair pair = new PostgresStandbyPair(directory, bin, root, freePort(), freePort());
     try {
       pair.run("initdb", "-D", pair.path("primary"), "-U", "postgres", "--auth=trust");
-      pair.startServer("primary", pair.primaryPort, "-c fsync=off");
-      pair.run("pg_basebackup", "-h", "127.0.0.1", "-p", Integer.toString(pair.primaryPort), "-U", "postgres",
-          "-D", pair.path("standby"), "-R", "-X", "stream");
-      pair.startServer("standby", pair.standbyPort, "-c hot_standby=on");
+      pair.startServer("primary", pair.primaryPort, "-c fsync=off " + settings);
+      if (withStandby) {
+        pair.run("pg_basebackup", "-h", "127.0.0.1", "-p", Integer.toString(pair.primaryPort), "-U", "postgres",
+            "-D", pair.path("standby"), "-R", "-X", "stream");
+        pair.startServer("standby", pair.standbyPort, "-c hot_standby=on");
+      }
       return pair;
     } catch (IOException | InterruptedException | RuntimeException e) {
       pair.close();

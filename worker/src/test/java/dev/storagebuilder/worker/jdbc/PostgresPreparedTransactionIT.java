@@ -1,0 +1,154 @@
+package dev.storagebuilder.worker.jdbc;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import dev.storagebuilder.common.target.ColumnDeclaration;
+import dev.storagebuilder.common.target.ColumnType;
+import dev.storagebuilder.common.target.TargetDeclaration;
+import dev.storagebuilder.worker.port.ChangeRead;
+import dev.storagebuilder.worker.port.SourceRead;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.TreeMap;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A PostgreSQL source whose writers use two-phase commit (XA): a prepared transaction has given up
+ * its session's virtual transaction id, yet commits later with the version it took. A server of
+ * its own ({@link PostgresStandbyPair#primaryOnly}), since prepared transactions are off by default
+ * ({@code max_prepared_transactions = 0}) as on the shared test server.
+ */
+class PostgresPreparedTransactionIT {
+  private static final String CLIENT = "acme";
+  private static final TargetDeclaration TARGET =
+      new TargetDeclaration(
+          "items",
+          "items",
+          "client_id",
+          List.of("id"),
+          "version",
+          List.of(
+              ColumnDeclaration.of("id", ColumnType.INT64, false),
+              ColumnDeclaration.of("label", ColumnType.STRING, false),
+              ColumnDeclaration.of("version", ColumnType.INT64, false)),
+          null,
+          0);
+
+  private static PostgresStandbyPair pair;
+  private static HikariDataSource pool;
+
+  @BeforeAll
+  static void startServer() throws Exception {
+    pair = PostgresStandbyPair.primaryOnly("-c max_prepared_transactions=4");
+    try (Connection primary = DriverManager.getConnection(pair.primaryUrl());
+        Statement sql = primary.createStatement()) {
+      sql.execute("CREATE SEQUENCE versions");
+      sql.execute("CREATE TABLE items (client_id text NOT NULL, id bigint NOT NULL, label text NOT NULL,"
+          + " version bigint NOT NULL, PRIMARY KEY (client_id, id))");
+      sql.execute("CREATE INDEX items_version ON items (client_id, version)");
+    }
+    HikariConfig config = new HikariConfig();
+    config.setJdbcUrl(pair.primaryUrl());
+    config.setMaximumPoolSize(2);
+    config.setPoolName("prepared-it");
+    pool = new HikariDataSource(config);
+  }
+
+  @AfterAll
+  static void stopServer() throws Exception {
+    try {
+      if (pool != null) {
+        pool.close();
+      }
+    } finally {
+      if (pair != null) {
+        pair.close();
+      }
+    }
+  }
+
+  @Test
+  void aRowOfATransactionPreparedDuringAChangeReadIsReadByTheNextOne() throws Exception {
+    JdbcRowSource source =
+        new JdbcRowSource(pool, "SELECT 'acme'", 100, Clock.systemUTC(), new ChangeReadSettings(0, Duration.ofSeconds(1)));
+    write(1, "before");
+    TreeMap<Long, String> synced;
+    long watermark;
+    try (SourceRead base = source.readAll(TARGET, CLIENT)) {
+      synced = rows(base.rows());
+      watermark = base.watermark();
+    }
+
+    try (Connection held = DriverManager.getConnection(pair.primaryUrl());
+        Statement sql = held.createStatement()) {
+      // An XA writer's transaction takes version 2 and is prepared; version 3 commits meanwhile.
+      held.setAutoCommit(false);
+      insert(held, 2, "held", nextVersion(held));
+      sql.execute("PREPARE TRANSACTION 'sb-held'");
+      write(3, "meanwhile");
+      try (ChangeRead changes = source.readChanges(TARGET, CLIENT, watermark)) {
+        synced.putAll(changed(changes));
+        watermark = changes.watermark();
+      }
+      held.setAutoCommit(true); // COMMIT PREPARED runs outside a transaction block
+      sql.execute("COMMIT PREPARED 'sb-held'");
+    }
+    try (ChangeRead changes = source.readChanges(TARGET, CLIENT, watermark)) {
+      synced.putAll(changed(changes));
+    }
+
+    try (SourceRead full = source.readAll(TARGET, CLIENT)) {
+      assertThat(synced).isEqualTo(rows(full.rows())).containsEntry(2L, "held");
+    }
+  }
+
+  private static void write(long id, String label) throws SQLException {
+    try (Connection connection = DriverManager.getConnection(pair.primaryUrl())) {
+      connection.setAutoCommit(false);
+      insert(connection, id, label, nextVersion(connection));
+      connection.commit();
+    }
+  }
+
+  private static long nextVersion(Connection connection) throws SQLException {
+    try (Statement sql = connection.createStatement();
+        ResultSet result = sql.executeQuery("SELECT nextval('versions')")) {
+      result.next();
+      return result.getLong(1);
+    }
+  }
+
+  private static void insert(Connection connection, long id, String label, long version) throws SQLException {
+    try (PreparedStatement insert = connection.prepareStatement("INSERT INTO items VALUES ('acme', ?, ?, ?)")) {
+      insert.setLong(1, id);
+      insert.setString(2, label);
+      insert.setLong(3, version);
+      insert.executeUpdate();
+    }
+  }
+
+  /** id -> label of the rows a change read upserts; the target tracks no deletes. */
+  private static TreeMap<Long, String> changed(ChangeRead changes) throws SQLException {
+    assertThat(changes.deletes().next()).isFalse();
+    return rows(changes.upserts());
+  }
+
+  private static TreeMap<Long, String> rows(ResultSet rows) throws SQLException {
+    TreeMap<Long, String> read = new TreeMap<>();
+    while (rows.next()) {
+      read.put(rows.getLong(1), rows.getString(2));
+    }
+    return read;
+  }
+}
