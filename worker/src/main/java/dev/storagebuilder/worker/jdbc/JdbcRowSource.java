@@ -183,7 +183,7 @@ public final class JdbcRowSource implements RowSource {
       SqlDialect dialect = SqlDialect.fromJdbcUrl(connection.getMetaData().getURL());
       boolean postgres = dialect == SqlDialect.POSTGRESQL;
       SettleCandidate candidate = postgres ? settleCandidate(connection, target, clientId) : null;
-      boolean settles = postgres && !candidate.standby();
+      boolean settles = postgres && !candidate.replicated();
       OptionalLong settled = settles ? settle(connection, candidate.version()) : OptionalLong.empty();
       begin(connection, dialect);
       // A PostgreSQL primary's watermark is the settled one; elsewhere the highest version this snapshot sees.
@@ -215,7 +215,7 @@ public final class JdbcRowSource implements RowSource {
       SqlDialect dialect = SqlDialect.fromJdbcUrl(connection.getMetaData().getURL());
       boolean postgres = dialect == SqlDialect.POSTGRESQL;
       SettleCandidate candidate = postgres ? settleCandidate(connection, target, clientId) : null;
-      boolean settles = postgres && !candidate.standby();
+      boolean settles = postgres && !candidate.replicated();
       long from = changeSettings.windowFrom(watermark, settles);
       OptionalLong settled = OptionalLong.empty();
       if (postgres) {
@@ -290,15 +290,20 @@ public final class JdbcRowSource implements RowSource {
   }
 
   /**
-   * PostgreSQL: the version to settle (V below), and whether the server is a hot standby.
+   * PostgreSQL: the version to settle (V below), and whether the rows come from another server.
    *
-   * @param standby a read replica in recovery: its {@code pg_locks} shows none of the primary's
-   *     transactions, so settling there waited for nothing and a primary transaction holding a lower
-   *     version that committed afterwards was skipped for good; such a read gets the overlap window
+   * @param replicated a hot standby (its {@code pg_locks} shows none of the primary's transactions),
+   *     or a table a logical replication subscription writes (its rows arrive in the publisher's
+   *     commit order, and no transaction here holds a version the publisher has not committed):
+   *     settling waited for nothing, and a transaction holding a lower version that committed
+   *     afterwards was skipped for good; such a read gets the overlap window
    */
-  private record SettleCandidate(long version, boolean standby) {}
+  private record SettleCandidate(long version, boolean replicated) {}
 
-  /** PostgreSQL: the highest version visible now, read outside a transaction, with the server's recovery state. */
+  /**
+   * PostgreSQL: the highest version visible now, read outside a transaction, with whether the
+   * server is in recovery or a subscription writes the target's table or its tombstones.
+   */
   private static SettleCandidate settleCandidate(Connection connection, TargetDeclaration target, String clientId)
       throws SQLException {
     connection.setAutoCommit(true);
@@ -307,8 +312,12 @@ public final class JdbcRowSource implements RowSource {
     // Asked on every read, in the same round trip: a pool behind a name or a multi-host URL may
     // reach the primary and a replica by turns.
     int parts = TargetSql.maxDeleteVersion(target) == null ? 1 : 2;
+    // Declared tables are plain (optionally schema-qualified) identifiers, checked when loaded.
+    String tables = "to_regclass('" + target.table() + "')"
+        + (parts == 2 ? ", to_regclass('" + target.deletes().table() + "')" : "");
     try (PreparedStatement statement = connection.prepareStatement(
-        "SELECT pg_is_in_recovery(), v.* FROM (" + TargetSql.maxVersions(target) + ") v")) {
+        "SELECT pg_is_in_recovery() OR EXISTS (SELECT 1 FROM pg_subscription_rel WHERE srrelid IN (" + tables + ")),"
+            + " v.* FROM (" + TargetSql.maxVersions(target) + ") v")) {
       for (int i = 1; i <= parts; i++) {
         SqlDialect.POSTGRESQL.bindClientId(statement, i, clientId);
       }
