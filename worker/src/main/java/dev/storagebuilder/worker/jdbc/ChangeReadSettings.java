@@ -45,5 +45,4 @@ public record ChangeReadSettings(long overlapVersions, Duration settleTimeout) {
     long overlap = overlapVersions >= 0 ? overlapVersions : settles ? 0 : DEFAULT_NON_POSTGRES_OVERLAP;
     return overlap == 0 ? watermark : Math.max(0, watermark - overlap - 1);
   }
-
 }
