@@ -538,9 +538,10 @@ class TargetProcessorTest {
     TargetVersion second = versions.current(ref).orElseThrow();
     assertThat(store.list("snapshots/")).as("retired by the second version, due at the next commit").containsAll(firstObjects);
 
-    // Another run's base, read as far, commits first: this attempt is superseded.
+    // Another run's base, read further, commits first: this attempt is superseded (H2 does not
+    // settle, so a winner at the same watermark would not count as having read as far).
     TargetVersion winner =
-        new TargetVersion(ref, 3, second.watermark(), "snapshots/other-base.json", 3, second.contentChecksum(), 0,
+        new TargetVersion(ref, 3, second.watermark() + 1, "snapshots/other-base.json", 3, second.contentChecksum(), 0,
             "run-other", NOW);
     VersionLedger racing = new ForwardingVersionLedger(versions) {
       @Override
