@@ -1,7 +1,6 @@
 package dev.storagebuilder.producer;
 
 import dev.storagebuilder.common.process.ParentWatch;
-import io.micronaut.runtime.Micronaut;
 import io.swagger.v3.oas.annotations.OpenAPIDefinition;
 import io.swagger.v3.oas.annotations.enums.SecuritySchemeType;
 import io.swagger.v3.oas.annotations.info.Info;
@@ -25,6 +24,6 @@ public final class ProducerApplication {
 
   public static void main(String[] args) {
     ParentWatch.startIfAsked();
-    Micronaut.build(args).mainClass(ProducerApplication.class).banner(false).start();
+    new RefusalReportingMicronaut().args(args).mainClass(ProducerApplication.class).banner(false).start();
   }
 }

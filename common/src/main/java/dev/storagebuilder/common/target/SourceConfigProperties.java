@@ -1,5 +1,8 @@
 package dev.storagebuilder.common.target;
 
+import dev.storagebuilder.common.json.Json;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -79,5 +82,24 @@ public final class SourceConfigProperties {
             + " (the declarations inline) or "
             + JDBC_URL
             + " (the built-in demo declarations only)");
+  }
+
+  /**
+   * The environment variable the declarations name for their password ({@code passwordEnv}), if
+   * any: a variable the process reads although it is no setting, whatever its name. Empty when
+   * there is none or the declarations do not load ({@link #from} reports that).
+   */
+  public static Optional<String> passwordVariable(Function<String, Optional<String>> properties) {
+    try {
+      String json =
+          switch (location(properties)) {
+            case SourceLocation.ConfigFile file -> Files.readString(file.path());
+            case SourceLocation.ConfigJson inline -> inline.json();
+            case SourceLocation.DemoDatabase demo -> "{}";
+          };
+      return Optional.ofNullable(Json.mapper().readTree(json).path("passwordEnv").textValue());
+    } catch (IOException | RuntimeException e) {
+      return Optional.empty();
+    }
   }
 }

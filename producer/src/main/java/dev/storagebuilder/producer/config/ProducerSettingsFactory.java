@@ -2,16 +2,20 @@ package dev.storagebuilder.producer.config;
 
 import dev.storagebuilder.aws.config.AwsSettings;
 import dev.storagebuilder.aws.config.AwsSettingsProperties;
+import dev.storagebuilder.common.config.KnownSettings;
 import dev.storagebuilder.common.target.SourceConfigProperties;
 import io.micronaut.context.annotation.Context;
 import io.micronaut.context.annotation.Factory;
 import io.micronaut.context.env.Environment;
+import io.micronaut.context.env.PropertySource;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Function;
 
 /**
@@ -45,7 +49,14 @@ public class ProducerSettingsFactory {
 
   @Context
   ProducerSettings producerSettings(Environment environment) {
-    return fromProperties(name -> environment.getProperty(name, String.class));
+    Function<String, Optional<String>> properties = name -> environment.getProperty(name, String.class);
+    List<String> suppliedKeys = new ArrayList<>();
+    for (PropertySource source : environment.getPropertySources()) {
+      source.forEach(suppliedKeys::add);
+    }
+    KnownSettings.refuseUnknown(
+        suppliedKeys, SourceConfigProperties.passwordVariable(properties).map(Set::of).orElse(Set.of()));
+    return fromProperties(properties);
   }
 
   @Context

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.storagebuilder.aws.config.AwsSettings;
+import dev.storagebuilder.common.config.KnownSettings;
 import dev.storagebuilder.common.target.SourceConfig;
 import dev.storagebuilder.common.target.SourceLocation;
 import java.nio.file.Path;
@@ -11,6 +12,8 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -22,6 +25,19 @@ class ProducerSettingsTest {
   private ProducerSettings settings() {
     return ProducerSettingsFactory.fromProperties(
         name -> Optional.ofNullable(properties.get(name)));
+  }
+
+  /** A name read here but missing from KnownSettings would be refused at start as unknown. */
+  @Test
+  void everySettingTheProducerReadsIsAKnownSetting() {
+    Set<String> read = new TreeSet<>();
+    ProducerSettingsFactory.fromProperties(name -> {
+      read.add(name);
+      return Optional.ofNullable(properties.get(name));
+    });
+
+    assertThat(read).contains("storage-builder.enqueue.concurrency", "storage-builder.dlq.scan-wait", "storage-builder.aws.queue");
+    assertThat(KnownSettings.ALL).containsAll(read);
   }
 
   @Test

@@ -2,7 +2,6 @@ package dev.storagebuilder.worker.app;
 
 import dev.storagebuilder.common.process.ParentWatch;
 import io.micronaut.context.ApplicationContext;
-import io.micronaut.runtime.Micronaut;
 import sun.misc.Signal;
 
 /**
@@ -15,7 +14,8 @@ public final class WorkerApplication {
 
   public static void main(String[] args) {
     ParentWatch.startIfAsked();
-    ApplicationContext context = Micronaut.build(args).mainClass(WorkerApplication.class).banner(false).start();
+    ApplicationContext context =
+        new RefusalReportingMicronaut().args(args).mainClass(WorkerApplication.class).banner(false).start();
     // Micronaut registers its shutdown hook only for an embedded server; without one, this is the
     // hook that closes the context and so drains the loop (WorkerLifecycle's @PreDestroy).
     Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("worker-shutdown").unstarted(context::close));

@@ -7,12 +7,14 @@ import dev.storagebuilder.aws.dynamo.DynamoRunLedger;
 import dev.storagebuilder.aws.dynamo.DynamoSourceSlots;
 import dev.storagebuilder.aws.dynamo.DynamoVersionLedger;
 import dev.storagebuilder.aws.s3.S3ObjectStore;
+import dev.storagebuilder.common.config.KnownSettings;
 import dev.storagebuilder.common.ids.TargetRef;
 import dev.storagebuilder.common.ledger.RunLedger;
 import dev.storagebuilder.common.ledger.VersionLedger;
 import dev.storagebuilder.common.slots.SourceSlots;
 import dev.storagebuilder.common.snapshot.SnapshotWriterOptions;
 import dev.storagebuilder.common.snapshot.StorageLayout;
+import dev.storagebuilder.common.target.SourceConfigProperties;
 import dev.storagebuilder.worker.config.WorkerSettings;
 import dev.storagebuilder.worker.config.WorkerSettingsProperties;
 import dev.storagebuilder.worker.jdbc.JdbcRowSource;
@@ -43,14 +45,19 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.micronaut.context.annotation.Bean;
 import io.micronaut.context.annotation.Factory;
 import io.micronaut.context.env.Environment;
+import io.micronaut.context.env.PropertySource;
 import jakarta.inject.Singleton;
 import java.lang.management.ManagementFactory;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
+import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.UUID;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -65,11 +72,24 @@ final class WorkerFactory {
   @Singleton
   WorkerSettings settings(Environment environment) {
     String host = ManagementFactory.getRuntimeMXBean().getName();
+    Function<String, Optional<String>> properties = name -> environment.getProperty(name, String.class);
+    KnownSettings.refuseUnknown(
+        suppliedKeys(environment),
+        SourceConfigProperties.passwordVariable(properties).map(Set::of).orElse(Set.of()));
     return WorkerSettingsProperties.from(
-        name -> environment.getProperty(name, String.class),
+        properties,
         System.getenv(),
         Runtime.getRuntime().maxMemory(),
         "worker-" + host);
+  }
+
+  /** Every key as supplied: environment variables, system properties, configuration files. */
+  static List<String> suppliedKeys(Environment environment) {
+    List<String> keys = new ArrayList<>();
+    for (PropertySource source : environment.getPropertySources()) {
+      source.forEach(keys::add);
+    }
+    return keys;
   }
 
   @Singleton

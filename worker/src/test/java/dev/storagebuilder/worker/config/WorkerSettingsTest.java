@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.storagebuilder.aws.s3.S3StoreOptions;
+import dev.storagebuilder.common.config.KnownSettings;
 import dev.storagebuilder.worker.pipeline.MemoryBudget;
 import dev.storagebuilder.worker.resilience.BreakerSettings;
 import dev.storagebuilder.worker.resilience.SourceResilienceSettings;
@@ -12,6 +13,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 
@@ -26,6 +29,24 @@ class WorkerSettingsTest {
 
   private WorkerSettings load(long heap) {
     return WorkerSettingsProperties.from(name -> Optional.ofNullable(properties.get(name)), Map.of(), heap, "w-1");
+  }
+
+  /** A name read here but missing from KnownSettings would be refused at start as unknown. */
+  @Test
+  void everySettingTheWorkerReadsIsAKnownSetting() {
+    Set<String> read = new TreeSet<>();
+    Function<String, Optional<String>> recording = name -> {
+      read.add(name);
+      return Optional.ofNullable(properties.get(name));
+    };
+
+    WorkerSettingsProperties.from(recording, Map.of(), HEAP_128M, "w-1");
+    WorkerSettingsProperties.sourceResilience(recording);
+    WorkerSettingsProperties.breaker(recording, "s3");
+    WorkerSettingsProperties.breaker(recording, "dynamodb");
+
+    assertThat(read).hasSizeGreaterThan(50).contains("storage-builder.worker.concurrency", "storage-builder.aws.queue");
+    assertThat(KnownSettings.ALL).containsAll(read);
   }
 
   @Test

@@ -1,0 +1,57 @@
+package dev.storagebuilder.common.config;
+
+import java.util.HashSet;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * What a process that refuses its configuration tells its operator: one line naming the setting as
+ * it can be written (property and environment variable), and a distinct exit code. A refusal used
+ * to surface as Micronaut's 40-60 line bean-instantiation stack trace, the setting's name buried in
+ * it without its {@code storage-builder.} prefix or its environment form.
+ */
+public final class ConfigurationRefusal {
+  /** The exit code of a process that refused its configuration: sysexits' {@code EX_CONFIG}. */
+  public static final int EXIT_CODE = 78;
+
+  /**
+   * A setting's name in a message, with or without its prefix: {@code worker.fetch-size}, {@code
+   * storage-builder.enqueue.concurrency}, not part of a longer name or a path.
+   */
+  private static final Pattern SETTING =
+      Pattern.compile("(?<![A-Za-z0-9./_-])(storage-builder\\.)?((?:aws|source|worker|enqueue|dlq)\\.[a-z0-9-]+)(?![A-Za-z0-9_-])");
+
+  private ConfigurationRefusal() {}
+
+  /**
+   * The refusal behind a failed start: the message of the outermost {@link IllegalArgumentException}
+   * in the cause chain (the settings' constructors throw it, and a wrapper adds context), on one
+   * line, every setting it names spelled in full with its environment variable. Empty when the
+   * failure is not a refusal (a bug, an unreachable dependency): that keeps its stack trace.
+   */
+  public static Optional<String> message(Throwable failure) {
+    Set<Throwable> seen = new HashSet<>();
+    for (Throwable cause = failure; cause != null && seen.add(cause); cause = cause.getCause()) {
+      if (cause instanceof IllegalArgumentException && cause.getMessage() != null) {
+        return Optional.of(spellSettingsOut(cause.getMessage().replaceAll("\\s*\\R\\s*", " ").strip()));
+      }
+    }
+    return Optional.empty();
+  }
+
+  static String spellSettingsOut(String message) {
+    Matcher matcher = SETTING.matcher(message);
+    StringBuilder out = new StringBuilder();
+    while (matcher.find()) {
+      String property = KnownSettings.PREFIX + matcher.group(2);
+      String replacement = KnownSettings.ALL.contains(property) && !message.startsWith(" (STORAGE_BUILDER_", matcher.end())
+          ? KnownSettings.describe(property)
+          : matcher.group();
+      matcher.appendReplacement(out, Matcher.quoteReplacement(replacement));
+    }
+    matcher.appendTail(out);
+    return out.toString();
+  }
+}
