@@ -147,6 +147,17 @@ public record WorkerSettings(
           "worker.receive-wait must be 1s..20s in whole seconds (SQS long-polls in whole seconds; a shorter wait is a short poll"
               + " repeated without pause while the queue is empty), got " + loop.receiveWait());
     }
+    // The backoff is a visibility change or a message delay, both whole seconds: a fraction went out
+    // truncated, and a base under 1 s as 0, from which every doubling stays 0, so a short outage spent
+    // every delivery at once and dead-lettered the target. ProcessingSettings takes any delay (tests
+    // run against in-memory queues).
+    Duration retryBase = processing.retryBaseDelay();
+    Duration retryMax = processing.retryMaxDelay();
+    if (retryBase.toSeconds() < 1 || retryBase.toNanosPart() != 0 || retryMax.toNanosPart() != 0) {
+      throw new IllegalArgumentException(
+          "worker.retry-base-delay and worker.retry-max-delay must be 1s..12h in whole seconds, base <= max (SQS delays a"
+              + " message by whole seconds; under 1 s every retry came at once), got " + retryBase + " / " + retryMax);
+    }
     if (rowGroupBytes < (1L << 20) || rowGroupBytes > (1L << 30)) {
       throw new IllegalArgumentException("worker.row-group-bytes must be 1 MiB..1 GiB, got " + rowGroupBytes);
     }

@@ -168,6 +168,28 @@ class WorkerSettingsTest {
         + " 512KiB, 8MiB, 1GiB");
   }
 
+  /**
+   * ChangeMessageVisibility takes whole seconds: a 500ms base went out as 0 (the first retry at once,
+   * and from 0 s every doubling stays 0, so a few seconds' outage spent every delivery and
+   * dead-lettered the target), 1500ms as 1 s.
+   */
+  @Test
+  void retryDelaysUnderOneSecondOrWithAFractionAreRefusedAsSqsDelaysWholeSeconds() {
+    for (String delay : List.of("0s", "500ms", "1500ms", "PT2.5S")) {
+      properties.put("storage-builder.worker.retry-base-delay", delay);
+      assertThatThrownBy(() -> load(HEAP_128M)).as(delay)
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageStartingWith("worker.retry-base-delay and worker.retry-max-delay must be 1s..12h in whole seconds");
+    }
+    properties.put("storage-builder.worker.retry-base-delay", "2000ms");
+    properties.put("storage-builder.worker.retry-max-delay", "90500ms");
+    assertThatThrownBy(() -> load(HEAP_128M))
+        .hasMessageStartingWith("worker.retry-base-delay and worker.retry-max-delay must be 1s..12h in whole seconds")
+        .hasMessageEndingWith("got PT2S / PT1M30.5S");
+    properties.put("storage-builder.worker.retry-max-delay", "90s");
+    assertThat(load(HEAP_128M).processing().retryDelay(1)).isEqualTo(Duration.ofSeconds(2));
+  }
+
   /** WaitTimeSeconds is whole seconds: 500ms went out as 0, a short poll the loop repeated without pause. */
   @Test
   void aReceiveWaitUnderOneSecondIsRefusedBecauseSqsWouldShortPollInABusyLoop() {
