@@ -16,6 +16,11 @@ import java.util.Objects;
 public record BreakerSettings(String dependency, int failureRate, int window, int minimumCalls, Duration openWait) {
   public static final int DEFAULT_FAILURE_RATE = 50;
   public static final int DEFAULT_WINDOW = 10;
+  /**
+   * Resilience4j's count-based window allocates a measurement per call up front, outside the memory
+   * budget; and over more calls than this the failure rate hardly moves.
+   */
+  public static final int MAX_WINDOW = 1_000;
   public static final int DEFAULT_MINIMUM_CALLS = 4;
   public static final Duration DEFAULT_OPEN_WAIT = Duration.ofSeconds(15);
 
@@ -25,6 +30,9 @@ public record BreakerSettings(String dependency, int failureRate, int window, in
     String name = "worker." + dependency + "-breaker-";
     if (failureRate < 1 || failureRate > 100) {
       throw new IllegalArgumentException(name + "failure-rate must be 1..100, got " + failureRate);
+    }
+    if (window < 1 || window > MAX_WINDOW) {
+      throw new IllegalArgumentException(name + "window must be 1.." + MAX_WINDOW + ", got " + window);
     }
     if (window < 1 || minimumCalls < 1 || minimumCalls > window) {
       throw new IllegalArgumentException(

@@ -74,6 +74,10 @@ public record SourceResilienceSettings(
     if (breakerFailureRate < 1 || breakerFailureRate > 100) {
       throw new IllegalArgumentException("worker.source-breaker-failure-rate must be 1..100, got " + breakerFailureRate);
     }
+    if (breakerWindow < 1 || breakerWindow > BreakerSettings.MAX_WINDOW) {
+      throw new IllegalArgumentException(
+          "worker.source-breaker-window must be 1.." + BreakerSettings.MAX_WINDOW + ", got " + breakerWindow);
+    }
     if (breakerWindow < 1 || breakerMinimumCalls < 1 || breakerMinimumCalls > breakerWindow) {
       throw new IllegalArgumentException(
           "worker.source-breaker-minimum-calls must be 1..worker.source-breaker-window, got "

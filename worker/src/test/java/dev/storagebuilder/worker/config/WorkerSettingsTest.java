@@ -49,6 +49,29 @@ class WorkerSettingsTest {
     assertThat(KnownSettings.ALL).containsAll(read);
   }
 
+  /**
+   * A breaker allocates one measurement per call of its window up front (Resilience4j's count-based
+   * window), some 40 bytes each: 10,000,000 is ~400 MB of a heap the memory budget gives to targets;
+   * and over a window that long the failure rate hardly moves, so the breaker hardly ever opens.
+   */
+  @Test
+  void aBreakerWindowOverAThousandCallsIsRefused() {
+    Function<String, Optional<String>> lookup = name -> Optional.ofNullable(properties.get(name));
+    properties.put("storage-builder.worker.source-breaker-window", "10000000");
+    assertThatThrownBy(() -> WorkerSettingsProperties.sourceResilience(lookup))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("worker.source-breaker-window must be 1..1000, got 10000000");
+    properties.put("storage-builder.worker.source-breaker-window", "1000");
+    assertThat(WorkerSettingsProperties.sourceResilience(lookup).breakerWindow()).isEqualTo(1000);
+
+    properties.put("storage-builder.worker.dynamodb-breaker-window", "1001");
+    assertThatThrownBy(() -> WorkerSettingsProperties.breaker(lookup, "dynamodb"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("worker.dynamodb-breaker-window must be 1..1000, got 1001");
+    properties.put("storage-builder.worker.dynamodb-breaker-window", "1000");
+    assertThat(WorkerSettingsProperties.breaker(lookup, "dynamodb").window()).isEqualTo(1000);
+  }
+
   @Test
   void eachAwsDependencyHasItsOwnBreakerSettingsWithDefaults() {
     properties.put("storage-builder.worker.s3-breaker-open-wait", "5s");
