@@ -13,6 +13,8 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * The one place worker properties ({@code storage-builder.worker.*}, from Micronaut, system
@@ -25,6 +27,7 @@ public final class WorkerSettingsProperties {
   // the message says what to write (a bare "300" for a duration said only "cannot parse").
   private static final String A_DURATION = "a duration such as 500ms, 30s, 5m, 1h or PT30S";
   private static final String A_SIZE = "a byte count or a size such as 512KiB, 8MiB, 1GiB";
+  private static final Pattern SIZE = Pattern.compile("(\\d+)\\s*(b|k|kib|kb|m|mib|mb|g|gib|gb|)");
   private static final String A_WHOLE_NUMBER = "a whole number";
   private static final String A_NUMBER = "a number";
   private static final String TRUE_OR_FALSE = "true or false";
@@ -145,28 +148,42 @@ public final class WorkerSettingsProperties {
       case 's' -> Duration.ofSeconds(amount);
       case 'm' -> Duration.ofMinutes(amount);
       case 'h' -> Duration.ofHours(amount);
-      default -> throw new IllegalArgumentException("unknown unit");
+      default -> throw new NumberFormatException("unknown unit");
     };
   }
 
-  /** Accepts a byte count or a number with KiB/MiB/GiB (or k/m/g). */
+  /**
+   * Accepts a byte count ({@code 4096}, {@code 4096b}) or a whole number of KiB/MiB/GiB (or k/m/g,
+   * as the JVM's -Xmx), case-insensitive.
+   */
   static long parseBytes(String text) {
-    String value = text.trim().toLowerCase(java.util.Locale.ROOT).replace("ib", "").replace("b", "");
-    long multiplier = 1;
-    char unit = value.isEmpty() ? ' ' : value.charAt(value.length() - 1);
-    if (unit == 'k' || unit == 'm' || unit == 'g') {
-      multiplier = unit == 'k' ? 1L << 10 : unit == 'm' ? 1L << 20 : 1L << 30;
-      value = value.substring(0, value.length() - 1);
+    Matcher size = SIZE.matcher(text.strip().toLowerCase(java.util.Locale.ROOT));
+    if (!size.matches()) {
+      throw new NumberFormatException("not a size");
     }
+    String unit = size.group(2);
+    if (unit.equals("kb") || unit.equals("mb") || unit.equals("gb")) {
+      // The b used to be dropped, so 10MB was 10 MiB; who wrote it may have meant 10,000,000.
+      throw new IllegalArgumentException(
+          unit.toUpperCase(java.util.Locale.ROOT) + " is powers of 1000 to some and of 1024 to others: write KiB, MiB or GiB"
+              + " (powers of 1024) or a byte count");
+    }
+    long multiplier =
+        switch (unit.isEmpty() ? ' ' : unit.charAt(0)) {
+          case 'k' -> 1L << 10;
+          case 'm' -> 1L << 20;
+          case 'g' -> 1L << 30;
+          default -> 1;
+        };
     // Exact: a count that overflows must not wrap around into a plausible size ((2^34 + 1) GiB was 1 GiB).
-    return Math.multiplyExact(Long.parseLong(value.trim()), multiplier);
+    return Math.multiplyExact(Long.parseLong(size.group(1)), multiplier);
   }
 
   private static boolean parseBoolean(String text) {
     return switch (text.trim().toLowerCase(java.util.Locale.ROOT)) {
       case "true" -> true;
       case "false" -> false;
-      default -> throw new IllegalArgumentException("expected true or false");
+      default -> throw new NumberFormatException("expected true or false");
     };
   }
 
@@ -175,7 +192,9 @@ public final class WorkerSettingsProperties {
     try {
       return parser.apply(value);
     } catch (RuntimeException e) {
-      throw new IllegalArgumentException(PREFIX + name + ": cannot parse '" + value + "', expected " + expected, e);
+      // A parser's own explanation (not the JDK's "For input string") says more than the example.
+      String why = e.getClass() == IllegalArgumentException.class ? ": " + e.getMessage() : ", expected " + expected;
+      throw new IllegalArgumentException(PREFIX + name + ": cannot parse '" + value + "'" + why, e);
     }
   }
 }

@@ -372,6 +372,31 @@ class WorkerSettingsTest {
     assertThat(WorkerSettingsProperties.parseBytes("1024")).isEqualTo(1024);
   }
 
+  /**
+   * "10MB" was read as 10 MiB: the b was dropped. Whoever wrote it may have meant 10,000,000 bytes
+   * (S3, disks and most dashboards count in powers of ten), and other garbage was read the same way
+   * ("8mibb" as 8 MiB).
+   */
+  @Test
+  void aDecimalSizeUnitIsRefusedAsAmbiguousNamingTheBinaryOne() {
+    for (String size : List.of("10MB", "10mb", "512KB", "1GB")) {
+      properties.put("storage-builder.worker.part-bytes", size);
+      assertThatThrownBy(() -> load(4L << 30)).as(size)
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageStartingWith("storage-builder.worker.part-bytes: cannot parse '" + size + "'")
+          .hasMessageContaining("write KiB, MiB or GiB (powers of 1024) or a byte count");
+    }
+    for (String size : List.of("8mibb", "8ib", "8 M i B", "1.5MiB", "-")) {
+      assertThatThrownBy(() -> WorkerSettingsProperties.parseBytes(size)).as(size).isInstanceOf(IllegalArgumentException.class);
+    }
+    assertThat(WorkerSettingsProperties.parseBytes("10MiB")).isEqualTo(10L << 20);
+    assertThat(WorkerSettingsProperties.parseBytes(" 10 mib ")).isEqualTo(10L << 20);
+    assertThat(WorkerSettingsProperties.parseBytes("10m")).isEqualTo(10L << 20);
+    assertThat(WorkerSettingsProperties.parseBytes("512KiB")).isEqualTo(512L << 10);
+    assertThat(WorkerSettingsProperties.parseBytes("10000000")).isEqualTo(10_000_000L);
+    assertThat(WorkerSettingsProperties.parseBytes("4096b")).isEqualTo(4096L);
+  }
+
   @Test
   void aSizeThatOverflowsIsRefusedRatherThanWrappedIntoAnotherSize() {
     properties.put("storage-builder.worker.row-group-bytes", "17179869185g"); // (2^34 + 1) GiB
