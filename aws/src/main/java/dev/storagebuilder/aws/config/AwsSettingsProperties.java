@@ -18,9 +18,9 @@ public final class AwsSettingsProperties {
     Function<String, String> get = name -> properties.apply(PREFIX + name).filter(v -> !v.isBlank()).orElse(null);
     return new AwsSettings(
         orDefault(get.apply("region"), AwsSettings.DEFAULT_REGION),
-        uri(get.apply("sqs-endpoint")),
-        uri(get.apply("s3-endpoint")),
-        uri(get.apply("dynamodb-endpoint")),
+        uri("sqs-endpoint", get.apply("sqs-endpoint")),
+        uri("s3-endpoint", get.apply("s3-endpoint")),
+        uri("dynamodb-endpoint", get.apply("dynamodb-endpoint")),
         get.apply("access-key"),
         get.apply("secret-key"),
         orDefault(get.apply("bucket"), AwsSettings.DEFAULT_BUCKET),
@@ -35,11 +35,13 @@ public final class AwsSettingsProperties {
     return value == null ? fallback : value;
   }
 
-  private static URI uri(String value) {
+  /** The same message as AwsSettings' for a URI it refuses, naming which of the three endpoints. */
+  private static URI uri(String name, String value) {
     try {
       return value == null ? null : URI.create(value);
     } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("storage-builder.aws endpoint '" + value + "' is not a URI", e);
+      throw new IllegalArgumentException(
+          "aws." + name + " must be an absolute http(s) URI such as http://127.0.0.1:9324, got '" + value + "'", e);
     }
   }
 }

@@ -4,12 +4,26 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.net.URI;
+import java.util.Map;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 class AwsSettingsTest {
   private static final URI LOCAL = URI.create("http://127.0.0.1:9324");
+
+  /** The message said "storage-builder.aws endpoint", leaving the operator to guess which of three. */
+  @Test
+  void anEndpointThatIsNoUriIsRefusedNamingItsSetting() {
+    Map<String, String> properties =
+        Map.of("storage-builder.aws.s3-endpoint", "http://127.0.0.1:9000/a b", "storage-builder.aws.access-key", "x",
+            "storage-builder.aws.secret-key", "y");
+
+    assertThatThrownBy(() -> AwsSettingsProperties.from(name -> Optional.ofNullable(properties.get(name))))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("aws.s3-endpoint must be an absolute http(s) URI such as http://127.0.0.1:9324, got 'http://127.0.0.1:9000/a b'");
+  }
 
   @Test
   void defaultsAreTheNamedConstants() {
