@@ -151,11 +151,12 @@ resource "aws_iam_role_policy" "worker_execution" {
 
 data "aws_iam_policy_document" "worker_task" {
   # SendMessage: a target postponed while a dependency is down (or whose success the run ledger did
-  # not take) goes back as a fresh copy, so the wait spends none of its deliveries.
+  # not take) goes back as a fresh copy, so the wait spends none of its deliveries. GetQueueAttributes:
+  # at start-up the worker reads the redrive policy, refusing a max-receive-count the queue undercuts.
   statement {
     sid       = "ConsumeWorkQueue"
     effect    = "Allow"
-    actions   = ["sqs:GetQueueUrl", "sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility", "sqs:SendMessage"]
+    actions   = ["sqs:GetQueueUrl", "sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility", "sqs:SendMessage", "sqs:GetQueueAttributes"]
     resources = [var.queue_arn]
   }
 

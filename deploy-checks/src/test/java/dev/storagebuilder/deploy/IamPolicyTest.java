@@ -52,7 +52,8 @@ class IamPolicyTest {
   private static final List<String> WORKER_SQS_ADAPTERS = List.of(
       "worker/src/main/java/dev/storagebuilder/worker/sqs/SqsAcknowledger.java",
       "worker/src/main/java/dev/storagebuilder/worker/sqs/SqsMessageSource.java",
-      "worker/src/main/java/dev/storagebuilder/worker/sqs/BatchingDeleter.java", WORKER_FACTORY, WORKER_READINESS);
+      "worker/src/main/java/dev/storagebuilder/worker/sqs/BatchingDeleter.java",
+      "worker/src/main/java/dev/storagebuilder/worker/sqs/QueueRedrive.java", WORKER_FACTORY, WORKER_READINESS);
   private static final List<String> WORKER_S3_ADAPTERS = List.of(
       "aws/src/main/java/dev/storagebuilder/aws/s3/S3ObjectStore.java",
       "aws/src/main/java/dev/storagebuilder/aws/s3/MultipartObjectOutput.java",
@@ -206,6 +207,7 @@ class IamPolicyTest {
   void workerTaskRoleHoldsExactlyTheWorkersPermissions() {
     assertThat(actionsOf("worker_task")).containsExactlyInAnyOrder(
         "sqs:GetQueueUrl", "sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility", "sqs:SendMessage",
+        "sqs:GetQueueAttributes",
         "s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload", "s3:ListBucket",
         "dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query",
         "dynamodb:BatchWriteItem", "dynamodb:DescribeTable",

@@ -38,6 +38,7 @@ import dev.storagebuilder.worker.resilience.ResilientVersionLedger;
 import dev.storagebuilder.worker.resilience.SourceResilienceSettings;
 import io.github.resilience4j.micrometer.tagged.TaggedCircuitBreakerMetrics;
 import io.github.resilience4j.micrometer.tagged.TaggedRetryMetrics;
+import dev.storagebuilder.worker.sqs.QueueRedrive;
 import dev.storagebuilder.worker.sqs.SqsAcknowledger;
 import dev.storagebuilder.worker.sqs.SqsMessageSource;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -207,6 +208,7 @@ final class WorkerFactory {
     Clock clock = Clock.systemUTC();
     String queueUrl = aws.sqs().getQueueUrl(b -> b.queueName(settings.aws().queueName())).queueUrl();
     String dlqUrl = aws.sqs().getQueueUrl(b -> b.queueName(settings.aws().dlqName())).queueUrl();
+    QueueRedrive.requireNotBelow(aws.sqs(), settings.aws().queueName(), queueUrl, settings.processing().maxReceiveCount());
     ResilientObjectStore store =
         new ResilientObjectStore(
             new S3ObjectStore(

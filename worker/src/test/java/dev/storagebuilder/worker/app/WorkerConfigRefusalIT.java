@@ -1,12 +1,21 @@
 package dev.storagebuilder.worker.app;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
+import dev.storagebuilder.aws.config.AwsClients;
+import dev.storagebuilder.aws.config.AwsSettings;
+import dev.storagebuilder.aws.dynamo.LedgerTables;
+import dev.storagebuilder.aws.sqs.QueueProvisioner;
 import dev.storagebuilder.common.config.ConfigurationRefusal;
 import dev.storagebuilder.common.process.ParentWatch;
+import dev.storagebuilder.emulators.EmbeddedAwsStack;
+import dev.storagebuilder.worker.testing.EmbeddedAws;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -45,6 +54,60 @@ class WorkerConfigRefusalIT {
             + " did you mean STORAGE_BUILDER_WORKER_CONCURRENCY?");
   }
 
+  /**
+   * The queue's redrive policy is read once the worker reaches SQS: with maxReceiveCount 3 a worker
+   * set to 5 deliveries never saw its 4th and 5th, SQS moved the message to the DLQ without a reason.
+   * The same worker set to 3 starts and receives.
+   */
+  @Test
+  void aMaxReceiveCountAboveTheQueuesRedrivePolicyStopsTheWorker() throws Exception {
+    try (EmbeddedAwsStack stack = EmbeddedAwsStack.builder().start()) {
+      AwsSettings aws = EmbeddedAws.settings(stack, "refusal");
+      try (AwsClients clients = new AwsClients(aws)) {
+        QueueProvisioner.ensureQueues(clients.sqs(), aws.queueName(), aws.dlqName(), 3, 60);
+        LedgerTables.ensure(clients.dynamo(), aws);
+        clients.s3().createBucket(b -> b.bucket(aws.bucket()));
+      }
+      Map<String, String> settings = new HashMap<>(environmentOf(aws));
+      settings.put("STORAGE_BUILDER_WORKER_MAX_RECEIVE_COUNT", "5");
+
+      Result refused = start(settings);
+
+      assertThat(refused.exitCode()).isEqualTo(ConfigurationRefusal.EXIT_CODE);
+      assertThat(refused.errorLines())
+          .singleElement()
+          .asString()
+          .contains("worker refused its configuration: storage-builder.worker.max-receive-count"
+              + " (STORAGE_BUILDER_WORKER_MAX_RECEIVE_COUNT) (5) must not exceed the maxReceiveCount of queue"
+              + " sb-refusal's redrive policy (3)");
+
+      settings.put("STORAGE_BUILDER_WORKER_MAX_RECEIVE_COUNT", "3");
+      Path log = dir.resolve("accepted.log");
+      Process accepted = builder(settings, log).start();
+      try {
+        await().atMost(Duration.ofSeconds(60)).until(() -> Files.readString(log).contains("worker receiving"));
+        assertThat(accepted.isAlive()).isTrue();
+      } finally {
+        accepted.destroy();
+        accepted.waitFor(30, TimeUnit.SECONDS);
+        accepted.destroyForcibly();
+      }
+    }
+  }
+
+  private static Map<String, String> environmentOf(AwsSettings aws) {
+    return Map.of(
+        "STORAGE_BUILDER_AWS_REGION", aws.region(),
+        "STORAGE_BUILDER_AWS_SQS_ENDPOINT", aws.sqsEndpoint().toString(),
+        "STORAGE_BUILDER_AWS_S3_ENDPOINT", aws.s3Endpoint().toString(),
+        "STORAGE_BUILDER_AWS_DYNAMODB_ENDPOINT", aws.dynamoEndpoint().toString(),
+        "STORAGE_BUILDER_AWS_BUCKET", aws.bucket(),
+        "STORAGE_BUILDER_AWS_QUEUE", aws.queueName(),
+        "STORAGE_BUILDER_AWS_DLQ", aws.dlqName(),
+        "STORAGE_BUILDER_AWS_VERSIONS_TABLE", aws.versionsTable(),
+        "STORAGE_BUILDER_AWS_RUNS_TABLE", aws.runsTable());
+  }
+
   private record Result(int exitCode, String output) {
     List<String> errorLines() {
       return output.lines().filter(line -> line.contains("ERROR")).toList();
@@ -53,6 +116,20 @@ class WorkerConfigRefusalIT {
 
   private Result start(Map<String, String> settings) throws IOException, InterruptedException {
     Path log = dir.resolve("worker.log");
+    Files.deleteIfExists(log);
+    Process process = builder(settings, log).start();
+    try {
+      if (!process.waitFor(60, TimeUnit.SECONDS)) {
+        process.destroyForcibly().waitFor();
+        return new Result(-1, Files.readString(log));
+      }
+      return new Result(process.exitValue(), Files.readString(log));
+    } finally {
+      process.destroyForcibly();
+    }
+  }
+
+  private static ProcessBuilder builder(Map<String, String> settings, Path log) {
     ProcessBuilder builder =
         new ProcessBuilder(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
@@ -75,15 +152,6 @@ class WorkerConfigRefusalIT {
     environment.put("STORAGE_BUILDER_AWS_SECRET_KEY", "y");
     environment.put("MICRONAUT_SERVER_PORT", "0");
     environment.putAll(settings);
-    Process process = builder.start();
-    try {
-      if (!process.waitFor(60, TimeUnit.SECONDS)) {
-        process.destroyForcibly().waitFor();
-        return new Result(-1, Files.readString(log));
-      }
-      return new Result(process.exitValue(), Files.readString(log));
-    } finally {
-      process.destroyForcibly();
-    }
+    return builder;
   }
 }
