@@ -69,11 +69,14 @@ final class WorkerFactory {
   /** What the breakers' probes read: nothing is stored there, an empty answer is a healthy one. */
   static final String PROBE_PREFIX = "breaker-probe/";
   static final TargetRef PROBE_TARGET = new TargetRef("storage-builder-probe", "breaker-probe");
+  /** The worker's port when micronaut.server.port is unset (application.yml sets it too). */
+  static final int DEFAULT_PORT = 8081;
 
   @Singleton
   WorkerSettings settings(Environment environment) {
     String host = ManagementFactory.getRuntimeMXBean().getName();
     Function<String, Optional<String>> properties = name -> environment.getProperty(name, String.class);
+    observabilityPort(environment);
     KnownSettings.refuseUnknown(
         suppliedKeys(environment),
         SourceConfigProperties.passwordVariable(properties).map(Set::of).orElse(Set.of()));
@@ -82,6 +85,28 @@ final class WorkerFactory {
         System.getenv(),
         Runtime.getRuntime().maxMemory(),
         "worker-" + host);
+  }
+
+  /**
+   * The port of /health and /prometheus. Read as text: Micronaut reads a value that does not convert
+   * to an Integer as absent, and the worker listened on 8081 instead of refusing it.
+   */
+  static int observabilityPort(Environment environment) {
+    Optional<String> text = environment.getProperty("micronaut.server.port", String.class).map(String::strip);
+    if (text.isEmpty()) {
+      return DEFAULT_PORT;
+    }
+    try {
+      int port = Integer.parseInt(text.get());
+      if (port >= 0 && port <= 65_535) {
+        return port;
+      }
+    } catch (NumberFormatException e) {
+      // refused below, with the value as written
+    }
+    throw new IllegalArgumentException(
+        "micronaut.server.port (MICRONAUT_SERVER_PORT), the port of /health and /prometheus, must be 0..65535, got '"
+            + text.get() + "'");
   }
 
   /** Every key as supplied: environment variables, system properties, configuration files. */
@@ -194,7 +219,7 @@ final class WorkerFactory {
       Environment environment, ReceiveLoopLiveness liveness, ReadinessChecks readiness,
       PrometheusMeterRegistry prometheus) {
     return new ObservabilityServer(
-        environment.getProperty("micronaut.server.port", Integer.class).orElse(8081),
+        observabilityPort(environment),
         environment.getProperty("micronaut.application.name", String.class).orElse("storage-builder-worker"),
         List.of(liveness::result),
         List.of(readiness::result),

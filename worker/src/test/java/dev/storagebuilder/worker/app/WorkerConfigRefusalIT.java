@@ -54,6 +54,19 @@ class WorkerConfigRefusalIT {
             + " did you mean STORAGE_BUILDER_WORKER_CONCURRENCY?");
   }
 
+  /** Micronaut reads a port that is no number as absent: the worker listened on 8081 instead. */
+  @Test
+  void aHealthPortThatIsNoPortStopsTheWorker() throws Exception {
+    Result result = start(Map.of("MICRONAUT_SERVER_PORT", "8o81"));
+
+    assertThat(result.exitCode()).isEqualTo(ConfigurationRefusal.EXIT_CODE);
+    assertThat(result.errorLines())
+        .singleElement()
+        .asString()
+        .contains("worker refused its configuration: micronaut.server.port (MICRONAUT_SERVER_PORT), the port of"
+            + " /health and /prometheus, must be 0..65535, got '8o81'");
+  }
+
   /**
    * The queue's redrive policy is read once the worker reaches SQS: with maxReceiveCount 3 a worker
    * set to 5 deliveries never saw its 4th and 5th, SQS moved the message to the DLQ without a reason.
