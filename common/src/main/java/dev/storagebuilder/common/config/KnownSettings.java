@@ -9,8 +9,8 @@ import java.util.TreeSet;
 import java.util.stream.Stream;
 
 /**
- * Every {@code storage-builder.*} setting the producer and the worker read, and the check that
- * nothing else is set under their namespaces. A misspelt key ({@code
+ * Every {@code storage-builder.*} setting the producer and the worker read, and the check that no
+ * other name with that prefix is set. A misspelt key ({@code
  * STORAGE_BUILDER_WORKER_CONCURENCY}) was silently ignored: the worker ran on the default while
  * its operator believed the setting applied. Both processes accept the other's settings, since one
  * shell or one Terraform map often carries both; the process that reads a setting checks its value.
@@ -18,13 +18,6 @@ import java.util.stream.Stream;
  */
 public final class KnownSettings {
   public static final String PREFIX = "storage-builder.";
-
-  /**
-   * The namespaces in which every name is a setting: anything else under them is a mistake. Names
-   * outside them ({@code STORAGE_BUILDER_LOG_FORMAT}, the CLI's {@code STORAGE_BUILDER_TOKEN}, a
-   * source's {@code passwordEnv}) are not checked.
-   */
-  static final List<String> CHECKED_NAMESPACES = List.of("aws.", "source.", "worker.", "enqueue.", "dlq.");
 
   private static final List<String> BREAKER = List.of("failure-rate", "window", "minimum-calls", "open-wait");
 
@@ -53,13 +46,33 @@ public final class KnownSettings {
               .flatMap(List::stream)
               .toList());
 
-  private static final Set<String> ALL_VARIABLES =
-      Set.copyOf(ALL.stream().map(KnownSettings::environmentVariable).toList());
+  /**
+   * The other names of ours, outside the settings table: the producer's tokens, the log format, the
+   * CloudWatch switch and namespace (application.yml), the CLI's URL and token, a fleet child's
+   * parent pid. Not checked here, but no mistake either.
+   */
+  static final Set<String> OTHER_NAMES =
+      Set.copyOf(
+          Stream.of("api-tokens", "readonly-tokens", "log-format", "cloudwatch-metrics", "metrics-namespace", "url",
+                  "token", "parent-pid")
+              .map(name -> PREFIX + name)
+              .toList());
+
+  private static final Set<String> ACCEPTED =
+      Set.copyOf(Stream.concat(ALL.stream(), OTHER_NAMES.stream()).toList());
+
+  private static final Set<String> ACCEPTED_VARIABLES =
+      Set.copyOf(ACCEPTED.stream().map(KnownSettings::environmentVariable).toList());
 
   private KnownSettings() {}
 
   private static List<String> names(String namespace, String... names) {
     return Stream.of(names).map(name -> PREFIX + namespace + name).toList();
+  }
+
+  /** Whether a name, as a property or an environment variable, is one of ours {@link #refuseUnknown} lets pass. */
+  public static boolean accepts(String name) {
+    return ACCEPTED.contains(name) || ACCEPTED_VARIABLES.contains(name);
   }
 
   /**
@@ -76,7 +89,7 @@ public final class KnownSettings {
   }
 
   /**
-   * Refuses the keys under the checked namespaces that are no setting, as supplied: environment
+   * Refuses the keys of ours that are no setting and no other name of ours, as supplied: environment
    * variables ({@code STORAGE_BUILDER_...}) and properties ({@code storage-builder....}, from {@code
    * -D} or a configuration file); any other key is someone else's.
    *
@@ -91,7 +104,7 @@ public final class KnownSettings {
       if (exempt.contains(key)) {
         continue;
       }
-      propertyOf(key).filter(KnownSettings::checked).filter(name -> !ALL.contains(name) && !ALL_VARIABLES.contains(name))
+      propertyOf(key).filter(name -> !accepts(name))
           .ifPresent(name -> unknown.add(describeUnknown(key, name)));
     }
     if (!unknown.isEmpty()) {
@@ -115,13 +128,6 @@ public final class KnownSettings {
     return Optional.empty();
   }
 
-  private static boolean checked(String property) {
-    if (property.startsWith("STORAGE_BUILDER_")) {
-      return CHECKED_NAMESPACES.stream().anyMatch(namespace -> property.startsWith(environmentVariable(PREFIX + namespace)));
-    }
-    return CHECKED_NAMESPACES.stream().anyMatch(namespace -> property.startsWith(PREFIX + namespace));
-  }
-
   private static String describeUnknown(String key, String name) {
     boolean variable = key.startsWith("STORAGE_BUILDER_");
     return key
@@ -132,7 +138,7 @@ public final class KnownSettings {
 
   /** The known setting within a few typing mistakes of this name, if any. */
   private static Optional<String> nearest(String name, boolean variable) {
-    return ALL.stream()
+    return ACCEPTED.stream()
         .map(known -> new Candidate(known, distance(name, variable ? environmentVariable(known) : known)))
         .filter(candidate -> candidate.distance() <= Math.max(2, name.length() / 10))
         .min(Comparator.comparingInt(Candidate::distance).thenComparing(Candidate::name))

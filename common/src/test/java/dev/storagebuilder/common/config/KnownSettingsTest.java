@@ -29,6 +29,16 @@ class KnownSettingsTest {
                 + " storage-builder.worker.visibility (");
   }
 
+  /** Only names under aws, source, worker, enqueue and dlq were checked: a misspelt namespace slipped through. */
+  @Test
+  void aMisspeltNamespaceIsRefusedToo() {
+    assertThatThrownBy(() -> KnownSettings.refuseUnknown(List.of("STORAGE_BUILDER_WORKERS_CONCURRENCY"), Set.of()))
+        .hasMessageStartingWith(
+            "unknown setting STORAGE_BUILDER_WORKERS_CONCURRENCY, did you mean STORAGE_BUILDER_WORKER_CONCURRENCY?");
+    assertThatThrownBy(() -> KnownSettings.refuseUnknown(List.of("storage-builder.api-token"), Set.of()))
+        .hasMessageStartingWith("unknown setting storage-builder.api-token, did you mean storage-builder.api-tokens?");
+  }
+
   @Test
   void everyKnownSettingIsAcceptedInBothSpellings() {
     for (String property : KnownSettings.ALL) {
@@ -39,10 +49,11 @@ class KnownSettingsTest {
   }
 
   @Test
-  void namesOutsideTheSettingsNamespacesAndExemptOnesAreLeftAlone() {
+  void ourOtherNamesOthersNamesAndExemptOnesAreLeftAlone() {
     KnownSettings.refuseUnknown(
         List.of("STORAGE_BUILDER_LOG_FORMAT", "STORAGE_BUILDER_TOKEN", "storage-builder.parent-pid",
-            "STORAGE_BUILDER_SOURCE_DB_PASSWORD", "micronaut.server.port"),
+            "STORAGE_BUILDER_API_TOKENS", "STORAGE_BUILDER_CLOUDWATCH_METRICS", "STORAGE_BUILDER_METRICS_NAMESPACE",
+            "STORAGE_BUILDER_SOURCE_DB_PASSWORD", "micronaut.server.port", "STORAGE_BUILDER", "PATH"),
         Set.of("STORAGE_BUILDER_SOURCE_DB_PASSWORD"));
     assertThatThrownBy(() -> KnownSettings.refuseUnknown(List.of("STORAGE_BUILDER_SOURCE_DB_PASSWORD"), Set.of()))
         .hasMessageStartingWith("unknown setting STORAGE_BUILDER_SOURCE_DB_PASSWORD");

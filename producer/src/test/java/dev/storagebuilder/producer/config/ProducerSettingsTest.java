@@ -35,9 +35,14 @@ class ProducerSettingsTest {
       read.add(name);
       return Optional.ofNullable(properties.get(name));
     });
+    ProducerSettingsFactory.apiAccessFromProperties(name -> {
+      read.add(name);
+      return Optional.of(name + "-token-0123456789abcdef0123456789");
+    });
 
-    assertThat(read).contains("storage-builder.enqueue.concurrency", "storage-builder.dlq.scan-wait", "storage-builder.aws.queue");
-    assertThat(KnownSettings.ALL).containsAll(read);
+    assertThat(read).contains("storage-builder.enqueue.concurrency", "storage-builder.dlq.scan-wait", "storage-builder.aws.queue",
+        "storage-builder.api-tokens");
+    assertThat(read).allMatch(KnownSettings::accepts);
   }
 
   @Test
