@@ -191,7 +191,8 @@ public record WorkerSettings(
               + " parts x " + mib(partBytes) + " + fetch " + fetchSize + " + prefetch " + PREFETCH_ROWS + " rows + key index "
               + mib(KEY_INDEX_BYTES) + ") + "
               + mib(BASELINE_HEAP_BYTES) + " baseline = " + mib(needed) + ", but the heap is " + mib(maxHeapBytes)
-              + "; lower the buffers or give the JVM more memory");
+              + "; lower worker.row-group-bytes, worker.part-bytes, worker.parts-in-flight or worker.fetch-size, or give the JVM"
+              + " more heap (-Xmx, or a larger container under -XX:MaxRAMPercentage)");
     }
   }
 

@@ -154,7 +154,10 @@ class WorkerSettingsTest {
     assertThatThrownBy(() -> load(HEAP_128M))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("memory budget does not fit")
-        .hasMessageContaining("row group 96 MiB");
+        .hasMessageContaining("row group 96 MiB")
+        // Which settings to lower, by name: "the buffers" named none of them.
+        .hasMessageEndingWith("; lower worker.row-group-bytes, worker.part-bytes, worker.parts-in-flight or worker.fetch-size,"
+            + " or give the JVM more heap (-Xmx, or a larger container under -XX:MaxRAMPercentage)");
   }
 
   /** Running targets share the heap by reservation: the concurrency may exceed what fits if all were large. */
