@@ -1,7 +1,9 @@
 package dev.storagebuilder.local.fleet;
 
+import dev.storagebuilder.common.config.ConfigurationRefusal;
 import dev.storagebuilder.common.process.ParentWatch;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -17,6 +19,9 @@ public final class FleetProcess {
   private final Path jar;
   private final Path archive;
   private final Path log;
+  /** What the producer's and the worker's refusal line says (RefusalReportingMicronaut). */
+  private static final String REFUSAL_MARKER = " refused its configuration: ";
+
   private Process process;
   private long peakRssKb;
 
@@ -222,6 +227,38 @@ public final class FleetProcess {
     if (process != null) {
       process.destroyForcibly();
     }
+  }
+
+  /**
+   * Why the process refused to start, from its log, once it has exited with {@link
+   * ConfigurationRefusal#EXIT_CODE}: the one line it logs then, so the fleet can say it rather than
+   * point at the log.
+   */
+  public synchronized Optional<String> refusal() {
+    if (process == null || process.isAlive() || process.exitValue() != ConfigurationRefusal.EXIT_CODE) {
+      return Optional.empty();
+    }
+    try {
+      return refusalIn(name, Files.readAllLines(log));
+    } catch (IOException | UncheckedIOException e) {
+      return Optional.empty();
+    }
+  }
+
+  static Optional<String> refusalIn(String name, List<String> logLines) {
+    for (int i = logLines.size() - 1; i >= 0; i--) {
+      String line = logLines.get(i);
+      int at = line.indexOf(REFUSAL_MARKER);
+      if (at >= 0) {
+        String reason = line.substring(at + REFUSAL_MARKER.length());
+        // A JSON log line: the message ends at its closing quote.
+        if (line.startsWith("{") && reason.indexOf('"') >= 0) {
+          reason = reason.substring(0, reason.indexOf('"'));
+        }
+        return Optional.of(name + REFUSAL_MARKER + reason);
+      }
+    }
+    return Optional.empty();
   }
 
   public synchronized int exitCode() throws InterruptedException {

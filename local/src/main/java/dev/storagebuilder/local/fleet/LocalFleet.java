@@ -154,7 +154,8 @@ public final class LocalFleet implements AutoCloseable {
     Instant deadline = Instant.now().plus(PRODUCER_START_TIMEOUT);
     while (!client.healthy()) {
       if (!producer.isAlive()) {
-        throw new IllegalStateException("the producer exited during startup; see " + producer.log());
+        throw new IllegalStateException(
+            producer.refusal().orElse("the producer exited during startup") + "; see " + producer.log());
       }
       if (Instant.now().isAfter(deadline)) {
         throw new IllegalStateException("the producer did not become healthy in " + PRODUCER_START_TIMEOUT + "; see " + producer.log());
@@ -224,8 +225,11 @@ public final class LocalFleet implements AutoCloseable {
     if (allWorkersGoneSince == 0) {
       allWorkersGoneSince = now;
     } else if (now - allWorkersGoneSince > ALL_WORKERS_GONE_GRACE.toNanos()) {
+      String refusals =
+          workers.stream().flatMap(worker -> worker.refusal().stream()).findFirst().map(refusal -> " (" + refusal + ")").orElse("");
       throw new IllegalStateException(
-          "every worker exited, so the run cannot finish; see " + options.stateDir().resolve("logs").resolve("worker-*.log"));
+          "every worker exited" + refusals + ", so the run cannot finish; see "
+              + options.stateDir().resolve("logs").resolve("worker-*.log"));
     }
   }
 

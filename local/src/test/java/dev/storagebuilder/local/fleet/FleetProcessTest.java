@@ -19,6 +19,29 @@ import org.junit.jupiter.api.io.TempDir;
 class FleetProcessTest {
   @TempDir Path dir;
 
+  /**
+   * A fleet process that refused its configuration said why only in its log: the CLI reported "the
+   * producer exited during startup; see ..." or, for workers, "every worker exited".
+   */
+  @Test
+  void theRefusalLineOfAProcessLogIsWhatTheFleetReports() {
+    List<String> log = List.of(
+        "07:08:52.101 INFO  [main] d.s.w.a.WorkerFactory - starting",
+        "07:08:53.192 ERROR [main] d.s.w.a.RefusalReportingMicronaut run= client= target= attempt= - worker refused its"
+            + " configuration: storage-builder.worker.fetch-size (STORAGE_BUILDER_WORKER_FETCH_SIZE) must be 100..100000, got 1",
+        "");
+
+    assertThat(FleetProcess.refusalIn("worker-2", log))
+        .contains("worker-2 refused its configuration: storage-builder.worker.fetch-size (STORAGE_BUILDER_WORKER_FETCH_SIZE)"
+            + " must be 100..100000, got 1");
+    assertThat(FleetProcess.refusalIn("worker-2", List.of("07:08:53 ERROR boom", "\tat x.y(Z.java:1)"))).isEmpty();
+    assertThat(FleetProcess.refusalIn("producer", List.of(
+            "{\"level\":\"ERROR\",\"formattedMessage\":\"producer refused its configuration: storage-builder.dlq.scan-wait"
+                + " (STORAGE_BUILDER_DLQ_SCAN_WAIT) must be whole seconds\",\"mdc\": {}}")))
+        .contains("producer refused its configuration: storage-builder.dlq.scan-wait (STORAGE_BUILDER_DLQ_SCAN_WAIT)"
+            + " must be whole seconds");
+  }
+
   @Test
   void theFleetsJarsGrantNativeAccessInTheirManifests() throws IOException {
     for (Path jar : List.of(FleetJars.worker(FleetJars.home()), FleetJars.producer(FleetJars.home()))) {
