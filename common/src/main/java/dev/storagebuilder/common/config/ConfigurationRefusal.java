@@ -18,10 +18,12 @@ public final class ConfigurationRefusal {
 
   /**
    * A setting's name in a message, with or without its prefix: {@code worker.fetch-size}, {@code
-   * storage-builder.enqueue.concurrency}, not part of a longer name or a path.
+   * storage-builder.enqueue.concurrency}, also as a range's end ({@code 1..worker.x-window}), not
+   * part of a longer name or a path.
    */
   private static final Pattern SETTING =
-      Pattern.compile("(?<![A-Za-z0-9./_-])(storage-builder\\.)?((?:aws|source|worker|enqueue|dlq)\\.[a-z0-9-]+)(?![A-Za-z0-9_-])");
+      Pattern.compile(
+          "(?<![A-Za-z0-9/_-])(?<![A-Za-z0-9_-]\\.)(storage-builder\\.)?((?:aws|source|worker|enqueue|dlq)\\.[a-z0-9-]+)(?![A-Za-z0-9_-])");
 
   private ConfigurationRefusal() {}
 

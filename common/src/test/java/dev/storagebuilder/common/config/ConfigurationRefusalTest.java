@@ -34,6 +34,14 @@ class ConfigurationRefusalTest {
   }
 
   @Test
+  void aSettingThatEndsARangeIsSpelledOutToo() {
+    assertThat(ConfigurationRefusal.message(new IllegalArgumentException(
+            "worker.s3-breaker-minimum-calls must be 1..worker.s3-breaker-window, got 11 / 10 (x.worker.id)")))
+        .contains("storage-builder.worker.s3-breaker-minimum-calls (STORAGE_BUILDER_WORKER_S3_BREAKER_MINIMUM_CALLS) must be"
+            + " 1..storage-builder.worker.s3-breaker-window (STORAGE_BUILDER_WORKER_S3_BREAKER_WINDOW), got 11 / 10 (x.worker.id)");
+  }
+
+  @Test
   void aFailureThatIsNoRefusalKeepsItsStackTrace() {
     assertThat(ConfigurationRefusal.message(new IllegalStateException("bug", new NullPointerException()))).isEmpty();
   }
