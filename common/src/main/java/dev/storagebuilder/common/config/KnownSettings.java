@@ -70,6 +70,21 @@ public final class KnownSettings {
     return Stream.of(names).map(name -> PREFIX + namespace + name).toList();
   }
 
+  /** The property both applications' application.yml fill from {@code STORAGE_BUILDER_CLOUDWATCH_METRICS}. */
+  public static final String CLOUDWATCH_ENABLED = "micronaut.metrics.export.cloudwatch.enabled";
+
+  /**
+   * The CloudWatch switch as Micronaut resolved it must be true or false: Micronaut reads "1" or
+   * "ture" as false, so the metrics stayed off while the operator had turned them on.
+   */
+  public static void requireCloudWatchSwitch(Optional<String> value) {
+    String text = value.map(String::strip).orElse("false");
+    if (!text.equalsIgnoreCase("true") && !text.equalsIgnoreCase("false")) {
+      throw new IllegalArgumentException(
+          "STORAGE_BUILDER_CLOUDWATCH_METRICS (" + CLOUDWATCH_ENABLED + ") must be true or false, got '" + text + "'");
+    }
+  }
+
   /** Whether a name, as a property or an environment variable, is one of ours {@link #refuseUnknown} lets pass. */
   public static boolean accepts(String name) {
     return ACCEPTED.contains(name) || ACCEPTED_VARIABLES.contains(name);

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
@@ -57,6 +58,19 @@ class KnownSettingsTest {
         Set.of("STORAGE_BUILDER_SOURCE_DB_PASSWORD"));
     assertThatThrownBy(() -> KnownSettings.refuseUnknown(List.of("STORAGE_BUILDER_SOURCE_DB_PASSWORD"), Set.of()))
         .hasMessageStartingWith("unknown setting STORAGE_BUILDER_SOURCE_DB_PASSWORD");
+  }
+
+  @Test
+  void theCloudWatchSwitchIsTrueOrFalseAndNothingMicronautWouldReadAsFalse() {
+    for (String value : List.of("true", "FALSE", " true ")) {
+      KnownSettings.requireCloudWatchSwitch(Optional.of(value));
+    }
+    KnownSettings.requireCloudWatchSwitch(Optional.empty());
+    for (String value : List.of("1", "ture", "enabled")) {
+      assertThatThrownBy(() -> KnownSettings.requireCloudWatchSwitch(Optional.of(value))).as(value)
+          .hasMessage("STORAGE_BUILDER_CLOUDWATCH_METRICS (micronaut.metrics.export.cloudwatch.enabled) must be true or"
+              + " false, got '" + value + "'");
+    }
   }
 
   @Test

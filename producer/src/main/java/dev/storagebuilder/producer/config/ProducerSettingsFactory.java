@@ -56,6 +56,7 @@ public class ProducerSettingsFactory {
     }
     KnownSettings.refuseUnknown(
         suppliedKeys, SourceConfigProperties.passwordVariable(properties).map(Set::of).orElse(Set.of()));
+    KnownSettings.requireCloudWatchSwitch(environment.getProperty(KnownSettings.CLOUDWATCH_ENABLED, String.class));
     return fromProperties(properties);
   }
 

@@ -46,6 +46,19 @@ class ProducerConfigRefusalIT {
             + " did you mean STORAGE_BUILDER_DLQ_SCAN_LIMIT?");
   }
 
+  /** Micronaut reads "1" or "ture" as false: CloudWatch metrics stayed off while the operator had turned them on. */
+  @Test
+  void aCloudWatchSwitchThatIsNeitherTrueNorFalseStopsTheProducer() throws Exception {
+    Result result = start(Map.of("STORAGE_BUILDER_CLOUDWATCH_METRICS", "1"));
+
+    assertThat(result.exitCode()).isEqualTo(ConfigurationRefusal.EXIT_CODE);
+    assertThat(result.errorLines())
+        .singleElement()
+        .asString()
+        .contains("producer refused its configuration: STORAGE_BUILDER_CLOUDWATCH_METRICS"
+            + " (micronaut.metrics.export.cloudwatch.enabled) must be true or false, got '1'");
+  }
+
   private record Result(int exitCode, String output) {
     List<String> errorLines() {
       return output.lines().filter(line -> line.contains("ERROR")).toList();

@@ -77,6 +77,7 @@ final class WorkerFactory {
     String host = ManagementFactory.getRuntimeMXBean().getName();
     Function<String, Optional<String>> properties = name -> environment.getProperty(name, String.class);
     observabilityPort(environment);
+    KnownSettings.requireCloudWatchSwitch(environment.getProperty(KnownSettings.CLOUDWATCH_ENABLED, String.class));
     KnownSettings.refuseUnknown(
         suppliedKeys(environment),
         SourceConfigProperties.passwordVariable(properties).map(Set::of).orElse(Set.of()));

@@ -54,6 +54,19 @@ class WorkerConfigRefusalIT {
             + " did you mean STORAGE_BUILDER_WORKER_CONCURRENCY?");
   }
 
+  /** Micronaut reads "1" or "ture" as false: CloudWatch metrics stayed off while the operator had turned them on. */
+  @Test
+  void aCloudWatchSwitchThatIsNeitherTrueNorFalseStopsTheWorker() throws Exception {
+    Result result = start(Map.of("STORAGE_BUILDER_CLOUDWATCH_METRICS", "1"));
+
+    assertThat(result.exitCode()).isEqualTo(ConfigurationRefusal.EXIT_CODE);
+    assertThat(result.errorLines())
+        .singleElement()
+        .asString()
+        .contains("worker refused its configuration: STORAGE_BUILDER_CLOUDWATCH_METRICS"
+            + " (micronaut.metrics.export.cloudwatch.enabled) must be true or false, got '1'");
+  }
+
   /** Micronaut reads a port that is no number as absent: the worker listened on 8081 instead. */
   @Test
   void aHealthPortThatIsNoPortStopsTheWorker() throws Exception {
