@@ -1,24 +1,23 @@
 package dev.storagebuilder.worker.jdbc;
 
+import static dev.storagebuilder.worker.jdbc.LabelledItems.CLIENT;
+import static dev.storagebuilder.worker.jdbc.LabelledItems.TARGET;
+import static dev.storagebuilder.worker.jdbc.LabelledItems.insert;
+import static dev.storagebuilder.worker.jdbc.LabelledItems.nextVersion;
+import static dev.storagebuilder.worker.jdbc.LabelledItems.rows;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
-import dev.storagebuilder.common.target.ColumnDeclaration;
-import dev.storagebuilder.common.target.ColumnType;
-import dev.storagebuilder.common.target.TargetDeclaration;
 import dev.storagebuilder.worker.port.ChangeRead;
 import dev.storagebuilder.worker.port.SourceRead;
 import java.sql.Connection;
 import java.sql.DriverManager;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.HexFormat;
-import java.util.List;
 import java.util.TreeMap;
 import java.util.concurrent.ThreadLocalRandom;
 import org.junit.jupiter.api.AfterAll;
@@ -34,22 +33,7 @@ class MariaDbOverlapWindowIT {
   private static final String ADMIN_URL = "jdbc:mariadb://127.0.0.1:3306/test?user=root&connectTimeout=5000";
   private static final String DATABASE = "sboverlap_" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt());
   private static final String URL = "jdbc:mariadb://127.0.0.1:3306/" + DATABASE + "?user=root&connectTimeout=5000";
-  private static final String CLIENT = "acme";
   private static final long OVERLAP = 3;
-
-  private static final TargetDeclaration TARGET =
-      new TargetDeclaration(
-          "items",
-          "items",
-          "client_id",
-          List.of("id"),
-          "version",
-          List.of(
-              ColumnDeclaration.of("id", ColumnType.INT64, false),
-              ColumnDeclaration.of("label", ColumnType.STRING, false),
-              ColumnDeclaration.of("version", ColumnType.INT64, false)),
-          null,
-          0);
 
   private static HikariDataSource pool;
 
@@ -116,42 +100,8 @@ class MariaDbOverlapWindowIT {
   }
 
   private static void write(long id, String label) throws SQLException {
-    try (Connection connection = DriverManager.getConnection(URL)) {
-      connection.setAutoCommit(false);
-      insert(connection, id, label, nextVersion(connection));
-      connection.commit();
-    }
+    LabelledItems.write(URL, id, label);
+
   }
 
-  private static long nextVersion(Connection connection) throws SQLException {
-    try (Statement sql = connection.createStatement();
-        ResultSet result = sql.executeQuery("SELECT NEXT VALUE FOR versions")) {
-      result.next();
-      return result.getLong(1);
-    }
-  }
-
-  private static void insert(Connection connection, long id, String label, long version) throws SQLException {
-    try (PreparedStatement insert = connection.prepareStatement("INSERT INTO items VALUES ('acme', ?, ?, ?)")) {
-      insert.setLong(1, id);
-      insert.setString(2, label);
-      insert.setLong(3, version);
-      insert.executeUpdate();
-    }
-  }
-
-  private static TreeMap<Long, String> rows(SourceRead read) throws SQLException {
-    try (read) {
-      return rows(read.rows());
-    }
-  }
-
-  /** id -> label of the rows read. */
-  private static TreeMap<Long, String> rows(ResultSet rows) throws SQLException {
-    TreeMap<Long, String> read = new TreeMap<>();
-    while (rows.next()) {
-      read.put(rows.getLong(1), rows.getString(2));
-    }
-    return read;
-  }
 }

@@ -1,23 +1,23 @@
 package dev.storagebuilder.worker.jdbc;
 
+import static dev.storagebuilder.worker.jdbc.LabelledItems.CLIENT;
+import static dev.storagebuilder.worker.jdbc.LabelledItems.TARGET;
+import static dev.storagebuilder.worker.jdbc.LabelledItems.changed;
+import static dev.storagebuilder.worker.jdbc.LabelledItems.insert;
+import static dev.storagebuilder.worker.jdbc.LabelledItems.nextVersion;
+import static dev.storagebuilder.worker.jdbc.LabelledItems.rows;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
-import dev.storagebuilder.common.target.ColumnDeclaration;
-import dev.storagebuilder.common.target.ColumnType;
-import dev.storagebuilder.common.target.TargetDeclaration;
 import dev.storagebuilder.worker.port.ChangeRead;
 import dev.storagebuilder.worker.port.SourceRead;
 import java.sql.Connection;
 import java.sql.DriverManager;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.List;
 import java.util.TreeMap;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -30,21 +30,6 @@ import org.junit.jupiter.api.Test;
  * ({@code max_prepared_transactions = 0}) as on the shared test server.
  */
 class PostgresPreparedTransactionIT {
-  private static final String CLIENT = "acme";
-  private static final TargetDeclaration TARGET =
-      new TargetDeclaration(
-          "items",
-          "items",
-          "client_id",
-          List.of("id"),
-          "version",
-          List.of(
-              ColumnDeclaration.of("id", ColumnType.INT64, false),
-              ColumnDeclaration.of("label", ColumnType.STRING, false),
-              ColumnDeclaration.of("version", ColumnType.INT64, false)),
-          null,
-          0);
-
   private static PostgresStandbyPair pair;
   private static HikariDataSource pool;
 
@@ -114,41 +99,8 @@ class PostgresPreparedTransactionIT {
   }
 
   private static void write(long id, String label) throws SQLException {
-    try (Connection connection = DriverManager.getConnection(pair.primaryUrl())) {
-      connection.setAutoCommit(false);
-      insert(connection, id, label, nextVersion(connection));
-      connection.commit();
-    }
+    LabelledItems.write(pair.primaryUrl(), id, label);
+
   }
 
-  private static long nextVersion(Connection connection) throws SQLException {
-    try (Statement sql = connection.createStatement();
-        ResultSet result = sql.executeQuery("SELECT nextval('versions')")) {
-      result.next();
-      return result.getLong(1);
-    }
-  }
-
-  private static void insert(Connection connection, long id, String label, long version) throws SQLException {
-    try (PreparedStatement insert = connection.prepareStatement("INSERT INTO items VALUES ('acme', ?, ?, ?)")) {
-      insert.setLong(1, id);
-      insert.setString(2, label);
-      insert.setLong(3, version);
-      insert.executeUpdate();
-    }
-  }
-
-  /** id -> label of the rows a change read upserts; the target tracks no deletes. */
-  private static TreeMap<Long, String> changed(ChangeRead changes) throws SQLException {
-    assertThat(changes.deletes().next()).isFalse();
-    return rows(changes.upserts());
-  }
-
-  private static TreeMap<Long, String> rows(ResultSet rows) throws SQLException {
-    TreeMap<Long, String> read = new TreeMap<>();
-    while (rows.next()) {
-      read.put(rows.getLong(1), rows.getString(2));
-    }
-    return read;
-  }
 }
