@@ -8,7 +8,8 @@ import dev.storagebuilder.aws.config.AwsSettings;
 import dev.storagebuilder.aws.dynamo.LedgerTables;
 import dev.storagebuilder.aws.sqs.QueueProvisioner;
 import dev.storagebuilder.common.config.ConfigurationRefusal;
-import dev.storagebuilder.common.process.ParentWatch;
+import dev.storagebuilder.common.testing.ConfiguredJvm;
+import dev.storagebuilder.common.testing.ConfiguredJvm.Result;
 import dev.storagebuilder.emulators.EmbeddedAwsStack;
 import dev.storagebuilder.worker.testing.EmbeddedAws;
 import java.io.IOException;
@@ -16,7 +17,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -134,50 +134,17 @@ class WorkerConfigRefusalIT {
         "STORAGE_BUILDER_AWS_RUNS_TABLE", aws.runsTable());
   }
 
-  private record Result(int exitCode, String output) {
-    List<String> errorLines() {
-      return output.lines().filter(line -> line.contains("ERROR")).toList();
-    }
-  }
-
   private Result start(Map<String, String> settings) throws IOException, InterruptedException {
-    Path log = dir.resolve("worker.log");
-    Files.deleteIfExists(log);
-    Process process = builder(settings, log).start();
-    try {
-      if (!process.waitFor(60, TimeUnit.SECONDS)) {
-        process.destroyForcibly().waitFor();
-        return new Result(-1, Files.readString(log));
-      }
-      return new Result(process.exitValue(), Files.readString(log));
-    } finally {
-      process.destroyForcibly();
-    }
+    return ConfiguredJvm.run(WorkerApplication.class, withHealthPort(settings), dir.resolve("worker.log"));
   }
 
   private static ProcessBuilder builder(Map<String, String> settings, Path log) {
-    ProcessBuilder builder =
-        new ProcessBuilder(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx128m",
-                "-D" + ParentWatch.PROPERTY + "=" + ProcessHandle.current().pid(),
-                "-cp",
-                System.getProperty("java.class.path"),
-                WorkerApplication.class.getName())
-            .redirectErrorStream(true)
-            .redirectOutput(log.toFile());
-    Map<String, String> environment = builder.environment();
-    environment.keySet().removeIf(name -> name.startsWith("STORAGE_BUILDER_"));
-    // Everything else valid, and nothing reachable: a worker that does start fails its checks, not
-    // this test's machine's AWS account.
-    environment.put("STORAGE_BUILDER_SOURCE_JDBC_URL", "jdbc:h2:mem:refusal");
-    environment.put("STORAGE_BUILDER_AWS_SQS_ENDPOINT", "http://127.0.0.1:9");
-    environment.put("STORAGE_BUILDER_AWS_S3_ENDPOINT", "http://127.0.0.1:9");
-    environment.put("STORAGE_BUILDER_AWS_DYNAMODB_ENDPOINT", "http://127.0.0.1:9");
-    environment.put("STORAGE_BUILDER_AWS_ACCESS_KEY", "x");
-    environment.put("STORAGE_BUILDER_AWS_SECRET_KEY", "y");
-    environment.put("MICRONAUT_SERVER_PORT", "0");
+    return ConfiguredJvm.builder(WorkerApplication.class, withHealthPort(settings), log);
+  }
+
+  private static Map<String, String> withHealthPort(Map<String, String> settings) {
+    Map<String, String> environment = new HashMap<>(Map.of("MICRONAUT_SERVER_PORT", "0"));
     environment.putAll(settings);
-    return builder;
+    return environment;
   }
 }
