@@ -38,7 +38,7 @@ public final class KnownSettings {
                       "source-retry-attempts", "source-retry-backoff", "source-retry-multiplier",
                       "source-retry-jitter", "source-breaker-failure-rate", "source-breaker-window",
                       "source-breaker-minimum-calls", "source-breaker-open-wait", "source-connection-timeout",
-                      "source-read-timeout"),
+                      "source-read-timeout", "retired-object-grace"),
                   BREAKER.stream().map(name -> PREFIX + "worker.s3-breaker-" + name).toList(),
                   BREAKER.stream().map(name -> PREFIX + "worker.dynamodb-breaker-" + name).toList(),
                   names("enqueue.", "concurrency", "fair-queue-group-ids", "max-scope-targets"),
