@@ -68,6 +68,8 @@ class WorkerObservabilityIT {
       properties.put("storage-builder.source.jdbc-url", source.jdbcUrl());
       properties.put("storage-builder.worker.receive-wait", "1s");
       properties.put("storage-builder.worker.id", "worker-metrics");
+      // Within the queue's redrive policy above (3), which the worker checks at start.
+      properties.put("storage-builder.worker.max-receive-count", "3");
       FleetProcess worker =
           new FleetProcess("worker-metrics", FleetJars.worker(FleetJars.home()), 128, FleetProcess.WORKER_COLLECTOR,
               FleetProcess.WORKER_COMPILER,
