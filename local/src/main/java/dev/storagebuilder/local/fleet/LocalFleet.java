@@ -136,7 +136,9 @@ public final class LocalFleet implements AutoCloseable {
     }
     int index = workers.size() + 1;
     Map<String, String> properties = new LinkedHashMap<>(workerProperties);
-    properties.put("micronaut.server.port", String.valueOf(freePort()));
+    // The worker binds a free port for /health itself: nothing of a local fleet asks it, and a port
+    // picked here could be taken before the worker bound it (it then exited at start, unnoticed).
+    properties.put("micronaut.server.port", "0");
     properties.put("storage-builder.worker.id", "worker-" + index);
     Path workerJar = FleetJars.worker(home);
     FleetProcess worker =

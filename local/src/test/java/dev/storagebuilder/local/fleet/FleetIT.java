@@ -121,6 +121,9 @@ class FleetIT {
       if (poison) {
         sendPoison(aws, fleet);
       }
+      // Each worker binds its own port for /health: a port the fleet picked and handed over could
+      // be taken by then, and the worker exited at start.
+      assertThat(fleet.workers()).allSatisfy(w -> assertThat(w.command()).contains("-Dmicronaut.server.port=0"));
       ProducerClient producer = new ProducerClient(fleet.producerUrl(), fleet.apiToken());
       JsonNode started = producer.startRun(TextNode.valueOf("all"), "full");
       String runId = started.path("runId").asText();
