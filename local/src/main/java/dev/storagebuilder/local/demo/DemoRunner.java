@@ -33,6 +33,7 @@ import java.time.Duration;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.stream.Stream;
 import org.h2.jdbcx.JdbcDataSource;
@@ -101,10 +102,13 @@ public final class DemoRunner {
 
   private RunSummary runIn(Path stateDir) throws IOException, SQLException, InterruptedException {
     long started = System.nanoTime();
+    SourceFingerprint regenerated = new SourceFingerprint(options.seed(), options.scale(), 0);
+    requireSameSourceForIncremental(stateDir, regenerated);
     try (DemoSource source = DemoSource.start(stateDir.resolve("source"))) {
       out.printf("Generating the demo source (scale %s, seed %d)...%n", options.scale(), options.seed());
       DemoDataGenerator generator = new DemoDataGenerator(options.seed(), options.scale());
       GenerationReport generated = source.load(generator);
+      regenerated.write(stateDir);
       JdbcDataSource local = source.localDataSource();
       out.printf("  %d clients, %,d rows in %.1f s%n", generated.clientIds().size(), generated.totalRows(),
           seconds(started));
@@ -145,7 +149,7 @@ public final class DemoRunner {
                 new java.util.SplittableRandom(options.seed()), out) : null;
         RunSummary summary;
         if (incrementalChanges > 0) {
-          summary = incrementalScenario(fleet, local, generated, generator);
+          summary = incrementalScenario(fleet, local, generated, generator, regenerated, stateDir);
         } else {
           summary = runAndVerify(fleet, local, generated, options.mode(), chaos);
           writeSummary(summary.toJson());
@@ -158,14 +162,34 @@ public final class DemoRunner {
     }
   }
 
+  /**
+   * Refuses {@code --mode incremental} on a state directory whose snapshots were built from another
+   * source than the one this demo regenerates, before anything in it is touched.
+   */
+  private void requireSameSourceForIncremental(Path stateDir, SourceFingerprint regenerated) throws IOException {
+    if (options.mode() != SyncMode.INCREMENTAL || incrementalChanges > 0) {
+      return;
+    }
+    Optional<SourceFingerprint> built = SourceFingerprint.read(stateDir);
+    if (built.isPresent() && !built.get().equals(regenerated)) {
+      throw new IllegalArgumentException(
+          "--mode incremental on " + stateDir + ": its snapshots were built from another source ("
+              + built.get().describe() + ") than the one this demo generates (" + regenerated.describe()
+              + "), so the run would be compared with rows the new source does not have; run --mode full on it"
+              + " first, or use another --state-dir");
+    }
+  }
+
   private RunSummary incrementalScenario(
-      LocalFleet fleet, JdbcDataSource local, GenerationReport generated, DemoDataGenerator generator)
+      LocalFleet fleet, JdbcDataSource local, GenerationReport generated, DemoDataGenerator generator,
+      SourceFingerprint regenerated, Path stateDir)
       throws IOException, SQLException, InterruptedException {
     RunSummary full = runAndVerify(fleet, local, generated, SyncMode.FULL, null);
     out.printf("Applying %d changes (inserts, updates, deletes; the first transaction commits out of version order)...%n",
         incrementalChanges);
     ChangeBurst.Result burst =
         new ChangeBurst(generator, options.seed() + 1).apply(local, Math.max(3, incrementalChanges), true);
+    regenerated.withChangesApplied(burst.total()).write(stateDir);
     out.printf("  %d inserted, %d updated, %d deleted (held version %s)%n", burst.inserted(), burst.updated(),
         burst.deleted(), burst.heldVersion().isPresent() ? burst.heldVersion().getAsLong() : "-");
     RunSummary incremental = runAndVerify(fleet, local, generated, SyncMode.INCREMENTAL, null);
