@@ -83,10 +83,13 @@ class WorkerObservabilityIT {
             .ignoreExceptions()
             .until(
                 () -> {
-                  // All three messages finished: two targets done and the poison one rejected.
+                  // All three messages finished: two targets done and the poison one rejected. The
+                  // targets' own figures follow the run ledger's write, which is batched on a thread
+                  // of its own and may land after the message's outcome is counted.
                   String scraped = get(base + "/prometheus").body();
                   return scraped.contains("storage_builder_worker_messages_processed_total{outcome=\"done\"} 2.0")
-                      && scraped.contains("storage_builder_worker_messages_processed_total{outcome=\"rejected\"} 1.0");
+                      && scraped.contains("storage_builder_worker_messages_processed_total{outcome=\"rejected\"} 1.0")
+                      && scraped.contains("storage_builder_worker_target_duration_seconds_count 2");
                 });
 
         String metrics = get(base + "/prometheus").body();
