@@ -2,6 +2,8 @@ package dev.storagebuilder.worker.jdbc;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
 import dev.storagebuilder.common.target.ColumnDeclaration;
 import dev.storagebuilder.common.target.ColumnType;
 import dev.storagebuilder.common.target.TargetDeclaration;
@@ -37,6 +39,26 @@ final class LabelledItems {
           0);
 
   private LabelledItems() {}
+
+  /** The sequence, the table and its version index on a PostgreSQL database. */
+  static void createOnPostgres(String url) throws SQLException {
+    try (Connection connection = DriverManager.getConnection(url);
+        Statement sql = connection.createStatement()) {
+      sql.execute("CREATE SEQUENCE versions");
+      sql.execute("CREATE TABLE items (client_id text NOT NULL, id bigint NOT NULL, label text NOT NULL,"
+          + " version bigint NOT NULL, PRIMARY KEY (client_id, id))");
+      sql.execute("CREATE INDEX items_version ON items (client_id, version)");
+    }
+  }
+
+  /** A small pool the row source reads through. */
+  static HikariDataSource pool(String url, String name) {
+    HikariConfig config = new HikariConfig();
+    config.setJdbcUrl(url);
+    config.setMaximumPoolSize(2);
+    config.setPoolName(name);
+    return new HikariDataSource(config);
+  }
 
   /** Inserts a row with the next version in a transaction of its own. */
   static void write(String url, long id, String label) throws SQLException {

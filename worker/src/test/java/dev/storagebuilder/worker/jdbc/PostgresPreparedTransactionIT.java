@@ -8,7 +8,6 @@ import static dev.storagebuilder.worker.jdbc.LabelledItems.nextVersion;
 import static dev.storagebuilder.worker.jdbc.LabelledItems.rows;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.storagebuilder.worker.port.ChangeRead;
 import dev.storagebuilder.worker.port.SourceRead;
@@ -36,18 +35,8 @@ class PostgresPreparedTransactionIT {
   @BeforeAll
   static void startServer() throws Exception {
     pair = PostgresStandbyPair.primaryOnly("-c max_prepared_transactions=4");
-    try (Connection primary = DriverManager.getConnection(pair.primaryUrl());
-        Statement sql = primary.createStatement()) {
-      sql.execute("CREATE SEQUENCE versions");
-      sql.execute("CREATE TABLE items (client_id text NOT NULL, id bigint NOT NULL, label text NOT NULL,"
-          + " version bigint NOT NULL, PRIMARY KEY (client_id, id))");
-      sql.execute("CREATE INDEX items_version ON items (client_id, version)");
-    }
-    HikariConfig config = new HikariConfig();
-    config.setJdbcUrl(pair.primaryUrl());
-    config.setMaximumPoolSize(2);
-    config.setPoolName("prepared-it");
-    pool = new HikariDataSource(config);
+    LabelledItems.createOnPostgres(pair.primaryUrl());
+    pool = LabelledItems.pool(pair.primaryUrl(), "prepared-it");
   }
 
   @AfterAll

@@ -9,7 +9,6 @@ import static dev.storagebuilder.worker.jdbc.LabelledItems.rows;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.storagebuilder.worker.port.ChangeRead;
 import dev.storagebuilder.worker.port.SourceRead;
@@ -18,7 +17,6 @@ import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.TreeMap;
@@ -38,18 +36,8 @@ class PostgresStandbyIT {
   @BeforeAll
   static void startPrimaryAndStandby() throws Exception {
     pair = PostgresStandbyPair.start();
-    try (Connection primary = DriverManager.getConnection(pair.primaryUrl());
-        Statement sql = primary.createStatement()) {
-      sql.execute("CREATE SEQUENCE versions");
-      sql.execute("CREATE TABLE items (client_id text NOT NULL, id bigint NOT NULL, label text NOT NULL,"
-          + " version bigint NOT NULL, PRIMARY KEY (client_id, id))");
-      sql.execute("CREATE INDEX items_version ON items (client_id, version)");
-    }
-    HikariConfig config = new HikariConfig();
-    config.setJdbcUrl(pair.standbyUrl());
-    config.setMaximumPoolSize(2);
-    config.setPoolName("standby-it");
-    standby = new HikariDataSource(config);
+    LabelledItems.createOnPostgres(pair.primaryUrl());
+    standby = LabelledItems.pool(pair.standbyUrl(), "standby-it");
   }
 
   @AfterAll
