@@ -49,6 +49,15 @@ public final class JdbcRowSource implements RowSource {
   /** The application name of the worker's read sessions: they hold no versions, so settling ignores them. */
   static final String READER_APPLICATION = "storage-builder-read";
 
+  /**
+   * The server's own processes, which never write the application's rows: the settle step does not
+   * wait for them (an autovacuum worker holds its virtual transaction id for as long as a vacuum
+   * runs). Every other backend type is a possible writer, including types not listed here.
+   */
+  private static final String SYSTEM_BACKENDS = "'autovacuum launcher', 'autovacuum worker', 'walsender',"
+      + " 'walreceiver', 'startup', 'checkpointer', 'background writer', 'walwriter', 'archiver',"
+      + " 'logical replication launcher'";
+
   private static final Logger log = LoggerFactory.getLogger(JdbcRowSource.class);
 
   private final DataSource dataSource;
@@ -348,6 +357,9 @@ public final class JdbcRowSource implements RowSource {
     // pg_stat_activity shows a reader without pg_read_all_stats another role's backend_type as
     // NULL: such a session is waited for like a client backend (the application's writers are
     // usually another role; ignoring them advanced the watermark past their versions for good).
+    // So is every background worker: pg_cron's jobs (cron.use_background_workers), TimescaleDB's
+    // and other extensions' workers take versions and commit like any writer, under a type of
+    // their own; waiting for client backends only skipped their rows for good.
     // A prepared transaction (PREPARE TRANSACTION, XA) has given its session's virtual id back and
     // has no session, yet commits later with the version it took: pg_locks never showed it, and
     // its row was skipped for good. It is waited for by its xid until committed or rolled back.
@@ -355,7 +367,7 @@ public final class JdbcRowSource implements RowSource {
             "SELECT 'v', l.virtualxid FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid"
                 + " WHERE l.locktype = 'virtualxid' AND l.granted AND l.pid <> pg_backend_pid()"
                 + " AND a.datname = current_database()"
-                + " AND (a.backend_type = 'client backend' OR a.backend_type IS NULL)"
+                + " AND (a.backend_type IS NULL OR a.backend_type NOT IN (" + SYSTEM_BACKENDS + "))"
                 + " AND a.application_name <> ?"
                 + " UNION ALL SELECT 'p', p.transaction::text FROM pg_prepared_xacts p"
                 + " WHERE p.database = current_database()")) {

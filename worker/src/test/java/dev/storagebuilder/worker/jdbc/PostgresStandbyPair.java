@@ -43,6 +43,12 @@ final class PostgresStandbyPair implements AutoCloseable {
     return start(settings, false);
   }
 
+  /** Whether the machine's PostgreSQL has the shared library {@code name} (an extension's). */
+  static boolean hasLibrary(String name) throws IOException, InterruptedException {
+    String libraries = output(List.of("pg_config", "--pkglibdir")).strip();
+    return Files.exists(Path.of(libraries, name + ".so"));
+  }
+
   private static PostgresStandbyPair start(String settings, boolean withStandby)
       throws IOException, InterruptedException {
     String bin = output(List.of("pg_config", "--bindir")).strip();
