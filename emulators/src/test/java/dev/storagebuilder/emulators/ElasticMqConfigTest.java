@@ -15,6 +15,14 @@ class ElasticMqConfigTest {
   }
 
   @Test
+  void dispatcherThreadsFollowTheCoresFromTwoUpRatherThanPekkosFloorOfEight() {
+    String executor = "pekko.actor.default-dispatcher.fork-join-executor.";
+    assertThat(config.getInt(executor + "parallelism-min")).isEqualTo(2);
+    assertThat(config.getDouble(executor + "parallelism-factor")).isEqualTo(1.0);
+    assertThat(config.getInt(executor + "parallelism-max")).isEqualTo(8);
+  }
+
+  @Test
   void elasticMqsOwnSettingsStillApply() {
     // from ElasticMQ's application.conf: a 20 s long poll must not time out
     assertThat(config.getDuration("pekko.http.server.request-timeout"))
