@@ -1,6 +1,7 @@
 package dev.storagebuilder.aws.s3;
 
 import dev.storagebuilder.common.storage.ContentSource;
+import dev.storagebuilder.common.storage.ListedObject;
 import dev.storagebuilder.common.storage.ObjectOutput;
 import dev.storagebuilder.common.storage.ObjectStore;
 import dev.storagebuilder.common.storage.RandomAccessObject;
@@ -10,6 +11,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.ExecutorService;
@@ -306,18 +308,23 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
 
   @Override
   public List<String> list(String keyPrefix) {
+    return listObjects(keyPrefix).stream().map(ListedObject::key).toList();
+  }
+
+  @Override
+  public List<ListedObject> listObjects(String keyPrefix) {
     String full = fullKey(keyPrefix == null ? "" : keyPrefix, true);
-    List<String> keys = new ArrayList<>();
+    List<ListedObject> objects = new ArrayList<>();
     for (S3Object object :
         s3.listObjectsV2Paginator(
                 b -> b.bucket(bucket).prefix(full).maxKeys(listPageSize)
                     .overrideConfiguration(transferTimeout.forRequestOf(0)))
             .contents()) {
-      keys.add(object.key().substring(prefix.length()));
+      objects.add(new ListedObject(object.key().substring(prefix.length()), object.lastModified()));
     }
     // S3 lists in UTF-8 byte order; emulators' backends need not. The interface promises order.
-    keys.sort(null);
-    return keys;
+    objects.sort(Comparator.comparing(ListedObject::key));
+    return objects;
   }
 
   @Override

@@ -362,6 +362,25 @@ class S3ObjectStoreIT {
     smallPages.close();
   }
 
+  @Test
+  void aListingWithTimesGivesEachObjectsLastModifiedInKeyOrderWithThePrefixStripped() throws Exception {
+    S3ObjectStore smallPages =
+        new S3ObjectStore(s3, settings.bucket(), "snapshots/", S3StoreOptions.defaults(), 2);
+    java.time.Instant before = java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+    for (String key : List.of("timed/c", "timed/a", "timed/b", "timed-other/x")) {
+      smallPages.put(key, new byte[] {1}, null);
+    }
+    java.time.Instant after = java.time.Instant.now().plusSeconds(1);
+
+    List<dev.storagebuilder.common.storage.ListedObject> listed = smallPages.listObjects("timed/");
+
+    assertThat(listed).extracting(dev.storagebuilder.common.storage.ListedObject::key)
+        .containsExactly("timed/a", "timed/b", "timed/c");
+    assertThat(listed).allSatisfy(object -> assertThat(object.lastModified()).isBetween(before, after));
+    assertThat(smallPages.list("timed/")).containsExactly("timed/a", "timed/b", "timed/c");
+    smallPages.close();
+  }
+
   private static List<MultipartUpload> openMultipartUploads() {
     return s3.listMultipartUploads(b -> b.bucket(settings.bucket())).uploads();
   }

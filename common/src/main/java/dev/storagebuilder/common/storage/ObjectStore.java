@@ -68,6 +68,12 @@ public interface ObjectStore {
   /** Keys under a prefix, in lexicographic order. */
   List<String> list(String prefix) throws IOException;
 
+  /**
+   * The objects under a prefix with their creation times, in key order: what {@link #list} returns,
+   * for callers that must tell a young object from an old one.
+   */
+  List<ListedObject> listObjects(String prefix) throws IOException;
+
   /** Deletes an object; absent objects are ignored. */
   void delete(String key) throws IOException;
 }

@@ -1,11 +1,14 @@
 package dev.storagebuilder.common.testing;
 
+import dev.storagebuilder.common.storage.ListedObject;
 import dev.storagebuilder.common.storage.ObjectOutput;
 import dev.storagebuilder.common.storage.ObjectStore;
 import dev.storagebuilder.common.storage.RandomAccessObject;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.file.NoSuchFileException;
+import java.time.Clock;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -21,10 +24,22 @@ import java.util.function.Predicate;
  */
 public final class InMemoryObjectStore implements ObjectStore {
   private final Map<String, byte[]> objects = new ConcurrentSkipListMap<>();
+  /** When each visible object was stored, by {@link #clock} (a listing's LastModified). */
+  private final Map<String, Instant> storedAt = new java.util.concurrent.ConcurrentHashMap<>();
+  private final Clock clock;
   private final AtomicInteger openUploads = new AtomicInteger();
   private final AtomicInteger abortedUploads = new AtomicInteger();
   private final AtomicLong rangedReads = new AtomicLong();
   private final Map<String, AtomicInteger> gets = new java.util.concurrent.ConcurrentHashMap<>();
+
+  public InMemoryObjectStore() {
+    this(Clock.systemUTC());
+  }
+
+  /** @param clock stamps each object as it becomes visible, as S3 stamps LastModified */
+  public InMemoryObjectStore(Clock clock) {
+    this.clock = clock;
+  }
 
   @Override
   public ObjectOutput create(String key) {
@@ -47,7 +62,12 @@ public final class InMemoryObjectStore implements ObjectStore {
     if (failingPuts.test(key)) {
       throw new IOException("put of " + key + " failed (test)");
     }
-    objects.put(key, content.clone());
+    store(key, content.clone());
+  }
+
+  private void store(String key, byte[] content) {
+    storedAt.put(key, clock.instant());
+    objects.put(key, content);
   }
 
   @Override
@@ -97,8 +117,21 @@ public final class InMemoryObjectStore implements ObjectStore {
   }
 
   @Override
+  public List<ListedObject> listObjects(String prefix) {
+    List<ListedObject> listed = new ArrayList<>();
+    for (String key : list(prefix)) {
+      Instant stored = storedAt.get(key);
+      if (stored != null) { // unless deleted in between
+        listed.add(new ListedObject(key, stored));
+      }
+    }
+    return listed;
+  }
+
+  @Override
   public void delete(String key) {
     objects.remove(key);
+    storedAt.remove(key);
   }
 
   /** The stored bytes of a visible object, or null. */
@@ -173,7 +206,7 @@ public final class InMemoryObjectStore implements ObjectStore {
         }
         done = true;
         openUploads.decrementAndGet();
-        objects.put(key, buffer.toByteArray());
+        store(key, buffer.toByteArray());
       }
     }
 

@@ -1,6 +1,7 @@
 package dev.storagebuilder.worker.resilience;
 
 import dev.storagebuilder.common.storage.ContentSource;
+import dev.storagebuilder.common.storage.ListedObject;
 import dev.storagebuilder.common.storage.ObjectOutput;
 import dev.storagebuilder.common.storage.ObjectStore;
 import dev.storagebuilder.common.storage.RandomAccessObject;
@@ -65,6 +66,11 @@ public final class ResilientObjectStore implements ObjectStore {
   @Override
   public List<String> list(String prefix) throws IOException {
     return breaker.call(() -> delegate.list(prefix));
+  }
+
+  @Override
+  public List<ListedObject> listObjects(String prefix) throws IOException {
+    return breaker.call(() -> delegate.listObjects(prefix));
   }
 
   @Override

@@ -706,6 +706,11 @@ class TargetProcessorTest {
       }
 
       @Override
+      public List<dev.storagebuilder.common.storage.ListedObject> listObjects(String prefix) {
+        return store.listObjects(prefix);
+      }
+
+      @Override
       public void delete(String key) throws IOException {
         store.delete(key);
       }

@@ -338,6 +338,12 @@ class DependencyBreakerTest {
     }
 
     @Override
+    public List<dev.storagebuilder.common.storage.ListedObject> listObjects(String prefix) {
+      maybeFail();
+      return objects.listObjects(prefix);
+    }
+
+    @Override
     public void delete(String key) {
       maybeFail();
       objects.delete(key);
