@@ -180,6 +180,8 @@ data "aws_iam_policy_document" "worker_task" {
     resources = [local.snapshot_objects_arn]
   }
 
+  # ListBucket: a target's sweep lists its own prefix (once in 32 sequences, and once after an
+  # upgrade from manifests without retired lists) to retire what no manifest retires.
   # No s3:prefix condition: S3 answers a GET or HEAD of a missing key with 404 only to a caller
   # allowed ListBucket, and such a request has no prefix to match, so under the condition it was a
   # 403 and the worker's "not stored yet" paths (a base's key index sidecar) failed instead of

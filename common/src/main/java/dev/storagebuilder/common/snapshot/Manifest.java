@@ -54,7 +54,7 @@ public record Manifest(
   public static final int CURRENT_SCHEMA_VERSION = 4;
 
   /** The first version that may list retired objects. */
-  static final int RETIRED_OBJECTS_SCHEMA_VERSION = 4;
+  public static final int RETIRED_OBJECTS_SCHEMA_VERSION = 4;
 
   /** The first version that may carry a key index inline. */
   static final int INLINE_KEY_INDEX_SCHEMA_VERSION = 3;

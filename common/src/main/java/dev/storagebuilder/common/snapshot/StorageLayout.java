@@ -5,6 +5,7 @@ import java.util.Locale;
 import java.util.Objects;
 import java.util.UUID;
 import java.util.function.Supplier;
+import java.util.regex.Pattern;
 import java.util.random.RandomGenerator;
 
 /**
@@ -17,6 +18,11 @@ import java.util.random.RandomGenerator;
  */
 public final class StorageLayout {
   public static final String DEFAULT_PREFIX = "snapshots/";
+  private static final String UUID_PATTERN = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}";
+  /** The names {@link #key} writes: files and their sidecars, and manifests. */
+  private static final Pattern OWN_NAME = Pattern.compile(
+      "(?:(?:base|delta)-\\p{Nd}{12}-" + UUID_PATTERN + "\\.(?:parquet|keys)|manifest-\\p{Nd}{12}-" + UUID_PATTERN
+          + "\\.json)");
 
   private final String prefix;
   private final Supplier<UUID> uuids;
@@ -55,6 +61,18 @@ public final class StorageLayout {
   /** Every object of the target lives under this prefix. */
   public String targetPrefix(TargetRef ref) {
     return prefix + ref.clientId() + "/" + ref.target() + "/";
+  }
+
+  /**
+   * Whether {@code key} is one this layout writes for {@code ref}: a base, delta, sidecar or
+   * manifest name directly under the target's own prefix. Ids hold no '/', and the prefix ends in
+   * one, so a neighbour ("a" and "ab", client 1 and 10) never matches; nor does anything else a
+   * person or tool put under the prefix, which is not the worker's to remove. Any decimal digits
+   * count: a worker under a locale with digits of its own once wrote keys with them.
+   */
+  public boolean isObjectOf(TargetRef ref, String key) {
+    String target = targetPrefix(ref);
+    return key.startsWith(target) && OWN_NAME.matcher(key).region(target.length(), key.length()).matches();
   }
 
   public String baseKey(TargetRef ref, long sequence) {

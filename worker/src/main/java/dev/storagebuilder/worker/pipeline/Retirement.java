@@ -73,6 +73,34 @@ record Retirement(List<RetiredObject> retired, List<String> due) {
     return new Retirement(retired, due);
   }
 
+  /**
+   * This retirement with {@code swept} ({@link OrphanSweep}) retired too; none of them may be among
+   * those it already lists or deletes.
+   */
+  Retirement withSwept(List<RetiredObject> swept) {
+    if (swept.isEmpty()) {
+      return this;
+    }
+    Set<String> accounted = keys();
+    List<RetiredObject> all = new ArrayList<>(retired);
+    for (RetiredObject object : swept) {
+      if (!accounted.add(object.key())) {
+        throw new IllegalArgumentException(object.key() + " is retired or due already");
+      }
+      all.add(object);
+    }
+    return new Retirement(all, due);
+  }
+
+  /** Every key this retirement lists or deletes. */
+  Set<String> keys() {
+    Set<String> keys = new LinkedHashSet<>(due);
+    for (RetiredObject object : retired) {
+      keys.add(object.key());
+    }
+    return keys;
+  }
+
   /** Whether the grace of {@code object} is over at {@code now} (a zero grace: at once). */
   static boolean isDue(RetiredObject object, Instant now, Duration grace) {
     return !object.retiredAt().plus(grace).isAfter(now);

@@ -11,6 +11,7 @@ import dev.storagebuilder.common.snapshot.KeyIndexChecksum;
 import dev.storagebuilder.common.snapshot.KeyIndexWriter;
 import dev.storagebuilder.common.snapshot.Manifest;
 import dev.storagebuilder.common.snapshot.ManifestCodec;
+import dev.storagebuilder.common.snapshot.RetiredObject;
 import dev.storagebuilder.common.snapshot.RowChecksum;
 import dev.storagebuilder.common.snapshot.SnapshotFileStats;
 import dev.storagebuilder.common.snapshot.SnapshotFormatException;
@@ -21,6 +22,7 @@ import dev.storagebuilder.common.snapshot.SnapshotShape;
 import dev.storagebuilder.common.snapshot.SnapshotWriter;
 import dev.storagebuilder.common.snapshot.SnapshotWriterOptions;
 import dev.storagebuilder.common.snapshot.StorageLayout;
+import dev.storagebuilder.common.storage.ListedObject;
 import dev.storagebuilder.common.storage.ObjectOutput;
 import dev.storagebuilder.common.storage.ObjectStore;
 import dev.storagebuilder.common.target.ColumnDeclaration;
@@ -44,6 +46,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Executors;
 import org.slf4j.Logger;
@@ -64,7 +67,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>A new manifest lists what the previous version referenced and it does not as retired ({@link
  * Retirement}); retired objects whose grace is over are left out of it and deleted by {@link
- * #deleteRetired} once the commit succeeded.
+ * #deleteRetired} once the commit succeeded. Now and then a build lists the target's prefix and
+ * retires the target's objects that no manifest references or retires ({@link OrphanSweep}).
  */
 public final class SnapshotBuilder {
   private static final Logger log = LoggerFactory.getLogger(SnapshotBuilder.class);
@@ -95,6 +99,7 @@ public final class SnapshotBuilder {
   private final CompactionPolicy compaction;
   private final Duration retiredObjectGrace;
   private final RetiredObjectDeletions deletions;
+  private final OrphanSweep orphanSweep;
   private final Clock clock;
   private final RecentObjects<Manifest> manifests =
       new RecentObjects<>(RECENT_MANIFEST_BYTES,
@@ -136,11 +141,26 @@ public final class SnapshotBuilder {
       Duration retiredObjectGrace,
       RetiredObjectDeletions deletions,
       Clock clock) {
+    this(source, store, layout, writerOptions, compaction, retiredObjectGrace, deletions, OrphanSweep.DEFAULT, clock);
+  }
+
+  /** @param orphanSweep how often a build looks for objects no manifest retires, and how many it takes */
+  SnapshotBuilder(
+      RowSource source,
+      ObjectStore store,
+      StorageLayout layout,
+      SnapshotWriterOptions writerOptions,
+      CompactionPolicy compaction,
+      Duration retiredObjectGrace,
+      RetiredObjectDeletions deletions,
+      OrphanSweep orphanSweep,
+      Clock clock) {
     if (retiredObjectGrace.isNegative()) {
       throw new IllegalArgumentException("retired object grace must be >= 0, got " + retiredObjectGrace);
     }
     this.retiredObjectGrace = retiredObjectGrace;
     this.deletions = deletions;
+    this.orphanSweep = orphanSweep;
     this.source = source;
     this.store = store;
     this.layout = layout;
@@ -334,12 +354,15 @@ public final class SnapshotBuilder {
       String checksum = stats.checksum().toHex();
       Manifest manifest =
           Manifest.of(ref, declaration, sequence, watermark, base, List.of(), stats.rows(), checksum, message.runId(), now);
+      String manifestKey = layout.manifestKey(ref, sequence);
       Retirement retirement = current.isEmpty()
           ? Retirement.NONE
           : Retirement.of(replaced.orElse(null), current.get().manifestKey(), manifest.storedKeys(), now,
               retiredObjectGrace);
+      if (replaced.isPresent()) {
+        retirement = sweptIfDue(ref, replaced.get(), current.get().manifestKey(), manifest, manifestKey, retirement, now);
+      }
       manifest = manifest.withRetired(retirement.retired());
-      String manifestKey = layout.manifestKey(ref, sequence);
       byte[] manifestBytes = ManifestCodec.encode(manifest);
       long manifestPut = System.nanoTime();
       store.put(manifestKey, manifestBytes, "application/json");
@@ -536,10 +559,10 @@ public final class SnapshotBuilder {
         delta = delta.withKeyIndex(indexKey);
       }
       Manifest next = manifest.withDelta(delta, sequence, state.count(), state.toHex(), message.runId(), now);
-      Retirement retirement =
-          Retirement.of(manifest, current.manifestKey(), next.storedKeys(), now, retiredObjectGrace);
-      next = next.withRetired(retirement.retired());
       String manifestKey = layout.manifestKey(ref, sequence);
+      Retirement retirement = sweptIfDue(ref, manifest, current.manifestKey(), next, manifestKey,
+          Retirement.of(manifest, current.manifestKey(), next.storedKeys(), now, retiredObjectGrace), now);
+      next = next.withRetired(retirement.retired());
       newObjects.add(manifestKey);
       byte[] manifestBytes = ManifestCodec.encode(next);
       store.put(manifestKey, manifestBytes, "application/json");
@@ -673,6 +696,43 @@ public final class SnapshotBuilder {
           current.manifestKey(), e.toString());
       return Optional.empty();
     }
+  }
+
+  /**
+   * {@code retirement} with the target's leftovers retired too when {@link OrphanSweep} says this
+   * build sweeps: one listing of the target's own prefix. A listing that fails (S3 down, or a role
+   * without s3:ListBucket) costs the sweep, not the build: nothing is lost by retiring them later.
+   *
+   * @param current the manifest {@code next} replaces, read: what it references stays
+   * @param next the new manifest, stored under {@code nextKey} once this returns
+   */
+  private Retirement sweptIfDue(
+      TargetRef ref, Manifest current, String currentKey, Manifest next, String nextKey, Retirement retirement,
+      Instant now) {
+    if (!orphanSweep.dueAt(current, next.sequence())) {
+      return retirement;
+    }
+    long started = System.nanoTime();
+    List<ListedObject> listed;
+    try {
+      listed = store.listObjects(layout.targetPrefix(ref));
+    } catch (IOException | RuntimeException e) {
+      log.warn("could not list the target's objects to retire what no manifest retires ({}); tried again at a later"
+          + " sweep", e.toString());
+      return retirement;
+    }
+    Set<String> kept = retirement.keys();
+    kept.addAll(next.storedKeys());
+    kept.add(nextKey);
+    kept.addAll(current.storedKeys());
+    kept.add(currentKey);
+    List<RetiredObject> swept = orphanSweep.select(
+        listed, key -> layout.isObjectOf(ref, key), kept, now, OrphanSweep.minAge(retiredObjectGrace));
+    log.info("swept the target's {} objects in {} ms: {} that no manifest retired are retired now{}",
+        listed.size(), (System.nanoTime() - started) / 1_000_000, swept.size(),
+        current.schemaVersion() < Manifest.RETIRED_OBJECTS_SCHEMA_VERSION
+            ? " (the manifest replaced, of schema " + current.schemaVersion() + ", listed none)" : "");
+    return retirement.withSwept(swept);
   }
 
   /**

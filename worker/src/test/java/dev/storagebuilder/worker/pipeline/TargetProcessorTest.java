@@ -559,6 +559,74 @@ class TargetProcessorTest {
   }
 
   @Test
+  void aSweepWhoseListingFailsCostsTheSweepNotTheCommit() throws Exception {
+    TargetRef ref = new TargetRef("acme", "items");
+    AtomicInteger listings = new AtomicInteger();
+    // S3 down for LIST only, or a role without s3:ListBucket.
+    ObjectStore unlistable = new ObjectStore() {
+      @Override
+      public ObjectOutput create(String key) throws IOException {
+        return store.create(key);
+      }
+
+      @Override
+      public void put(String key, byte[] content, String contentType) throws IOException {
+        store.put(key, content, contentType);
+      }
+
+      @Override
+      public byte[] get(String key) throws IOException {
+        return store.get(key);
+      }
+
+      @Override
+      public RandomAccessObject open(String key) throws IOException {
+        return store.open(key);
+      }
+
+      @Override
+      public List<String> list(String prefix) throws IOException {
+        listings.incrementAndGet();
+        throw new IOException("Access Denied (test)");
+      }
+
+      @Override
+      public List<dev.storagebuilder.common.storage.ListedObject> listObjects(String prefix) throws IOException {
+        listings.incrementAndGet();
+        throw new IOException("Access Denied (test)");
+      }
+
+      @Override
+      public void delete(String key) throws IOException {
+        store.delete(key);
+      }
+    };
+    // A sweep at every sequence.
+    TargetProcessor processor = new TargetProcessor(config,
+        new SnapshotBuilder(new JdbcRowSource(dataSource, config.clientsQuery(), 100, clock), unlistable,
+            StorageLayout.withRandom("snapshots/", new Random(7)), SnapshotWriterOptions.defaults(),
+            CompactionPolicy.defaults(), Duration.ofHours(6), RetiredObjectDeletions.NONE, new OrphanSweep(1, 1000),
+            clock),
+        versions, runs, new DefaultFailureClassifier(), ProcessingSettings.defaults(), clock, "w-test");
+    assertThat(processor.process(delivery(message("acme", "items"), 1))).isInstanceOf(Outcome.Done.class);
+    TargetVersion first = versions.current(ref).orElseThrow();
+    Set<String> firstObjects = new java.util.HashSet<>(ManifestCodec.decode(store.get(first.manifestKey())).storedKeys());
+    firstObjects.add(first.manifestKey());
+    assertThat(listings).as("a first version replaces no manifest: nothing to sweep").hasValue(0);
+
+    runs.createRun(new RunRecord("run-2", "all", SyncMode.FULL, "test", NOW, 1));
+    assertThat(processor.process(delivery(message("run-2", "acme", "items", SyncMode.FULL), 1)))
+        .isEqualTo(new Outcome.Done("committed sequence 2"));
+
+    assertThat(listings).hasValue(1);
+    TargetVersion second = versions.current(ref).orElseThrow();
+    assertThat(ManifestCodec.decode(store.get(second.manifestKey())).retired())
+        .as("what the replaced version referenced is retired as always")
+        .extracting(dev.storagebuilder.common.snapshot.RetiredObject::key)
+        .containsExactlyInAnyOrderElementsOf(firstObjects);
+  }
+
+  @Test
   void aBuildThatReadRowsAboveItsWatermarkBuildsAgainWhenItLosesToAVersionReadUpToLessThanThoseRows() {
     TargetRef ref = new TargetRef("acme", "items");
     // Like a PostgreSQL read that could not settle: acme's rows (versions 1-3), vouched for up to nothing.

@@ -1,0 +1,93 @@
+package dev.storagebuilder.worker.pipeline;
+
+import dev.storagebuilder.common.snapshot.Manifest;
+import dev.storagebuilder.common.snapshot.RetiredObject;
+import dev.storagebuilder.common.storage.ListedObject;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.function.Predicate;
+
+/**
+ * Finds the objects of a target that no manifest lists as retired, so no commit would ever delete
+ * them: what versions superseded before manifests listed retired objects (schema 3 and older)
+ * referenced, and what attempts killed between their uploads and their commit or clean-up left. A
+ * sweep lists the target's prefix once and hands such objects to {@link Retirement} as retired now:
+ * the usual grace and the usual winner-only deletion apply, and a losing attempt's sweep deletes
+ * nothing.
+ *
+ * <p>A sweep runs when the current manifest predates retired lists (once: its successor lists
+ * them), and otherwise when a new manifest's sequence passes a multiple of {@code everySequences}
+ * since the current manifest's (a version that only moved the watermark writes no manifest, so an
+ * exact multiple may never be built). One LIST per sweep; a build without one lists nothing.
+ *
+ * @param everySequences sequences between periodic sweeps of a target
+ * @param maxObjects retired by one sweep at most, the oldest keys first: the new manifest carries
+ *     them for the grace and its winner deletes them in its commit path, so a target with years of
+ *     leftovers sheds them over several sweeps rather than in one huge manifest and one long commit
+ */
+record OrphanSweep(int everySequences, int maxObjects) {
+  static final int DEFAULT_EVERY_SEQUENCES = 32;
+  static final int DEFAULT_MAX_OBJECTS = 1000;
+  static final OrphanSweep DEFAULT = new OrphanSweep(DEFAULT_EVERY_SEQUENCES, DEFAULT_MAX_OBJECTS);
+  /**
+   * The youngest an object may be to be swept, whatever the grace: longer than a build takes from
+   * its first upload (a multipart upload's LastModified is when it began) to its commit, and than
+   * any skew between S3's clock and the worker's. Correctness does not rest on it (an attempt still
+   * in flight commits on top of the same version as the sweeping one, so at most one of them wins,
+   * and a loser's manifest deletes nothing), but a sweep has no business with fresh objects.
+   */
+  static final Duration MIN_AGE = Duration.ofHours(6);
+
+  OrphanSweep {
+    if (everySequences < 1) {
+      throw new IllegalArgumentException("orphan sweep interval must be >= 1 sequence, got " + everySequences);
+    }
+    if (maxObjects < 1) {
+      throw new IllegalArgumentException("orphan sweep must retire >= 1 object, got " + maxObjects);
+    }
+  }
+
+  /**
+   * Whether the build of {@code nextSequence} on top of {@code current} sweeps.
+   *
+   * @param current the manifest the new one replaces (its sequence is the one it was committed as)
+   */
+  boolean dueAt(Manifest current, long nextSequence) {
+    return current.schemaVersion() < Manifest.RETIRED_OBJECTS_SCHEMA_VERSION
+        || nextSequence / everySequences > current.sequence() / everySequences;
+  }
+
+  /** The age an object must have to be swept: the retired-object grace, or {@link #MIN_AGE} if longer. */
+  static Duration minAge(Duration grace) {
+    return grace.compareTo(MIN_AGE) > 0 ? grace : MIN_AGE;
+  }
+
+  /**
+   * The listed objects to retire now: the target's own ({@code ownedByTarget}), not {@code kept},
+   * and stored at least {@code minAge} before {@code now}, in key order (oldest sequence first), at
+   * most {@link #maxObjects}.
+   *
+   * @param kept what the new and the current manifest reference (with their own keys), what the new
+   *     one already lists as retired and what its commit deletes
+   * @param minAge {@link #minAge}: a younger object may be an attempt's still in flight
+   */
+  List<RetiredObject> select(
+      List<ListedObject> listed, Predicate<String> ownedByTarget, Set<String> kept, Instant now, Duration minAge) {
+    List<RetiredObject> swept = new ArrayList<>();
+    Instant storedBy = now.minus(minAge);
+    for (ListedObject object : listed) {
+      if (swept.size() == maxObjects) {
+        break;
+      }
+      if (ownedByTarget.test(object.key())
+          && !kept.contains(object.key())
+          && !object.lastModified().isAfter(storedBy)) {
+        swept.add(new RetiredObject(object.key(), now));
+      }
+    }
+    return swept;
+  }
+}
