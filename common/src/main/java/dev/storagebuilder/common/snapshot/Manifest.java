@@ -26,8 +26,9 @@ import java.util.Set;
  * @param deltas applied in order on top of {@code base}
  * @param rowCount rows of the target's current state
  * @param contentChecksum {@link RowChecksum#toHex()} of the current state
- * @param retired objects earlier versions referenced and this one does not, kept for readers of
- *     those versions until the grace period is over (schema version 4; empty before, and left out of
+ * @param retired objects earlier versions referenced and this one does not (and the target's
+ *     leftovers a sweep found that nothing referenced or retired), kept for readers of those
+ *     versions until the grace period is over (schema version 4; empty before, and left out of
  *     the JSON when empty); readers ignore it
  */
 public record Manifest(

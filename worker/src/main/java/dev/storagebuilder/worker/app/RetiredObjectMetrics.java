@@ -8,8 +8,8 @@ import io.micrometer.core.instrument.MeterRegistry;
  * Retired snapshot objects the worker deleted after their grace, and the deletes that failed
  * ({@code storage_builder_worker_retired_objects_deleted_total},
  * {@code storage_builder_worker_retired_objects_delete_failures_total}). A failed delete is not
- * tried again: each one counted is an object left in S3 for good, so a rising count is storage
- * that only a manual sweep gets back.
+ * tried again by its commit: each one counted is an object left in S3 until the target's next sweep
+ * (once in 32 sequences) retires it again, so a rising count is storage waiting for sweeps.
  */
 final class RetiredObjectMetrics implements RetiredObjectDeletions {
   private final Counter deleted;
@@ -22,7 +22,7 @@ final class RetiredObjectMetrics implements RetiredObjectDeletions {
             .register(registry);
     failed =
         Counter.builder("storage_builder.worker.retired.objects.delete.failures")
-            .description("Deletes of retired snapshot objects that failed; the objects stay in S3")
+            .description("Deletes of retired snapshot objects that failed; the objects stay in S3 until a sweep")
             .register(registry);
   }
 

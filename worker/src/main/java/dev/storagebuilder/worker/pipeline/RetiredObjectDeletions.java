@@ -12,6 +12,6 @@ public interface RetiredObjectDeletions {
 
   void deleted();
 
-  /** The delete failed: it is not tried again, so the object stays in S3 for good. */
+  /** The delete failed: this commit does not try again, so the object stays in S3 until the target's next sweep. */
   void failed();
 }

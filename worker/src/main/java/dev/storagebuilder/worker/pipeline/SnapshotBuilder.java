@@ -235,8 +235,9 @@ public final class SnapshotBuilder {
   /**
    * Deletes the retired objects whose grace is over, once {@code built} is committed: its manifest
    * no longer lists them. Call it only for the attempt whose commit succeeded; a loser's manifest is
-   * never read, and the winner's decides. A failed delete is logged and counted, not tried again:
-   * no later manifest lists the object, so it stays in S3 for good.
+   * never read, and the winner's decides. A failed delete is logged and counted, not tried again
+   * by this commit: no later manifest lists the object, so it stays in S3 until the target's next
+   * sweep ({@link OrphanSweep}) retires it again.
    *
    * @return how many were deleted
    */
@@ -249,7 +250,7 @@ public final class SnapshotBuilder {
         deletions.deleted();
       } else {
         deletions.failed();
-        log.warn("could not delete retired object {} ({}); it is not tried again and stays in S3",
+        log.warn("could not delete retired object {} ({}); it stays in S3 until the target's next sweep",
             key, failure.get().toString());
       }
     }
@@ -685,14 +686,16 @@ public final class SnapshotBuilder {
   /**
    * The manifest a new base replaces, for the objects it retires; empty when it is gone or this
    * build cannot read it (a full sync is how a target is repaired, so that must not fail it: only
-   * the manifest's own key is retired then, and its files stay in S3). Other failures (S3 down)
+   * the manifest's own key is retired then, and its files stay in S3 until the target's next
+   * sweep, which this build skips). Other failures (S3 down)
    * fail the build, retryably.
    */
   private Optional<Manifest> replacedManifest(TargetVersion current) throws IOException {
     try {
       return Optional.of(manifest(current.manifestKey()));
     } catch (NoSuchFileException | SnapshotFormatException e) {
-      log.warn("the manifest {} this base replaces cannot be read ({}); its files are not retired and stay in S3",
+      log.warn("the manifest {} this base replaces cannot be read ({}); its files are not retired and stay in S3"
+          + " until the target's next sweep",
           current.manifestKey(), e.toString());
       return Optional.empty();
     }
