@@ -49,12 +49,13 @@ public final class KnownSettings {
   /**
    * The other names of ours, outside the settings table: the producer's tokens, the log format, the
    * CloudWatch switch and namespace (application.yml), the CLI's URL and token, a fleet child's
-   * parent pid. Not checked here, but no mistake either.
+   * parent pid and the producer's port file (the local fleet's; the producer checks it). Not checked
+   * here, but no mistake either.
    */
   static final Set<String> OTHER_NAMES =
       Set.copyOf(
           Stream.of("api-tokens", "readonly-tokens", "log-format", "cloudwatch-metrics", "metrics-namespace", "url",
-                  "token", "parent-pid")
+                  "token", "parent-pid", "port-file")
               .map(name -> PREFIX + name)
               .toList());
 

@@ -53,6 +53,7 @@ class KnownSettingsTest {
   void ourOtherNamesOthersNamesAndExemptOnesAreLeftAlone() {
     KnownSettings.refuseUnknown(
         List.of("STORAGE_BUILDER_LOG_FORMAT", "STORAGE_BUILDER_TOKEN", "storage-builder.parent-pid",
+            "STORAGE_BUILDER_PORT_FILE",
             "STORAGE_BUILDER_API_TOKENS", "STORAGE_BUILDER_CLOUDWATCH_METRICS", "STORAGE_BUILDER_METRICS_NAMESPACE",
             "STORAGE_BUILDER_SOURCE_DB_PASSWORD", "micronaut.server.port", "STORAGE_BUILDER", "PATH"),
         Set.of("STORAGE_BUILDER_SOURCE_DB_PASSWORD"));

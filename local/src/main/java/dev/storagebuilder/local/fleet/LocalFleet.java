@@ -12,6 +12,7 @@ import java.io.UncheckedIOException;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
@@ -21,6 +22,7 @@ import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalInt;
 import java.util.concurrent.locks.LockSupport;
 import dev.storagebuilder.local.client.ProducerClient;
 
@@ -39,6 +41,10 @@ public final class LocalFleet implements AutoCloseable {
   static final Duration ALL_WORKERS_GONE_GRACE = Duration.ofSeconds(5);
   private static final Duration WORKER_STOP_GRACE = Duration.ofSeconds(40);
   private static final Duration PRODUCER_STOP_GRACE = Duration.ofSeconds(10);
+  /** The producer's setting naming the file it writes its bound port to (producer's PortFile). */
+  static final String PORT_FILE_PROPERTY = "storage-builder.port-file";
+  /** Under the state directory. */
+  static final String PRODUCER_PORT_FILE = "producer.port";
 
   private final FleetOptions options;
   private final EmbeddedAwsStack stack;
@@ -46,7 +52,8 @@ public final class LocalFleet implements AutoCloseable {
   private final QueueUrls queues;
   private final FleetProcess producer;
   private final List<FleetProcess> workers = new ArrayList<>();
-  private final URI producerUrl;
+  private final Path producerPortFile;
+  private volatile URI producerUrl;
   private final Map<String, String> workerProperties;
   private final Path home;
   private final String apiToken;
@@ -60,6 +67,9 @@ public final class LocalFleet implements AutoCloseable {
     this.apiToken = apiToken == null || apiToken.isBlank() ? generateToken() : apiToken;
     Path logs = options.stateDir().resolve("logs");
     Files.createDirectories(logs);
+    this.producerPortFile = options.stateDir().resolve(PRODUCER_PORT_FILE).toAbsolutePath();
+    // An earlier fleet's, on the same state directory: it names a port its producer no longer holds.
+    Files.deleteIfExists(producerPortFile);
     this.stack =
         EmbeddedAwsStack.builder().stateDir(options.stateDir().resolve("aws")).closedByCallerOnExit().start();
     // Child JVMs outlive us unless stopped: Ctrl-C on the demo must not leave workers behind. The
@@ -77,13 +87,15 @@ public final class LocalFleet implements AutoCloseable {
       }
       Map<String, String> common = new LinkedHashMap<>(awsProperties(aws));
       common.putAll(options.sourceProperties());
-      int producerPort = freePort();
       Map<String, String> producerProperties = new LinkedHashMap<>(common);
-      producerProperties.put("micronaut.server.port", String.valueOf(producerPort));
+      // The producer binds a free port itself and writes it to a file once it listens: a port picked
+      // here and handed over could be taken by another process before the producer bound it, which
+      // then failed at start (or the fleet talked to whoever held the port).
+      producerProperties.put("micronaut.server.port", "0");
+      producerProperties.put(PORT_FILE_PROPERTY, producerPortFile.toString());
       // A local fleet only: on a shared host a -D flag is visible in ps; deployments set the
       // STORAGE_BUILDER_API_TOKENS environment variable from a secret instead.
       producerProperties.put("storage-builder.api-tokens", this.apiToken);
-      this.producerUrl = URI.create("http://127.0.0.1:" + producerPort);
       this.producer =
           new FleetProcess(
               "producer", FleetJars.producer(home), 256, FleetProcess.PRODUCER_COLLECTOR,
@@ -151,10 +163,21 @@ public final class LocalFleet implements AutoCloseable {
     return worker;
   }
 
+  /** Waits for the port the producer bound, then for its health. */
   private void awaitProducer() {
-    ProducerClient client = new ProducerClient(producerUrl, null);
     Instant deadline = Instant.now().plus(PRODUCER_START_TIMEOUT);
-    while (!client.healthy()) {
+    ProducerClient client = null;
+    while (true) {
+      if (client == null) {
+        OptionalInt port = boundPort(producerPortFile);
+        if (port.isPresent()) {
+          producerUrl = URI.create("http://127.0.0.1:" + port.getAsInt());
+          client = new ProducerClient(producerUrl, null);
+        }
+      }
+      if (client != null && client.healthy()) {
+        return;
+      }
       if (!producer.isAlive()) {
         throw new IllegalStateException(
             producer.refusal().orElse("the producer exited during startup") + "; see " + producer.log());
@@ -164,6 +187,30 @@ public final class LocalFleet implements AutoCloseable {
       }
       LockSupport.parkNanos(Duration.ofMillis(100).toNanos());
     }
+  }
+
+  /**
+   * The port in the file the producer writes once it listens; empty until then. The producer moves
+   * the whole file into place, so one that exists is complete.
+   */
+  static OptionalInt boundPort(Path portFile) {
+    String text;
+    try {
+      text = Files.readString(portFile).strip();
+    } catch (NoSuchFileException e) {
+      return OptionalInt.empty();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read the producer's port from " + portFile, e);
+    }
+    try {
+      int port = Integer.parseInt(text);
+      if (port >= 1 && port <= 65535) {
+        return OptionalInt.of(port);
+      }
+    } catch (NumberFormatException e) {
+      // reported below
+    }
+    throw new IllegalStateException("the producer's port file " + portFile + " holds no port: '" + text + "'");
   }
 
   /** The read-write bearer token the producer accepts. */
@@ -178,6 +225,7 @@ public final class LocalFleet implements AutoCloseable {
     return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
   }
 
+  /** Where the producer listens: the port it bound, known once {@link #start} returned. */
   public URI producerUrl() {
     return producerUrl;
   }

@@ -58,6 +58,20 @@ class ProducerConfigRefusalIT {
             + " (micronaut.metrics.export.cloudwatch.enabled) must be true or false, got '1'");
   }
 
+  /** The local fleet reads the producer's port from this file: one it cannot write is refused before the server binds. */
+  @Test
+  void aPortFileInADirectoryThatDoesNotExistStopsTheProducer() throws Exception {
+    String portFile = dir.resolve("missing").resolve("producer.port").toString();
+    Result result = start(Map.of("STORAGE_BUILDER_PORT_FILE", portFile));
+
+    assertThat(result.exitCode()).isEqualTo(ConfigurationRefusal.EXIT_CODE);
+    assertThat(result.errorLines())
+        .singleElement()
+        .asString()
+        .contains("producer refused its configuration: storage-builder.port-file (STORAGE_BUILDER_PORT_FILE) must name"
+            + " a file in an existing directory, got '" + portFile + "'");
+  }
+
   private Result start(Map<String, String> settings) throws IOException, InterruptedException {
     Map<String, String> environment = new HashMap<>();
     environment.put("STORAGE_BUILDER_API_TOKENS", "refusal-test-token-0123456789abcdef");
