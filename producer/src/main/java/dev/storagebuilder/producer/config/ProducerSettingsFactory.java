@@ -41,6 +41,9 @@ public class ProducerSettingsFactory {
   public static final String DLQ_SCAN_LIMIT = "storage-builder.dlq.scan-limit";
   public static final String DLQ_SCAN_WAIT = "storage-builder.dlq.scan-wait";
 
+  /** Micronaut's, checked here: see {@link #requireServerPort}. */
+  static final String SERVER_PORT = "micronaut.server.port";
+
   /** {@code STORAGE_BUILDER_API_TOKENS}: comma-separated read-write bearer tokens. */
   public static final String API_TOKENS = "storage-builder.api-tokens";
 
@@ -57,12 +60,35 @@ public class ProducerSettingsFactory {
     KnownSettings.refuseUnknown(
         suppliedKeys, SourceConfigProperties.passwordVariable(properties).map(Set::of).orElse(Set.of()));
     KnownSettings.requireCloudWatchSwitch(environment.getProperty(KnownSettings.CLOUDWATCH_ENABLED, String.class));
+    requireServerPort(environment.getProperty(SERVER_PORT, String.class));
     return fromProperties(properties);
   }
 
   @Context
   ApiAccessSettings apiAccessSettings(Environment environment) {
     return apiAccessFromProperties(name -> environment.getProperty(name, String.class));
+  }
+
+  /**
+   * The HTTP port must be one before the server binds it: Micronaut reported a value that is no
+   * number with a 60-line injection stack trace, and one out of range with a bind failure's stack
+   * trace and a line that did not name the property.
+   */
+  static void requireServerPort(Optional<String> value) {
+    if (value.isEmpty()) {
+      return;
+    }
+    String text = value.get().strip();
+    try {
+      int port = Integer.parseInt(text);
+      if (port >= -1 && port <= 65_535) {
+        return;
+      }
+    } catch (NumberFormatException e) {
+      // refused below, with the value as written
+    }
+    throw new IllegalArgumentException(
+        SERVER_PORT + " (MICRONAUT_SERVER_PORT) must be 0..65535 (or -1, any free port), got '" + value.get() + "'");
   }
 
   /** Maps the token properties; entries are trimmed, empty ones ignored. */

@@ -7,8 +7,11 @@ import dev.storagebuilder.common.testing.ConfiguredJvm;
 import dev.storagebuilder.common.testing.ConfiguredJvm.Result;
 import dev.storagebuilder.producer.ProducerApplication;
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -70,6 +73,61 @@ class ProducerConfigRefusalIT {
         .asString()
         .contains("producer refused its configuration: storage-builder.port-file (STORAGE_BUILDER_PORT_FILE) must name"
             + " a file in an existing directory, got '" + portFile + "'");
+  }
+
+  /** Micronaut failed to bind it: a stack trace and only then a line that named no property. */
+  @Test
+  void aServerPortThatIsNoPortStopsTheProducerNamingTheProperty() throws Exception {
+    for (String port : List.of("abc", "70000")) {
+      Result result = start(Map.of("MICRONAUT_SERVER_PORT", port));
+
+      assertThat(result.exitCode()).as(port).isEqualTo(ConfigurationRefusal.EXIT_CODE);
+      assertThat(result.errorLines()).as(port)
+          .singleElement()
+          .asString()
+          .contains("producer refused its configuration: micronaut.server.port (MICRONAUT_SERVER_PORT) must be"
+              + " 0..65535 (or -1, any free port), got '" + port + "'");
+      assertThat(result.output()).as(port).doesNotContain("\tat ");
+    }
+  }
+
+  /** A Micronaut property of a type Micronaut cannot convert the value to ended in a 60-line stack trace. */
+  @Test
+  void aMicronautPropertyMicronautCannotReadStopsTheProducerNamingIt() throws Exception {
+    Result result = start(Map.of("MICRONAUT_SERVER_IDLE_TIMEOUT", "soon"));
+
+    assertThat(result.exitCode()).isEqualTo(ConfigurationRefusal.EXIT_CODE);
+    assertThat(result.errorLines())
+        .singleElement()
+        .asString()
+        .contains("producer refused its configuration: micronaut.server.idle-timeout (MICRONAUT_SERVER_IDLE_TIMEOUT)"
+            + " cannot be read, got 'soon'")
+        .contains("Duration");
+    assertThat(result.output()).doesNotContain("\tat ");
+  }
+
+  @Test
+  void aMetricsPropertyMicrometerRefusesStopsTheProducer() throws Exception {
+    Result result = start(Map.of("MICRONAUT_METRICS_EXPORT_PROMETHEUS_STEP", "often"));
+
+    assertThat(result.exitCode()).isEqualTo(ConfigurationRefusal.EXIT_CODE);
+    assertThat(result.errorLines())
+        .singleElement()
+        .asString()
+        .contains("producer refused its configuration: prometheus.step was 'often' but it must be a valid duration"
+            + " value (properties micronaut.metrics.export.*)");
+    assertThat(result.output()).doesNotContain("\tat ");
+  }
+
+  /** A port another process holds is no mistake in the configuration: the failure keeps its stack trace. */
+  @Test
+  void aStartThatFailsForAnotherReasonKeepsItsStackTrace() throws Exception {
+    try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      Result result = start(Map.of("MICRONAUT_SERVER_PORT", String.valueOf(taken.getLocalPort())));
+
+      assertThat(result.exitCode()).isNotEqualTo(ConfigurationRefusal.EXIT_CODE).isNotZero();
+      assertThat(result.output()).doesNotContain("refused its configuration").contains("\tat ");
+    }
   }
 
   private Result start(Map<String, String> settings) throws IOException, InterruptedException {

@@ -45,6 +45,20 @@ class ProducerSettingsTest {
     assertThat(read).allMatch(KnownSettings::accepts);
   }
 
+  /** Micronaut's -1 is a random port in tests; anything else must be a port before the server binds it. */
+  @Test
+  void theServerPortIsAPortOrMinusOne() {
+    for (String port : new String[] {"-1", "0", " 8080 ", "65535"}) {
+      ProducerSettingsFactory.requireServerPort(Optional.of(port));
+    }
+    ProducerSettingsFactory.requireServerPort(Optional.empty());
+    for (String port : new String[] {"-2", "65536", "8o80", ""}) {
+      assertThatThrownBy(() -> ProducerSettingsFactory.requireServerPort(Optional.of(port))).as(port)
+          .hasMessage("micronaut.server.port (MICRONAUT_SERVER_PORT) must be 0..65535 (or -1, any free port), got '"
+              + port + "'");
+    }
+  }
+
   @Test
   void defaultsApplyWhenOnlyTheSourceIsSet() {
     ProducerSettings settings = settings();
