@@ -38,7 +38,6 @@ import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedExce
 import software.amazon.awssdk.services.dynamodb.model.KeysAndAttributes;
 import software.amazon.awssdk.services.dynamodb.model.QueryRequest;
 import software.amazon.awssdk.services.dynamodb.model.QueryResponse;
-import software.amazon.awssdk.services.dynamodb.model.ReturnValue;
 import software.amazon.awssdk.services.dynamodb.model.WriteRequest;
 
 /**
@@ -92,6 +91,14 @@ public final class DynamoRunLedger implements ConditionalRunLedger {
    * first.
    */
   static final String REOPENINGS = "reopenings";
+  /**
+   * Writes over a dead-lettered entry begun: added before the entry's write, as {@link #REOPENINGS}
+   * is after it, so that while the two differ ({@link RunRecord#reopeningInFlight}) a reader keeps
+   * no counts. A writer that dies between the entry's write and its count left the counts changed
+   * and {@code reopenings} not, and readers kept the old counts. Absent on runs on which no such
+   * write was begun (or only by a version that did not count it so).
+   */
+  static final String REOPENINGS_BEGUN = "reopeningsBegun";
   // target entry
   static final String CLIENT_ID = "clientId";
   static final String TARGET = "target";
@@ -105,8 +112,17 @@ public final class DynamoRunLedger implements ConditionalRunLedger {
   static final String VERSION_SEQUENCE = "versionSequence";
   static final String UPDATED_AT = "updatedAt";
 
-  /** Never overwrite a success: a late duplicate must not un-finish a target. */
-  private static final String NOT_SUCCEEDED = "attribute_not_exists(#pk) OR #state <> :succeeded";
+  /**
+   * Never overwrite a success: a late duplicate must not un-finish a target. Nor a dead-letter in
+   * the same write: a write over one is begun on the run item first (see {@link #update}).
+   */
+  private static final String NEITHER_SUCCEEDED_NOR_DEAD_LETTERED =
+      "attribute_not_exists(#pk) OR (#state <> :succeeded AND #state <> :deadLettered)";
+
+  private static final String STILL_DEAD_LETTERED = "#state = :deadLettered";
+
+  /** Writes that find the entry changed between their tries before {@link #update} gives up. */
+  private static final int MAX_ENTRY_RACES = 5;
 
   private final DynamoDbClient dynamo;
   private final String table;
@@ -150,6 +166,9 @@ public final class DynamoRunLedger implements ConditionalRunLedger {
     }
     if (run.reopenings() > 0) {
       item.put(REOPENINGS, n(run.reopenings()));
+    }
+    if (run.reopeningInFlight()) {
+      item.put(REOPENINGS_BEGUN, n(run.reopenings() + 1));
     }
     item.put(EXPIRES_AT, n(expiresAt()));
     // A plain put: the SDK may retry a put that did land, and a condition would then fail it.
@@ -328,22 +347,25 @@ public final class DynamoRunLedger implements ConditionalRunLedger {
       unchanged += "#seenUpdatedAt = :seenUpdatedAt";
     }
     String condition = unchanged;
+    Runnable write =
+        () ->
+            dynamo.updateItem(
+                b ->
+                    b.tableName(table)
+                        .key(entryKey(runId, progress.target()))
+                        .updateExpression(set.toString())
+                        .conditionExpression(condition)
+                        .expressionAttributeNames(names)
+                        .expressionAttributeValues(values));
+    if (seen.state() == TargetState.DEAD_LETTERED) {
+      return reopen(runId, write);
+    }
     try {
-      dynamo.updateItem(
-          b ->
-              b.tableName(table)
-                  .key(entryKey(runId, progress.target()))
-                  .updateExpression(set.toString())
-                  .conditionExpression(condition)
-                  .expressionAttributeNames(names)
-                  .expressionAttributeValues(values));
+      write.run();
+      return true;
     } catch (ConditionalCheckFailedException e) {
       return false;
     }
-    if (seen.state() == TargetState.DEAD_LETTERED) {
-      countReopening(runId);
-    }
-    return true;
   }
 
   /** What an outcome sets on its entry; a null {@code lastError} or {@code workerId} keeps the previous one. */
@@ -423,14 +445,19 @@ public final class DynamoRunLedger implements ConditionalRunLedger {
     if (puts.isEmpty()) {
       return;
     }
-    BatchWriteItemResponse written = dynamo.batchWriteItem(b -> b.requestItems(Map.of(table, puts)));
-    for (WriteRequest unwritten : written.unprocessedItems().getOrDefault(table, List.of())) {
-      Map<String, AttributeValue> item = unwritten.putRequest().item();
-      Success success = byKey.get(Map.of(PK, item.get(PK), SK, item.get(SK)));
-      writeOutcome(success.runId(), success.progress(), !success.markedRunning());
+    // BatchWriteItem takes no condition: these entries were read dead-lettered just now
+    reopened.forEach(this::beginReopening);
+    try {
+      BatchWriteItemResponse written = dynamo.batchWriteItem(b -> b.requestItems(Map.of(table, puts)));
+      for (WriteRequest unwritten : written.unprocessedItems().getOrDefault(table, List.of())) {
+        Map<String, AttributeValue> item = unwritten.putRequest().item();
+        Success success = byKey.get(Map.of(PK, item.get(PK), SK, item.get(SK)));
+        writeOutcome(success.runId(), success.progress(), !success.markedRunning());
+      }
+    } finally {
+      // Counted once more when an unprocessed put's own write counted it: at least once is the rule.
+      reopened.forEach(this::countReopening);
     }
-    // Counted once more when an unprocessed put's own write counted it: at least once is the rule.
-    reopened.forEach(this::countReopening);
   }
 
   /** The entry {@code before} (null: none yet) with the success written over it, as the conditional write would leave it. */
@@ -508,30 +535,115 @@ public final class DynamoRunLedger implements ConditionalRunLedger {
     return dynamo.queryPaginator(query.build()).items();
   }
 
+  /**
+   * One conditional UpdateItem of an entry that is neither succeeded nor dead-lettered: the common
+   * case, one request. One that is dead-lettered is written over as a reopening (the refused write,
+   * a read of the entry, begun on the run item, written, counted: five requests where there were
+   * two, and rare); a success is never overwritten (the
+   * ConditionalCheckFailedException goes to the caller, as the single write's did).
+   */
   private void update(
       String runId,
       TargetRef target,
       String updateExpression,
       Map<String, String> names,
       Map<String, AttributeValue> values) {
-    names.put("#pk", PK);
-    names.put("#state", STATE);
-    values.put(":succeeded", s(TargetState.SUCCEEDED.wireName()));
-    // The state it replaced comes back with the write (UPDATED_OLD): no read to know a reopening.
-    Map<String, AttributeValue> old =
+    ConditionalCheckFailedException refused = null;
+    for (int attempt = 0; attempt < MAX_ENTRY_RACES; attempt++) {
+      try {
+        updateEntry(runId, target, updateExpression, NEITHER_SUCCEEDED_NOR_DEAD_LETTERED, names, values);
+        return;
+      } catch (ConditionalCheckFailedException e) {
+        refused = e;
+      }
+      String state = currentState(runId, target);
+      if (TargetState.SUCCEEDED.wireName().equals(state)) {
+        throw refused;
+      }
+      if (TargetState.DEAD_LETTERED.wireName().equals(state)
+          && reopen(runId, () -> updateEntry(runId, target, updateExpression, STILL_DEAD_LETTERED, names, values))) {
+        return;
+      }
+      // the entry changed between the write and the read: the next try sees how it is now
+    }
+    // Not the ConditionalCheckFailedException: callers read that as "already succeeded".
+    throw new IllegalStateException(
+        "the entry of " + target + " in run " + runId + " changed under " + MAX_ENTRY_RACES + " writes in a row", refused);
+  }
+
+  private void updateEntry(
+      String runId,
+      TargetRef target,
+      String updateExpression,
+      String condition,
+      Map<String, String> names,
+      Map<String, AttributeValue> values) {
+    // DynamoDB refuses names and values the expressions do not use
+    Map<String, String> usedNames = new HashMap<>(names);
+    Map<String, AttributeValue> usedValues = new HashMap<>(values);
+    usedNames.put("#state", STATE);
+    usedValues.put(":deadLettered", s(TargetState.DEAD_LETTERED.wireName()));
+    if (condition.equals(NEITHER_SUCCEEDED_NOR_DEAD_LETTERED)) {
+      usedNames.put("#pk", PK);
+      usedValues.put(":succeeded", s(TargetState.SUCCEEDED.wireName()));
+    }
+    dynamo.updateItem(
+        b ->
+            b.tableName(table)
+                .key(entryKey(runId, target))
+                .updateExpression(updateExpression)
+                .conditionExpression(condition)
+                .expressionAttributeNames(usedNames)
+                .expressionAttributeValues(usedValues));
+  }
+
+  /** The entry's state as stored now (a consistent read); null when it has none. */
+  private String currentState(String runId, TargetRef target) {
+    Map<String, AttributeValue> item =
         dynamo
-            .updateItem(
+            .getItem(
                 b ->
                     b.tableName(table)
                         .key(entryKey(runId, target))
-                        .updateExpression(updateExpression)
-                        .conditionExpression(NOT_SUCCEEDED)
-                        .expressionAttributeNames(names)
-                        .expressionAttributeValues(values)
-                        .returnValues(ReturnValue.UPDATED_OLD))
-            .attributes();
-    if (old != null && TargetState.DEAD_LETTERED.wireName().equals(string(old, STATE))) {
+                        .consistentRead(true)
+                        .projectionExpression("#state")
+                        .expressionAttributeNames(Map.of("#state", STATE)))
+            .item();
+    return item == null || !item.containsKey(STATE) ? null : item.get(STATE).s();
+  }
+
+  /**
+   * A write over a dead-lettered entry of the run: begun on the run item, made, then counted, so
+   * that a reader sees either the reopening in flight or a changed count, also when this writer
+   * dies or fails in between. False when {@code write} found the entry changed (nothing written).
+   *
+   * @throws RuntimeException when the run item cannot be marked (nothing written: retry it)
+   */
+  private boolean reopen(String runId, Runnable write) {
+    beginReopening(runId);
+    try {
+      write.run();
+      return true;
+    } catch (ConditionalCheckFailedException e) {
+      return false;
+    } finally {
       countReopening(runId);
+    }
+  }
+
+  /** Adds 1 to the run's begun reopenings, before the write over its dead-lettered entry. */
+  private void beginReopening(String runId) {
+    try {
+      dynamo.updateItem(
+          b ->
+              b.tableName(table)
+                  .key(runKey(runId))
+                  .updateExpression("ADD #begun :one")
+                  .conditionExpression("attribute_exists(#pk)")
+                  .expressionAttributeNames(Map.of("#begun", REOPENINGS_BEGUN, "#pk", PK))
+                  .expressionAttributeValues(Map.of(":one", n(1))));
+    } catch (ConditionalCheckFailedException e) {
+      // no such run (expired): nobody reads its counts
     }
   }
 
@@ -539,8 +651,8 @@ public final class DynamoRunLedger implements ConditionalRunLedger {
    * Adds 1 to the run's reopenings, after the write over its dead-lettered entry: a reader that
    * read the run item before that write sees the change on its next read. A failure (after the
    * SDK's retries) is logged, not thrown: the entry is written, and failing the caller would have
-   * it write again over an entry that is no longer dead-lettered; readers bound how long they keep
-   * counts for this case.
+   * it write again over an entry that is no longer dead-lettered; the run then reads as a
+   * reopening in flight for good, so readers keep none of its counts (they read its entries).
    */
   private void countReopening(String runId) {
     try {
@@ -631,7 +743,9 @@ public final class DynamoRunLedger implements ConditionalRunLedger {
         integer(item, TOTAL_TARGETS),
         // absent on runs recorded before the attribute existed: those were sent in full
         item.containsKey(ENQUEUEING) && Boolean.TRUE.equals(item.get(ENQUEUEING).bool()),
-        item.containsKey(REOPENINGS) ? longValue(item, REOPENINGS) : 0);
+        item.containsKey(REOPENINGS) ? longValue(item, REOPENINGS) : 0,
+        item.containsKey(REOPENINGS_BEGUN)
+            && longValue(item, REOPENINGS_BEGUN) != (item.containsKey(REOPENINGS) ? longValue(item, REOPENINGS) : 0));
   }
 
   private static TargetProgress progressOf(Map<String, AttributeValue> item) {

@@ -12,10 +12,20 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.core.exception.SdkClientException;
+import software.amazon.awssdk.core.interceptor.Context;
+import software.amazon.awssdk.core.interceptor.ExecutionAttributes;
+import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
+import software.amazon.awssdk.http.apache5.Apache5HttpClient;
+import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.model.UpdateItemRequest;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 
 /** The run ledger contract on DynamoDB (dynalite), plus the key layout and TTL stamps. */
@@ -39,6 +49,66 @@ class DynamoRunLedgerIT extends RunLedgerContract {
   @Override
   protected ConditionalRunLedger ledger() {
     return ledger;
+  }
+
+  /**
+   * A writer that died or failed between its write over a dead-lettered entry and the count of it
+   * left the run's counts changed and its reopenings not, and readers kept the old counts: now the
+   * run reads as a reopening in flight until the counts agree.
+   */
+  @Test
+  void aReopeningWhoseCountIsLostLeavesTheRunInFlightAndACountedOneDoesNot() {
+    RunRecord run = newRun(2);
+    ledger.createRun(run);
+    String id = run.runId();
+    TargetRef counted = new TargetRef("acme", "raw_data");
+    TargetRef uncounted = new TargetRef("acme", "entities");
+    for (TargetRef target : List.of(counted, uncounted)) {
+      ledger.markOutcome(id, deadLettered(target, "worker-1", 2, "poison"));
+    }
+
+    assertThat(ledger.markRunning(id, counted, "worker-2")).isTrue();
+    assertThat(ledger.run(id).orElseThrow())
+        .extracting(RunRecord::reopenings, RunRecord::reopeningInFlight)
+        .containsExactly(1L, false);
+
+    try (DynamoDbClient failing = clientFailingEvery("ADD #reopenings :one")) {
+      DynamoRunLedger losingCounts =
+          new DynamoRunLedger(failing, settings.runsTable(), Clock.fixed(NOW, ZoneOffset.UTC), Duration.ofDays(7));
+      assertThat(losingCounts.markRunning(id, uncounted, "worker-3")).isTrue();
+    }
+
+    assertThat(item("RUN#" + id, "acme#entities").get("state").s()).isEqualTo("running");
+    assertThat(ledger.run(id).orElseThrow())
+        .extracting(RunRecord::reopenings, RunRecord::reopeningInFlight)
+        .containsExactly(1L, true);
+    assertThat(ledger.status(id).orElseThrow().run().reopeningInFlight()).isTrue();
+    assertThat(ledger.recentRuns(10_000).stream().filter(r -> r.runId().equals(id)))
+        .singleElement()
+        .extracting(RunRecord::reopeningInFlight)
+        .isEqualTo(true);
+  }
+
+  /** A client on the same table whose UpdateItem calls with this update expression fail. */
+  private static DynamoDbClient clientFailingEvery(String updateExpression) {
+    ExecutionInterceptor failing =
+        new ExecutionInterceptor() {
+          @Override
+          public void beforeExecution(Context.BeforeExecution context, ExecutionAttributes attributes) {
+            if (context.request() instanceof UpdateItemRequest update
+                && updateExpression.equals(update.updateExpression())) {
+              throw SdkClientException.create("the writer died before " + updateExpression);
+            }
+          }
+        };
+    return DynamoDbClient.builder()
+        .region(Region.of(settings.region()))
+        .endpointOverride(settings.dynamoEndpoint())
+        .credentialsProvider(
+            StaticCredentialsProvider.create(AwsBasicCredentials.create(settings.accessKey(), settings.secretKey())))
+        .httpClientBuilder(Apache5HttpClient.builder())
+        .overrideConfiguration(o -> o.addExecutionInterceptor(failing))
+        .build();
   }
 
   @Test

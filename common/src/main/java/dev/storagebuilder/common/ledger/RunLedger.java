@@ -47,7 +47,8 @@ public interface RunLedger {
    *
    * <p>Every write over a DEAD_LETTERED entry, by this or any other method, adds to the run's
    * {@link RunRecord#reopenings} after the entry's write: readers keep a finished run's counts
-   * until it changes.
+   * until it changes. A store whose writer can die between the two writes reports the write as
+   * {@link RunRecord#reopeningInFlight} from before the entry's write until it is counted.
    */
   void markOutcome(String runId, TargetProgress progress);
 

@@ -17,6 +17,9 @@ import java.util.Objects;
  *     or a worker taking a redriven message): the only writes that change a finished run's counts,
  *     as a success is never overwritten. A reader may keep a finished run's counts while this
  *     stays the same; the ledger counts such a write at least once, after the entry's write.
+ * @param reopeningInFlight whether a write over a dead-lettered entry was begun and not yet counted
+ *     in {@code reopenings}: its writer is at it, or died or failed between the two. Its counts may
+ *     change without {@code reopenings} changing, so a reader must not keep them.
  */
 public record RunRecord(
     String runId,
@@ -26,7 +29,21 @@ public record RunRecord(
     Instant requestedAt,
     int totalTargets,
     boolean enqueueing,
-    long reopenings) {
+    long reopenings,
+    boolean reopeningInFlight) {
+  /** A run with no write over a dead-lettered entry in flight. */
+  public RunRecord(
+      String runId,
+      String scope,
+      SyncMode mode,
+      String requestedBy,
+      Instant requestedAt,
+      int totalTargets,
+      boolean enqueueing,
+      long reopenings) {
+    this(runId, scope, mode, requestedBy, requestedAt, totalTargets, enqueueing, reopenings, false);
+  }
+
   /** A run none of whose dead-lettered entries was written over. */
   public RunRecord(
       String runId,
@@ -54,11 +71,16 @@ public record RunRecord(
   }
 
   public RunRecord withEnqueueing(boolean stillEnqueueing) {
-    return new RunRecord(runId, scope, mode, requestedBy, requestedAt, totalTargets, stillEnqueueing, reopenings);
+    return new RunRecord(
+        runId, scope, mode, requestedBy, requestedAt, totalTargets, stillEnqueueing, reopenings, reopeningInFlight);
   }
 
   public RunRecord withReopenings(long count) {
-    return new RunRecord(runId, scope, mode, requestedBy, requestedAt, totalTargets, enqueueing, count);
+    return new RunRecord(runId, scope, mode, requestedBy, requestedAt, totalTargets, enqueueing, count, reopeningInFlight);
+  }
+
+  public RunRecord withReopeningInFlight(boolean inFlight) {
+    return new RunRecord(runId, scope, mode, requestedBy, requestedAt, totalTargets, enqueueing, reopenings, inFlight);
   }
 
   public RunRecord {

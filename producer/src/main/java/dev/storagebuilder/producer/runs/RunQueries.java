@@ -25,6 +25,7 @@ import java.util.function.Supplier;
  * only when a dead-lettered entry is written over (a success is never overwritten), which the
  * ledger counts in the run item's {@link RunRecord#reopenings}; so a finished run's status is kept
  * here and served while its run item reads the same, and a run reopened by a redrive is read again.
+ * A run with such a write in flight ({@link RunRecord#reopeningInFlight}) is read on every poll.
  */
 public final class RunQueries {
   public static final int DEFAULT_LIMIT = 20;
@@ -34,9 +35,10 @@ public final class RunQueries {
   static final int FINISHED_KEPT = 1_000;
 
   /**
-   * How long a finished run's status is served without reading its entries again. The reopenings
-   * count is written after the entry it counts, so a writer that died in between (or whose count
-   * failed) leaves it unchanged; this bounds how long such a run reads stale.
+   * How long a finished run's status is served without reading its entries again. A write over a
+   * dead-lettered entry shows as in flight from before it until it is counted, also when its writer
+   * dies in between; this still bounds how long a run reads stale should a writer of an older
+   * version, which counted only after the write, die between its write and its count.
    */
   static final Duration FINISHED_KEPT_FOR = Duration.ofMinutes(5);
 
@@ -111,6 +113,7 @@ public final class RunQueries {
     synchronized (finished) {
       Kept kept = finished.get(listed.runId());
       if (kept != null
+          && !listed.reopeningInFlight()
           && kept.status().run().equals(listed)
           && now.isBefore(kept.readAt().plus(FINISHED_KEPT_FOR))) {
         return Optional.of(kept.status());
@@ -118,8 +121,11 @@ public final class RunQueries {
     }
     Optional<RunStatus> status = read(() -> ledger.status(listed.runId()));
     // Its run item was read before its entries: a reopening they missed shows in the next listing.
+    // Nor kept while a write over a dead-lettered entry is in flight: it may change the counts after
+    // the entries were read, and its writer may die before it counts it in reopenings.
     status
         .filter(RunStatus::isFinished)
+        .filter(s -> !s.run().reopeningInFlight() && !listed.reopeningInFlight())
         .ifPresent(
             s -> {
               synchronized (finished) {

@@ -127,6 +127,28 @@ class RunQueriesTest {
     assertThat(finishedRun().state()).isEqualTo("running");
   }
 
+  /**
+   * The ledger marks a write over a dead-lettered entry in flight before the write and counts it
+   * after: a reader that read the entries in between kept them, and if the writer then died
+   * before counting, served them stale (for five minutes).
+   */
+  @Test
+  void aFinishedRunWithAReopeningInFlightIsNotKept() {
+    assertThat(finishedRun().state()).isEqualTo("failed");
+    RunRecord run = ledger.runs.get(FINISHED);
+
+    ledger.runs.put(FINISHED, run.withReopeningInFlight(true));
+    RunView begun = finishedRun();
+    // The entry is written over, and its writer dies before counting the reopening.
+    ledger.entries.get(FINISHED).put(B, outcome(B, TargetState.RUNNING, 0));
+    int reads = ledger.entryReads.get();
+    RunView written = finishedRun();
+
+    assertThat(begun.state()).isEqualTo("failed");
+    assertThat(written.state()).isEqualTo("running");
+    assertThat(ledger.entryReads.get() - reads).as("its entries and the running run's").isEqualTo(2);
+  }
+
   private RunView finishedRun() {
     return queries.page(20, null).runs().stream()
         .filter(r -> r.runId().equals(FINISHED))
