@@ -24,9 +24,11 @@ import java.util.function.Predicate;
  * exact multiple may never be built). One LIST per sweep; a build without one lists nothing.
  *
  * @param everySequences sequences between periodic sweeps of a target
- * @param maxObjects retired by one sweep at most, the oldest keys first: the new manifest carries
- *     them for the grace and its winner deletes them in its commit path, so a target with years of
- *     leftovers sheds them over several sweeps rather than in one huge manifest and one long commit
+ * @param maxObjects the longest retired list a sweep may leave (it retires the oldest keys first,
+ *     and nothing when the list is that long already): the manifests carry what it retires for the
+ *     whole grace, over which several sweeps may come, and the winner of the commit after the grace
+ *     deletes them, so a target with years of leftovers sheds them over many sweeps rather than in
+ *     huge manifests and one long commit
  */
 record OrphanSweep(int everySequences, int maxObjects) {
   static final int DEFAULT_EVERY_SEQUENCES = 32;
@@ -66,20 +68,31 @@ record OrphanSweep(int everySequences, int maxObjects) {
   }
 
   /**
+   * How many objects a sweep may retire on top of {@code retired} the new manifest lists already
+   * (those retired by earlier sweeps within the grace among them); 0: do not sweep.
+   */
+  int room(int retired) {
+    return Math.max(0, maxObjects - retired);
+  }
+
+  /**
    * The listed objects to retire now: the target's own ({@code ownedByTarget}), not {@code kept},
    * and stored at least {@code minAge} before {@code now}, in key order (oldest sequence first), at
-   * most {@link #maxObjects}.
+   * most {@code room}.
    *
    * @param kept what the new and the current manifest reference (with their own keys), what the new
    *     one already lists as retired and what its commit deletes
    * @param minAge {@link #minAge}: a younger object may be an attempt's still in flight
+   * @param room {@link #room}
    */
   List<RetiredObject> select(
-      List<ListedObject> listed, Predicate<String> ownedByTarget, Set<String> kept, Instant now, Duration minAge) {
+      List<ListedObject> listed, Predicate<String> ownedByTarget, Set<String> kept, Instant now, Duration minAge,
+      int room) {
     List<RetiredObject> swept = new ArrayList<>();
     Instant storedBy = now.minus(minAge);
+    int limit = Math.min(room, maxObjects);
     for (ListedObject object : listed) {
-      if (swept.size() == maxObjects) {
+      if (swept.size() >= limit) {
         break;
       }
       if (ownedByTarget.test(object.key())

@@ -715,6 +715,14 @@ public final class SnapshotBuilder {
     if (!orphanSweep.dueAt(current, next.sequence())) {
       return retirement;
     }
+    // Earlier sweeps' objects stay listed for the grace: each sweep within it adding a batch of its
+    // own would grow every manifest (read and rewritten at each commit, read by every reader) by
+    // thousands of entries while a target with years of leftovers drains.
+    int room = orphanSweep.room(retirement.retired().size());
+    if (room == 0) {
+      log.debug("no sweep: the new manifest lists {} retired objects already", retirement.retired().size());
+      return retirement;
+    }
     long started = System.nanoTime();
     List<ListedObject> listed;
     try {
@@ -730,7 +738,7 @@ public final class SnapshotBuilder {
     kept.addAll(current.storedKeys());
     kept.add(currentKey);
     List<RetiredObject> swept = orphanSweep.select(
-        listed, key -> layout.isObjectOf(ref, key), kept, now, OrphanSweep.minAge(retiredObjectGrace));
+        listed, key -> layout.isObjectOf(ref, key), kept, now, OrphanSweep.minAge(retiredObjectGrace), room);
     log.info("swept the target's {} objects in {} ms: {} that no manifest retired are retired now{}",
         listed.size(), (System.nanoTime() - started) / 1_000_000, swept.size(),
         current.schemaVersion() < Manifest.RETIRED_OBJECTS_SCHEMA_VERSION

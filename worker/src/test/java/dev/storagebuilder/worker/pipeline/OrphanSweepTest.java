@@ -73,7 +73,7 @@ class OrphanSweepTest {
         new ListedObject(LAYOUT.targetPrefix(ONE_A) + "README.txt", OLD));
 
     List<RetiredObject> swept = OrphanSweep.DEFAULT.select(listed, OF_ONE_A, Set.of(referenced, retired, due), NOW,
-        MIN_AGE);
+        MIN_AGE, OrphanSweep.DEFAULT_MAX_OBJECTS);
 
     assertThat(swept).extracting(RetiredObject::key)
         .containsExactlyInAnyOrder(preRelease, preReleaseSidecar, crashOrphan, exactlyOldEnough);
@@ -89,9 +89,27 @@ class OrphanSweepTest {
     }
     List<ListedObject> listed = sorted(keys.stream().map(k -> new ListedObject(k, OLD)).toArray(ListedObject[]::new));
 
-    List<RetiredObject> swept = new OrphanSweep(32, 2).select(listed, OF_ONE_A, Set.of(), NOW, MIN_AGE);
+    List<RetiredObject> swept = new OrphanSweep(32, 2).select(listed, OF_ONE_A, Set.of(), NOW, MIN_AGE, 2);
 
     assertThat(swept).extracting(RetiredObject::key).containsExactly(keys.get(4), keys.get(3));
+  }
+
+  @Test
+  void aSweepFillsTheRetiredListUpToItsLimitAndNoFurther() {
+    OrphanSweep sweep = new OrphanSweep(32, 4);
+    List<ListedObject> listed = new ArrayList<>();
+    for (int sequence = 1; sequence <= 6; sequence++) {
+      listed.add(new ListedObject(LAYOUT.baseKey(ONE_A, sequence), OLD));
+    }
+    listed.sort(Comparator.comparing(ListedObject::key));
+
+    assertThat(sweep.room(0)).isEqualTo(4);
+    assertThat(sweep.room(3)).isEqualTo(1);
+    assertThat(sweep.room(4)).isZero();
+    assertThat(sweep.room(900)).isZero();
+    assertThat(sweep.select(listed, OF_ONE_A, Set.of(), NOW, MIN_AGE, sweep.room(3))).hasSize(1);
+    assertThat(sweep.select(listed, OF_ONE_A, Set.of(), NOW, MIN_AGE, 0)).isEmpty();
+    assertThat(sweep.select(listed, OF_ONE_A, Set.of(), NOW, MIN_AGE, 100)).hasSize(4);
   }
 
   @Test

@@ -626,6 +626,75 @@ class TargetProcessorTest {
         .containsExactlyInAnyOrderElementsOf(firstObjects);
   }
 
+  /**
+   * Sweeps come every few sequences, the objects they retire stay listed for the whole grace: a
+   * target with more leftovers than one sweep takes must not have every sweep within the grace add
+   * its batch to the same list (a manifest of thousands of entries, read and rewritten each commit).
+   */
+  @Test
+  void sweepsWithinTheGraceListNoMoreLeftoversThanOneSweepMayRetire() throws Exception {
+    TargetRef ref = new TargetRef("acme", "items");
+    int maxSwept = 5;
+    // Every object reads as a month old; the worker's clock moves on.
+    InMemoryObjectStore aged = new InMemoryObjectStore(Clock.fixed(NOW.minus(Duration.ofDays(30)), ZoneOffset.UTC));
+    AtomicReference<Instant> workerTime = new AtomicReference<>(NOW);
+    Clock worker = new Clock() {
+      @Override
+      public java.time.ZoneId getZone() {
+        return ZoneOffset.UTC;
+      }
+
+      @Override
+      public Clock withZone(java.time.ZoneId zone) {
+        return this;
+      }
+
+      @Override
+      public Instant instant() {
+        return workerTime.get();
+      }
+    };
+    StorageLayout names = StorageLayout.withRandom("snapshots/", new Random(3));
+    Set<String> leftovers = new java.util.TreeSet<>();
+    for (int sequence = 1; sequence <= 4 * maxSwept; sequence++) {
+      leftovers.add(names.manifestKey(ref, sequence)); // as a release before retired lists left them
+    }
+    for (String key : leftovers) {
+      aged.put(key, new byte[] {1}, "application/json");
+    }
+    TargetProcessor processor = new TargetProcessor(config,
+        new SnapshotBuilder(new JdbcRowSource(dataSource, config.clientsQuery(), 100, worker), aged,
+            StorageLayout.withRandom("snapshots/", new Random(7)), SnapshotWriterOptions.defaults(),
+            CompactionPolicy.defaults(), Duration.ofHours(6), RetiredObjectDeletions.NONE,
+            new OrphanSweep(1, maxSwept), worker),
+        versions, runs, new DefaultFailureClassifier(), ProcessingSettings.defaults(), worker, "w-test");
+    java.util.function.IntFunction<List<String>> sync = run -> {
+      runs.createRun(new RunRecord("run-s" + run, "all", SyncMode.FULL, "test", NOW, 1));
+      assertThat(processor.process(delivery(message("run-s" + run, "acme", "items", SyncMode.FULL), 1)))
+          .isInstanceOf(Outcome.Done.class);
+      try {
+        return ManifestCodec.decode(aged.get(versions.current(ref).orElseThrow().manifestKey())).retired().stream()
+            .map(dev.storagebuilder.common.snapshot.RetiredObject::key).filter(leftovers::contains).toList();
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    };
+    sync.apply(1);
+
+    // Every build sweeps (interval 1), all within the grace.
+    for (int run = 2; run <= 4; run++) {
+      assertThat(sync.apply(run)).as("leftovers listed as retired after build " + run).hasSizeLessThanOrEqualTo(maxSwept);
+    }
+    assertThat(sync.apply(5)).as("the sweeps still retire leftovers").isNotEmpty();
+
+    // Past the grace the commit deletes what the sweeps retired, and the next batch is retired.
+    List<String> firstBatch = sync.apply(6);
+    workerTime.set(NOW.plus(Duration.ofHours(6)).plusSeconds(1));
+    List<String> secondBatch = sync.apply(7);
+    assertThat(aged.list("snapshots/")).as("deleted after the grace").doesNotContainAnyElementsOf(firstBatch);
+    assertThat(secondBatch).isNotEmpty().hasSizeLessThanOrEqualTo(maxSwept).doesNotContainAnyElementsOf(firstBatch);
+  }
+
   @Test
   void aBuildThatReadRowsAboveItsWatermarkBuildsAgainWhenItLosesToAVersionReadUpToLessThanThoseRows() {
     TargetRef ref = new TargetRef("acme", "items");
