@@ -19,6 +19,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Predicate;
 import software.amazon.awssdk.http.ContentStreamProvider;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.regions.Region;
@@ -313,18 +314,26 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
 
   @Override
   public List<ListedObject> listObjects(String keyPrefix) {
-    String full = fullKey(keyPrefix == null ? "" : keyPrefix, true);
     List<ListedObject> objects = new ArrayList<>();
+    forEachObject(keyPrefix, objects::add);
+    // S3 lists in UTF-8 byte order; emulators' backends need not. The interface promises order.
+    objects.sort(Comparator.comparing(ListedObject::key));
+    return objects;
+  }
+
+  /** Pages are asked for as the visitor gets to them: none after the one where it stops. */
+  @Override
+  public void forEachObject(String keyPrefix, Predicate<ListedObject> visitor) {
+    String full = fullKey(keyPrefix == null ? "" : keyPrefix, true);
     for (S3Object object :
         s3.listObjectsV2Paginator(
                 b -> b.bucket(bucket).prefix(full).maxKeys(listPageSize)
                     .overrideConfiguration(transferTimeout.forRequestOf(0)))
             .contents()) {
-      objects.add(new ListedObject(object.key().substring(prefix.length()), object.lastModified()));
+      if (!visitor.test(new ListedObject(object.key().substring(prefix.length()), object.lastModified()))) {
+        return;
+      }
     }
-    // S3 lists in UTF-8 byte order; emulators' backends need not. The interface promises order.
-    objects.sort(Comparator.comparing(ListedObject::key));
-    return objects;
   }
 
   @Override

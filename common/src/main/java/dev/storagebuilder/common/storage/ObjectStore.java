@@ -3,6 +3,7 @@ package dev.storagebuilder.common.storage;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.List;
+import java.util.function.Predicate;
 
 /**
  * The object storage snapshots live in (S3 in production and in the embedded stack). Keys are
@@ -73,6 +74,19 @@ public interface ObjectStore {
    * for callers that must tell a young object from an old one.
    */
   List<ListedObject> listObjects(String prefix) throws IOException;
+
+  /**
+   * Hands the objects under a prefix to {@code visitor} in the store's listing order (key order on
+   * S3) until it returns false; a store that lists in pages asks for no page after that one, so a
+   * caller that needs a few of a great many objects neither waits for nor holds the rest.
+   */
+  default void forEachObject(String prefix, Predicate<ListedObject> visitor) throws IOException {
+    for (ListedObject object : listObjects(prefix)) {
+      if (!visitor.test(object)) {
+        return;
+      }
+    }
+  }
 
   /** Deletes an object; absent objects are ignored. */
   void delete(String key) throws IOException;

@@ -88,19 +88,60 @@ record OrphanSweep(int everySequences, int maxObjects) {
   List<RetiredObject> select(
       List<ListedObject> listed, Predicate<String> ownedByTarget, Set<String> kept, Instant now, Duration minAge,
       int room) {
-    List<RetiredObject> swept = new ArrayList<>();
-    Instant storedBy = now.minus(minAge);
-    int limit = Math.min(room, maxObjects);
+    Picker picker = picker(ownedByTarget, kept, now, minAge, room);
     for (ListedObject object : listed) {
-      if (swept.size() >= limit) {
+      if (!picker.offer(object)) {
         break;
       }
+    }
+    return picker.swept();
+  }
+
+  /** {@link #select} over a listing as it comes in ({@link dev.storagebuilder.common.storage.ObjectStore#forEachObject}). */
+  Picker picker(Predicate<String> ownedByTarget, Set<String> kept, Instant now, Duration minAge, int room) {
+    return new Picker(ownedByTarget, kept, now, now.minus(minAge), Math.min(room, maxObjects));
+  }
+
+  /** Takes the listed objects to retire until it has {@code limit} of them. */
+  static final class Picker {
+    private final Predicate<String> ownedByTarget;
+    private final Set<String> kept;
+    private final Instant now;
+    private final Instant storedBy;
+    private final int limit;
+    private final List<RetiredObject> swept = new ArrayList<>();
+    private int offered;
+
+    private Picker(Predicate<String> ownedByTarget, Set<String> kept, Instant now, Instant storedBy, int limit) {
+      this.ownedByTarget = ownedByTarget;
+      this.kept = kept;
+      this.now = now;
+      this.storedBy = storedBy;
+      this.limit = limit;
+    }
+
+    /** Considers the next listed object; false once no more are wanted. */
+    boolean offer(ListedObject object) {
+      if (swept.size() >= limit) {
+        return false;
+      }
+      offered++;
       if (ownedByTarget.test(object.key())
           && !kept.contains(object.key())
           && !object.lastModified().isAfter(storedBy)) {
         swept.add(new RetiredObject(object.key(), now));
       }
+      return swept.size() < limit;
     }
-    return swept;
+
+    List<RetiredObject> swept() {
+      return List.copyOf(swept);
+    }
+
+    /** Objects looked at so far. */
+    int offered() {
+      return offered;
+    }
   }
+
 }

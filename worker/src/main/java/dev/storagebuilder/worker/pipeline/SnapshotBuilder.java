@@ -22,7 +22,6 @@ import dev.storagebuilder.common.snapshot.SnapshotShape;
 import dev.storagebuilder.common.snapshot.SnapshotWriter;
 import dev.storagebuilder.common.snapshot.SnapshotWriterOptions;
 import dev.storagebuilder.common.snapshot.StorageLayout;
-import dev.storagebuilder.common.storage.ListedObject;
 import dev.storagebuilder.common.storage.ObjectOutput;
 import dev.storagebuilder.common.storage.ObjectStore;
 import dev.storagebuilder.common.target.ColumnDeclaration;
@@ -724,23 +723,25 @@ public final class SnapshotBuilder {
       return retirement;
     }
     long started = System.nanoTime();
-    List<ListedObject> listed;
-    try {
-      listed = store.listObjects(layout.targetPrefix(ref));
-    } catch (IOException | RuntimeException e) {
-      log.warn("could not list the target's objects to retire what no manifest retires ({}); tried again at a later"
-          + " sweep", e.toString());
-      return retirement;
-    }
     Set<String> kept = retirement.keys();
     kept.addAll(next.storedKeys());
     kept.add(nextKey);
     kept.addAll(current.storedKeys());
     kept.add(currentKey);
-    List<RetiredObject> swept = orphanSweep.select(
-        listed, key -> layout.isObjectOf(ref, key), kept, now, OrphanSweep.minAge(retiredObjectGrace), room);
-    log.info("swept the target's {} objects in {} ms: {} that no manifest retired are retired now{}",
-        listed.size(), (System.nanoTime() - started) / 1_000_000, swept.size(),
+    // Listed only as far as needed: a target with years of leftovers has millions of keys, which
+    // a whole listing held in memory and waited for at every sweep.
+    OrphanSweep.Picker picker = orphanSweep.picker(
+        key -> layout.isObjectOf(ref, key), kept, now, OrphanSweep.minAge(retiredObjectGrace), room);
+    try {
+      store.forEachObject(layout.targetPrefix(ref), picker::offer);
+    } catch (IOException | RuntimeException e) {
+      log.warn("could not list the target's objects to retire what no manifest retires ({}); tried again at a later"
+          + " sweep", e.toString());
+      return retirement;
+    }
+    List<RetiredObject> swept = picker.swept();
+    log.info("swept {} of the target's objects in {} ms: {} that no manifest retired are retired now{}",
+        picker.offered(), (System.nanoTime() - started) / 1_000_000, swept.size(),
         current.schemaVersion() < Manifest.RETIRED_OBJECTS_SCHEMA_VERSION
             ? " (the manifest replaced, of schema " + current.schemaVersion() + ", listed none)" : "");
     return retirement.withSwept(swept);

@@ -7,6 +7,7 @@ import dev.storagebuilder.common.storage.ObjectStore;
 import dev.storagebuilder.common.storage.RandomAccessObject;
 import java.io.IOException;
 import java.util.List;
+import java.util.function.Predicate;
 
 /**
  * The object store behind its dependency's circuit breaker. A streaming upload is one call, from
@@ -71,6 +72,15 @@ public final class ResilientObjectStore implements ObjectStore {
   @Override
   public List<ListedObject> listObjects(String prefix) throws IOException {
     return breaker.call(() -> delegate.listObjects(prefix));
+  }
+
+  @Override
+  public void forEachObject(String prefix, Predicate<ListedObject> visitor) throws IOException {
+    breaker.call(
+        () -> {
+          delegate.forEachObject(prefix, visitor);
+          return null;
+        });
   }
 
   @Override
