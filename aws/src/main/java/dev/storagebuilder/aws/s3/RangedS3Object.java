@@ -5,7 +5,7 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.Objects;
-import software.amazon.awssdk.core.ResponseInputStream;
+import software.amazon.awssdk.http.AbortableInputStream;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 
@@ -102,19 +102,21 @@ final class RangedS3Object implements RandomAccessObject {
   private void fetch(long start, byte[] into, int offset, int size) throws IOException {
     requests++;
     String range = "bytes=" + start + "-" + (start + size - 1);
-    try (ResponseInputStream<GetObjectResponse> in =
+    // The body is read inside the call, by the transformer, so the attempt timeout bounds it too:
+    // a stream handed back (getObject(request)) is read after the attempt has ended, and a body
+    // that slowed to a trickle after its headers held the target's thread for good.
+    int read =
         s3.getObject(
             b -> {
               b.bucket(bucket).key(key).range(range).overrideConfiguration(timeout.forRequestOf(size));
               if (eTag != null) {
                 b.ifMatch(eTag);
               }
-            })) {
-      int read = readFully(in, into, offset, size);
-      if (read < size) {
-        throw new EOFException(
-            "s3://" + bucket + "/" + key + ": range " + range + " returned " + read + " bytes");
-      }
+            },
+            (GetObjectResponse response, AbortableInputStream in) -> readFully(in, into, offset, size));
+    if (read < size) {
+      throw new EOFException(
+          "s3://" + bucket + "/" + key + ": range " + range + " returned " + read + " bytes");
     }
   }
 

@@ -106,6 +106,21 @@ class TricklingReadIT {
   }
 
   @Test
+  void readsOfAnOpenedObjectWhoseBodySlowsDownAfterTheHeadersFailRetryably() throws Exception {
+    // Status line, headers and the start of the body at once, then a byte per 100 ms: the SDK has
+    // handed the body's stream back by then, and only what bounds reading it ends the read.
+    try (TricklingAnswerProxy bodyProxy =
+            new TricklingAnswerProxy(direct.s3Endpoint().getPort(), line -> line.startsWith("GET "), 4096);
+        AwsClients bodyClients = bodyProxy.s3ClientsThrough(direct);
+        S3ObjectStore bodyStore =
+            new S3ObjectStore(bodyClients.s3(), direct.bucket(), "snapshots/", S3StoreOptions.defaults(), QUICK);
+        RandomAccessObject object = bodyStore.open("trickle/3mib.bin")) {
+      assertFailsByAttemptTimeout(bodyProxy, () -> object.read(MIB, new byte[64 * 1024], 0, 64 * 1024));
+      assertFailsByAttemptTimeout(bodyProxy, () -> bodyStore.getRange("trickle/3mib.bin", 1000, 64 * 1024));
+    }
+  }
+
+  @Test
   void readsOfAnOpenedObjectWhoseAnswerTricklesFailRetryably() throws Exception {
     try (RandomAccessObject object = store.open("trickle/3mib.bin")) { // a HEAD: not trickled
       assertFailsByAttemptTimeout(proxy, () -> object.read(10, new byte[100], 0, 100)); // a read-ahead window

@@ -19,12 +19,22 @@ public final class TricklingAnswerProxy extends HttpForwarder {
   private static final long BYTE_EVERY_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
 
   private final Predicate<String> trickle;
+  private final int fastBytes;
   private final AtomicInteger trickled = new AtomicInteger();
 
   /** @param trickle matches the request line ({@code GET /bucket/key HTTP/1.1}) */
   public TricklingAnswerProxy(int targetPort, Predicate<String> trickle) {
+    this(targetPort, trickle, 0);
+  }
+
+  /**
+   * @param fastBytes the first bytes of a slow connection's answers that still pass at once (the
+   *     status line, the headers and the start of the body: a path that slows down mid-body)
+   */
+  public TricklingAnswerProxy(int targetPort, Predicate<String> trickle, int fastBytes) {
     super(targetPort, 0);
     this.trickle = trickle;
+    this.fastBytes = fastBytes;
     start("trickling-answer-proxy");
   }
 
@@ -67,13 +77,18 @@ public final class TricklingAnswerProxy extends HttpForwarder {
       InputStream in = server.getInputStream();
       OutputStream out = client.getOutputStream();
       int n;
+      long passed = 0;
       while ((n = in.read(buffer)) >= 0) {
         if (!trickleAnswers.get()) {
           out.write(buffer, 0, n);
           out.flush();
           continue;
         }
-        for (int i = 0; i < n && !isClosed(); i++) {
+        int fast = (int) Math.max(0, Math.min(n, fastBytes - passed));
+        out.write(buffer, 0, fast);
+        out.flush();
+        passed += fast;
+        for (int i = fast; i < n && !isClosed(); i++) {
           out.write(buffer[i]);
           out.flush();
           LockSupport.parkNanos(BYTE_EVERY_NANOS);
