@@ -33,11 +33,14 @@ final class ItemsOverS3 implements AutoCloseable {
   final AwsClients aws;
   final S3ObjectStore store;
   final JdbcDataSource dataSource;
+  /** Rows 1..rows of client acme at the start. */
+  final int rows;
   /** Keeps the in-memory database alive; tests may change rows through it. */
   final Connection keepAlive;
 
   /** @param name the bucket's and the database's name */
   ItemsOverS3(String name, int rows) throws SQLException {
+    this.rows = rows;
     stack = EmbeddedAwsStack.builder().start();
     AwsSettings settings = EmbeddedAws.settings(stack, name);
     aws = new AwsClients(settings, 4);
