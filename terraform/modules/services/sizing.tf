@@ -25,7 +25,8 @@ locals {
   # SIGTERM to SIGKILL (the worker container's stopTimeout): the worker's grace (finish what can
   # finish, release the rest), then what its stop still does after the grace: up to 10 s for
   # successes being written to the run ledger (MessageLoop.RECORD_WAIT), the last deletes with up to
-  # 10 s for a batch in flight (BatchingDeleter.FLUSH_WAIT), and closing the context. A stopTimeout of
+  # 10 s for a batch in flight (BatchingDeleter.FLUSH_WAIT), and closing the context (the source
+  # pool at most 3 s, SourceConnections.CLOSE_WAIT). A stopTimeout of
   # the grace alone killed those writes: finished targets came back after a visibility timeout.
   worker_stop_after_grace_seconds = 25
   worker_stop_timeout_seconds     = var.worker_shutdown_grace_seconds + local.worker_stop_after_grace_seconds

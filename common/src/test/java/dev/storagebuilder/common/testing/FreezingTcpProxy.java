@@ -9,6 +9,7 @@ import java.net.Socket;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Forwards TCP to a local port until frozen; then holds every byte and every new connection, as a
@@ -18,6 +19,8 @@ public final class FreezingTcpProxy implements AutoCloseable {
   private final int target;
   private final CountDownLatch thawed = new CountDownLatch(1);
   private final List<Socket> sockets = new CopyOnWriteArrayList<>();
+  private final AtomicLong fromTarget = new AtomicLong();
+  private volatile long freezeAfter = Long.MAX_VALUE;
   private volatile boolean frozen;
   private final ServerSocket server;
 
@@ -46,24 +49,39 @@ public final class FreezingTcpProxy implements AutoCloseable {
     frozen = true;
   }
 
+  /**
+   * Freezes once {@code bytes} have come from the target, over all connections: mid-result-set for
+   * a read far larger than the queries before it, wherever the reading code is.
+   */
+  public void freezeAfter(long bytes) {
+    freezeAfter = bytes;
+  }
+
+  public boolean isFrozen() {
+    return frozen;
+  }
+
   private void connect(Socket client) {
     try {
       holdWhileFrozen();
       Socket upstream = new Socket(InetAddress.getLoopbackAddress(), target);
       sockets.add(upstream);
-      Thread.ofVirtual().start(() -> pump(client, upstream));
-      pump(upstream, client);
+      Thread.ofVirtual().start(() -> pump(client, upstream, false));
+      pump(upstream, client, true);
     } catch (IOException | InterruptedException e) {
       // closed
     }
   }
 
-  private void pump(Socket from, Socket to) {
+  private void pump(Socket from, Socket to, boolean fromTheTarget) {
     byte[] buffer = new byte[8192];
     try (InputStream in = from.getInputStream();
         OutputStream out = to.getOutputStream()) {
       int n;
       while ((n = in.read(buffer)) >= 0) {
+        if (fromTheTarget && fromTarget.addAndGet(n) >= freezeAfter) {
+          frozen = true;
+        }
         holdWhileFrozen();
         out.write(buffer, 0, n);
         out.flush();

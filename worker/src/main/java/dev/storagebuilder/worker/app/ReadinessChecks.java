@@ -1,8 +1,8 @@
 package dev.storagebuilder.worker.app;
 
-import com.zaxxer.hikari.HikariDataSource;
 import dev.storagebuilder.aws.config.AwsClients;
 import dev.storagebuilder.worker.config.WorkerSettings;
+import dev.storagebuilder.worker.jdbc.SourceConnections;
 import dev.storagebuilder.worker.resilience.DependencyBreaker;
 import dev.storagebuilder.worker.resilience.ResilientRowSource;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
@@ -34,7 +34,7 @@ final class ReadinessChecks {
   private final DependencyChecks checks;
 
   ReadinessChecks(
-      AwsClients aws, HikariDataSource source, WorkerSettings settings, ResilientRowSource rowSource,
+      AwsClients aws, SourceConnections source, WorkerSettings settings, ResilientRowSource rowSource,
       DependencyBreakers dependencies) {
     Map<String, CircuitBreaker> breakers = new LinkedHashMap<>();
     for (DependencyBreaker breaker : dependencies.all()) {

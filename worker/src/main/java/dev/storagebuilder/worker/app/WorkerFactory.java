@@ -18,6 +18,7 @@ import dev.storagebuilder.common.target.SourceConfigProperties;
 import dev.storagebuilder.worker.config.WorkerSettings;
 import dev.storagebuilder.worker.config.WorkerSettingsProperties;
 import dev.storagebuilder.worker.jdbc.JdbcRowSource;
+import dev.storagebuilder.worker.jdbc.SourceConnections;
 import dev.storagebuilder.worker.jdbc.SourcePool;
 import dev.storagebuilder.worker.pipeline.BatchedSuccesses;
 import dev.storagebuilder.worker.pipeline.LeaseKeeper;
@@ -132,7 +133,7 @@ final class WorkerFactory {
 
   @Singleton
   ResilientRowSource rowSource(
-      WorkerSettings settings, SourceResilienceSettings resilience, HikariDataSource dataSource,
+      WorkerSettings settings, SourceResilienceSettings resilience, SourceConnections dataSource,
       MeterRegistry meters) {
     ResilientRowSource source =
         new ResilientRowSource(
@@ -147,11 +148,18 @@ final class WorkerFactory {
     return source;
   }
 
+  /** Closed by {@link #sourceConnections}, with a bound: the pool's own close may wait on a silent source. */
   @Singleton
-  @Bean(preDestroy = "close")
   HikariDataSource sourceDataSource(WorkerSettings settings, SourceResilienceSettings resilience) {
     return SourcePool.open(
         settings.source(), settings.poolSize(), resilience.connectionTimeout(), resilience.readTimeout());
+  }
+
+  /** Every use of the source takes its connections here, so a stop can abort those still out. */
+  @Singleton
+  @Bean(preDestroy = "close")
+  SourceConnections sourceConnections(HikariDataSource pool) {
+    return new SourceConnections(pool);
   }
 
   /**
@@ -230,7 +238,7 @@ final class WorkerFactory {
   @Singleton
   MessageLoop messageLoop(
       WorkerSettings settings, AwsClients aws, ResilientRowSource source, VersionLedger versions, RunLedger runs,
-      SourceAdmission admission, DependencyBreakers breakers, MeterRegistry meters) {
+      SourceAdmission admission, DependencyBreakers breakers, MeterRegistry meters, SourceConnections connections) {
     Clock clock = Clock.systemUTC();
     String queueUrl = aws.sqs().getQueueUrl(b -> b.queueName(settings.aws().queueName())).queueUrl();
     String dlqUrl = aws.sqs().getQueueUrl(b -> b.queueName(settings.aws().dlqName())).queueUrl();
@@ -279,6 +287,7 @@ final class WorkerFactory {
         settings.loop(),
         settings.processing(),
         new WorkerMetrics(meters),
-        backpressure);
+        backpressure,
+        connections);
   }
 }

@@ -3,6 +3,7 @@ package dev.storagebuilder.worker.pipeline;
 import dev.storagebuilder.worker.port.Acknowledger;
 import dev.storagebuilder.worker.port.Backpressure;
 import dev.storagebuilder.worker.port.MessageSource;
+import dev.storagebuilder.worker.port.OpenReads;
 import dev.storagebuilder.worker.port.ReceivedMessage;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -61,6 +62,7 @@ public final class MessageLoop {
   private final AtomicInteger recordsPending = new AtomicInteger();
   private final LoopListener listener;
   private final Backpressure backpressure;
+  private final OpenReads reads;
   private volatile boolean polling;
   private boolean paused;
   private volatile Thread receiver;
@@ -104,7 +106,25 @@ public final class MessageLoop {
       ProcessingSettings processing,
       LoopListener listener,
       Backpressure backpressure) {
+    this(source, acknowledger, processor, leases, settings, processing, listener, backpressure, OpenReads.NONE);
+  }
+
+  /**
+   * @param reads the source reads a stop aborts when it releases the targets still running (no
+   *     interrupt reaches a read blocked on a source that stopped answering)
+   */
+  public MessageLoop(
+      MessageSource source,
+      Acknowledger acknowledger,
+      TargetProcessor processor,
+      LeaseKeeper leases,
+      LoopSettings settings,
+      ProcessingSettings processing,
+      LoopListener listener,
+      Backpressure backpressure,
+      OpenReads reads) {
     this.backpressure = backpressure;
+    this.reads = reads;
     this.source = source;
     this.acknowledger = acknowledger;
     this.processor = processor;
@@ -482,9 +502,11 @@ public final class MessageLoop {
 
   /**
    * Graceful stop (SIGTERM): stops receiving, lets in-flight targets finish until
-   * {@code shutdownGrace - releaseMargin}, then revokes the leases of those still running and
-   * releases their messages (visibility 0) so another worker starts them at once, and waits out the
-   * margin for them to unwind. Returns true when every target finished or was released.
+   * {@code shutdownGrace - releaseMargin}, then revokes the leases of those still running, releases
+   * their messages (visibility 0) so another worker starts them at once, aborts their source reads
+   * (a read blocked on a source that stopped answering heeds no interrupt, and held its target, its
+   * source slot and the stop until the read timeout), and waits out the margin for them to unwind.
+   * Returns true when every target finished or was released.
    */
   public boolean stop() {
     if (!running.compareAndSet(true, false)) {
@@ -526,8 +548,10 @@ public final class MessageLoop {
       }
       int released = 0;
       int unreleased = 0;
+      int revoked = 0;
       for (LeaseKeeper.HeldLease lease : leases.held()) {
         if (lease.revoke("worker shutting down")) {
+          revoked++;
           if (releaseToQueue(lease.message(), "shutdown grace running out")) {
             released++;
           } else {
@@ -536,6 +560,13 @@ public final class MessageLoop {
         }
       }
       log.info("shutdown grace running out: released {} running targets to other workers", released);
+      if (revoked > 0) {
+        // Every target still running was just revoked: any source read in progress is theirs.
+        int aborted = reads.abortAll();
+        if (aborted > 0) {
+          log.info("aborted {} source connections of the released targets", aborted);
+        }
+      }
       boolean unwound = workers.awaitTermination(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
       if (!unwound) {
         log.warn("{} targets still unwinding at the end of the grace period", inFlight.get());

@@ -22,6 +22,7 @@ import dev.storagebuilder.worker.jdbc.JdbcRowSource;
 import dev.storagebuilder.worker.port.Acknowledger;
 import dev.storagebuilder.worker.port.Backpressure;
 import dev.storagebuilder.worker.port.MessageSource;
+import dev.storagebuilder.worker.port.OpenReads;
 import dev.storagebuilder.worker.port.ReceivedMessage;
 import dev.storagebuilder.worker.port.RowSource;
 import dev.storagebuilder.worker.port.SourceRead;
@@ -79,6 +80,19 @@ class MessageLoopTest {
   private final AtomicInteger readsStarted = new AtomicInteger();
   /** When set, reads fail (once let through the gate) with a lost connection: a retryable failure. */
   private volatile boolean readsFail;
+  /**
+   * When set, a read waits for its connection to be aborted and heeds no interrupt: a read blocked
+   * on the socket of a source that stopped answering.
+   */
+  private volatile boolean readsDeaf;
+  private final CountDownLatch connectionsAborted = new CountDownLatch(1);
+  /** The loop's view of the reads in progress: counts its calls and ends the deaf reads. */
+  private final AtomicInteger abortCalls = new AtomicInteger();
+  private final OpenReads openReads = () -> {
+    abortCalls.incrementAndGet();
+    connectionsAborted.countDown();
+    return 1;
+  };
   /** The loop's and the processor's retry settings. */
   private ProcessingSettings processing = ProcessingSettings.defaults();
   /** When set, each read also takes one permit: a test lets targets finish one at a time. */
@@ -123,6 +137,10 @@ class MessageLoopTest {
           public SourceRead readAll(TargetDeclaration target, String clientId) throws SQLException {
             readStarted.countDown();
             readsStarted.incrementAndGet();
+            if (readsDeaf) {
+              awaitUninterruptibly(connectionsAborted);
+              throw new SQLTransientConnectionException("connection aborted", "08006");
+            }
             try {
               sourceGate.await();
               Semaphore oneByOne = finishOneByOne;
@@ -140,9 +158,24 @@ class MessageLoopTest {
         };
   }
 
+  private static void awaitUninterruptibly(CountDownLatch latch) {
+    boolean interrupted = false;
+    while (latch.getCount() > 0) {
+      try {
+        latch.await();
+      } catch (InterruptedException e) {
+        interrupted = true;
+      }
+    }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
   @AfterEach
   void tearDown() throws SQLException {
     sourceGate.countDown();
+    connectionsAborted.countDown();
     Semaphore oneByOne = finishOneByOne;
     if (oneByOne != null) {
       oneByOne.release(1000);
@@ -207,7 +240,7 @@ class MessageLoopTest {
           public void released(ReceivedMessage message, String why) {
             ended.add("released " + message.messageId());
           }
-        }, backpressure);
+        }, backpressure, openReads);
     return loop;
   }
 
@@ -479,6 +512,30 @@ class MessageLoopTest {
     assertThat(acknowledger.flushes()).as("queued acknowledgements sent before the stop returns").isEqualTo(1);
     assertThat(versions.history(new TargetRef("acme", "items"))).hasSize(1);
     assertThat(queue).extracting(ReceivedMessage::messageId).containsExactly("m2");
+    assertThat(abortCalls).as("nothing released, no read aborted").hasValue(0);
+  }
+
+  /**
+   * A read blocked on a source that stopped answering heeds no interrupt: the target held its
+   * thread, its source slot and the stop itself until the read timed out (15 min by default).
+   */
+  @Test
+  void stopAbortsTheSourceReadsOfTheTargetsItReleasesSoTheyUnwindWithinTheGrace() throws Exception {
+    readsDeaf = true;
+    Duration grace = Duration.ofMillis(1500);
+    startWithOneRunningTarget(new LoopSettings(1, Duration.ofMillis(50), grace, Duration.ofMillis(1000)));
+
+    long started = System.nanoTime();
+    boolean stopped = loop.stop();
+    Duration took = Duration.ofNanos(System.nanoTime() - started);
+
+    assertThat(abortCalls).as("the reads aborted once, at the release").hasValue(1);
+    assertThat(loop.inFlight()).as("the released target unwound").isZero();
+    assertThat(stopped).isTrue();
+    assertThat(took).isLessThan(grace.plusMillis(500));
+    assertThat(acknowledger.calls()).containsExactly("retry m1 PT0S");
+    assertThat(ended).containsExactly("finished m1");
+    assertThat(versions.all()).as("a released target never commits").isEmpty();
   }
 
   @Test
