@@ -33,10 +33,17 @@ final class BatchingDeleter {
   /** Queued or being sent: what a flush waits for. */
   private final AtomicInteger pending = new AtomicInteger();
   private final Thread sender;
+  private final Duration flushWait;
 
   BatchingDeleter(SqsClient sqs, String queueUrl) {
+    this(sqs, queueUrl, FLUSH_WAIT);
+  }
+
+  /** Tests: a flush wait other than {@link #FLUSH_WAIT}. */
+  BatchingDeleter(SqsClient sqs, String queueUrl, Duration flushWait) {
     this.sqs = sqs;
     this.queueUrl = queueUrl;
+    this.flushWait = flushWait;
     this.sender = Thread.ofPlatform().name("sqs-deleter").daemon(true).start(this::sendLoop);
   }
 
@@ -45,18 +52,23 @@ final class BatchingDeleter {
     handles.add(receiptHandle);
   }
 
-  /** Sends what is queued from the calling thread, and waits (bounded) for a batch in flight. */
+  /**
+   * Sends what is queued, alongside the sender thread, and waits at most the flush wait for every
+   * delete to go out. Not on the calling thread: on an SQS that stopped answering each batch waits
+   * out the SDK's call timeout (95 s), and the stop sent the batches one after another, outlasting
+   * ECS's stop timeout. A delete still unsent when the wait ends only means one more delivery.
+   */
   void flush() {
+    List<List<String>> batches = new ArrayList<>();
     List<String> batch = new ArrayList<>(SQS_MAX_BATCH);
     while (handles.drainTo(batch, SQS_MAX_BATCH) > 0) {
-      try {
-        send(batch);
-      } finally {
-        pending.addAndGet(-batch.size());
-        batch.clear();
-      }
+      batches.add(batch);
+      batch = new ArrayList<>(SQS_MAX_BATCH);
     }
-    long deadline = System.nanoTime() + FLUSH_WAIT.toNanos();
+    if (!batches.isEmpty()) {
+      Thread.ofPlatform().name("sqs-deleter-flush").daemon(true).start(() -> batches.forEach(this::sendAndCount));
+    }
+    long deadline = System.nanoTime() + flushWait.toNanos();
     synchronized (pending) {
       while (pending.get() > 0 && System.nanoTime() < deadline) {
         try {
@@ -65,6 +77,24 @@ final class BatchingDeleter {
           Thread.currentThread().interrupt();
           return;
         }
+      }
+    }
+    if (pending.get() > 0) {
+      log.warn("stopping with {} deletes of finished messages not sent after {}; those messages return once and"
+          + " are dropped as done", pending.get(), flushWait);
+    }
+  }
+
+  private void sendAndCount(List<String> batch) {
+    try {
+      send(batch);
+    } catch (RuntimeException | Error e) {
+      log.warn("deleting {} finished messages failed; they return once and are dropped as done: {}",
+          batch.size(), e.toString());
+    } finally {
+      pending.addAndGet(-batch.size());
+      synchronized (pending) {
+        pending.notifyAll();
       }
     }
   }
