@@ -8,12 +8,15 @@ import dev.storagebuilder.worker.port.ReceivedMessage;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.Condition;
@@ -546,38 +549,65 @@ public final class MessageLoop {
         log.info("stopped: every in-flight target finished");
         return true;
       }
-      int released = 0;
-      int unreleased = 0;
-      int revoked = 0;
+      List<LeaseKeeper.HeldLease> revoked = new ArrayList<>();
       for (LeaseKeeper.HeldLease lease : leases.held()) {
         if (lease.revoke("worker shutting down")) {
-          revoked++;
-          if (releaseToQueue(lease.message(), "shutdown grace running out")) {
-            released++;
-          } else {
-            unreleased++;
-          }
+          revoked.add(lease);
         }
       }
-      log.info("shutdown grace running out: released {} running targets to other workers", released);
-      if (revoked > 0) {
+      if (!revoked.isEmpty()) {
         // Every target still running was just revoked: any source read in progress is theirs.
         int aborted = reads.abortAll();
         if (aborted > 0) {
           log.info("aborted {} source connections of the released targets", aborted);
         }
       }
+      int released = releaseAll(revoked, deadline);
+      log.info("shutdown grace running out: released {} running targets to other workers", released);
       boolean unwound = workers.awaitTermination(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
       if (!unwound) {
         log.warn("{} targets still unwinding at the end of the grace period", inFlight.get());
         workers.shutdownNow();
       }
-      return unreleased == 0;
+      return released == revoked.size();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       workers.shutdownNow();
       return false;
     }
+  }
+
+  /**
+   * Releases the messages of revoked targets, each on a thread of its own, and waits for them until
+   * {@code deadlineNanos}; returns how many were released by then. On a queue that stopped
+   * answering each visibility change waits out the SDK's call timeout (95 s): sent one after
+   * another from the stopping thread, they held the stop that long per target, past ECS's stop
+   * timeout. A release still waiting at the deadline is left to finish or fail on its own: the
+   * message then returns after its visibility timeout.
+   */
+  private int releaseAll(List<LeaseKeeper.HeldLease> revoked, long deadlineNanos) throws InterruptedException {
+    List<CompletableFuture<Boolean>> releases = new ArrayList<>();
+    for (LeaseKeeper.HeldLease lease : revoked) {
+      CompletableFuture<Boolean> release = new CompletableFuture<>();
+      Thread.ofPlatform().daemon(true).name("release-" + lease.message().messageId()).start(
+          () -> release.complete(releaseToQueue(lease.message(), "shutdown grace running out")));
+      releases.add(release);
+    }
+    int released = 0;
+    for (CompletableFuture<Boolean> release : releases) {
+      try {
+        if (release.get(Math.max(0, deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+          released++;
+        }
+      } catch (ExecutionException | TimeoutException e) {
+        // not released in time (releaseToQueue logs its own failures)
+      }
+    }
+    if (released < revoked.size()) {
+      log.warn("{} of {} released targets' messages not handed back by the end of the grace; they return after"
+          + " their visibility timeout", revoked.size() - released, revoked.size());
+    }
+    return released;
   }
 
   private void stopReceiver(long releaseAtNanos) throws InterruptedException {

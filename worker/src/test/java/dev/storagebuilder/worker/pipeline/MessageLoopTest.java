@@ -52,6 +52,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.h2.jdbcx.JdbcDataSource;
 import org.junit.jupiter.api.AfterEach;
@@ -536,6 +537,66 @@ class MessageLoopTest {
     assertThat(acknowledger.calls()).containsExactly("retry m1 PT0S");
     assertThat(ended).containsExactly("finished m1");
     assertThat(versions.all()).as("a released target never commits").isEmpty();
+  }
+
+  /**
+   * On a queue that stopped answering each visibility change waits out the SDK's call timeout
+   * (95 s): the stop released its running targets one after another from its own thread, and
+   * outlasted ECS's stop timeout by a call timeout per target.
+   */
+  @Test
+  void stopReleasingTargetsToAQueueThatStoppedAnsweringStillEndsWithTheGrace() throws Exception {
+    CountDownLatch queueAnswers = new CountDownLatch(1);
+    List<String> releasesTried = new CopyOnWriteArrayList<>();
+    Acknowledger silentOnRelease = new Acknowledger() {
+      @Override
+      public void delete(ReceivedMessage message) {
+        acknowledger.delete(message);
+      }
+
+      @Override
+      public void retryAfter(ReceivedMessage message, Duration delay) {
+        releasesTried.add(message.messageId());
+        awaitUninterruptibly(queueAnswers);
+      }
+
+      @Override
+      public void extend(ReceivedMessage message, Duration visibility) {
+        acknowledger.extend(message, visibility);
+      }
+
+      @Override
+      public void deadLetter(ReceivedMessage message, String reasonCode, String detail) {
+        acknowledger.deadLetter(message, reasonCode, detail);
+      }
+
+      @Override
+      public void postpone(ReceivedMessage message, Duration delay) {
+        acknowledger.postpone(message, delay);
+      }
+    };
+    Duration grace = Duration.ofMillis(1500);
+    try {
+      loop(new LoopSettings(2, Duration.ofMillis(50), grace, Duration.ofMillis(1000)), Backpressure.NONE, null,
+          silentOnRelease).start();
+      queue.add(delivery("m1"));
+      queue.add(delivery("m2"));
+      await().atMost(Duration.ofSeconds(5)).until(() -> readsStarted.get() == 2);
+
+      AtomicBoolean stopped = new AtomicBoolean(true);
+      long started = System.nanoTime();
+      Thread stopping = Thread.ofPlatform().daemon(true).start(() -> stopped.set(loop.stop()));
+      await().atMost(Duration.ofSeconds(10)).until(() -> !stopping.isAlive());
+      Duration took = Duration.ofNanos(System.nanoTime() - started);
+
+      assertThat(took).isLessThan(grace.plusMillis(500));
+      assertThat(releasesTried).as("both releases were tried, neither waited for the other")
+          .containsExactlyInAnyOrder("m1", "m2");
+      assertThat(stopped).as("not every target was released").isFalse();
+      assertThat(loop.inFlight()).isZero();
+    } finally {
+      queueAnswers.countDown();
+    }
   }
 
   @Test
