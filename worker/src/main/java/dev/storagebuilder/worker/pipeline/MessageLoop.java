@@ -541,9 +541,7 @@ public final class MessageLoop {
       stopReceiver(releaseAt);
       List<Runnable> waiting = new ArrayList<>();
       workers.getQueue().drainTo(waiting);
-      for (Runnable target : waiting) {
-        ((WaitingTarget) target).giveBack("not started before the stop");
-      }
+      giveBackAll(waiting, releaseAt);
       workers.shutdown();
       if (workers.awaitTermination(Math.max(0, releaseAt - System.nanoTime()), TimeUnit.NANOSECONDS)) {
         log.info("stopped: every in-flight target finished");
@@ -574,6 +572,29 @@ public final class MessageLoop {
       Thread.currentThread().interrupt();
       workers.shutdownNow();
       return false;
+    }
+  }
+
+  /**
+   * Hands back the messages still waiting for a thread, each on a thread of its own, and waits for
+   * them until {@code untilNanos} at most: one after another from the stopping thread, each hand-back
+   * to a queue that stopped answering waited out the SDK's call timeout (95 s) before the next.
+   */
+  private void giveBackAll(List<Runnable> waiting, long untilNanos) throws InterruptedException {
+    List<Thread> givingBack = new ArrayList<>();
+    for (Runnable target : waiting) {
+      givingBack.add(Thread.ofPlatform().daemon(true).name("give-back").start(
+          () -> ((WaitingTarget) target).giveBack("not started before the stop")));
+    }
+    int pending = 0;
+    for (Thread thread : givingBack) {
+      long left = untilNanos - System.nanoTime();
+      if (left <= 0 ? thread.isAlive() : !thread.join(Duration.ofNanos(left))) {
+        pending++;
+      }
+    }
+    if (pending > 0) {
+      log.warn("{} waiting messages not handed back yet; the stop goes on without them", pending);
     }
   }
 

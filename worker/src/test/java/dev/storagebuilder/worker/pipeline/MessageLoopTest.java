@@ -548,33 +548,7 @@ class MessageLoopTest {
   void stopReleasingTargetsToAQueueThatStoppedAnsweringStillEndsWithTheGrace() throws Exception {
     CountDownLatch queueAnswers = new CountDownLatch(1);
     List<String> releasesTried = new CopyOnWriteArrayList<>();
-    Acknowledger silentOnRelease = new Acknowledger() {
-      @Override
-      public void delete(ReceivedMessage message) {
-        acknowledger.delete(message);
-      }
-
-      @Override
-      public void retryAfter(ReceivedMessage message, Duration delay) {
-        releasesTried.add(message.messageId());
-        awaitUninterruptibly(queueAnswers);
-      }
-
-      @Override
-      public void extend(ReceivedMessage message, Duration visibility) {
-        acknowledger.extend(message, visibility);
-      }
-
-      @Override
-      public void deadLetter(ReceivedMessage message, String reasonCode, String detail) {
-        acknowledger.deadLetter(message, reasonCode, detail);
-      }
-
-      @Override
-      public void postpone(ReceivedMessage message, Duration delay) {
-        acknowledger.postpone(message, delay);
-      }
-    };
+    Acknowledger silentOnRelease = silentOnRelease(releasesTried, queueAnswers);
     Duration grace = Duration.ofMillis(1500);
     try {
       loop(new LoopSettings(2, Duration.ofMillis(50), grace, Duration.ofMillis(1000)), Backpressure.NONE, null,
@@ -594,6 +568,65 @@ class MessageLoopTest {
           .containsExactlyInAnyOrder("m1", "m2");
       assertThat(stopped).as("not every target was released").isFalse();
       assertThat(loop.inFlight()).isZero();
+    } finally {
+      queueAnswers.countDown();
+    }
+  }
+
+  /** {@link #acknowledger}, except that a visibility change is recorded and then waits for {@code answers}. */
+  private Acknowledger silentOnRelease(List<String> tried, CountDownLatch answers) {
+    return new Acknowledger() {
+      @Override
+      public void delete(ReceivedMessage message) {
+        acknowledger.delete(message);
+      }
+
+      @Override
+      public void retryAfter(ReceivedMessage message, Duration delay) {
+        tried.add(message.messageId());
+        awaitUninterruptibly(answers);
+      }
+
+      @Override
+      public void extend(ReceivedMessage message, Duration visibility) {
+        acknowledger.extend(message, visibility);
+      }
+
+      @Override
+      public void deadLetter(ReceivedMessage message, String reasonCode, String detail) {
+        acknowledger.deadLetter(message, reasonCode, detail);
+      }
+
+      @Override
+      public void postpone(ReceivedMessage message, Duration delay) {
+        acknowledger.postpone(message, delay);
+      }
+    };
+  }
+
+  /** As above, for the messages that wait for a thread: each used to be handed back after the one before. */
+  @Test
+  void stopGivingBackWaitingMessagesToAQueueThatStoppedAnsweringStillEndsWithTheGrace() throws Exception {
+    CountDownLatch queueAnswers = new CountDownLatch(1);
+    List<String> releasesTried = new CopyOnWriteArrayList<>();
+    Duration grace = Duration.ofMillis(1500);
+    try {
+      loop(new LoopSettings(1, Duration.ofMillis(50), grace, Duration.ofMillis(1000), 2), Backpressure.NONE, null,
+          silentOnRelease(releasesTried, queueAnswers)).start();
+      queue.add(delivery("m1"));
+      assertThat(readStarted.await(5, TimeUnit.SECONDS)).isTrue();
+      queue.add(delivery("m2"));
+      queue.add(delivery("m3"));
+      await().atMost(Duration.ofSeconds(5)).until(queue::isEmpty);
+
+      long started = System.nanoTime();
+      Thread stopping = Thread.ofPlatform().daemon(true).start(() -> loop.stop());
+      await().atMost(Duration.ofSeconds(10)).until(() -> !stopping.isAlive());
+      Duration took = Duration.ofNanos(System.nanoTime() - started);
+
+      assertThat(took).isLessThan(grace.plusMillis(500));
+      assertThat(releasesTried).as("every hand-back was tried, none waited for another")
+          .containsExactlyInAnyOrder("m1", "m2", "m3");
     } finally {
       queueAnswers.countDown();
     }
