@@ -7,7 +7,6 @@ import static dev.storagebuilder.worker.jdbc.LabelledItems.rows;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import com.zaxxer.hikari.HikariDataSource;
 import dev.storagebuilder.worker.port.ChangeRead;
 import dev.storagebuilder.worker.port.SourceRead;
 import java.sql.Connection;
@@ -36,40 +35,28 @@ class PostgresBackgroundWorkerIT {
   /** The job takes a version, then holds its transaction open this long before it commits. */
   private static final int JOB_SECONDS = 5;
 
-  private static PostgresStandbyPair pair;
-  private static HikariDataSource pool;
+  private static OwnItemsServer server;
 
   @BeforeAll
   static void startServer() throws Exception {
     Assumptions.assumeTrue(PostgresStandbyPair.hasLibrary("pg_cron"),
         "pg_cron is not installed (apt-get install postgresql-<version>-cron)");
-    pair = PostgresStandbyPair.primaryOnly("-c shared_preload_libraries=pg_cron -c cron.database_name=postgres"
-        + " -c cron.use_background_workers=on -c max_worker_processes=16");
-    LabelledItems.createOnPostgres(pair.primaryUrl());
-    try (Connection connection = DriverManager.getConnection(pair.primaryUrl());
-        Statement sql = connection.createStatement()) {
-      sql.execute("CREATE EXTENSION pg_cron");
-    }
-    pool = LabelledItems.pool(pair.primaryUrl(), "background-worker-it");
+    server = OwnItemsServer.primary("-c shared_preload_libraries=pg_cron -c cron.database_name=postgres"
+        + " -c cron.use_background_workers=on -c max_worker_processes=16", "background-worker-it");
+    sql("CREATE EXTENSION pg_cron");
   }
 
   @AfterAll
   static void stopServer() throws Exception {
-    try {
-      if (pool != null) {
-        pool.close();
-      }
-    } finally {
-      if (pair != null) {
-        pair.close();
-      }
+    if (server != null) {
+      server.close();
     }
   }
 
   @Test
   void aRowABackgroundWorkerCommitsAfterAChangeReadIsReadByTheNextOne() throws Exception {
     JdbcRowSource source =
-        new JdbcRowSource(pool, "SELECT 'acme'", 100, Clock.systemUTC(), new ChangeReadSettings(0, Duration.ofSeconds(30)));
+        new JdbcRowSource(server.pool(), "SELECT 'acme'", 100, Clock.systemUTC(), new ChangeReadSettings(0, Duration.ofSeconds(30)));
     write(1, "before");
     TreeMap<Long, String> synced;
     long watermark;
@@ -102,7 +89,7 @@ class PostgresBackgroundWorkerIT {
 
   /** Background workers (not client backends) sleeping inside the job. */
   private static int jobsSleeping() throws SQLException {
-    try (Connection connection = DriverManager.getConnection(pair.primaryUrl());
+    try (Connection connection = DriverManager.getConnection(server.primaryUrl());
         Statement sql = connection.createStatement();
         ResultSet result = sql.executeQuery("SELECT count(*) FROM pg_stat_activity"
             + " WHERE wait_event = 'PgSleep' AND backend_type <> 'client backend'")) {
@@ -112,13 +99,13 @@ class PostgresBackgroundWorkerIT {
   }
 
   private static void sql(String statement) throws SQLException {
-    try (Connection connection = DriverManager.getConnection(pair.primaryUrl());
+    try (Connection connection = DriverManager.getConnection(server.primaryUrl());
         Statement sql = connection.createStatement()) {
       sql.execute(statement);
     }
   }
 
   private static void write(long id, String label) throws SQLException {
-    LabelledItems.write(pair.primaryUrl(), id, label);
+    LabelledItems.write(server.primaryUrl(), id, label);
   }
 }

@@ -8,7 +8,6 @@ import static dev.storagebuilder.worker.jdbc.LabelledItems.nextVersion;
 import static dev.storagebuilder.worker.jdbc.LabelledItems.rows;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.zaxxer.hikari.HikariDataSource;
 import dev.storagebuilder.worker.port.ChangeRead;
 import dev.storagebuilder.worker.port.SourceRead;
 import java.sql.Connection;
@@ -29,33 +28,24 @@ import org.junit.jupiter.api.Test;
  * ({@code max_prepared_transactions = 0}) as on the shared test server.
  */
 class PostgresPreparedTransactionIT {
-  private static PostgresStandbyPair pair;
-  private static HikariDataSource pool;
+  private static OwnItemsServer server;
 
   @BeforeAll
   static void startServer() throws Exception {
-    pair = PostgresStandbyPair.primaryOnly("-c max_prepared_transactions=4");
-    LabelledItems.createOnPostgres(pair.primaryUrl());
-    pool = LabelledItems.pool(pair.primaryUrl(), "prepared-it");
+    server = OwnItemsServer.primary("-c max_prepared_transactions=4", "prepared-it");
   }
 
   @AfterAll
   static void stopServer() throws Exception {
-    try {
-      if (pool != null) {
-        pool.close();
-      }
-    } finally {
-      if (pair != null) {
-        pair.close();
-      }
+    if (server != null) {
+      server.close();
     }
   }
 
   @Test
   void aRowOfATransactionPreparedDuringAChangeReadIsReadByTheNextOne() throws Exception {
     JdbcRowSource source =
-        new JdbcRowSource(pool, "SELECT 'acme'", 100, Clock.systemUTC(), new ChangeReadSettings(0, Duration.ofSeconds(1)));
+        new JdbcRowSource(server.pool(), "SELECT 'acme'", 100, Clock.systemUTC(), new ChangeReadSettings(0, Duration.ofSeconds(1)));
     write(1, "before");
     TreeMap<Long, String> synced;
     long watermark;
@@ -64,7 +54,7 @@ class PostgresPreparedTransactionIT {
       watermark = base.watermark();
     }
 
-    try (Connection held = DriverManager.getConnection(pair.primaryUrl());
+    try (Connection held = DriverManager.getConnection(server.primaryUrl());
         Statement sql = held.createStatement()) {
       // An XA writer's transaction takes version 2 and is prepared; version 3 commits meanwhile.
       held.setAutoCommit(false);
@@ -88,7 +78,7 @@ class PostgresPreparedTransactionIT {
   }
 
   private static void write(long id, String label) throws SQLException {
-    LabelledItems.write(pair.primaryUrl(), id, label);
+    LabelledItems.write(server.primaryUrl(), id, label);
 
   }
 

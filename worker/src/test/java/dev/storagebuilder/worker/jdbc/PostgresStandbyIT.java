@@ -9,7 +9,6 @@ import static dev.storagebuilder.worker.jdbc.LabelledItems.rows;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import com.zaxxer.hikari.HikariDataSource;
 import dev.storagebuilder.worker.port.ChangeRead;
 import dev.storagebuilder.worker.port.SourceRead;
 import java.sql.Connection;
@@ -30,33 +29,24 @@ import org.junit.jupiter.api.Test;
  * their own ({@link PostgresStandbyPair}), from the machine's PostgreSQL binaries.
  */
 class PostgresStandbyIT {
-  private static PostgresStandbyPair pair;
-  private static HikariDataSource standby;
+  private static OwnItemsServer server;
 
   @BeforeAll
   static void startPrimaryAndStandby() throws Exception {
-    pair = PostgresStandbyPair.start();
-    LabelledItems.createOnPostgres(pair.primaryUrl());
-    standby = LabelledItems.pool(pair.standbyUrl(), "standby-it");
+    server = OwnItemsServer.withStandby("standby-it");
   }
 
   @AfterAll
   static void stopPrimaryAndStandby() throws Exception {
-    try {
-      if (standby != null) {
-        standby.close();
-      }
-    } finally {
-      if (pair != null) {
-        pair.close();
-      }
+    if (server != null) {
+      server.close();
     }
   }
 
   @Test
   void aRowAPrimaryTransactionHeldWhileAChangeReadOfTheStandbyRanIsReadByTheNextOne() throws Exception {
     JdbcRowSource source =
-        new JdbcRowSource(standby, "SELECT 'acme'", 100, Clock.systemUTC(), ChangeReadSettings.defaults());
+        new JdbcRowSource(server.pool(), "SELECT 'acme'", 100, Clock.systemUTC(), ChangeReadSettings.defaults());
     write(1, "before");
     awaitOnStandby(1);
     TreeMap<Long, String> synced;
@@ -66,7 +56,7 @@ class PostgresStandbyIT {
       watermark = base.watermark();
     }
 
-    try (Connection held = DriverManager.getConnection(pair.primaryUrl())) {
+    try (Connection held = DriverManager.getConnection(server.primaryUrl())) {
       // A transaction on the primary takes version 2 and stays open while version 3 commits.
       held.setAutoCommit(false);
       insert(held, 2, "held", nextVersion(held));
@@ -89,14 +79,14 @@ class PostgresStandbyIT {
   }
 
   private static void write(long id, String label) throws SQLException {
-    LabelledItems.write(pair.primaryUrl(), id, label);
+    LabelledItems.write(server.primaryUrl(), id, label);
 
   }
 
   /** Until the standby has replayed the row's commit. */
   private static void awaitOnStandby(long id) {
     await().atMost(Duration.ofSeconds(30)).until(() -> {
-      try (Connection connection = DriverManager.getConnection(pair.standbyUrl());
+      try (Connection connection = DriverManager.getConnection(server.servers().standbyUrl());
           PreparedStatement select = connection.prepareStatement("SELECT 1 FROM items WHERE id = ?")) {
         select.setLong(1, id);
         try (ResultSet result = select.executeQuery()) {
