@@ -1,6 +1,7 @@
 package dev.storagebuilder.producer;
 
 import dev.storagebuilder.common.config.KnownSettings;
+import dev.storagebuilder.common.config.SettingRefusedException;
 import io.micronaut.context.annotation.Context;
 import io.micronaut.context.env.Environment;
 import io.micronaut.context.event.ApplicationEventListener;
@@ -53,8 +54,8 @@ final class PortFile implements ApplicationEventListener<ServerStartupEvent> {
     return Optional.of(path);
   }
 
-  private static IllegalArgumentException refusal(String value, String what) {
-    return new IllegalArgumentException(KnownSettings.describe(PROPERTY) + " must name " + what + ", got '" + value + "'");
+  private static SettingRefusedException refusal(String value, String what) {
+    return new SettingRefusedException(KnownSettings.describe(PROPERTY) + " must name " + what + ", got '" + value + "'");
   }
 
   @Override

@@ -3,6 +3,7 @@ package dev.storagebuilder.common.config;
 import java.util.HashSet;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -28,19 +29,35 @@ public final class ConfigurationRefusal {
   private ConfigurationRefusal() {}
 
   /**
-   * The refusal behind a failed start: the message of the outermost {@link IllegalArgumentException}
-   * in the cause chain (the settings' constructors throw it, and a wrapper adds context), on one
-   * line, every setting it names spelled in full with its environment variable. Empty when the
-   * failure is not a refusal (a bug, an unreachable dependency): that keeps its stack trace.
+   * The refusal behind a failed start: the message of the outermost {@link SettingRefusedException}
+   * in the cause chain, on one line, every setting it names spelled in full with its environment
+   * variable. Empty when the failure is not a refusal (a bug, an unreachable dependency, an {@code
+   * IllegalArgumentException} from a library or our wiring): that keeps its stack trace.
    */
   public static Optional<String> message(Throwable failure) {
     Set<Throwable> seen = new HashSet<>();
     for (Throwable cause = failure; cause != null && seen.add(cause); cause = cause.getCause()) {
-      if (cause instanceof IllegalArgumentException && cause.getMessage() != null) {
+      if (cause instanceof SettingRefusedException && cause.getMessage() != null) {
         return Optional.of(spellSettingsOut(cause.getMessage().replaceAll("\\s*\\R\\s*", " ").strip()));
       }
     }
     return Optional.empty();
+  }
+
+  /**
+   * Reads settings from their properties: an {@link IllegalArgumentException} their records'
+   * constructors throw is a refusal (as a {@link SettingRefusedException}); anything else, and any
+   * {@code IllegalArgumentException} not thrown while reading settings, is reported as the failure
+   * it is. The settings' records stay plain Java and keep throwing the JDK's exception.
+   */
+  public static <T> T readingSettings(Supplier<T> read) {
+    try {
+      return read.get();
+    } catch (SettingRefusedException e) {
+      throw e;
+    } catch (IllegalArgumentException e) {
+      throw new SettingRefusedException(e.getMessage(), e);
+    }
   }
 
   static String spellSettingsOut(String message) {

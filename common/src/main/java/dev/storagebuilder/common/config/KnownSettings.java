@@ -81,7 +81,7 @@ public final class KnownSettings {
   public static void requireCloudWatchSwitch(Optional<String> value) {
     String text = value.map(String::strip).orElse("false");
     if (!text.equalsIgnoreCase("true") && !text.equalsIgnoreCase("false")) {
-      throw new IllegalArgumentException(
+      throw new SettingRefusedException(
           "STORAGE_BUILDER_CLOUDWATCH_METRICS (" + CLOUDWATCH_ENABLED + ") must be true or false, got '" + text + "'");
     }
   }
@@ -111,7 +111,7 @@ public final class KnownSettings {
    *
    * @param exempt keys that are not settings although they look like one (an environment variable
    *     a source declaration names as its {@code passwordEnv})
-   * @throws IllegalArgumentException naming every unknown key and, when one is close, the setting
+   * @throws SettingRefusedException naming every unknown key and, when one is close, the setting
    *     it probably meant
    */
   public static void refuseUnknown(Iterable<String> suppliedKeys, Set<String> exempt) {
@@ -124,7 +124,7 @@ public final class KnownSettings {
           .ifPresent(name -> unknown.add(describeUnknown(key, name)));
     }
     if (!unknown.isEmpty()) {
-      throw new IllegalArgumentException(
+      throw new SettingRefusedException(
           (unknown.size() == 1 ? "unknown setting " : "unknown settings: ") + String.join("; ", unknown)
               + " (a misspelt name would be ignored; the settings are listed in the README)");
     }

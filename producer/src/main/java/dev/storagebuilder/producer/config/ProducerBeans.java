@@ -3,6 +3,7 @@ package dev.storagebuilder.producer.config;
 import dev.storagebuilder.aws.config.AwsClients;
 import dev.storagebuilder.aws.dynamo.DynamoRunLedger;
 import dev.storagebuilder.aws.dynamo.DynamoVersionLedger;
+import dev.storagebuilder.common.config.ConfigurationRefusal;
 import dev.storagebuilder.common.ledger.ConditionalRunLedger;
 import dev.storagebuilder.common.ledger.RunLedger;
 import dev.storagebuilder.common.ledger.VersionLedger;
@@ -43,7 +44,7 @@ public class ProducerBeans {
   @Context
   SourceConfig sourceConfig(
       ProducerSettings settings, ProducerSettingsFactory.SourceEnvironment environment) {
-    SourceConfig source = settings.source().load(environment.variables());
+    SourceConfig source = ConfigurationRefusal.readingSettings(() -> settings.source().load(environment.variables()));
     log.info("source: {}; aws: {}", source, settings.aws());
     return source;
   }

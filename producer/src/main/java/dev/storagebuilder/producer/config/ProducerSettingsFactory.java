@@ -2,7 +2,9 @@ package dev.storagebuilder.producer.config;
 
 import dev.storagebuilder.aws.config.AwsSettings;
 import dev.storagebuilder.aws.config.AwsSettingsProperties;
+import dev.storagebuilder.common.config.ConfigurationRefusal;
 import dev.storagebuilder.common.config.KnownSettings;
+import dev.storagebuilder.common.config.SettingRefusedException;
 import dev.storagebuilder.common.target.SourceConfigProperties;
 import io.micronaut.context.annotation.Context;
 import io.micronaut.context.annotation.Factory;
@@ -61,12 +63,13 @@ public class ProducerSettingsFactory {
         suppliedKeys, SourceConfigProperties.passwordVariable(properties).map(Set::of).orElse(Set.of()));
     KnownSettings.requireCloudWatchSwitch(environment.getProperty(KnownSettings.CLOUDWATCH_ENABLED, String.class));
     requireServerPort(environment.getProperty(SERVER_PORT, String.class));
-    return fromProperties(properties);
+    return ConfigurationRefusal.readingSettings(() -> fromProperties(properties));
   }
 
   @Context
   ApiAccessSettings apiAccessSettings(Environment environment) {
-    return apiAccessFromProperties(name -> environment.getProperty(name, String.class));
+    return ConfigurationRefusal.readingSettings(
+        () -> apiAccessFromProperties(name -> environment.getProperty(name, String.class)));
   }
 
   /**
@@ -87,7 +90,7 @@ public class ProducerSettingsFactory {
     } catch (NumberFormatException e) {
       // refused below, with the value as written
     }
-    throw new IllegalArgumentException(
+    throw new SettingRefusedException(
         SERVER_PORT + " (MICRONAUT_SERVER_PORT) must be 0..65535 (or -1, any free port), got '" + value.get() + "'");
   }
 

@@ -7,7 +7,9 @@ import dev.storagebuilder.aws.dynamo.DynamoRunLedger;
 import dev.storagebuilder.aws.dynamo.DynamoSourceSlots;
 import dev.storagebuilder.aws.dynamo.DynamoVersionLedger;
 import dev.storagebuilder.aws.s3.S3ObjectStore;
+import dev.storagebuilder.common.config.ConfigurationRefusal;
 import dev.storagebuilder.common.config.KnownSettings;
+import dev.storagebuilder.common.config.SettingRefusedException;
 import dev.storagebuilder.common.ids.TargetRef;
 import dev.storagebuilder.common.ledger.RunLedger;
 import dev.storagebuilder.common.ledger.VersionLedger;
@@ -82,11 +84,11 @@ final class WorkerFactory {
     KnownSettings.refuseUnknown(
         suppliedKeys(environment),
         SourceConfigProperties.passwordVariable(properties).map(Set::of).orElse(Set.of()));
-    return WorkerSettingsProperties.from(
+    return ConfigurationRefusal.readingSettings(() -> WorkerSettingsProperties.from(
         properties,
         System.getenv(),
         Runtime.getRuntime().maxMemory(),
-        "worker-" + host);
+        "worker-" + host));
   }
 
   /**
@@ -106,7 +108,7 @@ final class WorkerFactory {
     } catch (NumberFormatException e) {
       // refused below, with the value as written
     }
-    throw new IllegalArgumentException(
+    throw new SettingRefusedException(
         "micronaut.server.port (MICRONAUT_SERVER_PORT), the port of /health and /prometheus, must be 0..65535, got '"
             + text.get() + "'");
   }
@@ -128,7 +130,8 @@ final class WorkerFactory {
 
   @Singleton
   SourceResilienceSettings sourceResilienceSettings(Environment environment) {
-    return WorkerSettingsProperties.sourceResilience(name -> environment.getProperty(name, String.class));
+    return ConfigurationRefusal.readingSettings(
+        () -> WorkerSettingsProperties.sourceResilience(name -> environment.getProperty(name, String.class)));
   }
 
   @Singleton
@@ -175,11 +178,13 @@ final class WorkerFactory {
     DependencyBreakers breakers =
         new DependencyBreakers(
             new DependencyBreaker(
-                WorkerSettingsProperties.breaker(name -> environment.getProperty(name, String.class), "s3"),
+                ConfigurationRefusal.readingSettings(() ->
+                    WorkerSettingsProperties.breaker(name -> environment.getProperty(name, String.class), "s3")),
                 AwsErrors::isTransient,
                 () -> aws.s3().listObjectsV2(b -> b.bucket(bucket).prefix(probePrefix).maxKeys(1))),
             new DependencyBreaker(
-                WorkerSettingsProperties.breaker(name -> environment.getProperty(name, String.class), "dynamodb"),
+                ConfigurationRefusal.readingSettings(() ->
+                    WorkerSettingsProperties.breaker(name -> environment.getProperty(name, String.class), "dynamodb")),
                 AwsErrors::isTransient,
                 () -> probeLedger.current(PROBE_TARGET)));
     // resilience4j_circuitbreaker_state{name="s3"|"dynamodb",state=...} on /prometheus

@@ -2,6 +2,7 @@ package dev.storagebuilder.worker.sqs;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.storagebuilder.common.config.SettingRefusedException;
 import dev.storagebuilder.common.json.Json;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -22,7 +23,7 @@ public final class QueueRedrive {
   private QueueRedrive() {}
 
   /**
-   * @throws IllegalArgumentException when the queue's redrive policy moves messages before the
+   * @throws SettingRefusedException when the queue's redrive policy moves messages before the
    *     worker's last delivery. A queue without a policy passes (the worker alone dead-letters), and
    *     so does one the worker may not read (a task role without sqs:GetQueueAttributes): logged.
    */
@@ -46,7 +47,7 @@ public final class QueueRedrive {
     }
     int queueCount = maxReceiveCountOf(queueName, policy);
     if (queueCount < maxReceiveCount) {
-      throw new IllegalArgumentException(
+      throw new SettingRefusedException(
           "worker.max-receive-count (" + maxReceiveCount + ") must not exceed the maxReceiveCount of queue " + queueName
               + "'s redrive policy (" + queueCount + "): SQS would move a failing message to the DLQ after " + queueCount
               + " deliveries, without the reason the worker records; lower worker.max-receive-count or raise the queue's");
