@@ -80,6 +80,20 @@ class WorkerConfigRefusalIT {
             + " /health and /prometheus, must be 0..65535, got '8o81'");
   }
 
+  /** Micrometer refused it deep in Micronaut's bean injection: a 60-line stack trace. */
+  @Test
+  void aMetricsPropertyMicrometerRefusesStopsTheWorker() throws Exception {
+    Result result = start(Map.of("MICRONAUT_METRICS_EXPORT_PROMETHEUS_STEP", "often"));
+
+    assertThat(result.exitCode()).isEqualTo(ConfigurationRefusal.EXIT_CODE);
+    assertThat(result.errorLines())
+        .singleElement()
+        .asString()
+        .contains("worker refused its configuration: prometheus.step was 'often' but it must be a valid duration"
+            + " value (properties micronaut.metrics.export.*)");
+    assertThat(result.output()).doesNotContain("\tat ");
+  }
+
   /**
    * The queue's redrive policy is read once the worker reaches SQS: with maxReceiveCount 3 a worker
    * set to 5 deliveries never saw its 4th and 5th, SQS moved the message to the DLQ without a reason.

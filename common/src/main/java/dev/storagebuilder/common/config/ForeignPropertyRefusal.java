@@ -1,9 +1,5 @@
-package dev.storagebuilder.producer;
+package dev.storagebuilder.common.config;
 
-import dev.storagebuilder.common.config.KnownSettings;
-import io.micrometer.core.instrument.config.validate.ValidationException;
-import io.micronaut.context.exceptions.ConfigurationException;
-import io.micronaut.context.exceptions.DependencyInjectionException;
 import java.util.HashSet;
 import java.util.Optional;
 import java.util.Set;
@@ -17,10 +13,24 @@ import java.util.regex.Pattern;
  * printed a 60-line bean-injection stack trace. Only failures that are about configuration by their
  * type, or a property the operator supplied that Micronaut could not read, count; anything else (a
  * bug, a port another process holds) is no refusal and keeps its stack trace.
+ *
+ * <p>Both applications share this; common has no Micronaut on its classpath, so each application's
+ * {@code RefusalReportingMicronaut} says which {@link Kind} a failure in the chain is by its type.
  */
-final class MicronautPropertyRefusal {
+public final class ForeignPropertyRefusal {
+  /** What a failure in a start's cause chain is, as far as a refusal goes. */
+  public enum Kind {
+    /** Micronaut's {@code ConfigurationException}: its message is the refusal. */
+    CONFIGURATION,
+    /** Micrometer's {@code ValidationException}, a metrics export property it refused. */
+    METRICS_PROPERTY,
+    /** Micronaut's {@code DependencyInjectionException}: a refusal if it names a supplied property. */
+    INJECTION,
+    OTHER
+  }
+
   /**
-   * How Micronaut's {@link DependencyInjectionException#missingProperty} names the property, the
+   * How Micronaut's {@code DependencyInjectionException.missingProperty} names the property, the
    * exception's only record of it (it keeps neither the name nor the conversion error as a cause).
    * Should Micronaut word it otherwise, the failure is reported with its stack trace, as before.
    */
@@ -30,27 +40,30 @@ final class MicronautPropertyRefusal {
   /** What Micronaut adds when a value it could not convert made it treat the property as absent. */
   private static final String ABSENT = "Property doesn't exist";
 
-  private MicronautPropertyRefusal() {}
+  private ForeignPropertyRefusal() {}
 
   /**
+   * @param kind what each failure in the chain is, by its type
    * @param supplied a property's value as the operator supplied it (environment, system property,
    *     configuration file); empty when it was not
    */
-  static Optional<String> message(Throwable failure, Function<String, Optional<String>> supplied) {
+  public static Optional<String> message(
+      Throwable failure, Function<Throwable, Kind> kind, Function<String, Optional<String>> supplied) {
     Set<Throwable> seen = new HashSet<>();
     for (Throwable cause = failure; cause != null && seen.add(cause); cause = cause.getCause()) {
-      if (cause instanceof ConfigurationException && cause.getMessage() != null) {
-        return Optional.of(oneLine(cause.getMessage()));
+      if (cause.getMessage() == null) {
+        continue;
       }
-      if (cause instanceof ValidationException && cause.getMessage() != null) {
-        // Micrometer names the property without the prefix Micronaut gives it (prometheus.step)
-        return Optional.of(oneLine(cause.getMessage()) + " (properties micronaut.metrics.export.*)");
-      }
-      if (cause instanceof DependencyInjectionException && cause.getMessage() != null) {
-        Optional<String> unreadable = unreadableProperty(cause.getMessage(), supplied);
-        if (unreadable.isPresent()) {
-          return unreadable;
-        }
+      Optional<String> refusal =
+          switch (kind.apply(cause)) {
+            case CONFIGURATION -> Optional.of(oneLine(cause.getMessage()));
+            // Micrometer names the property without the prefix Micronaut gives it (prometheus.step)
+            case METRICS_PROPERTY -> Optional.of(oneLine(cause.getMessage()) + " (properties micronaut.metrics.export.*)");
+            case INJECTION -> unreadableProperty(cause.getMessage(), supplied);
+            case OTHER -> Optional.empty();
+          };
+      if (refusal.isPresent()) {
+        return refusal;
       }
     }
     return Optional.empty();
