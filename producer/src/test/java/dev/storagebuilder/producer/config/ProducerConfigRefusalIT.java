@@ -130,6 +130,21 @@ class ProducerConfigRefusalIT {
     }
   }
 
+  /**
+   * An IllegalArgumentException that no settings' check threw is a bug, whatever its message says:
+   * it counted as a refusal, exit 78 and one line, its stack trace lost.
+   */
+  @Test
+  void anIllegalArgumentThatNoSettingsCheckThrewKeepsItsStackTrace() throws Exception {
+    Result result = start(Map.of("REFUSAL_TEST_ILLEGAL_ARGUMENT_AT_START", "true"));
+
+    assertThat(result.exitCode()).isNotEqualTo(ConfigurationRefusal.EXIT_CODE).isNotZero();
+    assertThat(result.output())
+        .doesNotContain("refused its configuration")
+        .contains("IllegalArgumentException: storage-builder.enqueue.concurrency must be 1..64, got 0")
+        .contains("\tat dev.storagebuilder.producer.IllegalArgumentAtStart.<init>");
+  }
+
   private Result start(Map<String, String> settings) throws IOException, InterruptedException {
     Map<String, String> environment = new HashMap<>();
     environment.put("STORAGE_BUILDER_API_TOKENS", "refusal-test-token-0123456789abcdef");
