@@ -288,7 +288,8 @@ final class WorkerFactory {
         new SqsMessageSource(aws.sqs(), queueUrl, settings.visibilityTimeout()),
         acknowledger,
         processor,
-        new LeaseKeeper(acknowledger, Scheduler.of(heartbeat), settings.visibilityTimeout(), AwsErrors::isTransient),
+        new LeaseKeeper(
+            acknowledger, Scheduler.of(heartbeat), settings.visibilityTimeout(), AwsErrors::isTransient, connections),
         settings.loop(),
         settings.processing(),
         new WorkerMetrics(meters),

@@ -10,9 +10,10 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.SQLFeatureNotSupportedException;
 import java.time.Duration;
-import java.util.Set;
+import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
+import java.util.function.Predicate;
 import java.util.logging.Logger;
 import javax.sql.DataSource;
 import org.slf4j.LoggerFactory;
@@ -30,6 +31,9 @@ import org.slf4j.LoggerFactory;
  * the read (the read fails at once, its lock comes free, the driver's own abort completes), every
  * abort runs on a thread of its own, and closing the pool waits at most {@link #CLOSE_WAIT}.
  * PgJDBC's abort closes the socket on the executor it is given, without waiting on the read.
+ *
+ * <p>Each connection is tracked with the thread that took it, a target's thread, so a target that
+ * loses its lease has its own reads aborted and no other's.
  */
 public final class SourceConnections implements DataSource, OpenReads, AutoCloseable {
   private static final org.slf4j.Logger log = LoggerFactory.getLogger(SourceConnections.class);
@@ -41,7 +45,8 @@ public final class SourceConnections implements DataSource, OpenReads, AutoClose
 
   private final HikariDataSource pool;
   private final Duration closeWait;
-  private final Set<Connection> out = ConcurrentHashMap.newKeySet();
+  /** The connections out, each with the thread that took it: a target's reads are its thread's. */
+  private final Map<Connection, Thread> out = new ConcurrentHashMap<>();
 
   public SourceConnections(HikariDataSource pool) {
     this(pool, CLOSE_WAIT);
@@ -60,9 +65,9 @@ public final class SourceConnections implements DataSource, OpenReads, AutoClose
   @Override
   public Connection getConnection() throws SQLException {
     // A pooled connection reads as closed once given back: no I/O, no lock.
-    out.removeIf(SourceConnections::closed);
+    out.keySet().removeIf(SourceConnections::closed);
     Connection connection = pool.getConnection();
-    out.add(connection);
+    out.put(connection, Thread.currentThread());
     return connection;
   }
 
@@ -73,9 +78,19 @@ public final class SourceConnections implements DataSource, OpenReads, AutoClose
 
   @Override
   public int abortAll() {
+    return abortWhere(owner -> true);
+  }
+
+  @Override
+  public int abortReadsOf(Thread reader) {
+    return abortWhere(owner -> owner == reader);
+  }
+
+  private int abortWhere(Predicate<Thread> taken) {
     int aborted = 0;
-    for (Connection connection : out) {
-      if (out.remove(connection) && !closed(connection)) {
+    for (Map.Entry<Connection, Thread> entry : out.entrySet()) {
+      Connection connection = entry.getKey();
+      if (taken.test(entry.getValue()) && out.remove(connection) != null && !closed(connection)) {
         ABORTS.execute(() -> abort(connection));
         aborted++;
       }

@@ -1,6 +1,7 @@
 package dev.storagebuilder.worker.pipeline;
 
 import dev.storagebuilder.worker.port.Acknowledger;
+import dev.storagebuilder.worker.port.OpenReads;
 import dev.storagebuilder.worker.port.ReceivedMessage;
 import java.time.Duration;
 import java.util.Collection;
@@ -20,8 +21,9 @@ import org.slf4j.LoggerFactory;
  * delivered twice. An extension that fails transiently (throttling, a 5xx, the network) is tried
  * again every tenth of the renewal interval while the message's visibility lasts. When the message
  * is no longer ours (receipt handle expired, message deleted or redelivered), or its visibility runs
- * out before an extension gets through, the lease is lost and the holding thread is interrupted:
- * the target is abandoned without a commit, and the fenced commit makes even a late one harmless.
+ * out before an extension gets through, the lease is lost, the holding thread is interrupted and
+ * its source reads are aborted ({@link OpenReads}): the target is abandoned without a commit at
+ * once, and the fenced commit makes even a late one harmless.
  *
  * <p>SQS keeps a message invisible at most {@link #MAX_INVISIBLE_SINCE_RECEIPT} after its receipt
  * and refuses an extension that asks past that: the last extension asks only for what is left (less
@@ -49,6 +51,7 @@ public final class LeaseKeeper {
   private final Duration renewEvery;
   private final Duration retryEvery;
   private final Predicate<Throwable> isTransient;
+  private final OpenReads reads;
   private final ConcurrentHashMap<HeldLease, Boolean> held = new ConcurrentHashMap<>();
 
   /** For an acknowledger none of whose failures is transient: every failed extension loses the lease. */
@@ -62,6 +65,18 @@ public final class LeaseKeeper {
    */
   public LeaseKeeper(
       Acknowledger acknowledger, Scheduler scheduler, Duration visibilityTimeout, Predicate<Throwable> isTransient) {
+    this(acknowledger, scheduler, visibilityTimeout, isTransient, OpenReads.NONE);
+  }
+
+  /**
+   * @param isTransient whether a failed extension may get through if tried again soon (for SQS:
+   *     {@code AwsErrors.isTransient}); any other failure means the message is no longer ours
+   * @param reads the source reads a lost lease aborts, those of its holder's thread: no interrupt
+   *     reaches a read blocked on a source that stopped answering
+   */
+  public LeaseKeeper(
+      Acknowledger acknowledger, Scheduler scheduler, Duration visibilityTimeout, Predicate<Throwable> isTransient,
+      OpenReads reads) {
     if (visibilityTimeout.toSeconds() < 2) {
       throw new IllegalArgumentException("visibility timeout must be >= 2s for a heartbeat, got " + visibilityTimeout);
     }
@@ -71,6 +86,7 @@ public final class LeaseKeeper {
     this.renewEvery = visibilityTimeout.dividedBy(2);
     this.retryEvery = renewEvery.dividedBy(10);
     this.isTransient = isTransient;
+    this.reads = reads;
   }
 
   public Duration visibilityTimeout() {
@@ -232,7 +248,8 @@ public final class LeaseKeeper {
 
     /**
      * Gives the message up: no commit, no acknowledgement from this worker. Interrupts the holder
-     * so a long read or upload stops early; returns false if the target had already finished.
+     * so a long read or upload stops early, and aborts the source connections its thread holds so
+     * a read blocked on a silent source does too; returns false if the target had already finished.
      */
     public boolean revoke(String reason) {
       synchronized (this) {
@@ -244,8 +261,14 @@ public final class LeaseKeeper {
           renewal.cancel();
         }
         // Interrupt under the lock: close() takes it too, so the holder cannot have moved on to
-        // another message in between.
+        // another message in between, and the connections its thread holds are this target's.
         holder.interrupt();
+        // No interrupt reaches a read blocked on a source that stopped answering: the target held
+        // its thread and its source slot until the read timeout (15 min). Aborting waits for nothing.
+        int aborted = reads.abortReadsOf(holder);
+        if (aborted > 0) {
+          log.info("aborted {} source connections of the target of message {}", aborted, message.messageId());
+        }
       }
       return true;
     }

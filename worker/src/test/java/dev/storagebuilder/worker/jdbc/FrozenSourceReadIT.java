@@ -9,9 +9,13 @@ import dev.storagebuilder.common.target.ColumnType;
 import dev.storagebuilder.common.target.SourceConfig;
 import dev.storagebuilder.common.target.TargetDeclaration;
 import dev.storagebuilder.common.testing.FreezingTcpProxy;
+import dev.storagebuilder.worker.pipeline.LeaseKeeper;
 import dev.storagebuilder.worker.port.FailureClassifier.Failure;
+import dev.storagebuilder.worker.port.ReceivedMessage;
 import dev.storagebuilder.worker.port.SourceRead;
 import dev.storagebuilder.worker.resilience.DefaultFailureClassifier;
+import dev.storagebuilder.worker.testing.ManualScheduler;
+import dev.storagebuilder.worker.testing.RecordingAcknowledger;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
@@ -19,8 +23,12 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -163,6 +171,79 @@ class FrozenSourceReadIT {
     try (Connection connection = pool.getConnection()) {
       assertThat(connection.getNetworkTimeout()).isEqualTo(600_000);
     }
+  }
+
+  /**
+   * A target that loses its lease (the heartbeat finds the message no longer ours) is interrupted,
+   * but no interrupt reaches a read blocked on a frozen source: it held its thread and its source
+   * slot until the read timeout (15 min by default, 10 min here), long after another worker took
+   * its message. The lost lease aborts the reads of its target's thread.
+   */
+  @Test
+  void aMariaDbReadOnAFrozenSourceEndsAtOnceWhenItsTargetLosesItsLease() throws Exception {
+    proxy = new FreezingTcpProxy(3306);
+    SourceConfig source =
+        new SourceConfig(
+            "jdbc:mariadb://127.0.0.1:" + proxy.port() + "/test", "root", null, "SELECT 'frozen'", List.of(ITEMS));
+    TargetDeclaration table =
+        new TargetDeclaration(
+            "items", mariaDbTable, "client_id", List.of("id"), "version", ITEMS.columns(), null, 0);
+    readFreezeLoseTheLeaseAndExpectTheReadToEnd(source, false, table);
+  }
+
+  @Test
+  void aPostgresCursorReadOnAFrozenSourceEndsAtOnceWhenItsTargetLosesItsLease() throws Exception {
+    readFreezeLoseTheLeaseAndExpectTheReadToEnd(postgresSource(), false, ITEMS);
+  }
+
+  @Test
+  void aPostgresCopyReadOnAFrozenSourceEndsAtOnceWhenItsTargetLosesItsLease() throws Exception {
+    readFreezeLoseTheLeaseAndExpectTheReadToEnd(postgresSource(), true, ITEMS);
+  }
+
+  private void readFreezeLoseTheLeaseAndExpectTheReadToEnd(SourceConfig source, boolean copy, TargetDeclaration target)
+      throws Exception {
+    pool = SourcePool.open(source, 1, Duration.ofSeconds(5), Duration.ofMinutes(10));
+    SourceConnections connections = new SourceConnections(pool);
+    JdbcRowSource rows =
+        new JdbcRowSource(connections, source.clientsQuery(), 100, Clock.systemUTC(),
+            new ChangeReadSettings(0, Duration.ZERO), copy);
+    RecordingAcknowledger queue = new RecordingAcknowledger();
+    ManualScheduler heartbeat = new ManualScheduler();
+    LeaseKeeper leases = new LeaseKeeper(queue, heartbeat, Duration.ofSeconds(60), failure -> false, connections);
+    ReceivedMessage message = new ReceivedMessage("m1", "{}", "handle-m1", 1, Map.of(), Instant.EPOCH);
+    AtomicLong seen = new AtomicLong();
+    AtomicReference<Throwable> failure = new AtomicReference<>();
+    CountDownLatch frozen = new CountDownLatch(1);
+    Thread holder =
+        Thread.ofPlatform().name("target-frozen").daemon(true).start(() -> {
+          try (LeaseKeeper.HeldLease lease = leases.hold(message);
+              SourceRead read = rows.readAll(target, CLIENT)) {
+            ResultSet result = read.rows();
+            while (result.next()) {
+              if (seen.incrementAndGet() == 5_000) {
+                proxy.freeze();
+                frozen.countDown();
+              }
+            }
+          } catch (Throwable e) {
+            failure.set(e);
+          }
+        });
+    assertThat(frozen.await(30, TimeUnit.SECONDS)).isTrue();
+    queue.failExtendWhen(m -> true);
+
+    long lostAt = System.nanoTime();
+    heartbeat.advance(Duration.ofSeconds(30));
+
+    await().atMost(Duration.ofSeconds(15)).until(() -> !holder.isAlive());
+    assertThat(Duration.ofNanos(System.nanoTime() - lostAt)).as("well before the read timeout")
+        .isLessThan(Duration.ofSeconds(15));
+    assertThat(queue.calls()).containsExactly("extend-failed m1");
+    assertThat(seen.get()).as("the read was cut short").isBetween(5_000L, ROWS - 1L);
+    assertThat(failure.get()).isInstanceOf(SQLException.class);
+    // The source slot's connection is not kept: the next target gets a fresh one.
+    await().atMost(Duration.ofSeconds(10)).until(() -> pool.getHikariPoolMXBean().getActiveConnections() == 0);
   }
 
   private static boolean postgresQueryRunning(String marker) throws SQLException {

@@ -11,6 +11,8 @@ import java.lang.reflect.Proxy;
 import java.sql.Connection;
 import java.time.Duration;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.ConcurrentHashMap;
 import javax.sql.DataSource;
 import org.h2.jdbcx.JdbcDataSource;
@@ -49,6 +51,32 @@ class SourceConnectionsTest {
       await().atMost(Duration.ofSeconds(5)).until(() -> aborted.contains(heldDriver));
       assertThat(aborted).doesNotContain(givenBackDriver);
       assertThat(connections.abortAll()).as("each connection is aborted once").isZero();
+    }
+  }
+
+  @Test
+  void abortingTheReadsOfAThreadAbortsOnlyTheConnectionsThatThreadTookAndStillHolds() throws Exception {
+    try (SourceConnections connections = open()) {
+      Connection mine = connections.getConnection();
+      CompletableFuture<Connection> others = new CompletableFuture<>();
+      Thread other = Thread.ofPlatform().start(() -> {
+        try {
+          others.complete(connections.getConnection());
+        } catch (Exception e) {
+          others.completeExceptionally(e);
+        }
+      });
+      Connection theirs = others.get(5, TimeUnit.SECONDS);
+      Connection theirDriver = theirs.unwrap(Connection.class);
+      Connection myDriver = mine.unwrap(Connection.class);
+
+      assertThat(connections.abortReadsOf(other)).isEqualTo(1);
+
+      await().atMost(Duration.ofSeconds(5)).until(() -> aborted.contains(theirDriver));
+      assertThat(aborted).doesNotContain(myDriver);
+      assertThat(connections.abortReadsOf(other)).as("each connection is aborted once").isZero();
+      assertThat(connections.abortReadsOf(Thread.currentThread())).isEqualTo(1);
+      await().atMost(Duration.ofSeconds(5)).until(() -> aborted.contains(myDriver));
     }
   }
 

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.storagebuilder.worker.port.Acknowledger;
+import dev.storagebuilder.worker.port.OpenReads;
 import dev.storagebuilder.worker.port.ReceivedMessage;
 import dev.storagebuilder.worker.testing.ManualScheduler;
 import dev.storagebuilder.worker.testing.RecordingAcknowledger;
@@ -226,6 +227,58 @@ class LeaseKeeperTest {
           .as("lost before SQS's own limit lets another worker receive it")
           .hasValueSatisfying(reason -> assertThat(reason).contains("12 h"));
       assertThat(queue.calls).noneMatch(call -> call.startsWith("refused"));
+    }
+    assertThat(Thread.interrupted()).isFalse();
+  }
+
+  /** The threads whose source reads a keeper aborted, in order. */
+  private static final class RecordingReads implements OpenReads {
+    final List<Thread> abortedOf = new CopyOnWriteArrayList<>();
+
+    @Override
+    public int abortAll() {
+      throw new AssertionError("a lost lease aborts only its own target's reads");
+    }
+
+    @Override
+    public int abortReadsOf(Thread reader) {
+      abortedOf.add(reader);
+      return 1;
+    }
+  }
+
+  @Test
+  void aLeaseLostAtTheQueuesTwelveHourLimitAbortsTheSourceReadsOfItsHolder() {
+    RecordingReads reads = new RecordingReads();
+    LeaseKeeper longTargets = new LeaseKeeper(new TwelveHourQueue(scheduler), scheduler, Duration.ofHours(2),
+        failure -> false, reads);
+    try (LeaseKeeper.HeldLease lease = longTargets.hold(message("m1"))) {
+      scheduler.advance(Duration.ofHours(11).plusMinutes(30));
+      assertThat(reads.abortedOf).as("still held").isEmpty();
+
+      scheduler.advance(Duration.ofMinutes(29));
+
+      assertThat(lease.isLost()).isTrue();
+      assertThat(reads.abortedOf).containsExactly(Thread.currentThread());
+    }
+    assertThat(Thread.interrupted()).isFalse();
+  }
+
+  @Test
+  void aFailedHeartbeatAbortsTheSourceReadsOfItsHolderOnceAndAFinishedTargetsNone() {
+    RecordingReads reads = new RecordingReads();
+    LeaseKeeper keeperWithReads = new LeaseKeeper(acknowledger, scheduler, VISIBILITY, failure -> false, reads);
+    LeaseKeeper.HeldLease finished = keeperWithReads.hold(message("m2"));
+    finished.close();
+    try (LeaseKeeper.HeldLease lease = keeperWithReads.hold(message("m1"))) {
+      acknowledger.failExtendWhen(m -> true);
+
+      scheduler.advance(VISIBILITY.dividedBy(2));
+
+      assertThat(lease.isLost()).isTrue();
+      assertThat(lease.revoke("again")).isFalse();
+      assertThat(finished.revoke("too late")).isFalse();
+      assertThat(reads.abortedOf).containsExactly(Thread.currentThread());
     }
     assertThat(Thread.interrupted()).isFalse();
   }

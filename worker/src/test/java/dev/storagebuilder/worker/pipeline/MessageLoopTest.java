@@ -89,10 +89,22 @@ class MessageLoopTest {
   private final CountDownLatch connectionsAborted = new CountDownLatch(1);
   /** The loop's view of the reads in progress: counts its calls and ends the deaf reads. */
   private final AtomicInteger abortCalls = new AtomicInteger();
-  private final OpenReads openReads = () -> {
-    abortCalls.incrementAndGet();
-    connectionsAborted.countDown();
-    return 1;
+  /** The threads whose reads a lost lease aborted (the target it ran). */
+  private final List<Thread> readsAbortedOf = new CopyOnWriteArrayList<>();
+  private final OpenReads openReads = new OpenReads() {
+    @Override
+    public int abortAll() {
+      abortCalls.incrementAndGet();
+      connectionsAborted.countDown();
+      return 1;
+    }
+
+    @Override
+    public int abortReadsOf(Thread reader) {
+      readsAbortedOf.add(reader);
+      connectionsAborted.countDown();
+      return 1;
+    }
   };
   /** The loop's and the processor's retry settings. */
   private ProcessingSettings processing = ProcessingSettings.defaults();
@@ -229,7 +241,7 @@ class MessageLoopTest {
             return List.of();
           }
         };
-    loop = new MessageLoop(source, acknowledger, processor, new LeaseKeeper(acknowledger, scheduler, VISIBILITY),
+    loop = new MessageLoop(source, acknowledger, processor, new LeaseKeeper(acknowledger, scheduler, VISIBILITY, failure -> false, openReads),
         settings, processing, new MessageLoop.LoopListener() {
           @Override
           public void finished(ReceivedMessage message, Outcome outcome, Duration took) {
@@ -371,6 +383,38 @@ class MessageLoopTest {
     await().atMost(Duration.ofSeconds(5)).until(() -> loop.inFlight() == 0);
     assertThat(acknowledger.calls()).containsExactly("extend-failed m1");
     assertThat(versions.all()).isEmpty();
+  }
+
+  /**
+   * A lost lease interrupts its target, but no interrupt reaches a read blocked on a source that
+   * stopped answering: the target held its thread and its source slot until the read timed out
+   * (15 min by default), long after another worker had taken its message.
+   */
+  @Test
+  void aLostLeaseAbortsItsTargetsSourceReadsSoTheTargetUnwindsAtOnce() throws Exception {
+    readsDeaf = true;
+    startWithOneRunningTarget(new LoopSettings(1, Duration.ofMillis(50), Duration.ofSeconds(5)));
+    acknowledger.failExtendWhen(m -> true);
+
+    scheduler.advance(VISIBILITY.dividedBy(2));
+
+    await().atMost(Duration.ofSeconds(5)).until(() -> loop.inFlight() == 0);
+    assertThat(readsAbortedOf).as("the reads of the one target that lost its lease")
+        .singleElement().satisfies(thread -> assertThat(thread.getName()).startsWith("target-"));
+    assertThat(abortCalls).as("no other target's reads").hasValue(0);
+    assertThat(acknowledger.calls()).containsExactly("extend-failed m1");
+    assertThat(ended).containsExactly("finished m1");
+    assertThat(versions.all()).isEmpty();
+  }
+
+  @Test
+  void aTargetThatFinishesAbortsNoReads() throws Exception {
+    startWithOneRunningTarget(new LoopSettings(1, Duration.ofMillis(50), Duration.ofSeconds(5)));
+
+    sourceGate.countDown();
+
+    await().atMost(Duration.ofSeconds(5)).until(() -> finished.contains("m1"));
+    assertThat(readsAbortedOf).isEmpty();
   }
 
   @Test
