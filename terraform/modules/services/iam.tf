@@ -170,7 +170,8 @@ data "aws_iam_policy_document" "worker_task" {
 
   # DeleteObject: a commit deletes the objects an earlier version retired (a replaced base, its
   # deltas, their key index sidecars, replaced manifests) once storage-builder.worker.retired-object-grace
-  # (6 h) is over, and a failed or lost attempt deletes what it wrote; the deleted stay as noncurrent
+  # (6 h) is over (batched: DeleteObjects, 1,000 keys a request, which S3 authorizes as DeleteObject
+  # on each key), and a failed or lost attempt deletes what it wrote; the deleted stay as noncurrent
   # versions until the bucket's lifecycle expires them. AbortMultipartUpload: a failed upload aborts its own parts;
   # the worker never lists uploads or parts (the lifecycle aborts what a killed worker left).
   statement {

@@ -75,6 +75,8 @@ class IamPolicyTest {
       Map.entry("getObjectAsBytes", "s3:GetObject"),
       Map.entry("headObject", "s3:GetObject"),
       Map.entry("deleteObject", "s3:DeleteObject"),
+      // DeleteObjects has no IAM action of its own: S3 checks s3:DeleteObject on each key.
+      Map.entry("deleteObjects", "s3:DeleteObject"),
       Map.entry("listObjectsV2", "s3:ListBucket"),
       Map.entry("listObjectsV2Paginator", "s3:ListBucket"));
   /** {@code S3ObjectStore.ensureBucket}: local stacks only (production buckets come from Terraform). */

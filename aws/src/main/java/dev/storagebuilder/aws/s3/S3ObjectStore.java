@@ -1,6 +1,7 @@
 package dev.storagebuilder.aws.s3;
 
 import dev.storagebuilder.common.storage.ContentSource;
+import dev.storagebuilder.common.storage.FailedDelete;
 import dev.storagebuilder.common.storage.ListedObject;
 import dev.storagebuilder.common.storage.ObjectOutput;
 import dev.storagebuilder.common.storage.ObjectStore;
@@ -11,6 +12,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
@@ -25,9 +27,12 @@ import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.BucketAlreadyOwnedByYouException;
+import software.amazon.awssdk.services.s3.model.DeleteObjectsResponse;
 import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
 import software.amazon.awssdk.services.s3.model.NoSuchBucketException;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
+import software.amazon.awssdk.services.s3.model.ObjectIdentifier;
+import software.amazon.awssdk.services.s3.model.S3Error;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 import software.amazon.awssdk.services.s3.model.S3Object;
 
@@ -339,6 +344,31 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
   @Override
   public void delete(String key) {
     s3.deleteObject(b -> b.bucket(bucket).key(fullKey(key)).overrideConfiguration(transferTimeout.forRequestOf(0)));
+  }
+
+  /**
+   * One DeleteObjects request per {@link #MAX_KEYS_PER_DELETE} keys, quiet (S3 answers only the keys
+   * it refused: {@code AccessDenied}, {@code InternalError}, {@code SlowDown}...), where a sweep's
+   * thousand due objects cost a thousand DeleteObject requests. S3 counts an absent key as deleted.
+   */
+  @Override
+  public List<FailedDelete> deleteAll(Collection<String> keys) {
+    List<String> all = List.copyOf(keys);
+    List<FailedDelete> failed = new ArrayList<>();
+    for (int from = 0; from < all.size(); from += MAX_KEYS_PER_DELETE) {
+      List<ObjectIdentifier> batch = all.subList(from, Math.min(all.size(), from + MAX_KEYS_PER_DELETE)).stream()
+          .map(key -> ObjectIdentifier.builder().key(fullKey(key)).build())
+          .toList();
+      DeleteObjectsResponse response = s3.deleteObjects(b -> b.bucket(bucket)
+          .delete(d -> d.objects(batch).quiet(true))
+          .overrideConfiguration(transferTimeout.forRequestOf(0)));
+      for (S3Error error : response.errors()) {
+        String key = error.key() != null && error.key().startsWith(prefix) ? error.key().substring(prefix.length())
+            : error.key();
+        failed.add(new FailedDelete(key, error.code() + ": " + error.message()));
+      }
+    }
+    return failed;
   }
 
   @Override

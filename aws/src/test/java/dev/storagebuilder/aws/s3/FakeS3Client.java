@@ -6,6 +6,7 @@ import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Semaphore;
@@ -22,6 +23,8 @@ import software.amazon.awssdk.services.s3.model.CompleteMultipartUploadRequest;
 import software.amazon.awssdk.services.s3.model.CompleteMultipartUploadResponse;
 import software.amazon.awssdk.services.s3.model.CreateMultipartUploadRequest;
 import software.amazon.awssdk.services.s3.model.CreateMultipartUploadResponse;
+import software.amazon.awssdk.services.s3.model.DeleteObjectsRequest;
+import software.amazon.awssdk.services.s3.model.DeleteObjectsResponse;
 import software.amazon.awssdk.services.s3.model.GetObjectRequest;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 import software.amazon.awssdk.services.s3.model.HeadObjectRequest;
@@ -30,8 +33,10 @@ import software.amazon.awssdk.awscore.exception.AwsErrorDetails;
 import software.amazon.awssdk.services.s3.model.ChecksumMode;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 import software.amazon.awssdk.services.s3.model.NoSuchUploadException;
+import software.amazon.awssdk.services.s3.model.ObjectIdentifier;
 import software.amazon.awssdk.services.s3.model.PutObjectRequest;
 import software.amazon.awssdk.services.s3.model.PutObjectResponse;
+import software.amazon.awssdk.services.s3.model.S3Error;
 import software.amazon.awssdk.services.s3.model.UploadPartRequest;
 import software.amazon.awssdk.services.s3.model.UploadPartResponse;
 
@@ -63,6 +68,23 @@ final class FakeS3Client implements S3Client {
 
   /** Key → the composite CRC32 S3 reports for an object completed from parts. */
   final Map<String, String> compositeChecksums = new ConcurrentHashMap<>();
+
+  /** Full keys a DeleteObjects request refuses one by one (answered as AccessDenied errors). */
+  final Set<String> refusedDeletes = ConcurrentHashMap.newKeySet();
+
+  @Override
+  public DeleteObjectsResponse deleteObjects(DeleteObjectsRequest request) {
+    calls.add("deleteObjects " + request.delete().objects().size());
+    List<S3Error> errors = new ArrayList<>();
+    for (ObjectIdentifier object : request.delete().objects()) {
+      if (refusedDeletes.contains(object.key())) {
+        errors.add(S3Error.builder().key(object.key()).code("AccessDenied").message("Access Denied").build());
+      } else {
+        objects.remove(object.key());
+      }
+    }
+    return DeleteObjectsResponse.builder().errors(errors).build();
+  }
 
   /** Part number → exception to throw instead of storing it. */
   volatile IntFunction<RuntimeException> partFailure = partNumber -> null;

@@ -327,6 +327,55 @@ class S3ObjectStoreIT {
     assertThat(opens).as("a wrong length is no reason to send it again").hasValue(1);
   }
 
+  /**
+   * A sweep's due objects were deleted a DeleteObject request each; DeleteObjects takes 1,000 keys:
+   * 1,001 keys are two requests, and a key that was never there is no failure.
+   */
+  @Test
+  void deleteAllDeletesAThousandKeysARequestAndIgnoresAbsentOnes() throws IOException {
+    List<SdkHttpRequest> sent = new CopyOnWriteArrayList<>();
+    ExecutionInterceptor capture =
+        new ExecutionInterceptor() {
+          @Override
+          public void beforeTransmission(Context.BeforeTransmission context, ExecutionAttributes attributes) {
+            sent.add(context.httpRequest());
+          }
+        };
+    List<String> keys = new ArrayList<>();
+    for (int i = 0; i < 1_000; i++) {
+      keys.add(String.format("batch/%04d", i));
+    }
+    try (S3Client client =
+            S3Client.builder()
+                .region(Region.of(settings.region()))
+                .endpointOverride(settings.s3Endpoint())
+                .credentialsProvider(
+                    StaticCredentialsProvider.create(
+                        AwsBasicCredentials.create(settings.accessKey(), settings.secretKey())))
+                .forcePathStyle(true)
+                .httpClient(Apache5HttpClient.create())
+                .overrideConfiguration(o -> o.addExecutionInterceptor(capture))
+                .build();
+        S3ObjectStore observed = new S3ObjectStore(client, settings.bucket(), "snapshots/", S3StoreOptions.defaults())) {
+      for (String key : keys) {
+        store.put(key, new byte[] {1}, null);
+      }
+      store.put("batch/kept", new byte[] {2}, null);
+      keys.add("batch/never-existed");
+
+      assertThat(observed.deleteAll(keys)).as("no key failed").isEmpty();
+
+      assertThat(sent).as("one POST ?delete a thousand keys").hasSize(2)
+          .allSatisfy(request -> {
+            assertThat(request.method()).isEqualTo(SdkHttpMethod.POST);
+            assertThat(request.rawQueryParameters()).containsKey("delete");
+          });
+      assertThat(store.list("batch/")).containsExactly("batch/kept");
+      assertThat(observed.deleteAll(List.of())).isEmpty();
+      assertThat(sent).as("nothing to delete, no request").hasSize(2);
+    }
+  }
+
   @Test
   void deleteRemovesAnObjectAndIgnoresAbsentOnes() throws IOException {
     store.put("gone/x", new byte[] {1}, null);

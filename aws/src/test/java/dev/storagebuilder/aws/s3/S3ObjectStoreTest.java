@@ -5,12 +5,14 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.storagebuilder.aws.AwsErrors;
+import dev.storagebuilder.common.storage.FailedDelete;
 import dev.storagebuilder.common.storage.ObjectOutput;
 import dev.storagebuilder.common.storage.RandomAccessObject;
 import java.io.IOException;
 import java.nio.file.NoSuchFileException;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -30,6 +32,20 @@ class S3ObjectStoreTest {
   @AfterEach
   void stop() {
     store.close();
+  }
+
+  @Test
+  void keysADeleteObjectsRequestRefusesOneByOneComeBackWithWhyAndTheRestAreDeleted() throws IOException {
+    s3.objects.put("snapshots/a", new byte[] {1});
+    s3.objects.put("snapshots/b", new byte[] {2});
+    s3.objects.put("snapshots/c", new byte[] {3});
+    s3.refusedDeletes.add("snapshots/b");
+
+    List<FailedDelete> failed = store.deleteAll(List.of("a", "b", "c"));
+
+    assertThat(failed).containsExactly(new FailedDelete("b", "AccessDenied: Access Denied"));
+    assertThat(s3.objects).containsOnlyKeys("snapshots/b");
+    assertThat(s3.calls).containsExactly("deleteObjects 3");
   }
 
   @Test

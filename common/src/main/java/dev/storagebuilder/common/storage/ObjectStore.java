@@ -2,6 +2,7 @@ package dev.storagebuilder.common.storage;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.util.Collection;
 import java.util.List;
 import java.util.function.Predicate;
 
@@ -88,6 +89,18 @@ public interface ObjectStore {
     }
   }
 
+  /** The most keys S3 deletes in one DeleteObjects request. */
+  int MAX_KEYS_PER_DELETE = 1000;
+
   /** Deletes an object; absent objects are ignored. */
   void delete(String key) throws IOException;
+
+  /**
+   * Deletes the objects at {@code keys}, absent ones ignored, in as few requests as the store
+   * allows (S3: {@link #MAX_KEYS_PER_DELETE} keys each), one after another. Returns the keys the
+   * store refused one by one, each with why; every other key is deleted. Throws when a request
+   * fails whole: its keys, and those of the requests not sent yet, may all still be there (a caller
+   * that must count them passes at most {@link #MAX_KEYS_PER_DELETE} keys a call).
+   */
+  List<FailedDelete> deleteAll(Collection<String> keys) throws IOException;
 }

@@ -1,5 +1,6 @@
 package dev.storagebuilder.common.testing;
 
+import dev.storagebuilder.common.storage.FailedDelete;
 import dev.storagebuilder.common.storage.ListedObject;
 import dev.storagebuilder.common.storage.ObjectOutput;
 import dev.storagebuilder.common.storage.ObjectStore;
@@ -10,6 +11,7 @@ import java.nio.file.NoSuchFileException;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentSkipListMap;
@@ -132,6 +134,12 @@ public final class InMemoryObjectStore implements ObjectStore {
   public void delete(String key) {
     objects.remove(key);
     storedAt.remove(key);
+  }
+
+  @Override
+  public List<FailedDelete> deleteAll(Collection<String> keys) {
+    keys.forEach(this::delete);
+    return List.of();
   }
 
   /** The stored bytes of a visible object, or null. */

@@ -22,6 +22,7 @@ import dev.storagebuilder.common.snapshot.SnapshotShape;
 import dev.storagebuilder.common.snapshot.SnapshotWriter;
 import dev.storagebuilder.common.snapshot.SnapshotWriterOptions;
 import dev.storagebuilder.common.snapshot.StorageLayout;
+import dev.storagebuilder.common.storage.FailedDelete;
 import dev.storagebuilder.common.storage.ObjectOutput;
 import dev.storagebuilder.common.storage.ObjectStore;
 import dev.storagebuilder.common.target.ColumnDeclaration;
@@ -242,15 +243,24 @@ public final class SnapshotBuilder {
    */
   public int deleteRetired(BuiltSnapshot built) {
     int deleted = 0;
-    for (String key : built.retiredDue()) {
-      Optional<Exception> failure = deleteSettingInterruptAside(key);
-      if (failure.isEmpty()) {
-        deleted++;
-        deletions.deleted();
-      } else {
+    List<String> due = List.copyOf(built.retiredDue());
+    // At most one request's keys a call: a request that fails whole fails exactly these.
+    for (int from = 0; from < due.size(); from += ObjectStore.MAX_KEYS_PER_DELETE) {
+      List<String> batch = due.subList(from, Math.min(due.size(), from + ObjectStore.MAX_KEYS_PER_DELETE));
+      List<FailedDelete> failed;
+      try {
+        failed = deleteAllSettingInterruptAside(batch);
+      } catch (IOException | RuntimeException e) {
+        failed = batch.stream().map(key -> new FailedDelete(key, e.toString())).toList();
+      }
+      for (FailedDelete failure : failed) {
         deletions.failed();
         log.warn("could not delete retired object {} ({}); it stays in S3 until the target's next sweep",
-            key, failure.get().toString());
+            failure.key(), failure.reason());
+      }
+      for (int i = Math.min(failed.size(), batch.size()); i < batch.size(); i++) {
+        deleted++;
+        deletions.deleted();
       }
     }
     if (!built.retiredDue().isEmpty()) {
@@ -665,6 +675,18 @@ public final class SnapshotBuilder {
   private void deleteQuietly(String key) {
     // an unreferenced object is garbage, not an error; a failure leaves it behind
     deleteSettingInterruptAside(key);
+  }
+
+  /** Deletes {@code keys} in one request with the thread's interrupt set aside (see above); the keys refused. */
+  private List<FailedDelete> deleteAllSettingInterruptAside(List<String> keys) throws IOException {
+    boolean interrupted = Thread.interrupted();
+    try {
+      return store.deleteAll(keys);
+    } finally {
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
+    }
   }
 
   /** Deletes {@code key} with the thread's interrupt set aside (see above); the failure, if any. */

@@ -1,11 +1,13 @@
 package dev.storagebuilder.worker.resilience;
 
 import dev.storagebuilder.common.storage.ContentSource;
+import dev.storagebuilder.common.storage.FailedDelete;
 import dev.storagebuilder.common.storage.ListedObject;
 import dev.storagebuilder.common.storage.ObjectOutput;
 import dev.storagebuilder.common.storage.ObjectStore;
 import dev.storagebuilder.common.storage.RandomAccessObject;
 import java.io.IOException;
+import java.util.Collection;
 import java.util.List;
 import java.util.function.Predicate;
 
@@ -90,6 +92,15 @@ public final class ResilientObjectStore implements ObjectStore {
           delegate.delete(key);
           return null;
         });
+  }
+
+  /**
+   * One breaker call for the whole batch, as for a single delete: a request that fails counts; keys
+   * S3 refused one by one in an answered request do not (the request got through).
+   */
+  @Override
+  public List<FailedDelete> deleteAll(Collection<String> keys) throws IOException {
+    return breaker.call(() -> delegate.deleteAll(keys));
   }
 
   /** Part uploads fail on a later write or on close: the first failure settles the call. */

@@ -14,6 +14,7 @@ import dev.storagebuilder.common.snapshot.RetiredObject;
 import dev.storagebuilder.common.snapshot.SnapshotWriterOptions;
 import dev.storagebuilder.common.snapshot.StorageLayout;
 import dev.storagebuilder.common.storage.ContentSource;
+import dev.storagebuilder.common.storage.FailedDelete;
 import dev.storagebuilder.common.storage.ListedObject;
 import dev.storagebuilder.common.storage.ObjectOutput;
 import dev.storagebuilder.common.storage.ObjectStore;
@@ -26,6 +27,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.HashSet;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -241,6 +243,11 @@ class LeftoverObjectsOverS3IT {
     @Override
     public void delete(String key) throws IOException {
       delegate.delete(key);
+    }
+
+    @Override
+    public List<FailedDelete> deleteAll(Collection<String> keys) throws IOException {
+      return delegate.deleteAll(keys);
     }
   }
 }

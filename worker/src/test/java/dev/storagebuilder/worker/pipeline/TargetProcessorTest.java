@@ -18,6 +18,7 @@ import dev.storagebuilder.common.snapshot.ManifestCodec;
 import dev.storagebuilder.common.snapshot.SnapshotReader;
 import dev.storagebuilder.common.snapshot.SnapshotWriterOptions;
 import dev.storagebuilder.common.snapshot.StorageLayout;
+import dev.storagebuilder.common.storage.FailedDelete;
 import dev.storagebuilder.common.storage.ObjectOutput;
 import dev.storagebuilder.common.storage.ObjectStore;
 import dev.storagebuilder.common.storage.RandomAccessObject;
@@ -59,6 +60,7 @@ import java.util.Random;
 import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.h2.jdbcx.JdbcDataSource;
@@ -600,6 +602,11 @@ class TargetProcessorTest {
       public void delete(String key) throws IOException {
         store.delete(key);
       }
+
+      @Override
+      public List<FailedDelete> deleteAll(Collection<String> keys) throws IOException {
+        return store.deleteAll(keys);
+      }
     };
     // A sweep at every sequence.
     TargetProcessor processor = new TargetProcessor(config,
@@ -693,6 +700,152 @@ class TargetProcessorTest {
     List<String> secondBatch = sync.apply(7);
     assertThat(aged.list("snapshots/")).as("deleted after the grace").doesNotContainAnyElementsOf(firstBatch);
     assertThat(secondBatch).isNotEmpty().hasSizeLessThanOrEqualTo(maxSwept).doesNotContainAnyElementsOf(firstBatch);
+  }
+
+  /**
+   * A sweep's batch of due objects was deleted one DeleteObject request each, up to a thousand
+   * requests in a row after the commit; S3's DeleteObjects takes 1,000 keys a request. A key S3
+   * refuses within an answered request is a failed delete like any other, not lost in the answer.
+   */
+  @Test
+  void dueRetiredObjectsAreDeletedAThousandKeysARequestAndKeysTheStoreRefusesCountAsFailed() throws Exception {
+    TargetRef ref = new TargetRef("acme", "items");
+    int leftoverCount = 1_500;
+    InMemoryObjectStore aged = new InMemoryObjectStore(Clock.fixed(NOW.minus(Duration.ofDays(30)), ZoneOffset.UTC));
+    AtomicReference<Instant> workerTime = new AtomicReference<>(NOW);
+    Clock worker = new Clock() {
+      @Override
+      public java.time.ZoneId getZone() {
+        return ZoneOffset.UTC;
+      }
+
+      @Override
+      public Clock withZone(java.time.ZoneId zone) {
+        return this;
+      }
+
+      @Override
+      public Instant instant() {
+        return workerTime.get();
+      }
+    };
+    StorageLayout names = StorageLayout.withRandom("snapshots/", new Random(3));
+    List<String> leftovers = new ArrayList<>();
+    for (int sequence = 1; sequence <= leftoverCount; sequence++) {
+      leftovers.add(names.manifestKey(ref, 10_000 + sequence));
+    }
+    for (String key : leftovers) {
+      aged.put(key, new byte[] {1}, "application/json");
+    }
+    String refused = leftovers.get(leftoverCount / 2);
+    List<Integer> batchSizes = new CopyOnWriteArrayList<>();
+    AtomicInteger singleDeletes = new AtomicInteger();
+    ObjectStore batching = new ForwardingStore(aged) {
+      @Override
+      public void delete(String key) throws IOException {
+        singleDeletes.incrementAndGet();
+        super.delete(key);
+      }
+
+      @Override
+      public List<FailedDelete> deleteAll(Collection<String> keys) throws IOException {
+        batchSizes.add(keys.size());
+        List<String> deletable = keys.stream().filter(key -> !key.equals(refused)).toList();
+        super.deleteAll(deletable);
+        return keys.contains(refused) ? List.of(new FailedDelete(refused, "AccessDenied: Access Denied")) : List.of();
+      }
+    };
+    AtomicInteger deleted = new AtomicInteger();
+    AtomicInteger failed = new AtomicInteger();
+    RetiredObjectDeletions counted = new RetiredObjectDeletions() {
+      @Override
+      public void deleted() {
+        deleted.incrementAndGet();
+      }
+
+      @Override
+      public void failed() {
+        failed.incrementAndGet();
+      }
+    };
+    TargetProcessor processor = new TargetProcessor(config,
+        new SnapshotBuilder(new JdbcRowSource(dataSource, config.clientsQuery(), 100, worker), batching,
+            StorageLayout.withRandom("snapshots/", new Random(7)), SnapshotWriterOptions.defaults(),
+            CompactionPolicy.defaults(), Duration.ofHours(6), counted, new OrphanSweep(1, leftoverCount), worker),
+        versions, runs, new DefaultFailureClassifier(), ProcessingSettings.defaults(), worker, "w-test");
+    java.util.function.IntConsumer sync = run -> {
+      runs.createRun(new RunRecord("run-d" + run, "all", SyncMode.FULL, "test", NOW, 1));
+      assertThat(processor.process(delivery(message("run-d" + run, "acme", "items", SyncMode.FULL), 1)))
+          .isInstanceOf(Outcome.Done.class);
+    };
+    sync.accept(1);
+    sync.accept(2); // the first build's sweep retires them all
+    assertThat(aged.list("snapshots/")).as("retired, within the grace").containsAll(leftovers);
+    singleDeletes.set(0);
+    batchSizes.clear();
+
+    workerTime.set(NOW.plus(Duration.ofHours(6)).plusSeconds(1));
+    sync.accept(3);
+
+    int due = batchSizes.stream().mapToInt(Integer::intValue).sum();
+    assertThat(singleDeletes).as("no DeleteObject a key").hasValue(0);
+    assertThat(due).as("the sweep retired more than one request takes").isGreaterThan(ObjectStore.MAX_KEYS_PER_DELETE);
+    assertThat(batchSizes).containsExactly(ObjectStore.MAX_KEYS_PER_DELETE, due - ObjectStore.MAX_KEYS_PER_DELETE);
+    assertThat(failed).as("the refused key").hasValue(1);
+    assertThat(deleted).hasValue(due - 1);
+    List<String> left = aged.list("snapshots/");
+    assertThat(left).contains(refused);
+    assertThat(leftovers.stream().filter(key -> !left.contains(key)).count()).as("leftovers deleted")
+        .isGreaterThan(ObjectStore.MAX_KEYS_PER_DELETE);
+  }
+
+  /** Every call handed to {@code delegate}: for a test to count or change one. */
+  private static class ForwardingStore implements ObjectStore {
+    private final ObjectStore delegate;
+
+    ForwardingStore(ObjectStore delegate) {
+      this.delegate = delegate;
+    }
+
+    @Override
+    public ObjectOutput create(String key) throws IOException {
+      return delegate.create(key);
+    }
+
+    @Override
+    public void put(String key, byte[] content, String contentType) throws IOException {
+      delegate.put(key, content, contentType);
+    }
+
+    @Override
+    public byte[] get(String key) throws IOException {
+      return delegate.get(key);
+    }
+
+    @Override
+    public RandomAccessObject open(String key) throws IOException {
+      return delegate.open(key);
+    }
+
+    @Override
+    public List<String> list(String prefix) throws IOException {
+      return delegate.list(prefix);
+    }
+
+    @Override
+    public List<dev.storagebuilder.common.storage.ListedObject> listObjects(String prefix) throws IOException {
+      return delegate.listObjects(prefix);
+    }
+
+    @Override
+    public void delete(String key) throws IOException {
+      delegate.delete(key);
+    }
+
+    @Override
+    public List<FailedDelete> deleteAll(Collection<String> keys) throws IOException {
+      return delegate.deleteAll(keys);
+    }
   }
 
   @Test
@@ -850,6 +1003,11 @@ class TargetProcessorTest {
       @Override
       public void delete(String key) throws IOException {
         store.delete(key);
+      }
+
+      @Override
+      public List<FailedDelete> deleteAll(Collection<String> keys) throws IOException {
+        return store.deleteAll(keys);
       }
     };
   }

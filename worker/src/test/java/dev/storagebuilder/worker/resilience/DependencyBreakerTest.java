@@ -8,6 +8,7 @@ import dev.storagebuilder.aws.AwsErrors;
 import dev.storagebuilder.common.ids.TargetRef;
 import dev.storagebuilder.common.ledger.TargetVersion;
 import dev.storagebuilder.common.ledger.VersionLedger;
+import dev.storagebuilder.common.storage.FailedDelete;
 import dev.storagebuilder.common.storage.ObjectOutput;
 import dev.storagebuilder.common.storage.ObjectStore;
 import dev.storagebuilder.common.storage.RandomAccessObject;
@@ -21,6 +22,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.NoSuchFileException;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -347,6 +349,12 @@ class DependencyBreakerTest {
     public void delete(String key) {
       maybeFail();
       objects.delete(key);
+    }
+
+    @Override
+    public List<FailedDelete> deleteAll(Collection<String> keys) {
+      maybeFail();
+      return objects.deleteAll(keys);
     }
   }
 }
