@@ -176,8 +176,9 @@ final class BenchRun {
       limit(select);
 
       try (LocalFleet fleet = startFleet(db, 0, scratch.resolve("export"))) {
+        producerStart(fleet, jvmFloor);
+        // After the restart: the producer listens on the port it bound then.
         ProducerClient producer = new ProducerClient(fleet.producerUrl(), fleet.apiToken());
-        producerStart(fleet, producer, jvmFloor);
         FleetProcess worker = startWorker(fleet, jvmFloor, true);
         CpuAccount cpu = cpuOf(fleet);
         long idleRssKb = worker.peakRssKb();
@@ -439,18 +440,10 @@ final class BenchRun {
             + " speedup %.1fx", WARM_INCREMENTAL_ROUNDS, sizes.exportRounds(), full.seconds() / best.seconds())));
   }
 
-  private void producerStart(LocalFleet fleet, ProducerClient producer, double jvmFloor) {
+  private void producerStart(LocalFleet fleet, double jvmFloor) throws IOException {
     fleet.producer().stop(10);
     long start = System.nanoTime();
-    try {
-      fleet.producer().start();
-    } catch (IOException e) {
-      throw new IllegalStateException(e);
-    }
-    while (!producer.healthy()) {
-      requireAlive(fleet.producer(), start);
-      LockSupport.parkNanos(Duration.ofMillis(10).toNanos());
-    }
+    fleet.startProducerAgain();
     report.add(Figure.measured("producer_start_seconds", seconds(start), "s",
         "JVM start floor (java -version)", jvmFloor, "").withNote("process start to the first 200 on /health"));
   }

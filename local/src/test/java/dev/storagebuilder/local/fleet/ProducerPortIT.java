@@ -40,6 +40,14 @@ class ProducerPortIT {
         assertThat(listeningPorts(fleet.producer().pid().orElseThrow())).contains(port);
         JsonNode runs = new ProducerClient(fleet.producerUrl(), fleet.apiToken()).get("/api/runs");
         assertThat(runs.path("runs").isArray()).as("%s", runs).isTrue();
+
+        // Started again (the bench measures the producer's start so), it binds a port anew.
+        fleet.producer().stop(10);
+        fleet.startProducerAgain();
+        int again = fleet.producerUrl().getPort();
+        assertThat(listeningPorts(fleet.producer().pid().orElseThrow())).contains(again);
+        assertThat(new ProducerClient(fleet.producerUrl(), fleet.apiToken()).get("/api/runs").path("runs").isArray())
+            .isTrue();
       }
     }
   }
