@@ -13,12 +13,8 @@ import dev.storagebuilder.common.snapshot.ManifestCodec;
 import dev.storagebuilder.common.snapshot.RetiredObject;
 import dev.storagebuilder.common.snapshot.SnapshotWriterOptions;
 import dev.storagebuilder.common.snapshot.StorageLayout;
-import dev.storagebuilder.common.storage.ContentSource;
-import dev.storagebuilder.common.storage.FailedDelete;
 import dev.storagebuilder.common.storage.ListedObject;
-import dev.storagebuilder.common.storage.ObjectOutput;
 import dev.storagebuilder.common.storage.ObjectStore;
-import dev.storagebuilder.common.storage.RandomAccessObject;
 import dev.storagebuilder.worker.jdbc.JdbcRowSource;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -27,17 +23,18 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.HashSet;
-import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Predicate;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import dev.storagebuilder.worker.testing.ForwardingObjectStore;
 
 /**
  * Objects no manifest lists as retired, over the embedded S3 and dynalite with the real SDK: what a
@@ -191,63 +188,27 @@ class LeftoverObjectsOverS3IT {
   }
 
   /** The store, counting the worker's listings. */
-  private final class ListCounting implements ObjectStore {
-    private final ObjectStore delegate;
-
+  private final class ListCounting extends ForwardingObjectStore {
     ListCounting(ObjectStore delegate) {
-      this.delegate = delegate;
-    }
-
-    @Override
-    public ObjectOutput create(String key) throws IOException {
-      return delegate.create(key);
-    }
-
-    @Override
-    public void put(String key, byte[] content, String contentType) throws IOException {
-      delegate.put(key, content, contentType);
-    }
-
-    @Override
-    public void putStream(String key, long length, ContentSource content, String contentType) throws IOException {
-      delegate.putStream(key, length, content, contentType);
-    }
-
-    @Override
-    public byte[] get(String key) throws IOException {
-      return delegate.get(key);
-    }
-
-    @Override
-    public byte[] getRange(String key, long position, int length) throws IOException {
-      return delegate.getRange(key, position, length);
-    }
-
-    @Override
-    public RandomAccessObject open(String key) throws IOException {
-      return delegate.open(key);
+      super(delegate);
     }
 
     @Override
     public List<String> list(String prefix) throws IOException {
       lists.incrementAndGet();
-      return delegate.list(prefix);
+      return super.list(prefix);
     }
 
     @Override
     public List<ListedObject> listObjects(String prefix) throws IOException {
       lists.incrementAndGet();
-      return delegate.listObjects(prefix);
+      return super.listObjects(prefix);
     }
 
     @Override
-    public void delete(String key) throws IOException {
-      delegate.delete(key);
-    }
-
-    @Override
-    public List<FailedDelete> deleteAll(Collection<String> keys) throws IOException {
-      return delegate.deleteAll(keys);
+    public void forEachObject(String prefix, Predicate<ListedObject> visitor) throws IOException {
+      lists.incrementAndGet();
+      super.forEachObject(prefix, visitor);
     }
   }
 }

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.storagebuilder.common.ids.TargetRef;
 import dev.storagebuilder.common.ledger.RunLedger;
 import dev.storagebuilder.common.ledger.RunRecord;
-import dev.storagebuilder.common.ledger.RunStatus;
 import dev.storagebuilder.common.ledger.TargetProgress;
 import dev.storagebuilder.common.ledger.TargetState;
 import dev.storagebuilder.common.ledger.TargetVersion;
@@ -28,7 +27,6 @@ import dev.storagebuilder.common.target.SourceConfig;
 import dev.storagebuilder.common.target.TargetDeclaration;
 import dev.storagebuilder.common.testing.InMemoryObjectStore;
 import dev.storagebuilder.worker.jdbc.JdbcRowSource;
-import dev.storagebuilder.worker.port.FailureClassifier;
 import dev.storagebuilder.worker.port.ReceivedMessage;
 import dev.storagebuilder.worker.port.RowSource;
 import dev.storagebuilder.worker.port.SourceRead;
@@ -67,6 +65,7 @@ import org.h2.jdbcx.JdbcDataSource;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import dev.storagebuilder.worker.testing.ForwardingObjectStore;
 
 class TargetProcessorTest {
   private static final Instant NOW = Instant.parse("2026-11-26T10:00:00Z");
@@ -740,7 +739,7 @@ class TargetProcessorTest {
     String refused = leftovers.get(leftoverCount / 2);
     List<Integer> batchSizes = new CopyOnWriteArrayList<>();
     AtomicInteger singleDeletes = new AtomicInteger();
-    ObjectStore batching = new ForwardingStore(aged) {
+    ObjectStore batching = new ForwardingObjectStore(aged) {
       @Override
       public void delete(String key) throws IOException {
         singleDeletes.incrementAndGet();
@@ -799,54 +798,6 @@ class TargetProcessorTest {
         .isGreaterThan(ObjectStore.MAX_KEYS_PER_DELETE);
   }
 
-  /** Every call handed to {@code delegate}: for a test to count or change one. */
-  private static class ForwardingStore implements ObjectStore {
-    private final ObjectStore delegate;
-
-    ForwardingStore(ObjectStore delegate) {
-      this.delegate = delegate;
-    }
-
-    @Override
-    public ObjectOutput create(String key) throws IOException {
-      return delegate.create(key);
-    }
-
-    @Override
-    public void put(String key, byte[] content, String contentType) throws IOException {
-      delegate.put(key, content, contentType);
-    }
-
-    @Override
-    public byte[] get(String key) throws IOException {
-      return delegate.get(key);
-    }
-
-    @Override
-    public RandomAccessObject open(String key) throws IOException {
-      return delegate.open(key);
-    }
-
-    @Override
-    public List<String> list(String prefix) throws IOException {
-      return delegate.list(prefix);
-    }
-
-    @Override
-    public List<dev.storagebuilder.common.storage.ListedObject> listObjects(String prefix) throws IOException {
-      return delegate.listObjects(prefix);
-    }
-
-    @Override
-    public void delete(String key) throws IOException {
-      delegate.delete(key);
-    }
-
-    @Override
-    public List<FailedDelete> deleteAll(Collection<String> keys) throws IOException {
-      return delegate.deleteAll(keys);
-    }
-  }
 
   @Test
   void aBuildThatReadRowsAboveItsWatermarkBuildsAgainWhenItLosesToAVersionReadUpToLessThanThoseRows() {
