@@ -66,6 +66,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import dev.storagebuilder.worker.testing.ForwardingObjectStore;
+import dev.storagebuilder.common.storage.ListedObject;
+import java.util.function.Predicate;
 
 class TargetProcessorTest {
   private static final Instant NOW = Instant.parse("2026-11-26T10:00:00Z");
@@ -564,27 +566,7 @@ class TargetProcessorTest {
     TargetRef ref = new TargetRef("acme", "items");
     AtomicInteger listings = new AtomicInteger();
     // S3 down for LIST only, or a role without s3:ListBucket.
-    ObjectStore unlistable = new ObjectStore() {
-      @Override
-      public ObjectOutput create(String key) throws IOException {
-        return store.create(key);
-      }
-
-      @Override
-      public void put(String key, byte[] content, String contentType) throws IOException {
-        store.put(key, content, contentType);
-      }
-
-      @Override
-      public byte[] get(String key) throws IOException {
-        return store.get(key);
-      }
-
-      @Override
-      public RandomAccessObject open(String key) throws IOException {
-        return store.open(key);
-      }
-
+    ObjectStore unlistable = new ForwardingObjectStore(store) {
       @Override
       public List<String> list(String prefix) throws IOException {
         listings.incrementAndGet();
@@ -592,19 +574,15 @@ class TargetProcessorTest {
       }
 
       @Override
-      public List<dev.storagebuilder.common.storage.ListedObject> listObjects(String prefix) throws IOException {
+      public List<ListedObject> listObjects(String prefix) throws IOException {
         listings.incrementAndGet();
         throw new IOException("Access Denied (test)");
       }
 
       @Override
-      public void delete(String key) throws IOException {
-        store.delete(key);
-      }
-
-      @Override
-      public List<FailedDelete> deleteAll(Collection<String> keys) throws IOException {
-        return store.deleteAll(keys);
+      public void forEachObject(String prefix, Predicate<ListedObject> visitor) throws IOException {
+        listings.incrementAndGet();
+        throw new IOException("Access Denied (test)");
       }
     };
     // A sweep at every sequence.
