@@ -9,6 +9,7 @@ import java.net.Socket;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -20,6 +21,7 @@ public final class FreezingTcpProxy implements AutoCloseable {
   private final CountDownLatch thawed = new CountDownLatch(1);
   private final List<Socket> sockets = new CopyOnWriteArrayList<>();
   private final AtomicLong fromTarget = new AtomicLong();
+  private final AtomicInteger held = new AtomicInteger();
   private volatile long freezeAfter = Long.MAX_VALUE;
   private volatile boolean frozen;
   private final ServerSocket server;
@@ -61,8 +63,19 @@ public final class FreezingTcpProxy implements AutoCloseable {
     return frozen;
   }
 
+  /**
+   * New connections accepted while frozen, each held unanswered: a driver's cancel request or
+   * reconnect attempt reaching the frozen source.
+   */
+  public int heldConnections() {
+    return held.get();
+  }
+
   private void connect(Socket client) {
     try {
+      if (frozen) {
+        held.incrementAndGet();
+      }
       holdWhileFrozen();
       Socket upstream = new Socket(InetAddress.getLoopbackAddress(), target);
       sockets.add(upstream);
