@@ -82,6 +82,14 @@ final class BinaryCopyFeed implements PrefetchingResultSet.RowFeed {
   private int limit;
   private boolean started;
   private boolean ended;
+  /**
+   * A read from the COPY failed for want of the connection (SQLSTATE class 08: reset, closed,
+   * aborted): nothing follows on it, so no cancel of ours can land on a later statement. Set by the
+   * reader thread, read by the consumer's close.
+   */
+  private volatile boolean connectionLost;
+  /** The thread sending our cancel request, once one was asked for; used by the consumer's thread only. */
+  private Thread cancelling;
 
   BinaryCopyFeed(PGConnection connection, CopyOut copy, Decoder[] decoders) {
     this.connection = connection;
@@ -494,7 +502,7 @@ final class BinaryCopyFeed implements PrefetchingResultSet.RowFeed {
   /** Makes {@code n} bytes available from {@link #position}, joining messages where a value spans two. */
   private void require(int n) throws SQLException {
     while (limit - position < n) {
-      byte[] message = copy.readFromCopy();
+      byte[] message = read();
       if (message == null) {
         ended = true;
         throw new SQLException("COPY ended in the middle of a row", "08P01");
@@ -515,41 +523,111 @@ final class BinaryCopyFeed implements PrefetchingResultSet.RowFeed {
   /** After the trailer: reads to the end of the operation, so the connection is free for the next statement. */
   private void finish() throws SQLException {
     ended = true;
-    while (copy.readFromCopy() != null) {
+    while (read() != null) {
       // nothing follows the trailer
     }
   }
 
+  /** The COPY's next message, noting a connection that failed under it. */
+  private byte[] read() throws SQLException {
+    try {
+      return copy.readFromCopy();
+    } catch (SQLException e) {
+      if (e.getSQLState() != null && e.getSQLState().startsWith("08")) {
+        connectionLost = true;
+      }
+      throw e;
+    }
+  }
+
   /**
-   * Not asking {@code copy.isActive()} first: that takes the connection's lock, which the reader
-   * thread holds while it waits for the server's next message.
+   * Sends the cancel from a thread of its own and returns at once. PgJDBC's cancel opens a new
+   * connection to the source and waits for the server to close it, up to its cancelSignalTimeout
+   * (10 s): on a source that stopped answering, the target's unwind waited that long even once the
+   * COPY's own connection was aborted (a stop, a lost lease), which ends the read at once. {@link
+   * #close} waits for the cancel only where a late one could still cancel something else. Not asking
+   * {@code copy.isActive()} first: that takes the connection's lock, which the reader thread holds
+   * while it waits for the server's next message.
    */
   @Override
-  public void cancel() throws SQLException {
-    connection.cancelQuery();
+  public void cancel() {
+    if (cancelling == null) {
+      cancelling = Thread.ofPlatform().daemon(true).name("copy-cancel").start(this::sendCancel);
+    }
+  }
+
+  private void sendCancel() {
+    try {
+      connection.cancelQuery();
+    } catch (SQLException e) {
+      // the connection was closed meanwhile (aborted): there is nothing left to cancel
+    }
   }
 
   /**
    * An abandoned COPY is cancelled and read to its end, so the connection goes back to the pool
    * clean (its transaction aborted: the caller rolls back). Not the driver's {@code cancelCopy}: for
    * a COPY TO it only sends the cancel and leaves the rest of the stream unread on the connection,
-   * where the next statement would trip over it.
+   * where the next statement would trip over it. The read ends with the cancel's error, with the
+   * COPY's own end when the cancel came too late, or with the connection's failure (aborted, reset):
+   * on a source that stopped answering only that ends it, and then without waiting for the cancel.
    */
   @Override
   public void close() throws SQLException {
-    if (!copy.isActive()) {
-      return;
-    }
-    connection.cancelQuery();
     try {
-      while (copy.readFromCopy() != null) {
+      if (copy.isActive() && !connectionClosed()) {
+        cancel();
+        readToTheEnd();
+      }
+    } finally {
+      awaitCancel();
+    }
+  }
+
+  private void readToTheEnd() throws SQLException {
+    try {
+      while (read() != null) {
         // discarded: rows sent before the server saw the cancel
       }
     } catch (SQLException e) {
       if (copy.isActive()) {
         throw e;
       }
-      // the cancel's own error ("canceling statement due to user request") ends the operation
+      // the cancel's own error ("canceling statement due to user request") ends the operation, as
+      // does the connection's failure
+    }
+  }
+
+  /**
+   * A cancel still on its way when the COPY ended on its own would cancel the connection's next
+   * statement instead (the rollback, or another target's read once the connection is back in the
+   * pool): it is waited for, as PgJDBC bounds it (its cancelSignalTimeout), unless the connection
+   * is gone and no statement follows on it.
+   */
+  private void awaitCancel() {
+    Thread cancel = cancelling;
+    if (cancel == null || connectionLost || connectionClosed()) {
+      return;
+    }
+    boolean interrupted = false;
+    while (cancel.isAlive()) {
+      try {
+        cancel.join();
+      } catch (InterruptedException e) {
+        interrupted = true;
+      }
+    }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** Whether the driver knows its connection closed (aborted); no I/O, no lock. */
+  private boolean connectionClosed() {
+    try {
+      return connection instanceof java.sql.Connection jdbc && jdbc.isClosed();
+    } catch (SQLException e) {
+      return true;
     }
   }
 }

@@ -24,9 +24,11 @@ import java.sql.Statement;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.ThreadLocalRandom;
@@ -199,6 +201,137 @@ class FrozenSourceReadIT {
   @Test
   void aPostgresCopyReadOnAFrozenSourceEndsAtOnceWhenItsTargetLosesItsLease() throws Exception {
     readFreezeLoseTheLeaseAndExpectTheReadToEnd(postgresSource(), true, ITEMS);
+  }
+
+  /**
+   * A COPY abandoned while its reader waits between batches (the target's thread stopped taking
+   * rows) is cancelled and read to its end. Its source froze meanwhile and its connection is aborted
+   * a moment later (a lost lease or a stop interrupts the target and aborts its connections from
+   * other threads: either may come first). PgJDBC's cancel, on a connection of its own to the frozen
+   * source, waited out its 10 s cancelSignalTimeout whatever became of the COPY's connection, and the
+   * target unwound 10 s after the abort instead of at once.
+   */
+  @Test
+  void aPostgresCopyAbandonedBetweenBatchesUnwindsAtOnceWhenItsConnectionIsAbortedWhileItsCancelWaitsOnTheFrozenSource()
+      throws Exception {
+    pool = SourcePool.open(postgresSource(), 1, Duration.ofSeconds(5), Duration.ofMinutes(10));
+    SourceConnections connections = new SourceConnections(pool);
+    JdbcRowSource rows =
+        new JdbcRowSource(connections, "SELECT 'frozen'", 100, Clock.systemUTC(),
+            new ChangeReadSettings(0, Duration.ZERO), true);
+    Set<Thread> readersBefore = prefetchThreads();
+    SourceRead read = rows.readAll(ITEMS, CLIENT);
+    ResultSet result = read.rows();
+    for (int i = 0; i < 5_000; i++) {
+      assertThat(result.next()).isTrue();
+    }
+    Thread reader = newPrefetchThread(readersBefore);
+    await("the reader waits for a free batch, off the socket").atMost(Duration.ofSeconds(10))
+        .during(Duration.ofMillis(300))
+        .until(() -> inMethod(reader, "nextFreeBatch") && !inMethod(reader, "readFromCopy"));
+    proxy.freeze();
+
+    AtomicReference<Throwable> closeFailure = new AtomicReference<>();
+    Thread closing =
+        Thread.ofPlatform().name("target-abandons").daemon(true).start(() -> {
+          try {
+            read.close();
+          } catch (Throwable e) {
+            closeFailure.set(e);
+          }
+        });
+    await("the cancel reached the frozen source").atMost(Duration.ofSeconds(10))
+        .until(() -> proxy.heldConnections() > 0);
+    long abortedAt = System.nanoTime();
+    assertThat(connections.abortAll()).isEqualTo(1);
+
+    await().atMost(Duration.ofSeconds(20)).until(() -> !closing.isAlive());
+    assertThat(Duration.ofNanos(System.nanoTime() - abortedAt))
+        .as("closing the read after its connection was aborted, well within PgJDBC's 10 s cancel timeout")
+        .isLessThan(Duration.ofSeconds(3));
+    // The rollback after the COPY finds the connection gone: it failed, and left the pool.
+    assertThat(closeFailure.get()).isInstanceOf(SQLException.class);
+    assertThat(((SQLException) closeFailure.get()).getSQLState()).startsWith("08");
+    await().atMost(Duration.ofSeconds(10)).until(() -> pool.getHikariPoolMXBean().getActiveConnections() == 0);
+  }
+
+  /**
+   * The same with the reader blocked on the frozen socket when the target gives up: the read's close
+   * cancels the statement the reader waits on (no interrupt reaches it), and that cancel too waited
+   * out its 10 s on the frozen source after the connection was aborted.
+   */
+  @Test
+  void aPostgresCopyReadBlockedOnAFrozenSourceUnwindsAtOnceWhenItsConnectionIsAbortedWhileItsCancelWaits()
+      throws Exception {
+    pool = SourcePool.open(postgresSource(), 1, Duration.ofSeconds(5), Duration.ofMinutes(10));
+    SourceConnections connections = new SourceConnections(pool);
+    JdbcRowSource rows =
+        new JdbcRowSource(connections, "SELECT 'frozen'", 100, Clock.systemUTC(),
+            new ChangeReadSettings(0, Duration.ZERO), true);
+    Set<Thread> readersBefore = prefetchThreads();
+    AtomicLong seen = new AtomicLong();
+    AtomicReference<Throwable> failure = new AtomicReference<>();
+    CountDownLatch frozen = new CountDownLatch(1);
+    Thread target =
+        Thread.ofPlatform().name("target-frozen").daemon(true).start(() -> {
+          try (SourceRead read = rows.readAll(ITEMS, CLIENT)) {
+            ResultSet result = read.rows();
+            while (result.next()) {
+              if (seen.incrementAndGet() == 5_000) {
+                proxy.freeze();
+                frozen.countDown();
+              }
+            }
+          } catch (Throwable e) {
+            failure.set(e);
+          }
+        });
+    assertThat(frozen.await(30, TimeUnit.SECONDS)).isTrue();
+    Thread reader = newPrefetchThread(readersBefore);
+    await("the reader waits on the frozen socket").atMost(Duration.ofSeconds(10))
+        .during(Duration.ofMillis(300))
+        .until(() -> inMethod(reader, "readFromCopy") && inMethod(reader, "park"));
+
+    target.interrupt(); // what a lost lease does first: the target closes its read, which cancels
+    await("the cancel reached the frozen source").atMost(Duration.ofSeconds(10))
+        .until(() -> proxy.heldConnections() > 0);
+    long abortedAt = System.nanoTime();
+    assertThat(connections.abortAll()).isEqualTo(1); // and then: its connections are aborted
+
+    await().atMost(Duration.ofSeconds(20)).until(() -> !target.isAlive());
+    assertThat(Duration.ofNanos(System.nanoTime() - abortedAt))
+        .as("the target unwound after its connection was aborted, well within PgJDBC's 10 s cancel timeout")
+        .isLessThan(Duration.ofSeconds(3));
+    assertThat(seen.get()).as("the read was cut short").isBetween(5_000L, ROWS - 1L);
+    assertThat(failure.get()).isInstanceOf(SQLException.class);
+    await().atMost(Duration.ofSeconds(10)).until(() -> pool.getHikariPoolMXBean().getActiveConnections() == 0);
+  }
+
+  private static Set<Thread> prefetchThreads() {
+    Set<Thread> threads = new HashSet<>();
+    for (Thread thread : Thread.getAllStackTraces().keySet()) {
+      if (thread.getName().startsWith("prefetch-")) {
+        threads.add(thread);
+      }
+    }
+    return threads;
+  }
+
+  /** The reader thread the read started: the one prefetch thread that was not there before. */
+  private static Thread newPrefetchThread(Set<Thread> before) {
+    Set<Thread> started = prefetchThreads();
+    started.removeAll(before);
+    assertThat(started).hasSize(1);
+    return started.iterator().next();
+  }
+
+  private static boolean inMethod(Thread thread, String method) {
+    for (StackTraceElement frame : thread.getStackTrace()) {
+      if (frame.getMethodName().equals(method)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private void readFreezeLoseTheLeaseAndExpectTheReadToEnd(SourceConfig source, boolean copy, TargetDeclaration target)
