@@ -8,6 +8,7 @@ import java.math.BigInteger;
 import java.math.RoundingMode;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.LocalDate;
 import java.time.LocalDateTime;
@@ -82,19 +83,15 @@ final class BinaryCopyFeed implements PrefetchingResultSet.RowFeed {
   private int limit;
   private boolean started;
   private boolean ended;
-  /**
-   * A read from the COPY failed for want of the connection (SQLSTATE class 08: reset, closed,
-   * aborted): nothing follows on it, so no cancel of ours can land on a later statement. Set by the
-   * reader thread, read by the consumer's close.
-   */
-  private volatile boolean connectionLost;
-  /** The thread sending our cancel request, once one was asked for; used by the consumer's thread only. */
-  private Thread cancelling;
+  private final CancelRequest cancelRequest;
 
+  /** {@code connection}: the driver's own, not a pool's proxy. */
   BinaryCopyFeed(PGConnection connection, CopyOut copy, Decoder[] decoders) {
     this.connection = connection;
     this.copy = copy;
     this.decoders = decoders.clone();
+    this.cancelRequest =
+        new CancelRequest(connection::cancelQuery, () -> connection instanceof Connection jdbc && jdbc.isClosed());
   }
 
   /**
@@ -533,35 +530,19 @@ final class BinaryCopyFeed implements PrefetchingResultSet.RowFeed {
     try {
       return copy.readFromCopy();
     } catch (SQLException e) {
-      if (e.getSQLState() != null && e.getSQLState().startsWith("08")) {
-        connectionLost = true;
-      }
+      cancelRequest.noteFailure(e);
       throw e;
     }
   }
 
   /**
-   * Sends the cancel from a thread of its own and returns at once. PgJDBC's cancel opens a new
-   * connection to the source and waits for the server to close it, up to its cancelSignalTimeout
-   * (10 s): on a source that stopped answering, the target's unwind waited that long even once the
-   * COPY's own connection was aborted (a stop, a lost lease), which ends the read at once. {@link
-   * #close} waits for the cancel only where a late one could still cancel something else. Not asking
-   * {@code copy.isActive()} first: that takes the connection's lock, which the reader thread holds
-   * while it waits for the server's next message.
+   * From a thread of its own ({@link CancelRequest}): returns at once. Not asking {@code
+   * copy.isActive()} first: that takes the connection's lock, which the reader thread holds while it
+   * waits for the server's next message.
    */
   @Override
   public void cancel() {
-    if (cancelling == null) {
-      cancelling = Thread.ofPlatform().daemon(true).name("copy-cancel").start(this::sendCancel);
-    }
-  }
-
-  private void sendCancel() {
-    try {
-      connection.cancelQuery();
-    } catch (SQLException e) {
-      // the connection was closed meanwhile (aborted): there is nothing left to cancel
-    }
+    cancelRequest.send();
   }
 
   /**
@@ -570,17 +551,18 @@ final class BinaryCopyFeed implements PrefetchingResultSet.RowFeed {
    * a COPY TO it only sends the cancel and leaves the rest of the stream unread on the connection,
    * where the next statement would trip over it. The read ends with the cancel's error, with the
    * COPY's own end when the cancel came too late, or with the connection's failure (aborted, reset):
-   * on a source that stopped answering only that ends it, and then without waiting for the cancel.
+   * on a source that stopped answering only that ends it, and then nothing waits for the cancel.
+   * A connection already gone gets no cancel.
    */
   @Override
   public void close() throws SQLException {
     try {
-      if (copy.isActive() && !connectionClosed()) {
-        cancel();
+      if (copy.isActive() && !cancelRequest.connectionGone()) {
+        cancelRequest.send();
         readToTheEnd();
       }
     } finally {
-      awaitCancel();
+      cancelRequest.awaitUnlessConnectionGone();
     }
   }
 
@@ -595,39 +577,6 @@ final class BinaryCopyFeed implements PrefetchingResultSet.RowFeed {
       }
       // the cancel's own error ("canceling statement due to user request") ends the operation, as
       // does the connection's failure
-    }
-  }
-
-  /**
-   * A cancel still on its way when the COPY ended on its own would cancel the connection's next
-   * statement instead (the rollback, or another target's read once the connection is back in the
-   * pool): it is waited for, as PgJDBC bounds it (its cancelSignalTimeout), unless the connection
-   * is gone and no statement follows on it.
-   */
-  private void awaitCancel() {
-    Thread cancel = cancelling;
-    if (cancel == null || connectionLost || connectionClosed()) {
-      return;
-    }
-    boolean interrupted = false;
-    while (cancel.isAlive()) {
-      try {
-        cancel.join();
-      } catch (InterruptedException e) {
-        interrupted = true;
-      }
-    }
-    if (interrupted) {
-      Thread.currentThread().interrupt();
-    }
-  }
-
-  /** Whether the driver knows its connection closed (aborted); no I/O, no lock. */
-  private boolean connectionClosed() {
-    try {
-      return connection instanceof java.sql.Connection jdbc && jdbc.isClosed();
-    } catch (SQLException e) {
-      return true;
     }
   }
 }

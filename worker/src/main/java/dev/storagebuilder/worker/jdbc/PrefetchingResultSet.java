@@ -82,7 +82,8 @@ final class PrefetchingResultSet extends UnsupportedResultSet implements StoredF
 
     /**
      * Asks the database to stop the statement the reader thread waits on, from another thread: no
-     * interrupt reaches a thread blocked reading a socket.
+     * interrupt reaches a thread blocked reading a socket. Returns at once ({@link CancelRequest});
+     * {@link #close} waits for the request where it could still land on a later statement.
      */
     default void cancel() throws SQLException {}
 
@@ -501,9 +502,11 @@ final class PrefetchingResultSet extends UnsupportedResultSet implements StoredF
     private final boolean[] zoned;
     private final String targetName;
     private final String[] names;
+    private final CancelRequest cancelRequest;
 
     JdbcFeed(ResultSet source, TargetDeclaration target) throws SQLException {
       this.source = source;
+      this.cancelRequest = new CancelRequest(this::cancelStatement, this::connectionClosed);
       int columns = target.columns().size();
       this.types = new ColumnType[columns];
       this.zoned = new boolean[columns];
@@ -520,9 +523,18 @@ final class PrefetchingResultSet extends UnsupportedResultSet implements StoredF
     @Override
     public boolean next(long[][] longs, Object[][] refs, boolean[][] nulls, long[][] scales, int r)
         throws SQLException {
-        if (!source.next()) {
-          return false;
-        }
+      try {
+        return nextRow(longs, refs, nulls, r);
+      } catch (SQLException e) {
+        cancelRequest.noteFailure(e);
+        throw e;
+      }
+    }
+
+    private boolean nextRow(long[][] longs, Object[][] refs, boolean[][] nulls, int r) throws SQLException {
+      if (!source.next()) {
+        return false;
+      }
       for (int c = 0; c < types.length; c++) {
         int index = c + 1;
         boolean isNull;
@@ -559,8 +571,13 @@ final class PrefetchingResultSet extends UnsupportedResultSet implements StoredF
       return true;
     }
 
+    /** From a thread of its own ({@link CancelRequest}): returns at once. */
     @Override
-    public void cancel() throws SQLException {
+    public void cancel() {
+      cancelRequest.send();
+    }
+
+    private void cancelStatement() throws SQLException {
       java.sql.Statement statement = source.getStatement();
       if (statement == null) {
         return;
@@ -579,8 +596,16 @@ final class PrefetchingResultSet extends UnsupportedResultSet implements StoredF
       return JdbcTemporals.read(source, index, type, targetName, names[index - 1]);
     }
 
+    /** The driver's own connection: a pool's proxy still reads as open once the driver's was aborted. */
+    private boolean connectionClosed() throws SQLException {
+      java.sql.Statement statement = source.getStatement();
+      return statement != null && statement.getConnection().unwrap(java.sql.Connection.class).isClosed();
+    }
+
+    /** A cancel still on its way is waited for first where it could land on a later statement. */
     @Override
     public void close() throws SQLException {
+      cancelRequest.awaitUnlessConnectionGone();
       source.close();
     }
   }
