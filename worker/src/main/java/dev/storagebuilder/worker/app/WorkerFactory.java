@@ -264,6 +264,7 @@ final class WorkerFactory {
             settings.compaction(),
             settings.retiredObjectGrace(),
             new RetiredObjectMetrics(meters),
+            new SweepMetrics(meters),
             clock);
     MemoryBudget memory = settings.targetMemory();
     log.info("target memory budget {} MiB; worker.concurrency {}", memory.capacityBytes() >> 20,

@@ -22,6 +22,7 @@ import java.util.List;
  *     where another read with the same watermark may have missed a row this one read
  * @param retiredDue objects earlier versions retired whose grace is over: the new manifest no
  *     longer lists them, and the committer deletes them once (and only if) its commit succeeded
+ * @param swept leftovers a sweep found that the new manifest lists as retired ({@link OrphanSweep})
  */
 public record BuiltSnapshot(
     TargetVersion version,
@@ -34,7 +35,8 @@ public record BuiltSnapshot(
     TrailingUpload trailing,
     long highestVersionRead,
     boolean watermarkSettled,
-    List<String> retiredDue) {
+    List<String> retiredDue,
+    int swept) {
 
   public enum Kind {
     /** A new base: full mode, no version record yet, a schema change, or compaction. */
@@ -71,7 +73,7 @@ public record BuiltSnapshot(
       TargetVersion version, long rowsWritten, long bytesWritten, long rowsRead, Kind kind, List<String> newObjects,
       BuildSplit split, TrailingUpload trailing, long highestVersionRead, boolean watermarkSettled) {
     this(version, rowsWritten, bytesWritten, rowsRead, kind, newObjects, split, trailing, highestVersionRead,
-        watermarkSettled, List.of());
+        watermarkSettled, List.of(), 0);
   }
 
   /** A snapshot with nothing left running that retires nothing for deletion. */

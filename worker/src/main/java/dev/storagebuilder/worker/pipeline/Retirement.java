@@ -19,8 +19,9 @@ import java.util.Set;
  *
  * @param retired what the new manifest lists as retired
  * @param due keys to delete once the new version is committed
+ * @param swept how many of {@code retired} a sweep found ({@link #withSwept})
  */
-record Retirement(List<RetiredObject> retired, List<String> due) {
+record Retirement(List<RetiredObject> retired, List<String> due, int swept) {
   /**
    * Readers take the version record, then the manifest, then the files by key: 6 h covers a
    * reader that holds a version for the length of a long export of it, where a deleted object would
@@ -33,6 +34,11 @@ record Retirement(List<RetiredObject> retired, List<String> due) {
   Retirement {
     retired = List.copyOf(retired);
     due = List.copyOf(due);
+  }
+
+  /** A retirement without swept objects. */
+  Retirement(List<RetiredObject> retired, List<String> due) {
+    this(retired, due, 0);
   }
 
   /**
@@ -89,7 +95,7 @@ record Retirement(List<RetiredObject> retired, List<String> due) {
       }
       all.add(object);
     }
-    return new Retirement(all, due);
+    return new Retirement(all, due, this.swept + swept.size());
   }
 
   /** Every key this retirement lists or deletes. */

@@ -99,6 +99,7 @@ public final class SnapshotBuilder {
   private final CompactionPolicy compaction;
   private final Duration retiredObjectGrace;
   private final RetiredObjectDeletions deletions;
+  private final OrphanSweeps sweeps;
   private final OrphanSweep orphanSweep;
   private final Clock clock;
   private final RecentObjects<Manifest> manifests =
@@ -141,7 +142,22 @@ public final class SnapshotBuilder {
       Duration retiredObjectGrace,
       RetiredObjectDeletions deletions,
       Clock clock) {
-    this(source, store, layout, writerOptions, compaction, retiredObjectGrace, deletions, OrphanSweep.DEFAULT, clock);
+    this(source, store, layout, writerOptions, compaction, retiredObjectGrace, deletions, OrphanSweeps.NONE, clock);
+  }
+
+  /** @param sweeps told of each sweep and of the leftovers committed sweeps retired */
+  public SnapshotBuilder(
+      RowSource source,
+      ObjectStore store,
+      StorageLayout layout,
+      SnapshotWriterOptions writerOptions,
+      CompactionPolicy compaction,
+      Duration retiredObjectGrace,
+      RetiredObjectDeletions deletions,
+      OrphanSweeps sweeps,
+      Clock clock) {
+    this(source, store, layout, writerOptions, compaction, retiredObjectGrace, deletions, sweeps, OrphanSweep.DEFAULT,
+        clock);
   }
 
   /** @param orphanSweep how often a build looks for objects no manifest retires, and how many it takes */
@@ -155,11 +171,27 @@ public final class SnapshotBuilder {
       RetiredObjectDeletions deletions,
       OrphanSweep orphanSweep,
       Clock clock) {
+    this(source, store, layout, writerOptions, compaction, retiredObjectGrace, deletions, OrphanSweeps.NONE,
+        orphanSweep, clock);
+  }
+
+  SnapshotBuilder(
+      RowSource source,
+      ObjectStore store,
+      StorageLayout layout,
+      SnapshotWriterOptions writerOptions,
+      CompactionPolicy compaction,
+      Duration retiredObjectGrace,
+      RetiredObjectDeletions deletions,
+      OrphanSweeps sweeps,
+      OrphanSweep orphanSweep,
+      Clock clock) {
     if (retiredObjectGrace.isNegative()) {
       throw new IllegalArgumentException("retired object grace must be >= 0, got " + retiredObjectGrace);
     }
     this.retiredObjectGrace = retiredObjectGrace;
     this.deletions = deletions;
+    this.sweeps = sweeps;
     this.orphanSweep = orphanSweep;
     this.source = source;
     this.store = store;
@@ -230,6 +262,20 @@ public final class SnapshotBuilder {
     index = KeyIndex.open(store, key, entries);
     keyIndexes.put(key, index);
     return index;
+  }
+
+  /**
+   * What the attempt that won the commit of {@code built} does once it is committed: counts the
+   * leftovers its sweep retired, and deletes the retired objects whose grace is over ({@link
+   * #deleteRetired}).
+   */
+  public void committed(BuiltSnapshot built) {
+    if (built.swept() > 0) {
+      sweeps.retired(built.swept());
+    }
+    if (!built.retiredDue().isEmpty()) {
+      deleteRetired(built);
+    }
   }
 
   /**
@@ -413,7 +459,7 @@ public final class SnapshotBuilder {
       BuiltSnapshot built = new BuiltSnapshot(
           version, stats.rows(), stats.bytes() + manifestBytes.length, stats.rows(), BuiltSnapshot.Kind.BASE,
           newObjects, split, sidecar == null ? TrailingUpload.NONE : new TrailingUpload(sidecar, this::deleteQuietly),
-          highestVersionRead, watermarkSettled, retirement.due());
+          highestVersionRead, watermarkSettled, retirement.due(), retirement.swept());
       handedOver = true;
       return built;
     } finally {
@@ -587,7 +633,7 @@ public final class SnapshotBuilder {
       return Optional.of(new BuiltSnapshot(
           version, stats.rows(), stats.bytes() + sidecarBytes + manifestBytes.length, rowsRead,
           BuiltSnapshot.Kind.DELTA, newObjects, BuildSplit.NONE, TrailingUpload.NONE, keyIndex.maxVersion(),
-          watermarkSettled, retirement.due()));
+          watermarkSettled, retirement.due(), retirement.swept()));
     }
   }
 
@@ -757,10 +803,12 @@ public final class SnapshotBuilder {
     try {
       store.forEachObject(layout.targetPrefix(ref), picker::offer);
     } catch (IOException | RuntimeException e) {
+      sweeps.listingFailed();
       log.warn("could not list the target's objects to retire what no manifest retires ({}); tried again at a later"
           + " sweep", e.toString());
       return retirement;
     }
+    sweeps.listed();
     List<RetiredObject> swept = picker.swept();
     log.info("swept {} of the target's objects in {} ms: {} that no manifest retired are retired now{}",
         picker.offered(), (System.nanoTime() - started) / 1_000_000, swept.size(),

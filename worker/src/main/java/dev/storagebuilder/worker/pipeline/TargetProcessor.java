@@ -282,10 +282,10 @@ public final class TargetProcessor {
               built.bytesWritten(), took.toMillis(), sequence, clock.instant());
       CompletionStage<Void> recorded = successes.record(new RunLedger.Success(message.runId(), succeeded, running.marked));
       stages.lap("outcome");
-      if (committed && !idle && !built.retiredDue().isEmpty()) {
+      if (committed && !idle && (!built.retiredDue().isEmpty() || built.swept() > 0)) {
         // Only the winner of the conditional commit, and only now: its manifest, the current one,
-        // no longer lists them. While the success is written.
-        builder.deleteRetired(built);
+        // no longer lists the due objects (and lists what its sweep found). While the success is written.
+        builder.committed(built);
         stages.lap("retired");
       }
       log.info(

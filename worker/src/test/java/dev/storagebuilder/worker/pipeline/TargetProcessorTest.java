@@ -585,12 +585,13 @@ class TargetProcessorTest {
         throw new IOException("Access Denied (test)");
       }
     };
+    CountedSweeps sweeps = new CountedSweeps();
     // A sweep at every sequence.
     TargetProcessor processor = new TargetProcessor(config,
         new SnapshotBuilder(new JdbcRowSource(dataSource, config.clientsQuery(), 100, clock), unlistable,
             StorageLayout.withRandom("snapshots/", new Random(7)), SnapshotWriterOptions.defaults(),
-            CompactionPolicy.defaults(), Duration.ofHours(6), RetiredObjectDeletions.NONE, new OrphanSweep(1, 1000),
-            clock),
+            CompactionPolicy.defaults(), Duration.ofHours(6), RetiredObjectDeletions.NONE, sweeps,
+            new OrphanSweep(1, 1000), clock),
         versions, runs, new DefaultFailureClassifier(), ProcessingSettings.defaults(), clock, "w-test");
     assertThat(processor.process(delivery(message("acme", "items"), 1))).isInstanceOf(Outcome.Done.class);
     TargetVersion first = versions.current(ref).orElseThrow();
@@ -603,11 +604,86 @@ class TargetProcessorTest {
         .isEqualTo(new Outcome.Done("committed sequence 2"));
 
     assertThat(listings).hasValue(1);
+    assertThat(sweeps.failed).as("the failed listing is counted").hasValue(1);
+    assertThat(sweeps.listed).hasValue(0);
     TargetVersion second = versions.current(ref).orElseThrow();
     assertThat(ManifestCodec.decode(store.get(second.manifestKey())).retired())
         .as("what the replaced version referenced is retired as always")
         .extracting(dev.storagebuilder.common.snapshot.RetiredObject::key)
         .containsExactlyInAnyOrderElementsOf(firstObjects);
+  }
+
+  /**
+   * Every sweep lists (and is counted), but what it retires counts only once a commit made it so: an
+   * attempt whose commit loses wrote a manifest no one reads, and its rebuild sweeps again.
+   */
+  @Test
+  void sweptLeftoversAreCountedByTheAttemptThatCommitsNotByOneWhoseCommitLost() throws Exception {
+    TargetRef ref = new TargetRef("acme", "items");
+    // Every object reads as a month old.
+    InMemoryObjectStore aged = new InMemoryObjectStore(Clock.fixed(NOW.minus(Duration.ofDays(30)), ZoneOffset.UTC));
+    StorageLayout names = StorageLayout.withRandom("snapshots/", new Random(3));
+    List<String> leftovers = List.of(names.manifestKey(ref, 901), names.baseKey(ref, 902), names.deltaKey(ref, 903));
+    for (String key : leftovers) {
+      aged.put(key, new byte[] {1}, "application/octet-stream");
+    }
+    CountedSweeps sweeps = new CountedSweeps();
+    java.util.function.Function<VersionLedger, TargetProcessor> sweepingEveryBuild = ledger -> new TargetProcessor(
+        config,
+        new SnapshotBuilder(new JdbcRowSource(dataSource, config.clientsQuery(), 100, clock), aged,
+            StorageLayout.withRandom("snapshots/", new Random(7)), SnapshotWriterOptions.defaults(),
+            CompactionPolicy.defaults(), Duration.ofHours(6), RetiredObjectDeletions.NONE, sweeps,
+            new OrphanSweep(1, 1000), clock),
+        ledger, runs, new DefaultFailureClassifier(), ProcessingSettings.defaults(), clock, "w-test");
+    assertThat(sweepingEveryBuild.apply(versions).process(delivery(message("acme", "items"), 1)))
+        .isInstanceOf(Outcome.Done.class);
+    TargetVersion first = versions.current(ref).orElseThrow();
+    // Another run moves the watermark first: no base read, so this full sync builds again on top of it.
+    VersionLedger racing = new ForwardingVersionLedger(versions) {
+      private boolean raced;
+
+      @Override
+      public boolean commit(TargetVersion next, long expectedSequence) {
+        if (!raced) {
+          raced = true;
+          assertThat(super.commit(new TargetVersion(ref, 2, first.watermark() + 1, first.manifestKey(),
+              first.rowCount(), first.contentChecksum(), 0, "run-other", NOW), expectedSequence)).isTrue();
+        }
+        return super.commit(next, expectedSequence);
+      }
+    };
+    runs.createRun(new RunRecord("run-2", "all", SyncMode.FULL, "test", NOW, 1));
+
+    assertThat(sweepingEveryBuild.apply(racing).process(delivery(message("run-2", "acme", "items", SyncMode.FULL), 1)))
+        .isEqualTo(new Outcome.Done("committed sequence 3"));
+
+    assertThat(sweeps.listed).as("the lost attempt's sweep and its rebuild's").hasValue(2);
+    assertThat(ManifestCodec.decode(aged.get(versions.current(ref).orElseThrow().manifestKey())).retired())
+        .extracting(dev.storagebuilder.common.snapshot.RetiredObject::key).containsAll(leftovers);
+    assertThat(sweeps.retired).as("the leftovers, once").hasValue(leftovers.size());
+    assertThat(sweeps.failed).hasValue(0);
+  }
+
+  /** Counts what {@link OrphanSweeps} is told. */
+  private static final class CountedSweeps implements OrphanSweeps {
+    final AtomicInteger listed = new AtomicInteger();
+    final AtomicInteger failed = new AtomicInteger();
+    final AtomicInteger retired = new AtomicInteger();
+
+    @Override
+    public void listed() {
+      listed.incrementAndGet();
+    }
+
+    @Override
+    public void listingFailed() {
+      failed.incrementAndGet();
+    }
+
+    @Override
+    public void retired(int objects) {
+      retired.addAndGet(objects);
+    }
   }
 
   /**
