@@ -8,8 +8,8 @@ import java.util.function.Consumer;
 /**
  * The objects one build stores: uploads still running on threads of their own, and objects already
  * stored. A build that ends well {@link #keep() keeps} them; one that fails or finds nothing worth
- * keeping closes this first, which takes them back: running uploads are stopped (and their objects
- * deleted if they made it up anyway), stored objects deleted. Readers find snapshot objects only
+ * keeping closes this first, which takes them back: running uploads are stopped (and their keys
+ * deleted, in case they made it up anyway), stored objects deleted. Readers find snapshot objects only
  * through a committed version record, so until the commit the order in which they go up is free:
  * the file and the manifest that lists it can both be in flight at once. (A base's stored key index
  * goes up after the commit instead: {@link TrailingUpload}.)
@@ -17,7 +17,7 @@ import java.util.function.Consumer;
  * <p>Used by the build's thread only. Not thread-safe.
  */
 final class BuildObjects implements AutoCloseable {
-  private record Running(BackgroundUpload upload, Runnable afterStop) {}
+  private record Running(String key, BackgroundUpload upload, Runnable afterStop) {}
 
   private final Consumer<String> delete;
   private final List<Running> running = new ArrayList<>();
@@ -32,12 +32,13 @@ final class BuildObjects implements AutoCloseable {
   /**
    * Starts an upload on a thread of its own.
    *
+   * @param key the object the upload stores (the key {@code work} returns)
    * @param afterStop runs when the upload is taken back, after its thread let go (e.g. aborts a
    *     multipart upload the task never got to)
    */
-  BackgroundUpload start(String threadName, BackgroundUpload.Work work, Runnable afterStop) {
+  BackgroundUpload start(String threadName, String key, BackgroundUpload.Work work, Runnable afterStop) {
     BackgroundUpload upload = BackgroundUpload.start(threadName, work);
-    running.add(new Running(upload, afterStop));
+    running.add(new Running(key, upload, afterStop));
     return upload;
   }
 
@@ -80,8 +81,12 @@ final class BuildObjects implements AutoCloseable {
       return;
     }
     for (Running r : running) {
-      r.upload().cancel().ifPresent(delete);
+      r.upload().cancel();
       r.afterStop().run();
+      // Whether or not the upload said it stored the object: a PUT interrupted (or timed out) once
+      // S3 had it fails in the caller yet stores it, and such an object was left to no one. A
+      // DELETE of a key never stored is answered like any other.
+      delete.accept(r.key());
     }
     running.clear();
     stored.forEach(delete);

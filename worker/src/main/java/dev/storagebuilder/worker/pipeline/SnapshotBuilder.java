@@ -394,7 +394,7 @@ public final class SnapshotBuilder {
         }
         // The file goes up (its last part, or its only PUT) while the read closes and the manifest
         // is written.
-        objects.start("file-" + declaration.name(), () -> publish(writer, baseKey), writer::abort);
+        objects.start("file-" + declaration.name(), baseKey, () -> publish(writer, baseKey), writer::abort);
         // A full read must not move the watermark backwards either (a PostgreSQL read that could not
         // settle reports 0): the rows it read are complete up to what the previous version held.
         watermark = Math.max(read.watermark(), current.map(TargetVersion::watermark).orElse(0L));
@@ -557,7 +557,7 @@ public final class SnapshotBuilder {
             stats = writer.seal();
             // Goes up while the read closes, the state is counted and the manifest written.
             SnapshotWriter sealed = writer;
-            file = objects.start("file-" + declaration.name(), () -> publish(sealed, deltaKey), sealed::abort);
+            file = objects.start("file-" + declaration.name(), deltaKey, () -> publish(sealed, deltaKey), sealed::abort);
           }
         } catch (SQLException | IOException | RuntimeException e) {
           if (writer != null && file == null) {
