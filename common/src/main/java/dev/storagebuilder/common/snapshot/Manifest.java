@@ -223,6 +223,22 @@ public record Manifest(
         retired);
   }
 
+  /**
+   * The same files as the manifest of a new version: committed as {@code sequence} by {@code runId}
+   * at {@code createdAt}, reflecting the source up to {@code watermark} (the version record's, which
+   * may be ahead of this manifest's), of the current schema and listing no retired objects yet
+   * ({@link #withRetired}). For a commit that changes no row (an idle target's sweep).
+   */
+  public Manifest asNewVersion(long sequence, long watermark, String runId, Instant createdAt) {
+    if (watermark < this.watermark) {
+      throw new IllegalArgumentException(
+          "a new version's watermark must not fall below " + this.watermark + ", got " + watermark);
+    }
+    return new Manifest(
+        CURRENT_SCHEMA_VERSION, clientId, target, sequence, watermark, columns, keyColumns, versionColumn, base,
+        deltas, rowCount, contentChecksum, runId, createdAt, List.of());
+  }
+
   /** The same manifest listing {@code retired} as its retired objects instead. */
   public Manifest withRetired(List<RetiredObject> retired) {
     return new Manifest(

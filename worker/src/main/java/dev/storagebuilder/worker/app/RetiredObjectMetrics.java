@@ -9,7 +9,8 @@ import io.micrometer.core.instrument.MeterRegistry;
  * ({@code storage_builder_worker_retired_objects_deleted_total},
  * {@code storage_builder_worker_retired_objects_delete_failures_total}). A failed delete is not
  * tried again by its commit: each one counted is an object left in S3 until the target's next sweep
- * (once in 32 sequences) retires it again, so a rising count is storage waiting for sweeps.
+ * (once in 32 sequences, or once it has been idle for the grace) retires it again, so a rising
+ * count is storage waiting for sweeps.
  */
 final class RetiredObjectMetrics implements RetiredObjectDeletions {
   private final Counter deleted;

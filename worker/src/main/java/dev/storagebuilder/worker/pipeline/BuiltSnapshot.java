@@ -44,8 +44,9 @@ public record BuiltSnapshot(
     /** A delta on top of the current manifest. */
     DELTA,
     /**
-     * Nothing changed: no new object. The version is a new sequence when the watermark moved, else
-     * the current record itself ({@link #commits} is false).
+     * Nothing changed: no new file. The version is a new sequence when the watermark moved, or with
+     * a new manifest of the same files when an idle target's sweep retires leftovers or lets retired
+     * objects be deleted, else the current record itself ({@link #commits} is false).
      */
     UNCHANGED
   }

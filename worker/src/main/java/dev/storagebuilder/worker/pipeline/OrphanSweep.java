@@ -1,5 +1,6 @@
 package dev.storagebuilder.worker.pipeline;
 
+import dev.storagebuilder.common.ledger.TargetVersion;
 import dev.storagebuilder.common.snapshot.Manifest;
 import dev.storagebuilder.common.snapshot.RetiredObject;
 import dev.storagebuilder.common.storage.ListedObject;
@@ -23,6 +24,13 @@ import java.util.function.Predicate;
  * since the current manifest's (a version that only moved the watermark writes no manifest, so an
  * exact multiple may never be built). One LIST per sweep; a build without one lists nothing.
  *
+ * <p>A target whose syncs find nothing to change writes no manifest, so no build would ever sweep
+ * it: an unchanged sync sweeps once the target has been idle for {@link #minAge} (every object its
+ * last commit retired is due then, and every leftover from before it old enough), and commits a new
+ * manifest of the same files when that is {@link #worthAVersion}. One that finds nothing commits
+ * nothing, and its worker leaves the target be for {@link #IDLE_RECHECK} (the next commit would
+ * have to come from a change, which makes the target busy again).
+ *
  * @param everySequences sequences between periodic sweeps of a target
  * @param maxObjects the longest retired list a sweep may leave (it retires the oldest keys first,
  *     and nothing when the list is that long already): the manifests carry what it retires for the
@@ -42,6 +50,12 @@ record OrphanSweep(int everySequences, int maxObjects) {
    * and a loser's manifest deletes nothing), but a sweep has no business with fresh objects.
    */
   static final Duration MIN_AGE = Duration.ofHours(6);
+  /**
+   * How long a worker whose sweep of an idle target found nothing worth a version leaves it be: what
+   * may still come (an attempt killed after the last commit, found too young then) waits a day,
+   * while a fleet of W workers lists an idle target at most W times a day.
+   */
+  static final Duration IDLE_RECHECK = Duration.ofDays(1);
 
   OrphanSweep {
     if (everySequences < 1) {
@@ -60,6 +74,25 @@ record OrphanSweep(int everySequences, int maxObjects) {
   boolean dueAt(Manifest current, long nextSequence) {
     return current.schemaVersion() < Manifest.RETIRED_OBJECTS_SCHEMA_VERSION
         || nextSequence / everySequences > current.sequence() / everySequences;
+  }
+
+  /**
+   * Whether an unchanged sync of {@code current} sweeps: its last commit is at least {@link #minAge}
+   * old, so every object that commit's manifest lists as retired is due (retired at or before it),
+   * and every leftover of the attempts before it is old enough to be swept.
+   */
+  static boolean idleLongEnough(TargetVersion current, Instant now, Duration grace) {
+    return !now.isBefore(current.committedAt().plus(minAge(grace)));
+  }
+
+  /**
+   * Whether an idle target's sweep is worth a new version: it found leftovers to retire, or the
+   * version deletes more than one object. Such a version retires the manifest it replaces and stores
+   * one of its own, so one that deleted only its predecessor's manifest would be followed by another
+   * such version every {@link #minAge}, forever.
+   */
+  static boolean worthAVersion(Retirement retirement) {
+    return retirement.swept() > 0 || retirement.due().size() > 1;
   }
 
   /** The age an object must have to be swept: the retired-object grace, or {@link #MIN_AGE} if longer. */

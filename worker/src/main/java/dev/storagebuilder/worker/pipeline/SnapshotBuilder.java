@@ -68,7 +68,9 @@ import org.slf4j.LoggerFactory;
  * <p>A new manifest lists what the previous version referenced and it does not as retired ({@link
  * Retirement}); retired objects whose grace is over are left out of it and deleted by {@link
  * #deleteRetired} once the commit succeeded. Now and then a build lists the target's prefix and
- * retires the target's objects that no manifest references or retires ({@link OrphanSweep}).
+ * retires the target's objects that no manifest references or retires ({@link OrphanSweep}); so
+ * does a sync that finds nothing changed on a target idle for the grace, which then commits a new
+ * manifest of the same files when the sweep found leftovers or due objects to delete.
  */
 public final class SnapshotBuilder {
   private static final Logger log = LoggerFactory.getLogger(SnapshotBuilder.class);
@@ -92,6 +94,11 @@ public final class SnapshotBuilder {
   private static final long RECENT_KEY_INDEX_BYTES = 8L * 1024 * 1024;
   /** Local copies of the large sidecars this worker wrote: 25 bytes a row, so 512 MiB hold ~20M rows. */
   private static final long LOCAL_KEY_INDEX_BYTES = 512L * 1024 * 1024;
+  /**
+   * Idle targets whose sweep found nothing worth a version, by the manifest key they were at, ~200
+   * bytes each: ~40,000 targets a worker. One dropped early is only swept again (a GET and a LIST).
+   */
+  private static final long IDLE_CHECK_BYTES = 8L * 1024 * 1024;
   private final RowSource source;
   private final ObjectStore store;
   private final StorageLayout layout;
@@ -107,6 +114,8 @@ public final class SnapshotBuilder {
           m -> 4096L + 512L * m.chainLength() + 256L * m.retired().size() + m.inlineKeyIndexChars());
   private final RecentObjects<KeyIndex> keyIndexes = new RecentObjects<>(RECENT_KEY_INDEX_BYTES, KeyIndex::memoryBytes);
   private final LocalKeyIndexes localKeyIndexes = new LocalKeyIndexes(LOCAL_KEY_INDEX_BYTES);
+  /** When this worker last swept an idle target and left it as it was (replaced on the next such sweep). */
+  private final RecentObjects<Instant> idleChecks = new RecentObjects<>(IDLE_CHECK_BYTES, at -> 200L);
   /** Key index block reads of a lookup run ahead on virtual threads (they wait on S3, not on a core). */
   private final Executor keyIndexReads = Executors.newVirtualThreadPerTaskExecutor();
   /** A base's full key index chunks are sorted and spilled there, off the thread writing its rows. */
@@ -222,7 +231,8 @@ public final class SnapshotBuilder {
       if (shape.equals(current.get().shape()) || sameShape(manifest(current.get().manifestKey()), declaration)) {
         Optional<BuiltSnapshot> delta = buildDelta(declaration, message, current.get(), shape, progress);
         if (delta.isPresent()) {
-          return delta.get();
+          BuiltSnapshot built = delta.get();
+          return built.kind() == BuiltSnapshot.Kind.UNCHANGED ? sweptWhileIdle(message, current.get(), built) : built;
         }
       }
     }
@@ -782,6 +792,13 @@ public final class SnapshotBuilder {
     if (!orphanSweep.dueAt(current, next.sequence())) {
       return retirement;
     }
+    return swept(ref, current, currentKey, next, nextKey, retirement, now);
+  }
+
+  /** {@code retirement} with the target's leftovers retired too: one listing of the target's own prefix. */
+  private Retirement swept(
+      TargetRef ref, Manifest current, String currentKey, Manifest next, String nextKey, Retirement retirement,
+      Instant now) {
     // Earlier sweeps' objects stay listed for the grace: each sweep within it adding a batch of its
     // own would grow every manifest (read and rewritten at each commit, read by every reader) by
     // thousands of entries while a target with years of leftovers drains.
@@ -815,6 +832,70 @@ public final class SnapshotBuilder {
         current.schemaVersion() < Manifest.RETIRED_OBJECTS_SCHEMA_VERSION
             ? " (the manifest replaced, of schema " + current.schemaVersion() + ", listed none)" : "");
     return retirement.withSwept(swept);
+  }
+
+  /**
+   * {@code unchanged} (a sync that found nothing to change), or a new version of the same files
+   * under a new manifest when the target has been idle long enough to sweep and this worker has not
+   * swept it lately ({@link OrphanSweep#idleLongEnough}), and the sweep is {@link
+   * OrphanSweep#worthAVersion}: the new manifest lists the leftovers found and the manifest it
+   * replaces as retired, and leaves out the retired objects whose grace is over, which the winner of
+   * its commit deletes. Otherwise an idle target's build writes no manifest, so without this its
+   * leftovers (what releases before retired lists superseded, an attempt killed before its commit)
+   * and its last commit's retired objects stayed in S3 for as long as it did not change. It commits
+   * like any build, on top of the version the sync read, so a race is lost or won as for a change.
+   * Best effort: a failure leaves the sync as it was.
+   */
+  private BuiltSnapshot sweptWhileIdle(TargetMessage message, TargetVersion current, BuiltSnapshot unchanged) {
+    Instant now = clock.instant();
+    if (!OrphanSweep.idleLongEnough(current, now, retiredObjectGrace)) {
+      return unchanged;
+    }
+    Instant checked = idleChecks.get(current.manifestKey());
+    if (checked != null && now.isBefore(checked.plus(OrphanSweep.IDLE_RECHECK))) {
+      return unchanged;
+    }
+    TargetRef ref = message.targetRef();
+    try {
+      Manifest manifest;
+      try {
+        manifest = manifest(current.manifestKey());
+      } catch (NoSuchFileException | SnapshotFormatException e) {
+        log.warn("the idle target's manifest {} cannot be read ({}); not swept", current.manifestKey(), e.toString());
+        idleChecks.put(current.manifestKey(), now);
+        return unchanged;
+      }
+      TargetVersion unchangedVersion = unchanged.version();
+      long sequence = current.sequence() + 1;
+      String nextKey = layout.manifestKey(ref, sequence);
+      Manifest next = manifest.asNewVersion(sequence, unchangedVersion.watermark(), message.runId(), now);
+      Retirement retirement = swept(ref, manifest, current.manifestKey(), next, nextKey,
+          Retirement.of(manifest, current.manifestKey(), next.storedKeys(), now, retiredObjectGrace), now);
+      if (!OrphanSweep.worthAVersion(retirement)) {
+        log.debug("idle since {}: nothing worth a version ({} retired objects due, none swept)",
+            current.committedAt(), retirement.due().size());
+        idleChecks.put(current.manifestKey(), now);
+        return unchanged;
+      }
+      next = next.withRetired(retirement.retired());
+      byte[] manifestBytes = ManifestCodec.encode(next);
+      store.put(nextKey, manifestBytes, "application/json");
+      manifests.put(nextKey, next);
+      log.info("idle since {}: a new manifest of the same files retires {} leftovers a sweep found and leaves out {}"
+          + " retired objects whose grace is over", current.committedAt(), retirement.swept(), retirement.due().size());
+      TargetVersion version =
+          new TargetVersion(
+              ref, sequence, unchangedVersion.watermark(), nextKey, current.rowCount(), current.contentChecksum(),
+              current.chainLength(), message.runId(), now, unchangedVersion.shape());
+      return new BuiltSnapshot(
+          version, 0, manifestBytes.length, unchanged.rowsRead(), BuiltSnapshot.Kind.UNCHANGED, List.of(nextKey),
+          BuildSplit.NONE, TrailingUpload.NONE, unchanged.highestVersionRead(), unchanged.watermarkSettled(),
+          retirement.due(), retirement.swept());
+    } catch (IOException | RuntimeException e) {
+      // S3 down or the lease lost: the sync found nothing to change, and says so; a later one sweeps.
+      log.warn("could not sweep the idle target ({}); the sync leaves it as it was", e.toString());
+      return unchanged;
+    }
   }
 
   /**

@@ -352,7 +352,8 @@ public final class TargetProcessor {
    * higher one a read that could not settle delivered without vouching for it), or equal to it
    * while {@code lost} found changes on a source without a settled watermark (the winner's read may
    * have been the earlier one), or {@code lost} is a full sync's base and the
-   * winner is not a base read at least as far. Only a full read drops rows deleted without a trace
+   * winner is not a base read at least as far, nor holds exactly the rows {@code lost} read (the
+   * same count and checksum: nothing that read dropped is in it). Only a full read drops rows deleted without a trace
    * (targets without delete tracking are synced in full for that), so a delta or an unchanged sync
    * with a newer watermark still holds them. A duplicate of this message (same run) is as fresh as
    * this run asks whatever it read.
@@ -375,14 +376,22 @@ public final class TargetProcessor {
         !lost.watermarkSettled() && lost.kind() != BuiltSnapshot.Kind.UNCHANGED && winner.watermark() == lost.readUpTo();
     return winner.watermark() < lost.readUpTo()
         || sameWatermarkMayLack
-        || (message.mode() == SyncMode.FULL && !isFreshBase(recent));
+        || (message.mode() == SyncMode.FULL && !isFreshBase(recent) && !holdsTheSameRows(winner, lost));
+  }
+
+  private static boolean holdsTheSameRows(TargetVersion winner, BuiltSnapshot lost) {
+    return winner.rowCount() == lost.version().rowCount()
+        && winner.contentChecksum().equals(lost.version().contentChecksum());
   }
 
   /**
    * Whether the newest of {@code recent} is a base written from a full read: no deltas, and a
    * manifest of its own. An unchanged sync also has no deltas on a base, but records its moved
-   * watermark on its predecessor's manifest. A first version is always a base; a newest version
-   * whose predecessor is unknown is not taken for one (at worst, one more build).
+   * watermark on its predecessor's manifest. An idle target's sweep writes a manifest of its own
+   * listing its predecessor's files, so the same count and checksum on a base-only predecessor, which
+   * a full read that found the same rows also has, is not taken for one either. A first version is
+   * always a base; a newest version whose predecessor is unknown is not taken for one (at worst, one
+   * more build).
    */
   static boolean isFreshBase(List<TargetVersion> recent) {
     TargetVersion newest = recent.get(0);
@@ -390,7 +399,10 @@ public final class TargetProcessor {
       return false;
     }
     if (recent.size() > 1) {
-      return !recent.get(1).manifestKey().equals(newest.manifestKey());
+      TargetVersion previous = recent.get(1);
+      boolean sameFiles = previous.chainLength() == 0 && previous.rowCount() == newest.rowCount()
+          && previous.contentChecksum().equals(newest.contentChecksum());
+      return !previous.manifestKey().equals(newest.manifestKey()) && !sameFiles;
     }
     return newest.sequence() == 1;
   }

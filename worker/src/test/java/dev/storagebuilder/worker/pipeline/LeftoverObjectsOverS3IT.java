@@ -30,10 +30,9 @@ import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 import dev.storagebuilder.worker.testing.ForwardingObjectStore;
 
 /**
@@ -47,9 +46,13 @@ import dev.storagebuilder.worker.testing.ForwardingObjectStore;
  * <p>S3 stamps LastModified with the real time; the worker's clock is moved to just short of the
  * grace after the young object was stored, so the objects stored a few real seconds before it are
  * old enough and it is not.
+ *
+ * <p>A target whose syncs find nothing to change builds no manifest: its unchanged syncs sweep once
+ * it has been idle for the grace, and commit a new manifest of the same files when that retires
+ * leftovers or deletes more than the manifest it replaces.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class LeftoverObjectsOverS3IT {
+  private static final AtomicInteger WORLDS = new AtomicInteger();
   private static final int ROWS = 500; // a 12.5 kB key index: stored as an object, not inline
   private static final Duration GRACE = Duration.ofHours(6);
   private static final int SWEEP_EVERY = 8;
@@ -58,18 +61,20 @@ class LeftoverObjectsOverS3IT {
   private final SettableClock clock = new SettableClock(Instant.now().truncatedTo(ChronoUnit.SECONDS));
   private final AtomicInteger lists = new AtomicInteger();
   private final AtomicInteger deleted = new AtomicInteger();
+  private final AtomicInteger sweptObjects = new AtomicInteger();
   private final StorageLayout names = StorageLayout.withRandom("snapshots/", new Random(99));
   private TargetSyncs syncs;
   private TargetProcessor processor;
 
-  @BeforeAll
+  @BeforeEach
   void start() throws SQLException {
-    world = new ItemsOverS3("leftover-objects", ROWS);
+    // A world per test: the in-memory source database outlives its connection in this JVM.
+    world = new ItemsOverS3("leftover-objects-" + WORLDS.incrementAndGet(), ROWS);
     syncs = new TargetSyncs(world, clock);
     processor = newWorker(7);
   }
 
-  @AfterAll
+  @AfterEach
   void stop() throws SQLException {
     world.close();
   }
@@ -89,7 +94,18 @@ class LeftoverObjectsOverS3IT {
         new SnapshotBuilder(new JdbcRowSource(world.dataSource, syncs.config.clientsQuery(), 100, clock),
             new ListCounting(world.store), StorageLayout.withRandom("snapshots/", new Random(seed)),
             SnapshotWriterOptions.defaults(), new CompactionPolicy(CompactionPolicy.DEFAULT_MAX_CHAIN_LENGTH, 100),
-            GRACE, counted, new OrphanSweep(SWEEP_EVERY, OrphanSweep.DEFAULT_MAX_OBJECTS), clock);
+            GRACE, counted, new OrphanSweeps() {
+              @Override
+              public void listed() {}
+
+              @Override
+              public void listingFailed() {}
+
+              @Override
+              public void retired(int objects) {
+                sweptObjects.addAndGet(objects);
+              }
+            }, new OrphanSweep(SWEEP_EVERY, OrphanSweep.DEFAULT_MAX_OBJECTS), clock);
     return syncs.processor(builder);
   }
 
@@ -157,6 +173,72 @@ class LeftoverObjectsOverS3IT {
     syncs.changeRows("id = 2");
     TargetVersion last = sync(SyncMode.INCREMENTAL);
     assertThat(syncs.keys("")).doesNotContain(young).containsAll(foreign).containsAll(syncs.stored(last));
+  }
+
+  /**
+   * Upgraded, then never changed: no build writes a manifest, so before unchanged syncs swept, the
+   * objects releases before retired lists superseded and a killed attempt's uploads stayed for good.
+   */
+  @Test
+  void anIdleTargetsUnchangedSyncsRetireItsLeftoversDeleteThemAfterTheGraceAndThenLeaveItBe() throws Exception {
+    TargetVersion first = sync(SyncMode.FULL);
+    Set<String> firstObjects = syncs.stored(first);
+    TargetVersion second = sync(SyncMode.FULL);
+    Manifest written = syncs.manifest(second);
+    world.store.put(second.manifestKey(), ManifestCodec.encode(withoutRetiredList(written)), "application/json");
+    String crashedBase = names.baseKey(ACME, 3);
+    Set<String> crashed = Set.of(crashedBase, names.keyIndexKey(crashedBase), names.manifestKey(ACME, 3));
+    for (String key : crashed) {
+      put(key);
+    }
+    Set<String> leftovers = union(firstObjects, crashed);
+    Instant stored = lastModified().values().stream().max(Instant::compareTo).orElseThrow();
+    processor = newWorker(8);
+    // Nothing changed for the grace since the last commit and the last upload.
+    clock.set((stored.isAfter(second.committedAt()) ? stored : second.committedAt()).plus(GRACE));
+
+    TargetVersion swept = sync(SyncMode.INCREMENTAL);
+
+    assertThat(lists).as("the unchanged sync lists the prefix once").hasValue(1);
+    assertThat(swept.sequence()).isEqualTo(3);
+    assertThat(swept.manifestKey()).isNotEqualTo(second.manifestKey());
+    assertThat(List.of(swept.watermark(), swept.rowCount(), (long) swept.chainLength()))
+        .as("the same state").containsExactly(second.watermark(), second.rowCount(), (long) second.chainLength());
+    assertThat(swept.contentChecksum()).isEqualTo(second.contentChecksum());
+    Manifest sweptManifest = syncs.manifest(swept);
+    assertThat(sweptManifest.schemaVersion()).isEqualTo(Manifest.CURRENT_SCHEMA_VERSION);
+    assertThat(sweptManifest.sequence()).isEqualTo(3);
+    assertThat(sweptManifest.objects()).as("the same files").isEqualTo(written.objects());
+    assertThat(syncs.retiredKeys(swept)).as("the leftovers and the manifest it replaces")
+        .containsExactlyInAnyOrderElementsOf(union(leftovers, Set.of(second.manifestKey())));
+    assertThat(sweptManifest.retired()).extracting(RetiredObject::retiredAt).containsOnly(swept.committedAt());
+    assertThat(sweptObjects).hasValue(leftovers.size());
+    assertThat(syncs.keys("")).as("retired, not deleted: the grace applies").containsAll(leftovers);
+
+    assertThat(syncs.run(processor, SyncMode.INCREMENTAL)).as("committed just now: not idle")
+        .isEqualTo(new Outcome.Done("unchanged at sequence 3"));
+    assertThat(lists).hasValue(1);
+
+    clock.advance(GRACE);
+    TargetVersion cleaned = sync(SyncMode.INCREMENTAL);
+    assertThat(cleaned.sequence()).isEqualTo(4);
+    assertThat(lists).hasValue(2);
+    assertThat(deleted).hasValue(leftovers.size() + 1);
+    assertThat(syncs.keys("")).as("the leftovers are gone; the manifest it replaced waits for its grace")
+        .containsExactlyInAnyOrderElementsOf(union(syncs.stored(cleaned), Set.of(swept.manifestKey())));
+
+    // Only that manifest is due now: a version deleting it would leave one of its own, forever.
+    clock.advance(GRACE);
+    assertThat(syncs.run(processor, SyncMode.INCREMENTAL)).isEqualTo(new Outcome.Done("unchanged at sequence 4"));
+    assertThat(lists).hasValue(3);
+    assertThat(syncs.run(processor, SyncMode.INCREMENTAL)).as("this worker leaves it be for a while")
+        .isEqualTo(new Outcome.Done("unchanged at sequence 4"));
+    assertThat(lists).hasValue(3);
+    clock.advance(OrphanSweep.IDLE_RECHECK);
+    assertThat(syncs.run(processor, SyncMode.INCREMENTAL)).isEqualTo(new Outcome.Done("unchanged at sequence 4"));
+    assertThat(lists).hasValue(4);
+    assertThat(syncs.versions.current(ACME)).contains(cleaned);
+    assertThat(deleted).hasValue(leftovers.size() + 1);
   }
 
   private TargetVersion sync(SyncMode mode) throws Exception {

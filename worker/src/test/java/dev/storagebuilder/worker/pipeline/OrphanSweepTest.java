@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.storagebuilder.common.ids.TargetRef;
+import dev.storagebuilder.common.ledger.TargetVersion;
 import dev.storagebuilder.common.snapshot.Manifest;
 import dev.storagebuilder.common.snapshot.RetiredObject;
 import dev.storagebuilder.common.snapshot.SnapshotKind;
@@ -48,6 +49,31 @@ class OrphanSweepTest {
     // 31 and 32 only moved the watermark (no manifest of their own): the next manifest sweeps.
     assertThat(sweep.dueAt(manifest(30, v), 33)).isTrue();
     assertThat(sweep.dueAt(manifest(40, v), 64)).isTrue();
+  }
+
+  @Test
+  void anUnchangedSyncSweepsOnceTheLastCommitIsAsOldAsTheGraceAndAtLeastSixHours() {
+    TargetVersion committed = new TargetVersion(ONE_A, 7, 70, "k/manifest-7", 10, "00", 0, "run-7", NOW);
+
+    assertThat(OrphanSweep.idleLongEnough(committed, NOW.plus(MIN_AGE).minusSeconds(1), Duration.ZERO)).isFalse();
+    assertThat(OrphanSweep.idleLongEnough(committed, NOW.plus(MIN_AGE), Duration.ZERO)).isTrue();
+    assertThat(OrphanSweep.idleLongEnough(committed, NOW.plus(MIN_AGE), Duration.ofHours(24))).isFalse();
+    assertThat(OrphanSweep.idleLongEnough(committed, NOW.plus(Duration.ofHours(24)), Duration.ofHours(24))).isTrue();
+  }
+
+  /**
+   * An idle target's new version retires the manifest it replaces: one that only deleted its
+   * predecessor's manifest would be followed by another every six hours, forever.
+   */
+  @Test
+  void anIdleTargetsSweepIsWorthAVersionWhenItRetiresLeftoversOrDeletesMoreThanOneObject() {
+    List<RetiredObject> replaced = List.of(new RetiredObject("k/manifest-7", NOW));
+
+    assertThat(OrphanSweep.worthAVersion(new Retirement(replaced, List.of()))).isFalse();
+    assertThat(OrphanSweep.worthAVersion(new Retirement(replaced, List.of("k/manifest-6")))).isFalse();
+    assertThat(OrphanSweep.worthAVersion(new Retirement(replaced, List.of("k/manifest-6", "k/base-5")))).isTrue();
+    assertThat(OrphanSweep.worthAVersion(
+        new Retirement(replaced, List.of()).withSwept(List.of(new RetiredObject("k/base-2", NOW))))).isTrue();
   }
 
   @Test

@@ -471,6 +471,19 @@ class TargetProcessorTest {
   }
 
   @Test
+  void aFullSyncWhoseCommitLosesToAnIdleTargetsSweepOfTheOldBaseBuildsANewBase() throws Exception {
+    TargetRef ref = new TargetRef("acme", "items");
+    // A manifest of its own, but the old base's files (and watermark moved): no full read dropped row 3.
+    Outcome outcome = fullSyncAfterDeletingRow3LosingTo(
+        base -> new TargetVersion(ref, 2, 99, "snapshots/swept-manifest.json", base.rowCount(),
+            base.contentChecksum(), 0, "run-inc", NOW, base.shape()));
+
+    assertThat(outcome).isEqualTo(new Outcome.Done("committed sequence 3"));
+    assertThat(versions.current(ref).orElseThrow().runId()).isEqualTo("run-full");
+    assertThat(snapshotRows(ref)).extracting(row -> row.get(0)).containsExactlyInAnyOrder(1L, 2L);
+  }
+
+  @Test
   void aFullSyncWhoseCommitLosesToAnotherRunsBaseReadAsFarIsSuperseded() throws Exception {
     TargetRef ref = new TargetRef("acme", "items");
     TargetVersion[] winner = new TargetVersion[1];
@@ -638,7 +651,11 @@ class TargetProcessorTest {
     assertThat(sweepingEveryBuild.apply(versions).process(delivery(message("acme", "items"), 1)))
         .isInstanceOf(Outcome.Done.class);
     TargetVersion first = versions.current(ref).orElseThrow();
-    // Another run moves the watermark first: no base read, so this full sync builds again on top of it.
+    try (Statement sql = keepAlive.createStatement()) {
+      sql.execute("DELETE FROM items WHERE client_id = 'acme' AND id = 3"); // without a trace
+    }
+    // Another run moves the watermark first: no base read (row 3 is still in it), so this full sync
+    // builds again on top of it.
     VersionLedger racing = new ForwardingVersionLedger(versions) {
       private boolean raced;
 
@@ -662,6 +679,81 @@ class TargetProcessorTest {
         .extracting(dev.storagebuilder.common.snapshot.RetiredObject::key).containsAll(leftovers);
     assertThat(sweeps.retired).as("the leftovers, once").hasValue(leftovers.size());
     assertThat(sweeps.failed).hasValue(0);
+  }
+
+  /**
+   * An idle target's sweep commits like any build: when another run commits first, the manifest it
+   * stored is deleted, the objects due stay for the winner's manifest to decide, and its leftovers
+   * count as retired by no one.
+   */
+  @Test
+  void anIdleTargetsSweepWhoseCommitLosesLeavesNoManifestAndDeletesNothing() throws Exception {
+    TargetRef ref = new TargetRef("acme", "items");
+    InMemoryObjectStore aged = new InMemoryObjectStore(Clock.fixed(NOW.minus(Duration.ofDays(30)), ZoneOffset.UTC));
+    String leftover = StorageLayout.withRandom("snapshots/", new Random(3)).baseKey(ref, 900);
+    aged.put(leftover, new byte[] {1}, "application/octet-stream");
+    AtomicReference<Instant> workerTime = new AtomicReference<>(NOW);
+    Clock worker = new Clock() {
+      @Override
+      public java.time.ZoneId getZone() {
+        return ZoneOffset.UTC;
+      }
+
+      @Override
+      public Clock withZone(java.time.ZoneId zone) {
+        return this;
+      }
+
+      @Override
+      public Instant instant() {
+        return workerTime.get();
+      }
+    };
+    AtomicInteger deleted = new AtomicInteger();
+    RetiredObjectDeletions counting = new RetiredObjectDeletions() {
+      @Override
+      public void deleted() {
+        deleted.incrementAndGet();
+      }
+
+      @Override
+      public void failed() {}
+    };
+    CountedSweeps sweeps = new CountedSweeps();
+    SnapshotBuilder builder = new SnapshotBuilder(new JdbcRowSource(dataSource, config.clientsQuery(), 100, worker),
+        aged, StorageLayout.withRandom("snapshots/", new Random(7)), SnapshotWriterOptions.defaults(),
+        CompactionPolicy.defaults(), Duration.ofHours(6), counting, sweeps, OrphanSweep.DEFAULT, worker);
+    java.util.function.Function<VersionLedger, TargetProcessor> processor = ledger -> new TargetProcessor(config,
+        builder, ledger, runs, new DefaultFailureClassifier(), ProcessingSettings.defaults(), worker, "w-test");
+    assertThat(processor.apply(versions).process(delivery(message("acme", "items"), 1)))
+        .isInstanceOf(Outcome.Done.class);
+    runs.createRun(new RunRecord("run-2", "all", SyncMode.FULL, "test", NOW, 1));
+    assertThat(processor.apply(versions).process(delivery(message("run-2", "acme", "items", SyncMode.FULL), 1)))
+        .isEqualTo(new Outcome.Done("committed sequence 2"));
+    TargetVersion second = versions.current(ref).orElseThrow();
+    List<String> before = aged.list("snapshots/");
+    workerTime.set(NOW.plus(Duration.ofHours(6))); // idle for the grace: the first version's objects are due
+    VersionLedger racing = new ForwardingVersionLedger(versions) {
+      @Override
+      public boolean commit(TargetVersion next, long expectedSequence) {
+        // Another run moves the watermark first.
+        assertThat(super.commit(new TargetVersion(ref, 3, second.watermark() + 1, second.manifestKey(),
+            second.rowCount(), second.contentChecksum(), 0, "run-other", NOW, second.shape()), expectedSequence))
+            .isTrue();
+        return super.commit(next, expectedSequence);
+      }
+    };
+    runs.createRun(new RunRecord("run-3", "all", SyncMode.INCREMENTAL, "test", NOW, 1));
+
+    Outcome outcome =
+        processor.apply(racing).process(delivery(message("run-3", "acme", "items", SyncMode.INCREMENTAL), 1));
+
+    assertThat(outcome).isEqualTo(new Outcome.Done("superseded"));
+    assertThat(sweeps.listed).as("it swept").hasValue(1);
+    assertThat(versions.current(ref).orElseThrow().runId()).isEqualTo("run-other");
+    assertThat(aged.list("snapshots/")).as("its manifest deleted, nothing else").containsExactlyInAnyOrderElementsOf(before);
+    assertThat(deleted).hasValue(0);
+    assertThat(sweeps.retired).hasValue(0);
   }
 
   /** Counts what {@link OrphanSweeps} is told. */

@@ -58,16 +58,20 @@ final class TargetSyncs {
 
   /** One message of a run of its own, which must commit; the version it committed. */
   TargetVersion sync(TargetProcessor processor, SyncMode mode) throws Exception {
+    assertThat(run(processor, mode)).isInstanceOf(Outcome.Done.class);
+    TargetVersion current = versions.current(ACME).orElseThrow();
+    assertThat(current.runId()).as("run %s committed", "run-" + syncs).isEqualTo("run-" + syncs);
+    return current;
+  }
+
+  /** One message of a run of its own; its outcome, whether it committed or not. */
+  Outcome run(TargetProcessor processor, SyncMode mode) {
     String runId = "run-" + (++syncs);
     runs.createRun(new RunRecord(runId, "all", mode, "test", clock.instant(), 1));
     ReceivedMessage received = new ReceivedMessage("m-" + syncs,
         TargetMessageCodec.encode(TargetMessage.of(runId, ACME, mode, clock.instant())), "handle", 1, Map.of(),
         clock.instant());
-    Outcome outcome = processor.process(received);
-    assertThat(outcome).isInstanceOf(Outcome.Done.class);
-    TargetVersion current = versions.current(ACME).orElseThrow();
-    assertThat(current.runId()).as("run %s committed", runId).isEqualTo(runId);
-    return current;
+    return processor.process(received);
   }
 
   /** New labels and versions above every earlier one for the rows {@code where} selects. */
