@@ -352,8 +352,8 @@ public final class TargetProcessor {
    * higher one a read that could not settle delivered without vouching for it), or equal to it
    * while {@code lost} found changes on a source without a settled watermark (the winner's read may
    * have been the earlier one), or {@code lost} is a full sync's base and the
-   * winner is not a base read at least as far, nor holds exactly the rows {@code lost} read (the
-   * same count and checksum: nothing that read dropped is in it). Only a full read drops rows deleted without a trace
+   * winner is not a base read further ({@link #isBaseReadFurther}), nor holds exactly the rows {@code
+   * lost} read (the same count and checksum: nothing that read dropped is in it). Only a full read drops rows deleted without a trace
    * (targets without delete tracking are synced in full for that), so a delta or an unchanged sync
    * with a newer watermark still holds them. A duplicate of this message (same run) is as fresh as
    * this run asks whatever it read.
@@ -376,7 +376,18 @@ public final class TargetProcessor {
         !lost.watermarkSettled() && lost.kind() != BuiltSnapshot.Kind.UNCHANGED && winner.watermark() == lost.readUpTo();
     return winner.watermark() < lost.readUpTo()
         || sameWatermarkMayLack
-        || (message.mode() == SyncMode.FULL && !isFreshBase(recent) && !holdsTheSameRows(winner, lost));
+        || (message.mode() == SyncMode.FULL && !holdsTheSameRows(winner, lost) && !isBaseReadFurther(recent, lost));
+  }
+
+  /**
+   * Whether the newest of {@code recent} is a base written from a full read that came after {@code
+   * lost}'s: its watermark is above what {@code lost} read, so its read saw a change {@code lost}'s
+   * did not. A watermark orders only the changes it tracks, not deletes without a trace: a full read
+   * that ended at the same watermark, even a settled one, may have been the earlier one and still
+   * hold a row {@code lost}'s read no longer found.
+   */
+  private static boolean isBaseReadFurther(List<TargetVersion> recent, BuiltSnapshot lost) {
+    return isFreshBase(recent) && recent.get(0).watermark() > lost.readUpTo();
   }
 
   private static boolean holdsTheSameRows(TargetVersion winner, BuiltSnapshot lost) {

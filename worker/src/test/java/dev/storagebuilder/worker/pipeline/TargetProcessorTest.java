@@ -495,6 +495,105 @@ class TargetProcessorTest {
   }
 
   /**
+   * A settled watermark (PostgreSQL's) orders the changes it tracks, not deletes without a trace:
+   * another run's full read that ended at the same watermark may have been the earlier one, and
+   * still hold row 3, which this full read no longer found. Taken for a base read as far, it left
+   * the run reporting the target done with row 3 in it until the next full sync.
+   */
+  @Test
+  void aFullSyncWhoseCommitLosesToAnotherRunsBaseOfOtherRowsAtTheSameSettledWatermarkBuildsANewBase()
+      throws Exception {
+    TargetRef ref = new TargetRef("acme", "items");
+    Outcome outcome = settledFullSyncAfterDeletingRow3LosingTo(
+        lost -> new TargetVersion(ref, 2, lost.watermark(), "snapshots/other-base.json", 3, "0123456789abcdef", 0,
+            "run-other", NOW));
+
+    assertThat(outcome).isEqualTo(new Outcome.Done("committed sequence 3"));
+    assertThat(versions.current(ref).orElseThrow().runId()).isEqualTo("run-full");
+    assertThat(snapshotRows(ref)).extracting(row -> row.get(0)).containsExactlyInAnyOrder(1L, 2L);
+  }
+
+  /** At the same settled watermark, a winner holding exactly the rows this full read found lacks nothing it saw. */
+  @Test
+  void aFullSyncWhoseCommitLosesToAnotherRunsBaseOfTheSameRowsAtTheSameSettledWatermarkIsSuperseded()
+      throws Exception {
+    TargetRef ref = new TargetRef("acme", "items");
+    TargetVersion[] winner = new TargetVersion[1];
+    Outcome outcome = settledFullSyncAfterDeletingRow3LosingTo(lost -> winner[0] =
+        new TargetVersion(ref, 2, lost.watermark(), "snapshots/other-base.json", lost.rowCount(),
+            lost.contentChecksum(), 0, "run-other", NOW));
+
+    assertThat(outcome).isEqualTo(new Outcome.Done("superseded"));
+    assertThat(versions.current(ref)).contains(winner[0]);
+  }
+
+  /**
+   * Commits acme's base, deletes row 3 without a trace, then runs a full sync of run "run-full" over
+   * a source whose reads settle (as PostgreSQL's do) whose first commit loses to {@code winner}
+   * (given the version that lost).
+   */
+  private Outcome settledFullSyncAfterDeletingRow3LosingTo(java.util.function.UnaryOperator<TargetVersion> winner)
+      throws SQLException {
+    TargetRef ref = new TargetRef("acme", "items");
+    assertThat(processor().process(delivery(message("acme", "items"), 1))).isInstanceOf(Outcome.Done.class);
+    try (Statement sql = keepAlive.createStatement()) {
+      sql.execute("DELETE FROM items WHERE client_id = 'acme' AND id = 3");
+    }
+    JdbcRowSource jdbc = new JdbcRowSource(dataSource, config.clientsQuery(), 100, clock);
+    RowSource settled = new RowSource() {
+      @Override
+      public boolean clientExists(String clientId) throws SQLException {
+        return jdbc.clientExists(clientId);
+      }
+
+      @Override
+      public SourceRead readAll(TargetDeclaration target, String clientId) throws SQLException {
+        SourceRead read = jdbc.readAll(target, clientId);
+        return new SourceRead() {
+          @Override
+          public java.sql.ResultSet rows() {
+            return read.rows();
+          }
+
+          @Override
+          public long watermark() {
+            return read.watermark();
+          }
+
+          @Override
+          public boolean watermarkSettled() {
+            return true;
+          }
+
+          @Override
+          public void close() throws SQLException {
+            read.close();
+          }
+        };
+      }
+    };
+    runs.createRun(new RunRecord("run-full", "all", SyncMode.FULL, "test", NOW, 1));
+    VersionLedger racing = new ForwardingVersionLedger(versions) {
+      boolean first = true;
+
+      @Override
+      public boolean commit(TargetVersion next, long expectedSequence) {
+        if (first) {
+          first = false;
+          assertThat(super.commit(winner.apply(next), expectedSequence)).isTrue();
+        }
+        return super.commit(next, expectedSequence);
+      }
+    };
+    SnapshotBuilder builder = new SnapshotBuilder(settled, store, StorageLayout.withRandom("snapshots/", new Random(7)),
+        SnapshotWriterOptions.defaults(), clock);
+    assertThat(versions.current(ref).orElseThrow().sequence()).isEqualTo(1);
+    return new TargetProcessor(config, builder, racing, runs, new DefaultFailureClassifier(),
+        ProcessingSettings.defaults(), clock, "w-test")
+        .process(delivery(message("run-full", "acme", "items", SyncMode.FULL), 1));
+  }
+
+  /**
    * Commits acme's base, deletes row 3 without a trace (the target tracks no deletes), then runs a
    * full sync of run "run-full" whose first commit loses to {@code winner} (given the base).
    */
