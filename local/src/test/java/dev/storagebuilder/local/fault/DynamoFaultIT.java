@@ -36,7 +36,6 @@ import dev.storagebuilder.local.source.DemoDataGenerator;
 import dev.storagebuilder.local.source.GenerationReport;
 import dev.storagebuilder.worker.jdbc.JdbcRowSource;
 import dev.storagebuilder.worker.pipeline.BatchedSuccesses;
-import dev.storagebuilder.worker.pipeline.CompactionPolicy;
 import dev.storagebuilder.worker.pipeline.LeaseKeeper;
 import dev.storagebuilder.worker.pipeline.LoopSettings;
 import dev.storagebuilder.worker.pipeline.MemoryBudget;
@@ -152,7 +151,7 @@ class DynamoFaultIT {
           new TargetProcessor(config,
               new SnapshotBuilder(rows, new ResilientObjectStore(new S3ObjectStore(worker.s3(), direct.bucket()), s3),
                   new StorageLayout("snapshots/", UUID::randomUUID), SnapshotWriterOptions.defaults(),
-                  CompactionPolicy.defaults(), Clock.systemUTC()),
+                  Clock.systemUTC()),
               new ResilientVersionLedger(new DynamoVersionLedger(worker.dynamo(), direct.versionsTable()), dynamodb),
               workerRuns, new DefaultFailureClassifier(), processing, Clock.systemUTC(), "w-1", backpressure,
               SourceAdmission.UNLIMITED, MemoryBudget.UNLIMITED, successes);
@@ -252,7 +251,7 @@ class DynamoFaultIT {
           TargetProcessor processor =
               new TargetProcessor(config,
                   new SnapshotBuilder(waitsForTheOther, store, new StorageLayout("snapshots/", UUID::randomUUID),
-                      SnapshotWriterOptions.defaults(), CompactionPolicy.defaults(), Clock.systemUTC()),
+                      SnapshotWriterOptions.defaults(), Clock.systemUTC()),
                   versions, runs, new DefaultFailureClassifier(), ProcessingSettings.defaults(), Clock.systemUTC(),
                   "w-" + w);
           ReceivedMessage copy = new ReceivedMessage("m-" + w, body, "h-" + w, 1, Map.of(), Instant.now());

@@ -261,10 +261,8 @@ final class WorkerFactory {
             store,
             new StorageLayout(settings.aws().snapshotPrefix(), UUID::randomUUID),
             SnapshotWriterOptions.defaults().withRowGroupBytes(settings.rowGroupBytes()),
-            settings.compaction(),
-            settings.retiredObjectGrace(),
-            new RetiredObjectMetrics(meters),
-            new SweepMetrics(meters),
+            new SnapshotBuilder.Upkeep(settings.compaction(), settings.retiredObjectGrace(),
+                new RetiredObjectMetrics(meters), new SweepMetrics(meters)),
             clock);
     MemoryBudget memory = settings.targetMemory();
     log.info("target memory budget {} MiB; worker.concurrency {}", memory.capacityBytes() >> 20,

@@ -38,7 +38,7 @@ import java.util.function.Predicate;
  *     deletes them, so a target with years of leftovers sheds them over many sweeps rather than in
  *     huge manifests and one long commit
  */
-record OrphanSweep(int everySequences, int maxObjects) {
+public record OrphanSweep(int everySequences, int maxObjects) {
   static final int DEFAULT_EVERY_SEQUENCES = 32;
   static final int DEFAULT_MAX_OBJECTS = 1000;
   static final OrphanSweep DEFAULT = new OrphanSweep(DEFAULT_EVERY_SEQUENCES, DEFAULT_MAX_OBJECTS);
@@ -57,7 +57,7 @@ record OrphanSweep(int everySequences, int maxObjects) {
    */
   static final Duration IDLE_RECHECK = Duration.ofDays(1);
 
-  OrphanSweep {
+  public OrphanSweep {
     if (everySequences < 1) {
       throw new IllegalArgumentException("orphan sweep interval must be >= 1 sequence, got " + everySequences);
     }

@@ -45,6 +45,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Executor;
@@ -121,92 +122,68 @@ public final class SnapshotBuilder {
   /** A base's full key index chunks are sorted and spilled there, off the thread writing its rows. */
   private final Executor keyIndexSpills = Executors.newVirtualThreadPerTaskExecutor();
 
-  public SnapshotBuilder(
-      RowSource source, ObjectStore store, StorageLayout layout, SnapshotWriterOptions writerOptions, Clock clock) {
-    this(source, store, layout, writerOptions, CompactionPolicy.defaults(), clock);
-  }
-
-  public SnapshotBuilder(
-      RowSource source,
-      ObjectStore store,
-      StorageLayout layout,
-      SnapshotWriterOptions writerOptions,
-      CompactionPolicy compaction,
-      Clock clock) {
-    this(source, store, layout, writerOptions, compaction, Retirement.DEFAULT_GRACE, RetiredObjectDeletions.NONE,
-        clock);
-  }
-
   /**
+   * What a builder does besides building, and whom it tells of it.
+   *
+   * @param compaction when a chain of deltas is replaced by a new base
    * @param retiredObjectGrace how long an object no version references any more stays for readers
    *     of the version that did
    * @param deletions told of each retired object deleted, or not
+   * @param sweeps told of each sweep and of the leftovers committed sweeps retired
+   * @param orphanSweep how often a build looks for objects no manifest retires, and how many it takes
    */
-  public SnapshotBuilder(
-      RowSource source,
-      ObjectStore store,
-      StorageLayout layout,
-      SnapshotWriterOptions writerOptions,
-      CompactionPolicy compaction,
-      Duration retiredObjectGrace,
-      RetiredObjectDeletions deletions,
-      Clock clock) {
-    this(source, store, layout, writerOptions, compaction, retiredObjectGrace, deletions, OrphanSweeps.NONE, clock);
-  }
-
-  /** @param sweeps told of each sweep and of the leftovers committed sweeps retired */
-  public SnapshotBuilder(
-      RowSource source,
-      ObjectStore store,
-      StorageLayout layout,
-      SnapshotWriterOptions writerOptions,
+  public record Upkeep(
       CompactionPolicy compaction,
       Duration retiredObjectGrace,
       RetiredObjectDeletions deletions,
       OrphanSweeps sweeps,
-      Clock clock) {
-    this(source, store, layout, writerOptions, compaction, retiredObjectGrace, deletions, sweeps, OrphanSweep.DEFAULT,
-        clock);
-  }
+      OrphanSweep orphanSweep) {
+    /** The defaults, telling no one. */
+    public static final Upkeep DEFAULTS = new Upkeep(CompactionPolicy.defaults(), Retirement.DEFAULT_GRACE,
+        RetiredObjectDeletions.NONE, OrphanSweeps.NONE, OrphanSweep.DEFAULT);
 
-  /** @param orphanSweep how often a build looks for objects no manifest retires, and how many it takes */
-  SnapshotBuilder(
-      RowSource source,
-      ObjectStore store,
-      StorageLayout layout,
-      SnapshotWriterOptions writerOptions,
-      CompactionPolicy compaction,
-      Duration retiredObjectGrace,
-      RetiredObjectDeletions deletions,
-      OrphanSweep orphanSweep,
-      Clock clock) {
-    this(source, store, layout, writerOptions, compaction, retiredObjectGrace, deletions, OrphanSweeps.NONE,
-        orphanSweep, clock);
-  }
-
-  SnapshotBuilder(
-      RowSource source,
-      ObjectStore store,
-      StorageLayout layout,
-      SnapshotWriterOptions writerOptions,
-      CompactionPolicy compaction,
-      Duration retiredObjectGrace,
-      RetiredObjectDeletions deletions,
-      OrphanSweeps sweeps,
-      OrphanSweep orphanSweep,
-      Clock clock) {
-    if (retiredObjectGrace.isNegative()) {
-      throw new IllegalArgumentException("retired object grace must be >= 0, got " + retiredObjectGrace);
+    public Upkeep {
+      Objects.requireNonNull(compaction, "compaction");
+      Objects.requireNonNull(deletions, "deletions");
+      Objects.requireNonNull(sweeps, "sweeps");
+      Objects.requireNonNull(orphanSweep, "orphanSweep");
+      if (retiredObjectGrace.isNegative()) {
+        throw new IllegalArgumentException("retired object grace must be >= 0, got " + retiredObjectGrace);
+      }
     }
-    this.retiredObjectGrace = retiredObjectGrace;
-    this.deletions = deletions;
-    this.sweeps = sweeps;
-    this.orphanSweep = orphanSweep;
+
+    /** The worker's: its settings, and its metrics told. */
+    public Upkeep(CompactionPolicy compaction, Duration retiredObjectGrace, RetiredObjectDeletions deletions,
+        OrphanSweeps sweeps) {
+      this(compaction, retiredObjectGrace, deletions, sweeps, OrphanSweep.DEFAULT);
+    }
+
+    public Upkeep withCompaction(CompactionPolicy policy) {
+      return new Upkeep(policy, retiredObjectGrace, deletions, sweeps, orphanSweep);
+    }
+  }
+
+  public SnapshotBuilder(
+      RowSource source, ObjectStore store, StorageLayout layout, SnapshotWriterOptions writerOptions, Clock clock) {
+    this(source, store, layout, writerOptions, Upkeep.DEFAULTS, clock);
+  }
+
+  public SnapshotBuilder(
+      RowSource source,
+      ObjectStore store,
+      StorageLayout layout,
+      SnapshotWriterOptions writerOptions,
+      Upkeep upkeep,
+      Clock clock) {
+    this.compaction = upkeep.compaction();
+    this.retiredObjectGrace = upkeep.retiredObjectGrace();
+    this.deletions = upkeep.deletions();
+    this.sweeps = upkeep.sweeps();
+    this.orphanSweep = upkeep.orphanSweep();
     this.source = source;
     this.store = store;
     this.layout = layout;
     this.writerOptions = writerOptions;
-    this.compaction = compaction;
     this.clock = clock;
   }
 

@@ -180,7 +180,7 @@ class ConcurrentCommitTest {
         };
         TargetProcessor processor = new TargetProcessor(config,
             new SnapshotBuilder(hooked, h.store, StorageLayout.withRandom("snapshots/", new Random(10 + w)),
-                SnapshotWriterOptions.defaults(), CompactionPolicy.defaults(), Clock.systemUTC()),
+                SnapshotWriterOptions.defaults(), Clock.systemUTC()),
             worker.versions(), runs, new DefaultFailureClassifier(), ProcessingSettings.defaults(), Clock.systemUTC(), "w" + w);
         String body = TargetMessageCodec.encode(TargetMessage.of(runId, IncrementalHarness.ACME, SyncMode.INCREMENTAL, Instant.now()));
         outcomes.add(pool.submit(() -> processor.process(new ReceivedMessage("m" + runId, body, "h", 1, Map.of(), Instant.now()))));

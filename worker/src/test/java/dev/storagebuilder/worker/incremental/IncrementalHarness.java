@@ -83,7 +83,7 @@ final class IncrementalHarness {
             store,
             layout,
             SnapshotWriterOptions.defaults(),
-            compaction,
+            SnapshotBuilder.Upkeep.DEFAULTS.withCompaction(compaction),
             clock);
   }
 

@@ -17,7 +17,6 @@ import dev.storagebuilder.common.target.SourceConfig;
 import dev.storagebuilder.common.testing.InMemoryObjectStore;
 import dev.storagebuilder.worker.jdbc.ChangeReadSettings;
 import dev.storagebuilder.worker.jdbc.JdbcRowSource;
-import dev.storagebuilder.worker.pipeline.CompactionPolicy;
 import dev.storagebuilder.worker.pipeline.Outcome;
 import dev.storagebuilder.worker.pipeline.ProcessingSettings;
 import dev.storagebuilder.worker.pipeline.SnapshotBuilder;
@@ -154,7 +153,7 @@ class MariaDbConcurrentCommitIT {
         ChangeReadSettings.defaults());
     return new TargetProcessor(config,
         new SnapshotBuilder(jdbc, store, StorageLayout.withRandom("snapshots/", new Random(++processors)),
-            SnapshotWriterOptions.defaults(), CompactionPolicy.defaults(), Clock.systemUTC()),
+            SnapshotWriterOptions.defaults(), Clock.systemUTC()),
         ledger, runs, new DefaultFailureClassifier(), ProcessingSettings.defaults(), Clock.systemUTC(), "w" + processors);
   }
 

@@ -19,7 +19,6 @@ import dev.storagebuilder.common.testing.InMemoryObjectStore;
 import dev.storagebuilder.worker.jdbc.ChangeReadSettings;
 import dev.storagebuilder.worker.jdbc.JdbcRowSource;
 import dev.storagebuilder.worker.pipeline.BuiltSnapshot;
-import dev.storagebuilder.worker.pipeline.CompactionPolicy;
 import dev.storagebuilder.worker.pipeline.SnapshotBuilder;
 import dev.storagebuilder.worker.testing.InMemoryVersionLedger;
 import java.sql.Connection;
@@ -63,7 +62,7 @@ class SoftDeleteSyncTest {
           new SnapshotBuilder(
               new JdbcRowSource(dataSource, "SELECT 'acme'", 100, Clock.systemUTC(), new ChangeReadSettings(0, Duration.ZERO)),
               store, StorageLayout.withRandom("s/", new Random(1)), SnapshotWriterOptions.defaults(),
-              CompactionPolicy.defaults(), Clock.systemUTC());
+              Clock.systemUTC());
 
       assertThat(sync(builder).kind()).isEqualTo(BuiltSnapshot.Kind.BASE);
       assertThat(state()).containsExactly("1 one", "2 two");

@@ -90,22 +90,25 @@ class LeftoverObjectsOverS3IT {
       @Override
       public void failed() {}
     };
+    OrphanSweeps sweeps = new OrphanSweeps() {
+      @Override
+      public void listed() {}
+
+      @Override
+      public void listingFailed() {}
+
+      @Override
+      public void retired(int objects) {
+        sweptObjects.addAndGet(objects);
+      }
+    };
+    SnapshotBuilder.Upkeep upkeep = new SnapshotBuilder.Upkeep(
+        new CompactionPolicy(CompactionPolicy.DEFAULT_MAX_CHAIN_LENGTH, 100), GRACE, counted, sweeps,
+        new OrphanSweep(SWEEP_EVERY, OrphanSweep.DEFAULT_MAX_OBJECTS));
     SnapshotBuilder builder =
         new SnapshotBuilder(new JdbcRowSource(world.dataSource, syncs.config.clientsQuery(), 100, clock),
             new ListCounting(world.store), StorageLayout.withRandom("snapshots/", new Random(seed)),
-            SnapshotWriterOptions.defaults(), new CompactionPolicy(CompactionPolicy.DEFAULT_MAX_CHAIN_LENGTH, 100),
-            GRACE, counted, new OrphanSweeps() {
-              @Override
-              public void listed() {}
-
-              @Override
-              public void listingFailed() {}
-
-              @Override
-              public void retired(int objects) {
-                sweptObjects.addAndGet(objects);
-              }
-            }, new OrphanSweep(SWEEP_EVERY, OrphanSweep.DEFAULT_MAX_OBJECTS), clock);
+            SnapshotWriterOptions.defaults(), upkeep, clock);
     return syncs.processor(builder);
   }
 

@@ -61,7 +61,9 @@ class RetiredObjectsOverS3IT {
         new SnapshotBuilder(new JdbcRowSource(world.dataSource, syncs.config.clientsQuery(), 100, clock), world.store,
             StorageLayout.withRandom("snapshots/", new Random(7)), SnapshotWriterOptions.defaults(),
             // No compaction by size: the small deltas stay deltas, and only the full sync writes a new base.
-            new CompactionPolicy(CompactionPolicy.DEFAULT_MAX_CHAIN_LENGTH, 100), GRACE, deletions, clock);
+            new SnapshotBuilder.Upkeep(
+                new CompactionPolicy(CompactionPolicy.DEFAULT_MAX_CHAIN_LENGTH, 100), GRACE, deletions,
+                OrphanSweeps.NONE), clock);
     processor = syncs.processor(builder);
   }
 

@@ -81,7 +81,9 @@ class SweepListingOverS3IT {
       TargetProcessor processor = new TargetProcessor(config,
           new SnapshotBuilder(new JdbcRowSource(world.dataSource, config.clientsQuery(), 100, clock), store,
               StorageLayout.withRandom("snapshots/", new Random(7)), SnapshotWriterOptions.defaults(),
-              CompactionPolicy.defaults(), Duration.ofHours(6), RetiredObjectDeletions.NONE, new OrphanSweep(1, 10),
+              new SnapshotBuilder.Upkeep(
+                  CompactionPolicy.defaults(), Duration.ofHours(6), RetiredObjectDeletions.NONE, OrphanSweeps.NONE,
+                  new OrphanSweep(1, 10)),
               clock),
           versions, runs, new DefaultFailureClassifier(), ProcessingSettings.defaults(), clock, "w-test");
       sync(processor, runs, clock, 1);

@@ -641,7 +641,7 @@ class TargetProcessorTest {
     java.util.function.Function<VersionLedger, TargetProcessor> zeroGrace = ledger -> new TargetProcessor(config,
         new SnapshotBuilder(new JdbcRowSource(dataSource, config.clientsQuery(), 100, clock), store,
             StorageLayout.withRandom("snapshots/", new Random(ledger.hashCode())), SnapshotWriterOptions.defaults(),
-            CompactionPolicy.defaults(), Duration.ZERO, counting, clock),
+            new SnapshotBuilder.Upkeep(CompactionPolicy.defaults(), Duration.ZERO, counting, OrphanSweeps.NONE), clock),
         ledger, runs, new DefaultFailureClassifier(), ProcessingSettings.defaults(), clock, "w-test");
     assertThat(zeroGrace.apply(versions).process(delivery(message("acme", "items"), 1))).isInstanceOf(Outcome.Done.class);
     TargetVersion first = versions.current(ref).orElseThrow();
@@ -702,8 +702,9 @@ class TargetProcessorTest {
     TargetProcessor processor = new TargetProcessor(config,
         new SnapshotBuilder(new JdbcRowSource(dataSource, config.clientsQuery(), 100, clock), unlistable,
             StorageLayout.withRandom("snapshots/", new Random(7)), SnapshotWriterOptions.defaults(),
-            CompactionPolicy.defaults(), Duration.ofHours(6), RetiredObjectDeletions.NONE, sweeps,
-            new OrphanSweep(1, 1000), clock),
+            new SnapshotBuilder.Upkeep(
+                CompactionPolicy.defaults(), Duration.ofHours(6), RetiredObjectDeletions.NONE, sweeps,
+                new OrphanSweep(1, 1000)), clock),
         versions, runs, new DefaultFailureClassifier(), ProcessingSettings.defaults(), clock, "w-test");
     assertThat(processor.process(delivery(message("acme", "items"), 1))).isInstanceOf(Outcome.Done.class);
     TargetVersion first = versions.current(ref).orElseThrow();
@@ -744,8 +745,9 @@ class TargetProcessorTest {
         config,
         new SnapshotBuilder(new JdbcRowSource(dataSource, config.clientsQuery(), 100, clock), aged,
             StorageLayout.withRandom("snapshots/", new Random(7)), SnapshotWriterOptions.defaults(),
-            CompactionPolicy.defaults(), Duration.ofHours(6), RetiredObjectDeletions.NONE, sweeps,
-            new OrphanSweep(1, 1000), clock),
+            new SnapshotBuilder.Upkeep(
+                CompactionPolicy.defaults(), Duration.ofHours(6), RetiredObjectDeletions.NONE, sweeps,
+                new OrphanSweep(1, 1000)), clock),
         ledger, runs, new DefaultFailureClassifier(), ProcessingSettings.defaults(), clock, "w-test");
     assertThat(sweepingEveryBuild.apply(versions).process(delivery(message("acme", "items"), 1)))
         .isInstanceOf(Outcome.Done.class);
@@ -821,7 +823,8 @@ class TargetProcessorTest {
     CountedSweeps sweeps = new CountedSweeps();
     SnapshotBuilder builder = new SnapshotBuilder(new JdbcRowSource(dataSource, config.clientsQuery(), 100, worker),
         aged, StorageLayout.withRandom("snapshots/", new Random(7)), SnapshotWriterOptions.defaults(),
-        CompactionPolicy.defaults(), Duration.ofHours(6), counting, sweeps, OrphanSweep.DEFAULT, worker);
+        new SnapshotBuilder.Upkeep(
+            CompactionPolicy.defaults(), Duration.ofHours(6), counting, sweeps, OrphanSweep.DEFAULT), worker);
     java.util.function.Function<VersionLedger, TargetProcessor> processor = ledger -> new TargetProcessor(config,
         builder, ledger, runs, new DefaultFailureClassifier(), ProcessingSettings.defaults(), worker, "w-test");
     assertThat(processor.apply(versions).process(delivery(message("acme", "items"), 1)))
@@ -916,8 +919,9 @@ class TargetProcessorTest {
     TargetProcessor processor = new TargetProcessor(config,
         new SnapshotBuilder(new JdbcRowSource(dataSource, config.clientsQuery(), 100, worker), aged,
             StorageLayout.withRandom("snapshots/", new Random(7)), SnapshotWriterOptions.defaults(),
-            CompactionPolicy.defaults(), Duration.ofHours(6), RetiredObjectDeletions.NONE,
-            new OrphanSweep(1, maxSwept), worker),
+            new SnapshotBuilder.Upkeep(
+                CompactionPolicy.defaults(), Duration.ofHours(6), RetiredObjectDeletions.NONE, OrphanSweeps.NONE,
+                new OrphanSweep(1, maxSwept)), worker),
         versions, runs, new DefaultFailureClassifier(), ProcessingSettings.defaults(), worker, "w-test");
     java.util.function.IntFunction<List<String>> sync = run -> {
       runs.createRun(new RunRecord("run-s" + run, "all", SyncMode.FULL, "test", NOW, 1));
@@ -1015,7 +1019,9 @@ class TargetProcessorTest {
     TargetProcessor processor = new TargetProcessor(config,
         new SnapshotBuilder(new JdbcRowSource(dataSource, config.clientsQuery(), 100, worker), batching,
             StorageLayout.withRandom("snapshots/", new Random(7)), SnapshotWriterOptions.defaults(),
-            CompactionPolicy.defaults(), Duration.ofHours(6), counted, new OrphanSweep(1, leftoverCount), worker),
+            new SnapshotBuilder.Upkeep(
+                CompactionPolicy.defaults(), Duration.ofHours(6), counted, OrphanSweeps.NONE,
+                new OrphanSweep(1, leftoverCount)), worker),
         versions, runs, new DefaultFailureClassifier(), ProcessingSettings.defaults(), worker, "w-test");
     java.util.function.IntConsumer sync = run -> {
       runs.createRun(new RunRecord("run-d" + run, "all", SyncMode.FULL, "test", NOW, 1));
