@@ -67,6 +67,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import dev.storagebuilder.worker.testing.ForwardingObjectStore;
 import dev.storagebuilder.common.storage.ListedObject;
+import dev.storagebuilder.common.testing.SettableClock;
 import java.util.function.Predicate;
 
 class TargetProcessorTest {
@@ -146,6 +147,46 @@ class TargetProcessorTest {
         reads.incrementAndGet();
         during.run();
         return delegate.readAll(target, clientId);
+      }
+    };
+  }
+
+  /**
+   * The demo source's full reads, each vouching for its rows (as a PostgreSQL primary's settled read
+   * does) up to {@code watermark} applied to the read's own.
+   */
+  private RowSource vouchedReads(java.util.function.LongUnaryOperator watermark) {
+    JdbcRowSource jdbc = new JdbcRowSource(dataSource, config.clientsQuery(), 100, clock);
+    return new RowSource() {
+      @Override
+      public boolean clientExists(String clientId) throws SQLException {
+        return jdbc.clientExists(clientId);
+      }
+
+      @Override
+      public SourceRead readAll(TargetDeclaration target, String clientId) throws SQLException {
+        SourceRead read = jdbc.readAll(target, clientId);
+        return new SourceRead() {
+          @Override
+          public java.sql.ResultSet rows() {
+            return read.rows();
+          }
+
+          @Override
+          public long watermark() {
+            return watermark.applyAsLong(read.watermark());
+          }
+
+          @Override
+          public boolean watermarkSettled() {
+            return true;
+          }
+
+          @Override
+          public void close() throws SQLException {
+            read.close();
+          }
+        };
       }
     };
   }
@@ -528,69 +569,13 @@ class TargetProcessorTest {
   }
 
   /**
-   * Commits acme's base, deletes row 3 without a trace, then runs a full sync of run "run-full" over
-   * a source whose reads settle (as PostgreSQL's do) whose first commit loses to {@code winner}
-   * (given the version that lost).
+   * Like {@link #fullSyncAfterDeletingRow3LosingTo}, over a source whose reads settle (as
+   * PostgreSQL's do), and {@code winner} is given the version that lost.
    */
   private Outcome settledFullSyncAfterDeletingRow3LosingTo(java.util.function.UnaryOperator<TargetVersion> winner)
       throws SQLException {
-    TargetRef ref = new TargetRef("acme", "items");
-    assertThat(processor().process(delivery(message("acme", "items"), 1))).isInstanceOf(Outcome.Done.class);
-    try (Statement sql = keepAlive.createStatement()) {
-      sql.execute("DELETE FROM items WHERE client_id = 'acme' AND id = 3");
-    }
-    JdbcRowSource jdbc = new JdbcRowSource(dataSource, config.clientsQuery(), 100, clock);
-    RowSource settled = new RowSource() {
-      @Override
-      public boolean clientExists(String clientId) throws SQLException {
-        return jdbc.clientExists(clientId);
-      }
-
-      @Override
-      public SourceRead readAll(TargetDeclaration target, String clientId) throws SQLException {
-        SourceRead read = jdbc.readAll(target, clientId);
-        return new SourceRead() {
-          @Override
-          public java.sql.ResultSet rows() {
-            return read.rows();
-          }
-
-          @Override
-          public long watermark() {
-            return read.watermark();
-          }
-
-          @Override
-          public boolean watermarkSettled() {
-            return true;
-          }
-
-          @Override
-          public void close() throws SQLException {
-            read.close();
-          }
-        };
-      }
-    };
-    runs.createRun(new RunRecord("run-full", "all", SyncMode.FULL, "test", NOW, 1));
-    VersionLedger racing = new ForwardingVersionLedger(versions) {
-      boolean first = true;
-
-      @Override
-      public boolean commit(TargetVersion next, long expectedSequence) {
-        if (first) {
-          first = false;
-          assertThat(super.commit(winner.apply(next), expectedSequence)).isTrue();
-        }
-        return super.commit(next, expectedSequence);
-      }
-    };
-    SnapshotBuilder builder = new SnapshotBuilder(settled, store, StorageLayout.withRandom("snapshots/", new Random(7)),
-        SnapshotWriterOptions.defaults(), clock);
-    assertThat(versions.current(ref).orElseThrow().sequence()).isEqualTo(1);
-    return new TargetProcessor(config, builder, racing, runs, new DefaultFailureClassifier(),
-        ProcessingSettings.defaults(), clock, "w-test")
-        .process(delivery(message("run-full", "acme", "items", SyncMode.FULL), 1));
+    return fullSyncAfterDeletingRow3LosingTo(
+        vouchedReads(java.util.function.LongUnaryOperator.identity()), (base, lost) -> winner.apply(lost));
   }
 
   /**
@@ -599,6 +584,13 @@ class TargetProcessorTest {
    */
   private Outcome fullSyncAfterDeletingRow3LosingTo(java.util.function.UnaryOperator<TargetVersion> winner)
       throws SQLException {
+    return fullSyncAfterDeletingRow3LosingTo(
+        new JdbcRowSource(dataSource, config.clientsQuery(), 100, clock), (base, lost) -> winner.apply(base));
+  }
+
+  /** The full sync over {@code source}; {@code winner} is given the base and the version that lost. */
+  private Outcome fullSyncAfterDeletingRow3LosingTo(
+      RowSource source, java.util.function.BinaryOperator<TargetVersion> winner) throws SQLException {
     assertThat(processor().process(delivery(message("acme", "items"), 1))).isInstanceOf(Outcome.Done.class);
     TargetVersion base = versions.current(new TargetRef("acme", "items")).orElseThrow();
     try (Statement sql = keepAlive.createStatement()) {
@@ -612,12 +604,16 @@ class TargetProcessorTest {
       public boolean commit(TargetVersion next, long expectedSequence) {
         if (first) {
           first = false;
-          assertThat(super.commit(winner.apply(base), expectedSequence)).isTrue();
+          assertThat(super.commit(winner.apply(base, next), expectedSequence)).isTrue();
         }
         return super.commit(next, expectedSequence);
       }
     };
-    return processor(racing).process(delivery(message("run-full", "acme", "items", SyncMode.FULL), 1));
+    SnapshotBuilder builder = new SnapshotBuilder(source, store, StorageLayout.withRandom("snapshots/", new Random(7)),
+        SnapshotWriterOptions.defaults(), clock);
+    return new TargetProcessor(config, builder, racing, runs, new DefaultFailureClassifier(),
+        ProcessingSettings.defaults(), clock, "w-test")
+        .process(delivery(message("run-full", "acme", "items", SyncMode.FULL), 1));
   }
 
   /**
@@ -793,23 +789,7 @@ class TargetProcessorTest {
     InMemoryObjectStore aged = new InMemoryObjectStore(Clock.fixed(NOW.minus(Duration.ofDays(30)), ZoneOffset.UTC));
     String leftover = StorageLayout.withRandom("snapshots/", new Random(3)).baseKey(ref, 900);
     aged.put(leftover, new byte[] {1}, "application/octet-stream");
-    AtomicReference<Instant> workerTime = new AtomicReference<>(NOW);
-    Clock worker = new Clock() {
-      @Override
-      public java.time.ZoneId getZone() {
-        return ZoneOffset.UTC;
-      }
-
-      @Override
-      public Clock withZone(java.time.ZoneId zone) {
-        return this;
-      }
-
-      @Override
-      public Instant instant() {
-        return workerTime.get();
-      }
-    };
+    SettableClock worker = new SettableClock(NOW);
     AtomicInteger deleted = new AtomicInteger();
     RetiredObjectDeletions counting = new RetiredObjectDeletions() {
       @Override
@@ -834,7 +814,7 @@ class TargetProcessorTest {
         .isEqualTo(new Outcome.Done("committed sequence 2"));
     TargetVersion second = versions.current(ref).orElseThrow();
     List<String> before = aged.list("snapshots/");
-    workerTime.set(NOW.plus(Duration.ofHours(6))); // idle for the grace: the first version's objects are due
+    worker.set(NOW.plus(Duration.ofHours(6))); // idle for the grace: the first version's objects are due
     VersionLedger racing = new ForwardingVersionLedger(versions) {
       @Override
       public boolean commit(TargetVersion next, long expectedSequence) {
@@ -891,23 +871,7 @@ class TargetProcessorTest {
     int maxSwept = 5;
     // Every object reads as a month old; the worker's clock moves on.
     InMemoryObjectStore aged = new InMemoryObjectStore(Clock.fixed(NOW.minus(Duration.ofDays(30)), ZoneOffset.UTC));
-    AtomicReference<Instant> workerTime = new AtomicReference<>(NOW);
-    Clock worker = new Clock() {
-      @Override
-      public java.time.ZoneId getZone() {
-        return ZoneOffset.UTC;
-      }
-
-      @Override
-      public Clock withZone(java.time.ZoneId zone) {
-        return this;
-      }
-
-      @Override
-      public Instant instant() {
-        return workerTime.get();
-      }
-    };
+    SettableClock worker = new SettableClock(NOW);
     StorageLayout names = StorageLayout.withRandom("snapshots/", new Random(3));
     Set<String> leftovers = new java.util.TreeSet<>();
     for (int sequence = 1; sequence <= 4 * maxSwept; sequence++) {
@@ -944,7 +908,7 @@ class TargetProcessorTest {
 
     // Past the grace the commit deletes what the sweeps retired, and the next batch is retired.
     List<String> firstBatch = sync.apply(6);
-    workerTime.set(NOW.plus(Duration.ofHours(6)).plusSeconds(1));
+    worker.set(NOW.plus(Duration.ofHours(6)).plusSeconds(1));
     List<String> secondBatch = sync.apply(7);
     assertThat(aged.list("snapshots/")).as("deleted after the grace").doesNotContainAnyElementsOf(firstBatch);
     assertThat(secondBatch).isNotEmpty().hasSizeLessThanOrEqualTo(maxSwept).doesNotContainAnyElementsOf(firstBatch);
@@ -960,23 +924,7 @@ class TargetProcessorTest {
     TargetRef ref = new TargetRef("acme", "items");
     int leftoverCount = 1_500;
     InMemoryObjectStore aged = new InMemoryObjectStore(Clock.fixed(NOW.minus(Duration.ofDays(30)), ZoneOffset.UTC));
-    AtomicReference<Instant> workerTime = new AtomicReference<>(NOW);
-    Clock worker = new Clock() {
-      @Override
-      public java.time.ZoneId getZone() {
-        return ZoneOffset.UTC;
-      }
-
-      @Override
-      public Clock withZone(java.time.ZoneId zone) {
-        return this;
-      }
-
-      @Override
-      public Instant instant() {
-        return workerTime.get();
-      }
-    };
+    SettableClock worker = new SettableClock(NOW);
     StorageLayout names = StorageLayout.withRandom("snapshots/", new Random(3));
     List<String> leftovers = new ArrayList<>();
     for (int sequence = 1; sequence <= leftoverCount; sequence++) {
@@ -1034,7 +982,7 @@ class TargetProcessorTest {
     singleDeletes.set(0);
     batchSizes.clear();
 
-    workerTime.set(NOW.plus(Duration.ofHours(6)).plusSeconds(1));
+    worker.set(NOW.plus(Duration.ofHours(6)).plusSeconds(1));
     sync.accept(3);
 
     int due = batchSizes.stream().mapToInt(Integer::intValue).sum();
@@ -1054,39 +1002,7 @@ class TargetProcessorTest {
   void aBuildThatReadRowsAboveItsWatermarkBuildsAgainWhenItLosesToAVersionReadUpToLessThanThoseRows() {
     TargetRef ref = new TargetRef("acme", "items");
     // Like a PostgreSQL read that could not settle: acme's rows (versions 1-3), vouched for up to nothing.
-    JdbcRowSource jdbc = new JdbcRowSource(dataSource, config.clientsQuery(), 100, clock);
-    RowSource unsettled = new RowSource() {
-      @Override
-      public boolean clientExists(String clientId) throws SQLException {
-        return jdbc.clientExists(clientId);
-      }
-
-      @Override
-      public SourceRead readAll(TargetDeclaration target, String clientId) throws SQLException {
-        SourceRead read = jdbc.readAll(target, clientId);
-        return new SourceRead() {
-          @Override
-          public java.sql.ResultSet rows() {
-            return read.rows();
-          }
-
-          @Override
-          public long watermark() {
-            return 0;
-          }
-
-          @Override
-          public boolean watermarkSettled() {
-            return true;
-          }
-
-          @Override
-          public void close() throws SQLException {
-            read.close();
-          }
-        };
-      }
-    };
+    RowSource unsettled = vouchedReads(watermark -> 0);
     // Another run's base, read up to version 2: not the row of version 3 this build read.
     TargetVersion winner = new TargetVersion(ref, 1, 2, "snapshots/other.json", 2, "0000000000000000", 0, "run-0", NOW);
     VersionLedger racing = new ForwardingVersionLedger(versions) {
