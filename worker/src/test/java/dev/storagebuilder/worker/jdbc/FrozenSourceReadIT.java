@@ -29,6 +29,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.ThreadLocalRandom;
@@ -118,14 +119,7 @@ class FrozenSourceReadIT {
 
   @Test
   void aMariaDbReadFailsRetryablyWhenTheSourceStopsAnsweringMidResultSet() throws Exception {
-    proxy = new FreezingTcpProxy(3306);
-    SourceConfig source =
-        new SourceConfig(
-            "jdbc:mariadb://127.0.0.1:" + proxy.port() + "/test", "root", null, "SELECT 'frozen'", List.of(ITEMS));
-    TargetDeclaration table =
-        new TargetDeclaration(
-            "items", mariaDbTable, "client_id", List.of("id"), "version", ITEMS.columns(), null, 0);
-    readFreezeAndExpectARetryableFailure(source, false, table);
+    readFreezeAndExpectARetryableFailure(mariaDbSource(), false, mariaDbItems());
   }
 
   /**
@@ -183,14 +177,7 @@ class FrozenSourceReadIT {
    */
   @Test
   void aMariaDbReadOnAFrozenSourceEndsAtOnceWhenItsTargetLosesItsLease() throws Exception {
-    proxy = new FreezingTcpProxy(3306);
-    SourceConfig source =
-        new SourceConfig(
-            "jdbc:mariadb://127.0.0.1:" + proxy.port() + "/test", "root", null, "SELECT 'frozen'", List.of(ITEMS));
-    TargetDeclaration table =
-        new TargetDeclaration(
-            "items", mariaDbTable, "client_id", List.of("id"), "version", ITEMS.columns(), null, 0);
-    readFreezeLoseTheLeaseAndExpectTheReadToEnd(source, false, table);
+    readFreezeLoseTheLeaseAndExpectTheReadToEnd(mariaDbSource(), false, mariaDbItems());
   }
 
   @Test
@@ -276,14 +263,7 @@ class FrozenSourceReadIT {
   @Test
   void aMariaDbReadBlockedOnAFrozenSourceUnwindsAtOnceWhenItsConnectionIsAbortedWhileItsCancelWaits()
       throws Exception {
-    proxy = new FreezingTcpProxy(3306);
-    SourceConfig source =
-        new SourceConfig(
-            "jdbc:mariadb://127.0.0.1:" + proxy.port() + "/test", "root", null, "SELECT 'frozen'", List.of(ITEMS));
-    TargetDeclaration table =
-        new TargetDeclaration(
-            "items", mariaDbTable, "client_id", List.of("id"), "version", ITEMS.columns(), null, 0);
-    readBlockOnTheFrozenSourceAbandonAndAbortWhileTheCancelWaits(source, false, table);
+    readBlockOnTheFrozenSourceAbandonAndAbortWhileTheCancelWaits(mariaDbSource(), false, mariaDbItems());
   }
 
   private void readBlockOnTheFrozenSourceAbandonAndAbortWhileTheCancelWaits(
@@ -294,24 +274,9 @@ class FrozenSourceReadIT {
         new JdbcRowSource(connections, "SELECT 'frozen'", 100, Clock.systemUTC(),
             new ChangeReadSettings(0, Duration.ZERO), copy);
     Set<Thread> readersBefore = prefetchThreads();
-    AtomicLong seen = new AtomicLong();
-    AtomicReference<Throwable> failure = new AtomicReference<>();
-    CountDownLatch frozen = new CountDownLatch(1);
-    Thread target =
-        Thread.ofPlatform().name("target-frozen").daemon(true).start(() -> {
-          try (SourceRead read = rows.readAll(table, CLIENT)) {
-            ResultSet result = read.rows();
-            while (result.next()) {
-              if (seen.incrementAndGet() == 5_000) {
-                proxy.freeze();
-                frozen.countDown();
-              }
-            }
-          } catch (Throwable e) {
-            failure.set(e);
-          }
-        });
-    assertThat(frozen.await(30, TimeUnit.SECONDS)).isTrue();
+    FreezingRead read = new FreezingRead("target-frozen", rows, table, () -> () -> {});
+    Thread target = read.thread;
+    assertThat(read.frozen.await(30, TimeUnit.SECONDS)).isTrue();
     Thread reader = newPrefetchThread(readersBefore);
     await("the reader waits on the frozen socket").atMost(Duration.ofSeconds(10))
         .during(Duration.ofMillis(300))
@@ -327,9 +292,37 @@ class FrozenSourceReadIT {
     assertThat(Duration.ofNanos(System.nanoTime() - abortedAt))
         .as("the target unwound after its connection was aborted, well within the cancel's wait (PgJDBC: 10 s)")
         .isLessThan(Duration.ofSeconds(3));
-    assertThat(seen.get()).as("the read was cut short").isBetween(5_000L, ROWS - 1L);
-    assertThat(failure.get()).isInstanceOf(SQLException.class);
+    assertThat(read.seen.get()).as("the read was cut short").isBetween(5_000L, ROWS - 1L);
+    assertThat(read.failure.get()).isInstanceOf(SQLException.class);
     await().atMost(Duration.ofSeconds(10)).until(() -> pool.getHikariPoolMXBean().getActiveConnections() == 0);
+  }
+
+  /**
+   * Reads {@code table} on a thread of its own, with {@code alongside} (a held lease, say) open for
+   * the read's length, and freezes the source once 5,000 rows came.
+   */
+  private final class FreezingRead {
+    final AtomicLong seen = new AtomicLong();
+    final AtomicReference<Throwable> failure = new AtomicReference<>();
+    final CountDownLatch frozen = new CountDownLatch(1);
+    final Thread thread;
+
+    FreezingRead(String threadName, JdbcRowSource rows, TargetDeclaration table, Callable<AutoCloseable> alongside) {
+      thread = Thread.ofPlatform().name(threadName).daemon(true).start(() -> {
+        try (AutoCloseable held = alongside.call();
+            SourceRead read = rows.readAll(table, CLIENT)) {
+          ResultSet result = read.rows();
+          while (result.next()) {
+            if (seen.incrementAndGet() == 5_000) {
+              proxy.freeze();
+              frozen.countDown();
+            }
+          }
+        } catch (Throwable e) {
+          failure.set(e);
+        }
+      });
+    }
   }
 
   private static Set<Thread> prefetchThreads() {
@@ -380,25 +373,9 @@ class FrozenSourceReadIT {
     ManualScheduler heartbeat = new ManualScheduler();
     LeaseKeeper leases = new LeaseKeeper(queue, heartbeat, Duration.ofSeconds(60), failure -> false, connections);
     ReceivedMessage message = new ReceivedMessage("m1", "{}", "handle-m1", 1, Map.of(), Instant.EPOCH);
-    AtomicLong seen = new AtomicLong();
-    AtomicReference<Throwable> failure = new AtomicReference<>();
-    CountDownLatch frozen = new CountDownLatch(1);
-    Thread holder =
-        Thread.ofPlatform().name("target-frozen").daemon(true).start(() -> {
-          try (LeaseKeeper.HeldLease lease = leases.hold(message);
-              SourceRead read = rows.readAll(target, CLIENT)) {
-            ResultSet result = read.rows();
-            while (result.next()) {
-              if (seen.incrementAndGet() == 5_000) {
-                proxy.freeze();
-                frozen.countDown();
-              }
-            }
-          } catch (Throwable e) {
-            failure.set(e);
-          }
-        });
-    assertThat(frozen.await(30, TimeUnit.SECONDS)).isTrue();
+    FreezingRead read = new FreezingRead("target-frozen", rows, target, () -> leases.hold(message));
+    Thread holder = read.thread;
+    assertThat(read.frozen.await(30, TimeUnit.SECONDS)).isTrue();
     queue.failExtendWhen(m -> true);
 
     long lostAt = System.nanoTime();
@@ -408,8 +385,8 @@ class FrozenSourceReadIT {
     assertThat(Duration.ofNanos(System.nanoTime() - lostAt)).as("well before the read timeout")
         .isLessThan(Duration.ofSeconds(15));
     assertThat(queue.calls()).containsExactly("extend-failed m1");
-    assertThat(seen.get()).as("the read was cut short").isBetween(5_000L, ROWS - 1L);
-    assertThat(failure.get()).isInstanceOf(SQLException.class);
+    assertThat(read.seen.get()).as("the read was cut short").isBetween(5_000L, ROWS - 1L);
+    assertThat(read.failure.get()).isInstanceOf(SQLException.class);
     // The source slot's connection is not kept: the next target gets a fresh one.
     await().atMost(Duration.ofSeconds(10)).until(() -> pool.getHikariPoolMXBean().getActiveConnections() == 0);
   }
@@ -431,33 +408,31 @@ class FrozenSourceReadIT {
         "postgres", null, "SELECT 'frozen'", List.of(ITEMS));
   }
 
+  private SourceConfig mariaDbSource() throws Exception {
+    proxy = new FreezingTcpProxy(3306);
+    return new SourceConfig(
+        "jdbc:mariadb://127.0.0.1:" + proxy.port() + "/test", "root", null, "SELECT 'frozen'", List.of(ITEMS));
+  }
+
+  private TargetDeclaration mariaDbItems() {
+    return new TargetDeclaration(
+        "items", mariaDbTable, "client_id", List.of("id"), "version", ITEMS.columns(), null, 0);
+  }
+
   /** Reads until some rows came, freezes the proxy, and expects the read to fail soon after the read timeout. */
   private void readFreezeAndExpectARetryableFailure(SourceConfig source, boolean copy, TargetDeclaration target) {
     pool = SourcePool.open(source, 1, Duration.ofSeconds(5), READ_TIMEOUT);
     JdbcRowSource rows =
         new JdbcRowSource(pool, source.clientsQuery(), 100, Clock.systemUTC(), new ChangeReadSettings(0, Duration.ZERO),
             copy);
-    AtomicLong seen = new AtomicLong();
-    AtomicReference<Throwable> failure = new AtomicReference<>();
-    Thread reader =
-        Thread.ofPlatform().name("frozen-read").daemon(true).start(() -> {
-          try (SourceRead read = rows.readAll(target, CLIENT)) {
-            ResultSet result = read.rows();
-            while (result.next()) {
-              if (seen.incrementAndGet() == 5_000) {
-                proxy.freeze();
-              }
-            }
-          } catch (Throwable e) {
-            failure.set(e);
-          }
-        });
+    FreezingRead read = new FreezingRead("frozen-read", rows, target, () -> () -> {});
+    Thread reader = read.thread;
 
     await().atMost(Duration.ofSeconds(30)).until(() -> !reader.isAlive());
-    assertThat(seen.get()).as("rows read before the source froze, and not all of them").isBetween(5_000L, ROWS - 1L);
-    assertThat(failure.get()).isInstanceOf(SQLException.class);
-    Failure classified = new DefaultFailureClassifier().classify(failure.get());
-    assertThat(classified.retryable()).as(failure.get().toString()).isTrue();
+    assertThat(read.seen.get()).as("rows read before the source froze, and not all of them").isBetween(5_000L, ROWS - 1L);
+    assertThat(read.failure.get()).isInstanceOf(SQLException.class);
+    Failure classified = new DefaultFailureClassifier().classify(read.failure.get());
+    assertThat(classified.retryable()).as(read.failure.get().toString()).isTrue();
     assertThat(classified.reasonCode()).isEqualTo("source-unavailable");
     // The broken connection left the pool: the next target gets a fresh one.
     await().atMost(Duration.ofSeconds(10)).until(() -> pool.getHikariPoolMXBean().getActiveConnections() == 0);
