@@ -122,6 +122,8 @@ class WorkerConfigRefusalIT {
               + " sb-refusal's redrive policy (3)");
 
       settings.put("STORAGE_BUILDER_WORKER_MAX_RECEIVE_COUNT", "3");
+      // Stopped while idle, a worker lets its long poll run out: 1 s, not SQS's 20 s of waiting.
+      settings.put("STORAGE_BUILDER_WORKER_RECEIVE_WAIT", "1s");
       Path log = dir.resolve("accepted.log");
       Process accepted = builder(settings, log).start();
       try {
