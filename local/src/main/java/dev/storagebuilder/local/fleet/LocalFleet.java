@@ -35,6 +35,14 @@ public final class LocalFleet implements AutoCloseable {
   public static final int QUEUE_MAX_RECEIVE_COUNT = 6;
 
   public static final int VISIBILITY_TIMEOUT_SECONDS = 120;
+  /**
+   * The workers' long-poll wait. A stopping worker lets its poll in progress run out rather than
+   * lose what SQS is returning (MessageLoop.stopReceiver), so with SQS's 20 s every close of an
+   * idle fleet (the end of each ./sb sync and demo, and of every test's fleet) waited up to 20 s
+   * for nothing: SyncCommandIT's two syncs took 46 s. An empty poll every 2 s costs the local
+   * ElasticMQ nothing; a poll still returns as soon as a message arrives.
+   */
+  static final String WORKER_RECEIVE_WAIT = "2s";
   // Generous: a Micronaut start without its class-data archive (the first after a build) took over
   // 60 s at load average 20 on two cores. A producer that dies is noticed at once regardless.
   private static final Duration PRODUCER_START_TIMEOUT = Duration.ofSeconds(180);
@@ -104,6 +112,7 @@ public final class LocalFleet implements AutoCloseable {
       worker.put("storage-builder.worker.concurrency", String.valueOf(options.workerConcurrency()));
       worker.put("storage-builder.worker.max-receive-count", String.valueOf(QUEUE_MAX_RECEIVE_COUNT - 1));
       worker.put("storage-builder.worker.visibility-timeout", VISIBILITY_TIMEOUT_SECONDS + "s");
+      worker.put("storage-builder.worker.receive-wait", WORKER_RECEIVE_WAIT);
       worker.putAll(options.extraWorkerProperties());
       this.workerProperties = Map.copyOf(worker);
     } catch (RuntimeException e) {
