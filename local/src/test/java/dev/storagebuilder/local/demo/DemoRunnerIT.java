@@ -127,7 +127,10 @@ class DemoRunnerIT {
     }
     Set<Integer> ports = new TreeSet<>();
     for (String table : List.of("/proc/net/tcp", "/proc/net/tcp6")) {
-      for (String line : Files.readAllLines(Path.of(table)).subList(1, Files.readAllLines(Path.of(table)).size())) {
+      // Read once: the table is the whole machine's, and a socket closed between two reads made the
+      // second shorter than the first (IndexOutOfBoundsException with other tests running beside).
+      List<String> lines = Files.readAllLines(Path.of(table));
+      for (String line : lines.subList(1, lines.size())) {
         String[] fields = line.trim().split("\\s+");
         boolean listening = fields[3].equals("0A");
         if (listening && inodes.contains(fields[9])) {
