@@ -81,15 +81,7 @@ class LeftoverObjectsOverS3IT {
 
   /** A worker with nothing cached, as one of a new release starts. */
   private TargetProcessor newWorker(int seed) {
-    RetiredObjectDeletions counted = new RetiredObjectDeletions() {
-      @Override
-      public void deleted() {
-        deleted.incrementAndGet();
-      }
-
-      @Override
-      public void failed() {}
-    };
+    RetiredObjectDeletions counted = new CountingDeletions(deleted);
     OrphanSweeps sweeps = new OrphanSweeps() {
       @Override
       public void listed() {}

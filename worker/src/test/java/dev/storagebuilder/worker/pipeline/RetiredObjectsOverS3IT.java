@@ -41,17 +41,7 @@ class RetiredObjectsOverS3IT {
   private TargetProcessor processor;
   private final AtomicInteger deleted = new AtomicInteger();
   private final AtomicInteger failed = new AtomicInteger();
-  private final RetiredObjectDeletions deletions = new RetiredObjectDeletions() {
-    @Override
-    public void deleted() {
-      deleted.incrementAndGet();
-    }
-
-    @Override
-    public void failed() {
-      failed.incrementAndGet();
-    }
-  };
+  private final RetiredObjectDeletions deletions = new CountingDeletions(deleted, failed);
 
   @BeforeAll
   void start() throws SQLException {

@@ -18,9 +18,7 @@ import dev.storagebuilder.common.snapshot.SnapshotReader;
 import dev.storagebuilder.common.snapshot.SnapshotWriterOptions;
 import dev.storagebuilder.common.snapshot.StorageLayout;
 import dev.storagebuilder.common.storage.FailedDelete;
-import dev.storagebuilder.common.storage.ObjectOutput;
 import dev.storagebuilder.common.storage.ObjectStore;
-import dev.storagebuilder.common.storage.RandomAccessObject;
 import dev.storagebuilder.common.target.ColumnDeclaration;
 import dev.storagebuilder.common.target.ColumnType;
 import dev.storagebuilder.common.target.SourceConfig;
@@ -625,15 +623,7 @@ class TargetProcessorTest {
   void aBuildWhoseCommitLosesDeletesNoRetiredObjectWhoseGraceIsOver() throws Exception {
     TargetRef ref = new TargetRef("acme", "items");
     AtomicInteger deleted = new AtomicInteger();
-    RetiredObjectDeletions counting = new RetiredObjectDeletions() {
-      @Override
-      public void deleted() {
-        deleted.incrementAndGet();
-      }
-
-      @Override
-      public void failed() {}
-    };
+    RetiredObjectDeletions counting = new CountingDeletions(deleted);
     java.util.function.Function<VersionLedger, TargetProcessor> zeroGrace = ledger -> new TargetProcessor(config,
         new SnapshotBuilder(new JdbcRowSource(dataSource, config.clientsQuery(), 100, clock), store,
             StorageLayout.withRandom("snapshots/", new Random(ledger.hashCode())), SnapshotWriterOptions.defaults(),
@@ -791,15 +781,7 @@ class TargetProcessorTest {
     aged.put(leftover, new byte[] {1}, "application/octet-stream");
     SettableClock worker = new SettableClock(NOW);
     AtomicInteger deleted = new AtomicInteger();
-    RetiredObjectDeletions counting = new RetiredObjectDeletions() {
-      @Override
-      public void deleted() {
-        deleted.incrementAndGet();
-      }
-
-      @Override
-      public void failed() {}
-    };
+    RetiredObjectDeletions counting = new CountingDeletions(deleted);
     CountedSweeps sweeps = new CountedSweeps();
     SnapshotBuilder builder = new SnapshotBuilder(new JdbcRowSource(dataSource, config.clientsQuery(), 100, worker),
         aged, StorageLayout.withRandom("snapshots/", new Random(7)), SnapshotWriterOptions.defaults(),
@@ -953,17 +935,7 @@ class TargetProcessorTest {
     };
     AtomicInteger deleted = new AtomicInteger();
     AtomicInteger failed = new AtomicInteger();
-    RetiredObjectDeletions counted = new RetiredObjectDeletions() {
-      @Override
-      public void deleted() {
-        deleted.incrementAndGet();
-      }
-
-      @Override
-      public void failed() {
-        failed.incrementAndGet();
-      }
-    };
+    RetiredObjectDeletions counted = new CountingDeletions(deleted, failed);
     TargetProcessor processor = new TargetProcessor(config,
         new SnapshotBuilder(new JdbcRowSource(dataSource, config.clientsQuery(), 100, worker), batching,
             StorageLayout.withRandom("snapshots/", new Random(7)), SnapshotWriterOptions.defaults(),
@@ -1071,12 +1043,7 @@ class TargetProcessorTest {
    */
   private ObjectStore sidecarGate(
       java.util.concurrent.CountDownLatch release, List<String> events, AtomicReference<Thread> uploader) {
-    return new ObjectStore() {
-      @Override
-      public ObjectOutput create(String key) throws IOException {
-        return store.create(key);
-      }
-
+    return new ForwardingObjectStore(store) {
       @Override
       public void put(String key, byte[] content, String contentType) throws IOException {
         if (key.endsWith(".keys")) {
@@ -1096,36 +1063,6 @@ class TargetProcessorTest {
           Thread.currentThread().interrupt();
           throw new java.io.InterruptedIOException("interrupted at the sidecar's gate");
         }
-      }
-
-      @Override
-      public byte[] get(String key) throws IOException {
-        return store.get(key);
-      }
-
-      @Override
-      public RandomAccessObject open(String key) throws IOException {
-        return store.open(key);
-      }
-
-      @Override
-      public List<String> list(String prefix) throws IOException {
-        return store.list(prefix);
-      }
-
-      @Override
-      public List<dev.storagebuilder.common.storage.ListedObject> listObjects(String prefix) {
-        return store.listObjects(prefix);
-      }
-
-      @Override
-      public void delete(String key) throws IOException {
-        store.delete(key);
-      }
-
-      @Override
-      public List<FailedDelete> deleteAll(Collection<String> keys) throws IOException {
-        return store.deleteAll(keys);
       }
     };
   }
